@@ -1,0 +1,306 @@
+//! A column-oriented data frame: named numeric (`f64`, NaN = missing) or text columns.
+
+use super::{key_of_number, key_of_text};
+use crate::error::{closest, Error, Result};
+
+/// One column of a [`Frame`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Column {
+    /// Numbers; NaN marks a missing value.
+    Num(Vec<f64>),
+    /// Text values (a column with at least one non-numeric, non-missing cell).
+    Text(Vec<String>),
+}
+
+impl Column {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        match self {
+            Column::Num(v) => v.len(),
+            Column::Text(v) => v.len(),
+        }
+    }
+    /// True when the column has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Canonical text key of row `i` (see [`key_of_number`]).
+    pub fn key(&self, i: usize) -> String {
+        match self {
+            Column::Num(v) => key_of_number(v[i]),
+            Column::Text(v) => key_of_text(&v[i]),
+        }
+    }
+    /// The rows at `idx`, in that order.
+    pub fn take(&self, idx: &[usize]) -> Column {
+        match self {
+            Column::Num(v) => Column::Num(idx.iter().map(|&i| v[i]).collect()),
+            Column::Text(v) => Column::Text(idx.iter().map(|&i| v[i].clone()).collect()),
+        }
+    }
+}
+
+/// Where a frame came from, so errors can name the file and line of a bad cell.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Origin {
+    /// The file path.
+    pub path: String,
+    /// The 1-based line of each row in that file.
+    pub lines: Vec<u64>,
+}
+
+/// A data frame: equally long named columns.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Frame {
+    names: Vec<String>,
+    cols: Vec<Column>,
+    origin: Option<Origin>,
+}
+
+impl Frame {
+    /// An empty frame.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A frame from named columns; all must have the same length and distinct names.
+    pub fn from_columns(cols: Vec<(String, Column)>) -> Result<Self> {
+        let mut f = Frame::new();
+        for (name, col) in cols {
+            f.push(name, col)?;
+        }
+        Ok(f)
+    }
+
+    /// Records the file and lines the rows came from (used by error messages).
+    pub fn with_origin(mut self, origin: Origin) -> Self {
+        self.origin = Some(origin);
+        self
+    }
+
+    /// The file the frame was read from, if any.
+    pub fn origin(&self) -> Option<&Origin> {
+        self.origin.as_ref()
+    }
+
+    fn push(&mut self, name: String, col: Column) -> Result<()> {
+        if self.names.contains(&name) {
+            return Err(Error::data(format!("duplicate column name '{name}'")));
+        }
+        if !self.cols.is_empty() && col.len() != self.nrows() {
+            return Err(Error::data(format!(
+                "column '{name}' has {} rows but the frame has {}",
+                col.len(),
+                self.nrows()
+            )));
+        }
+        self.names.push(name);
+        self.cols.push(col);
+        Ok(())
+    }
+
+    /// Number of rows.
+    pub fn nrows(&self) -> usize {
+        self.cols.first().map_or(0, Column::len)
+    }
+
+    /// Column names in order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// True when a column of that name exists.
+    pub fn has(&self, name: &str) -> bool {
+        self.names.iter().any(|n| n == name)
+    }
+
+    fn index_of(&self, name: &str) -> Result<usize> {
+        self.names.iter().position(|n| n == name).ok_or_else(|| {
+            let hint = closest(name, self.names.iter().map(String::as_str))
+                .map(|c| format!("; did you mean '{c}'?"))
+                .unwrap_or_default();
+            Error::data(format!(
+                "unknown column '{name}'{hint} (columns: {})",
+                crate::error::list_some(&self.names, 20)
+            ))
+        })
+    }
+
+    /// The column called `name`, or an error that suggests the closest name.
+    pub fn column(&self, name: &str) -> Result<&Column> {
+        Ok(&self.cols[self.index_of(name)?])
+    }
+
+    /// The numeric column `name`. A text column is an error naming the first cell that is not
+    /// a number (file, line and column when the frame was read from a file).
+    pub fn numeric(&self, name: &str) -> Result<&[f64]> {
+        let j = self.index_of(name)?;
+        match &self.cols[j] {
+            Column::Num(v) => Ok(v),
+            Column::Text(v) => {
+                let (row, bad) = v
+                    .iter()
+                    .enumerate()
+                    .find(|(_, s)| s.trim().parse::<f64>().is_err())
+                    .map(|(i, s)| (i, s.as_str()))
+                    .unwrap_or((0, ""));
+                let place = match &self.origin {
+                    Some(o) => format!(
+                        "{}:{}:{}: ",
+                        o.path,
+                        o.lines.get(row).copied().unwrap_or(row as u64 + 2),
+                        j + 1
+                    ),
+                    None => String::new(),
+                };
+                Err(Error::data(format!(
+                    "{place}column '{name}' is used as a number but row {} holds the text '{bad}'; \
+                     fix the cell or mark it missing (empty, NA or .)",
+                    row + 1
+                )))
+            }
+        }
+    }
+
+    /// Canonical text keys of column `name` (ids and periods are compared as text).
+    pub fn keys(&self, name: &str) -> Result<Vec<String>> {
+        let c = self.column(name)?;
+        Ok((0..c.len()).map(|i| c.key(i)).collect())
+    }
+
+    /// A new frame with column `name` added, or replaced if it exists.
+    pub fn with_column(&self, name: &str, col: Column) -> Result<Frame> {
+        if !self.cols.is_empty() && col.len() != self.nrows() {
+            return Err(Error::data(format!(
+                "new column '{name}' has {} values but the frame has {} rows",
+                col.len(),
+                self.nrows()
+            )));
+        }
+        let mut f = self.clone();
+        match f.names.iter().position(|n| n == name) {
+            Some(j) => f.cols[j] = col,
+            None => {
+                f.names.push(name.to_string());
+                f.cols.push(col);
+            }
+        }
+        Ok(f)
+    }
+
+    /// The rows at `idx`, in that order.
+    pub fn take(&self, idx: &[usize]) -> Frame {
+        Frame {
+            names: self.names.clone(),
+            cols: self.cols.iter().map(|c| c.take(idx)).collect(),
+            origin: self.origin.as_ref().map(|o| Origin {
+                path: o.path.clone(),
+                lines: idx.iter().filter_map(|&i| o.lines.get(i).copied()).collect(),
+            }),
+        }
+    }
+
+    /// Rows whose `name` key equals one of `values` (compared as canonical text keys).
+    pub fn filter_keys(&self, name: &str, values: &[String]) -> Result<Frame> {
+        let keys = self.keys(name)?;
+        let want: Vec<String> = values.iter().map(|v| key_of_text(v)).collect();
+        let idx: Vec<usize> = (0..keys.len()).filter(|&i| want.contains(&keys[i])).collect();
+        Ok(self.take(&idx))
+    }
+
+    /// Only the columns `names`, in that order.
+    pub fn select(&self, names: &[String]) -> Result<Frame> {
+        let mut cols = Vec::with_capacity(names.len());
+        for n in names {
+            cols.push((n.clone(), self.column(n)?.clone()));
+        }
+        Ok(Frame::from_columns(cols)?.with_origin_opt(self.origin.clone()))
+    }
+
+    fn with_origin_opt(mut self, o: Option<Origin>) -> Self {
+        self.origin = o;
+        self
+    }
+
+    /// Left join: every row of `self` gets the columns of `other` from the row of `other` with
+    /// the same values of `keys`. Keys of `other` must be unique; rows without a match get NaN
+    /// (numbers) or "" (text).
+    pub fn join(&self, other: &Frame, keys: &[String]) -> Result<Frame> {
+        use std::collections::HashMap;
+        let key_rows = |f: &Frame| -> Result<Vec<String>> {
+            let cols: Vec<Vec<String>> = keys.iter().map(|k| f.keys(k)).collect::<Result<_>>()?;
+            Ok((0..f.nrows())
+                .map(|i| cols.iter().map(|c| c[i].as_str()).collect::<Vec<_>>().join("\u{1f}"))
+                .collect())
+        };
+        let right = key_rows(other)?;
+        let mut index = HashMap::with_capacity(right.len());
+        for (i, k) in right.iter().enumerate() {
+            if index.insert(k.clone(), i).is_some() {
+                return Err(Error::data(format!(
+                    "join: key ({}) = ({}) appears more than once in the right-hand frame",
+                    keys.join(", "),
+                    k.replace('\u{1f}', ", ")
+                )));
+            }
+        }
+        let left = key_rows(self)?;
+        let m: Vec<Option<usize>> = left.iter().map(|k| index.get(k).copied()).collect();
+        let mut out = self.clone();
+        for (name, col) in other.names.iter().zip(&other.cols) {
+            if keys.contains(name) {
+                continue;
+            }
+            let new = match col {
+                Column::Num(v) => Column::Num(m.iter().map(|r| r.map_or(f64::NAN, |r| v[r])).collect()),
+                Column::Text(v) => Column::Text(m.iter().map(|r| r.map_or(String::new(), |r| v[r].clone())).collect()),
+            };
+            let target = if out.has(name) {
+                format!("{name}_right")
+            } else {
+                name.clone()
+            };
+            out = out.with_column(&target, new)?;
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f() -> Frame {
+        Frame::from_columns(vec![
+            ("id".into(), Column::Text(vec!["a".into(), "b".into(), "c".into()])),
+            ("x".into(), Column::Num(vec![1.0, 2.0, 3.0])),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn unknown_column_suggests() {
+        let e = f().column("xx").unwrap_err().to_string();
+        assert!(e.contains("unknown column 'xx'"), "{e}");
+    }
+
+    #[test]
+    fn text_used_as_number_names_row() {
+        let e = f().numeric("id").unwrap_err().to_string();
+        assert!(e.contains("row 1") && e.contains("'a'"), "{e}");
+    }
+
+    #[test]
+    fn join_by_key() {
+        let g = Frame::from_columns(vec![
+            ("id".into(), Column::Text(vec!["c".into(), "a".into()])),
+            ("z".into(), Column::Num(vec![30.0, 10.0])),
+        ])
+        .unwrap();
+        let j = f().join(&g, &["id".into()]).unwrap();
+        let z = j.numeric("z").unwrap();
+        assert_eq!(z[0], 10.0);
+        assert!(z[1].is_nan());
+        assert_eq!(z[2], 30.0);
+    }
+}

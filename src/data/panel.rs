@@ -1,0 +1,257 @@
+//! Balanced panels stacked time-slow: row r = (t−1)·N + i (METHODS "Notation").
+
+use super::frame::{Column, Frame};
+use crate::error::{list_some, Error, Result};
+use std::collections::HashMap;
+
+/// A balanced panel: a [`Frame`] sorted time-slow with its unit and period keys.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Panel {
+    frame: Frame,
+    id: String,
+    time: String,
+    ids: Vec<String>,
+    times: Vec<String>,
+}
+
+impl Panel {
+    /// Builds a panel from `frame` keyed by columns `id` and `time`. Units keep their order of
+    /// first appearance; periods are sorted (numerically when the time column is numeric).
+    /// Duplicate or missing (id, time) pairs are an error that names the first ten and the count.
+    pub fn new(frame: &Frame, id: &str, time: &str) -> Result<Panel> {
+        let id_keys = frame.keys(id)?;
+        let time_keys = frame.keys(time)?;
+        let mut ids: Vec<String> = Vec::new();
+        let mut id_pos: HashMap<&str, usize> = HashMap::new();
+        for k in &id_keys {
+            if !id_pos.contains_key(k.as_str()) {
+                id_pos.insert(k, ids.len());
+                ids.push(k.clone());
+            }
+        }
+        let mut times: Vec<String> = Vec::new();
+        {
+            let mut seen = std::collections::HashSet::new();
+            for k in &time_keys {
+                if seen.insert(k.as_str()) {
+                    times.push(k.clone());
+                }
+            }
+        }
+        match frame.column(time)? {
+            Column::Num(_) => times.sort_by(|a, b| {
+                let (x, y) = (
+                    a.parse::<f64>().unwrap_or(f64::NAN),
+                    b.parse::<f64>().unwrap_or(f64::NAN),
+                );
+                x.total_cmp(&y)
+            }),
+            Column::Text(_) => times.sort(),
+        }
+        let t_pos: HashMap<&str, usize> = times.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
+        let (n, t) = (ids.len(), times.len());
+        let mut slot: Vec<Option<usize>> = vec![None; n * t];
+        let mut dups = Vec::new();
+        for r in 0..frame.nrows() {
+            let s = t_pos[time_keys[r].as_str()] * n + id_pos[id_keys[r].as_str()];
+            if slot[s].is_some() {
+                dups.push(format!("({}, {})", id_keys[r], time_keys[r]));
+            } else {
+                slot[s] = Some(r);
+            }
+        }
+        if !dups.is_empty() {
+            return Err(Error::data(format!(
+                "panel: {} duplicate ({id}, {time}) pair(s): {}; each unit may appear once per period",
+                dups.len(),
+                list_some(&dups, 10)
+            )));
+        }
+        let missing: Vec<String> = slot
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.is_none())
+            .map(|(s, _)| format!("({}, {})", ids[s % n], times[s / n]))
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::data(format!(
+                "panel is unbalanced: {} missing ({id}, {time}) pair(s): {}; add the rows (values may be NA) or drop the units",
+                missing.len(),
+                list_some(&missing, 10)
+            )));
+        }
+        let order: Vec<usize> = slot.into_iter().map(|s| s.unwrap_or(0)).collect();
+        Ok(Panel {
+            frame: frame.take(&order),
+            id: id.to_string(),
+            time: time.to_string(),
+            ids,
+            times,
+        })
+    }
+
+    /// Number of units N.
+    pub fn n(&self) -> usize {
+        self.ids.len()
+    }
+    /// Number of periods T.
+    pub fn t(&self) -> usize {
+        self.times.len()
+    }
+    /// Unit keys in panel order.
+    pub fn ids(&self) -> &[String] {
+        &self.ids
+    }
+    /// Period keys in ascending order.
+    pub fn times(&self) -> &[String] {
+        &self.times
+    }
+    /// Name of the id column.
+    pub fn id_name(&self) -> &str {
+        &self.id
+    }
+    /// Name of the time column.
+    pub fn time_name(&self) -> &str {
+        &self.time
+    }
+    /// The underlying frame, sorted time-slow.
+    pub fn frame(&self) -> &Frame {
+        &self.frame
+    }
+
+    /// A panel over the same keys with `frame` replaced (same row order required).
+    pub fn with_frame(&self, frame: Frame) -> Result<Panel> {
+        if frame.nrows() != self.frame.nrows() {
+            return Err(Error::data("with_frame: row count differs"));
+        }
+        Ok(Panel { frame, ..self.clone() })
+    }
+
+    /// Numeric column `name` stacked time-slow.
+    pub fn var(&self, name: &str) -> Result<&[f64]> {
+        self.frame.numeric(name)
+    }
+
+    /// Numeric column `name`, refusing NaN with a message naming the unit and period.
+    pub fn var_complete(&self, name: &str) -> Result<&[f64]> {
+        let v = self.var(name)?;
+        if let Some(r) = v.iter().position(|x| !x.is_finite()) {
+            let n = self.n();
+            let count = v.iter().filter(|x| !x.is_finite()).count();
+            return Err(Error::data(format!(
+                "variable '{name}' is missing (NaN) for unit {} in period {} ({count} missing in all); \
+                 estimators need complete data: impute or drop the unit",
+                self.ids[r % n],
+                self.times[r / n]
+            )));
+        }
+        Ok(v)
+    }
+
+    /// Value k periods earlier within each unit (k < 0: later); NaN where undefined.
+    pub fn lag(&self, name: &str, k: i64) -> Result<Vec<f64>> {
+        let v = self.var(name)?;
+        let (n, t) = (self.n(), self.t() as i64);
+        Ok((0..v.len())
+            .map(|r| {
+                let (ti, i) = ((r / n) as i64, r % n);
+                let s = ti - k;
+                if (0..t).contains(&s) {
+                    v[s as usize * n + i]
+                } else {
+                    f64::NAN
+                }
+            })
+            .collect())
+    }
+
+    /// First difference x_it − x_i,t−1 within unit; NaN in the first period.
+    pub fn diff(&self, name: &str) -> Result<Vec<f64>> {
+        let v = self.var(name)?;
+        let l = self.lag(name, 1)?;
+        Ok(v.iter().zip(&l).map(|(a, b)| a - b).collect())
+    }
+
+    /// Growth rate x_it / x_i,t−1 − 1 within unit; NaN in the first period.
+    pub fn growth(&self, name: &str) -> Result<Vec<f64>> {
+        let v = self.var(name)?;
+        let l = self.lag(name, 1)?;
+        Ok(v.iter().zip(&l).map(|(a, b)| a / b - 1.0).collect())
+    }
+
+    /// The sub-panel of the units whose `column` key is in `values` (e.g. one region). The
+    /// column must be constant within each unit, so the result stays balanced.
+    pub fn filter(&self, column: &str, values: &[String]) -> Result<Panel> {
+        let keys = self.frame.keys(column)?;
+        let n = self.n();
+        let want: Vec<String> = values.iter().map(|v| super::key_of_text(v)).collect();
+        let mut keep = vec![false; n];
+        for i in 0..n {
+            let first = &keys[i];
+            if let Some(r) = (0..self.t()).map(|s| s * n + i).find(|&r| &keys[r] != first) {
+                return Err(Error::data(format!(
+                    "filter: '{column}' changes over time for unit {} (period {}), so filtering on it would unbalance the panel; \
+                     filter the Frame instead",
+                    self.ids[i],
+                    self.times[r / n]
+                )));
+            }
+            keep[i] = want.contains(first);
+        }
+        let rows: Vec<usize> = (0..n * self.t()).filter(|r| keep[r % n]).collect();
+        if rows.is_empty() {
+            return Err(Error::data(format!(
+                "filter: no unit has {column} in [{}]",
+                values.join(", ")
+            )));
+        }
+        Panel::new(&self.frame.take(&rows), &self.id, &self.time)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(ids: &[&str], times: &[f64], x: &[f64]) -> Frame {
+        Frame::from_columns(vec![
+            ("id".into(), Column::Text(ids.iter().map(|s| s.to_string()).collect())),
+            ("t".into(), Column::Num(times.to_vec())),
+            ("x".into(), Column::Num(x.to_vec())),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn sorts_time_slow() {
+        let f = frame(
+            &["a", "a", "b", "b"],
+            &[2001.0, 2000.0, 2000.0, 2001.0],
+            &[2.0, 1.0, 3.0, 4.0],
+        );
+        let p = Panel::new(&f, "id", "t").unwrap();
+        assert_eq!(p.var("x").unwrap(), &[1.0, 3.0, 2.0, 4.0]);
+        assert_eq!(p.times(), &["2000", "2001"]);
+        assert_eq!(p.lag("x", 1).unwrap()[2], 1.0);
+        assert!(p.diff("x").unwrap()[0].is_nan());
+        assert_eq!(p.growth("x").unwrap()[3], 4.0 / 3.0 - 1.0);
+    }
+
+    #[test]
+    fn refuses_duplicates_and_missing() {
+        let f = frame(&["a", "a", "b"], &[2000.0, 2000.0, 2000.0], &[1.0, 2.0, 3.0]);
+        let e = Panel::new(&f, "id", "t").unwrap_err().to_string();
+        assert!(e.contains("duplicate") && e.contains("(a, 2000)"), "{e}");
+        let f = frame(&["a", "a", "b"], &[2000.0, 2001.0, 2000.0], &[1.0, 2.0, 3.0]);
+        let e = Panel::new(&f, "id", "t").unwrap_err().to_string();
+        assert!(e.contains("unbalanced") && e.contains("(b, 2001)"), "{e}");
+    }
+
+    #[test]
+    fn nan_names_unit_and_period() {
+        let f = frame(&["a", "b"], &[2000.0, 2000.0], &[1.0, f64::NAN]);
+        let p = Panel::new(&f, "id", "t").unwrap();
+        let e = p.var_complete("x").unwrap_err().to_string();
+        assert!(e.contains("unit b") && e.contains("period 2000"), "{e}");
+    }
+}

@@ -1,0 +1,23 @@
+//! spillover core: spatial-econometric numerics with no scripting dependency.
+//!
+//! Modules follow the concepts of a study: [`data`] (CSV, frames, panels), [`indices`]
+//! (agglomeration and resilience), [`weights`] (spatial weights), [`esda`] (Moran's I and
+//! friends), [`linalg`] (log-determinants and traces), [`models`] (panel OLS, specification
+//! tests and spatial ML models), [`effects`] (direct/indirect/total effects), [`report`]
+//! (tables and exports) and [`plot`]. The Rhai bindings live in [`script`].
+
+pub mod data;
+pub mod effects;
+pub mod error;
+pub mod esda;
+pub mod indices;
+pub mod io;
+pub mod linalg;
+pub mod models;
+pub mod plot;
+pub mod report;
+pub mod script;
+pub mod stats;
+pub mod weights;
+
+pub use error::{Error, Result};

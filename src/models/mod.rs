@@ -1,0 +1,8 @@
+//! Panel regression models: the within transformation, OLS with fixed effects and its
+//! specification tests, and the spatial models estimated by maximum likelihood.
+
+pub mod result;
+pub mod within;
+
+pub use result::{Coef, Model, ModelKind};
+pub use within::Fe;

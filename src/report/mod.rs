@@ -1,0 +1,5 @@
+//! Result tables and their exports (text, Markdown, CSV, LaTeX, JSON).
+
+pub mod table;
+
+pub use table::{Cell, Table};

@@ -1,0 +1,354 @@
+//! A [`Table`]: titled rows of cells, printed with aligned columns and exported by format.
+
+use crate::error::{Error, Result};
+use serde_json::{json, Value};
+
+/// One cell of a [`Table`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// A number, printed with `digits` significant decimals by the renderer.
+    Num(f64),
+    /// An integer count.
+    Int(i64),
+    /// Text (already formatted values such as "0.512*** (4.2)").
+    Text(String),
+    /// Nothing.
+    Empty,
+}
+
+impl Cell {
+    fn render(&self, decimals: usize) -> String {
+        match self {
+            Cell::Num(v) => fmt_num(*v, decimals),
+            Cell::Int(i) => i.to_string(),
+            Cell::Text(s) => s.clone(),
+            Cell::Empty => String::new(),
+        }
+    }
+    fn json(&self) -> Value {
+        match self {
+            Cell::Num(v) => num_json(*v),
+            Cell::Int(i) => json!(i),
+            Cell::Text(s) => json!(s),
+            Cell::Empty => Value::Null,
+        }
+    }
+}
+
+impl From<f64> for Cell {
+    fn from(v: f64) -> Self {
+        Cell::Num(v)
+    }
+}
+impl From<usize> for Cell {
+    fn from(v: usize) -> Self {
+        Cell::Int(v as i64)
+    }
+}
+impl From<&str> for Cell {
+    fn from(v: &str) -> Self {
+        Cell::Text(v.to_string())
+    }
+}
+impl From<String> for Cell {
+    fn from(v: String) -> Self {
+        Cell::Text(v)
+    }
+}
+
+/// A number as JSON: NaN and infinities become `null` (API.md "JSON").
+pub fn num_json(v: f64) -> Value {
+    if v.is_finite() {
+        json!(v)
+    } else {
+        Value::Null
+    }
+}
+
+/// Fixed decimals for moderate magnitudes, scientific otherwise; "." for NaN.
+pub fn fmt_num(v: f64, decimals: usize) -> String {
+    if v.is_nan() {
+        return ".".into();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    let a = v.abs();
+    if a != 0.0 && (a >= 1e7 || a < 10f64.powi(-(decimals as i32))) {
+        format!("{v:.*e}", decimals.saturating_sub(1).max(2))
+    } else {
+        format!("{v:.decimals$}")
+    }
+}
+
+/// A titled table of cells with optional notes under it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Table {
+    /// Title printed above the table.
+    pub title: String,
+    /// Column headers.
+    pub columns: Vec<String>,
+    /// Rows, each as long as `columns`.
+    pub rows: Vec<Vec<Cell>>,
+    /// Lines printed under the table (conventions, legends).
+    pub notes: Vec<String>,
+    /// Decimals for numbers (default 4).
+    pub decimals: usize,
+}
+
+impl Table {
+    /// An empty table with a title and columns.
+    pub fn new(title: impl Into<String>, columns: Vec<String>) -> Table {
+        Table {
+            title: title.into(),
+            columns,
+            rows: Vec::new(),
+            notes: Vec::new(),
+            decimals: 4,
+        }
+    }
+
+    /// Appends a row (padded or cut to the column count).
+    pub fn push(&mut self, mut row: Vec<Cell>) {
+        row.resize(self.columns.len(), Cell::Empty);
+        self.rows.push(row);
+    }
+
+    /// Adds a note line.
+    pub fn note(&mut self, s: impl Into<String>) {
+        self.notes.push(s.into());
+    }
+
+    fn cells(&self) -> Vec<Vec<String>> {
+        self.rows
+            .iter()
+            .map(|r| r.iter().map(|c| c.render(self.decimals)).collect())
+            .collect()
+    }
+
+    /// Plain text with aligned columns: first column left, the others right-aligned.
+    pub fn to_text(&self) -> String {
+        let cells = self.cells();
+        let k = self.columns.len();
+        let mut width: Vec<usize> = self.columns.iter().map(|c| c.chars().count()).collect();
+        for r in &cells {
+            for (j, c) in r.iter().enumerate().take(k) {
+                width[j] = width[j].max(display_width(c));
+            }
+        }
+        let total: usize = width.iter().sum::<usize>() + 2 * k.saturating_sub(1);
+        let rule = "-".repeat(total);
+        let line = |r: &[String]| -> String {
+            r.iter()
+                .enumerate()
+                .map(|(j, c)| {
+                    let pad = width[j].saturating_sub(display_width(c));
+                    if j == 0 {
+                        format!("{c}{}", " ".repeat(pad))
+                    } else {
+                        format!("{}{c}", " ".repeat(pad))
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("  ")
+                .trim_end()
+                .to_string()
+        };
+        let mut out = String::new();
+        if !self.title.is_empty() {
+            out += &format!("{}\n", self.title);
+        }
+        out += &format!("{rule}\n{}\n{rule}\n", line(&self.columns));
+        for r in &cells {
+            out += &line(r);
+            out.push('\n');
+        }
+        out += &rule;
+        out.push('\n');
+        for n in &self.notes {
+            out += &format!("{n}\n");
+        }
+        out
+    }
+
+    /// GitHub-flavoured Markdown.
+    pub fn to_markdown(&self) -> String {
+        let esc = |s: &str| s.replace('|', "\\|");
+        let mut out = String::new();
+        if !self.title.is_empty() {
+            out += &format!("**{}**\n\n", esc(&self.title));
+        }
+        out += &format!(
+            "| {} |\n",
+            self.columns.iter().map(|c| esc(c)).collect::<Vec<_>>().join(" | ")
+        );
+        out += &format!(
+            "|{}|\n",
+            (0..self.columns.len())
+                .map(|j| if j == 0 { ":---" } else { "---:" })
+                .collect::<Vec<_>>()
+                .join("|")
+        );
+        for r in self.cells() {
+            out += &format!("| {} |\n", r.iter().map(|c| esc(c)).collect::<Vec<_>>().join(" | "));
+        }
+        if !self.notes.is_empty() {
+            out.push('\n');
+            for n in &self.notes {
+                out += &format!("{}  \n", esc(n));
+            }
+        }
+        out
+    }
+
+    /// CSV with a header row; numbers at full precision.
+    pub fn to_csv(&self) -> Result<String> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let io = |e: csv::Error| Error::invalid(format!("csv: {e}"));
+        w.write_record(&self.columns).map_err(io)?;
+        for r in &self.rows {
+            let rec: Vec<String> = r
+                .iter()
+                .map(|c| match c {
+                    Cell::Num(v) if v.is_finite() => format!("{v}"),
+                    Cell::Num(_) => String::new(),
+                    other => other.render(self.decimals),
+                })
+                .collect();
+            w.write_record(&rec).map_err(io)?;
+        }
+        let bytes = w.into_inner().map_err(|e| Error::invalid(format!("csv: {e}")))?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// A LaTeX `table` with booktabs rules.
+    pub fn to_latex(&self) -> String {
+        let k = self.columns.len();
+        let mut out = String::from("\\begin{table}[htbp]\n\\centering\n");
+        if !self.title.is_empty() {
+            out += &format!("\\caption{{{}}}\n", latex_escape(&self.title));
+        }
+        out += &format!(
+            "\\begin{{tabular}}{{l{}}}\n\\toprule\n",
+            "r".repeat(k.saturating_sub(1))
+        );
+        out += &format!(
+            "{} \\\\\n\\midrule\n",
+            self.columns
+                .iter()
+                .map(|c| latex_escape(c))
+                .collect::<Vec<_>>()
+                .join(" & ")
+        );
+        for r in self.cells() {
+            out += &format!(
+                "{} \\\\\n",
+                r.iter().map(|c| latex_escape(c)).collect::<Vec<_>>().join(" & ")
+            );
+        }
+        out += "\\bottomrule\n\\end{tabular}\n";
+        for n in &self.notes {
+            out += &format!("\\par\\footnotesize {}\n", latex_escape(n));
+        }
+        out += "\\end{table}\n";
+        out
+    }
+
+    /// `#{kind: "table", title, columns, rows, notes}` as JSON.
+    pub fn to_json_value(&self) -> Value {
+        json!({
+            "kind": "table",
+            "title": self.title,
+            "columns": self.columns,
+            "rows": self.rows.iter().map(|r| r.iter().map(Cell::json).collect::<Vec<_>>()).collect::<Vec<_>>(),
+            "notes": self.notes,
+        })
+    }
+
+    /// Renders by file extension: `.md`, `.csv`, `.tex`, `.json`, `.txt`.
+    pub fn render_for(&self, path: &str) -> Result<String> {
+        match extension(path).as_str() {
+            "md" | "markdown" => Ok(self.to_markdown()),
+            "csv" => self.to_csv(),
+            "tex" => Ok(self.to_latex()),
+            "json" => Ok(serde_json::to_string_pretty(&self.to_json_value()).unwrap_or_default()),
+            "txt" => Ok(self.to_text()),
+            e => Err(Error::invalid(format!(
+                "cannot save a table as '.{e}' ({path}); valid extensions: .md, .csv, .tex, .json, .txt"
+            ))),
+        }
+    }
+}
+
+impl std::fmt::Display for Table {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.to_text())
+    }
+}
+
+/// Lower-case extension of a path ("" if none).
+pub fn extension(path: &str) -> String {
+    std::path::Path::new(path)
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default()
+}
+
+/// Escapes LaTeX special characters.
+pub fn latex_escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '\\' => o += "\\textbackslash{}",
+            '&' | '%' | '$' | '#' | '_' | '{' | '}' => {
+                o.push('\\');
+                o.push(ch);
+            }
+            '~' => o += "\\textasciitilde{}",
+            '^' => o += "\\textasciicircum{}",
+            '*' => o += "$^{*}$",
+            _ => o.push(ch),
+        }
+    }
+    o.replace("$^{*}$$^{*}$$^{*}$", "$^{***}$")
+        .replace("$^{*}$$^{*}$", "$^{**}$")
+}
+
+/// Terminal width of a string (CJK characters count two columns).
+pub fn display_width(s: &str) -> usize {
+    s.chars()
+        .map(|c| {
+            let u = c as u32;
+            if (0x1100..=0x115F).contains(&u)
+                || (0x2E80..=0xA4CF).contains(&u)
+                || (0xAC00..=0xD7A3).contains(&u)
+                || (0xF900..=0xFAFF).contains(&u)
+                || (0xFE30..=0xFE4F).contains(&u)
+                || (0xFF00..=0xFF60).contains(&u)
+                || (0xFFE0..=0xFFE6).contains(&u)
+            {
+                2
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_all_formats() {
+        let mut t = Table::new("T", vec!["var".into(), "mean".into()]);
+        t.push(vec!["x_1".into(), 1.5.into()]);
+        t.push(vec!["长三角".into(), f64::NAN.into()]);
+        assert!(t.to_text().contains("1.5000"));
+        assert!(t.to_markdown().contains("| x_1 | 1.5000 |"));
+        assert!(t.to_csv().unwrap().contains("x_1,1.5\n"));
+        assert!(t.to_latex().contains("x\\_1 & 1.5000"));
+        assert_eq!(t.to_json_value()["rows"][1][1], Value::Null);
+        assert!(t.render_for("a.xls").is_err());
+    }
+}

@@ -1,0 +1,56 @@
+//! Distribution tails for p-values. Upper tails use the survival function directly, never
+//! `1 − cdf`, so that large statistics keep their tiny p-values.
+
+use statrs::distribution::{ChiSquared, ContinuousCDF, Normal};
+
+/// Two-sided normal p-value 2·(1 − Φ(|z|)).
+pub fn p_normal_two_sided(z: f64) -> f64 {
+    if z.is_nan() {
+        return f64::NAN;
+    }
+    2.0 * Normal::standard().sf(z.abs())
+}
+
+/// One-sided upper normal p-value 1 − Φ(z).
+pub fn p_normal_greater(z: f64) -> f64 {
+    if z.is_nan() {
+        return f64::NAN;
+    }
+    Normal::standard().sf(z)
+}
+
+/// Upper-tail χ²(df) p-value.
+pub fn p_chi2(stat: f64, df: f64) -> f64 {
+    if stat.is_nan() || df <= 0.0 {
+        return f64::NAN;
+    }
+    match ChiSquared::new(df) {
+        Ok(d) => d.sf(stat.max(0.0)),
+        Err(_) => f64::NAN,
+    }
+}
+
+/// Significance stars: *** p < 0.01, ** p < 0.05, * p < 0.1.
+pub fn stars(p: f64) -> &'static str {
+    if p < 0.01 {
+        "***"
+    } else if p < 0.05 {
+        "**"
+    } else if p < 0.1 {
+        "*"
+    } else {
+        ""
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tails() {
+        assert!((p_normal_two_sided(1.959963984540054) - 0.05).abs() < 1e-12);
+        assert!((p_chi2(3.841458820694124, 1.0) - 0.05).abs() < 1e-12);
+        assert!(p_chi2(1500.0, 47.0) > 0.0);
+    }
+}

@@ -1,0 +1,465 @@
+//! Spatial weights matrices: construction, standardisation, storage and spectrum.
+//!
+//! A [`Weights`] keeps the unit ids, the sparse matrix (CSR, zero diagonal) and, when the matrix
+//! is W = D⁻¹C with C symmetric (row-standardised symmetric weights), the row sums `d` of C so
+//! that the eigenvalues can be taken from the symmetric similar matrix
+//! S = D^{1/2} W D^{−1/2} = D^{−1/2} C D^{−1/2} (METHODS §4.2). Eigenvalues are computed once
+//! and cached.
+
+pub mod build;
+pub mod contiguity;
+pub mod io;
+pub mod knn;
+pub mod spectrum;
+
+use crate::error::{list_some, Error, Result};
+use sprs::{CsMat, TriMat};
+use std::sync::{Arc, OnceLock};
+
+pub use spectrum::Spectrum;
+
+/// How a weights matrix has been standardised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standardization {
+    /// Raw weights.
+    None,
+    /// Rows sum to one (the default).
+    Row,
+    /// Divided by the largest absolute eigenvalue.
+    Spectral,
+    /// Divided by min(max row sum, max column sum).
+    MinMax,
+}
+
+impl Standardization {
+    /// Parses `"row"`, `"none"`, `"spectral"`, `"minmax"`.
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "row" | "r" | "W" => Ok(Self::Row),
+            "none" | "binary" | "B" => Ok(Self::None),
+            "spectral" => Ok(Self::Spectral),
+            "minmax" => Ok(Self::MinMax),
+            _ => Err(Error::invalid(format!(
+                "unknown standardize '{s}'; valid: \"row\", \"none\", \"spectral\", \"minmax\""
+            ))),
+        }
+    }
+    /// The option value naming this standardisation.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Row => "row",
+            Self::Spectral => "spectral",
+            Self::MinMax => "minmax",
+        }
+    }
+}
+
+/// A spatial weights matrix keyed by unit ids.
+#[derive(Debug, Clone)]
+pub struct Weights {
+    ids: Vec<String>,
+    matrix: CsMat<f64>,
+    standardization: Standardization,
+    /// Row sums d of a symmetric C with W = D⁻¹C (present when the similarity trick applies).
+    sym_scale: Option<Vec<f64>>,
+    spectrum: Arc<OnceLock<Arc<Spectrum>>>,
+}
+
+impl PartialEq for Weights {
+    fn eq(&self, other: &Self) -> bool {
+        self.ids == other.ids && self.matrix == other.matrix && self.standardization == other.standardization
+    }
+}
+
+impl Weights {
+    /// Weights from raw (unstandardised) triplets `(i, j, c_ij)` over `ids`, then standardised
+    /// with `kind`. Diagonal entries and explicit zeros are dropped. Units without neighbours
+    /// (islands) are an error naming them unless `keep_islands` is set.
+    pub fn from_triplets(
+        ids: Vec<String>,
+        triplets: &[(usize, usize, f64)],
+        kind: Standardization,
+        keep_islands: bool,
+    ) -> Result<Weights> {
+        let n = ids.len();
+        {
+            let mut seen = std::collections::HashSet::new();
+            let dups: Vec<&String> = ids.iter().filter(|id| !seen.insert(id.as_str())).collect();
+            if !dups.is_empty() {
+                return Err(Error::data(format!(
+                    "weights: duplicate unit ids: {}",
+                    list_some(&dups, 10)
+                )));
+            }
+        }
+        let mut tri = TriMat::new((n, n));
+        for &(i, j, w) in triplets {
+            if i >= n || j >= n {
+                return Err(Error::data(format!("weights: index ({i}, {j}) outside 0..{n}")));
+            }
+            if !w.is_finite() {
+                return Err(Error::data(format!(
+                    "weights: non-finite weight between {} and {}",
+                    ids[i], ids[j]
+                )));
+            }
+            if i != j && w != 0.0 {
+                tri.add_triplet(i, j, w);
+            }
+        }
+        let raw: CsMat<f64> = tri.to_csr();
+        Self::from_raw(ids, raw, kind, keep_islands)
+    }
+
+    /// Weights from a raw CSR matrix (zero diagonal assumed), standardised with `kind`.
+    pub fn from_raw(ids: Vec<String>, raw: CsMat<f64>, kind: Standardization, keep_islands: bool) -> Result<Weights> {
+        let raw = if raw.is_csr() { raw } else { raw.to_csr() };
+        let n = ids.len();
+        let islands: Vec<&String> = (0..n)
+            .filter(|&i| raw.outer_view(i).is_none_or(|r| r.nnz() == 0))
+            .map(|i| &ids[i])
+            .collect();
+        if !islands.is_empty() && !keep_islands {
+            return Err(Error::data(format!(
+                "weights: {} unit(s) have no neighbours (islands): {}; use a larger cutoff or k, or islands: \"keep\"",
+                islands.len(),
+                list_some(&islands, 10)
+            )));
+        }
+        let symmetric = is_symmetric(&raw);
+        let mut w = Weights {
+            ids,
+            matrix: raw,
+            standardization: Standardization::None,
+            sym_scale: symmetric.then(|| vec![1.0; n]),
+            spectrum: Arc::new(OnceLock::new()),
+        };
+        w = w.standardize(kind)?;
+        Ok(w)
+    }
+
+    /// A new matrix with standardisation `kind` applied to the current weights.
+    /// Row standardisation of a symmetric matrix records the row sums for the similarity trick.
+    pub fn standardize(&self, kind: Standardization) -> Result<Weights> {
+        let mut m = self.matrix.clone();
+        let n = self.n();
+        let mut sym_scale = self.sym_scale.clone();
+        match kind {
+            Standardization::None => {}
+            Standardization::Row => {
+                let sums = row_sums(&m);
+                for (i, mut row) in m.outer_iterator_mut().enumerate() {
+                    if sums[i] != 0.0 {
+                        for (_, v) in row.iter_mut() {
+                            *v /= sums[i];
+                        }
+                    }
+                }
+                // W = D⁻¹C with C symmetric: keep d (scaled by any previous factors).
+                sym_scale = sym_scale.map(|d| {
+                    d.iter()
+                        .zip(&sums)
+                        .map(|(a, s)| if *s != 0.0 { a * s } else { *a })
+                        .collect()
+                });
+            }
+            Standardization::Spectral => {
+                let ev = self
+                    .clone_with(m.clone(), self.standardization, sym_scale.clone())
+                    .spectrum()?;
+                let r = ev.spectral_radius();
+                if r > 0.0 {
+                    m.map_inplace(|v| v / r);
+                }
+            }
+            Standardization::MinMax => {
+                let rmax = row_sums(&m).into_iter().fold(0.0, f64::max);
+                let cmax = row_sums(&m.transpose_view().to_csr()).into_iter().fold(0.0, f64::max);
+                let s = rmax.min(cmax);
+                if s > 0.0 {
+                    m.map_inplace(|v| v / s);
+                }
+            }
+        }
+        let _ = n;
+        Ok(self.clone_with(m, kind, sym_scale))
+    }
+
+    fn clone_with(&self, matrix: CsMat<f64>, standardization: Standardization, sym_scale: Option<Vec<f64>>) -> Weights {
+        Weights {
+            ids: self.ids.clone(),
+            matrix,
+            standardization,
+            sym_scale,
+            spectrum: Arc::new(OnceLock::new()),
+        }
+    }
+
+    /// Number of units.
+    pub fn n(&self) -> usize {
+        self.ids.len()
+    }
+    /// Number of non-zero weights (links).
+    pub fn nnz(&self) -> usize {
+        self.matrix.nnz()
+    }
+    /// Unit ids in matrix order.
+    pub fn ids(&self) -> &[String] {
+        &self.ids
+    }
+    /// The sparse matrix (CSR).
+    pub fn matrix(&self) -> &CsMat<f64> {
+        &self.matrix
+    }
+    /// The standardisation applied.
+    pub fn standardization(&self) -> Standardization {
+        self.standardization
+    }
+    /// Row sums d of the symmetric C when W = D⁻¹C (the symmetric-similarity case).
+    pub fn sym_scale(&self) -> Option<&[f64]> {
+        self.sym_scale.as_deref()
+    }
+    /// The same matrix without the symmetric-similarity information (forces general solvers).
+    pub fn without_sym_scale(&self) -> Weights {
+        self.clone_with(self.matrix.clone(), self.standardization, None)
+    }
+
+    /// True when the matrix itself is symmetric.
+    pub fn is_symmetric(&self) -> bool {
+        is_symmetric(&self.matrix)
+    }
+
+    /// Spatial lag Wx of an N-vector.
+    pub fn lag(&self, x: &[f64]) -> Vec<f64> {
+        let mut out = vec![0.0; self.n()];
+        self.lag_into(x, &mut out);
+        out
+    }
+
+    /// Spatial lag written into `out` (no allocation).
+    pub fn lag_into(&self, x: &[f64], out: &mut [f64]) {
+        for (i, row) in self.matrix.outer_iterator().enumerate() {
+            out[i] = row.iter().map(|(j, w)| w * x[j]).sum();
+        }
+    }
+
+    /// Period-by-period lag (I_T ⊗ W)x of a time-slow stacked NT-vector.
+    pub fn lag_panel(&self, x: &[f64]) -> Vec<f64> {
+        let n = self.n();
+        let mut out = vec![0.0; x.len()];
+        for (xs, os) in x.chunks(n).zip(out.chunks_mut(n)) {
+            self.lag_into(xs, os);
+        }
+        out
+    }
+
+    /// The eigenvalues (computed once, cached; see [`spectrum`]).
+    pub fn spectrum(&self) -> Result<Arc<Spectrum>> {
+        if let Some(s) = self.spectrum.get() {
+            return Ok(s.clone());
+        }
+        let s = Arc::new(spectrum::compute(self)?);
+        let _ = self.spectrum.set(s.clone());
+        Ok(s)
+    }
+
+    /// This matrix with rows and columns permuted to the order of `ids`. The two id sets must be
+    /// equal; otherwise the error names ids found on only one side.
+    pub fn aligned_to(&self, ids: &[String]) -> Result<Weights> {
+        if ids == self.ids.as_slice() {
+            return Ok(self.clone());
+        }
+        let pos: std::collections::HashMap<&str, usize> =
+            self.ids.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
+        let in_data_only: Vec<&String> = ids.iter().filter(|k| !pos.contains_key(k.as_str())).collect();
+        let data: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
+        let in_w_only: Vec<&String> = self.ids.iter().filter(|k| !data.contains(k.as_str())).collect();
+        if !in_data_only.is_empty() || !in_w_only.is_empty() || ids.len() != self.n() {
+            let mut msg = String::from("weights ids do not match the data ids");
+            if !in_data_only.is_empty() {
+                msg += &format!("; in the data but not in the weights: {}", list_some(&in_data_only, 10));
+            }
+            if !in_w_only.is_empty() {
+                msg += &format!("; in the weights but not in the data: {}", list_some(&in_w_only, 10));
+            }
+            return Err(Error::data(
+                msg + "; build W from the same units (w.subset(ids) keeps a subset)",
+            ));
+        }
+        let perm: Vec<usize> = ids.iter().map(|k| pos[k.as_str()]).collect();
+        let mut inv = vec![0; perm.len()];
+        for (new, &old) in perm.iter().enumerate() {
+            inv[old] = new;
+        }
+        let mut tri = TriMat::new((self.n(), self.n()));
+        for (i, row) in self.matrix.outer_iterator().enumerate() {
+            for (j, &v) in row.iter() {
+                tri.add_triplet(inv[i], inv[j], v);
+            }
+        }
+        let sym_scale = self.sym_scale.as_ref().map(|d| perm.iter().map(|&o| d[o]).collect());
+        Ok(Weights {
+            ids: ids.to_vec(),
+            matrix: tri.to_csr(),
+            standardization: self.standardization,
+            sym_scale,
+            spectrum: Arc::new(OnceLock::new()),
+        })
+    }
+
+    /// The raw (unstandardised up to a per-row factor) symmetric C when known: c_ij = d_i w_ij.
+    fn raw_symmetric(&self) -> Option<CsMat<f64>> {
+        let d = self.sym_scale.as_ref()?;
+        let mut c = self.matrix.clone();
+        for (i, mut row) in c.outer_iterator_mut().enumerate() {
+            for (_, v) in row.iter_mut() {
+                *v *= d[i];
+            }
+        }
+        Some(c)
+    }
+
+    /// The sub-matrix of units `ids` (in that order), re-standardised the same way; for
+    /// subgroup fits. For row-standardised weights the rows of the original raw weights are
+    /// re-normalised over the kept units.
+    pub fn subset(&self, ids: &[String], keep_islands: bool) -> Result<Weights> {
+        let pos: std::collections::HashMap<&str, usize> =
+            self.ids.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
+        let missing: Vec<&String> = ids.iter().filter(|k| !pos.contains_key(k.as_str())).collect();
+        if !missing.is_empty() {
+            return Err(Error::data(format!(
+                "subset: ids not in the weights: {}",
+                list_some(&missing, 10)
+            )));
+        }
+        let base = self.raw_symmetric().unwrap_or_else(|| self.matrix.clone());
+        let newpos: std::collections::HashMap<usize, usize> =
+            ids.iter().enumerate().map(|(k, id)| (pos[id.as_str()], k)).collect();
+        let mut trip = Vec::new();
+        for (k, id) in ids.iter().enumerate() {
+            if let Some(row) = base.outer_view(pos[id.as_str()]) {
+                for (j, &v) in row.iter() {
+                    if let Some(&jj) = newpos.get(&j) {
+                        trip.push((k, jj, v));
+                    }
+                }
+            }
+        }
+        let std = self.standardization;
+        let mut w = Weights::from_triplets(ids.to_vec(), &trip, Standardization::None, keep_islands)?;
+        if self.sym_scale.is_none() {
+            w.sym_scale = None;
+        }
+        w.standardize(std)
+    }
+
+    /// S0 = Σ_ij w_ij, S1 = ½ Σ_ij (w_ij + w_ji)², S2 = Σ_i (row_i + col_i)² (METHODS §3).
+    pub fn s012(&self) -> (f64, f64, f64) {
+        let n = self.n();
+        let t = self.matrix.transpose_view().to_csr();
+        let s0: f64 = self.matrix.data().iter().sum();
+        let mut s1 = 0.0;
+        // (w + w')² summed over the union of patterns.
+        let sum = &self.matrix + &t;
+        for v in sum.data() {
+            s1 += v * v;
+        }
+        s1 *= 0.5;
+        let r = row_sums(&self.matrix);
+        let c = row_sums(&t);
+        let s2 = (0..n).map(|i| (r[i] + c[i]).powi(2)).sum();
+        (s0, s1, s2)
+    }
+
+    /// tr(W W) = Σ_ij w_ij w_ji and tr(W'W) = Σ_ij w_ij².
+    pub fn traces2(&self) -> (f64, f64) {
+        let mut trww = 0.0;
+        for (i, row) in self.matrix.outer_iterator().enumerate() {
+            for (j, &v) in row.iter() {
+                if let Some(&u) = self.matrix.get(j, i) {
+                    trww += v * u;
+                }
+            }
+        }
+        let trwtw = self.matrix.data().iter().map(|v| v * v).sum();
+        (trww, trwtw)
+    }
+
+    /// Dense copy (row-major N×N); for small N only.
+    pub fn to_dense(&self) -> Vec<f64> {
+        let n = self.n();
+        let mut d = vec![0.0; n * n];
+        for (i, row) in self.matrix.outer_iterator().enumerate() {
+            for (j, &v) in row.iter() {
+                d[i * n + j] = v;
+            }
+        }
+        d
+    }
+}
+
+/// Row sums of a CSR matrix.
+pub fn row_sums(m: &CsMat<f64>) -> Vec<f64> {
+    m.outer_iterator().map(|r| r.data().iter().sum()).collect()
+}
+
+/// True when `m` equals its transpose (to 1e−12 relative).
+pub fn is_symmetric(m: &CsMat<f64>) -> bool {
+    for (i, row) in m.outer_iterator().enumerate() {
+        for (j, &v) in row.iter() {
+            match m.get(j, i) {
+                Some(&u) if (u - v).abs() <= 1e-12 * v.abs().max(u.abs()) => {}
+                _ => return false,
+            }
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(n: usize) -> Vec<String> {
+        (1..=n).map(|i| i.to_string()).collect()
+    }
+
+    #[test]
+    fn ring_row_standardised() {
+        // 4-ring, METHODS Appendix B: S0 = 4, S1 = 4, S2 = 16.
+        let t = [
+            (0, 1, 1.0),
+            (1, 0, 1.0),
+            (1, 2, 1.0),
+            (2, 1, 1.0),
+            (2, 3, 1.0),
+            (3, 2, 1.0),
+            (3, 0, 1.0),
+            (0, 3, 1.0),
+        ];
+        let w = Weights::from_triplets(ids(4), &t, Standardization::Row, false).unwrap();
+        let (s0, s1, s2) = w.s012();
+        assert!((s0 - 4.0).abs() < 1e-14 && (s1 - 4.0).abs() < 1e-14 && (s2 - 16.0).abs() < 1e-14);
+        assert!(w.sym_scale().is_some());
+        assert_eq!(w.lag(&[1.0, 2.0, 3.0, 4.0]), vec![3.0, 2.0, 3.0, 2.0]);
+    }
+
+    #[test]
+    fn islands_are_named() {
+        let e = Weights::from_triplets(ids(3), &[(0, 1, 1.0), (1, 0, 1.0)], Standardization::Row, false)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("islands") && e.contains('3'), "{e}");
+    }
+
+    #[test]
+    fn align_reports_both_sides() {
+        let w = Weights::from_triplets(ids(2), &[(0, 1, 1.0), (1, 0, 1.0)], Standardization::Row, false).unwrap();
+        let e = w.aligned_to(&["1".into(), "x".into()]).unwrap_err().to_string();
+        assert!(
+            e.contains("not in the weights: x") && e.contains("not in the data: 2"),
+            "{e}"
+        );
+    }
+}

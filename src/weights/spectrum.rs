@@ -1,0 +1,156 @@
+//! Eigenvalues of W, computed once: from the symmetric similar matrix S = D^{−1/2} C D^{−1/2}
+//! when W = D⁻¹C with C symmetric (METHODS §4.2), from the general eigen solver otherwise.
+
+use super::Weights;
+use crate::error::{Error, Result};
+
+/// The eigenvalues ω of W (real parts `re`, imaginary parts `im`; `im` all zero for a real
+/// spectrum).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spectrum {
+    /// Real parts.
+    pub re: Vec<f64>,
+    /// Imaginary parts (all zero when the spectrum is real).
+    pub im: Vec<f64>,
+    /// True when computed through the symmetric similar matrix.
+    pub via_symmetric: bool,
+}
+
+impl Spectrum {
+    /// True when every eigenvalue is real.
+    pub fn is_real(&self) -> bool {
+        self.im.iter().all(|v| *v == 0.0)
+    }
+
+    /// Smallest and largest real eigenvalue (complex ones ignored, as spatialreg does).
+    pub fn real_range(&self) -> (f64, f64) {
+        self.re
+            .iter()
+            .zip(&self.im)
+            .filter(|(_, i)| **i == 0.0)
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (r, _)| {
+                (lo.min(*r), hi.max(*r))
+            })
+    }
+
+    /// The feasible interval (1/ω_min, 1/ω_max) of the spatial parameter (METHODS §4.1).
+    pub fn interval(&self) -> (f64, f64) {
+        let (lo, hi) = self.real_range();
+        (1.0 / lo, 1.0 / hi)
+    }
+
+    /// ln|I − ρW| = Σ ln(1 − ρω) (real part of the complex sum for complex ω).
+    pub fn logdet(&self, rho: f64) -> f64 {
+        self.re
+            .iter()
+            .zip(&self.im)
+            .map(|(a, b)| {
+                if *b == 0.0 {
+                    (1.0 - rho * a).ln()
+                } else {
+                    0.5 * ((1.0 - rho * a).powi(2) + (rho * b).powi(2)).ln()
+                }
+            })
+            .sum()
+    }
+
+    /// Largest |ω|.
+    pub fn spectral_radius(&self) -> f64 {
+        self.re
+            .iter()
+            .zip(&self.im)
+            .map(|(a, b)| a.hypot(*b))
+            .fold(0.0, f64::max)
+    }
+}
+
+/// Computes the spectrum of `w` (dense; O(N³) time, O(N²) memory, done once per W).
+///
+/// When W = D⁻¹C with C symmetric, the eigenvalues are those of the symmetric
+/// S = D^{1/2} W D^{−1/2} (s_ij = √d_i w_ij / √d_j), found with a symmetric solver: real and
+/// accurate. Otherwise the general (non-symmetric) solver is used.
+pub fn compute(w: &Weights) -> Result<Spectrum> {
+    let n = w.n();
+    let m = w.matrix();
+    let evd_err = |e: faer::linalg::evd::EvdError| Error::numeric(format!("eigenvalues of W did not converge ({e:?})"));
+    if let Some(d) = w.sym_scale() {
+        let sq: Vec<f64> = d.iter().map(|v| v.sqrt()).collect();
+        let mut s = faer::Mat::<f64>::zeros(n, n);
+        for (i, row) in m.outer_iterator().enumerate() {
+            for (j, &v) in row.iter() {
+                s[(i, j)] = sq[i] * v / sq[j];
+            }
+        }
+        // Symmetrise exactly (rounding) before the symmetric solver.
+        for i in 0..n {
+            for j in 0..i {
+                let a = 0.5 * (s[(i, j)] + s[(j, i)]);
+                s[(i, j)] = a;
+                s[(j, i)] = a;
+            }
+        }
+        let re = s.self_adjoint_eigenvalues(faer::Side::Lower).map_err(evd_err)?;
+        return Ok(Spectrum {
+            im: vec![0.0; re.len()],
+            re,
+            via_symmetric: true,
+        });
+    }
+    let mut a = faer::Mat::<f64>::zeros(n, n);
+    for (i, row) in m.outer_iterator().enumerate() {
+        for (j, &v) in row.iter() {
+            a[(i, j)] = v;
+        }
+    }
+    let ev = a.eigenvalues().map_err(evd_err)?;
+    let mut pairs: Vec<(f64, f64)> = ev
+        .iter()
+        .map(|c| (c.re, if c.im.abs() < 1e-12 { 0.0 } else { c.im }))
+        .collect();
+    pairs.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.total_cmp(&y.1)));
+    Ok(Spectrum {
+        re: pairs.iter().map(|p| p.0).collect(),
+        im: pairs.iter().map(|p| p.1).collect(),
+        via_symmetric: false,
+    })
+}
+
+/// The general (non-symmetric) eigenvalues of W, ignoring any symmetry; for checking the
+/// similarity path.
+pub fn compute_general(w: &Weights) -> Result<Spectrum> {
+    let plain = w.without_sym_scale();
+    compute(&plain)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::weights::{Standardization, Weights};
+
+    #[test]
+    fn two_unit_and_ring_closed_forms() {
+        let ids = |n: usize| (1..=n).map(|i| i.to_string()).collect::<Vec<_>>();
+        // W = [[0,1],[1,0]]: ω = ±1, ln|I − ρW| = ln(1 − ρ²) (METHODS App. B).
+        let w = Weights::from_triplets(ids(2), &[(0, 1, 1.0), (1, 0, 1.0)], Standardization::Row, false).unwrap();
+        let s = w.spectrum().unwrap();
+        assert!((s.re[0] + 1.0).abs() < 1e-14 && (s.re[1] - 1.0).abs() < 1e-14);
+        assert!((s.logdet(0.3) - (1.0f64 - 0.09).ln()).abs() < 1e-14);
+        // Row-standardised 4-ring: ω = {−1, 0, 0, 1}.
+        let t = [
+            (0, 1, 1.0),
+            (1, 0, 1.0),
+            (1, 2, 1.0),
+            (2, 1, 1.0),
+            (2, 3, 1.0),
+            (3, 2, 1.0),
+            (3, 0, 1.0),
+            (0, 3, 1.0),
+        ];
+        let w = Weights::from_triplets(ids(4), &t, Standardization::Row, false).unwrap();
+        let s = w.spectrum().unwrap();
+        let g = super::compute_general(&w).unwrap();
+        for (a, b) in s.re.iter().zip(&g.re) {
+            assert!((a - b).abs() < 1e-12);
+        }
+        assert!((s.logdet(0.4) - ((0.6f64).ln() + (1.4f64).ln())).abs() < 1e-13);
+    }
+}

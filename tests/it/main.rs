@@ -1,0 +1,4 @@
+//! One integration-test binary (saves link time): each area in its own module.
+//! Reference values come from tests/fixtures (copied from the project's reference set).
+
+mod common;
