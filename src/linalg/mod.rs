@@ -1,1 +1,27 @@
-//! (to be written)
+//! Log-determinants ln|I − ρW| and related traces, behind one trait: set up once for W,
+//! then cheap to evaluate at each ρ (METHODS §4).
+
+use crate::weights::Spectrum;
+
+/// A log-determinant engine for ln|I_N − ρW| (METHODS §4.2–4.6). Setup (eigenvalues, symbolic
+/// factorisation, traces) happens once when the engine is built; `logdet` must not allocate
+/// anything of size N×N.
+pub trait LogDet: Send + Sync {
+    /// ln|I − ρW| at `rho` (approximate for the Chebyshev and Monte Carlo engines).
+    fn logdet(&self, rho: f64) -> f64;
+    /// The engine's option name: "eigen", "sparse", "chebyshev", "monte_carlo".
+    fn method(&self) -> &'static str;
+    /// A description of the approximation error, when the engine is approximate.
+    fn error_note(&self) -> Option<String> {
+        None
+    }
+}
+
+impl LogDet for Spectrum {
+    fn logdet(&self, rho: f64) -> f64 {
+        Spectrum::logdet(self, rho)
+    }
+    fn method(&self) -> &'static str {
+        "eigen"
+    }
+}

@@ -1,8 +1,10 @@
 //! Panel regression models: the within transformation, OLS with fixed effects and its
 //! specification tests, and the spatial models estimated by maximum likelihood.
 
+pub mod formula;
 pub mod result;
 pub mod within;
 
+pub use formula::{Design, Formula};
 pub use result::{Coef, Model, ModelKind};
 pub use within::Fe;
