@@ -2,3 +2,4 @@
 //! Reference values come from tests/fixtures (copied from the project's reference set).
 
 mod common;
+mod scripts;

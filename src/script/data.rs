@@ -1,0 +1,357 @@
+//! Data functions: CSV reading, frames, panels, descriptive statistics and vector helpers.
+
+use super::convert::{array_to_column, column_to_array, dyn_to_key, from_f64s, from_strings, to_f64s, to_strings};
+use super::convert::{SFrame, SPanel, STable};
+use super::options::Opts;
+use super::{core_err, guard, script_err, RResult};
+use crate::data::csv::{read_csv as core_read_csv, CsvOptions};
+use crate::data::{vector, Frame, Panel};
+use crate::report::{Cell, Table};
+use rhai::plugin::*;
+use rhai::{Array, Dynamic, Map, FLOAT, INT};
+use std::sync::Arc;
+
+fn describe_table(f: &Frame, names: &[String]) -> RResult<Table> {
+    let mut t = Table::new(
+        "Descriptive statistics",
+        ["Variable", "Obs", "Mean", "Std. dev.", "Min", "Max"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+    );
+    for n in names {
+        let x = f.numeric(n).map_err(core_err)?;
+        let (obs, m, s, lo, hi) = vector::describe(x);
+        t.push(vec![
+            n.clone().into(),
+            Cell::Int(obs as i64),
+            m.into(),
+            s.into(),
+            lo.into(),
+            hi.into(),
+        ]);
+    }
+    t.note("Std. dev. uses the n − 1 divisor; missing values (NaN) are excluded.");
+    Ok(t)
+}
+
+fn values_of(v: &Dynamic) -> RResult<Vec<String>> {
+    if let Some(a) = v.clone().try_cast::<Array>() {
+        to_strings(&a, "filter values")
+    } else {
+        dyn_to_key(v)
+            .map(|s| vec![s])
+            .ok_or_else(|| script_err("filter: the value must be a string, a number or an array of them"))
+    }
+}
+
+/// Data frames, panels and vector helpers.
+#[export_module]
+pub mod data_fns {
+    use super::*;
+
+    /// Reads a CSV file with a header row into a Frame. Numeric columns are inferred; "", "NA"
+    /// and "." are missing (NaN); other columns are text.
+    /// ```rhai
+    /// let f = read_csv("examples/data/citycluster/city_year.csv");
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn read_csv(path: &str) -> RResult<SFrame> {
+        read_csv_opts(path, Map::new())
+    }
+
+    /// Reads a CSV file with options `#{delimiter: ";", missing: ["", "NA", "-"]}`.
+    #[rhai_fn(name = "read_csv", return_raw)]
+    pub fn read_csv_opts(path: &str, opts: Map) -> RResult<SFrame> {
+        let o = Opts::new(&opts, "read_csv", &["delimiter", "missing"])?;
+        let mut co = CsvOptions::default();
+        if let Some(d) = o.str("delimiter")? {
+            let b = d.as_bytes();
+            if b.len() != 1 {
+                return Err(script_err(
+                    "read_csv: option 'delimiter' must be one ASCII character, e.g. \";\" or \"\\t\"",
+                ));
+            }
+            co.delimiter = b[0];
+        }
+        if let Some(m) = o.strings("missing")? {
+            co.missing = m;
+        }
+        guard("read_csv", || {
+            core_read_csv(path, &co).map(|f| SFrame(Arc::new(f))).map_err(core_err)
+        })
+    }
+
+    /// Column names of a frame.
+    #[rhai_fn(name = "names", pure)]
+    pub fn frame_names(f: &mut SFrame) -> Array {
+        from_strings(f.0.names())
+    }
+
+    /// Number of rows of a frame.
+    #[rhai_fn(name = "nrows", pure)]
+    pub fn frame_nrows(f: &mut SFrame) -> INT {
+        f.0.nrows() as INT
+    }
+
+    /// A column as an array: `f["gdppc"]`.
+    #[rhai_fn(index_get, return_raw, pure)]
+    pub fn frame_index(f: &mut SFrame, name: &str) -> RResult<Array> {
+        f.0.column(name).map(column_to_array).map_err(core_err)
+    }
+
+    /// A column as an array.
+    #[rhai_fn(name = "column", return_raw, pure)]
+    pub fn frame_column(f: &mut SFrame, name: &str) -> RResult<Array> {
+        frame_index(f, name)
+    }
+
+    /// A new frame with column `name` added or replaced (`with` is reserved in Rhai).
+    #[rhai_fn(name = "with_column", return_raw, pure)]
+    pub fn frame_with_column(f: &mut SFrame, name: &str, values: Array) -> RResult<SFrame> {
+        f.0.with_column(name, array_to_column(&values))
+            .map(|g| SFrame(Arc::new(g)))
+            .map_err(core_err)
+    }
+
+    /// Rows whose column `name` equals `value` (or one of an array of values).
+    #[rhai_fn(name = "filter", return_raw, pure)]
+    pub fn frame_filter(f: &mut SFrame, name: &str, value: Dynamic) -> RResult<SFrame> {
+        let vals = values_of(&value)?;
+        f.0.filter_keys(name, &vals)
+            .map(|g| SFrame(Arc::new(g)))
+            .map_err(core_err)
+    }
+
+    /// Only the named columns, in that order.
+    #[rhai_fn(name = "select", return_raw, pure)]
+    pub fn frame_select(f: &mut SFrame, names: Array) -> RResult<SFrame> {
+        let n = to_strings(&names, "select")?;
+        f.0.select(&n).map(|g| SFrame(Arc::new(g))).map_err(core_err)
+    }
+
+    /// Left join on key column(s) (a name or an array of names); keys of `other` must be unique.
+    #[rhai_fn(name = "join", return_raw, pure)]
+    pub fn frame_join(f: &mut SFrame, other: SFrame, keys: Dynamic) -> RResult<SFrame> {
+        let k = values_of(&keys)?;
+        f.0.join(&other.0, &k).map(|g| SFrame(Arc::new(g))).map_err(core_err)
+    }
+
+    /// Descriptive statistics (obs, mean, sd with n − 1, min, max) of the named columns.
+    #[rhai_fn(name = "describe", return_raw, pure)]
+    pub fn frame_describe(f: &mut SFrame, names: Array) -> RResult<STable> {
+        let n = to_strings(&names, "describe")?;
+        describe_table(&f.0, &n).map(|t| STable(Arc::new(t)))
+    }
+
+    /// Descriptive statistics of panel variables (the paper's Table 2).
+    #[rhai_fn(name = "describe", return_raw, pure)]
+    pub fn panel_describe(p: &mut SPanel, names: Array) -> RResult<STable> {
+        let n = to_strings(&names, "describe")?;
+        describe_table(p.0.frame(), &n).map(|t| STable(Arc::new(t)))
+    }
+
+    /// A balanced panel keyed by `id` and `time`, sorted time-slow; duplicate or missing
+    /// (id, time) pairs are an error that names them.
+    #[rhai_fn(return_raw)]
+    pub fn panel(f: SFrame, id: &str, time: &str) -> RResult<SPanel> {
+        Panel::new(&f.0, id, time)
+            .map(|p| SPanel(Arc::new(p)))
+            .map_err(core_err)
+    }
+
+    /// Number of units N.
+    #[rhai_fn(get = "n", pure)]
+    pub fn panel_n(p: &mut SPanel) -> INT {
+        p.0.n() as INT
+    }
+
+    /// Number of periods T.
+    #[rhai_fn(get = "t", pure)]
+    pub fn panel_t(p: &mut SPanel) -> INT {
+        p.0.t() as INT
+    }
+
+    /// Unit ids in panel order.
+    #[rhai_fn(name = "ids", pure)]
+    pub fn panel_ids(p: &mut SPanel) -> Array {
+        from_strings(p.0.ids())
+    }
+
+    /// Periods in ascending order.
+    #[rhai_fn(name = "times", pure)]
+    pub fn panel_times(p: &mut SPanel) -> Array {
+        from_strings(p.0.times())
+    }
+
+    /// Column names of the panel.
+    #[rhai_fn(name = "names", pure)]
+    pub fn panel_names(p: &mut SPanel) -> Array {
+        from_strings(p.0.frame().names())
+    }
+
+    /// Number of rows N·T.
+    #[rhai_fn(name = "nrows", pure)]
+    pub fn panel_nrows(p: &mut SPanel) -> INT {
+        p.0.frame().nrows() as INT
+    }
+
+    /// A variable stacked time-slow: `p["y"]`.
+    #[rhai_fn(index_get, return_raw, pure)]
+    pub fn panel_index(p: &mut SPanel, name: &str) -> RResult<Array> {
+        p.0.frame().column(name).map(column_to_array).map_err(core_err)
+    }
+
+    /// A variable stacked time-slow.
+    #[rhai_fn(name = "column", return_raw, pure)]
+    pub fn panel_column(p: &mut SPanel, name: &str) -> RResult<Array> {
+        panel_index(p, name)
+    }
+
+    /// The panel's rows as a Frame.
+    #[rhai_fn(name = "frame", pure)]
+    pub fn panel_frame(p: &mut SPanel) -> SFrame {
+        SFrame(Arc::new(p.0.frame().clone()))
+    }
+
+    /// A new panel with a column added or replaced (values in panel row order).
+    #[rhai_fn(name = "with_column", return_raw, pure)]
+    pub fn panel_with_column(p: &mut SPanel, name: &str, values: Array) -> RResult<SPanel> {
+        let f =
+            p.0.frame()
+                .with_column(name, array_to_column(&values))
+                .map_err(core_err)?;
+        p.0.with_frame(f).map(|q| SPanel(Arc::new(q))).map_err(core_err)
+    }
+
+    /// The units whose `column` equals `value` (or one of an array of values): a balanced sub-panel.
+    #[rhai_fn(name = "filter", return_raw, pure)]
+    pub fn panel_filter(p: &mut SPanel, column: &str, value: Dynamic) -> RResult<SPanel> {
+        let vals = values_of(&value)?;
+        p.0.filter(column, &vals).map(|q| SPanel(Arc::new(q))).map_err(core_err)
+    }
+
+    /// The value `k` periods earlier within each unit (NaN where undefined).
+    #[rhai_fn(name = "lag", return_raw, pure)]
+    pub fn panel_lag(p: &mut SPanel, name: &str, k: INT) -> RResult<Array> {
+        p.0.lag(name, k).map(|v| from_f64s(&v)).map_err(core_err)
+    }
+
+    /// The value one period earlier within each unit.
+    #[rhai_fn(name = "lag", return_raw, pure)]
+    pub fn panel_lag1(p: &mut SPanel, name: &str) -> RResult<Array> {
+        panel_lag(p, name, 1)
+    }
+
+    /// First difference within each unit (NaN in the first period).
+    #[rhai_fn(name = "diff", return_raw, pure)]
+    pub fn panel_diff(p: &mut SPanel, name: &str) -> RResult<Array> {
+        p.0.diff(name).map(|v| from_f64s(&v)).map_err(core_err)
+    }
+
+    /// Growth rate x_t / x_{t−1} − 1 within each unit (NaN in the first period).
+    #[rhai_fn(name = "growth", return_raw, pure)]
+    pub fn panel_growth(p: &mut SPanel, name: &str) -> RResult<Array> {
+        p.0.growth(name).map(|v| from_f64s(&v)).map_err(core_err)
+    }
+
+    /// Natural log of each element, as R's and Stata's `log` (NaN for non-positive values).
+    /// Note: Rhai's `log` of a single number is base 10; use `x.ln()` for one number.
+    #[rhai_fn(name = "log", return_raw)]
+    pub fn log_array(x: Array) -> RResult<Array> {
+        Ok(from_f64s(
+            &to_f64s(&x, "log")?.iter().map(|v| v.ln()).collect::<Vec<_>>(),
+        ))
+    }
+
+    /// Natural log of each element (same as `log` of an array).
+    #[rhai_fn(name = "ln", return_raw)]
+    pub fn ln_array(x: Array) -> RResult<Array> {
+        log_array(x)
+    }
+
+    /// e to the power of each element.
+    #[rhai_fn(name = "exp", return_raw)]
+    pub fn exp_array(x: Array) -> RResult<Array> {
+        Ok(from_f64s(
+            &to_f64s(&x, "exp")?.iter().map(|v| v.exp()).collect::<Vec<_>>(),
+        ))
+    }
+
+    /// Element-wise a / b; a zero or missing denominator gives NaN.
+    #[rhai_fn(name = "ratio", return_raw)]
+    pub fn ratio(a: Array, b: Array) -> RResult<Array> {
+        ratio_scaled(a, b, 1.0)
+    }
+
+    /// Element-wise scale · a / b (scale 100 for percent).
+    #[rhai_fn(name = "ratio", return_raw)]
+    pub fn ratio_scaled(a: Array, b: Array, scale: FLOAT) -> RResult<Array> {
+        let (x, y) = (to_f64s(&a, "ratio")?, to_f64s(&b, "ratio")?);
+        if x.len() != y.len() {
+            return Err(script_err(format!(
+                "ratio: arrays differ in length ({} vs {})",
+                x.len(),
+                y.len()
+            )));
+        }
+        Ok(from_f64s(&vector::ratio(&x, &y, scale)))
+    }
+
+    /// Arithmetic mean of an array (NaN if any element is NaN).
+    #[rhai_fn(name = "mean", return_raw)]
+    pub fn mean(x: Array) -> RResult<FLOAT> {
+        Ok(vector::mean(&to_f64s(&x, "mean")?))
+    }
+
+    /// Sample standard deviation (divisor n − 1).
+    #[rhai_fn(name = "sd", return_raw)]
+    pub fn sd(x: Array) -> RResult<FLOAT> {
+        Ok(vector::sd(&to_f64s(&x, "sd")?))
+    }
+
+    /// Sum of an array.
+    #[rhai_fn(name = "sum", return_raw)]
+    pub fn sum(x: Array) -> RResult<FLOAT> {
+        Ok(to_f64s(&x, "sum")?.iter().sum())
+    }
+
+    /// Element-wise a − b.
+    #[rhai_fn(name = "minus", return_raw)]
+    pub fn minus(a: Array, b: Array) -> RResult<Array> {
+        let (x, y) = (to_f64s(&a, "minus")?, to_f64s(&b, "minus")?);
+        if x.len() != y.len() {
+            return Err(script_err(format!(
+                "minus: arrays differ in length ({} vs {})",
+                x.len(),
+                y.len()
+            )));
+        }
+        Ok(from_f64s(&x.iter().zip(&y).map(|(p, q)| p - q).collect::<Vec<_>>()))
+    }
+
+    /// Largest absolute element-wise difference |a − b| (NaN-aware: NaN in the same places counts as equal).
+    #[rhai_fn(name = "max_abs_diff", return_raw)]
+    pub fn max_abs_diff(a: Array, b: Array) -> RResult<FLOAT> {
+        let (x, y) = (to_f64s(&a, "max_abs_diff")?, to_f64s(&b, "max_abs_diff")?);
+        if x.len() != y.len() {
+            return Err(script_err(format!(
+                "max_abs_diff: arrays differ in length ({} vs {})",
+                x.len(),
+                y.len()
+            )));
+        }
+        Ok(x.iter()
+            .zip(&y)
+            .map(|(p, q)| {
+                if p.is_nan() && q.is_nan() {
+                    0.0
+                } else if p.is_nan() || q.is_nan() {
+                    f64::INFINITY
+                } else {
+                    (p - q).abs()
+                }
+            })
+            .fold(0.0, f64::max))
+    }
+}

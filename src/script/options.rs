@@ -1,0 +1,167 @@
+//! Option maps: every key optional, every unknown key an error that names it and lists the
+//! valid ones (API.md "Conventions").
+
+use super::convert::{dyn_to_key, to_strings};
+use super::{script_err, RResult};
+use crate::error::closest;
+use rhai::{Dynamic, Map, FLOAT, INT};
+
+/// A checked option map of one function.
+pub struct Opts<'a> {
+    map: &'a Map,
+    func: &'static str,
+}
+
+impl<'a> Opts<'a> {
+    /// Checks that every key of `map` is in `valid`.
+    pub fn new(map: &'a Map, func: &'static str, valid: &[&str]) -> RResult<Opts<'a>> {
+        for k in map.keys() {
+            if !valid.contains(&k.as_str()) {
+                let hint = closest(k, valid.iter().copied())
+                    .map(|c| format!(" (did you mean '{c}'?)"))
+                    .unwrap_or_default();
+                return Err(script_err(format!(
+                    "{func}: unknown option '{k}'{hint}; valid options: {}",
+                    valid.join(", ")
+                )));
+            }
+        }
+        Ok(Opts { map, func })
+    }
+
+    fn get(&self, key: &str) -> Option<&Dynamic> {
+        self.map.get(key).filter(|v| !v.is_unit())
+    }
+
+    fn bad(&self, key: &str, expected: &str, got: &Dynamic) -> Box<rhai::EvalAltResult> {
+        script_err(format!(
+            "{}: option '{key}' must be {expected}, got {} ({got})",
+            self.func,
+            got.type_name()
+        ))
+    }
+
+    /// A string option.
+    pub fn str(&self, key: &str) -> RResult<Option<String>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .clone()
+                .try_cast::<rhai::ImmutableString>()
+                .map(|s| Some(s.to_string()))
+                .ok_or_else(|| self.bad(key, "a string", v)),
+        }
+    }
+
+    /// A string option restricted to `allowed` (default when absent).
+    pub fn choice(&self, key: &str, default: &str, allowed: &[&str]) -> RResult<String> {
+        let v = self.str(key)?.unwrap_or_else(|| default.to_string());
+        if allowed.contains(&v.as_str()) {
+            Ok(v)
+        } else {
+            Err(script_err(format!(
+                "{}: option {key}: \"{v}\" is not valid; valid values: {}",
+                self.func,
+                allowed
+                    .iter()
+                    .map(|a| format!("\"{a}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )))
+        }
+    }
+
+    /// An integer option.
+    pub fn int(&self, key: &str) -> RResult<Option<i64>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => {
+                if let Some(k) = v.clone().try_cast::<INT>() {
+                    Ok(Some(k))
+                } else if let Some(f) = v.clone().try_cast::<FLOAT>().filter(|f| f.fract() == 0.0) {
+                    Ok(Some(f as i64))
+                } else {
+                    Err(self.bad(key, "an integer", v))
+                }
+            }
+        }
+    }
+
+    /// A non-negative integer option.
+    pub fn usize(&self, key: &str) -> RResult<Option<usize>> {
+        match self.int(key)? {
+            Some(k) if k < 0 => Err(script_err(format!(
+                "{}: option '{key}' must be ≥ 0, got {k}",
+                self.func
+            ))),
+            k => Ok(k.map(|k| k as usize)),
+        }
+    }
+
+    /// A number option (integers accepted).
+    pub fn float(&self, key: &str) -> RResult<Option<f64>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .clone()
+                .try_cast::<FLOAT>()
+                .or_else(|| v.clone().try_cast::<INT>().map(|k| k as f64))
+                .map(Some)
+                .ok_or_else(|| self.bad(key, "a number", v)),
+        }
+    }
+
+    /// A boolean option.
+    pub fn bool(&self, key: &str) -> RResult<Option<bool>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .clone()
+                .try_cast::<bool>()
+                .map(Some)
+                .ok_or_else(|| self.bad(key, "true or false", v)),
+        }
+    }
+
+    /// A list of strings (a single string is a list of one).
+    pub fn strings(&self, key: &str) -> RResult<Option<Vec<String>>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => {
+                if let Some(a) = v.clone().try_cast::<rhai::Array>() {
+                    to_strings(&a, &format!("{}: option '{key}'", self.func)).map(Some)
+                } else {
+                    dyn_to_key(v)
+                        .map(|s| Some(vec![s]))
+                        .ok_or_else(|| self.bad(key, "a string or an array of strings", v))
+                }
+            }
+        }
+    }
+
+    /// A pair of numbers `[lo, hi]`.
+    pub fn pair(&self, key: &str) -> RResult<Option<(f64, f64)>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => {
+                let a = v
+                    .clone()
+                    .try_cast::<rhai::Array>()
+                    .ok_or_else(|| self.bad(key, "[lo, hi]", v))?;
+                let x = super::convert::to_f64s(&a, key)?;
+                if x.len() != 2 || !(x[0] < x[1]) {
+                    return Err(script_err(format!(
+                        "{}: option '{key}' must be [lo, hi] with lo < hi",
+                        self.func
+                    )));
+                }
+                Ok(Some((x[0], x[1])))
+            }
+        }
+    }
+
+    /// Any value.
+    pub fn value(&self, key: &str) -> Option<Dynamic> {
+        self.get(key).cloned()
+    }
+}

@@ -1,0 +1,41 @@
+//! Assertions for tests written in Rhai (`tests/scripts/*.rhai`).
+
+use super::{script_err, RResult};
+use rhai::plugin::*;
+use rhai::FLOAT;
+
+/// Test helpers.
+#[export_module]
+pub mod testing_fns {
+    use super::*;
+
+    /// Fails the script with `message` unless `cond` is true.
+    #[rhai_fn(name = "assert", return_raw)]
+    pub fn assert(cond: bool, message: &str) -> RResult<()> {
+        if cond {
+            Ok(())
+        } else {
+            Err(script_err(format!("assertion failed: {message}")))
+        }
+    }
+
+    /// Fails unless |got − want| ≤ rel_tol · max(|want|, 1e−300).
+    #[rhai_fn(name = "assert_close", return_raw)]
+    pub fn assert_close(got: FLOAT, want: FLOAT, rel_tol: FLOAT) -> RResult<()> {
+        let ok = (got - want).abs() <= rel_tol * want.abs().max(1e-300) || got == want;
+        if ok {
+            Ok(())
+        } else {
+            Err(script_err(format!(
+                "assert_close failed: got {got:.15e}, want {want:.15e} (relative difference {:.3e} > {rel_tol:e})",
+                (got - want).abs() / want.abs().max(1e-300)
+            )))
+        }
+    }
+
+    /// assert_close for an integer expected value.
+    #[rhai_fn(name = "assert_close", return_raw)]
+    pub fn assert_close_int(got: FLOAT, want: rhai::INT, rel_tol: FLOAT) -> RResult<()> {
+        assert_close(got, want as FLOAT, rel_tol)
+    }
+}
