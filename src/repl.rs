@@ -35,7 +35,7 @@ pub fn run_file(file: &str, args: Vec<String>) -> ExitCode {
         }
     };
     install_ctrlc();
-    match engine.run_ast_with_scope(&mut scope, &ast) {
+    match catch_panics(|| engine.run_ast_with_scope(&mut scope, &ast)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{}", format_error(&e, file));
@@ -48,7 +48,7 @@ pub fn run_file(file: &str, args: Vec<String>) -> ExitCode {
 pub fn eval_code(code: &str) -> ExitCode {
     let engine = new_engine(None);
     let mut scope = Scope::new();
-    match engine.eval_with_scope::<Dynamic>(&mut scope, code) {
+    match catch_panics(|| engine.eval_with_scope::<Dynamic>(&mut scope, code)) {
         Ok(v) => {
             if !v.is_unit() {
                 println!("{v}");
@@ -60,6 +60,12 @@ pub fn eval_code(code: &str) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Runs an evaluation, turning a native panic into a script error that says it is a bug, so
+/// the REPL and the runner survive it.
+fn catch_panics<T>(f: impl FnOnce() -> Result<T, Box<rhai::EvalAltResult>>) -> Result<T, Box<rhai::EvalAltResult>> {
+    spillover::script::guard("a native function", f)
 }
 
 fn install_ctrlc() {
@@ -143,7 +149,7 @@ impl Session {
             .compile_with_scope(&self.scope, src)
             .map_err(|e| format_error(&e.into(), source_name))?;
         let merged = self.functions.merge(&ast);
-        let result = self.engine.eval_ast_with_scope::<Dynamic>(&mut self.scope, &merged);
+        let result = catch_panics(|| self.engine.eval_ast_with_scope::<Dynamic>(&mut self.scope, &merged));
         self.functions = merged.clone_functions_only();
         result.map_err(|e| format_error(&e, source_name))
     }

@@ -25,3 +25,7 @@ impl LogDet for Spectrum {
         "eigen"
     }
 }
+
+pub mod logdet;
+pub mod sparse;
+pub mod traces;

@@ -20,7 +20,9 @@ impl Formula {
         let bad = |msg: &str| Error::invalid(format!("formula \"{s}\": {msg}; write it as \"y ~ x1 + x2\""));
         let mut parts = s.splitn(2, '~');
         let lhs = parts.next().unwrap_or("").trim();
-        let rhs = parts.next().ok_or_else(|| bad("no '~' between the dependent variable and the regressors"))?;
+        let rhs = parts
+            .next()
+            .ok_or_else(|| bad("no '~' between the dependent variable and the regressors"))?;
         if lhs.is_empty() {
             return Err(bad("no dependent variable before '~'"));
         }

@@ -1,8 +1,14 @@
 //! Panel regression models: the within transformation, OLS with fixed effects and its
 //! specification tests, and the spatial models estimated by maximum likelihood.
 
+pub mod dense;
+pub mod fe_tests;
 pub mod formula;
+pub mod lm;
+pub mod ml;
+pub mod ols;
 pub mod result;
+pub mod spatial_tests;
 pub mod within;
 
 pub use formula::{Design, Formula};

@@ -165,6 +165,65 @@ impl Model {
         t
     }
 
+    /// The JSON form of API.md: `model`, `fe`, `depvar`, `n`, `t`, `nobs`, `bias_correction`,
+    /// `lag_order`, `lndet`, `coefficients` (term → {estimate, std_error, z, p}), `terms` (in
+    /// order), `sigma2`, `loglik`, `r2`, `corr2`, `aic`, `bic`, `vcov`, plus extras, info and
+    /// warnings.
+    pub fn to_json_value(&self) -> serde_json::Value {
+        use crate::report::table::num_json;
+        use serde_json::{json, Map, Value};
+        let mut coefs = Map::new();
+        for c in &self.coefficients {
+            coefs.insert(
+                c.term.clone(),
+                json!({"estimate": num_json(c.estimate), "std_error": num_json(c.std_error),
+                       "z": num_json(c.z), "p": num_json(c.p)}),
+            );
+        }
+        let k = self.coefficients.len();
+        let vcov: Vec<Value> = (0..k)
+            .map(|i| {
+                Value::Array(
+                    (0..k)
+                        .map(|j| num_json(self.vcov.get(i * k + j).copied().unwrap_or(f64::NAN)))
+                        .collect(),
+                )
+            })
+            .collect();
+        let mut m = json!({
+            "model": self.kind.name(),
+            "fe": self.fe.name(),
+            "depvar": self.depvar,
+            "n": self.n,
+            "t": self.t,
+            "nobs": self.nobs(),
+            "coefficients": coefs,
+            "terms": self.coefficients.iter().map(|c| c.term.clone()).collect::<Vec<_>>(),
+            "sigma2": num_json(self.sigma2),
+            "loglik": num_json(self.loglik),
+            "r2": num_json(self.r2),
+            "corr2": num_json(self.corr2),
+            "aic": num_json(self.aic()),
+            "bic": num_json(self.bic()),
+            "n_params": self.n_params,
+            "vcov": vcov,
+            "warnings": self.warnings,
+        });
+        if let Value::Object(obj) = &mut m {
+            for key in ["bias_correction", "lag_order", "lndet", "information"] {
+                let v = self.info.get(key).cloned().unwrap_or_else(|| "none".into());
+                obj.insert(key.into(), json!(v));
+            }
+            for (k2, v) in &self.info {
+                obj.entry(k2.clone()).or_insert(json!(v));
+            }
+            for (k2, v) in &self.extras {
+                obj.entry(k2.clone()).or_insert(num_json(*v));
+            }
+        }
+        m
+    }
+
     /// A one-line title such as "SDM, two-way fixed effects: y".
     pub fn title(&self) -> String {
         let fe = match self.fe {

@@ -245,6 +245,40 @@ pub mod export_fns {
             .collect()
     }
 
+    /// The row whose first cell is `name`, as a map column → value: `lm["lm_lag"].statistic`.
+    #[rhai_fn(index_get, return_raw, pure)]
+    pub fn table_row(t: &mut STable, name: &str) -> RResult<rhai::Map> {
+        let row =
+            t.0.rows
+                .iter()
+                .find(|r| matches!(r.first(), Some(Cell::Text(s)) if s == name))
+                .ok_or_else(|| {
+                    let names: Vec<String> =
+                        t.0.rows
+                            .iter()
+                            .filter_map(|r| match r.first() {
+                                Some(Cell::Text(s)) => Some(s.clone()),
+                                _ => None,
+                            })
+                            .collect();
+                    script_err(format!("table: no row '{name}'; rows: {}", names.join(", ")))
+                })?;
+        let mut m = rhai::Map::new();
+        for (c, cell) in t.0.columns.iter().zip(row) {
+            let key = if c.is_empty() { "name" } else { c.as_str() };
+            m.insert(
+                key.into(),
+                match cell {
+                    Cell::Num(v) => Dynamic::from_float(*v),
+                    Cell::Int(i) => Dynamic::from_int(*i),
+                    Cell::Text(s) => Dynamic::from(s.clone()),
+                    Cell::Empty => Dynamic::UNIT,
+                },
+            );
+        }
+        Ok(m)
+    }
+
     /// Title of a table.
     #[rhai_fn(get = "title", pure)]
     pub fn table_title(t: &mut STable) -> String {

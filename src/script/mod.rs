@@ -5,9 +5,12 @@
 pub mod convert;
 pub mod data;
 pub mod docs;
+pub mod esda;
 pub mod export;
+pub mod models;
 pub mod options;
 pub mod testing;
+pub mod weights;
 
 use rhai::{Engine, EvalAltResult};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -59,6 +62,12 @@ pub fn register_all(engine: &mut Engine) {
     engine.register_global_module(rhai::exported_module!(export::export_fns).into());
     engine.register_global_module(rhai::exported_module!(testing::testing_fns).into());
     export::register_data_exports(engine);
+    weights::register(engine);
+    engine.register_global_module(rhai::exported_module!(weights::weights_fns).into());
+    esda::register(engine);
+    engine.register_global_module(rhai::exported_module!(esda::esda_fns).into());
+    models::register(engine);
+    engine.register_global_module(rhai::exported_module!(models::models_fns).into());
 }
 
 /// A new engine with every spillover package registered, the bundled `stdlib` modules and a
@@ -118,11 +127,8 @@ impl rhai::ModuleResolver for StdlibResolver {
 pub fn format_error(err: &EvalAltResult, source: &str) -> String {
     let pos = err.position();
     let mut inner = err;
-    loop {
-        match inner {
-            EvalAltResult::ErrorInFunctionCall(_, _, e, _) | EvalAltResult::ErrorInModule(_, e, _) => inner = e,
-            _ => break,
-        }
+    while let EvalAltResult::ErrorInFunctionCall(_, _, e, _) | EvalAltResult::ErrorInModule(_, e, _) = inner {
+        inner = e;
     }
     let msg = match inner {
         EvalAltResult::ErrorRuntime(v, _) => v.to_string(),

@@ -149,7 +149,7 @@ impl<'a> Opts<'a> {
                     .try_cast::<rhai::Array>()
                     .ok_or_else(|| self.bad(key, "[lo, hi]", v))?;
                 let x = super::convert::to_f64s(&a, key)?;
-                if x.len() != 2 || !(x[0] < x[1]) {
+                if x.len() != 2 || x[0].partial_cmp(&x[1]) != Some(std::cmp::Ordering::Less) {
                     return Err(script_err(format!(
                         "{}: option '{key}' must be [lo, hi] with lo < hi",
                         self.func

@@ -11,6 +11,7 @@ pub mod contiguity;
 pub mod io;
 pub mod knn;
 pub mod spectrum;
+pub mod summary;
 
 use crate::error::{list_some, Error, Result};
 use sprs::{CsMat, TriMat};
@@ -372,18 +373,33 @@ impl Weights {
         (s0, s1, s2)
     }
 
-    /// tr(W W) = Σ_ij w_ij w_ji and tr(W'W) = Σ_ij w_ij².
+    /// tr(W W) = Σ_ij w_ij w_ji and tr(W'W) = Σ_ij w_ij²; O(nnz).
     pub fn traces2(&self) -> (f64, f64) {
-        let mut trww = 0.0;
-        for (i, row) in self.matrix.outer_iterator().enumerate() {
-            for (j, &v) in row.iter() {
-                if let Some(&u) = self.matrix.get(j, i) {
-                    trww += v * u;
-                }
-            }
-        }
+        let t = self.matrix.transpose_view().to_csr();
+        let trww = frobenius_dot(&self.matrix.to_csr(), &t);
         let trwtw = self.matrix.data().iter().map(|v| v * v).sum();
         (trww, trwtw)
+    }
+
+    /// Attaches the row sums `d` of a symmetric C with W = D⁻¹C (so eigenvalues come from the
+    /// symmetric similar matrix), after checking d_i w_ij = d_j w_ji on every link (1e−10
+    /// relative). The matrix itself is unchanged.
+    pub fn with_sym_scale(mut self, d: Vec<f64>) -> Result<Weights> {
+        if d.len() != self.n() || d.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
+            return Err(Error::invalid("with_sym_scale: need one positive scale per unit"));
+        }
+        let mut c = self.matrix.to_csr();
+        for (i, mut row) in c.outer_iterator_mut().enumerate() {
+            for (_, v) in row.iter_mut() {
+                *v *= d[i];
+            }
+        }
+        if !build::is_symmetric_tol(&c, 1e-10) {
+            return Err(Error::invalid("with_sym_scale: D·W is not symmetric"));
+        }
+        self.sym_scale = Some(d);
+        self.spectrum = Arc::new(OnceLock::new());
+        Ok(self)
     }
 
     /// Dense copy (row-major N×N); for small N only.
@@ -404,17 +420,32 @@ pub fn row_sums(m: &CsMat<f64>) -> Vec<f64> {
     m.outer_iterator().map(|r| r.data().iter().sum()).collect()
 }
 
-/// True when `m` equals its transpose (to 1e−12 relative).
+/// True when `m` equals its transpose (to 1e−12 relative); O(nnz).
 pub fn is_symmetric(m: &CsMat<f64>) -> bool {
-    for (i, row) in m.outer_iterator().enumerate() {
-        for (j, &v) in row.iter() {
-            match m.get(j, i) {
-                Some(&u) if (u - v).abs() <= 1e-12 * v.abs().max(u.abs()) => {}
-                _ => return false,
+    build::is_symmetric_fast(m)
+}
+
+/// Σ_ij a_ij b_ij over two CSR matrices of the same shape (a merge of each row's sorted
+/// column indices); O(nnz).
+pub fn frobenius_dot(a: &CsMat<f64>, b: &CsMat<f64>) -> f64 {
+    let mut total = 0.0;
+    for (ra, rb) in a.outer_iterator().zip(b.outer_iterator()) {
+        let (ia, da) = (ra.indices(), ra.data());
+        let (ib, db) = (rb.indices(), rb.data());
+        let (mut p, mut q) = (0, 0);
+        while p < ia.len() && q < ib.len() {
+            match ia[p].cmp(&ib[q]) {
+                std::cmp::Ordering::Less => p += 1,
+                std::cmp::Ordering::Greater => q += 1,
+                std::cmp::Ordering::Equal => {
+                    total += da[p] * db[q];
+                    p += 1;
+                    q += 1;
+                }
             }
         }
     }
-    true
+    total
 }
 
 #[cfg(test)]

@@ -2,4 +2,11 @@
 //! Reference values come from tests/fixtures (copied from the project's reference set).
 
 mod common;
+mod effects;
+mod esda;
+mod indices;
+mod linalg;
+mod ml;
+mod ols;
 mod scripts;
+mod weights;

@@ -1,0 +1,219 @@
+//! Regional economic resilience Resi (METHODS §1.1, Martin et al. 2016):
+//!
+//! ```text
+//! variant B (growth_change, default; G are growth rates):
+//!   Resi_r,t = [ (G_r,t − G_r,t−1) − (G_n,t − G_n,t−1) ] / | G_n,t − G_n,t−1 |
+//! variant A (level_growth; G are levels):
+//!   g_r,t = G_r,t / G_r,t−1 − 1,  g_n,t = G_n,t / G_n,t−1 − 1,  Resi_r,t = (g_r,t − g_n,t) / |g_n,t|
+//! ```
+//!
+//! t−1 is the period before t among all periods of the table (sorted numerically when the time
+//! column is numeric). The first period, a unit without a row for t−1, and any missing input
+//! give NaN (never 0).
+
+use super::sort_periods;
+use crate::data::Frame;
+use crate::error::{Error, Result};
+use std::collections::HashMap;
+
+/// Which resilience formula (METHODS §1.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ResilienceKind {
+    /// Variant B: change in growth relative to the national change (growth-rate inputs).
+    #[default]
+    GrowthChange,
+    /// Variant A: growth of levels relative to national growth (level inputs).
+    LevelGrowth,
+}
+
+impl ResilienceKind {
+    /// Parses `"growth_change"` or `"level_growth"`.
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "growth_change" => Ok(Self::GrowthChange),
+            "level_growth" => Ok(Self::LevelGrowth),
+            _ => Err(Error::invalid(format!(
+                "unknown kind '{s}'; valid: \"growth_change\" (growth-rate inputs, METHODS §1.1 variant B), \
+                 \"level_growth\" (GDP levels, variant A)"
+            ))),
+        }
+    }
+}
+
+/// Where the national series comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum National {
+    /// A column of the same table (the national value of the row's period).
+    Column(String),
+    /// A table of national values by period.
+    Frame {
+        /// The table.
+        frame: Frame,
+        /// Its period column.
+        time: String,
+        /// Its value column.
+        value: String,
+    },
+}
+
+/// What a zero (or too small) denominator gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ZeroDenominator {
+    /// An error naming the unit and period (the default).
+    #[default]
+    Error,
+    /// NaN.
+    Nan,
+}
+
+/// Options of [`resilience`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResilienceOptions {
+    /// Unit column (default `"id"`).
+    pub id: String,
+    /// Period column (default `"time"`).
+    pub time: String,
+    /// Column of the region's series (growth rates for variant B, levels for A; default
+    /// `"growth"`).
+    pub region: String,
+    /// The national series (default: the column `"national"`).
+    pub national: National,
+    /// Variant (default B, growth_change).
+    pub kind: ResilienceKind,
+    /// Zero denominators (default: error).
+    pub zero_denominator: ZeroDenominator,
+    /// Denominators with |·| below this are treated as zero (default none).
+    pub min_abs_denominator: Option<f64>,
+}
+
+impl Default for ResilienceOptions {
+    fn default() -> Self {
+        ResilienceOptions {
+            id: "id".into(),
+            time: "time".into(),
+            region: "growth".into(),
+            national: National::Column("national".into()),
+            kind: ResilienceKind::default(),
+            zero_denominator: ZeroDenominator::default(),
+            min_abs_denominator: None,
+        }
+    }
+}
+
+/// Resi for every row of `f` (aligned with its rows); see the module doc for the formulas.
+/// Errors: duplicate (id, time) rows; a zero denominator (unless `zero_denominator` is NaN),
+/// naming the unit and period; for variant A a level ≤ 0 in the base period.
+pub fn resilience(f: &Frame, opts: &ResilienceOptions) -> Result<Vec<f64>> {
+    let what = "resilience";
+    let ik = f.keys(&opts.id)?;
+    let tk = f.keys(&opts.time)?;
+    let g = f.numeric(&opts.region).map_err(|e| {
+        Error::data(format!(
+            "{what}: option region names the column of the region's series ({}); {e}",
+            match opts.kind {
+                ResilienceKind::GrowthChange => "growth rates",
+                ResilienceKind::LevelGrowth => "GDP levels",
+            }
+        ))
+    })?;
+    let mut periods: Vec<String> = {
+        let mut seen = std::collections::HashSet::new();
+        tk.iter().filter(|k| seen.insert(k.as_str())).cloned().collect()
+    };
+    sort_periods(&mut periods, f, &opts.time);
+    let tpos: HashMap<&str, usize> = periods.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
+    // National value of each row's period and of the period before.
+    let nat: Vec<f64> = match &opts.national {
+        National::Column(c) => f.numeric(c)?.to_vec(),
+        National::Frame { frame, time, value } => {
+            let (ntk, nv) = (frame.keys(time)?, frame.numeric(value)?);
+            let mut by_t: HashMap<&str, f64> = HashMap::new();
+            for (r, k) in ntk.iter().enumerate() {
+                if by_t.insert(k.as_str(), nv[r]).is_some() {
+                    return Err(Error::data(format!(
+                        "{what}: the national table has more than one row for period {k}"
+                    )));
+                }
+            }
+            tk.iter()
+                .map(|k| by_t.get(k.as_str()).copied().unwrap_or(f64::NAN))
+                .collect()
+        }
+    };
+    let mut row_of: HashMap<(&str, usize), usize> = HashMap::with_capacity(f.nrows());
+    for r in 0..f.nrows() {
+        if let Some(prev) = row_of.insert((ik[r].as_str(), tpos[tk[r].as_str()]), r) {
+            return Err(Error::data(format!(
+                "{what}: unit {} appears twice in period {} (rows {} and {})",
+                ik[r],
+                tk[r],
+                prev + 1,
+                r + 1
+            )));
+        }
+    }
+    let mut out = vec![f64::NAN; f.nrows()];
+    for (r, o) in out.iter_mut().enumerate() {
+        let t = tpos[tk[r].as_str()];
+        let Some(&p) = t.checked_sub(1).and_then(|s| row_of.get(&(ik[r].as_str(), s))) else {
+            continue;
+        };
+        let (gr, gr0, gn, gn0) = (g[r], g[p], nat[r], nat[p]);
+        if [gr, gr0, gn, gn0].iter().any(|x| !x.is_finite()) {
+            continue;
+        }
+        let place = || format!("unit {} in period {}", ik[r], tk[r]);
+        let (num, den) = match opts.kind {
+            ResilienceKind::GrowthChange => ((gr - gr0) - (gn - gn0), (gn - gn0).abs()),
+            ResilienceKind::LevelGrowth => {
+                if gr0 <= 0.0 || gn0 <= 0.0 {
+                    return Err(Error::data(format!(
+                        "{what} (level_growth): {}: the base-period level is {} (region) / {} (national), \
+                         but levels must be > 0; growth-rate inputs need kind \"growth_change\"",
+                        place(),
+                        gr0,
+                        gn0
+                    )));
+                }
+                let (a, b) = (gr / gr0 - 1.0, gn / gn0 - 1.0);
+                (a - b, b.abs())
+            }
+        };
+        let too_small = den == 0.0 || opts.min_abs_denominator.is_some_and(|m| den < m);
+        if too_small {
+            match opts.zero_denominator {
+                ZeroDenominator::Nan => continue,
+                ZeroDenominator::Error => {
+                    return Err(Error::numeric(format!(
+                        "{what}: {}: the national change between {} and {} is {den} (national {gn0} → {gn}), \
+                         so Resi is undefined; set zero_denominator to \"nan\" to skip such periods",
+                        place(),
+                        periods[t - 1],
+                        tk[r]
+                    )))
+                }
+            }
+        }
+        *o = num / den;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Column;
+
+    #[test]
+    fn appendix_b_variants() {
+        let f = Frame::from_columns(vec![
+            ("id".into(), Column::Text(vec!["r".into(), "r".into()])),
+            ("time".into(), Column::Num(vec![2000.0, 2001.0])),
+            ("growth".into(), Column::Num(vec![8.0, 10.0])),
+            ("national".into(), Column::Num(vec![7.0, 6.0])),
+        ])
+        .unwrap();
+        let r = resilience(&f, &ResilienceOptions::default()).unwrap();
+        assert!(r[0].is_nan() && (r[1] - 3.0).abs() < 1e-15);
+    }
+}

@@ -1,0 +1,77 @@
+//! Log-determinant engines ln|I − ρW| (METHODS §4.2–4.5) and the `auto` chooser.
+//!
+//! | option | engine | exact? |
+//! |---|---|---|
+//! | `"eigen"` | [`crate::weights::Spectrum`]: Σ ln(1 − ρω) | yes |
+//! | `"sparse"` | [`sparse::SparseLogDet`]: sparse Cholesky of I − ρS, or sparse LU | yes |
+//! | `"chebyshev"` | [`chebyshev::ChebyshevLogDet`] (Pace–LeSage, q = 5) | no |
+//! | `"monte_carlo"` | [`monte_carlo::MonteCarloLogDet`] (Barry–Pace, m = 30, p = 16) | no |
+//! | `"auto"` | eigen when N ≤ [`AUTO_EIGEN_LIMIT`], else sparse | yes |
+
+pub mod chebyshev;
+pub mod monte_carlo;
+pub mod sparse;
+
+pub use chebyshev::ChebyshevLogDet;
+pub use monte_carlo::{McEstimate, MonteCarloLogDet};
+pub use sparse::{SparseFactor, SparseLogDet, SparseMethod};
+
+use super::LogDet;
+use crate::error::{closest, Error, Result};
+use crate::linalg::traces::TraceOptions;
+use crate::weights::Weights;
+
+/// Largest N for which `"auto"` picks the dense eigenvalue engine.
+pub const AUTO_EIGEN_LIMIT: usize = 2000;
+
+/// Largest N accepted by the dense eigenvalue engine (N×N dense storage).
+pub const EIGEN_MAX_N: usize = 20_000;
+
+/// The valid values of the `lndet` option.
+pub const LOGDET_METHODS: [&str; 5] = ["auto", "eigen", "sparse", "chebyshev", "monte_carlo"];
+
+/// The engine for option `lndet = requested` with default settings: `"auto"` (eigen when
+/// N ≤ 2000, else sparse), `"eigen"`, `"sparse"`, `"chebyshev"` (q = 5), `"monte_carlo"`
+/// (m = 30, p = 16, default seed). The chosen engine names itself through
+/// [`LogDet::method`].
+pub fn choose_logdet(w: &Weights, requested: &str) -> Result<Box<dyn LogDet>> {
+    let n = w.n();
+    let name = match requested {
+        "auto" if n <= AUTO_EIGEN_LIMIT => "eigen",
+        "auto" => "sparse",
+        other => other,
+    };
+    match name {
+        "eigen" => {
+            if n > EIGEN_MAX_N {
+                return Err(Error::invalid(format!(
+                    "lndet \"eigen\": N = {n} needs a dense {n}×{n} eigenproblem (limit {EIGEN_MAX_N}); use lndet: \
+                     \"sparse\" (exact) or \"auto\""
+                )));
+            }
+            let s = w.spectrum()?;
+            Ok(Box::new((*s).clone()))
+        }
+        "sparse" => Ok(Box::new(SparseLogDet::new(w)?)),
+        "chebyshev" => Ok(Box::new(ChebyshevLogDet::new(
+            w,
+            chebyshev::DEFAULT_CHEBYSHEV_ORDER,
+            &TraceOptions::default(),
+        )?)),
+        "monte_carlo" => Ok(Box::new(MonteCarloLogDet::new(
+            w,
+            monte_carlo::DEFAULT_MC_ORDER,
+            monte_carlo::DEFAULT_MC_DRAWS,
+            monte_carlo::DEFAULT_MC_SEED,
+        )?)),
+        _ => {
+            let hint = closest(requested, LOGDET_METHODS)
+                .map(|c| format!(" (did you mean \"{c}\"?)"))
+                .unwrap_or_default();
+            Err(Error::invalid(format!(
+                "unknown lndet \"{requested}\"{hint}; valid: {}",
+                LOGDET_METHODS.map(|m| format!("\"{m}\"")).join(", ")
+            )))
+        }
+    }
+}

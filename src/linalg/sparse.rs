@@ -1,0 +1,130 @@
+//! Sparse helpers shared by the log-determinant engines and the trace estimators
+//! (METHODS §4.2–4.5, §9): detection of the symmetric similarity W = D⁻¹C, traces of sparse
+//! products, and a bound on the spectral radius.
+
+use crate::weights::Weights;
+use sprs::CsMat;
+
+/// The diagonal d of a similarity W = D⁻¹C with C symmetric, so that
+/// S = D^{1/2} W D^{−1/2} is symmetric (METHODS §4.2, spatialreg `can.be.simmed`).
+///
+/// Uses the row sums recorded by the weights builder when present. Otherwise it is detected
+/// from W itself: within each connected component d_j = d_i w_ij / w_ji along a spanning tree,
+/// then every link is checked (d_i w_ij = d_j w_ji to 1e−9 relative). This recovers the
+/// similarity of a row-standardised symmetric matrix read back from a file. Returns `None`
+/// when W has a negative weight, a one-way link, or is not of that form.
+pub fn similarity_scale(w: &Weights) -> Option<Vec<f64>> {
+    if let Some(d) = w.sym_scale() {
+        return Some(d.to_vec());
+    }
+    let m = w.matrix();
+    let n = w.n();
+    let mut d = vec![0.0f64; n];
+    let mut stack = Vec::new();
+    for root in 0..n {
+        if d[root] != 0.0 {
+            continue;
+        }
+        d[root] = 1.0;
+        stack.push(root);
+        while let Some(i) = stack.pop() {
+            let Some(row) = m.outer_view(i) else { continue };
+            for (j, &wij) in row.iter() {
+                if j == i {
+                    continue;
+                }
+                let wji = m.get(j, i).copied().unwrap_or(0.0);
+                if wij <= 0.0 || wji <= 0.0 {
+                    return None;
+                }
+                let dj = d[i] * wij / wji;
+                if !dj.is_finite() || dj <= 0.0 {
+                    return None;
+                }
+                if d[j] == 0.0 {
+                    d[j] = dj;
+                    stack.push(j);
+                } else if (d[j] - dj).abs() > 1e-9 * d[j] {
+                    return None;
+                }
+            }
+        }
+    }
+    Some(d)
+}
+
+/// tr(AB) = Σ_ij a_ij b_ji for square CSR matrices of the same size.
+pub fn trace_of_product(a: &CsMat<f64>, b: &CsMat<f64>) -> f64 {
+    let mut s = 0.0;
+    for (i, row) in a.outer_iterator().enumerate() {
+        for (j, &v) in row.iter() {
+            if let Some(&u) = b.get(j, i) {
+                s += v * u;
+            }
+        }
+    }
+    s
+}
+
+/// tr(A) of a CSR matrix.
+pub fn trace(a: &CsMat<f64>) -> f64 {
+    (0..a.rows()).filter_map(|i| a.get(i, i)).sum()
+}
+
+/// An upper bound r on the spectral radius of W: min(max_i Σ_j |w_ij|, max_j Σ_i |w_ij|)
+/// (both induced norms bound it). Equal to 1 for a row-standardised W.
+pub fn spectral_bound(m: &CsMat<f64>) -> f64 {
+    let mut cols = vec![0.0f64; m.cols()];
+    let mut rmax = 0.0f64;
+    for row in m.outer_iterator() {
+        let mut s = 0.0;
+        for (j, v) in row.iter() {
+            s += v.abs();
+            cols[j] += v.abs();
+        }
+        rmax = rmax.max(s);
+    }
+    let cmax = cols.into_iter().fold(0.0f64, f64::max);
+    rmax.min(cmax)
+}
+
+/// True when every weight is non-negative (then tr(Wᵏ) ≥ 0 for all k).
+pub fn is_nonnegative(m: &CsMat<f64>) -> bool {
+    m.data().iter().all(|v| *v >= 0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::weights::Standardization;
+
+    #[test]
+    fn similarity_detected_after_standardisation_is_forgotten() {
+        // C symmetric (Appendix B, Ybar = 1, 2, 4), W = D⁻¹C stored without its d.
+        let ids: Vec<String> = (1..=3).map(|i| i.to_string()).collect();
+        let c = [
+            (0, 1, 1.0),
+            (1, 0, 1.0),
+            (0, 2, 1.0 / 3.0),
+            (2, 0, 1.0 / 3.0),
+            (1, 2, 0.5),
+            (2, 1, 0.5),
+        ];
+        let w = Weights::from_triplets(ids.clone(), &c, Standardization::Row, false).unwrap();
+        let plain = w.without_sym_scale();
+        let d = similarity_scale(&plain).unwrap();
+        // d ∝ row sums of C = (4/3, 3/2, 5/6).
+        assert!((d[1] / d[0] - (1.5 / (4.0 / 3.0))).abs() < 1e-14);
+        assert!((d[2] / d[0] - ((5.0 / 6.0) / (4.0 / 3.0))).abs() < 1e-14);
+        // A one-way link is not similar to a symmetric matrix.
+        let one_way = Weights::from_triplets(
+            ids,
+            &[(0, 1, 1.0), (1, 2, 1.0), (2, 1, 1.0)],
+            Standardization::Row,
+            true,
+        )
+        .unwrap();
+        assert!(similarity_scale(&one_way.without_sym_scale()).is_none());
+        assert!((spectral_bound(w.matrix()) - 1.0).abs() < 1e-15);
+    }
+}

@@ -1,0 +1,276 @@
+//! Small dense linear-algebra helpers for regressions on a few columns of NT-vectors:
+//! cross products, SPD solves and inverses (faer Cholesky) and least squares by Householder QR
+//! (faer) with a rank check that names the collinear regressor.
+//!
+//! Regressors are kept as columns (`&[Vec<f64>]`, each of length NT) so that nothing larger
+//! than NT×K is ever formed; K×K results are row-major `Vec<f64>`.
+
+use crate::error::{list_some, Error, Result};
+use faer::linalg::solvers::{DenseSolveCore, Qr, Solve, SolveLstsq};
+use faer::{Mat, Side};
+
+/// Relative tolerance of the rank check: regressor k is treated as a linear combination of the
+/// regressors before it when its distance from their span, |R_kk| of the unpivoted QR, is at
+/// most `RANK_TOL · ‖x_k‖` (R's `lm` uses 1e−7 on a similar scale; we are stricter).
+pub const RANK_TOL: f64 = 1e-9;
+
+/// a'b.
+pub fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// X'X (K×K, row-major) of the columns `cols`.
+pub fn cross_products(cols: &[Vec<f64>]) -> Vec<f64> {
+    let k = cols.len();
+    let mut a = vec![0.0; k * k];
+    for i in 0..k {
+        for j in 0..=i {
+            let v = dot(&cols[i], &cols[j]);
+            a[i * k + j] = v;
+            a[j * k + i] = v;
+        }
+    }
+    a
+}
+
+/// X'v (length K).
+pub fn xt_v(cols: &[Vec<f64>], v: &[f64]) -> Vec<f64> {
+    cols.iter().map(|c| dot(c, v)).collect()
+}
+
+/// Xb (length NT).
+pub fn x_times(cols: &[Vec<f64>], b: &[f64]) -> Vec<f64> {
+    let n = cols.first().map_or(0, Vec::len);
+    let mut out = vec![0.0; n];
+    for (c, bj) in cols.iter().zip(b) {
+        out.iter_mut().zip(c).for_each(|(o, x)| *o += bj * x);
+    }
+    out
+}
+
+/// v'Av for a K×K row-major A.
+pub fn quad_form(a: &[f64], v: &[f64]) -> f64 {
+    let k = v.len();
+    (0..k).map(|i| v[i] * dot(&a[i * k..(i + 1) * k], v)).sum()
+}
+
+fn to_mat(a: &[f64], k: usize) -> Mat<f64> {
+    Mat::from_fn(k, k, |i, j| a[i * k + j])
+}
+
+fn llt(a: &[f64], k: usize, what: &str) -> Result<faer::linalg::solvers::Llt<f64>> {
+    if a.len() != k * k || a.iter().any(|v| !v.is_finite()) {
+        return Err(Error::numeric(format!("{what}: matrix is not a finite {k}×{k} matrix")));
+    }
+    to_mat(a, k).llt(Side::Lower).map_err(|e| {
+        Error::numeric(format!(
+            "{what} is not positive definite ({e:?}); the regressors are (nearly) collinear"
+        ))
+    })
+}
+
+/// Solves A x = b for a symmetric positive definite K×K row-major A (Cholesky). `what` names
+/// the matrix in the error raised when A is not positive definite.
+pub fn solve_spd(a: &[f64], k: usize, b: &[f64], what: &str) -> Result<Vec<f64>> {
+    let f = llt(a, k, what)?;
+    let rhs = Mat::from_fn(k, 1, |i, _| b[i]);
+    let x = f.solve(&rhs);
+    Ok((0..k).map(|i| x[(i, 0)]).collect())
+}
+
+/// A⁻¹ (row-major) of a symmetric positive definite K×K row-major A (Cholesky).
+pub fn inverse_spd(a: &[f64], k: usize, what: &str) -> Result<Vec<f64>> {
+    let inv = llt(a, k, what)?.inverse();
+    let mut out = vec![0.0; k * k];
+    for i in 0..k {
+        for j in 0..k {
+            // Symmetrise: the two triangles agree to rounding.
+            out[i * k + j] = 0.5 * (inv[(i, j)] + inv[(j, i)]);
+        }
+    }
+    Ok(out)
+}
+
+/// Least squares on NT×K columns by Householder QR in the given column order:
+/// X = QR, b = R⁻¹Q'y, (X'X)⁻¹ = R⁻¹R⁻ᵀ.
+///
+/// Construction checks the rank: if the distance |R_kk| of column k from the span of columns
+/// 1..k−1 is at most [`RANK_TOL`]·‖x_k‖, the error names column k and the earlier columns it
+/// is a combination of (with the coefficients of that combination).
+#[derive(Debug, Clone)]
+pub struct LeastSquares {
+    qr: Qr<f64>,
+    /// R⁻¹ (K×K, row-major, upper triangular).
+    rinv: Vec<f64>,
+    n: usize,
+    k: usize,
+}
+
+impl LeastSquares {
+    /// Factorises the columns `cols` (named `names`, used in errors).
+    pub fn new(cols: &[Vec<f64>], names: &[String]) -> Result<LeastSquares> {
+        let k = cols.len();
+        let n = cols.first().map_or(0, Vec::len);
+        if k == 0 {
+            return Err(Error::invalid("least squares: no regressors"));
+        }
+        if cols.iter().any(|c| c.len() != n) {
+            return Err(Error::invalid("least squares: regressor columns differ in length"));
+        }
+        if n <= k {
+            return Err(Error::data(format!(
+                "{n} observations for {k} coefficients; least squares needs more observations than coefficients"
+            )));
+        }
+        let name = |j: usize| names.get(j).cloned().unwrap_or_else(|| format!("column {}", j + 1));
+        for (j, c) in cols.iter().enumerate() {
+            if let Some(r) = c.iter().position(|v| !v.is_finite()) {
+                return Err(Error::data(format!(
+                    "regressor '{}' is not finite at observation {}",
+                    name(j),
+                    r + 1
+                )));
+            }
+        }
+        let x = Mat::from_fn(n, k, |i, j| cols[j][i]);
+        let qr = x.qr();
+        let r = qr.thin_R();
+        for j in 0..k {
+            let norm = dot(&cols[j], &cols[j]).sqrt();
+            if norm == 0.0 {
+                return Err(Error::data(format!(
+                    "regressor '{}' is zero for every observation (after any fixed-effects transformation); drop it",
+                    name(j)
+                )));
+            }
+            let rjj = r[(j, j)].abs();
+            if rjj <= RANK_TOL * norm {
+                // x_j ≈ Σ_{i<j} c_i x_i with R[..j, ..j] c = R[..j, j].
+                let mut c = vec![0.0; j];
+                for i in (0..j).rev() {
+                    let s: f64 = (i + 1..j).map(|l| r[(i, l)] * c[l]).sum();
+                    c[i] = (r[(i, j)] - s) / r[(i, i)];
+                }
+                let involved: Vec<usize> = (0..j)
+                    .filter(|&i| (c[i] * dot(&cols[i], &cols[i]).sqrt()).abs() > 1e-6 * norm)
+                    .collect();
+                let others = if involved.is_empty() {
+                    "the other regressors".to_string()
+                } else {
+                    list_some(
+                        &involved.iter().map(|&i| format!("'{}'", name(i))).collect::<Vec<_>>(),
+                        10,
+                    )
+                };
+                let combo: Vec<String> = involved.iter().map(|&i| format!("{:+.6}·{}", c[i], name(i))).collect();
+                return Err(Error::data(format!(
+                    "regressor '{}' is perfectly collinear: it is a linear combination of {others} \
+                     ({} ≈ {}; relative residual {:.1e}); drop '{}' or one of those regressors",
+                    name(j),
+                    name(j),
+                    combo.join(" "),
+                    rjj / norm,
+                    name(j)
+                )));
+            }
+        }
+        // R⁻¹ by back substitution, column by column.
+        let mut rinv = vec![0.0; k * k];
+        for col in 0..k {
+            for i in (0..=col).rev() {
+                let s: f64 = (i + 1..=col).map(|l| r[(i, l)] * rinv[l * k + col]).sum();
+                let e = if i == col { 1.0 } else { 0.0 };
+                rinv[i * k + col] = (e - s) / r[(i, i)];
+            }
+        }
+        Ok(LeastSquares { qr, rinv, n, k })
+    }
+
+    /// Number of observations.
+    pub fn nrows(&self) -> usize {
+        self.n
+    }
+    /// Number of columns K.
+    pub fn ncols(&self) -> usize {
+        self.k
+    }
+
+    /// Least-squares coefficients b = argmin ‖v − Xb‖ (length K).
+    pub fn coefficients(&self, v: &[f64]) -> Vec<f64> {
+        let rhs = Mat::from_fn(self.n, 1, |i, _| v[i]);
+        let b = self.qr.solve_lstsq(&rhs);
+        (0..self.k).map(|i| b[(i, 0)]).collect()
+    }
+
+    /// M v = v − X(X'X)⁻¹X'v, the residual of v on the columns (`cols` must be the columns
+    /// this factorisation was built from).
+    pub fn annihilate(&self, cols: &[Vec<f64>], v: &[f64]) -> Vec<f64> {
+        let b = self.coefficients(v);
+        let fit = x_times(cols, &b);
+        v.iter().zip(&fit).map(|(a, f)| a - f).collect()
+    }
+
+    /// (X'X)⁻¹ = R⁻¹R⁻ᵀ (K×K, row-major, symmetric).
+    pub fn xtx_inv(&self) -> Vec<f64> {
+        let k = self.k;
+        let mut out = vec![0.0; k * k];
+        for i in 0..k {
+            for j in i..k {
+                // Row i of R⁻¹ is zero before column i.
+                let v: f64 = (j..k).map(|l| self.rinv[i * k + l] * self.rinv[j * k + l]).sum();
+                out[i * k + j] = v;
+                out[j * k + i] = v;
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(k: usize) -> Vec<String> {
+        (1..=k).map(|i| format!("x{i}")).collect()
+    }
+
+    #[test]
+    fn least_squares_matches_normal_equations() {
+        let n = 20;
+        let x1: Vec<f64> = (0..n).map(|i| 1.0 + (i as f64).sin()).collect();
+        let x2: Vec<f64> = (0..n).map(|i| (i as f64 * 0.3).cos() + 0.1 * i as f64).collect();
+        let y: Vec<f64> = (0..n)
+            .map(|i| 2.0 * x1[i] - x2[i] + 0.01 * (i as f64 * 1.7).sin())
+            .collect();
+        let cols = vec![x1, x2];
+        let ls = LeastSquares::new(&cols, &names(2)).unwrap();
+        let b = ls.coefficients(&y);
+        let a = cross_products(&cols);
+        let b2 = solve_spd(&a, 2, &xt_v(&cols, &y), "X'X").unwrap();
+        let inv = inverse_spd(&a, 2, "X'X").unwrap();
+        for i in 0..2 {
+            assert!((b[i] - b2[i]).abs() < 1e-12);
+            for j in 0..2 {
+                assert!((ls.xtx_inv()[i * 2 + j] - inv[i * 2 + j]).abs() < 1e-10);
+            }
+        }
+        // Residuals are orthogonal to X.
+        let e = ls.annihilate(&cols, &y);
+        assert!(xt_v(&cols, &e).iter().all(|v| v.abs() < 1e-12));
+        assert!((quad_form(&a, &[1.0, 0.0]) - a[0]).abs() < 1e-12);
+    }
+
+    #[test]
+    fn collinear_column_is_named() {
+        let n = 10;
+        let x1: Vec<f64> = (0..n).map(|i| i as f64).collect();
+        let x2: Vec<f64> = (0..n).map(|i| ((i * i) % 7) as f64).collect();
+        let x3: Vec<f64> = (0..n).map(|i| 2.0 * x1[i] - x2[i]).collect();
+        let err = LeastSquares::new(&[x1, x2, x3], &names(3)).unwrap_err().to_string();
+        assert!(
+            err.contains("'x3'") && err.contains("'x1'") && err.contains("'x2'"),
+            "{err}"
+        );
+        assert!(inverse_spd(&[1.0, 1.0, 1.0, 1.0], 2, "X'X").is_err());
+    }
+}

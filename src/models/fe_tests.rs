@@ -1,0 +1,218 @@
+//! Tests of the joint significance of the fixed effects (METHODS §5): likelihood-ratio tests
+//! (Elhorst) and the F tests of plm's `pFtest`.
+//!
+//! ```text
+//! LR_spatialFE = −2(logL_time − logL_twoway) ~ χ²(N)    (individual effects given time effects)
+//! LR_timeFE    = −2(logL_ind  − logL_twoway) ~ χ²(T)    (time effects given individual effects)
+//! LR vs pooled = −2(logL_pooled − logL_fe)    ~ χ²(N), χ²(T)
+//! F            = [(SSE_pooled − SSE_fe)/df1] / [SSE_fe/df2]
+//!                df1 = N−1, T−1, N+T−2;  df2 = NT − K − (N, T, N+T−1)
+//! ```
+//!
+//! The LR degrees of freedom are N and T by default (Elhorst, and the papers that follow him);
+//! [`FeDf::Exact`] uses the number of extra free parameters N−1 and T−1 (as the produc
+//! reference values do).
+
+use super::formula::Design;
+use super::ols::{ols, OlsFit};
+use super::within::Fe;
+use crate::error::{Error, Result};
+use crate::report::table::{Cell, Table};
+use crate::stats::p_chi2;
+use statrs::distribution::{ContinuousCDF, FisherSnedecor};
+
+/// A test statistic with its degrees of freedom and p-value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpecTest {
+    /// Short name (e.g. `lr_individual_given_time`, `lm_lag`).
+    pub name: String,
+    /// The statistic.
+    pub statistic: f64,
+    /// Degrees of freedom (numerator df for F tests).
+    pub df: f64,
+    /// Denominator degrees of freedom of an F test.
+    pub df2: Option<f64>,
+    /// Upper-tail p-value.
+    pub p: f64,
+}
+
+impl SpecTest {
+    /// A χ²(df) test.
+    pub fn chi2(name: impl Into<String>, statistic: f64, df: f64) -> SpecTest {
+        SpecTest {
+            name: name.into(),
+            statistic,
+            df,
+            df2: None,
+            p: p_chi2(statistic, df),
+        }
+    }
+    /// An F(df1, df2) test.
+    pub fn f(name: impl Into<String>, statistic: f64, df1: f64, df2: f64) -> SpecTest {
+        let p = match FisherSnedecor::new(df1, df2) {
+            Ok(d) if statistic.is_finite() => d.sf(statistic.max(0.0)),
+            _ => f64::NAN,
+        };
+        SpecTest {
+            name: name.into(),
+            statistic,
+            df: df1,
+            df2: Some(df2),
+            p,
+        }
+    }
+    /// A table row: name, statistic, df, df2, p.
+    pub fn row(&self) -> Vec<Cell> {
+        let df = |v: f64| {
+            if v.fract() == 0.0 && v.abs() < 1e15 {
+                Cell::Int(v as i64)
+            } else {
+                Cell::Num(v)
+            }
+        };
+        vec![
+            self.name.clone().into(),
+            self.statistic.into(),
+            df(self.df),
+            self.df2.map_or(Cell::Empty, df),
+            self.p.into(),
+        ]
+    }
+}
+
+/// Degrees of freedom of the LR tests of the fixed effects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FeDf {
+    /// N and T (Elhorst; METHODS §10 default).
+    #[default]
+    Elhorst,
+    /// N − 1 and T − 1 (the number of extra free parameters).
+    Exact,
+}
+
+impl FeDf {
+    /// Parses the `df` option: `"N,T"` / `"elhorst"` or `"N-1,T-1"` / `"exact"`.
+    pub fn parse(s: &str) -> Result<FeDf> {
+        let k: String = s
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_lowercase();
+        match k.as_str() {
+            "n,t" | "n/t" | "elhorst" => Ok(FeDf::Elhorst),
+            "n-1,t-1" | "n-1/t-1" | "exact" => Ok(FeDf::Exact),
+            _ => Err(Error::invalid(format!(
+                "unknown df '{s}' for the fixed-effects LR tests; valid: \"N,T\" (Elhorst, default), \"N-1,T-1\""
+            ))),
+        }
+    }
+    /// The label printed under the table.
+    pub fn name(self) -> &'static str {
+        match self {
+            FeDf::Elhorst => "N,T",
+            FeDf::Exact => "N-1,T-1",
+        }
+    }
+}
+
+/// Options of [`fe_tests`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FeTestOptions {
+    /// df convention of the LR tests.
+    pub df: FeDf,
+}
+
+/// The fixed-effects tests of one formula.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeTests {
+    /// In order: `lr_individual_given_time` (Elhorst LR_spatialFE), `lr_time_given_individual`
+    /// (LR_timeFE), `lr_individual_vs_pooled`, `lr_time_vs_pooled`, `f_individual_vs_pooled`,
+    /// `f_time_vs_pooled`, `f_twoways_vs_pooled`.
+    pub tests: Vec<SpecTest>,
+    /// Log-likelihoods of the pooled, individual, time and two-way OLS fits.
+    pub loglik: [f64; 4],
+    /// Residual sums of squares of the same fits.
+    pub sse: [f64; 4],
+    /// df convention used by the LR tests.
+    pub df: FeDf,
+    /// N and T.
+    pub n: usize,
+    /// Periods T.
+    pub t: usize,
+}
+
+impl FeTests {
+    /// The test called `name`.
+    pub fn get(&self, name: &str) -> Option<&SpecTest> {
+        self.tests.iter().find(|t| t.name == name)
+    }
+
+    /// A table: test, statistic, df, df2, p; notes give the df convention.
+    pub fn table(&self) -> Table {
+        let mut tab = Table::new(
+            "Tests of the joint significance of the fixed effects",
+            ["test", "statistic", "df", "df2", "p"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        );
+        for t in &self.tests {
+            tab.push(t.row());
+        }
+        tab.note(format!(
+            "LR = -2 (logL_restricted - logL_unrestricted) of OLS fits (sigma2 = e'e/NT); LR df convention: {} (N = {}, T = {})",
+            self.df.name(),
+            self.n,
+            self.t
+        ));
+        tab.note(
+            "lr_individual_given_time = Elhorst LR spatial FE (time vs two-way); lr_time_given_individual = LR time FE",
+        );
+        tab.note("F tests as plm pFtest: df1 = N-1, T-1, N+T-2; df2 = NT - K - absorbed effects");
+        tab
+    }
+}
+
+/// LR and F tests of the fixed effects of `design` (METHODS §5), from the pooled, individual,
+/// time and two-way OLS fits.
+pub fn fe_tests(design: &Design, opts: &FeTestOptions) -> Result<FeTests> {
+    let (n, t) = (design.n, design.t);
+    if t < 2 || n < 2 {
+        return Err(Error::invalid(format!(
+            "fixed-effects tests need a panel with N ≥ 2 units and T ≥ 2 periods (got N = {n}, T = {t})"
+        )));
+    }
+    let fits: Vec<OlsFit> = [Fe::None, Fe::Individual, Fe::Time, Fe::TwoWays]
+        .iter()
+        .map(|&fe| ols(design, fe))
+        .collect::<Result<_>>()?;
+    let ll: Vec<f64> = fits.iter().map(|f| f.model.loglik).collect();
+    let sse: Vec<f64> = fits.iter().map(|f| f.sse).collect();
+    let (dn, dt) = match opts.df {
+        FeDf::Elhorst => (n as f64, t as f64),
+        FeDf::Exact => ((n - 1) as f64, (t - 1) as f64),
+    };
+    let nobs = (n * t) as f64;
+    let k = design.x.len() as f64;
+    let f_test = |name: &str, i: usize, df1: f64, absorbed: f64| {
+        let df2 = nobs - k - absorbed;
+        SpecTest::f(name, ((sse[0] - sse[i]) / df1) / (sse[i] / df2), df1, df2)
+    };
+    let tests = vec![
+        SpecTest::chi2("lr_individual_given_time", -2.0 * (ll[2] - ll[3]), dn),
+        SpecTest::chi2("lr_time_given_individual", -2.0 * (ll[1] - ll[3]), dt),
+        SpecTest::chi2("lr_individual_vs_pooled", -2.0 * (ll[0] - ll[1]), dn),
+        SpecTest::chi2("lr_time_vs_pooled", -2.0 * (ll[0] - ll[2]), dt),
+        f_test("f_individual_vs_pooled", 1, (n - 1) as f64, n as f64),
+        f_test("f_time_vs_pooled", 2, (t - 1) as f64, t as f64),
+        f_test("f_twoways_vs_pooled", 3, (n + t - 2) as f64, (n + t - 1) as f64),
+    ];
+    Ok(FeTests {
+        tests,
+        loglik: [ll[0], ll[1], ll[2], ll[3]],
+        sse: [sse[0], sse[1], sse[2], sse[3]],
+        df: opts.df,
+        n,
+        t,
+    })
+}

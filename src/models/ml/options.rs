@@ -1,0 +1,201 @@
+//! Options of the spatial ML models (API.md "Models"; defaults: METHODS §10).
+
+use crate::error::{Error, Result};
+use crate::linalg::logdet::LOGDET_METHODS;
+use crate::models::within::Fe;
+
+/// Small-sample correction of the fixed-effects ML estimates (METHODS §7.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BiasCorrection {
+    /// No correction (default; what splm and xsmle do by default).
+    None,
+    /// Elhorst's `info.bc`: individual σ²·T/(T−1); time σ²·N/(N−1); two-way the analytic
+    /// Lee–Yu correction θ̃ = θ̂ + Σ̂⁻¹a/N, then σ̃² = T/(T−1)·θ̃_σ².
+    Elhorst,
+    /// Exact ML of the Lee–Yu (2010) transformed likelihood (effective n, −ln(1−ρ) term).
+    LeeYu,
+}
+
+impl BiasCorrection {
+    /// Parses `"none"`, `"elhorst"`, `"lee_yu"`.
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "none" => Ok(Self::None),
+            "elhorst" => Ok(Self::Elhorst),
+            "lee_yu" | "leeyu" | "lee-yu" => Ok(Self::LeeYu),
+            _ => Err(Error::invalid(format!(
+                "unknown bias_correction '{s}'; valid: \"none\" (default), \"elhorst\", \"lee_yu\""
+            ))),
+        }
+    }
+    /// The option value.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Elhorst => "elhorst",
+            Self::LeeYu => "lee_yu",
+        }
+    }
+}
+
+/// Order of spatial lagging and fixed-effects demeaning (METHODS §7.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LagOrder {
+    /// Lag the raw data, then demean: (Wy)~, and for SEM filter then demean (default; equals
+    /// the dummy-variable ML).
+    LagFirst,
+    /// Demean, then lag: W·ỹ (splm / SDPDmod convention); for SEM demean then filter
+    /// (Elhorst / splm).
+    DemeanFirst,
+}
+
+impl LagOrder {
+    /// Parses `"lag_first"`, `"demean_first"`.
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "lag_first" => Ok(Self::LagFirst),
+            "demean_first" => Ok(Self::DemeanFirst),
+            _ => Err(Error::invalid(format!(
+                "unknown lag_order '{s}'; valid: \"lag_first\" (default), \"demean_first\""
+            ))),
+        }
+    }
+    /// The option value.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::LagFirst => "lag_first",
+            Self::DemeanFirst => "demean_first",
+        }
+    }
+}
+
+/// Which information matrix gives the standard errors (METHODS §7.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Information {
+    /// Elhorst / splm analytic information (default).
+    Elhorst,
+    /// Exact information of the model with unit and period dummies (the fixed-effect
+    /// directions are projected out of the ρ–ρ term).
+    Full,
+}
+
+impl Information {
+    /// Parses `"elhorst"`, `"full"`.
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "elhorst" => Ok(Self::Elhorst),
+            "full" => Ok(Self::Full),
+            _ => Err(Error::invalid(format!(
+                "unknown information '{s}'; valid: \"elhorst\" (default), \"full\""
+            ))),
+        }
+    }
+    /// The option value.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Elhorst => "elhorst",
+            Self::Full => "full",
+        }
+    }
+}
+
+/// Options of [`super::fit_spatial`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpatialOptions {
+    /// Fixed effects swept out (`"none"` adds an intercept).
+    pub fe: Fe,
+    /// Small-sample correction (default none).
+    pub bias_correction: BiasCorrection,
+    /// Lag-then-demean (default) or demean-then-lag.
+    pub lag_order: LagOrder,
+    /// Log-determinant method name (default `"auto"` = eigenvalues).
+    pub lndet: String,
+    /// Search interval of ρ/λ (default: the eigenvalue interval (1/ω_min, 1/ω_max)).
+    pub interval: Option<(f64, f64)>,
+    /// Regressors that get a spatial lag W·x in SDM/SDEM/SLX (default: all).
+    pub durbin: Option<Vec<String>>,
+    /// Information matrix for the standard errors (default Elhorst).
+    pub information: Information,
+}
+
+impl SpatialOptions {
+    /// Defaults of METHODS §10 with fixed effects `fe`.
+    pub fn new(fe: Fe) -> Self {
+        SpatialOptions {
+            fe,
+            bias_correction: BiasCorrection::None,
+            lag_order: LagOrder::LagFirst,
+            lndet: "auto".into(),
+            interval: None,
+            durbin: None,
+            information: Information::Elhorst,
+        }
+    }
+
+    /// Sets an option from its string value (`key` one of `fe`, `bias_correction`,
+    /// `lag_order`, `lndet`, `information`); unknown keys are an error listing the valid ones.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
+        match key {
+            "fe" => self.fe = Fe::parse(value)?,
+            "bias_correction" => self.bias_correction = BiasCorrection::parse(value)?,
+            "lag_order" => self.lag_order = LagOrder::parse(value)?,
+            "information" => self.information = Information::parse(value)?,
+            "lndet" => {
+                if !LOGDET_METHODS.contains(&value) {
+                    return Err(Error::invalid(format!(
+                        "unknown lndet '{value}'; valid: {}",
+                        LOGDET_METHODS.map(|m| format!("\"{m}\"")).join(", ")
+                    )));
+                }
+                self.lndet = value.to_string();
+            }
+            _ => {
+                return Err(Error::invalid(format!(
+                    "unknown spatial model option '{key}'; valid: fe, bias_correction, lag_order, lndet, \
+                     interval, durbin, information"
+                )))
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the interval option: finite, lo < 0 < hi is not required but lo < hi is.
+    pub fn check_interval(&self) -> Result<()> {
+        if let Some((lo, hi)) = self.interval {
+            if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+                return Err(Error::invalid(format!(
+                    "interval [{lo}, {hi}]: need two finite numbers lo < hi, e.g. [-1, 1]"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Default for SpatialOptions {
+    fn default() -> Self {
+        Self::new(Fe::TwoWays)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_lists_valid_values() {
+        let e = BiasCorrection::parse("lee").unwrap_err().to_string();
+        assert!(e.contains("\"lee_yu\"") && e.contains("\"elhorst\""), "{e}");
+        let mut o = SpatialOptions::default();
+        o.set("lag_order", "demean_first").unwrap();
+        assert_eq!(o.lag_order, LagOrder::DemeanFirst);
+        let e = o.set("lagorder", "x").unwrap_err().to_string();
+        assert!(e.contains("lag_order"), "{e}");
+        assert!(o
+            .set("lndet", "cheb")
+            .unwrap_err()
+            .to_string()
+            .contains("\"chebyshev\""));
+        assert_eq!(Information::parse("full").unwrap(), Information::Full);
+    }
+}

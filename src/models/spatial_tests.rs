@@ -1,0 +1,167 @@
+//! Wald and likelihood-ratio tests of the spatial Durbin model against its restrictions
+//! (METHODS §8; Elhorst's demo). With φ = [β; θ; ρ] and V its covariance block:
+//!
+//! ```text
+//! SDM → SAR  (θ = 0)         : W = θ'(V_θθ)⁻¹θ ~ χ²(K)
+//! SDM → SEM  (θ + ρβ = 0)     : g = θ + ρβ, Γ = ∂g/∂φ' (Γ[k,β_k] = ρ, Γ[k,θ_k] = 1, Γ[k,ρ] = β_k)
+//!                               W = g'(ΓVΓ')⁻¹g ~ χ²(K)
+//! SDEM → SEM, SLX → OLS (θ = 0) as SDM → SAR
+//! LR = 2(logL_general − logL_restricted) ~ χ²(difference in parameters), logL at the MLE
+//! ```
+
+use crate::error::{list_some, Error, Result};
+use crate::models::dense::solve_spd;
+use crate::models::fe_tests::SpecTest;
+use crate::models::ml::SpatialFit;
+use crate::models::result::{Model, ModelKind};
+
+/// A χ² test: name, statistic, df, p.
+pub type Test = SpecTest;
+
+/// Wald test of `restriction` (`"sar"` or `"sem"`; `"ols"` for SLX) on a fitted SDM, SDEM or
+/// SLX, with the model's covariance (after any bias correction).
+pub fn wald_test(fit: &SpatialFit, restriction: &str) -> Result<Test> {
+    wald_test_with_cov(fit, restriction, &fit.model.vcov)
+}
+
+/// [`wald_test`] with a given covariance of the coefficients (p×p row-major, the order of
+/// `fit.model.coefficients`); e.g. splm's block-diagonal covariance for replication.
+pub fn wald_test_with_cov(fit: &SpatialFit, restriction: &str, cov: &[f64]) -> Result<Test> {
+    let p = fit.model.coefficients.len();
+    if cov.len() != p * p {
+        return Err(Error::invalid(format!(
+            "wald_test: covariance has {} entries, the model {p} coefficients ({} expected)",
+            cov.len(),
+            p * p
+        )));
+    }
+    let est = |i: usize| fit.model.coefficients[i].estimate;
+    let lagged: Vec<(usize, usize)> = fit
+        .beta_index
+        .iter()
+        .zip(&fit.theta_index)
+        .filter_map(|(&b, t)| t.map(|t| (b, t)))
+        .collect();
+    let kind = fit.kind.name();
+    let restriction = restriction.to_ascii_lowercase();
+    let zero_theta = matches!(
+        (fit.kind, restriction.as_str()),
+        (ModelKind::Sdm, "sar") | (ModelKind::Sdem, "sem") | (ModelKind::Slx, "ols")
+    );
+    let common_factor = fit.kind == ModelKind::Sdm && restriction == "sem";
+    if !zero_theta && !common_factor {
+        return Err(Error::invalid(format!(
+            "wald_test: cannot test a {kind} model against \"{restriction}\"; valid: sdm against \"sar\" (θ = 0) or \
+             \"sem\" (θ + ρβ = 0), sdem against \"sem\", slx against \"ols\""
+        )));
+    }
+    if lagged.is_empty() {
+        return Err(Error::invalid(format!(
+            "wald_test: the {kind} model has no lagged regressors"
+        )));
+    }
+    // g (K) and its Jacobian rows over the coefficient vector.
+    let kk = lagged.len();
+    let mut g = vec![0.0; kk];
+    let mut jac = vec![0.0; kk * p];
+    if zero_theta {
+        for (r, &(_, t)) in lagged.iter().enumerate() {
+            g[r] = est(t);
+            jac[r * p + t] = 1.0;
+        }
+    } else {
+        let missing: Vec<&String> = fit
+            .regressors
+            .iter()
+            .zip(&fit.theta_index)
+            .filter(|(_, t)| t.is_none())
+            .map(|(n, _)| n)
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::invalid(format!(
+                "wald_test \"sem\" (common factor θ + ρβ = 0) needs every regressor lagged; not lagged: {}; refit the \
+                 SDM without the durbin option",
+                list_some(&missing, 10)
+            )));
+        }
+        let ri = fit
+            .rho_index
+            .ok_or_else(|| Error::invalid("wald_test: the model has no spatial parameter"))?;
+        let rho = est(ri);
+        for (r, &(b, t)) in lagged.iter().enumerate() {
+            g[r] = est(t) + rho * est(b);
+            jac[r * p + b] = rho;
+            jac[r * p + t] = 1.0;
+            jac[r * p + ri] = est(b);
+        }
+    }
+    // Γ V Γ'.
+    let mut gv = vec![0.0; kk * p];
+    for r in 0..kk {
+        for j in 0..p {
+            gv[r * p + j] = (0..p).map(|l| jac[r * p + l] * cov[l * p + j]).sum();
+        }
+    }
+    let mut m = vec![0.0; kk * kk];
+    for r in 0..kk {
+        for s in 0..kk {
+            m[r * kk + s] = (0..p).map(|j| gv[r * p + j] * jac[s * p + j]).sum();
+        }
+    }
+    let x = solve_spd(&m, kk, &g, "the covariance of the restrictions")?;
+    let stat: f64 = g.iter().zip(&x).map(|(a, b)| a * b).sum();
+    let name = if common_factor {
+        "wald_sdm_vs_sem".to_string()
+    } else {
+        format!("wald_{kind}_vs_{restriction}")
+    };
+    Ok(SpecTest::chi2(name, stat, kk as f64))
+}
+
+/// LR test 2(logL_general − logL_restricted) ~ χ²(difference in parameter counts), with the
+/// log-likelihoods at the MLE. The models must be fitted to the same data (N, T, fixed
+/// effects, dependent variable) and `general` must have more parameters.
+pub fn lr_test(general: &Model, restricted: &Model) -> Result<Test> {
+    let (g, r) = (general, restricted);
+    let mut diffs = Vec::new();
+    if g.n != r.n || g.t != r.t {
+        diffs.push(format!("sizes N×T {}×{} vs {}×{}", g.n, g.t, r.n, r.t));
+    }
+    if g.fe != r.fe {
+        diffs.push(format!("fixed effects {} vs {}", g.fe.name(), r.fe.name()));
+    }
+    if g.depvar != r.depvar {
+        diffs.push(format!("dependent variable {} vs {}", g.depvar, r.depvar));
+    }
+    for key in ["bias_correction", "lag_order"] {
+        if g.info.get(key) != r.info.get(key) && g.kind != ModelKind::Ols && r.kind != ModelKind::Ols {
+            diffs.push(format!(
+                "{key} {} vs {}",
+                g.info.get(key).map_or("-", String::as_str),
+                r.info.get(key).map_or("-", String::as_str)
+            ));
+        }
+    }
+    if !diffs.is_empty() {
+        return Err(Error::invalid(format!(
+            "lr_test: the models are not nested fits of the same data ({}); fit both with the same data and options",
+            diffs.join("; ")
+        )));
+    }
+    if g.n_params <= r.n_params {
+        return Err(Error::invalid(format!(
+            "lr_test: the general model ({}, {} parameters) must have more parameters than the restricted one ({}, {}); \
+             swap the arguments",
+            g.kind.name(),
+            g.n_params,
+            r.kind.name(),
+            r.n_params
+        )));
+    }
+    let stat = 2.0 * (g.loglik - r.loglik);
+    Ok(SpecTest::chi2(
+        format!("lr_{}_vs_{}", g.kind.name(), r.kind.name()),
+        stat,
+        (g.n_params - r.n_params) as f64,
+    ))
+}

@@ -1,0 +1,443 @@
+//! Spatial weights and index bindings: `weights_*` builders, `read_weights`, `Weights`
+//! methods, `agglomeration`, `location_quotients`, `resilience`.
+
+use super::convert::{from_f64s, from_strings, to_f64s, to_strings, SFrame, SPanel, STable};
+use super::export::{register_exportable, Exportable};
+use super::options::Opts;
+use super::{core_err, script_err, RResult};
+use crate::indices::agglomeration::{AggOptions, JacobsKind, JacobsZero, MarKind, MissingSector};
+use crate::indices::resilience::{National, ResilienceKind, ResilienceOptions, ZeroDenominator};
+use crate::report::Table;
+use crate::weights::build::{BandOptions, Common, DistanceOptions, EconForm, EconomicOptions, Metric};
+use crate::weights::contiguity::{ContiguityOptions, Rule};
+use crate::weights::io::ReadOptions;
+use crate::weights::knn::KnnOptions;
+use crate::weights::{Standardization, Weights};
+use rhai::plugin::*;
+use rhai::{Array, Engine, Map, FLOAT, INT};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// Spatial weights in a script.
+#[derive(Debug, Clone)]
+pub struct SWeights(pub Arc<Weights>);
+
+impl Exportable for SWeights {
+    const KIND: &'static str = "weights";
+    fn json(&self) -> Value {
+        let w = &self.0;
+        let s = w.summary();
+        let mut trip = Vec::with_capacity(w.nnz());
+        for (i, row) in w.matrix().outer_iterator().enumerate() {
+            for (j, &v) in row.iter() {
+                trip.push(json!([w.ids()[i], w.ids()[j], v]));
+            }
+        }
+        json!({"n": w.n(), "nnz": w.nnz(), "ids": w.ids(), "standardization": w.standardization().name(),
+               "symmetric": s.symmetric, "similar_to_symmetric": s.similar_to_symmetric, "triplets": trip})
+    }
+    fn table(&self) -> Option<Table> {
+        Some(self.0.summary().to_table())
+    }
+    fn text(&self) -> String {
+        self.0.summary().to_string()
+    }
+}
+
+/// Registers the Weights type.
+pub fn register(engine: &mut Engine) {
+    engine.register_type_with_name::<SWeights>("Weights");
+    register_exportable::<SWeights>(engine);
+}
+
+const COMMON_KEYS: [&str; 2] = ["standardize", "islands"];
+
+fn common(o: &Opts) -> RResult<Common> {
+    let mut c = Common::default();
+    if let Some(s) = o.str("standardize")? {
+        c.standardize = Standardization::parse(&s).map_err(core_err)?;
+    }
+    c.keep_islands = o.choice("islands", "error", &["error", "keep"])? == "keep";
+    Ok(c)
+}
+
+fn keys(extra: &[&'static str]) -> Vec<&'static str> {
+    extra.iter().copied().chain(COMMON_KEYS).collect()
+}
+
+fn metric(o: &Opts) -> RResult<Metric> {
+    o.str("metric")?
+        .map_or(Ok(Metric::default()), |m| Metric::parse(&m).map_err(core_err))
+}
+
+fn xy(o: &Opts) -> RResult<(String, String, String)> {
+    Ok((
+        o.str("id")?.unwrap_or_else(|| "id".into()),
+        o.str("x")?.unwrap_or_else(|| "x".into()),
+        o.str("y")?.unwrap_or_else(|| "y".into()),
+    ))
+}
+
+fn wrap(r: crate::Result<Weights>) -> RResult<SWeights> {
+    r.map(|w| SWeights(Arc::new(w))).map_err(core_err)
+}
+
+/// Spatial weights builders and methods; agglomeration and resilience indices.
+#[export_module]
+pub mod weights_fns {
+    use super::*;
+
+    /// Inverse economic-distance weights 1/|Ȳ_i − Ȳ_j| on the period mean of `var`
+    /// (METHODS §2), row-standardised. Options: form ("inverse", "inverse_squared", "exp"),
+    /// min_gap (replace |Δ| below it; ties are otherwise an error), standardize, islands.
+    #[rhai_fn(return_raw)]
+    pub fn weights_economic(p: SPanel, var: &str, opts: Map) -> RResult<SWeights> {
+        let o = Opts::new(&opts, "weights_economic", &keys(&["form", "min_gap"]))?;
+        let eo = EconomicOptions {
+            form: o
+                .str("form")?
+                .map_or(Ok(EconForm::default()), |f| EconForm::parse(&f).map_err(core_err))?,
+            min_gap: o.float("min_gap")?,
+            common: common(&o)?,
+        };
+        wrap(crate::weights::build::weights_economic(&p.0, var, &eo))
+    }
+
+    /// Inverse economic-distance weights with default options.
+    #[rhai_fn(name = "weights_economic", return_raw)]
+    pub fn weights_economic0(p: SPanel, var: &str) -> RResult<SWeights> {
+        weights_economic(p, var, Map::new())
+    }
+
+    /// Inverse-distance weights 1/d^power from coordinates (one row per unit). Options: id, x,
+    /// y (column names; defaults "id", "x", "y"), metric ("euclidean" or "haversine" on
+    /// lon/lat degrees, km), power (1), cutoff, standardize, islands.
+    #[rhai_fn(return_raw)]
+    pub fn weights_distance(f: SFrame, opts: Map) -> RResult<SWeights> {
+        let o = Opts::new(
+            &opts,
+            "weights_distance",
+            &keys(&["id", "x", "y", "metric", "power", "cutoff"]),
+        )?;
+        let (id, x, y) = xy(&o)?;
+        let d = DistanceOptions {
+            metric: metric(&o)?,
+            power: o.float("power")?.unwrap_or(1.0),
+            cutoff: o.float("cutoff")?,
+            common: common(&o)?,
+        };
+        wrap(crate::weights::build::weights_distance(&f.0, &id, &x, &y, &d))
+    }
+
+    /// k-nearest-neighbour weights from coordinates (spatial index; N = 100,000 in seconds).
+    /// Options: id, x, y, k (6), metric, symmetric (false), standardize.
+    #[rhai_fn(return_raw)]
+    pub fn weights_knn(f: SFrame, opts: Map) -> RResult<SWeights> {
+        let o = Opts::new(
+            &opts,
+            "weights_knn",
+            &keys(&["id", "x", "y", "k", "metric", "symmetric"]),
+        )?;
+        let (id, x, y) = xy(&o)?;
+        let k = KnnOptions {
+            k: o.usize("k")?.unwrap_or(6),
+            metric: metric(&o)?,
+            symmetric: o.bool("symmetric")?.unwrap_or(false),
+            common: common(&o)?,
+        };
+        wrap(crate::weights::knn::weights_knn(&f.0, &id, &x, &y, &k))
+    }
+
+    /// Binary distance-band weights: neighbours within `cutoff`. Options: id, x, y, cutoff
+    /// (required), metric, standardize, islands.
+    #[rhai_fn(return_raw)]
+    pub fn weights_band(f: SFrame, opts: Map) -> RResult<SWeights> {
+        let o = Opts::new(&opts, "weights_band", &keys(&["id", "x", "y", "cutoff", "metric"]))?;
+        let (id, x, y) = xy(&o)?;
+        let cutoff = o
+            .float("cutoff")?
+            .ok_or_else(|| script_err("weights_band: option 'cutoff' is required"))?;
+        let b = BandOptions {
+            cutoff,
+            metric: metric(&o)?,
+            common: common(&o)?,
+        };
+        wrap(crate::weights::build::weights_band(&f.0, &id, &x, &y, &b))
+    }
+
+    /// Block weights: units of the same group (e.g. city cluster) are neighbours. Options: id
+    /// ("id"), group (required), standardize, islands.
+    #[rhai_fn(return_raw)]
+    pub fn weights_block(f: SFrame, opts: Map) -> RResult<SWeights> {
+        let o = Opts::new(&opts, "weights_block", &keys(&["id", "group"]))?;
+        let id = o.str("id")?.unwrap_or_else(|| "id".into());
+        let group = o
+            .str("group")?
+            .ok_or_else(|| script_err("weights_block: option 'group' is required"))?;
+        wrap(crate::weights::build::weights_block(&f.0, &id, &group, &common(&o)?))
+    }
+
+    /// Block weights from a panel (each unit's group must not change over time).
+    #[rhai_fn(name = "weights_block", return_raw)]
+    pub fn weights_block_panel(p: SPanel, opts: Map) -> RResult<SWeights> {
+        weights_block(SFrame(Arc::new(p.0.frame().clone())), opts)
+    }
+
+    /// Queen (default) or rook contiguity of GeoJSON Polygon/MultiPolygon features. Options:
+    /// id (feature property holding the unit id), rule ("queen", "rook"), tolerance,
+    /// standardize, islands.
+    #[rhai_fn(return_raw)]
+    pub fn weights_contiguity(path: &str, opts: Map) -> RResult<SWeights> {
+        let o = Opts::new(&opts, "weights_contiguity", &keys(&["id", "rule", "tolerance"]))?;
+        let mut c = ContiguityOptions::default();
+        if let Some(id) = o.str("id")? {
+            c.id = id;
+        }
+        if let Some(r) = o.str("rule")? {
+            c.rule = Rule::parse(&r).map_err(core_err)?;
+        }
+        if let Some(t) = o.float("tolerance")? {
+            c.tolerance = t;
+        }
+        c.common = common(&o)?;
+        wrap(crate::weights::contiguity::weights_contiguity(path, &c))
+    }
+
+    /// Reads GAL, GWT or CSV triplets `i,j,w` (by extension). GWT/CSV weights are kept as
+    /// given unless `standardize` is set; GAL patterns are row-standardised.
+    #[rhai_fn(return_raw)]
+    pub fn read_weights(path: &str) -> RResult<SWeights> {
+        read_weights_opts(path, Map::new())
+    }
+
+    /// Reads weights with options standardize, islands.
+    #[rhai_fn(name = "read_weights", return_raw)]
+    pub fn read_weights_opts(path: &str, opts: Map) -> RResult<SWeights> {
+        let o = Opts::new(&opts, "read_weights", &COMMON_KEYS)?;
+        let ro = ReadOptions {
+            standardize: o
+                .str("standardize")?
+                .map(|s| Standardization::parse(&s))
+                .transpose()
+                .map_err(core_err)?,
+            keep_islands: o.choice("islands", "error", &["error", "keep"])? == "keep",
+        };
+        wrap(crate::weights::io::read_weights_with(path, &ro))
+    }
+
+    /// Number of units.
+    #[rhai_fn(get = "n", pure)]
+    pub fn w_n(w: &mut SWeights) -> INT {
+        w.0.n() as INT
+    }
+
+    /// Number of non-zero weights.
+    #[rhai_fn(get = "nnz", pure)]
+    pub fn w_nnz(w: &mut SWeights) -> INT {
+        w.0.nnz() as INT
+    }
+
+    /// Unit ids in matrix order.
+    #[rhai_fn(name = "ids", pure)]
+    pub fn w_ids(w: &mut SWeights) -> Array {
+        from_strings(w.0.ids())
+    }
+
+    /// n, links, min/mean/max neighbours, islands, symmetry, standardisation.
+    #[rhai_fn(name = "summary", pure)]
+    pub fn w_summary(w: &mut SWeights) -> STable {
+        STable(Arc::new(w.0.summary().to_table()))
+    }
+
+    /// Eigenvalues of W (real parts, ascending; computed once and cached; via the symmetric
+    /// similar matrix when W is a row-standardised symmetric matrix).
+    #[rhai_fn(name = "eigenvalues", return_raw, pure)]
+    pub fn w_eigenvalues(w: &mut SWeights) -> RResult<Array> {
+        w.0.spectrum().map(|s| from_f64s(&s.re)).map_err(core_err)
+    }
+
+    /// The spatial lag Wx of an array (one value per unit, in the order of w.ids()).
+    #[rhai_fn(name = "lag", return_raw, pure)]
+    pub fn w_lag(w: &mut SWeights, x: Array) -> RResult<Array> {
+        let v = to_f64s(&x, "lag")?;
+        if v.len() == w.0.n() {
+            Ok(from_f64s(&w.0.lag(&v)))
+        } else if !v.is_empty() && v.len() % w.0.n() == 0 {
+            Ok(from_f64s(&w.0.lag_panel(&v)))
+        } else {
+            Err(script_err(format!(
+                "lag: {} values for {} units; pass N values (or N·T stacked time-slow)",
+                v.len(),
+                w.0.n()
+            )))
+        }
+    }
+
+    /// The weights among `ids` only, re-standardised (for subgroup fits).
+    #[rhai_fn(name = "subset", return_raw, pure)]
+    pub fn w_subset(w: &mut SWeights, ids: Array) -> RResult<SWeights> {
+        let ids = to_strings(&ids, "subset")?;
+        wrap(w.0.subset(&ids, false))
+    }
+
+    /// A copy with another standardisation ("row", "none", "spectral", "minmax").
+    #[rhai_fn(name = "standardize", return_raw, pure)]
+    pub fn w_standardize(w: &mut SWeights, kind: &str) -> RResult<SWeights> {
+        let k = Standardization::parse(kind).map_err(core_err)?;
+        wrap(w.0.standardize(k))
+    }
+
+    /// Writes GAL, GWT or CSV triplets by extension (atomically); `.json` writes every weight.
+    #[rhai_fn(name = "save", return_raw, pure)]
+    pub fn w_save(w: &mut SWeights, path: &str) -> RResult<()> {
+        match crate::report::table::extension(path).as_str() {
+            "gal" | "gwt" | "csv" => crate::weights::io::save_weights(&w.0, path).map_err(core_err),
+            _ => super::super::export::save_exportable(w, path),
+        }
+    }
+
+    /// Mar (specialisation) and Jacobs (diversity) indices from a long employment table
+    /// (METHODS §1.2–1.3). Options: id, time, sector ("industry"), value ("emp"), national
+    /// (Frame of national employment by sector and time), mar ("max_lq", "krugman",
+    /// "max_share"), jacobs ("rdi", "rdi_squared", "inverse_hhi"), missing_sector ("missing",
+    /// "zero"), jacobs_cap (cap 1/denominator at 1/eps instead of an error).
+    #[rhai_fn(return_raw)]
+    pub fn agglomeration(emp: SFrame, opts: Map) -> RResult<SFrame> {
+        let a = agg_options(&opts, "agglomeration")?;
+        crate::indices::agglomeration::agglomeration(&emp.0, &a)
+            .map(|f| SFrame(Arc::new(f)))
+            .map_err(core_err)
+    }
+
+    /// Mar and Jacobs indices with default options.
+    #[rhai_fn(name = "agglomeration", return_raw)]
+    pub fn agglomeration0(emp: SFrame) -> RResult<SFrame> {
+        agglomeration(emp, Map::new())
+    }
+
+    /// Location quotients IS_itj / IS_tj as a long frame (id, time, sector, lq).
+    #[rhai_fn(return_raw)]
+    pub fn location_quotients(emp: SFrame, opts: Map) -> RResult<SFrame> {
+        let a = agg_options(&opts, "location_quotients")?;
+        crate::indices::agglomeration::location_quotients(&emp.0, &a)
+            .map(|f| SFrame(Arc::new(f)))
+            .map_err(core_err)
+    }
+
+    /// Regional resilience (Martin et al. 2016; METHODS §1.1), aligned with the rows of `f`.
+    /// Options: id, time, region (column of the region's series), national (column name of the
+    /// national series, or a Frame with national_time/national_value columns), kind
+    /// ("growth_change" = variant B, default; "level_growth" = variant A), zero ("error",
+    /// "nan"), min_abs_denominator.
+    #[rhai_fn(return_raw)]
+    pub fn resilience(f: SFrame, opts: Map) -> RResult<Array> {
+        let o = Opts::new(
+            &opts,
+            "resilience",
+            &[
+                "id",
+                "time",
+                "region",
+                "national",
+                "national_time",
+                "national_value",
+                "kind",
+                "zero",
+                "min_abs_denominator",
+            ],
+        )?;
+        let mut r = ResilienceOptions::default();
+        if let Some(s) = o.str("id")? {
+            r.id = s;
+        }
+        if let Some(s) = o.str("time")? {
+            r.time = s;
+        }
+        if let Some(s) = o.str("region")? {
+            r.region = s;
+        }
+        if let Some(v) = o.value("national") {
+            if let Some(fr) = v.clone().try_cast::<SFrame>() {
+                r.national = National::Frame {
+                    frame: (*fr.0).clone(),
+                    time: o.str("national_time")?.unwrap_or_else(|| r.time.clone()),
+                    value: o.str("national_value")?.unwrap_or_else(|| "national".into()),
+                };
+            } else if let Some(s) = o.str("national")? {
+                r.national = National::Column(s);
+            }
+        }
+        if let Some(k) = o.str("kind")? {
+            r.kind = ResilienceKind::parse(&k).map_err(core_err)?;
+        }
+        if o.choice("zero", "error", &["error", "nan"])? == "nan" {
+            r.zero_denominator = ZeroDenominator::Nan;
+        }
+        r.min_abs_denominator = o.float("min_abs_denominator")?;
+        crate::indices::resilience::resilience(&f.0, &r)
+            .map(|v| from_f64s(&v))
+            .map_err(core_err)
+    }
+
+    /// Resilience of a panel's rows (panel order).
+    #[rhai_fn(name = "resilience", return_raw)]
+    pub fn resilience_panel(p: SPanel, opts: Map) -> RResult<Array> {
+        resilience(SFrame(Arc::new(p.0.frame().clone())), opts)
+    }
+
+    /// The scale of a number array: largest |x| (a helper for comparing weights).
+    #[rhai_fn(name = "max_abs", return_raw)]
+    pub fn max_abs(x: Array) -> RResult<FLOAT> {
+        Ok(to_f64s(&x, "max_abs")?.iter().fold(0.0, |a, v| a.max(v.abs())))
+    }
+}
+
+fn agg_options(opts: &Map, func: &'static str) -> RResult<AggOptions> {
+    let o = Opts::new(
+        opts,
+        func,
+        &[
+            "id",
+            "time",
+            "sector",
+            "value",
+            "national",
+            "mar",
+            "jacobs",
+            "missing_sector",
+            "jacobs_cap",
+        ],
+    )?;
+    let mut a = AggOptions::default();
+    for (key, slot) in [
+        ("id", &mut a.id),
+        ("time", &mut a.time),
+        ("sector", &mut a.sector),
+        ("value", &mut a.value),
+    ] {
+        if let Some(s) = o.str(key)? {
+            *slot = s;
+        }
+    }
+    if let Some(v) = o.value("national") {
+        let f = v.try_cast::<SFrame>().ok_or_else(|| {
+            script_err(format!(
+                "{func}: option 'national' must be a Frame of national employment"
+            ))
+        })?;
+        a.national = Some((*f.0).clone());
+    }
+    if let Some(m) = o.str("mar")? {
+        a.mar = MarKind::parse(&m).map_err(core_err)?;
+    }
+    if let Some(j) = o.str("jacobs")? {
+        a.jacobs = JacobsKind::parse(&j).map_err(core_err)?;
+    }
+    if let Some(m) = o.str("missing_sector")? {
+        a.missing_sector = MissingSector::parse(&m).map_err(core_err)?;
+    }
+    if let Some(eps) = o.float("jacobs_cap")? {
+        a.jacobs_zero = JacobsZero::Cap(eps);
+    }
+    Ok(a)
+}
