@@ -47,6 +47,45 @@ pub fn write_atomic_with(path: &str, fill: impl FnOnce(&mut std::fs::File) -> st
     Ok(())
 }
 
+/// Reads the whole file `path`; a missing file or a folder is an error saying what to check.
+pub fn read_file(path: &str) -> Result<Vec<u8>> {
+    let p = Path::new(path);
+    if p.is_dir() {
+        return Err(Error::io(
+            path,
+            "is a folder, not a file; give the path of the file to read",
+        ));
+    }
+    std::fs::read(p).map_err(|e| {
+        Error::io(
+            path,
+            match e.kind() {
+                std::io::ErrorKind::NotFound => {
+                    let cwd = std::env::current_dir()
+                        .map(|d| d.display().to_string())
+                        .unwrap_or_default();
+                    format!("file not found; check the path (relative paths start from the current directory {cwd})")
+                }
+                std::io::ErrorKind::PermissionDenied => "permission denied; check the file's access rights".into(),
+                _ => format!("cannot read: {e}"),
+            },
+        )
+    })
+}
+
+/// Reads the file `path` as UTF-8 text (see [`read_file`]).
+pub fn read_text(path: &str) -> Result<String> {
+    String::from_utf8(read_file(path)?).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        Error::Parse {
+            path: path.to_string(),
+            line: valid.iter().filter(|&&b| b == b'\n').count() as u64 + 1,
+            column: 1,
+            message: "not valid UTF-8 text; save the file as UTF-8".into(),
+        }
+    })
+}
+
 /// Creates `dir` and its parents if missing.
 pub fn ensure_dir(dir: &str) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, format!("cannot create folder: {e}")))

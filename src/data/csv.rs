@@ -24,17 +24,7 @@ impl Default for CsvOptions {
 
 /// Reads `path` as CSV with a header row.
 pub fn read_csv(path: &str, opts: &CsvOptions) -> Result<Frame> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        Error::io(
-            path,
-            match e.kind() {
-                std::io::ErrorKind::NotFound => {
-                    "file not found; check the path (relative paths start from the current directory)".to_string()
-                }
-                _ => e.to_string(),
-            },
-        )
-    })?;
+    let bytes = crate::io::read_file(path)?;
     parse_csv(&bytes, path, opts)
 }
 

@@ -858,3 +858,36 @@ impl std::fmt::Display for Effects {
         write!(f, "{}", self.to_table().to_text())
     }
 }
+
+/// The effects input of a fitted spatial model: its (bias-corrected, when asked) estimates
+/// and covariance, and the feasible interval; the eigenvalues of W when the fit used them
+/// (exact path), otherwise the power traces tr(Wᵠ) of the fit's sparse path (series engine,
+/// LeSage–Pace; computed here with [`crate::linalg::traces::power_traces`] if the fit has none).
+/// Totals use (β + θ)/(1 − ρ) when W is row-stochastic, the row-sum moments ι'W^qι/N otherwise.
+pub fn input_from_fit(fit: &crate::models::ml::SpatialFit, w: &Weights) -> Result<EffectsInput> {
+    let row_stochastic = crate::weights::row_sums(w.matrix())
+        .iter()
+        .all(|s| (s - 1.0).abs() <= 1e-12);
+    let traces = match (&fit.spectrum, &fit.power_traces) {
+        (Some(_), _) => None,
+        (None, Some(pt)) => Some(series_input(pt)),
+        (None, None) => {
+            let rho = fit.rho().unwrap_or(0.0);
+            let se = fit.rho_index.map_or(0.0, |i| fit.cov(i, i).max(0.0).sqrt());
+            let radius = crate::linalg::sparse::spectral_bound(w.matrix());
+            let m = crate::models::ml::series_terms(rho, se, radius);
+            let pt = crate::linalg::traces::power_traces(w, m, None, &Default::default())?;
+            Some(series_input(&pt))
+        }
+    };
+    let mut input = input_from_model(&fit.model, fit.spectrum.clone(), traces, fit.interval, row_stochastic)?;
+    if !row_stochastic {
+        input.row_sum_moments = Some(row_sum_moments(w, 100));
+    }
+    Ok(input)
+}
+
+/// [N, tr(W), ..., tr(Wᵐ)] as the series kernel takes them.
+fn series_input(pt: &crate::linalg::traces::PowerTraces) -> Vec<f64> {
+    std::iter::once(pt.n as f64).chain(pt.traces.iter().copied()).collect()
+}

@@ -86,17 +86,37 @@ fn check_names(formula: &Formula, names: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// Largest magnitude accepted in a design: beyond it the sums of squares and cross-products
+/// of an estimator overflow (1e100² · NT is far below f64::MAX ≈ 1.8e308, 1e155² is not).
+pub const MAX_MAGNITUDE: f64 = 1e100;
+
+/// Refuses values beyond [`MAX_MAGNITUDE`], naming the variable and where (`at(row)`).
+fn check_magnitude(v: &str, x: &[f64], at: impl Fn(usize) -> String) -> Result<()> {
+    match x.iter().position(|a| a.abs() > MAX_MAGNITUDE) {
+        Some(r) => Err(Error::data(format!(
+            "variable '{v}' holds {:e} {}: values beyond ±1e100 overflow the sums of squares; rescale it \
+             (divide by a power of ten, or take logs)",
+            x[r],
+            at(r)
+        ))),
+        None => Ok(()),
+    }
+}
+
 impl Design {
     /// The design of `formula` over a balanced panel; NaN is refused naming variable, unit
     /// and period.
     pub fn from_panel(p: &Panel, formula: &Formula) -> Result<Design> {
         check_names(formula, p.frame().names())?;
-        let y = p.var_complete(&formula.depvar)?.to_vec();
-        let x = formula
-            .regressors
-            .iter()
-            .map(|v| p.var_complete(v).map(<[f64]>::to_vec))
-            .collect::<Result<Vec<_>>>()?;
+        let col = |v: &str| -> Result<Vec<f64>> {
+            let x = p.var_complete(v)?;
+            check_magnitude(v, x, |r| {
+                format!("for unit {} in period {}", p.ids()[r % p.n()], p.times()[r / p.n()])
+            })?;
+            Ok(x.to_vec())
+        };
+        let y = col(&formula.depvar)?;
+        let x = formula.regressors.iter().map(|v| col(v)).collect::<Result<Vec<_>>>()?;
         Ok(Design {
             depvar: formula.depvar.clone(),
             names: formula.regressors.clone(),
@@ -126,6 +146,7 @@ impl Design {
                     r + 1
                 )));
             }
+            check_magnitude(v, x, |r| format!("for unit {} (row {})", ids[r], r + 1))?;
             Ok(x.to_vec())
         };
         let y = col(&formula.depvar)?;

@@ -8,6 +8,7 @@ pub mod lm;
 pub mod ml;
 pub mod ols;
 pub mod result;
+pub mod simulate;
 pub mod spatial_tests;
 pub mod within;
 

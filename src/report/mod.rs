@@ -1,5 +1,6 @@
 //! Result tables and their exports (text, Markdown, CSV, LaTeX, JSON).
 
+pub mod compare;
 pub mod table;
 
 pub use table::{Cell, Table};

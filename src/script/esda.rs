@@ -166,7 +166,7 @@ fn moran_options(opts: &Map, func: &'static str, extra: &[&str]) -> RResult<Mora
     valid.extend_from_slice(extra);
     let o = Opts::new(opts, func, &valid)?;
     Ok(MoranOptions {
-        permutations: o.usize("permutations")?,
+        permutations: o.count("permutations", 1_000_000)?,
         seed: o.int("seed")?.map_or(crate::esda::DEFAULT_SEED, |s| s as u64),
     })
 }

@@ -22,6 +22,13 @@ pub trait Exportable: Clone + Send + Sync + 'static {
     fn plot(&self, _path: &str) -> Option<crate::Result<()>> {
         None
     }
+    /// Writes it in a format of its own chosen by `path`'s extension (e.g. weights as `.gal`),
+    /// or None to use the common formats.
+    fn save_own(&self, _path: &str) -> Option<crate::Result<()>> {
+        None
+    }
+    /// What `save` writes, for its documentation.
+    const SAVE_DOC: &'static str = ".json, .csv, .md, .tex, .txt; plots .svg/.png";
 }
 
 /// The JSON of `x` with its `"kind"`.
@@ -35,6 +42,9 @@ pub fn json_of<T: Exportable>(x: &T) -> Value {
 
 /// Saves `x` to `path` by extension, atomically.
 pub fn save_exportable<T: Exportable>(x: &T, path: &str) -> RResult<()> {
+    if let Some(r) = x.save_own(path) {
+        return r.map_err(core_err);
+    }
     let ext = extension(path);
     let text = match ext.as_str() {
         "json" => serde_json::to_string_pretty(&json_of(x)).map_err(script_err)?,
@@ -87,7 +97,8 @@ pub fn register_exportable<T: Exportable>(engine: &mut Engine) {
         });
     FuncRegistration::new("save")
         .with_comments([format!(
-            "/// Writes the {name} to `path` by extension (.json, .csv, .md, .tex, .txt; plots .svg/.png), atomically."
+            "/// Writes the {name} to `path` by extension ({}), atomically.",
+            T::SAVE_DOC
         )])
         .with_params_info(["x", "path: string"])
         .register_into_engine(engine, |x: &mut T, path: &str| save_exportable(x, path));

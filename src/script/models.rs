@@ -23,8 +23,8 @@ use std::sync::Arc;
 pub enum Fitted {
     /// Panel or cross-section OLS.
     Ols(Box<OlsFit>),
-    /// A spatial model by ML.
-    Spatial(Box<SpatialFit>),
+    /// A spatial model by ML, with the weights it was fitted with.
+    Spatial(Box<SpatialFit>, Arc<crate::weights::Weights>),
 }
 
 impl Fitted {
@@ -32,7 +32,7 @@ impl Fitted {
     pub fn model(&self) -> &Model {
         match self {
             Fitted::Ols(f) => &f.model,
-            Fitted::Spatial(f) => &f.model,
+            Fitted::Spatial(f, _) => &f.model,
         }
     }
 }
@@ -169,7 +169,7 @@ fn fit_ols(data: Dynamic, formula: &str, opts: &Map) -> RResult<OlsFit> {
     crate::models::ols::ols(&d.design(formula)?, fe).map_err(core_err)
 }
 
-fn spatial(
+pub(crate) fn spatial(
     data: Dynamic,
     formula: &str,
     w: &SWeights,
@@ -206,9 +206,13 @@ fn spatial(
     }
     so.interval = o.pair("interval")?;
     so.durbin = o.strings("durbin")?;
-    crate::models::ml::fit_spatial(&design, &w.0, kind, &so)
-        .map(|f| SModel(Arc::new(Fitted::Spatial(Box::new(f)))))
-        .map_err(core_err)
+    let fit = crate::models::ml::fit_spatial(&design, &w.0, kind, &so).map_err(core_err)?;
+    // Warnings (an estimate on the bound of the interval, ...) are kept in `m.warnings` and
+    // shown at once, so that a script run does not pass over them silently.
+    for warning in &fit.model.warnings {
+        eprintln!("warning: {func}: {warning}");
+    }
+    Ok(SModel(Arc::new(Fitted::Spatial(Box::new(fit), w.0.clone()))))
 }
 
 fn coef_map(c: &crate::models::Coef) -> Map {
@@ -354,7 +358,7 @@ pub mod models_fns {
     #[rhai_fn(name = "wald_test", return_raw)]
     pub fn wald_test(m: SModel, restriction: &str) -> RResult<STest> {
         match &*m.0 {
-            Fitted::Spatial(f) => crate::models::spatial_tests::wald_test(f, restriction)
+            Fitted::Spatial(f, _) => crate::models::spatial_tests::wald_test(f, restriction)
                 .map(|t| STest(Arc::new(t)))
                 .map_err(core_err),
             Fitted::Ols(_) => Err(script_err(
@@ -466,7 +470,7 @@ pub mod models_fns {
             Fitted::Ols(f) => crate::models::ols::fixed_effects(f)
                 .map(|fe| STable(Arc::new(fe.table())))
                 .map_err(core_err),
-            Fitted::Spatial(_) => Err(script_err(
+            Fitted::Spatial(..) => Err(script_err(
                 "fixed_effects: available for OLS models; spatial models report them in a later version",
             )),
         }

@@ -98,6 +98,17 @@ impl<'a> Opts<'a> {
         }
     }
 
+    /// A count option in 0..=`max` (draws, permutations): larger values would exhaust memory.
+    pub fn count(&self, key: &str, max: usize) -> RResult<Option<usize>> {
+        match self.usize(key)? {
+            Some(k) if k > max => Err(script_err(format!(
+                "{}: option '{key}' = {k} is too large; at most {max} (more would not fit in memory)",
+                self.func
+            ))),
+            k => Ok(k),
+        }
+    }
+
     /// A number option (integers accepted).
     pub fn float(&self, key: &str) -> RResult<Option<f64>> {
         match self.get(key) {

@@ -42,6 +42,11 @@ impl Exportable for SWeights {
     fn text(&self) -> String {
         self.0.summary().to_string()
     }
+    fn save_own(&self, path: &str) -> Option<crate::Result<()>> {
+        matches!(crate::report::table::extension(path).as_str(), "gal" | "gwt" | "csv")
+            .then(|| crate::weights::io::save_weights(&self.0, path))
+    }
+    const SAVE_DOC: &'static str = "GAL, GWT or CSV triplets i,j,w; .json writes every weight; .md/.txt the summary";
 }
 
 /// Registers the Weights type.
@@ -285,15 +290,6 @@ pub mod weights_fns {
     pub fn w_standardize(w: &mut SWeights, kind: &str) -> RResult<SWeights> {
         let k = Standardization::parse(kind).map_err(core_err)?;
         wrap(w.0.standardize(k))
-    }
-
-    /// Writes GAL, GWT or CSV triplets by extension (atomically); `.json` writes every weight.
-    #[rhai_fn(name = "save", return_raw, pure)]
-    pub fn w_save(w: &mut SWeights, path: &str) -> RResult<()> {
-        match crate::report::table::extension(path).as_str() {
-            "gal" | "gwt" | "csv" => crate::weights::io::save_weights(&w.0, path).map_err(core_err),
-            _ => super::super::export::save_exportable(w, path),
-        }
     }
 
     /// Mar (specialisation) and Jacobs (diversity) indices from a long employment table

@@ -66,7 +66,7 @@ pub type Rings = Vec<Vec<[f64; 2]>>;
 /// Contiguity weights of the Polygon/MultiPolygon features of the GeoJSON file `path`, keyed by
 /// the property `opts.id`. Errors name the file and the feature (0-based index) at fault.
 pub fn weights_contiguity(path: &str, opts: &ContiguityOptions) -> Result<Weights> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = crate::io::read_text(path)?;
     let (ids, polys) = parse_geojson(&text, path, &opts.id)?;
     contiguity_from_polygons(ids, &polys, opts.rule, opts.tolerance, &opts.common)
 }

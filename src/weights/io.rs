@@ -62,20 +62,31 @@ pub fn read_weights(path: &str) -> Result<Weights> {
 /// matrix (METHODS §4.2).
 pub fn read_weights_with(path: &str, opts: &ReadOptions) -> Result<Weights> {
     let format = Format::of_path(path)?;
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let text = String::from_utf8(bytes).map_err(|e| Error::io(path, format!("not UTF-8 text: {e}")))?;
+    let bytes = crate::io::read_file(path)?;
+    parse_weights(&bytes, path, format, opts)
+}
+
+/// Parses the bytes of a weights file in `format` (the pure part of [`read_weights_with`];
+/// `path` is used in error messages only).
+pub fn parse_weights(bytes: &[u8], path: &str, format: Format, opts: &ReadOptions) -> Result<Weights> {
+    let text = std::str::from_utf8(bytes).map_err(|e| Error::Parse {
+        path: path.to_string(),
+        line: bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() as u64 + 1,
+        column: 1,
+        message: "not valid UTF-8 text; save the file as UTF-8".into(),
+    })?;
     let mut t = Triplets::new(path);
     let default_std = match format {
         Format::Gal => {
-            parse_gal(&text, &mut t)?;
+            parse_gal(text, &mut t)?;
             Standardization::Row
         }
         Format::Gwt => {
-            parse_gwt(&text, &mut t)?;
+            parse_gwt(text, &mut t)?;
             Standardization::None
         }
         Format::Csv => {
-            parse_csv(&text, &mut t)?;
+            parse_csv(text, &mut t)?;
             Standardization::None
         }
     };
@@ -83,7 +94,17 @@ pub fn read_weights_with(path: &str, opts: &ReadOptions) -> Result<Weights> {
         .map_err(|e| Error::data(format!("{path}: {e}")))?;
     let kind = opts.standardize.unwrap_or(default_std);
     if kind == Standardization::None {
-        with_similarity(w)
+        // Weights given already row-standardised are labelled so, so that `subset`
+        // re-standardises their rows (the values are kept bit for bit).
+        let w = with_similarity(w)?;
+        let rows_one = super::row_sums(w.matrix())
+            .iter()
+            .all(|s| *s == 0.0 || (s - 1.0).abs() <= 1e-12);
+        Ok(if rows_one && opts.standardize.is_none() {
+            w.labelled(Standardization::Row)
+        } else {
+            w
+        })
     } else {
         w.standardize(kind)
     }

@@ -197,6 +197,13 @@ impl Weights {
         }
     }
 
+    /// The same matrix labelled with standardisation `kind` (for weights read from a file that
+    /// are already standardised; the values are not touched).
+    pub fn labelled(mut self, kind: Standardization) -> Weights {
+        self.standardization = kind;
+        self
+    }
+
     /// Number of units.
     pub fn n(&self) -> usize {
         self.ids.len()

@@ -3,10 +3,14 @@
 
 mod common;
 mod effects;
+mod errors;
 mod esda;
 mod indices;
 mod linalg;
 mod ml;
 mod ols;
+mod properties;
+mod scale;
 mod scripts;
+mod study;
 mod weights;

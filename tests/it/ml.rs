@@ -769,3 +769,68 @@ fn lndet_engines() {
     let mut o = SpatialOptions::new(Fe::TwoWays);
     assert!(o.set("lndet", "cheb").unwrap_err().to_string().contains("chebyshev"));
 }
+
+/// Effects of fitted panel models (METHODS §9) against the reference `impacts.*` (exact, 1e−6)
+/// and `impacts.delta_se.*` (delta method with the full covariance, 1e−5), for every
+/// convention the reference set covers.
+fn check_effects(c: &Case) {
+    use spillover::effects::{effects, input_from_fit, EffectsOptions, Method};
+    let d = c.design();
+    let variants = [
+        ("noLeeYu.lagdemean", LagOrder::LagFirst, BiasCorrection::None),
+        ("noLeeYu", LagOrder::DemeanFirst, BiasCorrection::None),
+        ("elhorst_bc", LagOrder::LagFirst, BiasCorrection::Elhorst),
+        ("leeyu_transform", LagOrder::LagFirst, BiasCorrection::LeeYu),
+    ];
+    let mut checked = 0;
+    for (fe, fe_name) in [(Fe::Individual, "individual"), (Fe::TwoWays, "twoways")] {
+        for (kind, kname) in [(ModelKind::Sar, "SAR"), (ModelKind::Sdm, "SDM")] {
+            for (suffix, order, bc) in variants {
+                let prefix = format!("{kname}.{fe_name}.{suffix}.impacts");
+                let x0 = &c.formula.regressors[0];
+                if expected_opt(c.name, &format!("{prefix}.direct[{x0}]")).is_none() {
+                    continue;
+                }
+                let fit = fit_spatial(&d, &c.w, kind, &opts(fe, order, bc, Information::Elhorst)).unwrap();
+                let input = input_from_fit(&fit, &c.w).unwrap();
+                let o = EffectsOptions {
+                    method: Method::Delta,
+                    ..EffectsOptions::default()
+                };
+                let fx = effects(&input, &o).unwrap();
+                for (k, x) in fx.names.iter().enumerate() {
+                    for (what, row) in [("direct", &fx.direct), ("indirect", &fx.indirect), ("total", &fx.total)] {
+                        let want = expected(c.name, &format!("{prefix}.{what}[{x}]"));
+                        assert_close(
+                            &format!("{}: {prefix}.{what}[{x}]", c.name),
+                            row[k].estimate,
+                            want,
+                            1e-6,
+                        );
+                        if let Some(se) = expected_opt(c.name, &format!("{prefix}.delta_se.{what}[{x}]")) {
+                            let se = se.as_f64().unwrap();
+                            assert_close(
+                                &format!("{}: {prefix}.delta_se.{what}[{x}]", c.name),
+                                row[k].std_error,
+                                se,
+                                1e-5,
+                            );
+                        }
+                    }
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 8, "{}: only {checked} effect sets checked", c.name);
+}
+
+#[test]
+fn produc_effects_match_reference() {
+    check_effects(produc());
+}
+
+#[test]
+fn citycluster_effects_match_reference() {
+    check_effects(city());
+}

@@ -90,9 +90,9 @@ fn economic_w_reproduces_citycluster_weights() {
 fn read_csv_weights_kept_as_given_and_similar() {
     let path = citycluster("weights.csv");
     let w = read_weights(&path).unwrap();
-    assert_eq!(w.standardization(), Standardization::None);
-    // Equal to rounding: Weights has no setter for the similarity row sums (see build::with_similarity).
-    assert_matches(&w, &reference_triplets(&path), 8.0 * f64::EPSILON);
+    // Rows already sum to one: labelled row-standardised, values kept bit for bit.
+    assert_eq!(w.standardization(), Standardization::Row);
+    assert_matches(&w, &reference_triplets(&path), 0.0);
     assert!(w.sym_scale().is_some(), "similarity not detected");
     assert_spectra_agree(&w, "citycluster weights.csv");
     let s = w.summary();

@@ -6,7 +6,7 @@
 //! | `"sparse"` | [`sparse::SparseLogDet`]: sparse Cholesky of I − ρS, or sparse LU | yes |
 //! | `"chebyshev"` | [`chebyshev::ChebyshevLogDet`] (Pace–LeSage, q = 5) | no |
 //! | `"monte_carlo"` | [`monte_carlo::MonteCarloLogDet`] (Barry–Pace, m = 30, p = 16) | no |
-//! | `"auto"` | eigen when N ≤ [`AUTO_EIGEN_LIMIT`], else sparse | yes |
+//! | `"auto"` | eigen when N ≤ [`AUTO_EIGEN_LIMIT`] or W is dense (≥ [`AUTO_DENSE_FRACTION`] non-zeros, N ≤ [`EIGEN_MAX_N`]), else sparse ([`auto_choice`]) | yes |
 
 pub mod chebyshev;
 pub mod monte_carlo;
@@ -21,8 +21,14 @@ use crate::error::{closest, Error, Result};
 use crate::linalg::traces::TraceOptions;
 use crate::weights::Weights;
 
-/// Largest N for which `"auto"` picks the dense eigenvalue engine.
-pub const AUTO_EIGEN_LIMIT: usize = 2000;
+/// Largest N for which `"auto"` picks the dense eigenvalue engine whatever the sparsity of W.
+/// Above it a sparse W (fewer than [`AUTO_DENSE_FRACTION`] non-zeros) goes to the sparse engine,
+/// which is exact and, with the sparse traces, needs no N×N object.
+pub const AUTO_EIGEN_LIMIT: usize = 1000;
+
+/// Share of non-zero entries nnz/N² from which `"auto"` treats W as dense and keeps the
+/// eigenvalues up to [`EIGEN_MAX_N`] (a sparse factorisation would fill in).
+pub const AUTO_DENSE_FRACTION: f64 = 0.05;
 
 /// Largest N accepted by the dense eigenvalue engine (N×N dense storage).
 pub const EIGEN_MAX_N: usize = 20_000;
@@ -30,15 +36,34 @@ pub const EIGEN_MAX_N: usize = 20_000;
 /// The valid values of the `lndet` option.
 pub const LOGDET_METHODS: [&str; 5] = ["auto", "eigen", "sparse", "chebyshev", "monte_carlo"];
 
-/// The engine for option `lndet = requested` with default settings: `"auto"` (eigen when
-/// N ≤ 2000, else sparse), `"eigen"`, `"sparse"`, `"chebyshev"` (q = 5), `"monte_carlo"`
+/// What `"auto"` resolves to for `w` (`"eigen"` or `"sparse"`) and why, in words.
+pub fn auto_choice(w: &Weights) -> (&'static str, String) {
+    let n = w.n();
+    let density = w.nnz() as f64 / (n as f64 * n as f64).max(1.0);
+    let pct = format!("{:.3}% non-zeros", 100.0 * density);
+    if n <= AUTO_EIGEN_LIMIT {
+        ("eigen", format!("auto: eigen (N = {n} ≤ {AUTO_EIGEN_LIMIT})"))
+    } else if density >= AUTO_DENSE_FRACTION && n <= EIGEN_MAX_N {
+        (
+            "eigen",
+            format!("auto: eigen (W is dense, {pct}, N = {n} ≤ {EIGEN_MAX_N})"),
+        )
+    } else {
+        (
+            "sparse",
+            format!("auto: sparse (N = {n} > {AUTO_EIGEN_LIMIT} and W is sparse, {pct})"),
+        )
+    }
+}
+
+/// The engine for option `lndet = requested` with default settings: `"auto"` (see
+/// [`auto_choice`]), `"eigen"`, `"sparse"`, `"chebyshev"` (q = 5), `"monte_carlo"`
 /// (m = 30, p = 16, default seed). The chosen engine names itself through
 /// [`LogDet::method`].
 pub fn choose_logdet(w: &Weights, requested: &str) -> Result<Box<dyn LogDet>> {
     let n = w.n();
     let name = match requested {
-        "auto" if n <= AUTO_EIGEN_LIMIT => "eigen",
-        "auto" => "sparse",
+        "auto" => auto_choice(w).0,
         other => other,
     };
     match name {

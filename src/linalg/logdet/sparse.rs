@@ -240,6 +240,14 @@ impl SparseLogDet {
         self.n
     }
 
+    /// √d of the similarity W = D⁻¹C when the Cholesky path is used.
+    pub fn sqrt_scale(&self) -> Option<&[f64]> {
+        match &self.path {
+            Path::Cholesky { sqrt_d, .. } => Some(sqrt_d),
+            Path::Lu { .. } => None,
+        }
+    }
+
     /// True when the symmetric (Cholesky) path is used.
     pub fn is_cholesky(&self) -> bool {
         matches!(self.path, Path::Cholesky { .. })
@@ -396,10 +404,45 @@ impl SparseFactor<'_> {
         self.rho
     }
 
+    /// Number of units N.
+    pub fn n(&self) -> usize {
+        self.engine.n
+    }
+
+    /// √d of the similarity W = D⁻¹C when the Cholesky path is used.
+    pub fn sqrt_scale(&self) -> Option<&[f64]> {
+        self.engine.sqrt_scale()
+    }
+
     /// Solves (I − ρW) x = b in place (`b.len()` must be N).
     ///
     /// Cholesky path: x = D^{−1/2} (I − ρS)⁻¹ D^{1/2} b.
     pub fn solve_in_place(&self, b: &mut [f64]) -> Result<()> {
+        self.solve_impl(b, false)
+    }
+
+    /// Solves (I − ρW)ᵀ x = b in place (`b.len()` must be N).
+    ///
+    /// Cholesky path: (I − ρW)ᵀ = D^{1/2}(I − ρS)D^{−1/2}, so x = D^{1/2} (I − ρS)⁻¹ D^{−1/2} b.
+    pub fn solve_transpose_in_place(&self, b: &mut [f64]) -> Result<()> {
+        self.solve_impl(b, true)
+    }
+
+    /// Solves with the `k` right-hand sides stored column-major in `b` (N·k entries), in place.
+    pub fn solve_many_in_place(&self, b: &mut [f64], k: usize) -> Result<()> {
+        let n = self.engine.n;
+        if b.len() != n * k {
+            return Err(Error::invalid(format!(
+                "sparse solve: right-hand sides have {} entries, expected N·k = {}",
+                b.len(),
+                n * k
+            )));
+        }
+        self.solve_cols(b, k, false);
+        Ok(())
+    }
+
+    fn solve_impl(&self, b: &mut [f64], transpose: bool) -> Result<()> {
         let n = self.engine.n;
         if b.len() != n {
             return Err(Error::invalid(format!(
@@ -407,34 +450,47 @@ impl SparseFactor<'_> {
                 b.len()
             )));
         }
+        self.solve_cols(b, 1, transpose);
+        Ok(())
+    }
+
+    fn solve_cols(&self, b: &mut [f64], k: usize, transpose: bool) {
+        let n = self.engine.n;
         match (&self.engine.path, &self.numeric) {
             (Path::Cholesky { symbolic, sqrt_d, .. }, Numeric::Cholesky { l_values }) => {
-                for (v, s) in b.iter_mut().zip(sqrt_d) {
-                    *v *= s;
-                }
-                let mut mem = MemBuffer::new(symbolic.solve_in_place_scratch::<f64>(1, par()));
-                let rhs = MatMut::from_column_major_slice_mut(b, n, 1);
+                let scale = |b: &mut [f64], up: bool| {
+                    for col in b.chunks_mut(n) {
+                        for (v, s) in col.iter_mut().zip(sqrt_d) {
+                            if up {
+                                *v *= s;
+                            } else {
+                                *v /= s;
+                            }
+                        }
+                    }
+                };
+                scale(b, !transpose);
+                let mut mem = MemBuffer::new(symbolic.solve_in_place_scratch::<f64>(k, par()));
+                let rhs = MatMut::from_column_major_slice_mut(b, n, k);
                 LltRef::new(symbolic, l_values).solve_in_place_with_conj(Conj::No, rhs, par(), MemStack::new(&mut mem));
-                for (v, s) in b.iter_mut().zip(sqrt_d) {
-                    *v /= s;
-                }
+                scale(b, transpose);
             }
             (Path::Lu { perm_fwd, perm_inv, .. }, Numeric::Lu { lu, row_fwd, row_inv }) => {
-                let mut mem = MemBuffer::new(lu_solve_scratch::<usize, f64>(n, 1, par()));
-                let rhs = MatMut::from_column_major_slice_mut(b, n, 1);
-                // The factor is of Aᵀ: solve Aᵀᵀx = b.
-                lu.solve_transpose_in_place_with_conj(
+                let mut mem = MemBuffer::new(lu_solve_scratch::<usize, f64>(n, k, par()));
+                let rhs = MatMut::from_column_major_slice_mut(b, n, k);
+                let (rp, cp) = (
                     PermRef::new_checked(row_fwd, row_inv, n),
                     PermRef::new_checked(perm_fwd, perm_inv, n),
-                    Conj::No,
-                    rhs,
-                    par(),
-                    MemStack::new(&mut mem),
                 );
+                // The factor is of Aᵀ: Ax = b is its transposed solve, Aᵀx = b its direct one.
+                if transpose {
+                    lu.solve_in_place_with_conj(rp, cp, Conj::No, rhs, par(), MemStack::new(&mut mem));
+                } else {
+                    lu.solve_transpose_in_place_with_conj(rp, cp, Conj::No, rhs, par(), MemStack::new(&mut mem));
+                }
             }
-            _ => return Err(Error::numeric("sparse solve: factor does not match its engine")),
+            _ => unreachable!("a factor is built by its own engine"),
         }
-        Ok(())
     }
 }
 

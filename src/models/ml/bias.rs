@@ -16,9 +16,8 @@
 //! N(T−1), (N−1)T or (N−1)(T−1) and the Jacobian ln|I − ρW| − ln(1 − ρ) for time effects
 //! (see [`dims`]).
 
-use super::{BiasCorrection, Ctx, Dims, Estimate};
+use super::{BiasCorrection, Ctx, Dims, Estimate, Vcov};
 use crate::error::{Error, Result};
-use crate::models::ml::information::DenseG;
 use crate::models::ml::options::SpatialOptions;
 use crate::models::within::Fe;
 use crate::weights::{row_sums, Weights};
@@ -62,11 +61,11 @@ pub(crate) fn dims(n: usize, t: usize, opts: &SpatialOptions, w: &Weights) -> Re
     Ok(d)
 }
 
-/// Covariance of [β, ρ, σ²] at given parameter values (and the dense factorisation used).
-pub(crate) type Recompute<'a> = dyn Fn(f64, &[f64], f64) -> Result<(Vec<f64>, Option<DenseG>)> + 'a;
+/// Covariance of [β, ρ, σ²] at given parameter values (and the factorisation used).
+pub(crate) type Recompute<'a, 'b> = dyn Fn(f64, &[f64], f64) -> Result<Vcov<'a>> + 'b;
 
 /// Applies Elhorst's correction to `est` (no-op unless `bias_correction: "elhorst"`).
-pub(crate) fn elhorst(ctx: &Ctx, est: &mut Estimate, recompute: &Recompute) -> Result<()> {
+pub(crate) fn elhorst<'a>(ctx: &Ctx<'a>, est: &mut Estimate<'a>, recompute: &Recompute<'a, '_>) -> Result<()> {
     if ctx.opts.bias_correction != BiasCorrection::Elhorst {
         return Ok(());
     }
@@ -89,9 +88,10 @@ pub(crate) fn elhorst(ctx: &Ctx, est: &mut Estimate, recompute: &Recompute) -> R
             };
             est.sigma2 = f * s2;
             est.loglik_elhorst = Some(ll_at(est.sigma2, rho));
-            let (v, g) = recompute(rho, &est.beta, est.sigma2)?;
-            est.vcov = v;
-            est.dense = g;
+            let at = recompute(rho, &est.beta, est.sigma2)?;
+            est.vcov = at.v;
+            est.resolvent = at.resolvent;
+            est.trace_note = at.note;
         }
         Fe::TwoWays => {
             let k = est.beta.len();
@@ -115,9 +115,10 @@ pub(crate) fn elhorst(ctx: &Ctx, est: &mut Estimate, recompute: &Recompute) -> R
             est.beta = theta[..k].to_vec();
             est.rho = Some(rho_c);
             est.sigma2 = s2_c;
-            let (v, g) = recompute(rho_c, &est.beta, s2_c)?;
-            est.vcov = v;
-            est.dense = g;
+            let at = recompute(rho_c, &est.beta, s2_c)?;
+            est.vcov = at.v;
+            est.resolvent = at.resolvent;
+            est.trace_note = at.note;
         }
         Fe::None => {}
     }

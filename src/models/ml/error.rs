@@ -12,9 +12,8 @@
 //! O(K³) plus one log-determinant. The score follows from the envelope theorem:
 //! d(u'u)/dλ = −2 v'(C01 − λC11)v with v = (1, −β(λ)).
 
-use super::information::{error_information, DenseG, Traces};
-use super::optimize::maximize;
-use super::{bias, Ctx, Estimate, BOUND_DELTA};
+use super::information::{error_information, traces_at, Resolvent};
+use super::{bias, Ctx, Estimate, Vcov};
 use crate::error::{Error, Result};
 use crate::models::dense::{dot, inverse_spd, solve_spd};
 
@@ -111,7 +110,7 @@ impl Cross {
 }
 
 /// Fits SEM/SDEM on the prepared data.
-pub(crate) fn fit(ctx: &Ctx) -> Result<Estimate> {
+pub(crate) fn fit<'a>(ctx: &Ctx<'a>) -> Result<Estimate<'a>> {
     let d = ctx.data;
     // Rank check (names the collinear column) on the unfiltered regressors.
     crate::models::dense::LeastSquares::new(&d.z, &d.names)?;
@@ -126,8 +125,7 @@ pub(crate) fn fit(ctx: &Ctx) -> Result<Estimate> {
         Ok((b, uu)) if uu > 0.0 => -0.5 * nt * cross.duu(lam, &b) / uu + t * ctx.jac.deriv(lam),
         _ => f64::NAN,
     };
-    let (lo, hi) = ctx.interval;
-    let m = maximize(f, score, lo + BOUND_DELTA, hi - BOUND_DELTA, 1e-12);
+    let m = ctx.maximize(f, score);
     let lam = m.x;
     let (beta, uu) = cross.profile(lam)?;
     let sigma2 = uu / nt;
@@ -137,18 +135,19 @@ pub(crate) fn fit(ctx: &Ctx) -> Result<Estimate> {
         ));
     }
     let loglik = m.value - 0.5 * nt * ((2.0 * std::f64::consts::PI).ln() + 1.0);
-    let vcov_at = |lam: f64, _b: &[f64], s2: f64| -> Result<(Vec<f64>, Option<DenseG>)> {
-        let dense = DenseG::new(ctx.w, lam)?;
-        let tr = Traces::new(ctx.spectrum, &dense, lam, ctx.dims.shift);
+    let vcov_at = |lam: f64, _b: &[f64], s2: f64| -> Result<Vcov<'a>> {
+        let at = Resolvent::at(ctx, lam)?;
+        let (tr, note) = traces_at(ctx, &at, lam)?;
         let k = cross.m - 1;
         let xx = Cross::xx(&cross.at(lam), cross.m);
         let info = error_information(&xx, k, &tr, s2, t, nt);
-        Ok((
-            inverse_spd(&info, k + 2, "the information matrix at the estimate")?,
-            None,
-        ))
+        Ok(Vcov {
+            v: inverse_spd(&info, k + 2, "the information matrix at the estimate")?,
+            resolvent: None,
+            note,
+        })
     };
-    let (vcov, _) = vcov_at(lam, &beta, sigma2)?;
+    let at = vcov_at(lam, &beta, sigma2)?;
     let mut est = Estimate {
         beta,
         rho: Some(lam),
@@ -156,9 +155,10 @@ pub(crate) fn fit(ctx: &Ctx) -> Result<Estimate> {
         sigma2_uncorrected: sigma2,
         loglik,
         loglik_elhorst: None,
-        vcov,
+        vcov: at.v,
         evaluations: m.evaluations,
-        dense: None,
+        resolvent: None,
+        trace_note: at.note,
     };
     bias::elhorst(ctx, &mut est, &vcov_at)?;
     Ok(est)

@@ -11,12 +11,19 @@
 //! SEM/SDEM: I_bb = X*'X*/σ² with X* = X̃ − λ(WX)~; I_λλ = T·tr(GG + G'G); I_λσ² = T·tr(G)/σ²;
 //! I_σ²σ² = NT/(2σ⁴); I_bλ = I_bσ² = 0.
 //!
-//! tr(G) = Σ ω/(1−ρω) and tr(G²) = Σ ω²/(1−ρω)² come from the eigenvalues; tr(G'G) = ‖G‖²_F
-//! from one dense solve. Under the Lee–Yu transformation with time effects (W* = F'WF, whose
+//! On the exact eigenvalue path tr(G) = Σ ω/(1−ρω) and tr(G²) = Σ ω²/(1−ρω)² come from the
+//! eigenvalues and tr(G'G) = ‖G‖²_F from one dense solve ([`DenseG`]). On the sparse path
+//! (no eigenvalues, no N×N object) the factorisation of I − ρ̂W gives them through
+//! [`crate::linalg::traces::g_traces_sparse`]: exact from N sparse solves when affordable,
+//! else finite differences of the exact log-determinant and a Hutchinson estimate, with their
+//! errors reported. Under the Lee–Yu transformation with time effects (W* = F'WF, whose
 //! eigenvalues are those of W without the unit one, and G* = F'GF) the traces become
 //! tr(G) − 1/(1−ρ), tr(G²) − 1/(1−ρ)² and ‖G‖²_F − ‖G'ι‖²/N (row-standardised W).
 
+use super::Ctx;
 use crate::error::{Error, Result};
+use crate::linalg::logdet::SparseFactor;
+use crate::linalg::traces::{g_traces_sparse, GTraces, TraceMethod};
 use crate::weights::{Spectrum, Weights};
 use faer::linalg::solvers::{PartialPivLu, Solve};
 use faer::Mat;
@@ -84,6 +91,18 @@ impl DenseG {
         s
     }
 
+    /// tr(G) and tr(GG) from G' (Σ g_ii, Σ g_ij g_ji).
+    pub fn gt_traces(&self) -> (f64, f64) {
+        let (mut g, mut gg) = (0.0, 0.0);
+        for j in 0..self.n {
+            g += self.gt[(j, j)];
+            for i in 0..self.n {
+                gg += self.gt[(i, j)] * self.gt[(j, i)];
+            }
+        }
+        (g, gg)
+    }
+
     /// ‖G'ι‖² (squared norm of the column sums of G).
     pub fn colsum_norm2(&self) -> f64 {
         let mut c = vec![0.0; self.n];
@@ -143,6 +162,105 @@ impl Traces {
         } else {
             Traces { g, gg, gtg }
         }
+    }
+}
+
+/// (I − ρW)⁻¹ at one ρ: the dense LU of the exact eigenvalue path, or the sparse factorisation.
+pub enum Resolvent<'a> {
+    /// Dense LU and G' (N ≤ the eigenvalue limit).
+    Dense(DenseG),
+    /// Sparse Cholesky/LU factorisation of I − ρW.
+    Sparse(SparseFactor<'a>),
+}
+
+impl<'a> Resolvent<'a> {
+    /// The dense factorisation when the eigenvalues are in use, else the sparse one.
+    pub(crate) fn at(ctx: &Ctx<'a>, rho: f64) -> Result<Resolvent<'a>> {
+        match (ctx.spectrum, ctx.sparse) {
+            (None, Some(engine)) => Ok(Resolvent::Sparse(engine.factorize(rho)?)),
+            _ => Ok(Resolvent::Dense(DenseG::new(ctx.w, rho)?)),
+        }
+    }
+
+    /// (I_T ⊗ (I − ρW)⁻¹)v for a time-slow stacked NT-vector.
+    pub fn solve_panel(&self, v: &[f64]) -> Result<Vec<f64>> {
+        match self {
+            Resolvent::Dense(d) => Ok(d.solve_panel(v)),
+            Resolvent::Sparse(f) => {
+                let mut out = v.to_vec();
+                let n = f.n();
+                f.solve_many_in_place(&mut out, v.len() / n.max(1))?;
+                Ok(out)
+            }
+        }
+    }
+
+    /// (I_T ⊗ G)v = (I_T ⊗ W)(I_T ⊗ (I − ρW)⁻¹)v.
+    pub fn apply_g(&self, w: &Weights, v: &[f64]) -> Result<Vec<f64>> {
+        Ok(w.lag_panel(&self.solve_panel(v)?))
+    }
+}
+
+/// The information-matrix traces at ρ (Lee–Yu adjusted when `ctx.dims.shift`) and, on the
+/// sparse path, a note on how they were obtained and their accuracy.
+pub(crate) fn traces_at(ctx: &Ctx, at: &Resolvent, rho: f64) -> Result<(Traces, Option<String>)> {
+    match (at, ctx.spectrum) {
+        (Resolvent::Dense(d), Some(spec)) => Ok((Traces::new(spec, d, rho, ctx.dims.shift), None)),
+        (Resolvent::Dense(d), None) => {
+            // Only reached without eigenvalues when no sparse engine exists: exact dense G.
+            let gtg = d.frobenius2();
+            let g = d.gt_traces();
+            Ok((
+                shifted(g.0, g.1, gtg, d.colsum_norm2(), ctx.w.n(), rho, ctx.dims.shift),
+                None,
+            ))
+        }
+        (Resolvent::Sparse(f), _) => {
+            let engine = ctx
+                .sparse
+                .ok_or_else(|| Error::numeric("sparse traces without a sparse engine"))?;
+            let (gt, c2) = g_traces_sparse(ctx.w, engine, f, &ctx.trace_opts)?;
+            let tr = shifted(gt.tr_g, gt.tr_gg, gt.tr_gtg, c2, ctx.w.n(), rho, ctx.dims.shift);
+            Ok((tr, Some(describe_traces(&gt))))
+        }
+    }
+}
+
+fn shifted(g: f64, gg: f64, gtg: f64, colsum2: f64, n: usize, rho: f64, shift: bool) -> Traces {
+    if shift {
+        let u = 1.0 / (1.0 - rho);
+        Traces {
+            g: g - u,
+            gg: gg - u * u,
+            gtg: gtg - colsum2 / n as f64,
+        }
+    } else {
+        Traces { g, gg, gtg }
+    }
+}
+
+/// How the sparse-path traces were obtained, with their errors.
+pub fn describe_traces(gt: &GTraces) -> String {
+    let [a, b, c] = gt.std_errors;
+    match gt.method {
+        TraceMethod::FiniteDifference => format!(
+            "tr G = {:.6} and tr GG = {:.6} from 5-point differences of the exact log-determinant (error estimates {a:.1e}, {b:.1e}); tr G'G = {:.6} (se {c:.1e}{})",
+            gt.tr_g,
+            gt.tr_gg,
+            gt.tr_gtg,
+            if gt.draws > 0 {
+                format!(", Hutchinson correction with {} Rademacher probes", gt.draws)
+            } else {
+                ", = tr GG for symmetric W".to_string()
+            }
+        ),
+        m => format!(
+            "tr G = {:.6}, tr GG = {:.6}, tr G'G = {:.6}: exact ({})",
+            gt.tr_g,
+            gt.tr_gg,
+            gt.tr_gtg,
+            m.name()
+        ),
     }
 }
 

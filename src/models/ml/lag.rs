@@ -12,15 +12,14 @@
 //! (O(N) with the eigenvalues) and allocates nothing. Under Lee–Yu, NT and T are the effective
 //! n_eff·t_eff and t_eff and the Jacobian carries −ln(1 − ρ) for time effects (§7.5b).
 
-use super::information::{lag_information, DenseG, Traces};
-use super::optimize::maximize;
-use super::{bias, BiasCorrection, Ctx, Estimate, Information, BOUND_DELTA};
+use super::information::{lag_information, traces_at, Resolvent};
+use super::{bias, BiasCorrection, Ctx, Estimate, Information, Vcov};
 use crate::error::{Error, Result};
 use crate::models::dense::{cross_products, dot, inverse_spd, xt_v, LeastSquares};
 use crate::models::within::{demean, Fe};
 
 /// Fits SAR/SDM on the prepared data.
-pub(crate) fn fit(ctx: &Ctx) -> Result<Estimate> {
+pub(crate) fn fit<'a>(ctx: &Ctx<'a>) -> Result<Estimate<'a>> {
     let d = ctx.data;
     if ctx.opts.information == Information::Full && ctx.opts.bias_correction == BiasCorrection::LeeYu {
         return Err(Error::invalid(
@@ -39,8 +38,7 @@ pub(crate) fn fit(ctx: &Ctx) -> Result<Estimate> {
     let sse = |r: f64| e00 - 2.0 * r * e0d + r * r * edd;
     let f = |r: f64| -0.5 * nt * (sse(r) / nt).ln() + t * ctx.jac.value(r);
     let score = |r: f64| 0.5 * nt * (2.0 * e0d - 2.0 * r * edd) / sse(r) + t * ctx.jac.deriv(r);
-    let (lo, hi) = ctx.interval;
-    let m = maximize(f, score, lo + BOUND_DELTA, hi - BOUND_DELTA, 1e-12);
+    let m = ctx.maximize(f, score);
     let rho = m.x;
     let beta: Vec<f64> = b0.iter().zip(&bd).map(|(a, b)| a - rho * b).collect();
     let sigma2 = sse(rho) / nt;
@@ -50,7 +48,7 @@ pub(crate) fn fit(ctx: &Ctx) -> Result<Estimate> {
         ));
     }
     let loglik = m.value - 0.5 * nt * ((2.0 * std::f64::consts::PI).ln() + 1.0);
-    let (vcov, dense) = vcov_at(ctx, rho, &beta, sigma2)?;
+    let at = vcov_at(ctx, rho, &beta, sigma2)?;
     let mut est = Estimate {
         beta,
         rho: Some(rho),
@@ -58,9 +56,10 @@ pub(crate) fn fit(ctx: &Ctx) -> Result<Estimate> {
         sigma2_uncorrected: sigma2,
         loglik,
         loglik_elhorst: None,
-        vcov,
+        vcov: at.v,
         evaluations: m.evaluations,
-        dense,
+        resolvent: at.resolvent,
+        trace_note: at.note,
     };
     bias::elhorst(ctx, &mut est, &|r, b, s2| vcov_at(ctx, r, b, s2))?;
     Ok(est)
@@ -69,11 +68,11 @@ pub(crate) fn fit(ctx: &Ctx) -> Result<Estimate> {
 /// Inverse information of [β, ρ, σ²] at (ρ, β, σ²) (METHODS §7.4); with `information: "full"`
 /// the ρ–ρ term uses ‖QḠμ‖², μ = Zβ + Dα the fitted mean of the dummy-variable model (the
 /// fixed-effect directions projected out), and the ρ–β term Z̃'QḠμ.
-fn vcov_at(ctx: &Ctx, rho: f64, beta: &[f64], sigma2: f64) -> Result<(Vec<f64>, Option<DenseG>)> {
+fn vcov_at<'a>(ctx: &Ctx<'a>, rho: f64, beta: &[f64], sigma2: f64) -> Result<Vcov<'a>> {
     let d = ctx.data;
     let (n, fe) = (ctx.dims.n, ctx.opts.fe);
-    let dense = DenseG::new(ctx.w, rho)?;
-    let tr = Traces::new(ctx.spectrum, &dense, rho, ctx.dims.shift);
+    let dense = Resolvent::at(ctx, rho)?;
+    let (tr, note) = traces_at(ctx, &dense, rho)?;
     let nt_obs = d.y.len();
     let gz = match ctx.opts.information {
         Information::Elhorst => {
@@ -81,7 +80,7 @@ fn vcov_at(ctx: &Ctx, rho: f64, beta: &[f64], sigma2: f64) -> Result<(Vec<f64>, 
             for (c, b) in d.z.iter().zip(beta) {
                 zb.iter_mut().zip(c).for_each(|(a, x)| *a += b * x);
             }
-            let g = dense.apply_g(ctx.w, &zb);
+            let g = dense.apply_g(ctx.w, &zb)?;
             // Lee–Yu time transformation: G*X*b = F'G J Xb, i.e. centred across units.
             if ctx.dims.shift {
                 demean(&g, n, Fe::Time)
@@ -100,7 +99,7 @@ fn vcov_at(ctx: &Ctx, rho: f64, beta: &[f64], sigma2: f64) -> Result<(Vec<f64>, 
             u.iter_mut().zip(&zb).for_each(|(a, b)| *a -= b);
             let qu = demean(&u, n, fe);
             let mu: Vec<f64> = u.iter().zip(&qu).zip(&zb).map(|((a, q), b)| a - q + b).collect();
-            demean(&dense.apply_g(ctx.w, &mu), n, fe)
+            demean(&dense.apply_g(ctx.w, &mu)?, n, fe)
         }
     };
     let info = lag_information(
@@ -113,5 +112,9 @@ fn vcov_at(ctx: &Ctx, rho: f64, beta: &[f64], sigma2: f64) -> Result<(Vec<f64>, 
         ctx.dims.nt_eff(),
     );
     let v = inverse_spd(&info, beta.len() + 2, "the information matrix at the estimate")?;
-    Ok((v, Some(dense)))
+    Ok(Vcov {
+        v,
+        resolvent: Some(dense),
+        note,
+    })
 }

@@ -8,6 +8,20 @@
 //! (= dummy-variable ML); with `"demean_first"` the lag of the dependent variable is W·ỹ (splm)
 //! and the SEM filter is applied to demeaned data (Elhorst/splm). Lagged regressors WX are
 //! always lagged from the raw data and then demeaned.
+//!
+//! Two computational paths (the `lndet` option; [`fit_spatial`]):
+//!
+//! * exact eigenvalue path (`"eigen"`, and `"auto"` for small or dense W): the eigenvalues of W
+//!   give the log-determinant, its analytic derivative, the feasible interval (1/ω_min, 1/ω_max)
+//!   and tr G, tr GG; tr G'G comes from one dense solve.
+//! * sparse path (`"sparse"`, `"chebyshev"`, `"monte_carlo"`, and `"auto"` for large sparse W):
+//!   no eigenvalues and no N×N object. The interval is (−1/r, 1/r) with r ≥ the spectral
+//!   radius (r = 1 for a row-standardised W; the feasible interval may extend below −1, which is
+//!   reported); the log-determinant comes from the chosen engine (sparse Cholesky of the
+//!   symmetric similar matrix, or sparse LU, with one symbolic factorisation reused across ρ);
+//!   its derivative from central differences; the information-matrix traces from the sparse
+//!   factorisation at ρ̂ ([`crate::linalg::traces::g_traces_sparse`]); and, for SAR/SDM, the
+//!   power traces tr(Wᵏ) of the series effects ([`SpatialFit::power_traces`]).
 
 pub mod bias;
 pub mod error;
@@ -16,11 +30,14 @@ pub mod lag;
 pub mod optimize;
 pub mod options;
 pub mod slx;
+pub mod synthetic;
 
 pub use options::{BiasCorrection, Information, LagOrder, SpatialOptions};
 
 use crate::error::{list_some, Error, Result};
-use crate::linalg::logdet::{choose_logdet, AUTO_EIGEN_LIMIT};
+use crate::linalg::logdet::{auto_choice, choose_logdet, SparseLogDet, EIGEN_MAX_N};
+use crate::linalg::sparse::spectral_bound;
+use crate::linalg::traces::{power_traces, PowerTraces, TraceMethod, TraceOptions};
 use crate::linalg::LogDet;
 use crate::models::dense::dot;
 use crate::models::formula::Design;
@@ -29,6 +46,15 @@ use crate::models::within::{demean, Fe};
 use crate::weights::{Spectrum, Weights};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+
+/// Above this N the sparse path maximises with a coarser bracketing grid and without the score
+/// polish (each evaluation is a sparse factorisation); Brent's tolerance still gives ρ̂ to ~1e−8.
+pub const SPARSE_FAST_ABOVE_N: usize = 20_000;
+/// Truncation tolerance of the power series of the effects: the number of terms m is the
+/// smallest with (|ρ|r)^{m+1}/(1 − |ρ|r) ≤ this at |ρ| = |ρ̂| + 6·se(ρ̂).
+pub const SERIES_TOLERANCE: f64 = 1e-8;
+/// Bounds on the number of power-series terms.
+pub const SERIES_TERMS: (usize, usize) = (10, 200);
 
 /// Distance kept from the ends of the feasible interval in the search (METHODS §4.1).
 pub const BOUND_DELTA: f64 = 1e-9;
@@ -52,8 +78,10 @@ pub struct SpatialFit {
     pub rho_index: Option<usize>,
     /// Covariance of all parameters including σ² (last), row-major, (p+1)² for p coefficients.
     pub cov_full: Vec<f64>,
-    /// Eigenvalues of W (for effects and traces).
-    pub spectrum: Arc<Spectrum>,
+    /// Eigenvalues of W (exact eigenvalue path; `None` on the sparse path).
+    pub spectrum: Option<Arc<Spectrum>>,
+    /// tr(Wᵏ), k = 1..m, for the power-series effects (sparse path, SAR/SDM; `None` otherwise).
+    pub power_traces: Option<Arc<PowerTraces>>,
     /// Units N.
     pub n: usize,
     /// Search interval of the spatial parameter.
@@ -246,7 +274,12 @@ impl Prepared {
 /// Everything an estimator needs.
 pub(crate) struct Ctx<'a> {
     pub w: &'a Weights,
-    pub spectrum: &'a Spectrum,
+    /// The eigenvalues (exact path) or `None` (sparse path).
+    pub spectrum: Option<&'a Spectrum>,
+    /// The exact sparse engine (sparse path): factorisation at ρ̂ for the traces and solves.
+    pub sparse: Option<&'a SparseLogDet>,
+    /// Options of the stochastic / exact sparse traces.
+    pub trace_opts: TraceOptions,
     pub jac: Jacobian<'a>,
     pub dims: Dims,
     pub opts: &'a SpatialOptions,
@@ -254,8 +287,22 @@ pub(crate) struct Ctx<'a> {
     pub interval: (f64, f64),
 }
 
+impl Ctx<'_> {
+    /// Maximises a concentrated log-likelihood over the search interval (kept [`BOUND_DELTA`]
+    /// from its ends): 41-point grid, Brent and score polish; on the sparse path above
+    /// [`SPARSE_FAST_ABOVE_N`] units a 13-point grid and Brent only.
+    pub fn maximize(&self, f: impl Fn(f64) -> f64, score: impl Fn(f64) -> f64) -> optimize::Maximum {
+        let (lo, hi) = (self.interval.0 + BOUND_DELTA, self.interval.1 - BOUND_DELTA);
+        if self.spectrum.is_none() && self.dims.n > SPARSE_FAST_ABOVE_N {
+            optimize::maximize_with(f, None, lo, hi, 1e-12, optimize::SPARSE_GRID)
+        } else {
+            optimize::maximize(f, score, lo, hi, 1e-12)
+        }
+    }
+}
+
 /// Raw estimates of one model, before assembly into a [`Model`].
-pub(crate) struct Estimate {
+pub(crate) struct Estimate<'a> {
     /// β (length k, the Z columns).
     pub beta: Vec<f64>,
     /// ρ or λ (None for SLX).
@@ -272,31 +319,83 @@ pub(crate) struct Estimate {
     pub vcov: Vec<f64>,
     /// Objective evaluations of the search.
     pub evaluations: usize,
-    /// The dense factorisation at the final ρ (reused for corr²), when one was computed.
-    pub dense: Option<information::DenseG>,
+    /// The factorisation at the final ρ (reused for corr²), when one was computed.
+    pub resolvent: Option<information::Resolvent<'a>>,
+    /// How the information-matrix traces were obtained (sparse path).
+    pub trace_note: Option<String>,
 }
 
-/// Fits `kind` (SAR, SDM, SEM, SDEM or SLX) by ML. The log-determinant engine follows
-/// `opts.lndet`: `"eigen"` (and `"auto"` for N ≤ [`AUTO_EIGEN_LIMIT`]) uses the cached
-/// eigenvalues with the analytic score; other engines come from
-/// [`crate::linalg::logdet::choose_logdet`].
+/// The covariance at one parameter value, with the factorisation and trace note behind it.
+pub(crate) struct Vcov<'a> {
+    /// Covariance of [β, ρ, σ²], row-major.
+    pub v: Vec<f64>,
+    /// The factorisation of I − ρW used (SAR/SDM).
+    pub resolvent: Option<information::Resolvent<'a>>,
+    /// How the traces were obtained (sparse path).
+    pub note: Option<String>,
+}
+
+/// Fits `kind` (SAR, SDM, SEM, SDEM or SLX) by ML. `opts.lndet` picks the path (module doc):
+/// `"eigen"` uses the cached eigenvalues with the analytic score; `"auto"` does so for small or
+/// dense W ([`auto_choice`]) and otherwise takes the sparse path; `"sparse"`, `"chebyshev"` and
+/// `"monte_carlo"` take the sparse path with that log-determinant. The choice is recorded in
+/// `model.info["lndet"]` and `model.info["lndet_choice"]`.
 pub fn fit_spatial(design: &Design, w: &Weights, kind: ModelKind, opts: &SpatialOptions) -> Result<SpatialFit> {
     let w = w.aligned_to(&design.ids)?;
-    match opts.lndet.as_str() {
+    let (name, why) = match opts.lndet.as_str() {
+        "auto" => auto_choice(&w),
+        other => match LOGDET_NAMES.iter().find(|m| **m == other) {
+            Some(m) => (*m, format!("lndet \"{other}\" requested")),
+            // The chooser's error lists the valid names.
+            None => return choose_logdet(&w, other).and_then(|_| Err(Error::invalid(format!("lndet \"{other}\"")))),
+        },
+    };
+    match name {
         "eigen" => {
+            if w.n() > EIGEN_MAX_N {
+                choose_logdet(&w, "eigen")?;
+            }
             let spec = w.spectrum()?;
-            fit_impl(design, &w, kind, opts, &*spec, true)
+            let path = Path {
+                spectrum: Some(spec.clone()),
+                sparse: None,
+                exact_score: true,
+                choice: format!("{why}; eigenvalues of W, exact"),
+            };
+            fit_impl(design, &w, kind, opts, &*spec, path)
         }
-        "auto" if w.n() <= AUTO_EIGEN_LIMIT => {
-            let spec = w.spectrum()?;
-            fit_impl(design, &w, kind, opts, &*spec, true)
-        }
-        other => {
-            let engine = choose_logdet(&w, other)?;
-            fit_impl(design, &w, kind, opts, &*engine, false)
+        _ => {
+            let sparse = SparseLogDet::new(&w)?;
+            let approx: Option<Box<dyn LogDet>> = match name {
+                "sparse" => None,
+                other => Some(choose_logdet(&w, other)?),
+            };
+            let engine: &dyn LogDet = approx.as_deref().unwrap_or(&sparse);
+            let how = if sparse.is_cholesky() {
+                format!(
+                    "sparse Cholesky of the symmetric similar matrix (nnz(L) = {}), one symbolic factorisation reused",
+                    sparse.factor_nnz()
+                )
+            } else {
+                "sparse LU (AMD ordering computed once, numeric factorisation per rho)".to_string()
+            };
+            let choice = match approx {
+                None => format!("{why}; {how}"),
+                Some(_) => format!("{why}; standard errors and fitted values from the {how}"),
+            };
+            let path = Path {
+                spectrum: None,
+                sparse: Some(&sparse),
+                exact_score: false,
+                choice,
+            };
+            fit_impl(design, &w, kind, opts, engine, path)
         }
     }
 }
+
+/// The valid `lndet` values other than `"auto"`.
+const LOGDET_NAMES: [&str; 4] = ["eigen", "sparse", "chebyshev", "monte_carlo"];
 
 /// Fits `kind` with a given log-determinant engine (Chebyshev, Monte Carlo, sparse LU, ...).
 /// The eigenvalues of W are still used for the interval and the information-matrix traces.
@@ -308,7 +407,28 @@ pub fn fit_spatial_with_engine(
     engine: &dyn LogDet,
 ) -> Result<SpatialFit> {
     let w = w.aligned_to(&design.ids)?;
-    fit_impl(design, &w, kind, opts, engine, false)
+    let path = Path {
+        spectrum: Some(w.spectrum()?),
+        sparse: None,
+        exact_score: false,
+        choice: format!(
+            "engine \"{}\" given; eigenvalues for the interval and traces",
+            engine.method()
+        ),
+    };
+    fit_impl(design, &w, kind, opts, engine, path)
+}
+
+/// The computational path of one fit.
+struct Path<'a> {
+    /// Eigenvalues (exact path).
+    spectrum: Option<Arc<Spectrum>>,
+    /// Exact sparse engine (sparse path).
+    sparse: Option<&'a SparseLogDet>,
+    /// Analytic score from the eigenvalues (only with the eigenvalue engine itself).
+    exact_score: bool,
+    /// What was chosen and why.
+    choice: String,
 }
 
 fn fit_impl(
@@ -317,7 +437,7 @@ fn fit_impl(
     kind: ModelKind,
     opts: &SpatialOptions,
     engine: &dyn LogDet,
-    exact: bool,
+    path: Path,
 ) -> Result<SpatialFit> {
     opts.check_interval()?;
     let (n, t) = (design.n, design.t);
@@ -335,19 +455,40 @@ fn fit_impl(
             opts.fe.name()
         )));
     }
-    let spectrum = w.spectrum()?;
-    let feasible = spectrum.interval();
-    let interval = match opts.interval {
-        None => feasible,
-        Some((lo, hi)) => {
-            if lo < feasible.0 - 1e-12 || hi > feasible.1 + 1e-12 {
-                return Err(Error::invalid(format!(
-                    "interval [{lo}, {hi}] leaves the feasible interval ({:.6}, {:.6}) = (1/ω_min, 1/ω_max) where \
-                     I − ρW is invertible; narrow it",
-                    feasible.0, feasible.1
-                )));
+    let (interval, interval_source) = match &path.spectrum {
+        Some(spectrum) => {
+            let feasible = spectrum.interval();
+            match opts.interval {
+                None => (feasible, "eigenvalues: (1/omega_min, 1/omega_max)".to_string()),
+                Some((lo, hi)) => {
+                    if lo < feasible.0 - 1e-12 || hi > feasible.1 + 1e-12 {
+                        return Err(Error::invalid(format!(
+                            "interval [{lo}, {hi}] leaves the feasible interval ({:.6}, {:.6}) = (1/ω_min, 1/ω_max) \
+                             where I − ρW is invertible; narrow it",
+                            feasible.0, feasible.1
+                        )));
+                    }
+                    ((lo, hi), "option interval".to_string())
+                }
             }
-            (lo, hi)
+        }
+        None => {
+            let r = spectral_bound(w.matrix());
+            if !(r.is_finite() && r > 0.0) {
+                return Err(Error::invalid(
+                    "the weights matrix has no positive entry, so rho is not identified; check the weights",
+                ));
+            }
+            match opts.interval {
+                None => (
+                    (-1.0 / r, 1.0 / r),
+                    format!(
+                        "bound (-1/r, 1/r), r = {r:.6} >= spectral radius (eigenvalues not computed; the feasible \
+                         interval may extend below -1/r)"
+                    ),
+                ),
+                Some(iv) => (iv, "option interval (not checked against the eigenvalues)".to_string()),
+            }
         }
     };
     let dims = bias::dims(n, t, opts, w)?;
@@ -361,10 +502,16 @@ fn fit_impl(
     }
     let ctx = Ctx {
         w,
-        spectrum: &spectrum,
+        spectrum: path.spectrum.as_deref(),
+        sparse: path.sparse,
+        trace_opts: opts.traces,
         jac: Jacobian {
             engine,
-            exact: exact.then_some(&*spectrum),
+            exact: if path.exact_score {
+                path.spectrum.as_deref()
+            } else {
+                None
+            },
             shift: dims.shift,
         },
         dims,
@@ -378,7 +525,53 @@ fn fit_impl(
         ModelKind::Slx => slx::fit(&ctx)?,
         ModelKind::Ols => unreachable!("refused above"),
     };
-    assemble(design, &ctx, kind, est, engine, spectrum.clone())
+    let mut fit = assemble(design, &ctx, kind, est, engine, path.spectrum.clone())?;
+    fit.model.info.insert("lndet_choice".into(), path.choice);
+    fit.model.info.insert("interval_source".into(), interval_source);
+    if path.spectrum.is_none() && matches!(kind, ModelKind::Sar | ModelKind::Sdm) {
+        let pt = series_traces(w, &fit, &ctx.trace_opts)?;
+        fit.model
+            .info
+            .insert("effects_traces".into(), describe_power_traces(&pt, &fit));
+        fit.power_traces = Some(Arc::new(pt));
+    }
+    Ok(fit)
+}
+
+/// Number of power-series terms for the effects at ρ̂ (see [`SERIES_TOLERANCE`]).
+pub fn series_terms(rho: f64, se: f64, radius: f64) -> usize {
+    let a = ((rho.abs() + 6.0 * se.max(0.0)) * radius).min(0.999);
+    if !(a > 0.0) {
+        return SERIES_TERMS.0;
+    }
+    let m = ((SERIES_TOLERANCE * (1.0 - a)).ln() / a.ln()).ceil() - 1.0;
+    (m.max(0.0) as usize).clamp(SERIES_TERMS.0, SERIES_TERMS.1)
+}
+
+/// tr(Wᵏ), k = 1..m, with m from [`series_terms`] (exact when affordable, else stochastic).
+fn series_traces(w: &Weights, fit: &SpatialFit, opts: &TraceOptions) -> Result<PowerTraces> {
+    let rho = fit.rho().unwrap_or(0.0);
+    let se = fit.rho_index.map_or(0.0, |i| fit.cov(i, i).max(0.0).sqrt());
+    let m = series_terms(rho, se, spectral_bound(w.matrix()));
+    power_traces(w, m, None, opts)
+}
+
+fn describe_power_traces(pt: &PowerTraces, fit: &SpatialFit) -> String {
+    let rho = fit.rho().unwrap_or(0.0);
+    let how = match pt.method {
+        TraceMethod::Stochastic => format!(
+            "stochastic, {} Rademacher probes (seed {}), largest se of tr(W^k)/N {:.2e} (k = 1, 2 exact)",
+            pt.draws,
+            pt.seed.unwrap_or_default(),
+            pt.max_std_error_per_unit()
+        ),
+        m => format!("exact ({})", m.name()),
+    };
+    format!(
+        "power series with m = {} terms, tr(W^k) {how}; truncation bound of the averages at rho_hat {:.2e}",
+        pt.terms(),
+        pt.truncation_bound(rho)
+    )
 }
 
 fn assemble(
@@ -387,7 +580,7 @@ fn assemble(
     kind: ModelKind,
     est: Estimate,
     engine: &dyn LogDet,
-    spectrum: Arc<Spectrum>,
+    spectrum: Option<Arc<Spectrum>>,
 ) -> Result<SpatialFit> {
     let data = ctx.data;
     let k = data.names.len();
@@ -449,6 +642,9 @@ fn assemble(
     if let Some(note) = engine.error_note() {
         info.insert("lndet_note".into(), note);
     }
+    if let Some(note) = &est.trace_note {
+        info.insert("traces".into(), note.clone());
+    }
     let model = Model {
         kind,
         fe: ctx.opts.fe,
@@ -475,6 +671,7 @@ fn assemble(
         rho_index: est.rho.map(|_| k),
         cov_full: est.vcov,
         spectrum,
+        power_traces: None,
         n: design.n,
         interval: ctx.interval,
     })
@@ -510,9 +707,9 @@ fn fit_measures(ctx: &Ctx, kind: ModelKind, est: &Estimate) -> Result<(f64, f64)
         yhat.iter_mut().zip(c).for_each(|(a, x)| *a += b * x);
     }
     if let Some(rho) = rho_lag {
-        yhat = match &est.dense {
-            Some(g) => g.solve_panel(&yhat),
-            None => information::DenseG::new(ctx.w, rho)?.solve_panel(&yhat),
+        yhat = match &est.resolvent {
+            Some(g) => g.solve_panel(&yhat)?,
+            None => information::Resolvent::at(ctx, rho)?.solve_panel(&yhat)?,
         };
     }
     let m = d.y.iter().sum::<f64>() / nt as f64;

@@ -17,7 +17,9 @@ pub struct Maximum {
 }
 
 /// Points of the coarse grid that brackets the global maximum before Brent's search.
-const GRID: usize = 41;
+pub const GRID: usize = 41;
+/// Grid points of the sparse path at large N (each point is one sparse factorisation).
+pub const SPARSE_GRID: usize = 13;
 
 /// Maximises `f` on [lo, hi]: a coarse grid locates the best cell (guarding against a local
 /// maximum), Brent's golden-section/parabolic search refines it to `tol`, then the root of
@@ -25,6 +27,21 @@ const GRID: usize = 41;
 /// precision. If the score does not change sign there (maximum on a bound) the Brent point is
 /// kept.
 pub fn maximize(f: impl Fn(f64) -> f64, score: impl Fn(f64) -> f64, lo: f64, hi: f64, tol: f64) -> Maximum {
+    maximize_with(f, Some(&score), lo, hi, tol, GRID)
+}
+
+/// [`maximize`] with a grid of `grid` points (at least 3) and an optional score polish: the
+/// sparse path at large N uses a coarser grid and no polish, since each evaluation is a sparse
+/// factorisation.
+pub fn maximize_with(
+    f: impl Fn(f64) -> f64,
+    score: Option<&dyn Fn(f64) -> f64>,
+    lo: f64,
+    hi: f64,
+    tol: f64,
+    grid: usize,
+) -> Maximum {
+    let grid = grid.max(3);
     let mut evals = 0;
     let mut feval = |x: f64| {
         evals += 1;
@@ -35,9 +52,9 @@ pub fn maximize(f: impl Fn(f64) -> f64, score: impl Fn(f64) -> f64, lo: f64, hi:
             v
         }
     };
-    let step = (hi - lo) / (GRID - 1) as f64;
+    let step = (hi - lo) / (grid - 1) as f64;
     let mut best = (0, f64::NEG_INFINITY);
-    for i in 0..GRID {
+    for i in 0..grid {
         let v = feval(lo + step * i as f64);
         if v > best.1 {
             best = (i, v);
@@ -56,13 +73,17 @@ pub fn maximize(f: impl Fn(f64) -> f64, score: impl Fn(f64) -> f64, lo: f64, hi:
         out.x = lo + step * best.0 as f64;
         out.value = best.1;
     }
+    let Some(score) = score else {
+        out.evaluations = evals;
+        return out;
+    };
     // Polish: bracket the score root around x.
     let mut h = 1e-7 * (1.0 + out.x.abs());
     for _ in 0..8 {
         let (l, r) = ((out.x - h).max(lo), (out.x + h).min(hi));
         let (sl, sr) = (score(l), score(r));
         if sl.is_finite() && sr.is_finite() && sl > 0.0 && sr < 0.0 {
-            let root = zeroin(&score, l, r, sl, sr);
+            let root = zeroin(&|x| score(x), l, r, sl, sr);
             let v = f(root);
             if v >= out.value - 1e-12 * out.value.abs().max(1.0) {
                 out.x = root;

@@ -2,6 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::linalg::logdet::LOGDET_METHODS;
+use crate::linalg::traces::TraceOptions;
 use crate::models::within::Fe;
 
 /// Small-sample correction of the fixed-effects ML estimates (METHODS §7.5).
@@ -108,7 +109,8 @@ pub struct SpatialOptions {
     pub bias_correction: BiasCorrection,
     /// Lag-then-demean (default) or demean-then-lag.
     pub lag_order: LagOrder,
-    /// Log-determinant method name (default `"auto"` = eigenvalues).
+    /// Log-determinant method name (default `"auto"`: eigenvalues for small or dense W, the
+    /// exact sparse engine otherwise; see [`crate::linalg::logdet::auto_choice`]).
     pub lndet: String,
     /// Search interval of ρ/λ (default: the eigenvalue interval (1/ω_min, 1/ω_max)).
     pub interval: Option<(f64, f64)>,
@@ -116,6 +118,10 @@ pub struct SpatialOptions {
     pub durbin: Option<Vec<String>>,
     /// Information matrix for the standard errors (default Elhorst).
     pub information: Information,
+    /// Sparse path only: probes, seed and exact-computation budget of the information-matrix
+    /// traces and of the power traces of the effects (default [`TraceOptions::default`]; a zero
+    /// `exact_flop_budget` forces the stochastic / finite-difference estimators).
+    pub traces: TraceOptions,
 }
 
 impl SpatialOptions {
@@ -129,6 +135,7 @@ impl SpatialOptions {
             interval: None,
             durbin: None,
             information: Information::Elhorst,
+            traces: TraceOptions::default(),
         }
     }
 

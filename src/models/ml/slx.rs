@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::models::dense::{dot, LeastSquares};
 
 /// Fits SLX on the prepared data.
-pub(crate) fn fit(ctx: &Ctx) -> Result<Estimate> {
+pub(crate) fn fit<'a>(ctx: &Ctx<'a>) -> Result<Estimate<'a>> {
     let d = ctx.data;
     let ls = LeastSquares::new(&d.z, &d.names)?;
     let beta = ls.coefficients(&d.y);
@@ -41,6 +41,7 @@ pub(crate) fn fit(ctx: &Ctx) -> Result<Estimate> {
         loglik_elhorst: None,
         vcov,
         evaluations: 0,
-        dense: None,
+        resolvent: None,
+        trace_note: None,
     })
 }

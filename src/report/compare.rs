@@ -1,0 +1,262 @@
+//! Models side by side, as Stata's `esttab` prints them: one column per model, two rows per term
+//! (the estimate with significance stars, then its standard error in parentheses), the spatial
+//! parameters ρ and λ last, and a footer of fit statistics (σ², log-likelihood, AIC, N, T, fixed
+//! effects, convention). Stars use the two-sided normal p-values of the models
+//! (*** p < 0.01, ** p < 0.05, * p < 0.1; `crate::stats::stars`).
+
+use crate::error::{Error, Result};
+use crate::models::{Model, ModelKind};
+use crate::report::table::{fmt_num, Cell, Table};
+use crate::stats::stars;
+
+/// Options of [`compare`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompareOptions {
+    /// Column headers, one per model (default `"(1) SAR"`, `"(2) SDM"`, …).
+    pub names: Option<Vec<String>>,
+    /// Decimals of estimates and standard errors (default 4).
+    pub decimals: usize,
+    /// Table title.
+    pub title: String,
+}
+
+impl Default for CompareOptions {
+    fn default() -> Self {
+        CompareOptions {
+            names: None,
+            decimals: 4,
+            title: "Model comparison".into(),
+        }
+    }
+}
+
+/// The spatial parameters, listed after every other term.
+const SPATIAL_TERMS: [&str; 2] = ["rho", "lambda"];
+
+/// Terms of all models in order of first appearance: regressors, then lagged `W*x` terms, then
+/// `rho` and `lambda`.
+fn term_order(models: &[&Model]) -> Vec<String> {
+    let mut plain: Vec<String> = Vec::new();
+    let mut lagged: Vec<String> = Vec::new();
+    for m in models {
+        for c in &m.coefficients {
+            let term = &c.term;
+            if SPATIAL_TERMS.contains(&term.as_str()) {
+                continue;
+            }
+            let list = if term.starts_with("W*") {
+                &mut lagged
+            } else {
+                &mut plain
+            };
+            if !list.contains(term) {
+                list.push(term.clone());
+            }
+        }
+    }
+    plain.extend(lagged);
+    for s in SPATIAL_TERMS {
+        if models.iter().any(|m| m.coef(s).is_some()) {
+            plain.push(s.to_string());
+        }
+    }
+    plain
+}
+
+/// The short model label: "OLS", "SAR", "SEM", "SDM", "SDEM", "SLX".
+pub fn kind_label(kind: ModelKind) -> &'static str {
+    match kind {
+        ModelKind::Ols => "OLS",
+        ModelKind::Sar => "SAR",
+        ModelKind::Sem => "SEM",
+        ModelKind::Sdm => "SDM",
+        ModelKind::Sdem => "SDEM",
+        ModelKind::Slx => "SLX",
+    }
+}
+
+/// The estimation convention of a model: lag order and bias correction for spatial ML models
+/// (METHODS §7.1, §7.5); "least squares" for OLS and SLX.
+fn convention(m: &Model) -> String {
+    let get = |k: &str| m.info.get(k).map(String::as_str);
+    match m.kind {
+        ModelKind::Ols | ModelKind::Slx => "least squares".to_string(),
+        _ => format!(
+            "{}, bc {}",
+            get("lag_order").unwrap_or("lag_first"),
+            get("bias_correction").unwrap_or("none")
+        ),
+    }
+}
+
+/// Models side by side (esttab style): rows `term` (estimate and stars) and an unnamed row under
+/// it with `(std. error)`; then `sigma2`, `logLik`, `AIC`, `N`, `T`, `FE`, `convention`. A term a
+/// model does not have is left empty. Errors when `models` is empty or `names` has the wrong
+/// length.
+pub fn compare(models: &[&Model], opts: &CompareOptions) -> Result<Table> {
+    if models.is_empty() {
+        return Err(Error::invalid(
+            "compare: no models given; pass an array of fitted models",
+        ));
+    }
+    let names: Vec<String> = match &opts.names {
+        Some(n) if n.len() != models.len() => {
+            return Err(Error::invalid(format!(
+                "compare: {} names for {} models; give one name per model",
+                n.len(),
+                models.len()
+            )))
+        }
+        Some(n) => n.clone(),
+        None => models
+            .iter()
+            .enumerate()
+            .map(|(k, m)| format!("({}) {}", k + 1, kind_label(m.kind)))
+            .collect(),
+    };
+    let d = opts.decimals;
+    let mut columns = vec![String::new()];
+    columns.extend(names);
+    let mut t = Table::new(opts.title.clone(), columns);
+    for term in term_order(models) {
+        let mut est = vec![Cell::Text(term.clone())];
+        let mut se = vec![Cell::Empty];
+        for m in models {
+            match m.coef(&term) {
+                Some(c) => {
+                    est.push(Cell::Text(format!("{}{}", fmt_num(c.estimate, d), stars(c.p))));
+                    se.push(Cell::Text(format!("({})", fmt_num(c.std_error, d))));
+                }
+                None => {
+                    est.push(Cell::Empty);
+                    se.push(Cell::Empty);
+                }
+            }
+        }
+        t.push(est);
+        t.push(se);
+    }
+    let stat = |label: &str, f: &dyn Fn(&Model) -> String| -> Vec<Cell> {
+        let mut row = vec![Cell::Text(label.to_string())];
+        row.extend(models.iter().map(|m| Cell::Text(f(m))));
+        row
+    };
+    t.push(stat("sigma2", &|m| fmt_num(m.sigma2, d + 2)));
+    t.push(stat("logLik", &|m| fmt_num(m.loglik, 3)));
+    t.push(stat("AIC", &|m| fmt_num(m.aic(), 3)));
+    t.push(stat("N", &|m| m.n.to_string()));
+    t.push(stat("T", &|m| m.t.to_string()));
+    t.push(stat("FE", &|m| m.fe.name().to_string()));
+    t.push(stat("convention", &|m| convention(m)));
+    t.note("Standard errors in parentheses; *** p<0.01, ** p<0.05, * p<0.1 (two-sided, normal).");
+    Ok(t)
+}
+
+/// The same models in long form with full-precision numbers (model, term, estimate, std_error,
+/// z, p), for machine reading.
+pub fn compare_long(models: &[&Model], names: Option<&[String]>) -> Result<Table> {
+    if let Some(n) = names {
+        if n.len() != models.len() {
+            return Err(Error::invalid(format!(
+                "compare: {} names for {} models; give one name per model",
+                n.len(),
+                models.len()
+            )));
+        }
+    }
+    let cols = ["model", "term", "estimate", "std_error", "z", "p"];
+    let mut t = Table::new(
+        "Model comparison (long form)",
+        cols.iter().map(|s| s.to_string()).collect(),
+    );
+    t.decimals = 6;
+    for (k, m) in models.iter().enumerate() {
+        let name = names.map_or_else(|| format!("({}) {}", k + 1, kind_label(m.kind)), |n| n[k].clone());
+        for c in &m.coefficients {
+            t.push(vec![
+                Cell::Text(name.clone()),
+                Cell::Text(c.term.clone()),
+                Cell::Num(c.estimate),
+                Cell::Num(c.std_error),
+                Cell::Num(c.z),
+                Cell::Num(c.p),
+            ]);
+        }
+        for (label, v) in [("sigma2", m.sigma2), ("logLik", m.loglik), ("AIC", m.aic())] {
+            t.push(vec![Cell::Text(name.clone()), Cell::Text(label.into()), Cell::Num(v)]);
+        }
+    }
+    Ok(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::{Coef, Fe};
+    use std::collections::BTreeMap;
+
+    fn model(kind: ModelKind, coefs: &[(&str, f64, f64)]) -> Model {
+        Model {
+            kind,
+            fe: Fe::TwoWays,
+            depvar: "y".into(),
+            n: 10,
+            t: 3,
+            coefficients: coefs.iter().map(|(t, e, s)| Coef::new(*t, *e, *s)).collect(),
+            vcov: vec![],
+            sigma2: 1.5,
+            loglik: -40.0,
+            r2: 0.5,
+            corr2: 0.4,
+            n_params: coefs.len() + 1,
+            extras: BTreeMap::new(),
+            info: BTreeMap::new(),
+            warnings: vec![],
+        }
+    }
+
+    #[test]
+    fn two_rows_per_term_spatial_last_and_stars() {
+        let sar = model(ModelKind::Sar, &[("x", 1.0, 0.1), ("rho", 0.4, 0.05)]);
+        let sem = model(ModelKind::Sem, &[("x", 0.05, 0.1), ("lambda", 0.3, 0.05)]);
+        let sdm = model(
+            ModelKind::Sdm,
+            &[("x", 1.0, 0.1), ("W*x", 0.2, 0.1), ("rho", 0.35, 0.05)],
+        );
+        let t = compare(&[&sar, &sem, &sdm], &CompareOptions::default()).unwrap();
+        assert_eq!(t.columns, vec!["", "(1) SAR", "(2) SEM", "(3) SDM"]);
+        let first: Vec<String> = t
+            .rows
+            .iter()
+            .map(|r| match &r[0] {
+                Cell::Text(s) => s.clone(),
+                _ => String::new(),
+            })
+            .collect();
+        assert_eq!(&first[..8], &["x", "", "W*x", "", "rho", "", "lambda", ""]);
+        // z = 10 → p < 0.01; z = 0.5 → no star; z = 2 → p = 0.0455 → **.
+        assert_eq!(t.rows[0][1], Cell::Text("1.0000***".into()));
+        assert_eq!(t.rows[0][2], Cell::Text("0.0500".into()));
+        assert_eq!(t.rows[2][3], Cell::Text("0.2000**".into()));
+        assert_eq!(t.rows[1][1], Cell::Text("(0.1000)".into()));
+        assert_eq!(t.rows[2][1], Cell::Empty, "SAR has no W*x");
+        assert!(t.to_markdown().contains("| AIC |"));
+        assert!(t.to_latex().contains("1.0000$^{***}$"));
+        let aic = t.rows.iter().find(|r| r[0] == Cell::Text("AIC".into())).unwrap();
+        assert_eq!(aic[1], Cell::Text(fmt_num(-2.0 * -40.0 + 2.0 * 3.0, 3)));
+    }
+
+    #[test]
+    fn errors_name_the_problem() {
+        assert!(compare(&[], &CompareOptions::default()).is_err());
+        let m = model(ModelKind::Ols, &[("x", 1.0, 0.1)]);
+        let o = CompareOptions {
+            names: Some(vec!["a".into(), "b".into()]),
+            ..Default::default()
+        };
+        let e = compare(&[&m], &o).unwrap_err().to_string();
+        assert!(e.contains("2 names for 1 models"), "{e}");
+        let long = compare_long(&[&m], None).unwrap();
+        assert_eq!(long.rows[0][2], Cell::Num(1.0));
+    }
+}

@@ -1,0 +1,293 @@
+//! Study bindings: `compare(models)` (esttab-style side-by-side table) and
+//! `simulate(w, opts)` (a panel drawn from a spatial model).
+
+use super::convert::{to_f64s, SPanel, STable};
+use super::effects::SEffects;
+use super::esda::SMoranTable;
+use super::export::Exportable;
+use super::models::{SModel, STest};
+use super::options::Opts;
+use super::weights::SWeights;
+use super::{core_err, script_err, RResult};
+use crate::models::simulate::SimulateSpec;
+use crate::models::{Fe, Model, ModelKind};
+use crate::report::compare::CompareOptions;
+use crate::report::{Cell, Table};
+use rhai::plugin::*;
+use rhai::{Array, Dynamic, Map, FLOAT, INT};
+use std::sync::Arc;
+
+/// The models of a script array (every element must be a Model).
+fn models_of(models: &Array) -> RResult<Vec<SModel>> {
+    models
+        .iter()
+        .enumerate()
+        .map(|(k, d)| {
+            d.clone().try_cast::<SModel>().ok_or_else(|| {
+                script_err(format!(
+                    "compare: element {k} of the array is {}, expected a fitted Model (from ols, sar, sem, sdm, …)",
+                    d.type_name()
+                ))
+            })
+        })
+        .collect()
+}
+
+/// A script value as a table cell: numbers, integers, strings (others by their text), `()` empty.
+fn cell_of(d: &Dynamic) -> Cell {
+    if let Some(v) = d.clone().try_cast::<FLOAT>() {
+        Cell::Num(v)
+    } else if let Some(k) = d.clone().try_cast::<INT>() {
+        Cell::Int(k)
+    } else if d.is_unit() {
+        Cell::Empty
+    } else {
+        Cell::Text(d.to_string())
+    }
+}
+
+/// Appends script rows (arrays of cells) to `t`; a row longer than the header is an error.
+fn push_rows(t: &mut Table, rows: &Array, func: &str) -> RResult<()> {
+    for (k, r) in rows.iter().enumerate() {
+        let row = r.clone().try_cast::<Array>().ok_or_else(|| {
+            script_err(format!(
+                "{func}: row {k} is {}, expected an array of cells",
+                r.type_name()
+            ))
+        })?;
+        if row.len() > t.columns.len() {
+            return Err(script_err(format!(
+                "{func}: row {k} has {} cells for {} columns",
+                row.len(),
+                t.columns.len()
+            )));
+        }
+        t.push(row.iter().map(cell_of).collect());
+    }
+    Ok(())
+}
+
+/// The Markdown of an exportable result's table form.
+fn markdown_of<T: Exportable>(x: &T) -> String {
+    x.table().map(|t| t.to_markdown()).unwrap_or_else(|| x.text())
+}
+
+const SIMULATE_KEYS: [&str; 13] = [
+    "model",
+    "t",
+    "beta",
+    "theta",
+    "rho",
+    "lambda",
+    "sigma",
+    "fe",
+    "seed",
+    "x",
+    "data",
+    "intercept",
+    "y",
+];
+
+/// Comparison tables and simulation.
+#[export_module]
+pub mod study_fns {
+    use super::*;
+
+    /// Models side by side, esttab style: per term the estimate with stars and its standard
+    /// error in parentheses (rho/lambda last), then sigma2, logLik, AIC, N, T, FE and the
+    /// convention. Options: names (column headers), decimals (default 4), title.
+    #[rhai_fn(name = "compare", return_raw)]
+    pub fn compare(models: Array, opts: Map) -> RResult<STable> {
+        let o = Opts::new(&opts, "compare", &["names", "decimals", "title"])?;
+        let ms = models_of(&models)?;
+        let refs: Vec<&Model> = ms.iter().map(|m| m.0.model()).collect();
+        let mut co = CompareOptions {
+            names: o.strings("names")?,
+            ..Default::default()
+        };
+        if let Some(d) = o.usize("decimals")? {
+            co.decimals = d;
+        }
+        if let Some(t) = o.str("title")? {
+            co.title = t;
+        }
+        crate::report::compare::compare(&refs, &co)
+            .map(|t| STable(Arc::new(t)))
+            .map_err(core_err)
+    }
+
+    /// Models side by side with default options.
+    #[rhai_fn(name = "compare", return_raw)]
+    pub fn compare0(models: Array) -> RResult<STable> {
+        compare(models, Map::new())
+    }
+
+    /// The models in long form at full precision: model, term, estimate, std_error, z, p (plus
+    /// sigma2, logLik, AIC rows) — the machine-readable companion of `compare`.
+    #[rhai_fn(name = "compare_long", return_raw)]
+    pub fn compare_long(models: Array, names: Array) -> RResult<STable> {
+        let ms = models_of(&models)?;
+        let refs: Vec<&Model> = ms.iter().map(|m| m.0.model()).collect();
+        let names = super::super::convert::to_strings(&names, "compare_long: names")?;
+        crate::report::compare::compare_long(&refs, if names.is_empty() { None } else { Some(&names) })
+            .map(|t| STable(Arc::new(t)))
+            .map_err(core_err)
+    }
+
+    /// `x` with `decimals` fixed decimals as text (scientific for very large or small
+    /// magnitudes; "." for NaN), as tables print numbers.
+    #[rhai_fn(name = "fmt")]
+    pub fn fmt(x: FLOAT, decimals: INT) -> String {
+        crate::report::table::fmt_num(x, decimals.clamp(0, 17) as usize)
+    }
+    /// An integer as text (decimals ignored).
+    #[rhai_fn(name = "fmt")]
+    pub fn fmt_int(x: INT, _decimals: INT) -> String {
+        x.to_string()
+    }
+    /// Significance stars of a p-value: "***" p < 0.01, "**" p < 0.05, "*" p < 0.1, else "".
+    #[rhai_fn(name = "stars")]
+    pub fn stars(p: FLOAT) -> String {
+        crate::stats::stars(p).to_string()
+    }
+
+    /// A table built in a script: `table("Title", ["a", "b"], [["x", 1.0], ["y", 2.0]])`; cells
+    /// are numbers, integers, strings or () (empty). Save it by extension like any table.
+    #[rhai_fn(name = "table", return_raw)]
+    pub fn table(title: &str, columns: Array, rows: Array) -> RResult<STable> {
+        let cols = super::super::convert::to_strings(&columns, "table: columns")?;
+        let mut t = Table::new(title, cols);
+        push_rows(&mut t, &rows, "table")?;
+        Ok(STable(Arc::new(t)))
+    }
+
+    /// A copy of the table with rows appended (each an array of cells) — e.g. test rows under a
+    /// `compare` table.
+    #[rhai_fn(name = "add_rows", return_raw)]
+    pub fn add_rows(t: STable, rows: Array) -> RResult<STable> {
+        let mut t = (*t.0).clone();
+        push_rows(&mut t, &rows, "add_rows")?;
+        Ok(STable(Arc::new(t)))
+    }
+
+    /// A copy of the table with a note line added under it.
+    #[rhai_fn(name = "add_note")]
+    pub fn add_note(t: STable, note: &str) -> STable {
+        let mut t = (*t.0).clone();
+        t.note(note);
+        STable(Arc::new(t))
+    }
+
+    /// The table as GitHub Markdown (what `save(t, "x.md")` writes), for reports.
+    #[rhai_fn(name = "to_markdown", pure)]
+    pub fn md_table(t: &mut STable) -> String {
+        markdown_of(t)
+    }
+    /// The Moran table as Markdown.
+    #[rhai_fn(name = "to_markdown", pure)]
+    pub fn md_moran_table(t: &mut SMoranTable) -> String {
+        markdown_of(t)
+    }
+    /// The effects as Markdown.
+    #[rhai_fn(name = "to_markdown", pure)]
+    pub fn md_effects(t: &mut SEffects) -> String {
+        markdown_of(t)
+    }
+    /// The model's coefficient table as Markdown.
+    #[rhai_fn(name = "to_markdown", pure)]
+    pub fn md_model(t: &mut SModel) -> String {
+        markdown_of(t)
+    }
+    /// The test as Markdown.
+    #[rhai_fn(name = "to_markdown", pure)]
+    pub fn md_test(t: &mut STest) -> String {
+        markdown_of(t)
+    }
+
+    /// A panel drawn from a spatial model on the units of `w` (METHODS notation; see
+    /// src/models/simulate.rs): y_t = (I − ρW)⁻¹(X_tβ + WX_tθ + μ + ξ_t + ε_t) for sar/sdm (slx,
+    /// ols: ρ = 0), y_t = X_tβ + WX_tθ + μ + ξ_t + (I − λW)⁻¹ε_t for sem/sdem. Options: model
+    /// (required), beta (required), theta (sdm/sdem/slx; default zeros), rho (or lambda; default
+    /// 0), t (default 10), sigma (default 1), fe (units/periods effects drawn N(0,1):
+    /// "twoways" default, "individual", "time", "none"), intercept (default 0), seed (default 1),
+    /// x (regressor names; default x1, x2, …), data (a Panel whose columns `x` are used as X
+    /// instead of drawing them), y (name of the outcome; default "y").
+    #[rhai_fn(name = "simulate", return_raw)]
+    pub fn simulate(w: SWeights, opts: Map) -> RResult<SPanel> {
+        let o = Opts::new(&opts, "simulate", &SIMULATE_KEYS)?;
+        let kind = ModelKind::parse(&o.str("model")?.ok_or_else(|| {
+            script_err("simulate: option 'model' is required (\"sar\", \"sdm\", \"sem\", \"sdem\", \"slx\", \"ols\")")
+        })?)
+        .map_err(|e| script_err(format!("simulate: {e}")))?;
+        let beta = match o.value("beta") {
+            Some(v) => {
+                let a = v
+                    .clone()
+                    .try_cast::<Array>()
+                    .ok_or_else(|| script_err("simulate: option 'beta' must be an array of numbers"))?;
+                to_f64s(&a, "simulate: beta")?
+            }
+            None => {
+                return Err(script_err(
+                    "simulate: option 'beta' is required, e.g. beta: [1.0, -0.5]",
+                ))
+            }
+        };
+        let mut spec = SimulateSpec::new(kind, beta);
+        if let Some(v) = o.value("theta") {
+            let a = v
+                .clone()
+                .try_cast::<Array>()
+                .ok_or_else(|| script_err("simulate: option 'theta' must be an array of numbers"))?;
+            spec.theta = to_f64s(&a, "simulate: theta")?;
+        }
+        match (o.float("rho")?, o.float("lambda")?) {
+            (Some(_), Some(_)) => {
+                return Err(script_err(
+                    "simulate: give rho or lambda, not both (both name the spatial parameter)",
+                ))
+            }
+            (Some(r), None) | (None, Some(r)) => spec.rho = r,
+            (None, None) => {}
+        }
+        if let Some(t) = o.usize("t")? {
+            spec.t = t;
+        }
+        if let Some(s) = o.float("sigma")? {
+            spec.sigma = s;
+        }
+        if let Some(f) = o.str("fe")? {
+            spec.fe = Fe::parse(&f).map_err(|e| script_err(format!("simulate: {e}")))?;
+        }
+        if let Some(c) = o.float("intercept")? {
+            spec.intercept = c;
+        }
+        if let Some(s) = o.int("seed")? {
+            spec.seed = s as u64;
+        }
+        if let Some(y) = o.str("y")? {
+            spec.y = y;
+        }
+        let data = match o.value("data") {
+            Some(d) => Some(d.clone().try_cast::<SPanel>().ok_or_else(|| {
+                script_err(format!(
+                    "simulate: option 'data' must be a Panel, got {}",
+                    d.type_name()
+                ))
+            })?),
+            None => None,
+        };
+        spec.names = match o.strings("x")? {
+            Some(n) => n,
+            None if data.is_some() => {
+                return Err(script_err(
+                    "simulate: with 'data', option 'x' must name the panel columns used as regressors",
+                ))
+            }
+            None => (1..=spec.beta.len()).map(|k| format!("x{k}")).collect(),
+        };
+        crate::models::simulate::simulate(&w.0, &spec, data.as_ref().map(|p| p.0.as_ref()))
+            .map(|p| SPanel(Arc::new(p)))
+            .map_err(core_err)
+    }
+}
