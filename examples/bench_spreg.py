@@ -50,7 +50,7 @@ def main(folder):
     se = np.sqrt(np.diag(m.vm))
     for name, b, s in zip(m.name_x, m.betas.ravel(), se):
         print(f"{name:>10} {b: .8f} ({s:.8f})")
-    print(f"sigma2 {float(m.sig2):.8f}  logLik {m.logll:.6f}")
+    print(f"sigma2 {float(np.ravel(m.sig2)[0]):.8f}  logLik {float(np.ravel(m.logll)[0]):.6f}")
     print(
         f"time: imports {t_import - t_start:.2f} s, read {t_read - t_import:.2f} s, "
         f"Panel_FE_Lag {t_fit - t_read:.2f} s, total {t_fit - t_start:.2f} s (N = {n}, T = {t})"

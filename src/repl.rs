@@ -128,6 +128,9 @@ pub struct Session {
     engine: Engine,
     scope: Scope<'static>,
     functions: AST,
+    /// `import ... as ...;` statements seen so far; modules live only for one evaluation in
+    /// Rhai, so they are replayed before each later line.
+    imports: Vec<String>,
 }
 
 impl Session {
@@ -139,6 +142,7 @@ impl Session {
             engine: new_engine(Some(std::path::Path::new("."))),
             scope,
             functions: AST::empty(),
+            imports: Vec::new(),
         }
     }
 
@@ -148,10 +152,36 @@ impl Session {
             .engine
             .compile_with_scope(&self.scope, src)
             .map_err(|e| format_error(&e.into(), source_name))?;
-        let merged = self.functions.merge(&ast);
+        let new_imports: Vec<String> = src
+            .split(';')
+            .map(str::trim)
+            .filter(|s| s.starts_with("import ") && s.contains(" as "))
+            .map(|s| format!("{s};"))
+            .collect();
+        // Earlier imports run first (their own AST, so positions in `src` are unchanged).
+        let pre = self
+            .engine
+            .compile(self.imports.join("\n"))
+            .unwrap_or_else(|_| AST::empty());
+        let merged = pre.merge(&self.functions.merge(&ast));
         let result = catch_panics(|| self.engine.eval_ast_with_scope::<Dynamic>(&mut self.scope, &merged));
         self.functions = merged.clone_functions_only();
+        if result.is_ok() {
+            self.imports.extend(new_imports);
+        }
         result.map_err(|e| format_error(&e, source_name))
+    }
+
+    /// The text `print` would show for `v` (custom types through their `to_string`).
+    pub fn display(&self, v: &Dynamic) -> String {
+        if v.is_string() || v.is_int() || v.is_float() || v.is_bool() || v.is_array() || v.is_map() || v.is_unit() {
+            return v.to_string();
+        }
+        let mut scope = Scope::new();
+        scope.push("__v", v.clone());
+        self.engine
+            .eval_with_scope::<String>(&mut scope, "to_string(__v)")
+            .unwrap_or_else(|_| v.to_string())
     }
 
     /// Names for completion: functions and variables in scope.
@@ -262,9 +292,9 @@ impl Validator for ReplHelper {
 }
 impl Helper for ReplHelper {}
 
-fn show(v: &Dynamic) {
+fn show(session: &Session, v: &Dynamic) {
     if !v.is_unit() {
-        println!("{v}");
+        println!("{}", session.display(v));
     }
 }
 
@@ -307,7 +337,7 @@ pub fn repl() -> ExitCode {
                 }
                 spillover::script::interrupt_flag().store(false, std::sync::atomic::Ordering::SeqCst);
                 match session.eval(&line, "repl") {
-                    Ok(v) => show(&v),
+                    Ok(v) => show(&session, &v),
                     Err(e) => eprintln!("{e}"),
                 }
                 if let Ok(mut n) = names.lock() {
@@ -356,7 +386,7 @@ fn piped(session: &mut Session) -> ExitCode {
             continue;
         }
         match session.eval(&buf, &format!("stdin (from line {start})")) {
-            Ok(v) => show(&v),
+            Ok(v) => show(session, &v),
             Err(e) => eprintln!("{e}"),
         }
         buf.clear();
@@ -387,5 +417,17 @@ mod tests {
         assert_eq!(s.eval("inc(x)", "t").unwrap().as_int().unwrap(), 42);
         assert!(s.eval("undefined_fn(1)", "t").is_err());
         assert_eq!(s.eval("x", "t").unwrap().as_int().unwrap(), 41);
+    }
+
+    #[test]
+    fn session_keeps_imports_and_shows_custom_types() {
+        let mut s = Session::new();
+        s.eval("import \"study\" as st;", "t").unwrap();
+        let p = s.eval(
+            "st::load_panel(\"examples/data/citycluster/city_year.csv\", \"id\", \"time\")",
+            "t",
+        );
+        let p = p.unwrap();
+        assert!(s.display(&p).starts_with("Panel: N = 176"), "{}", s.display(&p));
     }
 }

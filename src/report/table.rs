@@ -210,7 +210,8 @@ impl Table {
             let rec: Vec<String> = r
                 .iter()
                 .map(|c| match c {
-                    Cell::Num(v) if v.is_finite() => format!("{v}"),
+                    // Shortest round-trip form; scientific for tiny or huge values.
+                    Cell::Num(v) if v.is_finite() => format!("{v:?}"),
                     Cell::Num(_) => String::new(),
                     other => other.render(self.decimals),
                 })

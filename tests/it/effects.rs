@@ -99,17 +99,7 @@ fn two_unit_closed_forms_eigen_and_series() {
 
 /// Ybar_i = i + 0.5 sin(i), W = rowstd(1/|Ybar_i − Ybar_j|) (METHODS App. B).
 fn panel_w() -> Weights {
-    let n = 12;
-    let ybar: Vec<f64> = (1..=n).map(|i| i as f64 + 0.5 * (i as f64).sin()).collect();
-    let mut t = Vec::new();
-    for i in 0..n {
-        for j in 0..n {
-            if i != j {
-                t.push((i, j, 1.0 / (ybar[i] - ybar[j]).abs()));
-            }
-        }
-    }
-    Weights::from_triplets(ids(n), &t, Standardization::Row, false).unwrap()
+    crate::common::appendix_b_w()
 }
 
 #[test]

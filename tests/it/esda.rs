@@ -291,69 +291,12 @@ fn four_ring_moran_is_minus_one() {
     assert_eq!((s0, s1, s2), (4.0, 4.0, 16.0));
 }
 
-/// Solves A x = b for a small dense row-major A (Gaussian elimination, partial pivoting).
-fn solve(mut a: Vec<f64>, mut b: Vec<f64>) -> Vec<f64> {
-    let n = b.len();
-    for c in 0..n {
-        let p = (c..n)
-            .max_by(|&i, &j| a[i * n + c].abs().total_cmp(&a[j * n + c].abs()))
-            .unwrap();
-        for k in 0..n {
-            a.swap(c * n + k, p * n + k);
-        }
-        b.swap(c, p);
-        for r in c + 1..n {
-            let f = a[r * n + c] / a[c * n + c];
-            for k in c..n {
-                a[r * n + k] -= f * a[c * n + k];
-            }
-            b[r] -= f * b[c];
-        }
-    }
-    let mut x = vec![0.0; n];
-    for r in (0..n).rev() {
-        let s: f64 = (r + 1..n).map(|k| a[r * n + k] * x[k]).sum();
-        x[r] = (b[r] - s) / a[r * n + r];
-    }
-    x
-}
-
 #[test]
 fn deterministic_panel_case_year_one() {
     // METHODS Appendix B "Deterministic panel test case": Moran of y in year 1.
-    let n = 12;
-    let ybar: Vec<f64> = (1..=n).map(|i| i as f64 + 0.5 * (i as f64).sin()).collect();
-    let mut trip = Vec::new();
-    for i in 0..n {
-        for j in 0..n {
-            if i != j {
-                trip.push((i, j, 1.0 / (ybar[i] - ybar[j]).abs()));
-            }
-        }
-    }
-    let ids: Vec<String> = (1..=n).map(|i| i.to_string()).collect();
-    let w = Weights::from_triplets(ids, &trip, Standardization::Row, false).unwrap();
+    let (design, w) = crate::common::appendix_b();
     assert_close("W[1,2]", w.to_dense()[1], 0.2893967506, 1e-9);
-    let t = 1.0;
-    let x1: Vec<f64> = (1..=n)
-        .map(|i| (0.7 * i as f64 + 1.3 * t).sin() + 0.1 * i as f64)
-        .collect();
-    let x2: Vec<f64> = (1..=n).map(|i| (1.1 * i as f64 - 0.4 * t).cos() + 0.05 * t).collect();
-    let lag_x: Vec<f64> = w.lag(&x1.iter().zip(&x2).map(|(a, b)| 0.4 * a + 0.2 * b).collect::<Vec<_>>());
-    let rhs: Vec<f64> = (0..n)
-        .map(|k| {
-            let i = (k + 1) as f64;
-            let eps = 0.4 * (1.7 * i * t + 0.3 * i + 0.9 * t).sin();
-            let mu = 0.5 * i.cos();
-            let xi = 0.3 * t - 0.02 * t * t;
-            x1[k] - 0.5 * x2[k] + lag_x[k] + mu + xi + eps
-        })
-        .collect();
-    let dense = w.to_dense();
-    let a: Vec<f64> = (0..n * n)
-        .map(|k| f64::from(u8::from(k / n == k % n)) - 0.3 * dense[k])
-        .collect();
-    let y = solve(a, rhs);
+    let y = design.y[..12].to_vec();
     assert_close("y_11", y[0], 1.713655, 1e-6);
     let m = moran(&y, &w, &MoranOptions::default()).unwrap();
     let r = 1e-8;

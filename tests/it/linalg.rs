@@ -23,16 +23,7 @@ fn ids(n: usize) -> Vec<String> {
 
 /// Appendix B: Ybar_i = i + 0.5 sin(i), W = rowstd(1/|Ybar_i − Ybar_j|), N = 12.
 fn appendix_b_w() -> Weights {
-    let y: Vec<f64> = (1..=12).map(|i| i as f64 + 0.5 * (i as f64).sin()).collect();
-    let mut t = Vec::new();
-    for i in 0..12 {
-        for j in 0..12 {
-            if i != j {
-                t.push((i, j, 1.0 / (y[i] - y[j]).abs()));
-            }
-        }
-    }
-    Weights::from_triplets(ids(12), &t, Standardization::Row, false).unwrap()
+    crate::common::appendix_b_w()
 }
 
 /// Triplets `i,j,w` of a fixture's weights.csv, ids in order of first appearance, taken as is.

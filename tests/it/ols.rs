@@ -255,58 +255,7 @@ struct AppB {
 }
 
 fn appendix_b() -> AppB {
-    let (n, t) = (12usize, 6usize);
-    let ybar: Vec<f64> = (1..=n).map(|i| i as f64 + 0.5 * (i as f64).sin()).collect();
-    let mut trip = Vec::new();
-    for i in 0..n {
-        for j in 0..n {
-            if i != j {
-                trip.push((i, j, 1.0 / (ybar[i] - ybar[j]).abs()));
-            }
-        }
-    }
-    let ids: Vec<String> = (1..=n).map(|i| i.to_string()).collect();
-    let w = Weights::from_triplets(ids.clone(), &trip, Standardization::Row, false).unwrap();
-    let wd = w.to_dense();
-    let mut a = faer::Mat::<f64>::zeros(n, n);
-    for i in 0..n {
-        for j in 0..n {
-            a[(i, j)] = if i == j { 1.0 } else { 0.0 } - 0.3 * wd[i * n + j];
-        }
-    }
-    let lu = a.partial_piv_lu();
-    let (mut y, mut x1, mut x2) = (Vec::new(), Vec::new(), Vec::new());
-    for tt in 1..=t {
-        let tf = tt as f64;
-        let x1t: Vec<f64> = (1..=n)
-            .map(|i| (0.7 * i as f64 + 1.3 * tf).sin() + 0.1 * i as f64)
-            .collect();
-        let x2t: Vec<f64> = (1..=n).map(|i| (1.1 * i as f64 - 0.4 * tf).cos() + 0.05 * tf).collect();
-        let wx1 = w.lag(&x1t);
-        let wx2 = w.lag(&x2t);
-        let xi = 0.3 * tf - 0.02 * tf * tf;
-        let rhs = faer::Mat::<f64>::from_fn(n, 1, |k, _| {
-            let i = (k + 1) as f64;
-            let eps = 0.4 * (1.7 * i * tf + 0.3 * i + 0.9 * tf).sin();
-            let mu = 0.5 * i.cos();
-            x1t[k] - 0.5 * x2t[k] + 0.4 * wx1[k] + 0.2 * wx2[k] + mu + xi + eps
-        });
-        use faer::linalg::solvers::Solve;
-        let yt = lu.solve(&rhs);
-        y.extend((0..n).map(|k| yt[(k, 0)]));
-        x1.extend(x1t);
-        x2.extend(x2t);
-    }
-    let design = Design {
-        depvar: "y".into(),
-        names: vec!["x1".into(), "x2".into()],
-        y,
-        x: vec![x1, x2],
-        n,
-        t,
-        ids,
-        times: (1..=t).map(|s| s.to_string()).collect(),
-    };
+    let (design, w) = crate::common::appendix_b();
     AppB { design, w }
 }
 

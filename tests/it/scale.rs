@@ -167,13 +167,8 @@ fn large_n_approximations_within_stated_errors_at_n_2000() {
     assert_eq!(ex.method, TraceMethod::SparseProducts);
     let st = power_traces(w, m, None, &forced).unwrap();
     assert_eq!(st.method, TraceMethod::Stochastic);
-    for k in 0..m {
-        assert_abs(
-            &format!("stochastic tr W^{}", k + 1),
-            st.traces[k],
-            ex.traces[k],
-            4.0 * st.std_errors[k] + 1e-9,
-        );
+    for (k, ((got, want), se)) in st.traces.iter().zip(&ex.traces).zip(&st.std_errors).enumerate() {
+        assert_abs(&format!("stochastic tr W^{}", k + 1), *got, *want, 4.0 * se + 1e-9);
     }
 
     // The fit with the forced approximations: same ρ̂ and β̂ (same exact log-determinant),
@@ -288,8 +283,8 @@ fn general_w_power_and_column_traces() {
     let s = w.spectrum().unwrap();
     let eig = power_traces(&w, 9, Some(&s), &TraceOptions::default()).unwrap();
     let ex = exact_power_traces(&w, 9, f64::INFINITY).unwrap();
-    for k in 0..9 {
-        assert_abs(&format!("tr W^{}", k + 1), ex[k], eig.traces[k], 1e-9);
+    for (k, (got, want)) in ex.iter().zip(&eig.traces).enumerate() {
+        assert_abs(&format!("tr W^{}", k + 1), *got, *want, 1e-9);
     }
     let engine = SparseLogDet::with_method(&w, SparseMethod::Lu).unwrap();
     let rho = 0.55;
@@ -319,8 +314,8 @@ fn general_w_power_and_column_traces() {
         f.solve_transpose_in_place(&mut x).unwrap();
         let ww = if nn == n { &w } else { &panel().w };
         let wtx = spillover::linalg::traces::lag_transpose(ww, &x);
-        for i in 0..nn {
-            assert_abs("transposed solve residual", x[i] - rho * wtx[i], bb[i], 1e-12);
+        for ((xi, wi), bi) in x.iter().zip(&wtx).zip(bb) {
+            assert_abs("transposed solve residual", xi - rho * wi, *bi, 1e-12);
         }
     }
 }

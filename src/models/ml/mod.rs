@@ -541,7 +541,7 @@ fn fit_impl(
 /// Number of power-series terms for the effects at ρ̂ (see [`SERIES_TOLERANCE`]).
 pub fn series_terms(rho: f64, se: f64, radius: f64) -> usize {
     let a = ((rho.abs() + 6.0 * se.max(0.0)) * radius).min(0.999);
-    if !(a > 0.0) {
+    if a.is_nan() || a <= 0.0 {
         return SERIES_TERMS.0;
     }
     let m = ((SERIES_TOLERANCE * (1.0 - a)).ln() / a.ln()).ceil() - 1.0;

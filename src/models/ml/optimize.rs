@@ -264,6 +264,9 @@ mod tests {
         // Increasing function: maximum at the upper bound, no polish.
         let m = maximize(|x| x, |_| 1.0, -1.0, 1.0, 1e-10);
         assert!(!m.polished && (m.x - 1.0).abs() < 1e-8);
+        // Coarse grid without polish (sparse path at large N): Brent alone, to ~1e−8.
+        let m = maximize_with(f, None, -2.0, 1.0, 1e-12, SPARSE_GRID);
+        assert!(!m.polished && s(m.x).abs() < 1e-7, "{}", s(m.x));
         let r = zeroin(&|x: f64| x * x - 2.0, 0.0, 2.0, -2.0, 2.0);
         assert!((r - 2f64.sqrt()).abs() < 1e-15);
     }
