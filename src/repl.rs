@@ -422,7 +422,7 @@ mod tests {
     #[test]
     fn session_keeps_imports_and_shows_custom_types() {
         let mut s = Session::new();
-        s.eval("import \"study\" as st;", "t").unwrap();
+        let _ = s.eval("import \"study\" as st;", "t").unwrap();
         let p = s.eval(
             "st::load_panel(\"examples/data/citycluster/city_year.csv\", \"id\", \"time\")",
             "t",
