@@ -746,6 +746,31 @@ fn check_effects(c: &Case) {
                         }
                     }
                 }
+                if suffix == "noLeeYu.lagdemean" {
+                    // Simulated SEs (2,000 seeded draws) within 5% of the delta-method SEs.
+                    let sim = effects(
+                        &input,
+                        &EffectsOptions {
+                            draws: 2000,
+                            ..EffectsOptions::default()
+                        },
+                    )
+                    .unwrap();
+                    for (a, b) in [
+                        (&sim.direct, &fx.direct),
+                        (&sim.indirect, &fx.indirect),
+                        (&sim.total, &fx.total),
+                    ] {
+                        for (k, x) in fx.names.iter().enumerate() {
+                            let r = a[k].std_error / b[k].std_error;
+                            assert!(
+                                (0.95..=1.05).contains(&r),
+                                "{}: {prefix} {x}: simulated/delta SE = {r}",
+                                c.name
+                            );
+                        }
+                    }
+                }
                 checked += 1;
             }
         }
