@@ -39,12 +39,17 @@ fn main() -> ExitCode {
         Command::Run { file, args } => repl::run_file(&file, args),
         Command::Eval { code } => repl::eval_code(&code),
         Command::Functions => {
+            use std::io::Write;
             let engine = spillover::script::new_engine(None);
+            let mut out = std::io::stdout().lock();
             for d in spillover::script::docs::function_docs(&engine) {
                 if d.name.starts_with("get$") || d.name.starts_with("set$") || d.name.starts_with("index$") {
                     continue;
                 }
-                println!("{}\n    {}", d.signature, d.summary());
+                // A closed pipe (`spillover functions | head`) just ends the listing.
+                if writeln!(out, "{}\n    {}", d.signature, d.summary()).is_err() {
+                    break;
+                }
             }
             ExitCode::SUCCESS
         }

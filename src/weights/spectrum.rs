@@ -33,10 +33,17 @@ impl Spectrum {
             })
     }
 
-    /// The feasible interval (1/ω_min, 1/ω_max) of the spatial parameter (METHODS §4.1).
+    /// The feasible interval (1/ω_min, 1/ω_max) of the spatial parameter over the real
+    /// eigenvalues (METHODS §4.1, spatialreg `eigen_setup`). When W has no negative real
+    /// eigenvalue (e.g. a directed ring, whose other eigenvalues are complex) or no positive
+    /// one, that side is bounded by the spectral radius instead: ±1/max|ω|, inside which
+    /// I − ρW is always non-singular.
     pub fn interval(&self) -> (f64, f64) {
         let (lo, hi) = self.real_range();
-        (1.0 / lo, 1.0 / hi)
+        let r = self.spectral_radius();
+        let lo = if lo < 0.0 { 1.0 / lo } else { -1.0 / r };
+        let hi = if hi > 0.0 { 1.0 / hi } else { 1.0 / r };
+        (lo, hi)
     }
 
     /// ln|I − ρW| = Σ ln(1 − ρω) (real part of the complex sum for complex ω).
@@ -125,6 +132,16 @@ pub fn compute_general(w: &Weights) -> Result<Spectrum> {
 #[cfg(test)]
 mod tests {
     use crate::weights::{Standardization, Weights};
+
+    #[test]
+    fn directed_ring_interval_is_not_empty() {
+        // Directed 5-ring: ω = the fifth roots of unity; the only real one is 1.
+        let ids: Vec<String> = (1..=5).map(|i| i.to_string()).collect();
+        let t: Vec<(usize, usize, f64)> = (0..5).map(|i| (i, (i + 1) % 5, 1.0)).collect();
+        let w = Weights::from_triplets(ids, &t, Standardization::Row, false).unwrap();
+        let (lo, hi) = w.spectrum().unwrap().interval();
+        assert!((lo + 1.0).abs() < 1e-10 && (hi - 1.0).abs() < 1e-10, "({lo}, {hi})");
+    }
 
     #[test]
     fn two_unit_and_ring_closed_forms() {
