@@ -115,6 +115,18 @@ impl Design {
             })?;
             Ok(x.to_vec())
         };
+        Design::assemble(formula, col, p.n(), p.t(), p.ids().to_vec(), p.times().to_vec())
+    }
+
+    /// y and X columns of `formula` read through `col`, with the panel's dimensions and keys.
+    fn assemble(
+        formula: &Formula,
+        col: impl Fn(&str) -> Result<Vec<f64>>,
+        n: usize,
+        t: usize,
+        ids: Vec<String>,
+        times: Vec<String>,
+    ) -> Result<Design> {
         let y = col(&formula.depvar)?;
         let x = formula.regressors.iter().map(|v| col(v)).collect::<Result<Vec<_>>>()?;
         Ok(Design {
@@ -122,10 +134,10 @@ impl Design {
             names: formula.regressors.clone(),
             y,
             x,
-            n: p.n(),
-            t: p.t(),
-            ids: p.ids().to_vec(),
-            times: p.times().to_vec(),
+            n,
+            t,
+            ids,
+            times,
         })
     }
 
@@ -149,18 +161,8 @@ impl Design {
             check_magnitude(v, x, |r| format!("for unit {} (row {})", ids[r], r + 1))?;
             Ok(x.to_vec())
         };
-        let y = col(&formula.depvar)?;
-        let x = formula.regressors.iter().map(|v| col(v)).collect::<Result<Vec<_>>>()?;
-        Ok(Design {
-            depvar: formula.depvar.clone(),
-            names: formula.regressors.clone(),
-            y,
-            x,
-            n: f.nrows(),
-            t: 1,
-            ids,
-            times: vec!["1".into()],
-        })
+        let n = f.nrows();
+        Design::assemble(formula, col, n, 1, ids.clone(), vec!["1".into()])
     }
 
     /// Number of observations NT.
