@@ -657,25 +657,7 @@ fn dense_g_traces(w: &Weights, rho: f64) -> Result<GTraces> {
 /// v = (I − ρW)⁻¹Wu, z = (I − ρW)⁻¹Wv; tr G ≈ mean u'v, tr GG ≈ mean u'z, tr G'G ≈ mean v'v,
 /// each with standard error sd/√p. Reuses the sparse factorisation `factor` of I − ρW.
 pub fn g_traces_stochastic(w: &Weights, factor: &SparseFactor<'_>, opts: &TraceOptions) -> Result<GTraces> {
-    let n = w.n();
-    if opts.draws < 2 {
-        return Err(Error::invalid(format!(
-            "traces of G: draws = {} but the stochastic estimator needs at least 2 probes",
-            opts.draws
-        )));
-    }
-    let us = probes(n, opts.draws, opts.seed, Probe::Rademacher);
-    let rows: Vec<Result<[f64; 3]>> = us
-        .into_par_iter()
-        .map(|u| {
-            let mut v = w.lag(&u);
-            factor.solve_in_place(&mut v)?;
-            let mut z = w.lag(&v);
-            factor.solve_in_place(&mut z)?;
-            Ok([dot(&u, &v), dot(&u, &z), dot(&v, &v)])
-        })
-        .collect();
-    let rows: Vec<[f64; 3]> = rows.into_iter().collect::<Result<_>>()?;
+    let rows = probe_g(w, factor, opts, |u, v, z| [dot(u, v), dot(u, z), dot(v, v)])?;
     let stat = |k: usize| mean_se(&rows.iter().map(|r| r[k]).collect::<Vec<_>>());
     let (g, se_g) = stat(0);
     let (gg, se_gg) = stat(1);
@@ -756,23 +738,7 @@ pub fn g_traces_sparse(
             c2,
         ));
     }
-    if opts.draws < 2 {
-        return Err(Error::invalid(format!(
-            "traces of G: draws = {} but the stochastic estimator needs at least 2 probes",
-            opts.draws
-        )));
-    }
-    let rows: Vec<Result<f64>> = probes(n, opts.draws, opts.seed, Probe::Rademacher)
-        .into_par_iter()
-        .map(|u| {
-            let mut v = w.lag(&u);
-            factor.solve_in_place(&mut v)?;
-            let mut z = w.lag(&v);
-            factor.solve_in_place(&mut z)?;
-            Ok(dot(&v, &v) - dot(&u, &z))
-        })
-        .collect();
-    let rows: Vec<f64> = rows.into_iter().collect::<Result<_>>()?;
+    let rows = probe_g(w, factor, opts, |u, v, z| dot(v, v) - dot(u, z))?;
     let (diff, se_diff) = mean_se(&rows);
     Ok((
         GTraces {
@@ -786,6 +752,33 @@ pub fn g_traces_sparse(
         },
         c2,
     ))
+}
+
+/// One Hutchinson pass shared by the stochastic trace estimators: for each of `opts.draws`
+/// seeded Rademacher probes u, v = (I − ρW)⁻¹Wu and z = (I − ρW)⁻¹Wv (two solves with the
+/// reused factorisation), mapped by `stat(u, v, z)`; probes run in parallel, results in order.
+fn probe_g<T: Send>(
+    w: &Weights,
+    factor: &SparseFactor<'_>,
+    opts: &TraceOptions,
+    stat: impl Fn(&[f64], &[f64], &[f64]) -> T + Sync,
+) -> Result<Vec<T>> {
+    if opts.draws < 2 {
+        return Err(Error::invalid(format!(
+            "traces of G: draws = {} but the stochastic estimator needs at least 2 probes",
+            opts.draws
+        )));
+    }
+    probes(w.n(), opts.draws, opts.seed, Probe::Rademacher)
+        .into_par_iter()
+        .map(|u| {
+            let mut v = w.lag(&u);
+            factor.solve_in_place(&mut v)?;
+            let mut z = w.lag(&v);
+            factor.solve_in_place(&mut z)?;
+            Ok(stat(&u, &v, &z))
+        })
+        .collect()
 }
 
 /// Wᵀx of an N-vector.
