@@ -27,6 +27,9 @@ pub enum Error {
     /// A numerical failure (singular matrix, non-convergence, ...).
     #[error("{0}")]
     Numeric(String),
+    /// The user pressed Ctrl-C while native work was running (see [`crate::interrupt`]).
+    #[error("interrupted (Ctrl-C)")]
+    Interrupted,
 }
 
 /// Result alias used across the core.

@@ -11,6 +11,7 @@ pub mod effects;
 pub mod error;
 pub mod esda;
 pub mod indices;
+pub mod interrupt;
 pub mod io;
 pub mod linalg;
 pub mod models;

@@ -3,8 +3,8 @@
 //! writes small bad files into its own temporary folder and runs the real binary there:
 //! `spillover run script.rhai`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use crate::sandbox::{assert_no_panic, Sandbox};
+use std::process::{Command, Stdio};
 
 /// Units of the small test panel (8 units × 3 periods).
 const UNITS: [&str; 8] = ["a", "b", "c", "d", "e", "f", "g", "h"];
@@ -38,77 +38,25 @@ fn ring_gal(ids: &[&str]) -> String {
     s
 }
 
-/// A temporary folder holding the standard data files plus `extra` files.
-struct Case {
-    dir: PathBuf,
-}
+/// A sandbox holding the standard data files plus `extra` files.
+struct Case;
 
 impl Case {
-    fn new(tag: &str, extra: &[(&str, &[u8])]) -> Case {
-        let dir = std::env::temp_dir().join(format!("spillover_errors_{tag}_{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let files: Vec<(&str, Vec<u8>)> = vec![
-            ("p.csv", panel_csv().into_bytes()),
-            ("ring.gal", ring_gal(&UNITS).into_bytes()),
-            (
-                "other.gal",
-                ring_gal(&["1", "2", "3", "4", "5", "6", "7", "8"]).into_bytes(),
-            ),
-            ("tri.gal", ring_gal(&["1", "2", "3"]).into_bytes()),
+    #[allow(clippy::new_ret_no_self)]
+    fn new(tag: &str, extra: &[(&str, &[u8])]) -> Sandbox {
+        let panel = panel_csv();
+        let ring = ring_gal(&UNITS);
+        let other = ring_gal(&["1", "2", "3", "4", "5", "6", "7", "8"]);
+        let tri = ring_gal(&["1", "2", "3"]);
+        let mut files: Vec<(&str, &[u8])> = vec![
+            ("p.csv", panel.as_bytes()),
+            ("ring.gal", ring.as_bytes()),
+            ("other.gal", other.as_bytes()),
+            ("tri.gal", tri.as_bytes()),
         ];
-        for (name, bytes) in files
-            .iter()
-            .map(|(n, b)| (*n, b.as_slice()))
-            .chain(extra.iter().copied())
-        {
-            std::fs::write(dir.join(name), bytes).unwrap();
-        }
-        Case { dir }
+        files.extend_from_slice(extra);
+        Sandbox::new(&format!("errors_{tag}"), &files)
     }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
-    }
-
-    /// Runs `script` as `spillover run script.rhai` in the case folder.
-    fn run(&self, script: &str) -> Output {
-        std::fs::write(self.path("script.rhai"), script).unwrap();
-        Command::new(env!("CARGO_BIN_EXE_spillover"))
-            .args(["run", "script.rhai"])
-            .current_dir(&self.dir)
-            .output()
-            .unwrap()
-    }
-
-    /// Runs `script`, asserts exit status 1, no panic, and every key word in stderr; returns
-    /// stderr.
-    fn fails(&self, script: &str, keys: &[&str]) -> String {
-        let out = self.run(script);
-        let err = String::from_utf8_lossy(&out.stderr).to_string();
-        assert_eq!(out.status.code(), Some(1), "exit status for {script}\nstderr: {err}");
-        assert_no_panic(&err);
-        for k in keys {
-            assert!(
-                err.contains(k),
-                "'{k}' missing from the message of {script}\nstderr: {err}"
-            );
-        }
-        err
-    }
-}
-
-impl Drop for Case {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn assert_no_panic(stderr: &str) {
-    assert!(
-        !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE") && !stderr.contains("stack backtrace"),
-        "a panic reached the user: {stderr}"
-    );
 }
 
 const PANEL: &str = "let p = panel(read_csv(\"p.csv\"), \"id\", \"time\");\n";
@@ -527,7 +475,7 @@ fn errors_in_the_middle_of_a_script_stop_it_there() {
         "print(\"before\");\nlet f = read_csv(\"nope.csv\");\nwrite_text(\"after.txt\", \"x\");\n",
         &["script.rhai:2:9:", "nope.csv"],
     );
-    assert!(!Path::new(&c.path("after.txt")).exists(), "{err}");
+    assert!(!c.path("after.txt").exists(), "{err}");
 }
 
 #[test]

@@ -10,6 +10,7 @@ mod linalg;
 mod ml;
 mod ols;
 mod properties;
+mod sandbox;
 mod scale;
 mod scripts;
 mod study;
