@@ -1,5 +1,6 @@
 //! Tabular data: CSV reading, data frames, balanced panels and vectorised helpers.
 
+pub mod align;
 pub mod csv;
 pub mod frame;
 pub mod panel;

@@ -1,6 +1,7 @@
 //! Result tables and their exports (text, Markdown, CSV, LaTeX, JSON).
 
 pub mod compare;
+pub mod staging;
 pub mod table;
 
 pub use table::{Cell, Table};

@@ -83,8 +83,11 @@ fn plot_vars(groups: &[(String, Arc<Effects>)], path: &str, vars: Option<&[Strin
     crate::plot::plot_intervals(&panels, path, "Direct, indirect and total effects (95% intervals)")
 }
 
+/// The options of `effects` (also checked by the study module).
+pub(crate) const EFFECTS_KEYS: [&str; 5] = ["draws", "seed", "method", "mode", "engine"];
+
 fn effects_of(m: &SModel, opts: &Map) -> RResult<SEffects> {
-    let o = Opts::new(opts, "effects", &["draws", "seed", "method", "mode", "engine"])?;
+    let o = Opts::new(opts, "effects", &EFFECTS_KEYS)?;
     let mut eo = EffectsOptions::default();
     if let Some(s) = o.str("method")? {
         eo.method = Method::parse(&s).map_err(core_err)?;
@@ -199,13 +202,7 @@ pub mod effects_fns {
     /// group → Model. Options as `fit` (`model` required).
     #[rhai_fn(name = "fit_by", return_raw)]
     pub fn fit_by(p: SPanel, column: &str, formula: &str, w: SWeights, opts: Map) -> RResult<Map> {
-        let keys = p.0.frame().keys(column).map_err(core_err)?;
-        let mut groups: Vec<String> = Vec::new();
-        for k in keys.iter().take(p.0.n()) {
-            if !groups.contains(k) {
-                groups.push(k.clone());
-            }
-        }
+        let groups = crate::data::align::group_keys(&p.0, column).map_err(core_err)?;
         let mut out = Map::new();
         for g in groups {
             let sub = p.0.filter(column, std::slice::from_ref(&g)).map_err(core_err)?;

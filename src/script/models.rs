@@ -144,7 +144,8 @@ impl Data {
 }
 
 const OLS_KEYS: [&str; 2] = ["fe", "id"];
-const SPATIAL_KEYS: [&str; 10] = [
+/// The options of `fit`, `sar`, `sem`, `sdm` (also checked by the study module).
+pub(crate) const SPATIAL_KEYS: [&str; 10] = [
     "fe",
     "id",
     "bias_correction",

@@ -6,6 +6,37 @@ use super::{script_err, RResult};
 use crate::error::closest;
 use rhai::{Dynamic, Map, FLOAT, INT};
 
+/// Checks the keys of `map`: every key must be in `valid` (else an error naming it, the closest
+/// valid key as a "did you mean", and the valid keys), and every key of `required` must be
+/// present and not `()`. `what` names the map in messages (a function, "study: spec.weights"),
+/// `noun` its keys ("option", "key").
+pub fn check_keys(map: &Map, what: &str, noun: &str, valid: &[&str], required: &[&str]) -> RResult<()> {
+    for k in map.keys() {
+        if !valid.contains(&k.as_str()) {
+            let hint = closest(k, valid.iter().copied())
+                .map(|c| format!(" (did you mean '{c}'?)"))
+                .unwrap_or_default();
+            return Err(script_err(format!(
+                "{what}: unknown {noun} '{k}'{hint}; valid {noun}s: {}",
+                valid.join(", ")
+            )));
+        }
+    }
+    let missing: Vec<&str> = required
+        .iter()
+        .copied()
+        .filter(|k| map.get(*k).is_none_or(|v| v.is_unit()))
+        .collect();
+    if !missing.is_empty() {
+        return Err(script_err(format!(
+            "{what}: {noun} '{}' is required{}",
+            missing.join("', '"),
+            if missing.len() > 1 { " (each of them)" } else { "" }
+        )));
+    }
+    Ok(())
+}
+
 /// A checked option map of one function.
 pub struct Opts<'a> {
     map: &'a Map,
@@ -15,17 +46,7 @@ pub struct Opts<'a> {
 impl<'a> Opts<'a> {
     /// Checks that every key of `map` is in `valid`.
     pub fn new(map: &'a Map, func: &'static str, valid: &[&str]) -> RResult<Opts<'a>> {
-        for k in map.keys() {
-            if !valid.contains(&k.as_str()) {
-                let hint = closest(k, valid.iter().copied())
-                    .map(|c| format!(" (did you mean '{c}'?)"))
-                    .unwrap_or_default();
-                return Err(script_err(format!(
-                    "{func}: unknown option '{k}'{hint}; valid options: {}",
-                    valid.join(", ")
-                )));
-            }
-        }
+        check_keys(map, func, "option", valid, &[])?;
         Ok(Opts { map, func })
     }
 

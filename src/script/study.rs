@@ -1,12 +1,12 @@
 //! Study bindings: `compare(models)` (esttab-style side-by-side table) and
 //! `simulate(w, opts)` (a panel drawn from a spatial model).
 
-use super::convert::{to_f64s, SPanel, STable};
+use super::convert::{dyn_to_key, from_f64s, from_strings, to_f64s, to_strings, SFrame, SPanel, STable};
 use super::effects::SEffects;
 use super::esda::SMoranTable;
 use super::export::Exportable;
 use super::models::{SModel, STest};
-use super::options::Opts;
+use super::options::{check_keys as check_map_keys, Opts};
 use super::weights::SWeights;
 use super::{core_err, script_err, RResult};
 use crate::models::simulate::SimulateSpec;
@@ -92,6 +92,101 @@ const SIMULATE_KEYS: [&str; 13] = [
 #[export_module]
 pub mod study_fns {
     use super::*;
+
+    /// One value per unit of `w`, in W's unit order: the numeric column `value_column` of the
+    /// cross-section frame `f`, matched to W's ids through `f`'s column `id_column` (never by
+    /// row position). Arrays of values (for `moran`, `plot_moran`, `w.lag`) are positional, so
+    /// build them with this. Errors: ids that appear on more than one row, units of W with no
+    /// row, rows whose id is not a unit of W (some named, and how many).
+    /// ```rhai
+    /// let x = in_order(read_csv("columbus.csv"), "POLYID", "CRIME", w);
+    /// ```
+    #[rhai_fn(name = "in_order", return_raw)]
+    pub fn in_order(f: SFrame, id_column: &str, value_column: &str, w: SWeights) -> RResult<Array> {
+        crate::data::align::in_order(&f.0, id_column, value_column, w.0.ids())
+            .map(|v| from_f64s(&v))
+            .map_err(core_err)
+    }
+
+    /// One value per unit of `w` from a panel: column `value_column` in period `period` (e.g.
+    /// 1990 or "1990"), matched to W's ids through the panel's unit ids.
+    #[rhai_fn(name = "in_order", return_raw)]
+    pub fn in_order_panel(p: SPanel, value_column: &str, period: Dynamic, w: SWeights) -> RResult<Array> {
+        let t = dyn_to_key(&period).ok_or_else(|| {
+            script_err(format!(
+                "in_order: the period must be a number or a string, got {}",
+                period.type_name()
+            ))
+        })?;
+        crate::data::align::period_in_order(&p.0, value_column, &t, w.0.ids())
+            .map(|v| from_f64s(&v))
+            .map_err(core_err)
+    }
+
+    /// The groups of panel column `column` (e.g. "region"), in order of first appearance, as
+    /// text keys ("1", not "1.0"): the keys of `fit_by`'s result and the values
+    /// `p.filter(column, key)` takes.
+    #[rhai_fn(name = "group_keys", return_raw)]
+    pub fn group_keys(p: SPanel, column: &str) -> RResult<Array> {
+        crate::data::align::group_keys(&p.0, column)
+            .map(|g| from_strings(&g))
+            .map_err(core_err)
+    }
+
+    /// Checks a map's keys the way functions check their options: an unknown key is an error
+    /// that names it, the closest valid key ("did you mean") and the valid keys; a key of
+    /// `required` that is missing or () is an error that names it. `what` names the map in the
+    /// messages (e.g. "study: spec.weights"). Returns ().
+    #[rhai_fn(name = "check_keys", return_raw)]
+    pub fn check_keys(map: Map, what: &str, valid: Array, required: Array) -> RResult<()> {
+        let valid = to_strings(&valid, "check_keys: valid")?;
+        let required = to_strings(&required, "check_keys: required")?;
+        let v: Vec<&str> = valid.iter().map(String::as_str).collect();
+        let r: Vec<&str> = required.iter().map(String::as_str).collect();
+        check_map_keys(&map, what, "key", &v, &r)
+    }
+
+    /// The option names a function accepts in its option map: "fit" (and "sar", "sem", "sdm",
+    /// whose `model` is fixed) or "effects".
+    #[rhai_fn(name = "option_keys", return_raw)]
+    pub fn option_keys(func: &str) -> RResult<Array> {
+        let keys: Vec<&str> = match func {
+            "fit" => super::super::models::SPATIAL_KEYS.iter().copied().filter(|k| *k != "w").collect(),
+            "sar" | "sem" | "sdm" => super::super::models::SPATIAL_KEYS
+                .iter()
+                .copied()
+                .filter(|k| *k != "w" && *k != "model")
+                .collect(),
+            "effects" => super::super::effects::EFFECTS_KEYS.to_vec(),
+            _ => {
+                return Err(script_err(format!(
+                    "option_keys: unknown function '{func}'; known: \"fit\", \"sar\", \"sem\", \"sdm\", \"effects\""
+                )))
+            }
+        };
+        Ok(keys.into_iter().map(|k| Dynamic::from(k.to_string())).collect())
+    }
+
+    /// Starts writing a study's output folder `out`: creates the empty staging folder next to
+    /// it (`<out>.spillover-staging-<pid>`) and returns its path; write everything there, then
+    /// `study_commit(staging, out)` (or `study_discard(staging)` on failure). Refuses at once an
+    /// `out` that exists but was not written by a study (the folder is replaced as a whole).
+    #[rhai_fn(name = "study_stage", return_raw)]
+    pub fn study_stage(out: &str) -> RResult<String> {
+        crate::report::staging::stage_dir(out).map_err(core_err)
+    }
+
+    /// Moves the staging folder into place as `out` (the previous `out`, if any, is replaced).
+    #[rhai_fn(name = "study_commit", return_raw)]
+    pub fn study_commit(staging: &str, out: &str) -> RResult<()> {
+        crate::report::staging::commit_dir(staging, out).map_err(core_err)
+    }
+
+    /// Removes a staging folder after a failed study (the previous `out` stays as it was).
+    #[rhai_fn(name = "study_discard", return_raw)]
+    pub fn study_discard(staging: &str) -> RResult<()> {
+        crate::report::staging::discard_dir(staging).map_err(core_err)
+    }
 
     /// Models side by side, esttab style: per term the estimate with stars and its standard
     /// error in parentheses (rho/lambda last), then sigma2, logLik, AIC, N, T, FE and the
