@@ -7,6 +7,10 @@
 //!   g_r,t = G_r,t / G_r,t−1 − 1,  g_n,t = G_n,t / G_n,t−1 − 1,  Resi_r,t = (g_r,t − g_n,t) / |g_n,t|
 //! ```
 //!
+//! Inputs are checked (unless `check_inputs` is false): growth_change refuses a series that looks
+//! like levels ([`looks_like_levels`]); level_growth refuses a base-period value ≤ 0, which
+//! levels cannot have.
+//!
 //! t−1 is the period before t among all periods of the table (sorted numerically when the time
 //! column is numeric). The first period, a unit without a row for t−1, and any missing input
 //! give NaN (never 0).
@@ -84,6 +88,8 @@ pub struct ResilienceOptions {
     pub zero_denominator: ZeroDenominator,
     /// Denominators with |·| below this are treated as zero (default none).
     pub min_abs_denominator: Option<f64>,
+    /// Refuse inputs that look like the other variant's (default true; see [`looks_like_levels`]).
+    pub check_inputs: bool,
 }
 
 impl Default for ResilienceOptions {
@@ -96,6 +102,7 @@ impl Default for ResilienceOptions {
             kind: ResilienceKind::default(),
             zero_denominator: ZeroDenominator::default(),
             min_abs_denominator: None,
+            check_inputs: true,
         }
     }
 }
@@ -152,10 +159,33 @@ pub fn resilience(f: &Frame, opts: &ResilienceOptions) -> Result<Vec<f64>> {
             )));
         }
     }
+    // The row of the same unit in the period before, for every row.
+    let prev: Vec<Option<usize>> = (0..f.nrows())
+        .map(|r| {
+            tpos[tk[r].as_str()]
+                .checked_sub(1)
+                .and_then(|s| row_of.get(&(ik[r].as_str(), s)).copied())
+        })
+        .collect();
+    if opts.check_inputs && opts.kind == ResilienceKind::GrowthChange {
+        let national = match &opts.national {
+            National::Column(c) => format!("column '{c}'"),
+            National::Frame { value, .. } => format!("national column '{value}'"),
+        };
+        for (series, name) in [(g, format!("column '{}'", opts.region)), (&nat[..], national)] {
+            if let Some(why) = looks_like_levels(series, &prev) {
+                return Err(Error::data(format!(
+                    "{what}: kind \"growth_change\" (the default, METHODS §1.1 variant B) takes growth rates, \
+                     but the {name} looks like levels ({why}); for levels (e.g. GDP) pass kind: \"level_growth\" \
+                     (variant A); if these really are growth rates, pass check_inputs: false"
+                )));
+            }
+        }
+    }
     let mut out = vec![f64::NAN; f.nrows()];
     for (r, o) in out.iter_mut().enumerate() {
         let t = tpos[tk[r].as_str()];
-        let Some(&p) = t.checked_sub(1).and_then(|s| row_of.get(&(ik[r].as_str(), s))) else {
+        let Some(p) = prev[r] else {
             continue;
         };
         let (gr, gr0, gn, gn0) = (g[r], g[p], nat[r], nat[p]);
@@ -197,6 +227,57 @@ pub fn resilience(f: &Frame, opts: &ResilienceOptions) -> Result<Vec<f64>> {
         *o = num / den;
     }
     Ok(out)
+}
+
+/// Smallest median |x| of a series taken for levels by [`looks_like_levels`].
+pub const LEVELS_MIN_MEDIAN: f64 = 200.0;
+/// Largest median period-to-period relative change |x_t − x_{t−1}| / x_{t−1} of a series taken
+/// for levels by [`looks_like_levels`].
+pub const LEVELS_MAX_CHANGE: f64 = 0.25;
+
+/// Why the series `x` (rows of a table, `prev[r]` the row of the same unit one period earlier)
+/// looks like levels rather than growth rates, or `None`.
+///
+/// Levels (GDP, employment, an index with a fixed base year) are positive and move by a small
+/// fraction of themselves from one period to the next: their relative change is the growth
+/// rate, typically a few percent. Growth rates can be negative, and when they are all positive
+/// (fast-growing regions, in percent or as fractions) they are small numbers; as a
+/// previous-year = 100 index they stay near 100. So a series is taken for levels when all three
+/// hold: every finite value is > 0, the median |x| is at least [`LEVELS_MIN_MEDIAN`] (200: above
+/// any growth rate in percent and any previous-year = 100 index), and the median relative
+/// change between consecutive periods is below [`LEVELS_MAX_CHANGE`] (25%). Levels in small
+/// units (median below 200, e.g. GDP in trillions) are not caught.
+pub fn looks_like_levels(x: &[f64], prev: &[Option<usize>]) -> Option<String> {
+    let finite: Vec<f64> = x.iter().copied().filter(|v| v.is_finite()).collect();
+    if finite.is_empty() || finite.iter().any(|&v| v <= 0.0) {
+        return None;
+    }
+    let median = |mut v: Vec<f64>| -> f64 {
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            0.5 * (v[n / 2 - 1] + v[n / 2])
+        }
+    };
+    let changes: Vec<f64> = prev
+        .iter()
+        .enumerate()
+        .filter_map(|(r, p)| p.map(|p| (x[r] - x[p]).abs() / x[p]))
+        .filter(|c| c.is_finite())
+        .collect();
+    if changes.is_empty() {
+        return None;
+    }
+    let (level, change) = (median(finite), median(changes));
+    (level >= LEVELS_MIN_MEDIAN && change < LEVELS_MAX_CHANGE).then(|| {
+        format!(
+            "every value is > 0, the median value is {} and the median change from one period to the next is {:.1}% of the value",
+            crate::report::table::fmt_num(level, 1),
+            100.0 * change
+        )
+    })
 }
 
 #[cfg(test)]

@@ -320,11 +320,20 @@ pub mod weights_fns {
             .map_err(core_err)
     }
 
-    /// Regional resilience (Martin et al. 2016; METHODS §1.1), aligned with the rows of `f`.
+    /// Regional resilience (Martin et al. 2016; METHODS §1.1), one value per row of `f` (NaN in
+    /// a unit's first period). The two variants take different inputs:
+    /// - kind "growth_change" (default, variant B) takes GROWTH RATES (fractions, percent, or a
+    ///   previous-year = 100 index): Resi = [(G_r,t − G_r,t−1) − (G_n,t − G_n,t−1)] / |G_n,t − G_n,t−1|.
+    /// - kind "level_growth" (variant A) takes LEVELS (e.g. real GDP, all > 0):
+    ///   g = G_t / G_t−1 − 1 for region and nation, Resi = (g_r,t − g_n,t) / |g_n,t|.
+    ///
+    /// Inputs are checked: growth_change refuses a region or national series that looks like
+    /// levels (every value > 0, median value ≥ 200 and median period-to-period change < 25% of
+    /// the value) and says to use kind "level_growth"; level_growth refuses values ≤ 0.
     /// Options: id, time, region (column of the region's series), national (column name of the
-    /// national series, or a Frame with national_time/national_value columns), kind
-    /// ("growth_change" = variant B, default; "level_growth" = variant A), zero ("error",
-    /// "nan"), min_abs_denominator.
+    /// national series, or a Frame with national_time/national_value columns), kind, zero
+    /// ("error", "nan"), min_abs_denominator, check_inputs (default true; false skips the levels
+    /// check).
     #[rhai_fn(return_raw)]
     pub fn resilience(f: SFrame, opts: Map) -> RResult<Array> {
         let o = Opts::new(
@@ -340,6 +349,7 @@ pub mod weights_fns {
                 "kind",
                 "zero",
                 "min_abs_denominator",
+                "check_inputs",
             ],
         )?;
         let mut r = ResilienceOptions::default();
@@ -370,6 +380,7 @@ pub mod weights_fns {
             r.zero_denominator = ZeroDenominator::Nan;
         }
         r.min_abs_denominator = o.float("min_abs_denominator")?;
+        r.check_inputs = o.bool("check_inputs")?.unwrap_or(true);
         crate::indices::resilience::resilience(&f.0, &r)
             .map(|v| from_f64s(&v))
             .map_err(core_err)
