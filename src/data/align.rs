@@ -106,14 +106,20 @@ mod tests {
     #[test]
     fn values_follow_w_order() {
         let f = frame(&["b", "c", "a"], &[2.0, 3.0, 1.0]);
-        assert_eq!(in_order(&f, "id", "x", &ids(&["a", "b", "c"])).unwrap(), vec![1.0, 2.0, 3.0]);
+        assert_eq!(
+            in_order(&f, "id", "x", &ids(&["a", "b", "c"])).unwrap(),
+            vec![1.0, 2.0, 3.0]
+        );
     }
 
     #[test]
     fn mismatches_and_duplicates_are_named() {
         let f = frame(&["a", "b", "a"], &[1.0, 2.0, 3.0]);
         let e = in_order(&f, "id", "x", &ids(&["a", "b"])).unwrap_err().to_string();
-        assert!(e.contains("1 duplicate id(s)") && e.contains("'a' (rows 1 and 3)"), "{e}");
+        assert!(
+            e.contains("1 duplicate id(s)") && e.contains("'a' (rows 1 and 3)"),
+            "{e}"
+        );
         let f = frame(&["a", "x"], &[1.0, 2.0]);
         let e = in_order(&f, "id", "x", &ids(&["a", "b", "c"])).unwrap_err().to_string();
         assert!(e.contains("2 unit(s) of W have no row") && e.contains("b, c"), "{e}");

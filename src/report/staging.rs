@@ -5,6 +5,8 @@
 //! The final folder is replaced as a whole. To protect folders that are not a study's output,
 //! an existing folder is replaced only when it is empty or carries the marker file
 //! [`MARKER`] (written by [`stage_dir`]) or a `report.md` (outputs of earlier versions).
+//! A staging folder left by a killed run (Ctrl-C stops a script without running its error
+//! handlers) is removed by the next run of the same output folder.
 
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
@@ -65,6 +67,7 @@ fn check_target(out: &Path) -> Result<()> {
 pub fn stage_dir(out: &str) -> Result<String> {
     let (final_dir, parent, name) = split(out)?;
     check_target(&final_dir)?;
+    remove_stale_staging(&parent, &name);
     let staging = parent.join(format!("{name}.spillover-staging-{}", std::process::id()));
     if staging.exists() {
         std::fs::remove_dir_all(&staging).map_err(|e| Error::io(staging.display(), e))?;
@@ -76,6 +79,30 @@ pub fn stage_dir(out: &str) -> Result<String> {
     )
     .map_err(|e| Error::io(staging.join(MARKER).display(), e))?;
     Ok(staging.to_string_lossy().to_string())
+}
+
+/// Removes the staging folders of `name` left by runs that were killed (their process no
+/// longer exists). Only where `/proc` tells which processes exist (Linux); elsewhere they stay.
+fn remove_stale_staging(parent: &Path, name: &str) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let prefix = format!("{name}.spillover-staging-");
+    let dir = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let file = e.file_name().to_string_lossy().to_string();
+        let Some(pid) = file.strip_prefix(&prefix).and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
 }
 
 /// Moves the finished staging folder into place as `out`: an existing `out` is renamed aside,
@@ -150,7 +177,11 @@ mod tests {
         std::fs::write(Path::new(&s).join("b.txt"), "2").unwrap();
         commit_dir(&s, &out_s).unwrap();
         assert!(!out.join("a.txt").exists() && out.join("b.txt").exists());
-        assert_eq!(std::fs::read_dir(&base).unwrap().count(), 1, "only the final folder remains");
+        assert_eq!(
+            std::fs::read_dir(&base).unwrap().count(),
+            1,
+            "only the final folder remains"
+        );
         // a folder that is not a study's output is not replaced
         let other = base.join("mine");
         std::fs::create_dir_all(&other).unwrap();
@@ -158,6 +189,14 @@ mod tests {
         let e = stage_dir(&other.to_string_lossy()).unwrap_err().to_string();
         assert!(e.contains("not written by a study"), "{e}");
         assert!(stage_dir(".").is_err() && stage_dir("/").is_err());
+        // a staging folder of a process that no longer exists is removed by the next run
+        if Path::new("/proc/self").exists() {
+            let stale = base.join(format!("res.spillover-staging-{}", u32::MAX - 1));
+            std::fs::create_dir_all(&stale).unwrap();
+            let s = stage_dir(&out_s).unwrap();
+            assert!(!stale.exists());
+            discard_dir(&s).unwrap();
+        }
         std::fs::remove_dir_all(&base).unwrap();
     }
 }

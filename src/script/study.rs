@@ -99,7 +99,8 @@ pub mod study_fns {
     /// build them with this. Errors: ids that appear on more than one row, units of W with no
     /// row, rows whose id is not a unit of W (some named, and how many).
     /// ```rhai
-    /// let x = in_order(read_csv("columbus.csv"), "POLYID", "CRIME", w);
+    /// let w = weights_contiguity("examples/data/columbus/columbus.geojson", #{id: "POLYID"});
+    /// let x = in_order(read_csv("examples/data/columbus/data.csv"), "POLYID", "CRIME", w);
     /// ```
     #[rhai_fn(name = "in_order", return_raw)]
     pub fn in_order(f: SFrame, id_column: &str, value_column: &str, w: SWeights) -> RResult<Array> {
@@ -151,7 +152,11 @@ pub mod study_fns {
     #[rhai_fn(name = "option_keys", return_raw)]
     pub fn option_keys(func: &str) -> RResult<Array> {
         let keys: Vec<&str> = match func {
-            "fit" => super::super::models::SPATIAL_KEYS.iter().copied().filter(|k| *k != "w").collect(),
+            "fit" => super::super::models::SPATIAL_KEYS
+                .iter()
+                .copied()
+                .filter(|k| *k != "w")
+                .collect(),
             "sar" | "sem" | "sdm" => super::super::models::SPATIAL_KEYS
                 .iter()
                 .copied()

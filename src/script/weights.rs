@@ -329,7 +329,8 @@ pub mod weights_fns {
     ///
     /// Inputs are checked: growth_change refuses a region or national series that looks like
     /// levels (every value > 0, median value ≥ 200 and median period-to-period change < 25% of
-    /// the value) and says to use kind "level_growth"; level_growth refuses values ≤ 0.
+    /// the value) and says to use kind "level_growth"; level_growth refuses a base-period value
+    /// ≤ 0 (levels are positive; negative growth rates are not).
     /// Options: id, time, region (column of the region's series), national (column name of the
     /// national series, or a Frame with national_time/national_value columns), kind, zero
     /// ("error", "nan"), min_abs_denominator, check_inputs (default true; false skips the levels
@@ -386,7 +387,7 @@ pub mod weights_fns {
             .map_err(core_err)
     }
 
-    /// Resilience of a panel's rows (panel order).
+    /// Resilience of a panel's rows (panel order); inputs, checks and options as for a Frame.
     #[rhai_fn(name = "resilience", return_raw)]
     pub fn resilience_panel(p: SPanel, opts: Map) -> RResult<Array> {
         resilience(SFrame(Arc::new(p.0.frame().clone())), opts)

@@ -32,7 +32,10 @@ fn study_spec_typo_is_refused_with_did_you_mean() {
         &study_script("model: #{fe: \"time\", lagorder: \"lag_first\"}", "res"),
         &["spec.model", "unknown key 'lagorder'", "did you mean 'lag_order'?"],
     );
-    s.fails(&study_script("model: #{fe: \"twoway\"}", "res"), &["spec.model.fe", "\"twoways\""]);
+    s.fails(
+        &study_script("model: #{fe: \"twoway\"}", "res"),
+        &["spec.model.fe", "\"twoways\""],
+    );
     s.fails(
         &study_script("effects: #{draw: 10}", "res"),
         &["spec.effects", "unknown key 'draw'", "did you mean 'draws'?"],
@@ -45,17 +48,30 @@ fn study_spec_typo_is_refused_with_did_you_mean() {
             ),
             "res",
         ),
-        &["spec.weights", "unknown option 'standardise'", "did you mean 'standardize'?"],
+        &[
+            "spec.weights",
+            "unknown option 'standardise'",
+            "did you mean 'standardize'?",
+        ],
     );
     s.fails(
         &study_script("weights: #{kind: \"economic\", varible: \"gdppc\"}", "res"),
         &["spec.weights", "key 'variable' is required", "varible"],
     );
-    s.fails(&study_script("weights: #{kind: \"queen\"}", "res"), &["unknown kind 'queen'"]);
+    s.fails(
+        &study_script("weights: #{kind: \"queen\"}", "res"),
+        &["unknown kind 'queen'"],
+    );
     // nothing was written for a spec that fails its check
     assert!(!s.path("res").exists());
-    let left: Vec<_> = std::fs::read_dir(&s.dir).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert!(left.iter().all(|n| !n.to_string_lossy().contains("staging")), "{left:?}");
+    let left: Vec<_> = std::fs::read_dir(&s.dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(
+        left.iter().all(|n| !n.to_string_lossy().contains("staging")),
+        "{left:?}"
+    );
 }
 
 #[test]
@@ -89,7 +105,10 @@ fn study_weights_standardize_is_honoured() {
         assert_eq!(lines[lines.len() - 2], "C001", "{out}");
         lines[lines.len() - 1].trim().parse().unwrap()
     };
-    assert!((row_sum("", "a") - raw).abs() < 1e-9, "without standardize: the weights as given");
+    assert!(
+        (row_sum("", "a") - raw).abs() < 1e-9,
+        "without standardize: the weights as given"
+    );
     assert!(
         (row_sum(", standardize: \"row\"", "b") - 1.0).abs() < 1e-12,
         "standardize: \"row\" is honoured"
@@ -113,19 +132,26 @@ fn failed_study_keeps_previous_output_and_names_the_step() {
     );
     assert!(err.contains("res is as it was"), "{err}");
     assert_eq!(std::fs::read_to_string(s.path("res/report.md")).unwrap(), report);
-    assert_eq!(std::fs::read_to_string(s.path("res/table2_descriptives.csv")).unwrap(), t2);
+    assert_eq!(
+        std::fs::read_to_string(s.path("res/table2_descriptives.csv")).unwrap(),
+        t2
+    );
     let names: Vec<String> = std::fs::read_dir(&s.dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
         .collect();
     assert!(
-        names.iter().all(|n| !n.contains("spillover-staging") && !n.contains("spillover-old")),
+        names
+            .iter()
+            .all(|n| !n.contains("spillover-staging") && !n.contains("spillover-old")),
         "{names:?}"
     );
     // A successful run replaces the folder as a whole: no file of the old run is left over.
     std::fs::write(s.path("res/stale.txt"), "old").unwrap();
     s.succeeds(&study_script("title: \"third\"", "res"));
-    assert!(std::fs::read_to_string(s.path("res/report.md")).unwrap().contains("# third"));
+    assert!(std::fs::read_to_string(s.path("res/report.md"))
+        .unwrap()
+        .contains("# third"));
     assert!(!s.path("res/stale.txt").exists());
     // A folder that is not a study's output is never replaced.
     s.write("mine/thesis.tex", b"x");
@@ -159,7 +185,10 @@ fn in_order_matches_rows_to_w_by_id() {
          print(`wrap ${study::in_w_order(read_csv(\"f.csv\"), \"id\", \"x\", w) == v} ${study::period_values(p, \"x\", 2, w) == q}`);\n",
     );
     for (u, x) in [("a", "1.0"), ("b", "2.0"), ("c", "3.0")] {
-        assert!(out.contains(&format!("\n{u}={x}")) || out.starts_with(&format!("{u}={x}")), "{out}");
+        assert!(
+            out.contains(&format!("\n{u}={x}")) || out.starts_with(&format!("{u}={x}")),
+            "{out}"
+        );
     }
     for (u, x) in [("a", "11.0"), ("b", "21.0"), ("c", "31.0")] {
         assert!(out.contains(&format!("p2 {u}={x}")), "{out}");
@@ -212,7 +241,11 @@ fn resilience_refuses_levels_as_growth_rates_and_level_growth_is_right() {
     let s = Sandbox::new("trust_resilience", &[]);
     let err = s.fails(
         &produc_script("resilience(p, #{region: \"gsp\", national: \"us_gsp\"});"),
-        &["column 'gsp' looks like levels", "kind: \"level_growth\"", "check_inputs: false"],
+        &[
+            "column 'gsp' looks like levels",
+            "kind: \"level_growth\"",
+            "check_inputs: false",
+        ],
     );
     assert!(err.contains("growth_change"), "{err}");
     let out = s.succeeds(&produc_script(
@@ -223,7 +256,11 @@ fn resilience_refuses_levels_as_growth_rates_and_level_growth_is_right() {
     ));
     let v: Vec<f64> = out.lines().map(|l| l.trim().parse().unwrap()).collect();
     assert!((v[0] - want).abs() < 1e-12, "level_growth {} vs {want}", v[0]);
-    assert!((v[1] + 0.98).abs() < 0.005, "the override gives the variant-B number: {}", v[1]);
+    assert!(
+        (v[1] + 0.98).abs() < 0.005,
+        "the override gives the variant-B number: {}",
+        v[1]
+    );
     assert!(v[2].is_finite(), "growth rates pass the check: {}", v[2]);
     // growth rates passed to level_growth: a non-positive base level is refused
     s.fails(
