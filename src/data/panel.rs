@@ -156,7 +156,16 @@ impl Panel {
     /// the panel: by calendar over integer periods (a gap gives `None`), by position otherwise.
     fn shifted(&self, k: i64) -> Vec<Option<usize>> {
         let t = self.t();
-        let ints: Option<Vec<i64>> = self.times.iter().map(|s| s.parse::<i64>().ok()).collect();
+        let ints: Option<Vec<i64>> = self
+            .times
+            .iter()
+            .map(|s| {
+                s.parse::<f64>()
+                    .ok()
+                    .filter(|x| x.fract() == 0.0 && x.abs() < 1e15)
+                    .map(|x| x as i64)
+            })
+            .collect();
         match ints {
             Some(ints) => {
                 let pos: HashMap<i64, usize> = ints.iter().enumerate().map(|(s, &y)| (y, s)).collect();

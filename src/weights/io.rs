@@ -6,8 +6,9 @@
 //!
 //! Ids are text exactly as written (trimmed; [`crate::data::key_of_text`]): `001` and `1` are
 //! two units, `12345678901234567` stays itself. Units are numbered in order of first
-//! appearance. A leading UTF-8 byte-order mark is skipped. A GWT file must start with its
-//! header line; a first line that is a triplet `i j w` is refused as a missing header. Islands (units without neighbours) are
+//! appearance. A leading UTF-8 byte-order mark is skipped. GAL and GWT files must start with
+//! their header line; a first line that is a unit line `id k` (GAL) or a triplet `i j w` (GWT)
+//! is refused as a missing header. Islands (units without neighbours) are
 //! written as a zero self-weight `i,i,0` in CSV/GWT so that they survive a round trip.
 
 use super::build::with_similarity;
@@ -226,6 +227,17 @@ fn parse_gal(text: &str, t: &mut Triplets) -> Result<()> {
             None => return Err(t.err(1, 1, "empty GAL file")),
         }
     };
+    let toks: Vec<&str> = h.split_whitespace().collect();
+    if toks.len() == 2 && toks[0] != "0" {
+        return Err(t.err(
+            hl,
+            1,
+            format!(
+                "the header line is missing: '{h}' looks like a unit line 'id k', but a GAL file starts with a \
+                 header 'n' or '0 n shapefile idvar', n the number of units; add that line"
+            ),
+        ));
+    }
     let n = header_n(t, hl, h)?;
     let mut pending: Vec<(u64, usize, String)> = Vec::new();
     let mut heads: HashMap<usize, u64> = HashMap::new();

@@ -272,3 +272,17 @@ fn semicolon_file_suggests_the_delimiter() {
     s.fails(r#"let f = read_csv("d.csv");"#, &[r#"delimiter: ";""#]);
     s.succeeds(r#"let f = read_csv("d.csv", #{delimiter: ";"}); if f.nrows() != 2 { throw "rows"; }"#);
 }
+
+#[test]
+fn gal_without_header_is_refused() {
+    let e = gal("1 1\n2\n2 1\n1\n").unwrap_err().to_string();
+    assert!(e.starts_with("w.gal:1:") && e.contains("header line is missing"), "{e}");
+}
+
+#[test]
+fn integral_periods_written_with_decimals_lag_by_calendar() {
+    let f = csv("id,t,x\na,2000.0,1\na,2002.0,3\n").unwrap();
+    let p = Panel::new(&f, "id", "t").unwrap();
+    assert_eq!(p.times(), &["2000.0", "2002.0"]);
+    assert!(p.lag("x", 1).unwrap().iter().all(|v| v.is_nan()));
+}
