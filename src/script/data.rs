@@ -106,6 +106,21 @@ pub mod data_fns {
         f.0.column(name).map(column_to_array).map_err(core_err)
     }
 
+    /// The keys of a column as text, exactly as written in the file (ids and periods: 001
+    /// stays 001, 12345678901234567 stays itself; computed integral numbers print without
+    /// ".0"). Use them to match rows to `w.ids()`. A missing cell is an error naming the row.
+    #[rhai_fn(name = "keys", return_raw, pure)]
+    pub fn frame_keys(f: &mut SFrame, name: &str) -> RResult<Array> {
+        f.0.keys(name).map(|k| from_strings(&k)).map_err(core_err)
+    }
+
+    /// The keys of a panel column as text, exactly as written (see the Frame version), in
+    /// panel row order.
+    #[rhai_fn(name = "keys", return_raw, pure)]
+    pub fn panel_keys(p: &mut SPanel, name: &str) -> RResult<Array> {
+        p.0.frame().keys(name).map(|k| from_strings(&k)).map_err(core_err)
+    }
+
     /// A column as an array.
     #[rhai_fn(name = "column", return_raw, pure)]
     pub fn frame_column(f: &mut SFrame, name: &str) -> RResult<Array> {

@@ -286,3 +286,12 @@ fn integral_periods_written_with_decimals_lag_by_calendar() {
     assert_eq!(p.times(), &["2000.0", "2002.0"]);
     assert!(p.lag("x", 1).unwrap().iter().all(|v| v.is_nan()));
 }
+
+#[test]
+fn script_keys_are_the_written_ids() {
+    let s = Sandbox::new("trust_keys", &[("d.csv", b"id,t,x\n001,1,1\n1,1,2\n12E4,1,3\n")]);
+    let out = s.succeeds(
+        r#"let f = read_csv("d.csv"); print(f.keys("id")); let p = panel(f, "id", "t"); print(p.keys("id")); print(p.ids());"#,
+    );
+    assert_eq!(out.matches(r#"["001", "1", "12E4"]"#).count(), 3, "{out}");
+}
