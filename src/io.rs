@@ -73,9 +73,13 @@ pub fn read_file(path: &str) -> Result<Vec<u8>> {
     })
 }
 
-/// Reads the file `path` as UTF-8 text (see [`read_file`]).
+/// Reads the file `path` as UTF-8 text (see [`read_file`]); a leading byte-order mark is skipped.
 pub fn read_text(path: &str) -> Result<String> {
-    String::from_utf8(read_file(path)?).map_err(|e| {
+    let mut bytes = read_file(path)?;
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    String::from_utf8(bytes).map_err(|e| {
         let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         Error::Parse {
             path: path.to_string(),

@@ -1,7 +1,18 @@
 //! CSV reading into a [`Frame`]: numeric columns inferred, missing tokens become NaN, quoted
 //! fields and UTF-8 names supported; every error names the file, line and column.
+//!
+//! Missing values: the tokens of [`CsvOptions::missing`] (default empty, `NA`, `.`) and every
+//! spelling of a non-finite number (`inf`, `-inf`, `Inf`, `Infinity`, `NaN`, any case, with
+//! or without a sign) are missing, so estimators refuse them by name. A numeric column keeps
+//! the text of its cells when some cell is not written in the plain form of its number (`001`,
+//! `1.0`, `12E4`, `12345678901234567`, `inf`): ids and periods are that text (see
+//! [`Frame::keys`]). A leading UTF-8 byte-order mark is skipped. A quoted field that is never
+//! closed is an error naming the line where it opened; a header that is one column containing
+//! `;` (or a tab) is an error suggesting the delimiter.
 
 use super::frame::{Column, Frame, Origin};
+#[cfg(doc)]
+use crate::data::key_of_number;
 use crate::error::{Error, Result};
 
 /// Options for [`read_csv`].
@@ -9,7 +20,8 @@ use crate::error::{Error, Result};
 pub struct CsvOptions {
     /// Field delimiter (default `,`).
     pub delimiter: u8,
-    /// Tokens read as missing (default `""`, `"NA"`, `"."`).
+    /// Tokens read as missing (default `""`, `"NA"`, `"."`). Non-finite spellings (`inf`,
+    /// `NaN`, ...) are always missing as well.
     pub missing: Vec<String>,
 }
 
@@ -28,9 +40,70 @@ pub fn read_csv(path: &str, opts: &CsvOptions) -> Result<Frame> {
     parse_csv(&bytes, path, opts)
 }
 
+/// True for the text of a non-finite number in any spelling Rust reads (`inf`, `-Infinity`,
+/// `NaN`, any case): such cells are missing values.
+pub fn is_nonfinite_token(s: &str) -> bool {
+    s.trim().parse::<f64>().is_ok_and(|x| !x.is_finite())
+}
+
+/// Skips a leading UTF-8 byte-order mark (every text reader calls this).
+pub fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
+/// The line where a quoted field opens that is never closed, if any (RFC 4180 quoting as the
+/// `csv` reader does it: a quote opens a quoted field only at the start of a field).
+fn unclosed_quote(bytes: &[u8], delimiter: u8) -> Option<u64> {
+    #[derive(PartialEq)]
+    enum S {
+        Start,
+        Plain,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let (mut state, mut line, mut opened) = (S::Start, 1u64, 0u64);
+    for &b in bytes {
+        state = match (state, b) {
+            (S::Start, b'"') => {
+                opened = line;
+                S::Quoted
+            }
+            (S::Quoted, b'"') => S::QuoteInQuoted,
+            (S::Quoted, _) => S::Quoted,
+            (S::QuoteInQuoted, b'"') => S::Quoted,
+            (_, b'\n') | (_, b'\r') => S::Start,
+            (_, d) if d == delimiter => S::Start,
+            _ => S::Plain,
+        };
+        if b == b'\n' {
+            line += 1;
+        }
+    }
+    (state == S::Quoted).then_some(opened)
+}
+
+/// True when trimmed `s` is the plain form of `x` (the form [`key_of_number`] prints).
+fn is_plain(s: &str, x: f64) -> bool {
+    let b = s.as_bytes();
+    if !b.is_empty() && b.len() <= 15 && b.iter().all(u8::is_ascii_digit) && (b[0] != b'0' || b.len() == 1) {
+        return true;
+    }
+    crate::data::key_of_number(x) == s
+}
+
 /// Parses CSV bytes; `path` is used in error messages only.
 pub fn parse_csv(bytes: &[u8], path: &str, opts: &CsvOptions) -> Result<Frame> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let bytes = strip_bom(bytes);
+    if let Some(line) = unclosed_quote(bytes, opts.delimiter) {
+        return Err(Error::Parse {
+            path: path.to_string(),
+            line,
+            column: 1,
+            message: "a quoted field opens on this line (\") and is never closed, so the rest of the \
+                      file would be read into one cell; close the quote or remove it"
+                .into(),
+        });
+    }
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(opts.delimiter)
         .has_headers(true)
@@ -84,6 +157,21 @@ pub fn parse_csv(bytes: &[u8], path: &str, opts: &CsvOptions) -> Result<Frame> {
     if names.is_empty() {
         return Err(parse_err(1, 1, "the file is empty: expected a header row".into()));
     }
+    if names.len() == 1 && opts.delimiter != b';' && opts.delimiter != b'\t' {
+        for (sep, shown, what) in [(';', ";", "semicolon"), ('\t', "\\t", "tab")] {
+            if names[0].contains(sep) {
+                return Err(parse_err(
+                    1,
+                    1,
+                    format!(
+                        "the header is one column '{}' that contains '{shown}': the file looks {what}-separated; \
+                         read it with the option delimiter: \"{shown}\" (read_csv(path, #{{delimiter: \"{shown}\"}}))",
+                        names[0]
+                    ),
+                ));
+            }
+        }
+    }
     let mut cells: Vec<Vec<String>> = vec![Vec::new(); names.len()];
     let mut lines = Vec::new();
     let mut rec = csv::ByteRecord::new();
@@ -113,34 +201,51 @@ pub fn parse_csv(bytes: &[u8], path: &str, opts: &CsvOptions) -> Result<Frame> {
             Err(e) => return Err(map_csv(e)),
         }
     }
-    let is_missing = |s: &str| opts.missing.iter().any(|m| m == s.trim());
+    let is_marker = |s: &str| opts.missing.iter().any(|m| m == s.trim());
+    let mut written = Vec::new();
     let cols = names
         .into_iter()
         .zip(cells)
         .map(|(name, vals)| {
-            let numeric = vals.iter().all(|s| is_missing(s) || s.trim().parse::<f64>().is_ok());
+            let numeric = vals.iter().all(|s| is_marker(s) || s.trim().parse::<f64>().is_ok());
             let col = if numeric {
-                Column::Num(
-                    vals.iter()
-                        .map(|s| {
-                            if is_missing(s) {
-                                f64::NAN
-                            } else {
-                                s.trim().parse().unwrap_or(f64::NAN)
-                            }
-                        })
-                        .collect(),
-                )
+                let mut plain = true;
+                let v = vals
+                    .iter()
+                    .map(|s| {
+                        if is_marker(s) {
+                            return f64::NAN;
+                        }
+                        let t = s.trim();
+                        let x: f64 = t.parse().unwrap_or(f64::NAN);
+                        if plain && !is_plain(t, x) {
+                            plain = false;
+                        }
+                        if x.is_finite() {
+                            x
+                        } else {
+                            f64::NAN
+                        }
+                    })
+                    .collect();
+                if !plain {
+                    written.push((name.clone(), vals));
+                }
+                Column::Num(v)
             } else {
                 Column::Text(vals)
             };
             (name, col)
         })
         .collect();
-    Ok(Frame::from_columns(cols)?.with_origin(Origin {
+    let mut f = Frame::from_columns(cols)?.with_origin(Origin {
         path: path.to_string(),
         lines,
-    }))
+    });
+    for (name, vals) in written {
+        f = f.with_written_text(&name, vals)?;
+    }
+    Ok(f)
 }
 
 #[cfg(test)]

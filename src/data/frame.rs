@@ -2,6 +2,7 @@
 
 use super::{key_of_number, key_of_text};
 use crate::error::{closest, Error, Result};
+use std::sync::Arc;
 
 /// One column of a [`Frame`].
 #[derive(Debug, Clone, PartialEq)]
@@ -24,13 +25,6 @@ impl Column {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
-    /// Canonical text key of row `i` (see [`key_of_number`]).
-    pub fn key(&self, i: usize) -> String {
-        match self {
-            Column::Num(v) => key_of_number(v[i]),
-            Column::Text(v) => key_of_text(&v[i]),
-        }
-    }
     /// The rows at `idx`, in that order.
     pub fn take(&self, idx: &[usize]) -> Column {
         match self {
@@ -50,10 +44,17 @@ pub struct Origin {
 }
 
 /// A data frame: equally long named columns.
+///
+/// A numeric column read from a file keeps the text of its cells as written when some cell's
+/// text is not the plain form of its number (`001`, `1.0`, `12E4`, `12345678901234567`, `inf`):
+/// ids and periods ([`Frame::keys`]) and saved files use that text, arithmetic uses the numbers.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Frame {
     names: Vec<String>,
     cols: Vec<Column>,
+    /// Per column: the cells as written, for numeric columns whose text is not the plain form
+    /// of their numbers (see the type doc); `None` otherwise.
+    texts: Vec<Option<Arc<Vec<String>>>>,
     origin: Option<Origin>,
 }
 
@@ -83,6 +84,60 @@ impl Frame {
         self.origin.as_ref()
     }
 
+    /// Records the cells of numeric column `name` as written in the file (one per row), so that
+    /// ids, periods and saved files keep that text. Ignored for text columns.
+    pub fn with_written_text(mut self, name: &str, text: Vec<String>) -> Result<Self> {
+        let j = self.index_of(name)?;
+        if text.len() != self.nrows() {
+            return Err(Error::data(format!(
+                "written text of column '{name}' has {} cells but the frame has {} rows",
+                text.len(),
+                self.nrows()
+            )));
+        }
+        if matches!(self.cols[j], Column::Num(_)) {
+            self.texts[j] = Some(Arc::new(text));
+        }
+        Ok(self)
+    }
+
+    /// The cells of numeric column `name` as written in the file, when they were kept (some
+    /// cell's text is not the plain form of its number); `None` for other columns.
+    pub fn written_text(&self, name: &str) -> Option<&[String]> {
+        let j = self.names.iter().position(|n| n == name)?;
+        self.texts[j].as_deref().map(Vec::as_slice)
+    }
+
+    /// A note on why cell `row` of numeric column `name` is missing when the file wrote it as a
+    /// non-finite number (" (the file has 'inf' there, which is read as missing)"); empty
+    /// otherwise.
+    pub fn missing_note(&self, name: &str, row: usize) -> String {
+        match self.written_text(name).and_then(|t| t.get(row)) {
+            Some(t) if super::csv::is_nonfinite_token(t) => {
+                let line = self
+                    .origin
+                    .as_ref()
+                    .and_then(|o| o.lines.get(row).map(|l| format!(" on line {l} of {}", o.path)))
+                    .unwrap_or_default();
+                format!(" (the file has '{}' there{line}, which is read as missing)", t.trim())
+            }
+            _ => String::new(),
+        }
+    }
+
+    /// "file:line:column: " of row `row` of column `j` when the frame was read from a file.
+    fn place(&self, row: usize, j: usize) -> String {
+        match &self.origin {
+            Some(o) => format!(
+                "{}:{}:{}: ",
+                o.path,
+                o.lines.get(row).copied().unwrap_or(row as u64 + 2),
+                j + 1
+            ),
+            None => String::new(),
+        }
+    }
+
     fn push(&mut self, name: String, col: Column) -> Result<()> {
         if self.names.contains(&name) {
             return Err(Error::data(format!("duplicate column name '{name}'")));
@@ -96,6 +151,7 @@ impl Frame {
         }
         self.names.push(name);
         self.cols.push(col);
+        self.texts.push(None);
         Ok(())
     }
 
@@ -144,15 +200,7 @@ impl Frame {
                     .find(|(_, s)| s.trim().parse::<f64>().is_err())
                     .map(|(i, s)| (i, s.as_str()))
                     .unwrap_or((0, ""));
-                let place = match &self.origin {
-                    Some(o) => format!(
-                        "{}:{}:{}: ",
-                        o.path,
-                        o.lines.get(row).copied().unwrap_or(row as u64 + 2),
-                        j + 1
-                    ),
-                    None => String::new(),
-                };
+                let place = self.place(row, j);
                 Err(Error::data(format!(
                     "{place}column '{name}' is used as a number but row {} holds the text '{bad}'; \
                      fix the cell or mark it missing (empty, NA or .)",
@@ -162,10 +210,53 @@ impl Frame {
         }
     }
 
-    /// Canonical text keys of column `name` (ids and periods are compared as text).
+    /// The keys of column `name`: ids and periods as text, exactly as written in the file
+    /// (trimmed), never re-printed from a number (`001` and `1` differ; `12345678901234567`
+    /// stays itself). Numbers computed in a script print without a decimal point when integral.
+    /// This is the one place ids and periods come from. A missing cell (NaN, or empty text) is
+    /// an error naming the row (and file line).
     pub fn keys(&self, name: &str) -> Result<Vec<String>> {
-        let c = self.column(name)?;
-        Ok((0..c.len()).map(|i| c.key(i)).collect())
+        let cells = self.key_cells(name)?;
+        let j = self.index_of(name)?;
+        cells
+            .into_iter()
+            .enumerate()
+            .map(|(i, k)| {
+                k.ok_or_else(|| {
+                    Error::data(format!(
+                        "{}column '{name}' is missing in row {}; ids and periods cannot be missing: \
+                         fill the cell or drop the row",
+                        self.place(i, j),
+                        i + 1
+                    ))
+                })
+            })
+            .collect()
+    }
+
+    /// The keys of column `name` as [`Frame::keys`], with `None` for missing cells.
+    pub fn key_cells(&self, name: &str) -> Result<Vec<Option<String>>> {
+        let j = self.index_of(name)?;
+        Ok(match (&self.cols[j], &self.texts[j]) {
+            (Column::Num(v), text) => v
+                .iter()
+                .enumerate()
+                .map(|(i, x)| {
+                    if x.is_nan() {
+                        None
+                    } else {
+                        Some(match text {
+                            Some(t) => key_of_text(&t[i]),
+                            None => key_of_number(*x),
+                        })
+                    }
+                })
+                .collect(),
+            (Column::Text(v), _) => v
+                .iter()
+                .map(|s| Some(key_of_text(s)).filter(|k| !k.is_empty()))
+                .collect(),
+        })
     }
 
     /// A new frame with column `name` added, or replaced if it exists.
@@ -179,10 +270,14 @@ impl Frame {
         }
         let mut f = self.clone();
         match f.names.iter().position(|n| n == name) {
-            Some(j) => f.cols[j] = col,
+            Some(j) => {
+                f.cols[j] = col;
+                f.texts[j] = None;
+            }
             None => {
                 f.names.push(name.to_string());
                 f.cols.push(col);
+                f.texts.push(None);
             }
         }
         Ok(f)
@@ -193,6 +288,14 @@ impl Frame {
         Frame {
             names: self.names.clone(),
             cols: self.cols.iter().map(|c| c.take(idx)).collect(),
+            texts: self
+                .texts
+                .iter()
+                .map(|t| {
+                    t.as_ref()
+                        .map(|t| Arc::new(idx.iter().map(|&i| t[i].clone()).collect()))
+                })
+                .collect(),
             origin: self.origin.as_ref().map(|o| Origin {
                 path: o.path.clone(),
                 lines: idx.iter().filter_map(|&i| o.lines.get(i).copied()).collect(),
@@ -200,21 +303,29 @@ impl Frame {
         }
     }
 
-    /// Rows whose `name` key equals one of `values` (compared as canonical text keys).
+    /// Rows whose `name` key (see [`Frame::keys`]) equals one of `values` (trimmed); rows
+    /// with a missing cell never match.
     pub fn filter_keys(&self, name: &str, values: &[String]) -> Result<Frame> {
-        let keys = self.keys(name)?;
+        let keys = self.key_cells(name)?;
         let want: Vec<String> = values.iter().map(|v| key_of_text(v)).collect();
-        let idx: Vec<usize> = (0..keys.len()).filter(|&i| want.contains(&keys[i])).collect();
+        let idx: Vec<usize> = (0..keys.len())
+            .filter(|&i| keys[i].as_ref().is_some_and(|k| want.contains(k)))
+            .collect();
         Ok(self.take(&idx))
     }
 
     /// Only the columns `names`, in that order.
     pub fn select(&self, names: &[String]) -> Result<Frame> {
         let mut cols = Vec::with_capacity(names.len());
+        let mut texts = Vec::with_capacity(names.len());
         for n in names {
-            cols.push((n.clone(), self.column(n)?.clone()));
+            let j = self.index_of(n)?;
+            cols.push((n.clone(), self.cols[j].clone()));
+            texts.push(self.texts[j].clone());
         }
-        Ok(Frame::from_columns(cols)?.with_origin_opt(self.origin.clone()))
+        let mut f = Frame::from_columns(cols)?.with_origin_opt(self.origin.clone());
+        f.texts = texts;
+        Ok(f)
     }
 
     fn with_origin_opt(mut self, o: Option<Origin>) -> Self {
@@ -223,19 +334,25 @@ impl Frame {
     }
 
     /// Left join: every row of `self` gets the columns of `other` from the row of `other` with
-    /// the same values of `keys`. Keys of `other` must be unique; rows without a match get NaN
-    /// (numbers) or "" (text).
+    /// the same values of `keys` (compared as [`Frame::keys`]). Keys of `other` must be unique;
+    /// rows without a match (or with a missing key) get NaN (numbers) or "" (text).
     pub fn join(&self, other: &Frame, keys: &[String]) -> Result<Frame> {
         use std::collections::HashMap;
-        let key_rows = |f: &Frame| -> Result<Vec<String>> {
-            let cols: Vec<Vec<String>> = keys.iter().map(|k| f.keys(k)).collect::<Result<_>>()?;
+        let key_rows = |f: &Frame| -> Result<Vec<Option<String>>> {
+            let cols: Vec<Vec<Option<String>>> = keys.iter().map(|k| f.key_cells(k)).collect::<Result<_>>()?;
             Ok((0..f.nrows())
-                .map(|i| cols.iter().map(|c| c[i].as_str()).collect::<Vec<_>>().join("\u{1f}"))
+                .map(|i| {
+                    cols.iter()
+                        .map(|c| c[i].as_deref())
+                        .collect::<Option<Vec<_>>>()
+                        .map(|v| v.join("\u{1f}"))
+                })
                 .collect())
         };
         let right = key_rows(other)?;
         let mut index = HashMap::with_capacity(right.len());
         for (i, k) in right.iter().enumerate() {
+            let Some(k) = k else { continue };
             if index.insert(k.clone(), i).is_some() {
                 return Err(Error::data(format!(
                     "join: key ({}) = ({}) appears more than once in the right-hand frame",
@@ -245,9 +362,12 @@ impl Frame {
             }
         }
         let left = key_rows(self)?;
-        let m: Vec<Option<usize>> = left.iter().map(|k| index.get(k).copied()).collect();
+        let m: Vec<Option<usize>> = left
+            .iter()
+            .map(|k| k.as_ref().and_then(|k| index.get(k).copied()))
+            .collect();
         let mut out = self.clone();
-        for (name, col) in other.names.iter().zip(&other.cols) {
+        for ((name, col), text) in other.names.iter().zip(&other.cols).zip(&other.texts) {
             if keys.contains(name) {
                 continue;
             }
@@ -261,6 +381,10 @@ impl Frame {
                 name.clone()
             };
             out = out.with_column(&target, new)?;
+            if let Some(t) = text {
+                let t = m.iter().map(|r| r.map_or(String::new(), |r| t[r].clone())).collect();
+                out = out.with_written_text(&target, t)?;
+            }
         }
         Ok(out)
     }

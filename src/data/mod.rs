@@ -1,4 +1,8 @@
 //! Tabular data: CSV reading, data frames, balanced panels and vectorised helpers.
+//!
+//! Ids and periods are text: a unit id or a period is compared exactly as it was written (after
+//! trimming blanks), so `001` and `1` are two units and `12345678901234567` stays itself.
+//! [`Frame::keys`] is the one place keys come from.
 
 pub mod align;
 pub mod csv;
@@ -9,8 +13,9 @@ pub mod vector;
 pub use frame::{Column, Frame};
 pub use panel::Panel;
 
-/// Canonical text key of a unit id or period: numbers that are integral print without a
-/// decimal point, so that `1`, `1.0` and `"1"` name the same unit.
+/// Text key of a number that has no written form (a computed value): integral numbers print
+/// without a decimal point (`1`, not `1.0`), others in the shortest form that reads back as the
+/// same double.
 pub fn key_of_number(x: f64) -> String {
     if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e15 {
         format!("{}", x as i64)
@@ -19,12 +24,108 @@ pub fn key_of_number(x: f64) -> String {
     }
 }
 
-/// Canonical text key of a string id: trimmed, and a string that parses as a number is keyed
-/// like that number (so `"1.0"` and `1` agree).
+/// Text key of a written id: the text trimmed of blanks, nothing else (`"001"` stays `"001"`,
+/// `"1.0"` is not `"1"`).
 pub fn key_of_text(s: &str) -> String {
-    let t = s.trim();
-    match t.parse::<f64>() {
-        Ok(x) if x.is_finite() => key_of_number(x),
-        _ => t.to_string(),
+    s.trim().to_string()
+}
+
+/// The word for a value that is not finite, for error messages: "missing (NaN)" or
+/// "infinite (inf)" / "infinite (-inf)".
+pub fn nonfinite_word(x: f64) -> &'static str {
+    if x.is_nan() {
+        "missing (NaN)"
+    } else if x > 0.0 {
+        "infinite (inf)"
+    } else {
+        "infinite (-inf)"
+    }
+}
+
+/// A hint for ids on two sides that differ only in how a number is written (`1.0` and `1`,
+/// `001` and `1`): "; ids are compared as written: ... " naming the first such pair, or empty.
+pub fn same_number_hint<A: AsRef<str>, B: AsRef<str>>(left: &[A], right: &[B]) -> String {
+    let num = |s: &str| s.trim().parse::<f64>().ok().filter(|x| x.is_finite());
+    let right: std::collections::HashMap<u64, &str> = right
+        .iter()
+        .filter_map(|r| num(r.as_ref()).map(|x| (x.to_bits(), r.as_ref())))
+        .collect();
+    for l in left {
+        if let Some(r) = num(l.as_ref()).and_then(|x| right.get(&x.to_bits())) {
+            return format!(
+                "; ids are compared as written, and '{}' and '{r}' differ only in how the number is \
+                 written: write the ids the same way on both sides",
+                l.as_ref()
+            );
+        }
+    }
+    String::new()
+}
+
+/// Sorts period keys: numerically when every key is a number, otherwise naturally (runs of
+/// digits compared as numbers, so `t2` comes before `t10`; see [`natural_cmp`]).
+pub fn sort_periods(keys: &mut [String]) {
+    let nums: Option<Vec<f64>> = keys
+        .iter()
+        .map(|k| k.parse::<f64>().ok().filter(|x| x.is_finite()))
+        .collect();
+    match nums {
+        Some(_) => keys.sort_by(|a, b| {
+            let (x, y) = (a.parse::<f64>().unwrap_or(0.0), b.parse::<f64>().unwrap_or(0.0));
+            x.total_cmp(&y).then_with(|| a.cmp(b))
+        }),
+        None => keys.sort_by(|a, b| natural_cmp(a, b)),
+    }
+}
+
+/// Natural order of labels: runs of ASCII digits compare as numbers (`t2` before `t10`), other
+/// characters as characters; labels equal in that sense are ordered as plain text.
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let (ab, bb) = (a.as_bytes(), b.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    while i < ab.len() && j < bb.len() {
+        if ab[i].is_ascii_digit() && bb[j].is_ascii_digit() {
+            let (si, sj) = (i, j);
+            while i < ab.len() && ab[i].is_ascii_digit() {
+                i += 1;
+            }
+            while j < bb.len() && bb[j].is_ascii_digit() {
+                j += 1;
+            }
+            let (da, db) = (a[si..i].trim_start_matches('0'), b[sj..j].trim_start_matches('0'));
+            let o = da.len().cmp(&db.len()).then_with(|| da.cmp(db));
+            if o != Ordering::Equal {
+                return o;
+            }
+        } else {
+            let ca = a[i..].chars().next().unwrap_or_default();
+            let cb = b[j..].chars().next().unwrap_or_default();
+            if ca != cb {
+                return ca.cmp(&cb);
+            }
+            i += ca.len_utf8();
+            j += cb.len_utf8();
+        }
+    }
+    (ab.len() - i).cmp(&(bb.len() - j)).then_with(|| a.cmp(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn natural_order() {
+        let s = |v: &[&str]| {
+            let mut v: Vec<String> = v.iter().map(|s| s.to_string()).collect();
+            sort_periods(&mut v);
+            v
+        };
+        assert_eq!(
+            s(&["t10", "t2", "t1", "t02b", "x", "t2a"]),
+            ["t1", "t2", "t2a", "t02b", "t10", "x"]
+        );
+        assert_eq!(s(&["10", "9", "-1", "2.5"]), ["-1", "2.5", "9", "10"]);
     }
 }

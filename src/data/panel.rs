@@ -1,6 +1,15 @@
 //! Balanced panels stacked time-slow: row r = (t−1)·N + i (METHODS "Notation").
+//!
+//! Units and periods are keys as written in the data ([`Frame::keys`]): `001` and `1` are two
+//! units. Periods are ordered numerically when every period is a number (1970 < 1971 < 2000),
+//! otherwise naturally, with runs of digits compared as numbers (`t1 < t2 < t10`,
+//! `2000q1 < 2000q2`). A missing id or period cell is an error naming the row.
+//!
+//! Lags over integer periods follow the calendar: the lag of 1972 is 1971's value, missing
+//! (NaN) when 1971 is not in the panel, as Stata's `L.` does across a gap. Over other periods
+//! (labels, non-integral numbers) the lag is the previous period in the order above.
 
-use super::frame::{Column, Frame};
+use super::frame::Frame;
 use crate::error::{list_some, Error, Result};
 use std::collections::HashMap;
 
@@ -16,8 +25,10 @@ pub struct Panel {
 
 impl Panel {
     /// Builds a panel from `frame` keyed by columns `id` and `time`. Units keep their order of
-    /// first appearance; periods are sorted (numerically when the time column is numeric).
-    /// Duplicate or missing (id, time) pairs are an error that names the first ten and the count.
+    /// first appearance; periods are sorted numerically when they are all numbers, naturally
+    /// otherwise ([`crate::data::sort_periods`]). Ids and periods are compared as written.
+    /// Duplicate or missing (id, time) pairs, and missing id or period cells, are an error
+    /// that names them.
     pub fn new(frame: &Frame, id: &str, time: &str) -> Result<Panel> {
         let id_keys = frame.keys(id)?;
         let time_keys = frame.keys(time)?;
@@ -38,16 +49,7 @@ impl Panel {
                 }
             }
         }
-        match frame.column(time)? {
-            Column::Num(_) => times.sort_by(|a, b| {
-                let (x, y) = (
-                    a.parse::<f64>().unwrap_or(f64::NAN),
-                    b.parse::<f64>().unwrap_or(f64::NAN),
-                );
-                x.total_cmp(&y)
-            }),
-            Column::Text(_) => times.sort(),
-        }
+        super::sort_periods(&mut times);
         let t_pos: HashMap<&str, usize> = times.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
         let (n, t) = (ids.len(), times.len());
         let mut slot: Vec<Option<usize>> = vec![None; n * t];
@@ -139,40 +141,69 @@ impl Panel {
             let n = self.n();
             let count = v.iter().filter(|x| !x.is_finite()).count();
             return Err(Error::data(format!(
-                "variable '{name}' is missing (NaN) for unit {} in period {} ({count} missing in all); \
-                 estimators need complete data: impute or drop the unit",
+                "variable '{name}' is {} for unit {} in period {}{} ({count} missing or infinite in all); \
+                 estimators need complete, finite data: impute or drop the unit",
+                super::nonfinite_word(v[r]),
                 self.ids[r % n],
-                self.times[r / n]
+                self.times[r / n],
+                self.frame.missing_note(name, r)
             )));
         }
         Ok(v)
     }
 
-    /// Value k periods earlier within each unit (k < 0: later); NaN where undefined.
+    /// For each period, the position of the period `k` periods earlier (k < 0: later), if in
+    /// the panel: by calendar over integer periods (a gap gives `None`), by position otherwise.
+    fn shifted(&self, k: i64) -> Vec<Option<usize>> {
+        let t = self.t();
+        let ints: Option<Vec<i64>> = self
+            .times
+            .iter()
+            .map(|s| {
+                s.parse::<f64>()
+                    .ok()
+                    .filter(|x| x.fract() == 0.0 && x.abs() < 1e15)
+                    .map(|x| x as i64)
+            })
+            .collect();
+        match ints {
+            Some(ints) => {
+                let pos: HashMap<i64, usize> = ints.iter().enumerate().map(|(s, &y)| (y, s)).collect();
+                ints.iter()
+                    .map(|y| y.checked_sub(k).and_then(|p| pos.get(&p).copied()))
+                    .collect()
+            }
+            None => (0..t as i64)
+                .map(|s| usize::try_from(s - k).ok().filter(|&p| p < t))
+                .collect(),
+        }
+    }
+
+    /// Value k periods earlier within each unit (k < 0: later); NaN where undefined. Over
+    /// integer periods the lag follows the calendar: across a gap (1970, 1972) the lag of 1972
+    /// is NaN, as Stata's `L.`; over other periods it is the previous period in panel order.
     pub fn lag(&self, name: &str, k: i64) -> Result<Vec<f64>> {
         let v = self.var(name)?;
-        let (n, t) = (self.n(), self.t() as i64);
+        let n = self.n();
+        let src = self.shifted(k);
         Ok((0..v.len())
-            .map(|r| {
-                let (ti, i) = ((r / n) as i64, r % n);
-                let s = ti - k;
-                if (0..t).contains(&s) {
-                    v[s as usize * n + i]
-                } else {
-                    f64::NAN
-                }
+            .map(|r| match src[r / n] {
+                Some(s) => v[s * n + r % n],
+                None => f64::NAN,
             })
             .collect())
     }
 
-    /// First difference x_it − x_i,t−1 within unit; NaN in the first period.
+    /// First difference x_it − x_i,t−1 within unit; NaN in the first period and after a gap
+    /// (see [`Panel::lag`]).
     pub fn diff(&self, name: &str) -> Result<Vec<f64>> {
         let v = self.var(name)?;
         let l = self.lag(name, 1)?;
         Ok(v.iter().zip(&l).map(|(a, b)| a - b).collect())
     }
 
-    /// Growth rate x_it / x_i,t−1 − 1 within unit; NaN in the first period.
+    /// Growth rate x_it / x_i,t−1 − 1 within unit; NaN in the first period and after a gap
+    /// (see [`Panel::lag`]).
     pub fn growth(&self, name: &str) -> Result<Vec<f64>> {
         let v = self.var(name)?;
         let l = self.lag(name, 1)?;
@@ -182,7 +213,7 @@ impl Panel {
     /// The sub-panel of the units whose `column` key is in `values` (e.g. one region). The
     /// column must be constant within each unit, so the result stays balanced.
     pub fn filter(&self, column: &str, values: &[String]) -> Result<Panel> {
-        let keys = self.frame.keys(column)?;
+        let keys = self.frame.key_cells(column)?;
         let n = self.n();
         let want: Vec<String> = values.iter().map(|v| super::key_of_text(v)).collect();
         let mut keep = vec![false; n];
@@ -196,7 +227,8 @@ impl Panel {
                     self.times[r / n]
                 )));
             }
-            keep[i] = want.contains(first);
+
+            keep[i] = first.as_ref().is_some_and(|k| want.contains(k));
         }
         let rows: Vec<usize> = (0..n * self.t()).filter(|r| keep[r % n]).collect();
         if rows.is_empty() {
@@ -212,6 +244,7 @@ impl Panel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::Column;
 
     fn frame(ids: &[&str], times: &[f64], x: &[f64]) -> Frame {
         Frame::from_columns(vec![

@@ -52,10 +52,11 @@ pub(crate) fn check_cross_section(x: &[f64], w: &Weights, what: &str, min_n: usi
     if let Some(pos) = x.iter().position(|v| !v.is_finite()) {
         let count = x.iter().filter(|v| !v.is_finite()).count();
         return Err(Error::data(format!(
-            "{what}: value {} (unit {}) is missing or not finite ({count} such value(s) in all); \
-             {what} needs complete data: impute or drop the unit (w.subset(ids))",
+            "{what}: value {} (unit {}) is {} ({count} missing or infinite value(s) in all); \
+             {what} needs complete, finite data: impute or drop the unit (w.subset(ids))",
             pos + 1,
-            w.ids()[pos]
+            w.ids()[pos],
+            crate::data::nonfinite_word(x[pos])
         )));
     }
     if x.len() < min_n {

@@ -142,9 +142,10 @@ pub fn moran_pooled(x: &[f64], w: &Weights, opts: &MoranOptions) -> Result<Moran
     let t = x.len() / n;
     if let Some(pos) = x.iter().position(|v| !v.is_finite()) {
         return Err(Error::data(format!(
-            "moran (pooled): the value of unit {} in period {} is missing or not finite; impute or drop the unit",
+            "moran (pooled): the value of unit {} in period {} is {}; impute or drop the unit",
             w.ids()[pos % n],
-            pos / n + 1
+            pos / n + 1,
+            crate::data::nonfinite_word(x[pos])
         )));
     }
     if x.len() < 4 {

@@ -153,9 +153,11 @@ impl Design {
             let x = f.numeric(v)?;
             if let Some(r) = x.iter().position(|a| !a.is_finite()) {
                 return Err(Error::data(format!(
-                    "variable '{v}' is missing (NaN) for unit {} (row {}); estimators need complete data",
+                    "variable '{v}' is {} for unit {} (row {}){}; estimators need complete, finite data",
+                    crate::data::nonfinite_word(x[r]),
                     ids[r],
-                    r + 1
+                    r + 1,
+                    f.missing_note(v, r)
                 )));
             }
             check_magnitude(v, x, |r| format!("for unit {} (row {})", ids[r], r + 1))?;

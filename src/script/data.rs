@@ -51,7 +51,12 @@ pub mod data_fns {
     use super::*;
 
     /// Reads a CSV file with a header row into a Frame. Numeric columns are inferred; "", "NA"
-    /// and "." are missing (NaN); other columns are text.
+    /// and "." are missing (NaN), and so is every spelling of a non-finite number (inf, -inf,
+    /// Inf, Infinity, NaN, any case), so estimators refuse it by name; other columns are text.
+    /// Ids and periods keep the text written in the file (001 and 1 are two units;
+    /// 12345678901234567 and 12E4 stay as written, also in saved frames). A byte-order mark is
+    /// skipped; a quote that is never closed is an error naming the line where it opened; a
+    /// semicolon-separated file needs `#{delimiter: ";"}` (the error says so).
     /// ```rhai
     /// let f = read_csv("examples/data/citycluster/city_year.csv");
     /// ```
@@ -60,7 +65,8 @@ pub mod data_fns {
         read_csv_opts(path, Map::new())
     }
 
-    /// Reads a CSV file with options `#{delimiter: ";", missing: ["", "NA", "-"]}`.
+    /// Reads a CSV file with options `#{delimiter: ";", missing: ["", "NA", "-"]}` (`missing`
+    /// replaces the default markers; inf and NaN spellings stay missing).
     #[rhai_fn(name = "read_csv", return_raw)]
     pub fn read_csv_opts(path: &str, opts: Map) -> RResult<SFrame> {
         let o = Opts::new(&opts, "read_csv", &["delimiter", "missing"])?;
@@ -98,6 +104,21 @@ pub mod data_fns {
     #[rhai_fn(index_get, return_raw, pure)]
     pub fn frame_index(f: &mut SFrame, name: &str) -> RResult<Array> {
         f.0.column(name).map(column_to_array).map_err(core_err)
+    }
+
+    /// The keys of a column as text, exactly as written in the file (ids and periods: 001
+    /// stays 001, 12345678901234567 stays itself; computed integral numbers print without
+    /// ".0"). Use them to match rows to `w.ids()`. A missing cell is an error naming the row.
+    #[rhai_fn(name = "keys", return_raw, pure)]
+    pub fn frame_keys(f: &mut SFrame, name: &str) -> RResult<Array> {
+        f.0.keys(name).map(|k| from_strings(&k)).map_err(core_err)
+    }
+
+    /// The keys of a panel column as text, exactly as written (see the Frame version), in
+    /// panel row order.
+    #[rhai_fn(name = "keys", return_raw, pure)]
+    pub fn panel_keys(p: &mut SPanel, name: &str) -> RResult<Array> {
+        p.0.frame().keys(name).map(|k| from_strings(&k)).map_err(core_err)
     }
 
     /// A column as an array.
@@ -152,7 +173,10 @@ pub mod data_fns {
     }
 
     /// A balanced panel keyed by `id` and `time`, sorted time-slow; duplicate or missing
-    /// (id, time) pairs are an error that names them.
+    /// (id, time) pairs, and empty id or time cells, are an error that names them. Ids and
+    /// periods are compared as written (001 and 1 are two units). Periods are ordered
+    /// numerically when all are numbers, otherwise naturally with digit runs as numbers
+    /// (t1, t2, t10; 2000q1, 2000q2).
     #[rhai_fn(return_raw)]
     pub fn panel(f: SFrame, id: &str, time: &str) -> RResult<SPanel> {
         Panel::new(&f.0, id, time)
@@ -178,7 +202,7 @@ pub mod data_fns {
         from_strings(p.0.ids())
     }
 
-    /// Periods in ascending order.
+    /// Periods in ascending order (numeric, or natural for labels: t2 before t10).
     #[rhai_fn(name = "times", pure)]
     pub fn panel_times(p: &mut SPanel) -> Array {
         from_strings(p.0.times())
@@ -231,25 +255,31 @@ pub mod data_fns {
         p.0.filter(column, &vals).map(|q| SPanel(Arc::new(q))).map_err(core_err)
     }
 
-    /// The value `k` periods earlier within each unit (NaN where undefined).
+    /// The value `k` periods earlier within each unit (k < 0: later; NaN where undefined). With
+    /// integer periods (years) the lag follows the calendar, as Stata's `L.`: with a gap
+    /// (1970, 1972) the lag of 1972 is NaN, not 1970's value. With labelled periods it is the
+    /// previous period in the panel's order.
     #[rhai_fn(name = "lag", return_raw, pure)]
     pub fn panel_lag(p: &mut SPanel, name: &str, k: INT) -> RResult<Array> {
         p.0.lag(name, k).map(|v| from_f64s(&v)).map_err(core_err)
     }
 
-    /// The value one period earlier within each unit.
+    /// The value one period earlier within each unit (NaN in the first period and, with integer
+    /// periods, after a gap: 1972's lag is NaN when 1971 is absent, as Stata's `L.`).
     #[rhai_fn(name = "lag", return_raw, pure)]
     pub fn panel_lag1(p: &mut SPanel, name: &str) -> RResult<Array> {
         panel_lag(p, name, 1)
     }
 
-    /// First difference within each unit (NaN in the first period).
+    /// First difference within each unit (NaN in the first period and after a gap in integer
+    /// periods, as `lag`).
     #[rhai_fn(name = "diff", return_raw, pure)]
     pub fn panel_diff(p: &mut SPanel, name: &str) -> RResult<Array> {
         p.0.diff(name).map(|v| from_f64s(&v)).map_err(core_err)
     }
 
-    /// Growth rate x_t / x_{t−1} − 1 within each unit (NaN in the first period).
+    /// Growth rate x_t / x_{t−1} − 1 within each unit (NaN in the first period and after a gap
+    /// in integer periods, as `lag`).
     #[rhai_fn(name = "growth", return_raw, pure)]
     pub fn panel_growth(p: &mut SPanel, name: &str) -> RResult<Array> {
         p.0.growth(name).map(|v| from_f64s(&v)).map_err(core_err)

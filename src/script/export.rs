@@ -104,14 +104,25 @@ pub fn register_exportable<T: Exportable>(engine: &mut Engine) {
         .register_into_engine(engine, |x: &mut T, path: &str| save_exportable(x, path));
 }
 
-/// A frame as a table of all its rows.
+/// A frame as a table of all its rows. Numbers keep the text they were written with in the
+/// file when it was kept (ids such as `001` or `12345678901234567`, see
+/// [`crate::data::Frame::written_text`]); integral numbers print without a decimal point.
 pub fn frame_table(f: &crate::data::Frame, title: &str) -> Table {
     let mut t = Table::new(title, f.names().to_vec());
-    let cols: Vec<&crate::data::Column> = f.names().iter().filter_map(|n| f.column(n).ok()).collect();
+    let cols: Vec<(&crate::data::Column, Option<&[String]>)> = f
+        .names()
+        .iter()
+        .filter_map(|n| f.column(n).ok().map(|c| (c, f.written_text(n))))
+        .collect();
     for i in 0..f.nrows() {
         t.push(
             cols.iter()
-                .map(|c| match c {
+                .map(|(c, text)| match c {
+                    crate::data::Column::Num(v) if v[i].is_nan() => Cell::Num(v[i]),
+                    crate::data::Column::Num(_) if text.is_some() => {
+                        Cell::Text(text.map_or("", |t| t[i].trim()).to_string())
+                    }
+                    crate::data::Column::Num(v) if v[i].fract() == 0.0 && v[i].abs() < 1e15 => Cell::Int(v[i] as i64),
                     crate::data::Column::Num(v) => Cell::Num(v[i]),
                     crate::data::Column::Text(v) => Cell::Text(v[i].clone()),
                 })
@@ -122,11 +133,33 @@ pub fn frame_table(f: &crate::data::Frame, title: &str) -> Table {
     t
 }
 
+/// True when `s` is a plain decimal (`-12`, `3.50`) that a JSON number written from its double
+/// shows with the same digits (no leading zeros, no exponent, at most 15 digits).
+fn json_faithful(s: &str) -> bool {
+    let d = s.strip_prefix('-').unwrap_or(s);
+    let (int, frac) = d.split_once('.').unwrap_or((d, ""));
+    !int.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit())
+        && (int == "0" || !int.starts_with('0'))
+        && int.len() + frac.len() <= 15
+}
+
+/// A frame as JSON columns. A number whose written text a JSON number would change (`001`,
+/// `12E4`, `12345678901234567`) is written as that text, a string.
 fn frame_json(f: &crate::data::Frame) -> Value {
     let mut cols = serde_json::Map::new();
     for n in f.names() {
         let v = match f.column(n) {
-            Ok(crate::data::Column::Num(v)) => Value::Array(v.iter().map(|x| num_json(*x)).collect()),
+            Ok(crate::data::Column::Num(v)) => Value::Array(
+                v.iter()
+                    .enumerate()
+                    .map(|(i, x)| match f.written_text(n).map(|t| t[i].trim()) {
+                        Some(t) if !x.is_nan() && !json_faithful(t) => json!(t),
+                        _ => num_json(*x),
+                    })
+                    .collect(),
+            ),
             Ok(crate::data::Column::Text(v)) => json!(v),
             Err(_) => Value::Null,
         };

@@ -73,6 +73,7 @@ pub fn weights_contiguity(path: &str, opts: &ContiguityOptions) -> Result<Weight
 
 /// Unit ids and rings of the features of a GeoJSON FeatureCollection.
 pub fn parse_geojson(text: &str, path: &str, id: &str) -> Result<(Vec<String>, Vec<Rings>)> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let v: Value = serde_json::from_str(text).map_err(|e| Error::Parse {
         path: path.to_string(),
         line: e.line() as u64,
@@ -91,6 +92,8 @@ pub fn parse_geojson(text: &str, path: &str, id: &str) -> Result<(Vec<String>, V
         let bad = |msg: String| Error::data(format!("{path}: feature {k}: {msg}"));
         let props = f.get("properties").and_then(Value::as_object);
         let key = match props.and_then(|p| p.get(id)) {
+            // integers keep every digit; other numbers print in their shortest exact form
+            Some(Value::Number(x)) if x.is_i64() || x.is_u64() => x.to_string(),
             Some(Value::Number(x)) => key_of_number(x.as_f64().unwrap_or(f64::NAN)),
             Some(Value::String(s)) if !s.trim().is_empty() => key_of_text(s),
             Some(other) => return Err(bad(format!("property '{id}' is {other}, not an id"))),

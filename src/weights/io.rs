@@ -4,8 +4,11 @@
 //! * `.gwt`: a header line (`0 n name id`, or `n`), then lines `i j w`.
 //! * `.csv`: triplets `i,j,w` with a header row (any three names).
 //!
-//! Ids are text keys ([`crate::data::key_of_text`]): `1`, `1.0` and `"1"` name the same unit.
-//! Units are numbered in order of first appearance. Islands (units without neighbours) are
+//! Ids are text exactly as written (trimmed; [`crate::data::key_of_text`]): `001` and `1` are
+//! two units, `12345678901234567` stays itself. Units are numbered in order of first
+//! appearance. A leading UTF-8 byte-order mark is skipped. GAL and GWT files must start with
+//! their header line; a first line that is a unit line `id k` (GAL) or a triplet `i j w` (GWT)
+//! is refused as a missing header. Islands (units without neighbours) are
 //! written as a zero self-weight `i,i,0` in CSV/GWT so that they survive a round trip.
 
 use super::build::with_similarity;
@@ -69,6 +72,7 @@ pub fn read_weights_with(path: &str, opts: &ReadOptions) -> Result<Weights> {
 /// Parses the bytes of a weights file in `format` (the pure part of [`read_weights_with`];
 /// `path` is used in error messages only).
 pub fn parse_weights(bytes: &[u8], path: &str, format: Format, opts: &ReadOptions) -> Result<Weights> {
+    let bytes = crate::data::csv::strip_bom(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| Error::Parse {
         path: path.to_string(),
         line: bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() as u64 + 1,
@@ -223,6 +227,17 @@ fn parse_gal(text: &str, t: &mut Triplets) -> Result<()> {
             None => return Err(t.err(1, 1, "empty GAL file")),
         }
     };
+    let toks: Vec<&str> = h.split_whitespace().collect();
+    if toks.len() == 2 && toks[0] != "0" {
+        return Err(t.err(
+            hl,
+            1,
+            format!(
+                "the header line is missing: '{h}' looks like a unit line 'id k', but a GAL file starts with a \
+                 header 'n' or '0 n shapefile idvar', n the number of units; add that line"
+            ),
+        ));
+    }
     let n = header_n(t, hl, h)?;
     let mut pending: Vec<(u64, usize, String)> = Vec::new();
     let mut heads: HashMap<usize, u64> = HashMap::new();
@@ -305,6 +320,17 @@ fn parse_gal(text: &str, t: &mut Triplets) -> Result<()> {
 fn parse_gwt(text: &str, t: &mut Triplets) -> Result<()> {
     let mut lines = numbered(text).filter(|(_, l)| !l.is_empty());
     let (hl, h) = lines.next().ok_or_else(|| t.err(1, 1, "empty GWT file"))?;
+    let toks: Vec<&str> = h.split_whitespace().collect();
+    if toks.len() == 3 && toks[2].parse::<f64>().is_ok() {
+        return Err(t.err(
+            hl,
+            1,
+            format!(
+                "the header line is missing: '{h}' is a triplet 'i j w', but a GWT file starts with a header \
+                 '0 n shapefile idvar' (or 'n'), n the number of units; add that line"
+            ),
+        ));
+    }
     let n = header_n(t, hl, h)?;
     for (ln, l) in lines {
         let toks: Vec<&str> = l.split_whitespace().collect();
@@ -328,7 +354,6 @@ fn parse_gwt(text: &str, t: &mut Triplets) -> Result<()> {
 }
 
 fn parse_csv(text: &str, t: &mut Triplets) -> Result<()> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)

@@ -291,6 +291,7 @@ impl Weights {
             if !in_w_only.is_empty() {
                 msg += &format!("; in the weights but not in the data: {}", list_some(&in_w_only, 10));
             }
+            msg += &crate::data::same_number_hint(&in_data_only, &in_w_only);
             return Err(Error::data(
                 msg + "; build W from the same units (w.subset(ids) keeps a subset)",
             ));

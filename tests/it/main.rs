@@ -14,5 +14,6 @@ mod sandbox;
 mod scale;
 mod scripts;
 mod study;
+mod trust_data;
 mod trust_study;
 mod weights;
