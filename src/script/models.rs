@@ -125,13 +125,17 @@ impl Data {
         }
     }
 
-    fn design(&self, formula: &str) -> RResult<Design> {
+    /// The design of `formula`. With weights `w`, a Frame's rows are matched to W's units by
+    /// id (option `id`, else a column named "id"; [`Design::from_frame_matched`]); a panel is
+    /// matched by its unit ids when the model aligns W.
+    fn design(&self, formula: &str, w: Option<&crate::weights::Weights>, func: &str) -> RResult<Design> {
         let f = Formula::parse(formula).map_err(core_err)?;
-        match self {
-            Data::Panel(p) => Design::from_panel(p, &f),
-            Data::Frame(fr, id) => Design::from_frame(fr, &f, id.as_deref()),
+        match (self, w) {
+            (Data::Panel(p), _) => Design::from_panel(p, &f),
+            (Data::Frame(fr, id), Some(w)) => Design::from_frame_matched(fr, &f, id.as_deref(), w.ids()),
+            (Data::Frame(fr, id), None) => Design::from_frame(fr, &f, id.as_deref()),
         }
-        .map_err(core_err)
+        .map_err(|e| script_err(format!("{func}: {e}")))
     }
 
     /// Default fixed effects: two-way for panels with T > 1, none for cross-sections.
@@ -166,7 +170,7 @@ fn fit_ols(data: Dynamic, formula: &str, opts: &Map) -> RResult<OlsFit> {
     let o = Opts::new(opts, "ols", &OLS_KEYS)?;
     let d = Data::from_dynamic(&data, o.str("id")?, "ols")?;
     let fe = fe_of(&o, &d)?;
-    crate::models::ols::ols(&d.design(formula)?, fe).map_err(core_err)
+    crate::models::ols::ols(&d.design(formula, None, "ols")?, fe).map_err(core_err)
 }
 
 pub(crate) fn spatial(
@@ -191,7 +195,7 @@ pub(crate) fn spatial(
         })?)
         .map_err(core_err)?,
     };
-    let design = d.design(formula)?;
+    let design = d.design(formula, Some(&w.0), func)?;
     if kind == ModelKind::Ols {
         let fe = fe_of(&o, &d)?;
         return crate::models::ols::ols(&design, fe)
@@ -273,7 +277,7 @@ pub mod models_fns {
         let o = Opts::new(&opts, "lm_tests", &["fe", "id", "debarsy_ertur"])?;
         let d = Data::from_dynamic(&data, o.str("id")?, "lm_tests")?;
         let fe = fe_of(&o, &d)?;
-        let fit = crate::models::ols::ols(&d.design(formula)?, fe).map_err(core_err)?;
+        let fit = crate::models::ols::ols(&d.design(formula, Some(&w.0), "lm_tests")?, fe).map_err(core_err)?;
         let lo = LmOptions {
             debarsy_ertur: o.bool("debarsy_ertur")?.unwrap_or(false),
         };
@@ -421,6 +425,22 @@ pub mod models_fns {
     #[rhai_fn(get = "sigma2", pure)]
     pub fn sigma2(m: &mut SModel) -> FLOAT {
         m.0.model().sigma2
+    }
+    /// The spatial lag parameter ρ̂ of a SAR or SDM model (the estimate of its "rho" term). Any
+    /// other model is an error: SEM and SDEM have λ (`m.lambda`), OLS and SLX none.
+    #[rhai_fn(get = "rho", return_raw, pure)]
+    pub fn model_rho(m: &mut SModel) -> RResult<FLOAT> {
+        m.0.model()
+            .spatial_parameter("rho")
+            .map_err(|e| script_err(format!("m.rho: {e}")))
+    }
+    /// The spatial error parameter λ̂ of a SEM or SDEM model (the estimate of its "lambda" term).
+    /// Any other model is an error: SAR and SDM have ρ (`m.rho`), OLS and SLX none.
+    #[rhai_fn(get = "lambda", return_raw, pure)]
+    pub fn model_lambda(m: &mut SModel) -> RResult<FLOAT> {
+        m.0.model()
+            .spatial_parameter("lambda")
+            .map_err(|e| script_err(format!("m.lambda: {e}")))
     }
     /// AIC = −2 logL + 2k.
     #[rhai_fn(get = "aic", pure)]
