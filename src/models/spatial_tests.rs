@@ -152,8 +152,13 @@ pub fn nesting_differences(general: &Model, restricted: &Model) -> Vec<String> {
         .collect();
     if !changed.is_empty() {
         diffs.push(format!(
-            "different data: the values of {} differ (other rows, units, periods or values)",
-            list_some(&changed, 10)
+            "different data: the values of {} differ (other rows, units, periods or values{})",
+            list_some(&changed, 10),
+            if changed.len() == pg.data.len().min(pr.data.len()) {
+                "; for the same frame, give both models the same id option"
+            } else {
+                ""
+            }
         ));
     }
     if let (Some(a), Some(b)) = (&pg.weights, &pr.weights) {
@@ -219,8 +224,8 @@ pub fn lr_test(general: &Model, restricted: &Model) -> Result<Test> {
     let diffs = nesting_differences(g, r);
     if !diffs.is_empty() && g.n_params < r.n_params && nesting_differences(r, g).is_empty() {
         return Err(Error::invalid(format!(
-            "lr_test: the first model ({}) is a restriction of the second ({}); pass the general model first: \
-             lr_test({}_model, {}_model)",
+            "lr_test: the first model ({}) is a restriction of the second ({}); pass the general model first \
+             (swap the arguments: lr_test({}_model, {}_model))",
             g.kind.name(),
             r.kind.name(),
             r.kind.name(),

@@ -133,7 +133,12 @@ impl Data {
         match (self, w) {
             (Data::Panel(p), _) => Design::from_panel(p, &f),
             (Data::Frame(fr, id), Some(w)) => Design::from_frame_matched(fr, &f, id.as_deref(), w.ids()),
-            (Data::Frame(fr, id), None) => Design::from_frame(fr, &f, id.as_deref()),
+            // Without W nothing is matched; the units are still named by the id column when
+            // there is one (so that lr_test sees the same data as a spatial fit of the frame).
+            (Data::Frame(fr, id), None) => {
+                let id = id.as_deref().or_else(|| fr.has("id").then_some("id"));
+                Design::from_frame(fr, &f, id)
+            }
         }
         .map_err(|e| script_err(format!("{func}: {e}")))
     }
@@ -270,8 +275,9 @@ pub mod models_fns {
     }
 
     /// LM-lag, LM-error, robust LM-lag, robust LM-error and SARMA on OLS residuals
-    /// (Elhorst/splm conventions; Anselin's tests on a cross-section). Options: fe, id,
-    /// debarsy_ertur (individual effects only: × (T−1)/T).
+    /// (Elhorst/splm conventions; Anselin's tests on a cross-section). Data: a Panel, or a Frame
+    /// whose rows are matched to W's units by id (option id, else a column named "id"; never by
+    /// row position). Options: fe, id, debarsy_ertur (individual effects only: × (T−1)/T).
     #[rhai_fn(name = "lm_tests", return_raw)]
     pub fn lm_tests(data: Dynamic, formula: &str, w: SWeights, opts: Map) -> RResult<STable> {
         let o = Opts::new(&opts, "lm_tests", &["fe", "id", "debarsy_ertur"])?;
@@ -292,7 +298,11 @@ pub mod models_fns {
         lm_tests(data, formula, w, Map::new())
     }
 
-    /// Spatial lag model (SAR) by ML. Options: fe, bias_correction ("none", "elhorst", "lee_yu"), lag_order ("lag_first", "demean_first"), lndet, interval [lo, hi], information ("elhorst", "full"), id.
+    /// Spatial lag model (SAR) by ML. Data: a Panel, or a Frame (a cross-section) whose rows are
+    /// matched to W's units by id: option id, else a column named "id" (never by row position).
+    /// Regressors may not be named rho, lambda, sigma2, phi, (intercept) or W*... Options: fe,
+    /// bias_correction ("none", "elhorst", "lee_yu"), lag_order ("lag_first", "demean_first"),
+    /// lndet, interval [lo, hi], information ("elhorst", "full"), id.
     #[rhai_fn(name = "sar", return_raw)]
     pub fn sar(data: Dynamic, formula: &str, w: SWeights, opts: Map) -> RResult<SModel> {
         spatial(data, formula, &w, Some(ModelKind::Sar), &opts, "sar")
@@ -371,7 +381,10 @@ pub mod models_fns {
         }
     }
 
-    /// LR test 2(logL_general − logL_restricted) ~ χ²(difference in parameters).
+    /// LR test 2(logL_general − logL_restricted) ~ χ²(difference in parameters). The restricted
+    /// model must be a special case of the general one (sdm ⊃ sar, sem, slx, ols; sdem ⊃ sem,
+    /// slx, ols; sar, sem, slx ⊃ ols; its regressors among the general one's) fitted to the same
+    /// data, weights, fixed effects and options; otherwise an error lists every difference.
     #[rhai_fn(name = "lr_test", return_raw)]
     pub fn lr_test(general: SModel, restricted: SModel) -> RResult<STest> {
         crate::models::spatial_tests::lr_test(general.0.model(), restricted.0.model())

@@ -170,7 +170,10 @@ fn script_cross_section_models_match_rows_by_id() {
          if (lm[\"lm_lag\"].statistic - 8.89799859108786).abs() > 1e-8 { throw `lm_lag ${lm}`; }\n\
          let m2 = sdm(read_csv(\"sorted.csv\"), \"CRIME ~ INC + HOVAL\", w, #{id: \"POLYID\"});\n\
          let lr = lr_test(m2, m);\n\
-         if (lr.statistic - 2.06943513956662).abs() > 1e-6 { throw `lr ${lr.statistic}`; }",
+         if (lr.statistic - 2.06943513956662).abs() > 1e-6 { throw `lr ${lr.statistic}`; }\n\
+         let o = ols(c, \"CRIME ~ INC + HOVAL\");\n\
+         let lr0 = lr_test(m, o);\n\
+         if (lr0.statistic - 2.0 * (m.loglik - o.loglik)).abs() > 1e-9 { throw `lr sar-ols ${lr0.statistic}`; }",
     );
 }
 
