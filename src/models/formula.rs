@@ -242,7 +242,7 @@ impl Design {
         check_names(formula, f.names())?;
         let keys = f.keys(col)?;
         let pos = crate::weights::positions_of(w_ids, &keys).map_err(|e| {
-            let more = if id.is_none() {
+            let more = if id.is_none() && !id_columns_matching(f, w_ids).is_empty() {
                 format!(" ({})", hint())
             } else {
                 String::new()

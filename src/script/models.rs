@@ -129,7 +129,8 @@ impl Data {
     /// id (option `id`, else a column named "id"; [`Design::from_frame_matched`]); a panel is
     /// matched by its unit ids when the model aligns W.
     fn design(&self, formula: &str, w: Option<&crate::weights::Weights>, func: &str) -> RResult<Design> {
-        let f = Formula::parse(formula).map_err(core_err)?;
+        let prefixed = |e: crate::Error| script_err(format!("{func}: {e}"));
+        let f = Formula::parse(formula).map_err(prefixed)?;
         match (self, w) {
             (Data::Panel(p), _) => Design::from_panel(p, &f),
             (Data::Frame(fr, id), Some(w)) => Design::from_frame_matched(fr, &f, id.as_deref(), w.ids()),
@@ -140,7 +141,7 @@ impl Data {
                 Design::from_frame(fr, &f, id)
             }
         }
-        .map_err(|e| script_err(format!("{func}: {e}")))
+        .map_err(prefixed)
     }
 
     /// Default fixed effects: two-way for panels with T > 1, none for cross-sections.
