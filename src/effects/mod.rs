@@ -656,9 +656,10 @@ pub fn row_sum_moments(w: &Weights, m: usize) -> Vec<f64> {
     out
 }
 
-/// Builds the input from a fitted [`Model`] by its term names (API.md: regressor names,
-/// `"W*name"` for lagged regressors, `"rho"` for SAR/SDM; `"(intercept)"`, `"lambda"` and other
-/// `"W*"` terms are skipped). The covariance is the model's `vcov`.
+/// Builds the input from a fitted [`Model`] by the coefficient roles its fitting code recorded
+/// (`model.provenance`: the index of each regressor's β and θ and of ρ), never by term names:
+/// a term called "rho" is not taken for ρ. The covariance is the model's `vcov`. A model
+/// without recorded roles (built by hand) is an error.
 pub fn input_from_model(
     model: &Model,
     spectrum: Option<Arc<Spectrum>>,
@@ -666,19 +667,33 @@ pub fn input_from_model(
     interval: (f64, f64),
     row_stochastic: bool,
 ) -> Result<EffectsInput> {
-    let terms: Vec<&str> = model.coefficients.iter().map(|c| c.term.as_str()).collect();
-    let p = terms.len();
-    let special = |t: &str| t.starts_with("W*") || matches!(t, "(intercept)" | "rho" | "lambda" | "sigma2");
+    let roles = &model.provenance;
+    let p = model.coefficients.len();
+    let ok = |i: &usize| *i < p;
+    if roles.regressors.is_empty()
+        || roles.beta_index.len() != roles.regressors.len()
+        || roles.theta_index.len() != roles.regressors.len()
+        || !roles.beta_index.iter().all(ok)
+        || !roles.theta_index.iter().flatten().all(ok)
+        || !roles.spatial_index.iter().all(ok)
+    {
+        return Err(Error::invalid(format!(
+            "effects: the {} model does not record which coefficient is which (β, θ, ρ) for its {p} coefficients; \
+             fit it with sar, sdm, sdem, slx or sem",
+            model.kind.name()
+        )));
+    }
+    let est = |i: usize| model.coefficients[i].estimate;
     let mut input = EffectsInput {
         kind: model.kind,
-        names: Vec::new(),
-        beta: Vec::new(),
-        theta: Vec::new(),
+        names: roles.regressors.clone(),
+        beta: roles.beta_index.iter().map(|&i| est(i)).collect(),
+        theta: roles.theta_index.iter().map(|t| t.map(est)).collect(),
         rho: f64::NAN,
         cov: model.vcov.clone(),
         cov_dim: p,
-        beta_index: Vec::new(),
-        theta_index: Vec::new(),
+        beta_index: roles.beta_index.clone(),
+        theta_index: roles.theta_index.clone(),
         rho_index: None,
         spectrum,
         traces,
@@ -686,24 +701,11 @@ pub fn input_from_model(
         row_stochastic,
         row_sum_moments: None,
     };
-    for (i, t) in terms.iter().enumerate() {
-        if special(t) {
-            continue;
-        }
-        input.names.push(t.to_string());
-        input.beta.push(model.coefficients[i].estimate);
-        input.beta_index.push(i);
-        let lagged = format!("W*{t}");
-        let j = terms.iter().position(|u| *u == lagged);
-        input.theta.push(j.map(|j| model.coefficients[j].estimate));
-        input.theta_index.push(j);
-    }
     if has_rho(model.kind) {
-        let j = terms
-            .iter()
-            .position(|t| *t == "rho")
-            .ok_or_else(|| Error::invalid(format!("effects: the {} model has no \"rho\" term", model.kind.name())))?;
-        input.rho = model.coefficients[j].estimate;
+        let j = roles
+            .spatial_index
+            .ok_or_else(|| Error::invalid(format!("effects: the {} model has no ρ", model.kind.name())))?;
+        input.rho = est(j);
         input.rho_index = Some(j);
     }
     Ok(input)

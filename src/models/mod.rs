@@ -13,5 +13,5 @@ pub mod spatial_tests;
 pub mod within;
 
 pub use formula::{Design, Formula};
-pub use result::{Coef, Model, ModelKind};
+pub use result::{Coef, Model, ModelKind, Provenance, WeightsFingerprint};
 pub use within::Fe;

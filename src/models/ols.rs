@@ -38,20 +38,25 @@ fn absorbed_reason(fe: Fe) -> &'static str {
 }
 
 /// Within-transforms raw columns by `fe` (METHODS §5). A column that the fixed effects sweep
-/// out entirely (‖x̃‖ ≤ [`ABSORBED_TOL`]·‖x‖) is an error naming it. Spatial models reuse this
-/// for lagged regressors (lag the raw columns first, then call this).
+/// out entirely (‖x̃‖ ≤ [`ABSORBED_TOL`]·‖x‖), or a column of zeros, is an error naming it and
+/// saying which effects absorb it. OLS and the spatial models (their regressors and lagged
+/// regressors W·x, lagged from the raw columns first) share this check and its message.
 pub fn demean_columns(cols: &[Vec<f64>], names: &[String], n: usize, fe: Fe) -> Result<Vec<Vec<f64>>> {
     cols.iter()
         .enumerate()
         .map(|(j, c)| {
             let d = demean(c, n, fe);
             let raw = dot(c, c).sqrt();
-            if fe != Fe::None && dot(&d, &d).sqrt() <= ABSORBED_TOL * raw {
+            if dot(&d, &d).sqrt() <= ABSORBED_TOL * raw {
                 let name = names.get(j).map_or("?", String::as_str);
-                return Err(Error::data(format!(
-                    "regressor '{name}' {}; drop it or choose other fixed effects (fe: \"none\", \"individual\", \"time\", \"twoways\")",
-                    absorbed_reason(fe)
-                )));
+                return Err(Error::data(if fe == Fe::None {
+                    format!("regressor '{name}' is zero in every observation; drop it")
+                } else {
+                    format!(
+                        "regressor '{name}' {}; drop it or choose other fixed effects (fe: \"none\", \"individual\", \"time\", \"twoways\")",
+                        absorbed_reason(fe)
+                    )
+                }));
             }
             Ok(d)
         })
@@ -241,6 +246,12 @@ pub fn ols(design: &Design, fe: Fe) -> Result<OlsFit> {
         extras,
         info,
         warnings: Vec::new(),
+        provenance: design.provenance(
+            (0..k_slopes).map(|j| j + usize::from(fe == Fe::None)).collect(),
+            vec![None; k_slopes],
+            None,
+            None,
+        ),
     };
     let means = RawMeans {
         y: design.y.iter().sum::<f64>() / nobs as f64,

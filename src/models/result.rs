@@ -115,6 +115,79 @@ pub struct Model {
     pub info: BTreeMap<String, String>,
     /// Warnings raised during estimation (e.g. ρ on the interval bound).
     pub warnings: Vec<String>,
+    /// The role of each coefficient and what the model was fitted to, recorded by the fitting
+    /// code (effects, `m.rho` and `lr_test` read these, never the term names).
+    pub provenance: Provenance,
+}
+
+/// Which coefficient plays which role in a fitted [`Model`], and fingerprints of the data and
+/// weights it was fitted to (to refuse comparisons of models that do not belong together).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Provenance {
+    /// The formula's regressors in order (without the intercept).
+    pub regressors: Vec<String>,
+    /// Index in `coefficients` of each regressor's β.
+    pub beta_index: Vec<usize>,
+    /// Index in `coefficients` of θ_k (the coefficient of W·x_k) when x_k is lagged.
+    pub theta_index: Vec<Option<usize>>,
+    /// Index in `coefficients` of the spatial parameter: ρ (SAR, SDM) or λ (SEM, SDEM).
+    pub spatial_index: Option<usize>,
+    /// The weights matrix of a spatial model (`None` for OLS).
+    pub weights: Option<WeightsFingerprint>,
+    /// A hash of each variable's values (the dependent variable and the regressors) keyed by
+    /// unit and period, independent of the row order.
+    pub data: BTreeMap<String, u64>,
+}
+
+impl Provenance {
+    /// The regressors that enter lagged (W·x_k).
+    pub fn lagged(&self) -> Vec<&str> {
+        self.regressors
+            .iter()
+            .zip(&self.theta_index)
+            .filter(|(_, t)| t.is_some())
+            .map(|(r, _)| r.as_str())
+            .collect()
+    }
+}
+
+/// A fingerprint of a weights matrix: its units, links and values (independent of unit order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct WeightsFingerprint {
+    /// Units.
+    pub n: usize,
+    /// Links (non-zero weights).
+    pub nnz: usize,
+    /// Hash of the set of unit ids.
+    pub ids: u64,
+    /// Hash of the set of (id_i, id_j, w_ij).
+    pub values: u64,
+}
+
+/// Order-independent hash of a set of items: the wrapping sum of their hashes.
+pub fn set_hash<T: std::hash::Hash>(items: impl IntoIterator<Item = T>) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    let b = BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default();
+    items.into_iter().fold(0u64, |acc, x| acc.wrapping_add(b.hash_one(x)))
+}
+
+impl WeightsFingerprint {
+    /// The fingerprint of `w`.
+    pub fn of(w: &crate::weights::Weights) -> WeightsFingerprint {
+        let ids = w.ids();
+        let links = w
+            .matrix()
+            .outer_iterator()
+            .enumerate()
+            .flat_map(|(i, row)| row.iter().map(move |(j, v)| (i, j, v.to_bits())).collect::<Vec<_>>())
+            .map(|(i, j, v)| (&ids[i], &ids[j], v));
+        WeightsFingerprint {
+            n: w.n(),
+            nnz: w.nnz(),
+            ids: set_hash(ids),
+            values: set_hash(links),
+        }
+    }
 }
 
 impl Model {
@@ -138,6 +211,34 @@ impl Model {
     pub fn index_of(&self, term: &str) -> Option<usize> {
         self.coefficients.iter().position(|c| c.term == term)
     }
+    /// The name of this model's spatial parameter: "rho" (SAR, SDM), "lambda" (SEM, SDEM), none
+    /// for OLS and SLX.
+    pub fn spatial_name(&self) -> Option<&'static str> {
+        match self.kind {
+            ModelKind::Sar | ModelKind::Sdm => Some("rho"),
+            ModelKind::Sem | ModelKind::Sdem => Some("lambda"),
+            ModelKind::Ols | ModelKind::Slx => None,
+        }
+    }
+
+    /// The estimate of the spatial parameter `name` ("rho" or "lambda"), found by its recorded
+    /// role. Asking a model for a parameter it does not have is an error saying which it has.
+    pub fn spatial_parameter(&self, name: &str) -> crate::Result<f64> {
+        let kind = self.kind.name();
+        match (self.spatial_name(), self.provenance.spatial_index) {
+            (Some(own), Some(i)) if own == name && i < self.coefficients.len() => Ok(self.coefficients[i].estimate),
+            (Some(own), _) if own != name => Err(crate::Error::invalid(format!(
+                "this {kind} model has no {name}; its spatial parameter is {own} (m.{own})"
+            ))),
+            (Some(_), _) => Err(crate::Error::invalid(format!(
+                "this {kind} model does not record its {name} estimate"
+            ))),
+            (None, _) => Err(crate::Error::invalid(format!(
+                "this {kind} model has no spatial parameter ({name}); rho belongs to sar and sdm, lambda to sem and sdem"
+            ))),
+        }
+    }
+
     /// Covariance entry (i, j).
     pub fn cov(&self, i: usize, j: usize) -> f64 {
         self.vcov[i * self.coefficients.len() + j]

@@ -118,11 +118,22 @@ pub fn wald_test_with_cov(fit: &SpatialFit, restriction: &str, cov: &[f64]) -> R
     Ok(SpecTest::chi2(name, stat, kk as f64))
 }
 
-/// LR test 2(logL_general − logL_restricted) ~ χ²(difference in parameter counts), with the
-/// log-likelihoods at the MLE. The models must be fitted to the same data (N, T, fixed
-/// effects, dependent variable) and `general` must have more parameters.
-pub fn lr_test(general: &Model, restricted: &Model) -> Result<Test> {
+/// Model kinds that `general` nests (itself included): SDM ⊃ SAR, SEM, SLX, OLS; SDEM ⊃ SEM,
+/// SLX, OLS; SAR, SEM, SLX ⊃ OLS.
+fn nests(general: ModelKind, restricted: ModelKind) -> bool {
+    use ModelKind::*;
+    general == restricted
+        || restricted == Ols
+        || matches!((general, restricted), (Sdm, Sar | Sem | Slx) | (Sdem, Sem | Slx))
+}
+
+/// Every way in which `restricted` is not a restriction of `general` fitted to the same data:
+/// sizes, fixed effects, dependent variable, the values of the variables both use, the weights
+/// matrix, the estimation options, the model types, and regressors or lagged regressors of
+/// `restricted` that `general` lacks. Empty when the two can be compared by an LR test.
+pub fn nesting_differences(general: &Model, restricted: &Model) -> Vec<String> {
     let (g, r) = (general, restricted);
+    let (pg, pr) = (&g.provenance, &r.provenance);
     let mut diffs = Vec::new();
     if g.n != r.n || g.t != r.t {
         diffs.push(format!("sizes N×T {}×{} vs {}×{}", g.n, g.t, r.n, r.t));
@@ -133,6 +144,38 @@ pub fn lr_test(general: &Model, restricted: &Model) -> Result<Test> {
     if g.depvar != r.depvar {
         diffs.push(format!("dependent variable {} vs {}", g.depvar, r.depvar));
     }
+    let changed: Vec<&String> = pg
+        .data
+        .iter()
+        .filter(|(k, h)| pr.data.get(*k).is_some_and(|h2| h2 != *h))
+        .map(|(k, _)| k)
+        .collect();
+    if !changed.is_empty() {
+        diffs.push(format!(
+            "different data: the values of {} differ (other rows, units, periods or values{})",
+            list_some(&changed, 10),
+            if changed.len() == pg.data.len().min(pr.data.len()) {
+                "; for the same frame, give both models the same id option"
+            } else {
+                ""
+            }
+        ));
+    }
+    if let (Some(a), Some(b)) = (&pg.weights, &pr.weights) {
+        if a != b {
+            let what = if a.ids != b.ids {
+                "other units"
+            } else if a.nnz != b.nnz {
+                "other links"
+            } else {
+                "same links, other values"
+            };
+            diffs.push(format!(
+                "different weights matrices W ({} units, {} links vs {} units, {} links: {what})",
+                a.n, a.nnz, b.n, b.nnz
+            ));
+        }
+    }
     for key in ["bias_correction", "lag_order"] {
         if g.info.get(key) != r.info.get(key) && g.kind != ModelKind::Ols && r.kind != ModelKind::Ols {
             diffs.push(format!(
@@ -142,9 +185,57 @@ pub fn lr_test(general: &Model, restricted: &Model) -> Result<Test> {
             ));
         }
     }
+    if !nests(g.kind, r.kind) {
+        diffs.push(format!(
+            "a {} model is not a restriction of a {} model (sdm nests sar, sem, slx and ols; sdem nests sem, slx \
+             and ols; sar, sem and slx nest ols)",
+            r.kind.name(),
+            g.kind.name()
+        ));
+    }
+    let extra: Vec<&String> = pr.regressors.iter().filter(|x| !pg.regressors.contains(x)).collect();
+    if !extra.is_empty() {
+        diffs.push(format!(
+            "regressors {} of the {} model are not in the {} model",
+            list_some(&extra, 10),
+            r.kind.name(),
+            g.kind.name()
+        ));
+    }
+    let lagged_g = pg.lagged();
+    let extra_lagged: Vec<&str> = pr.lagged().into_iter().filter(|x| !lagged_g.contains(x)).collect();
+    if !extra_lagged.is_empty() {
+        diffs.push(format!(
+            "lagged regressors W*{} of the {} model are not lagged in the {} model",
+            extra_lagged.join(", W*"),
+            r.kind.name(),
+            g.kind.name()
+        ));
+    }
+    diffs
+}
+
+/// LR test 2(logL_general − logL_restricted) ~ χ²(difference in parameter counts), with the
+/// log-likelihoods at the MLE. `restricted` must be a restriction of `general` fitted to the
+/// same data with the same weights and options ([`nesting_differences`] lists what is not),
+/// and `general` must have more parameters.
+pub fn lr_test(general: &Model, restricted: &Model) -> Result<Test> {
+    let (g, r) = (general, restricted);
+    let diffs = nesting_differences(g, r);
+    if !diffs.is_empty() && g.n_params < r.n_params && nesting_differences(r, g).is_empty() {
+        return Err(Error::invalid(format!(
+            "lr_test: the first model ({}) is a restriction of the second ({}); pass the general model first \
+             (swap the arguments: lr_test({}_model, {}_model))",
+            g.kind.name(),
+            r.kind.name(),
+            r.kind.name(),
+            g.kind.name()
+        )));
+    }
     if !diffs.is_empty() {
         return Err(Error::invalid(format!(
-            "lr_test: the models are not nested fits of the same data ({}); fit both with the same data and options",
+            "lr_test: the models are not nested fits of the same data: {}; fit both to the same data and weights \
+             with the same options, the restricted model a special case of the general one",
             diffs.join("; ")
         )));
     }

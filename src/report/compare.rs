@@ -212,6 +212,7 @@ mod tests {
             extras: BTreeMap::new(),
             info: BTreeMap::new(),
             warnings: vec![],
+            provenance: Default::default(),
         }
     }
 

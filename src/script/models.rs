@@ -125,13 +125,23 @@ impl Data {
         }
     }
 
-    fn design(&self, formula: &str) -> RResult<Design> {
-        let f = Formula::parse(formula).map_err(core_err)?;
-        match self {
-            Data::Panel(p) => Design::from_panel(p, &f),
-            Data::Frame(fr, id) => Design::from_frame(fr, &f, id.as_deref()),
+    /// The design of `formula`. With weights `w`, a Frame's rows are matched to W's units by
+    /// id (option `id`, else a column named "id"; [`Design::from_frame_matched`]); a panel is
+    /// matched by its unit ids when the model aligns W.
+    fn design(&self, formula: &str, w: Option<&crate::weights::Weights>, func: &str) -> RResult<Design> {
+        let prefixed = |e: crate::Error| script_err(format!("{func}: {e}"));
+        let f = Formula::parse(formula).map_err(prefixed)?;
+        match (self, w) {
+            (Data::Panel(p), _) => Design::from_panel(p, &f),
+            (Data::Frame(fr, id), Some(w)) => Design::from_frame_matched(fr, &f, id.as_deref(), w.ids()),
+            // Without W nothing is matched; the units are still named by the id column when
+            // there is one (so that lr_test sees the same data as a spatial fit of the frame).
+            (Data::Frame(fr, id), None) => {
+                let id = id.as_deref().or_else(|| fr.has("id").then_some("id"));
+                Design::from_frame(fr, &f, id)
+            }
         }
-        .map_err(core_err)
+        .map_err(prefixed)
     }
 
     /// Default fixed effects: two-way for panels with T > 1, none for cross-sections.
@@ -167,7 +177,7 @@ fn fit_ols(data: Dynamic, formula: &str, opts: &Map) -> RResult<OlsFit> {
     let o = Opts::new(opts, "ols", &OLS_KEYS)?;
     let d = Data::from_dynamic(&data, o.str("id")?, "ols")?;
     let fe = fe_of(&o, &d)?;
-    crate::models::ols::ols(&d.design(formula)?, fe).map_err(core_err)
+    crate::models::ols::ols(&d.design(formula, None, "ols")?, fe).map_err(core_err)
 }
 
 pub(crate) fn spatial(
@@ -192,7 +202,7 @@ pub(crate) fn spatial(
         })?)
         .map_err(core_err)?,
     };
-    let design = d.design(formula)?;
+    let design = d.design(formula, Some(&w.0), func)?;
     if kind == ModelKind::Ols {
         let fe = fe_of(&o, &d)?;
         return crate::models::ols::ols(&design, fe)
@@ -267,14 +277,15 @@ pub mod models_fns {
     }
 
     /// LM-lag, LM-error, robust LM-lag, robust LM-error and SARMA on OLS residuals
-    /// (Elhorst/splm conventions; Anselin's tests on a cross-section). Options: fe, id,
-    /// debarsy_ertur (individual effects only: × (T−1)/T).
+    /// (Elhorst/splm conventions; Anselin's tests on a cross-section). Data: a Panel, or a Frame
+    /// whose rows are matched to W's units by id (option id, else a column named "id"; never by
+    /// row position). Options: fe, id, debarsy_ertur (individual effects only: × (T−1)/T).
     #[rhai_fn(name = "lm_tests", return_raw)]
     pub fn lm_tests(data: Dynamic, formula: &str, w: SWeights, opts: Map) -> RResult<STable> {
         let o = Opts::new(&opts, "lm_tests", &["fe", "id", "debarsy_ertur"])?;
         let d = Data::from_dynamic(&data, o.str("id")?, "lm_tests")?;
         let fe = fe_of(&o, &d)?;
-        let fit = crate::models::ols::ols(&d.design(formula)?, fe).map_err(core_err)?;
+        let fit = crate::models::ols::ols(&d.design(formula, Some(&w.0), "lm_tests")?, fe).map_err(core_err)?;
         let lo = LmOptions {
             debarsy_ertur: o.bool("debarsy_ertur")?.unwrap_or(false),
         };
@@ -289,7 +300,11 @@ pub mod models_fns {
         lm_tests(data, formula, w, Map::new())
     }
 
-    /// Spatial lag model (SAR) by ML. Options: fe, bias_correction ("none", "elhorst", "lee_yu"), lag_order ("lag_first", "demean_first"), lndet, interval [lo, hi], information ("elhorst", "full"), id.
+    /// Spatial lag model (SAR) by ML. Data: a Panel, or a Frame (a cross-section) whose rows are
+    /// matched to W's units by id: option id, else a column named "id" (never by row position).
+    /// Regressors may not be named rho, lambda, sigma2, phi, (intercept) or W*... Options: fe,
+    /// bias_correction ("none", "elhorst", "lee_yu"), lag_order ("lag_first", "demean_first"),
+    /// lndet, interval [lo, hi], information ("elhorst", "full"), id.
     #[rhai_fn(name = "sar", return_raw)]
     pub fn sar(data: Dynamic, formula: &str, w: SWeights, opts: Map) -> RResult<SModel> {
         spatial(data, formula, &w, Some(ModelKind::Sar), &opts, "sar")
@@ -368,7 +383,10 @@ pub mod models_fns {
         }
     }
 
-    /// LR test 2(logL_general − logL_restricted) ~ χ²(difference in parameters).
+    /// LR test 2(logL_general − logL_restricted) ~ χ²(difference in parameters). The restricted
+    /// model must be a special case of the general one (sdm ⊃ sar, sem, slx, ols; sdem ⊃ sem,
+    /// slx, ols; sar, sem, slx ⊃ ols; its regressors among the general one's) fitted to the same
+    /// data, weights, fixed effects and options; otherwise an error lists every difference.
     #[rhai_fn(name = "lr_test", return_raw)]
     pub fn lr_test(general: SModel, restricted: SModel) -> RResult<STest> {
         crate::models::spatial_tests::lr_test(general.0.model(), restricted.0.model())
@@ -422,6 +440,22 @@ pub mod models_fns {
     #[rhai_fn(get = "sigma2", pure)]
     pub fn sigma2(m: &mut SModel) -> FLOAT {
         m.0.model().sigma2
+    }
+    /// The spatial lag parameter ρ̂ of a SAR or SDM model (the estimate of its "rho" term). Any
+    /// other model is an error: SEM and SDEM have λ (`m.lambda`), OLS and SLX none.
+    #[rhai_fn(get = "rho", return_raw, pure)]
+    pub fn model_rho(m: &mut SModel) -> RResult<FLOAT> {
+        m.0.model()
+            .spatial_parameter("rho")
+            .map_err(|e| script_err(format!("m.rho: {e}")))
+    }
+    /// The spatial error parameter λ̂ of a SEM or SDEM model (the estimate of its "lambda" term).
+    /// Any other model is an error: SAR and SDM have ρ (`m.rho`), OLS and SLX none.
+    #[rhai_fn(get = "lambda", return_raw, pure)]
+    pub fn model_lambda(m: &mut SModel) -> RResult<FLOAT> {
+        m.0.model()
+            .spatial_parameter("lambda")
+            .map_err(|e| script_err(format!("m.lambda: {e}")))
     }
     /// AIC = −2 logL + 2k.
     #[rhai_fn(get = "aic", pure)]

@@ -273,30 +273,16 @@ impl Weights {
     }
 
     /// This matrix with rows and columns permuted to the order of `ids`. The two id sets must be
-    /// equal; otherwise the error names ids found on only one side.
+    /// equal; otherwise the error names ids found on only one side (see [`positions_of`]).
+    ///
+    /// A permutation PWP' has the eigenvalues of W, so the result shares this matrix's spectrum
+    /// cache: the eigenvalues are computed at most once for W and all its reorderings. The
+    /// symmetric-similarity scale `d` is permuted with the units.
     pub fn aligned_to(&self, ids: &[String]) -> Result<Weights> {
         if ids == self.ids.as_slice() {
             return Ok(self.clone());
         }
-        let pos: std::collections::HashMap<&str, usize> =
-            self.ids.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
-        let in_data_only: Vec<&String> = ids.iter().filter(|k| !pos.contains_key(k.as_str())).collect();
-        let data: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
-        let in_w_only: Vec<&String> = self.ids.iter().filter(|k| !data.contains(k.as_str())).collect();
-        if !in_data_only.is_empty() || !in_w_only.is_empty() || ids.len() != self.n() {
-            let mut msg = String::from("weights ids do not match the data ids");
-            if !in_data_only.is_empty() {
-                msg += &format!("; in the data but not in the weights: {}", list_some(&in_data_only, 10));
-            }
-            if !in_w_only.is_empty() {
-                msg += &format!("; in the weights but not in the data: {}", list_some(&in_w_only, 10));
-            }
-            msg += &crate::data::same_number_hint(&in_data_only, &in_w_only);
-            return Err(Error::data(
-                msg + "; build W from the same units (w.subset(ids) keeps a subset)",
-            ));
-        }
-        let perm: Vec<usize> = ids.iter().map(|k| pos[k.as_str()]).collect();
+        let perm = positions_of(&self.ids, ids)?;
         let mut inv = vec![0; perm.len()];
         for (new, &old) in perm.iter().enumerate() {
             inv[old] = new;
@@ -313,7 +299,7 @@ impl Weights {
             matrix: tri.to_csr(),
             standardization: self.standardization,
             sym_scale,
-            spectrum: Arc::new(OnceLock::new()),
+            spectrum: self.spectrum.clone(),
         })
     }
 
@@ -421,6 +407,38 @@ impl Weights {
         }
         d
     }
+}
+
+/// For each of `ids` (the data's units) its position in `w_ids` (the units of a weights
+/// matrix). The two lists must hold the same ids, each once; otherwise the error names ids found
+/// on one side only and ids repeated in the data. Serves [`Weights::aligned_to`] and the
+/// matching of cross-section rows to W.
+pub fn positions_of(w_ids: &[String], ids: &[String]) -> Result<Vec<usize>> {
+    use std::collections::{HashMap, HashSet};
+    let pos: HashMap<&str, usize> = w_ids.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
+    let in_data_only: Vec<&String> = ids.iter().filter(|k| !pos.contains_key(k.as_str())).collect();
+    let data: HashSet<&str> = ids.iter().map(String::as_str).collect();
+    let in_w_only: Vec<&String> = w_ids.iter().filter(|k| !data.contains(k.as_str())).collect();
+    let mut seen = HashSet::new();
+    let mut repeated: Vec<&String> = ids.iter().filter(|k| !seen.insert(k.as_str())).collect();
+    repeated.dedup();
+    if in_data_only.is_empty() && in_w_only.is_empty() && repeated.is_empty() && ids.len() == w_ids.len() {
+        return Ok(ids.iter().map(|k| pos[k.as_str()]).collect());
+    }
+    let mut msg = String::from("weights ids do not match the data ids");
+    if !in_data_only.is_empty() {
+        msg += &format!("; in the data but not in the weights: {}", list_some(&in_data_only, 10));
+    }
+    if !in_w_only.is_empty() {
+        msg += &format!("; in the weights but not in the data: {}", list_some(&in_w_only, 10));
+    }
+    if !repeated.is_empty() {
+        msg += &format!("; repeated in the data: {}", list_some(&repeated, 10));
+    }
+    msg += &crate::data::same_number_hint(&in_data_only, &in_w_only);
+    Err(Error::data(
+        msg + "; build W from the same units (w.subset(ids) keeps a subset)",
+    ))
 }
 
 /// Row sums of a CSR matrix.

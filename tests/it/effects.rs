@@ -523,6 +523,14 @@ fn bridge_from_model_terms() {
         extras: Default::default(),
         info: Default::default(),
         warnings: Vec::new(),
+        // The roles as the fitting code records them (β of INC, HOVAL; θ's; ρ first).
+        provenance: spillover::models::Provenance {
+            regressors: vec!["INC".into(), "HOVAL".into()],
+            beta_index: vec![2, 3],
+            theta_index: vec![Some(4), Some(5)],
+            spatial_index: Some(0),
+            ..Default::default()
+        },
     };
     let input = input_from_model(&model, src.spectrum.clone(), None, src.interval, true).unwrap();
     assert_eq!(input.names, vec!["INC".to_string(), "HOVAL".to_string()]);

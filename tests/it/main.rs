@@ -15,5 +15,6 @@ mod scale;
 mod scripts;
 mod study;
 mod trust_data;
+mod trust_models;
 mod trust_study;
 mod weights;

@@ -229,18 +229,8 @@ impl Prepared {
             names.push(format!("W*{}", design.names[k]));
             z_raw.push(w.lag_panel(&design.x[k]));
         }
-        let z: Vec<Vec<f64>> = z_raw.iter().map(|c| demean(c, n, fe)).collect();
-        for (j, (c, r)) in z.iter().zip(&z_raw).enumerate() {
-            if dot(c, c) <= 1e-20 * dot(r, r).max(f64::MIN_POSITIVE) && names[j] != "(intercept)" {
-                return Err(Error::data(format!(
-                    "regressor '{}' does not vary once the {} fixed effects are removed (it is constant within \
-                     {}); drop it or use other fixed effects",
-                    names[j],
-                    fe.name(),
-                    if fe == Fe::Individual { "units" } else { "the sample" }
-                )));
-            }
-        }
+        // The same absorbed-regressor check (and message) as OLS.
+        let z = crate::models::ols::demean_columns(&z_raw, &names, n, fe)?;
         let y_raw = design.y.clone();
         let y = demean(&y_raw, n, fe);
         let wy_raw = w.lag_panel(&y_raw);
@@ -661,6 +651,12 @@ fn assemble(
         extras,
         info,
         warnings,
+        provenance: design.provenance(
+            data.beta_index.clone(),
+            data.theta_index.clone(),
+            est.rho.map(|_| k),
+            Some(crate::models::WeightsFingerprint::of(ctx.w)),
+        ),
     };
     Ok(SpatialFit {
         model,
