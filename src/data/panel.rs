@@ -19,6 +19,14 @@ impl Panel {
     /// first appearance; periods are sorted (numerically when the time column is numeric).
     /// Duplicate or missing (id, time) pairs are an error that names the first ten and the count.
     pub fn new(frame: &Frame, id: &str, time: &str) -> Result<Panel> {
+        if frame.nrows() == 0 {
+            let from = frame
+                .origin()
+                .map_or_else(|| "the frame".to_string(), |o| o.path.clone());
+            return Err(Error::data(format!(
+                "panel: {from} has no data rows; a panel needs at least one unit and period"
+            )));
+        }
         let id_keys = frame.keys(id)?;
         let time_keys = frame.keys(time)?;
         let mut ids: Vec<String> = Vec::new();

@@ -115,7 +115,7 @@ fn effects_of(m: &SModel, opts: &Map) -> RResult<SEffects> {
 }
 
 /// Effects and subgroup fits.
-#[export_module]
+#[export_module(root = "crate::script::guarded")]
 pub mod effects_fns {
     use super::*;
 

@@ -184,7 +184,7 @@ fn cross_section(x: &Array, w: &SWeights, what: &str) -> RResult<Vec<f64>> {
 }
 
 /// Moran's I, Geary's C, local Moran and their plots.
-#[export_module]
+#[export_module(root = "crate::script::guarded")]
 pub mod esda_fns {
     use super::*;
 

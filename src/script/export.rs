@@ -226,7 +226,7 @@ pub fn register_data_exports(engine: &mut Engine) {
 }
 
 /// Table accessors.
-#[export_module]
+#[export_module(root = "crate::script::guarded")]
 pub mod export_fns {
     use super::*;
 

@@ -226,7 +226,7 @@ fn coef_map(c: &crate::models::Coef) -> Map {
 }
 
 /// Panel OLS, specification tests and spatial models.
-#[export_module]
+#[export_module(root = "crate::script::guarded")]
 pub mod models_fns {
     use super::*;
 

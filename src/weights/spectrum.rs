@@ -77,6 +77,34 @@ impl Spectrum {
 /// S = D^{1/2} W D^{−1/2} (s_ij = √d_i w_ij / √d_j), found with a symmetric solver: real and
 /// accurate. Otherwise the general (non-symmetric) solver is used.
 pub fn compute(w: &Weights) -> Result<Spectrum> {
+    let s = compute_unchecked(w)?;
+    check_finite(&s, w)?;
+    Ok(s)
+}
+
+/// Eigenvalues are never NaN in silence: an error (naming W's size and what to check) when
+/// any eigenvalue is NaN or infinite.
+fn check_finite(s: &Spectrum, w: &Weights) -> Result<()> {
+    let bad = s
+        .re
+        .iter()
+        .zip(&s.im)
+        .filter(|(a, b)| !(a.is_finite() && b.is_finite()))
+        .count();
+    if bad == 0 {
+        return Ok(());
+    }
+    Err(Error::numeric(format!(
+        "eigenvalues of W ({} units, {} standardisation): {bad} of {} are not finite numbers; \
+         check W for negative weights, rows whose weights cancel, or very large or tiny weights \
+         (w.summary() describes W)",
+        w.n(),
+        w.standardization().name(),
+        s.re.len()
+    )))
+}
+
+fn compute_unchecked(w: &Weights) -> Result<Spectrum> {
     let n = w.n();
     let m = w.matrix();
     let evd_err = |e: faer::linalg::evd::EvdError| Error::numeric(format!("eigenvalues of W did not converge ({e:?})"));

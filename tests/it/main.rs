@@ -15,3 +15,4 @@ mod scale;
 mod scripts;
 mod study;
 mod weights;
+mod trust_weights;
