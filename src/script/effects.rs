@@ -33,6 +33,7 @@ impl Exportable for SEffects {
     fn text(&self) -> String {
         self.0.to_string()
     }
+    const PLOT: bool = true;
     fn plot(&self, path: &str) -> Option<crate::Result<()>> {
         Some(if path.is_empty() {
             Ok(())

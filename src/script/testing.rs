@@ -33,8 +33,9 @@ pub mod testing_fns {
         }
     }
 
-    /// Panics on purpose with `message` (for tests of the panic guard: the script receives an
-    /// "internal error ... this is a bug" error that `try { } catch` can catch).
+    /// Panics on purpose with `message`, to test the panic guard: the script receives an
+    /// "internal error in panic_for_testing: MESSAGE ... this is a bug" error, which
+    /// `try { } catch` catches like any other.
     #[rhai_fn(name = "panic_for_testing")]
     pub fn panic_for_testing(message: &str) {
         panic!("{message}");
