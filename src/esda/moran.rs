@@ -281,9 +281,7 @@ impl MoranTable {
                         let (z, p, var) = match assumption {
                             Assumption::Normality => (m.z_normal, m.p_normal, m.variance_normal),
                             Assumption::Randomisation => (m.z_random, m.p_random, m.variance_random),
-                            Assumption::Permutation => {
-                                (m.z_normal, m.p_sim.unwrap_or(m.p_normal), m.variance_normal)
-                            }
+                            Assumption::Permutation => (m.z_normal, m.p_sim.unwrap_or(m.p_normal), m.variance_normal),
                         };
                         if !(z.is_finite() && p.is_finite()) {
                             undefined.get_or_insert_with(|| undefined_reason(var));

@@ -261,9 +261,7 @@ fn no_rows(frame: &Frame, what: &str) -> Error {
     let from = frame
         .origin()
         .map_or_else(|| "the data".to_string(), |o| o.path.clone());
-    Error::data(format!(
-        "{what}: {from} has no data rows; a W needs at least one unit"
-    ))
+    Error::data(format!("{what}: {from} has no data rows; a W needs at least one unit"))
 }
 
 /// One row per unit of `frame`: the unit ids (in order of first appearance) and the first row of

@@ -95,7 +95,11 @@ impl Weights {
     /// Weights from raw triplets `(i, j, c_ij)` over `ids` with the checks and standardisation
     /// of `common` (see [`Weights::from_raw_with`]). Diagonal entries and explicit zeros are
     /// dropped; an index outside the ids is an error.
-    pub fn from_triplets_with(ids: Vec<String>, triplets: &[(usize, usize, f64)], common: &build::Common) -> Result<Weights> {
+    pub fn from_triplets_with(
+        ids: Vec<String>,
+        triplets: &[(usize, usize, f64)],
+        common: &build::Common,
+    ) -> Result<Weights> {
         let n = ids.len();
         let mut tri = TriMat::new((n, n));
         for &(i, j, w) in triplets {

@@ -85,12 +85,11 @@ pub fn compute(w: &Weights) -> Result<Spectrum> {
 /// Eigenvalues are never NaN in silence: an error (naming W's size and what to check) when
 /// any eigenvalue is NaN or infinite.
 fn check_finite(s: &Spectrum, w: &Weights) -> Result<()> {
-    let bad = s
-        .re
-        .iter()
-        .zip(&s.im)
-        .filter(|(a, b)| !(a.is_finite() && b.is_finite()))
-        .count();
+    let bad =
+        s.re.iter()
+            .zip(&s.im)
+            .filter(|(a, b)| !(a.is_finite() && b.is_finite()))
+            .count();
     if bad == 0 {
         return Ok(());
     }

@@ -14,5 +14,5 @@ mod sandbox;
 mod scale;
 mod scripts;
 mod study;
-mod weights;
 mod trust_weights;
+mod weights;
