@@ -85,9 +85,9 @@ pub fn fmt_stat(v: f64, decimals: usize) -> String {
     }
 }
 
-/// Significance stars of a test with statistic `z` and p-value `p` (*** p < 0.01, ** p < 0.05,
-/// * p < 0.1), or none when z or p is undefined (NaN or infinite): an undefined statistic never
-/// gets stars. The one star rule of every table.
+/// Significance stars of a test with statistic `z` and p-value `p` (`***` p < 0.01, `**`
+/// p < 0.05, `*` p < 0.1), or none when z or p is undefined (NaN or infinite): an undefined
+/// statistic never gets stars. The one star rule of every table.
 pub fn stars_for(z: f64, p: f64) -> &'static str {
     if z.is_finite() && p.is_finite() {
         crate::stats::stars(p)

@@ -95,7 +95,7 @@ pub fn register_exportable<T: Exportable>(engine: &mut Engine) {
     FuncRegistration::new("to_map")
         .with_comments([format!("/// Every number of the {name} as an object map.")])
         .register_into_engine(engine, |x: &mut T| -> RResult<Dynamic> {
-            rhai::serde::to_dynamic(json_of(x))
+            super::guard("to_map", || rhai::serde::to_dynamic(json_of(x)))
         });
     // The parameter type keeps one `save` doc per type (`save(x: Moran, path: string)`), so
     // `:help save` lists what each type writes.
@@ -107,7 +107,9 @@ pub fn register_exportable<T: Exportable>(engine: &mut Engine) {
             if T::PLOT { "; a plot as .svg/.png" } else { "" }
         )])
         .with_params_info([format!("x: {rust_type}"), "path: string".to_string()])
-        .register_into_engine(engine, |x: &mut T, path: &str| save_exportable(x, path));
+        .register_into_engine(engine, |x: &mut T, path: &str| {
+            super::guard("save", || save_exportable(x, path))
+        });
 }
 
 /// A frame as a table of all its rows.

@@ -194,7 +194,8 @@ impl Weights {
                 cancel.push(&ids[i]);
             }
         }
-        if !common.keep_islands && !(empty.is_empty() && cancel.is_empty()) {
+        let islands = !(empty.is_empty() && cancel.is_empty());
+        if islands && !common.keep_islands {
             let mut parts = Vec::new();
             if !empty.is_empty() {
                 parts.push(format!(
