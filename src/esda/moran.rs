@@ -69,12 +69,30 @@ pub(crate) fn moments(n: f64, s0: f64, s1: f64, s2: f64, b2: f64) -> (f64, f64, 
 /// Assembles a [`Moran`] from I and the weights constants (shared by cross-section and pooled).
 fn assemble(i: f64, n: usize, s012: (f64, f64, f64), b2: f64) -> Moran {
     let (e, var_n, var_r) = moments(n as f64, s012.0, s012.1, s012.2, b2);
-    let z_n = (i - e) / var_n.sqrt();
-    let (z_r, warning) = if var_r > 0.0 {
-        ((i - e) / var_r.sqrt(), None)
+    // A variance that is zero up to rounding (relative to E(I)²) leaves z undefined: under a
+    // complete graph I = E(I) for every x, and (I − E)/√Var would be rounding noise.
+    let zero = |v: f64| v.abs() <= 1e-12 * e * e;
+    let (z_n, var_n) = if zero(var_n) {
+        (f64::NAN, 0.0)
+    } else {
+        ((i - e) / var_n.sqrt(), var_n)
+    };
+    let (z_r, var_r, warning) = if var_n == 0.0 {
+        (
+            f64::NAN,
+            if zero(var_r) { 0.0 } else { var_r },
+            Some(
+                "the variance of I is zero under this W (e.g. every unit neighbours every other): \
+                 I equals E(I) whatever the data, so z and p are undefined; Moran's I cannot test this W"
+                    .to_string(),
+            ),
+        )
+    } else if var_r > 0.0 && !zero(var_r) {
+        ((i - e) / var_r.sqrt(), var_r, None)
     } else {
         (
             f64::NAN,
+            var_r,
             Some(format!(
                 "the randomisation variance is not positive ({var_r:.3e}) because of extreme kurtosis (b2 = {b2:.3}); \
                  its z and p are NaN: use the normality or permutation results"

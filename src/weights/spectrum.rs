@@ -161,6 +161,24 @@ mod tests {
     use crate::weights::{Standardization, Weights};
 
     #[test]
+    fn non_finite_eigenvalues_are_an_error_naming_w() {
+        let ids: Vec<String> = (1..=2).map(|i| i.to_string()).collect();
+        let w = Weights::from_triplets(ids, &[(0, 1, 1.0), (1, 0, 1.0)], Standardization::Row, false).unwrap();
+        let bad = super::Spectrum {
+            re: vec![f64::NAN, 1.0],
+            im: vec![0.0, 0.0],
+            via_symmetric: true,
+        };
+        let e = super::check_finite(&bad, &w).unwrap_err().to_string();
+        assert!(
+            e.contains("eigenvalues of W (2 units, row standardisation): 1 of 2"),
+            "{e}"
+        );
+        assert!(e.contains("negative weights"), "{e}");
+        assert!(super::check_finite(&w.spectrum().unwrap(), &w).is_ok());
+    }
+
+    #[test]
     fn directed_ring_interval_is_not_empty() {
         // Directed 5-ring: ω = the fifth roots of unity; the only real one is 1.
         let ids: Vec<String> = (1..=5).map(|i| i.to_string()).collect();
