@@ -12,6 +12,7 @@ fuzz_target!(|data: &[u8]| {
         ReadOptions {
             standardize: Some(Standardization::Row),
             keep_islands: true,
+            allow_negative: false,
         },
     ] {
         if let Ok(w) = parse_weights(data, "fuzz.gal", Format::Gal, &opts) {

@@ -15,6 +15,7 @@ fuzz_target!(|data: &[u8]| {
         let common = Common {
             standardize: Standardization::Row,
             keep_islands: true,
+            allow_negative: false,
         };
         for (rule, tol) in [
             (Rule::Queen, f64::EPSILON.sqrt()),

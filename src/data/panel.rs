@@ -30,6 +30,14 @@ impl Panel {
     /// Duplicate or missing (id, time) pairs, and missing id or period cells, are an error
     /// that names them.
     pub fn new(frame: &Frame, id: &str, time: &str) -> Result<Panel> {
+        if frame.nrows() == 0 {
+            let from = frame
+                .origin()
+                .map_or_else(|| "the frame".to_string(), |o| o.path.clone());
+            return Err(Error::data(format!(
+                "panel: {from} has no data rows; a panel needs at least one unit and period"
+            )));
+        }
         let id_keys = frame.keys(id)?;
         let time_keys = frame.keys(time)?;
         let mut ids: Vec<String> = Vec::new();

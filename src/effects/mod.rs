@@ -27,8 +27,8 @@ pub use exact::{Averages, Kernel, Totals, TraceSource};
 
 use crate::error::{closest, Error, Result};
 use crate::models::{Model, ModelKind};
-use crate::report::table::{fmt_num, num_json, Cell, Table};
-use crate::stats::{p_normal_two_sided, stars};
+use crate::report::table::{fmt_num, fmt_stat, num_json, stars_for, stat_cells, Cell, Table};
+use crate::stats::p_normal_two_sided;
 use crate::weights::{Spectrum, Weights};
 use std::sync::Arc;
 
@@ -763,8 +763,8 @@ impl Effects {
             Cell::Text(format!(
                 "{}{} ({})",
                 fmt_num(r.estimate, 4),
-                stars(r.p),
-                fmt_num(r.z, 2)
+                stars_for(r.z, r.p),
+                fmt_stat(r.z, 2)
             ))
         };
         for (i, name) in self.names.iter().enumerate() {
@@ -797,14 +797,14 @@ impl Effects {
         for (i, name) in self.names.iter().enumerate() {
             for (label, rows) in self.groups() {
                 let r = rows[i];
-                t.push(vec![
+                let mut row = vec![
                     name.clone().into(),
                     label.into(),
                     Cell::Num(r.estimate),
                     Cell::Num(r.std_error),
-                    Cell::Num(r.z),
-                    Cell::Num(r.p),
-                ]);
+                ];
+                row.extend(stat_cells(r.z, r.p));
+                t.push(row);
             }
         }
         t.decimals = 6;

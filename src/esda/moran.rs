@@ -13,8 +13,9 @@ use super::permutation::{permuted_stats, PermutationTest};
 use super::{centre, check_cross_section, kurtosis, quad_form, MoranOptions};
 use crate::data::Panel;
 use crate::error::{Error, Result};
+use crate::report::table::{fmt_stat, stars_for, stat_cells};
 use crate::report::{Cell, Table};
-use crate::stats::{p_normal_greater, p_normal_two_sided, stars};
+use crate::stats::{p_normal_greater, p_normal_two_sided};
 use crate::weights::Weights;
 
 /// Global Moran's I of one variable (and period).
@@ -68,12 +69,30 @@ pub(crate) fn moments(n: f64, s0: f64, s1: f64, s2: f64, b2: f64) -> (f64, f64, 
 /// Assembles a [`Moran`] from I and the weights constants (shared by cross-section and pooled).
 fn assemble(i: f64, n: usize, s012: (f64, f64, f64), b2: f64) -> Moran {
     let (e, var_n, var_r) = moments(n as f64, s012.0, s012.1, s012.2, b2);
-    let z_n = (i - e) / var_n.sqrt();
-    let (z_r, warning) = if var_r > 0.0 {
-        ((i - e) / var_r.sqrt(), None)
+    // A variance that is zero up to rounding (relative to E(I)²) leaves z undefined: under a
+    // complete graph I = E(I) for every x, and (I − E)/√Var would be rounding noise.
+    let zero = |v: f64| v.abs() <= 1e-12 * e * e;
+    let (z_n, var_n) = if zero(var_n) {
+        (f64::NAN, 0.0)
+    } else {
+        ((i - e) / var_n.sqrt(), var_n)
+    };
+    let (z_r, var_r, warning) = if var_n == 0.0 {
+        (
+            f64::NAN,
+            if zero(var_r) { 0.0 } else { var_r },
+            Some(
+                "the variance of I is zero under this W (e.g. every unit neighbours every other): \
+                 I equals E(I) whatever the data, so z and p are undefined; Moran's I cannot test this W"
+                    .to_string(),
+            ),
+        )
+    } else if var_r > 0.0 && !zero(var_r) {
+        ((i - e) / var_r.sqrt(), var_r, None)
     } else {
         (
             f64::NAN,
+            var_r,
             Some(format!(
                 "the randomisation variance is not positive ({var_r:.3e}) because of extreme kurtosis (b2 = {b2:.3}); \
                  its z and p are NaN: use the normality or permutation results"
@@ -208,6 +227,20 @@ pub fn moran_panel(
     })
 }
 
+/// Why a z of a Moran or Geary statistic with variance `variance` is undefined (the text of
+/// the table note for [`crate::report::table::UNDEFINED`]).
+pub fn undefined_reason(variance: f64) -> String {
+    if variance == 0.0 {
+        "undefined (the variance of the statistic is zero under this W, e.g. when every unit \
+         neighbours every other)"
+            .into()
+    } else if variance < 0.0 {
+        "undefined (the randomisation variance is negative: extreme kurtosis; use normality or permutations)".into()
+    } else {
+        "z or p undefined (NaN or infinite), so no stars".into()
+    }
+}
+
 /// Which p-value a summary table uses for its stars.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Assumption {
@@ -255,6 +288,7 @@ impl MoranTable {
         let mut cols = vec!["period".to_string()];
         cols.extend(self.variables.iter().cloned());
         let mut t = Table::new("Global Moran's I", cols);
+        let mut undefined: Option<String> = None;
         for period in self.periods() {
             let mut row = vec![Cell::Text(period.clone())];
             for var in &self.variables {
@@ -263,12 +297,15 @@ impl MoranTable {
                     .iter()
                     .find(|m| m.variable.as_deref() == Some(var) && m.period.as_deref() == Some(&period))
                     .map(|m| {
-                        let (z, p) = match assumption {
-                            Assumption::Normality => (m.z_normal, m.p_normal),
-                            Assumption::Randomisation => (m.z_random, m.p_random),
-                            Assumption::Permutation => (m.z_normal, m.p_sim.unwrap_or(m.p_normal)),
+                        let (z, p, var) = match assumption {
+                            Assumption::Normality => (m.z_normal, m.p_normal, m.variance_normal),
+                            Assumption::Randomisation => (m.z_random, m.p_random, m.variance_random),
+                            Assumption::Permutation => (m.z_normal, m.p_sim.unwrap_or(m.p_normal), m.variance_normal),
                         };
-                        Cell::Text(format!("{:.4}{} ({:.3})", m.i, stars(p), z))
+                        if !(z.is_finite() && p.is_finite()) {
+                            undefined.get_or_insert_with(|| undefined_reason(var));
+                        }
+                        Cell::Text(format!("{:.4}{} ({})", m.i, stars_for(z, p), fmt_stat(z, 3)))
                     })
                     .unwrap_or(Cell::Empty);
                 row.push(cell);
@@ -286,6 +323,9 @@ impl MoranTable {
         if self.pooled {
             t.note("Pooled: W_NT = I_T ⊗ W, x demeaned over all NT observations.");
         }
+        if let Some(why) = undefined {
+            t.note_undefined(&why);
+        }
         t
     }
 
@@ -297,19 +337,18 @@ impl MoranTable {
         let mut t = Table::new("Global Moran's I", cols.iter().map(|s| s.to_string()).collect());
         t.decimals = 6;
         for m in &self.rows {
-            t.push(vec![
+            let mut row = vec![
                 Cell::Text(m.variable.clone().unwrap_or_default()),
                 Cell::Text(m.period.clone().unwrap_or_default()),
                 m.i.into(),
                 m.expected.into(),
                 m.variance_normal.into(),
-                m.z_normal.into(),
-                m.p_normal.into(),
-                m.variance_random.into(),
-                m.z_random.into(),
-                m.p_random.into(),
-                m.p_sim.map_or(Cell::Empty, Cell::Num),
-            ]);
+            ];
+            row.extend(stat_cells(m.z_normal, m.p_normal));
+            row.push(m.variance_random.into());
+            row.extend(stat_cells(m.z_random, m.p_random));
+            row.push(m.p_sim.map_or(Cell::Empty, Cell::Stat));
+            t.push(row);
         }
         t
     }

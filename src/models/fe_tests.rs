@@ -72,10 +72,10 @@ impl SpecTest {
         };
         vec![
             self.name.clone().into(),
-            self.statistic.into(),
+            Cell::Stat(self.statistic),
             df(self.df),
             self.df2.map_or(Cell::Empty, df),
-            self.p.into(),
+            Cell::Stat(if self.statistic.is_finite() { self.p } else { f64::NAN }),
         ]
     }
 }

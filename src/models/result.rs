@@ -2,8 +2,8 @@
 //! regression output (coefficient, std. error, z, p, stars).
 
 use super::within::Fe;
-use crate::report::table::{fmt_num, Cell, Table};
-use crate::stats::{p_normal_two_sided, stars};
+use crate::report::table::{fmt_num, fmt_stat, stars_for, Cell, Table};
+use crate::stats::p_normal_two_sided;
 use std::collections::BTreeMap;
 
 /// Which model was fitted.
@@ -258,9 +258,9 @@ impl Model {
                 c.term.clone().into(),
                 Cell::Num(c.estimate),
                 Cell::Num(c.std_error),
-                Cell::Text(fmt_num(c.z, 2)),
-                Cell::Text(fmt_num(c.p, 3)),
-                Cell::Text(stars(c.p).into()),
+                Cell::Text(fmt_stat(c.z, 2)),
+                Cell::Text(fmt_stat(if c.z.is_finite() { c.p } else { f64::NAN }, 3)),
+                Cell::Text(stars_for(c.z, c.p).into()),
             ]);
         }
         t

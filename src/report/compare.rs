@@ -2,12 +2,12 @@
 //! (the estimate with significance stars, then its standard error in parentheses), the spatial
 //! parameters ρ and λ last, and a footer of fit statistics (σ², log-likelihood, AIC, N, T, fixed
 //! effects, convention). Stars use the two-sided normal p-values of the models
-//! (*** p < 0.01, ** p < 0.05, * p < 0.1; `crate::stats::stars`).
+//! (*** p < 0.01, ** p < 0.05, * p < 0.1; none when z or p is undefined:
+//! `crate::report::table::stars_for`).
 
 use crate::error::{Error, Result};
 use crate::models::{Model, ModelKind};
-use crate::report::table::{fmt_num, Cell, Table};
-use crate::stats::stars;
+use crate::report::table::{fmt_num, stars_for, stat_cells, Cell, Table};
 
 /// Options of [`compare`].
 #[derive(Debug, Clone, PartialEq)]
@@ -118,13 +118,17 @@ pub fn compare(models: &[&Model], opts: &CompareOptions) -> Result<Table> {
     let mut columns = vec![String::new()];
     columns.extend(names);
     let mut t = Table::new(opts.title.clone(), columns);
+    let mut undefined = false;
     for term in term_order(models) {
         let mut est = vec![Cell::Text(term.clone())];
         let mut se = vec![Cell::Empty];
         for m in models {
             match m.coef(&term) {
                 Some(c) => {
-                    est.push(Cell::Text(format!("{}{}", fmt_num(c.estimate, d), stars(c.p))));
+                    if !(c.z.is_finite() && c.p.is_finite()) {
+                        undefined = true;
+                    }
+                    est.push(Cell::Text(format!("{}{}", fmt_num(c.estimate, d), stars_for(c.z, c.p))));
                     se.push(Cell::Text(format!("({})", fmt_num(c.std_error, d))));
                 }
                 None => {
@@ -149,6 +153,9 @@ pub fn compare(models: &[&Model], opts: &CompareOptions) -> Result<Table> {
     t.push(stat("FE", &|m| m.fe.name().to_string()));
     t.push(stat("convention", &|m| convention(m)));
     t.note("Standard errors in parentheses; *** p<0.01, ** p<0.05, * p<0.1 (two-sided, normal).");
+    if undefined {
+        t.note("Estimates whose z or p is undefined (NaN or infinite) have no stars.");
+    }
     Ok(t)
 }
 
@@ -173,14 +180,14 @@ pub fn compare_long(models: &[&Model], names: Option<&[String]>) -> Result<Table
     for (k, m) in models.iter().enumerate() {
         let name = names.map_or_else(|| format!("({}) {}", k + 1, kind_label(m.kind)), |n| n[k].clone());
         for c in &m.coefficients {
-            t.push(vec![
+            let mut row = vec![
                 Cell::Text(name.clone()),
                 Cell::Text(c.term.clone()),
                 Cell::Num(c.estimate),
                 Cell::Num(c.std_error),
-                Cell::Num(c.z),
-                Cell::Num(c.p),
-            ]);
+            ];
+            row.extend(stat_cells(c.z, c.p));
+            t.push(row);
         }
         for (label, v) in [("sigma2", m.sigma2), ("logLik", m.loglik), ("AIC", m.aic())] {
             t.push(vec![Cell::Text(name.clone()), Cell::Text(label.into()), Cell::Num(v)]);

@@ -10,6 +10,9 @@ pub enum Cell {
     Num(f64),
     /// An integer count.
     Int(i64),
+    /// A test statistic, z or p-value: printed like [`Cell::Num`], but as [`UNDEFINED`] when
+    /// it is NaN or infinite (an empty field in CSV, `null` in JSON).
+    Stat(f64),
     /// Text (already formatted values such as "0.512*** (4.2)").
     Text(String),
     /// Nothing.
@@ -20,6 +23,7 @@ impl Cell {
     fn render(&self, decimals: usize) -> String {
         match self {
             Cell::Num(v) => fmt_num(*v, decimals),
+            Cell::Stat(v) => fmt_stat(*v, decimals),
             Cell::Int(i) => i.to_string(),
             Cell::Text(s) => s.clone(),
             Cell::Empty => String::new(),
@@ -27,7 +31,7 @@ impl Cell {
     }
     fn json(&self) -> Value {
         match self {
-            Cell::Num(v) => num_json(*v),
+            Cell::Num(v) | Cell::Stat(v) => num_json(*v),
             Cell::Int(i) => json!(i),
             Cell::Text(s) => json!(s),
             Cell::Empty => Value::Null,
@@ -63,6 +67,39 @@ pub fn num_json(v: f64) -> Value {
     } else {
         Value::Null
     }
+}
+
+/// What an undefined statistic (a NaN or infinite z, p or test statistic) prints as in every
+/// table: an en dash, never with stars. CSV writes an empty field instead; LaTeX writes `--`.
+pub const UNDEFINED: &str = "–";
+
+/// The generic note of a table that shows [`UNDEFINED`].
+const UNDEFINED_GENERIC: &str = "z or p undefined (NaN or infinite), so no stars";
+
+/// A z, p or test statistic as text: [`fmt_num`], or [`UNDEFINED`] when NaN or infinite.
+pub fn fmt_stat(v: f64, decimals: usize) -> String {
+    if v.is_finite() {
+        fmt_num(v, decimals)
+    } else {
+        UNDEFINED.to_string()
+    }
+}
+
+/// Significance stars of a test with statistic `z` and p-value `p` (`***` p < 0.01, `**`
+/// p < 0.05, `*` p < 0.1), or none when z or p is undefined (NaN or infinite): an undefined
+/// statistic never gets stars. The one star rule of every table.
+pub fn stars_for(z: f64, p: f64) -> &'static str {
+    if z.is_finite() && p.is_finite() {
+        crate::stats::stars(p)
+    } else {
+        ""
+    }
+}
+
+/// The cells of a test's z (or statistic) and p: both [`Cell::Stat`], with p undefined too
+/// when z is (an infinite z from a zero variance gives p = 0, which is not a result).
+pub fn stat_cells(z: f64, p: f64) -> [Cell; 2] {
+    [Cell::Stat(z), Cell::Stat(if z.is_finite() { p } else { f64::NAN })]
 }
 
 /// Fixed decimals for moderate magnitudes, scientific otherwise; "." for NaN.
@@ -119,6 +156,30 @@ impl Table {
         self.notes.push(s.into());
     }
 
+    /// Adds (once) the note explaining [`UNDEFINED`] with the reason `why`, e.g. "undefined
+    /// (the variance of I is zero under this W)". Renderers add a generic one to a table that
+    /// shows [`UNDEFINED`] without it.
+    pub fn note_undefined(&mut self, why: &str) {
+        if !self.notes.iter().any(|n| n.starts_with(UNDEFINED)) {
+            self.notes.push(format!("{UNDEFINED} : {why}"));
+        }
+    }
+
+    /// The notes as rendered: with the generic [`UNDEFINED`] note when a cell shows the marker
+    /// and no note explains it.
+    fn rendered_notes(&self) -> Vec<String> {
+        let mut notes = self.notes.clone();
+        let shows = self.rows.iter().flatten().any(|c| match c {
+            Cell::Stat(v) => !v.is_finite(),
+            Cell::Text(s) => s.contains(UNDEFINED),
+            _ => false,
+        });
+        if shows && !notes.iter().any(|n| n.starts_with(UNDEFINED)) {
+            notes.push(format!("{UNDEFINED} : {UNDEFINED_GENERIC}"));
+        }
+        notes
+    }
+
     fn cells(&self) -> Vec<Vec<String>> {
         self.rows
             .iter()
@@ -165,7 +226,7 @@ impl Table {
         }
         out += &rule;
         out.push('\n');
-        for n in &self.notes {
+        for n in &self.rendered_notes() {
             out += &format!("{n}\n");
         }
         out
@@ -192,16 +253,18 @@ impl Table {
         for r in self.cells() {
             out += &format!("| {} |\n", r.iter().map(|c| esc(c)).collect::<Vec<_>>().join(" | "));
         }
-        if !self.notes.is_empty() {
+        let notes = self.rendered_notes();
+        if !notes.is_empty() {
             out.push('\n');
-            for n in &self.notes {
+            for n in &notes {
                 out += &format!("{}  \n", esc(n));
             }
         }
         out
     }
 
-    /// CSV with a header row; numbers at full precision.
+    /// CSV with a header row; numbers at full precision. NaN or infinite numbers and undefined
+    /// statistics ([`UNDEFINED`]) are empty fields (as missing values are), never "inf".
     pub fn to_csv(&self) -> Result<String> {
         let mut w = csv::Writer::from_writer(Vec::new());
         let io = |e: csv::Error| Error::invalid(format!("csv: {e}"));
@@ -211,8 +274,9 @@ impl Table {
                 .iter()
                 .map(|c| match c {
                     // Shortest round-trip form; scientific for tiny or huge values.
-                    Cell::Num(v) if v.is_finite() => format!("{v:?}"),
-                    Cell::Num(_) => String::new(),
+                    Cell::Num(v) | Cell::Stat(v) if v.is_finite() => format!("{v:?}"),
+                    Cell::Num(_) | Cell::Stat(_) => String::new(),
+                    Cell::Text(s) if s == UNDEFINED => String::new(),
                     other => other.render(self.decimals),
                 })
                 .collect();
@@ -248,7 +312,7 @@ impl Table {
             );
         }
         out += "\\bottomrule\n\\end{tabular}\n";
-        for n in &self.notes {
+        for n in &self.rendered_notes() {
             out += &format!("\\par\\footnotesize {}\n", latex_escape(n));
         }
         out += "\\end{table}\n";
@@ -295,24 +359,157 @@ pub fn extension(path: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Escapes LaTeX special characters.
+/// LaTeX math for characters that text mode cannot typeset (Greek letters, math symbols,
+/// super- and subscripts), written inside `$…$`.
+fn latex_math(ch: char) -> Option<&'static str> {
+    Some(match ch {
+        'α' => "\\alpha",
+        'β' => "\\beta",
+        'γ' => "\\gamma",
+        'δ' => "\\delta",
+        'ε' => "\\varepsilon",
+        'ζ' => "\\zeta",
+        'η' => "\\eta",
+        'θ' => "\\theta",
+        'κ' => "\\kappa",
+        'λ' => "\\lambda",
+        'μ' => "\\mu",
+        'ν' => "\\nu",
+        'ξ' => "\\xi",
+        'π' => "\\pi",
+        'ρ' => "\\rho",
+        'σ' => "\\sigma",
+        'τ' => "\\tau",
+        'φ' => "\\phi",
+        'χ' => "\\chi",
+        'ψ' => "\\psi",
+        'ω' => "\\omega",
+        'Γ' => "\\Gamma",
+        'Δ' => "\\Delta",
+        'Θ' => "\\Theta",
+        'Λ' => "\\Lambda",
+        'Σ' => "\\Sigma",
+        'Φ' => "\\Phi",
+        'Ψ' => "\\Psi",
+        'Ω' => "\\Omega",
+        '−' => "-",
+        '≤' => "\\leq",
+        '≥' => "\\geq",
+        '≠' => "\\neq",
+        '≈' => "\\approx",
+        '×' => "\\times",
+        '·' => "\\cdot",
+        '⊗' => "\\otimes",
+        '→' => "\\to",
+        '±' => "\\pm",
+        '∞' => "\\infty",
+        '√' => "\\surd",
+        '∑' => "\\sum",
+        '∈' => "\\in",
+        '′' => "'",
+        '<' => "<",
+        '>' => ">",
+        '|' => "|",
+        'Ȳ' => "\\bar{Y}",
+        'ȳ' => "\\bar{y}",
+        '⁰' => "^{0}",
+        '¹' => "^{1}",
+        '²' => "^{2}",
+        '³' => "^{3}",
+        '⁴' => "^{4}",
+        '⁻' => "^{-}",
+        'ᵀ' => "^{T}",
+        '₀' => "_{0}",
+        '₁' => "_{1}",
+        '₂' => "_{2}",
+        'ᵢ' => "_{i}",
+        'ⱼ' => "_{j}",
+        'ₜ' => "_{t}",
+        _ => return None,
+    })
+}
+
+/// LaTeX text for other characters that need escaping (or a plain-ASCII form).
+fn latex_text(ch: char) -> Option<&'static str> {
+    Some(match ch {
+        '\\' => "\\textbackslash{}",
+        '&' => "\\&",
+        '%' => "\\%",
+        '$' => "\\$",
+        '#' => "\\#",
+        '_' => "\\_",
+        '{' => "\\{",
+        '}' => "\\}",
+        '~' => "\\textasciitilde{}",
+        '^' => "\\textasciicircum{}",
+        '–' => "--",
+        '—' => "---",
+        '…' => "\\ldots{}",
+        '\u{a0}' => "~",
+        '“' => "``",
+        '”' => "''",
+        '‘' => "`",
+        '’' => "'",
+        _ => return None,
+    })
+}
+
+/// Escapes text for LaTeX: special characters, Greek letters and math symbols (`θ` →
+/// `$\theta$`, `−` → `$-$`, `≤` → `$\leq$`, `σ²` → `$\sigma^{2}$`, `<` → `$<$`), a run of
+/// up to three stars after a number or at a word boundary as significance (`0.51***` →
+/// `0.51$^{***}$`), and a star between two names as a product (`W*x` → `W$\times$x`). Other
+/// non-ASCII characters (accented letters) are kept: LaTeX reads UTF-8 input.
 pub fn latex_escape(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '\\' => o += "\\textbackslash{}",
-            '&' | '%' | '$' | '#' | '_' | '{' | '}' => {
-                o.push('\\');
-                o.push(ch);
-            }
-            '~' => o += "\\textasciitilde{}",
-            '^' => o += "\\textasciicircum{}",
-            '*' => o += "$^{*}$",
-            _ => o.push(ch),
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut math = String::new();
+    let flush = |out: &mut String, math: &mut String| {
+        if !math.is_empty() {
+            out.push('$');
+            out.push_str(math);
+            out.push('$');
+            math.clear();
         }
+    };
+    let mut k = 0;
+    while k < chars.len() {
+        let ch = chars[k];
+        if ch == '*' {
+            let start = k;
+            while k < chars.len() && chars[k] == '*' {
+                k += 1;
+            }
+            let word = |c: Option<&char>| c.is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '(' | ')'));
+            let product = start > 0 && word(chars.get(start - 1)) && word(chars.get(k));
+            let significance = !product && k - start <= 3;
+            if significance {
+                math.push_str(&format!("^{{{}}}", "*".repeat(k - start)));
+            } else {
+                for _ in start..k {
+                    math.push_str("\\times");
+                    math.push(' ');
+                }
+                math.truncate(math.trim_end().len());
+            }
+            continue;
+        }
+        if let Some(m) = latex_math(ch) {
+            // Separate control words from a following letter inside one math run.
+            if m.starts_with('\\') && math.ends_with(|c: char| c.is_ascii_alphabetic()) {
+                math.push(' ');
+            }
+            math.push_str(m);
+        } else {
+            flush(&mut out, &mut math);
+            match latex_text(ch) {
+                Some(t) => out.push_str(t),
+                None => out.push(ch),
+            }
+        }
+        k += 1;
     }
-    o.replace("$^{*}$$^{*}$$^{*}$", "$^{***}$")
-        .replace("$^{*}$$^{*}$", "$^{**}$")
+    flush(&mut out, &mut math);
+    out
 }
 
 /// Terminal width of a string (CJK characters count two columns).

@@ -46,7 +46,7 @@ fn values_of(v: &Dynamic) -> RResult<Vec<String>> {
 }
 
 /// Data frames, panels and vector helpers.
-#[export_module]
+#[export_module(root = "crate::script::guarded")]
 pub mod data_fns {
     use super::*;
 

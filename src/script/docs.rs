@@ -10,15 +10,47 @@ pub struct FnDoc {
     pub name: String,
     /// Signature as Rhai prints it, e.g. `read_csv(path: &str) -> Frame`.
     pub signature: String,
-    /// Doc comment lines without the `///` markers.
+    /// Doc comment lines without the `///` markers (an empty line separates paragraphs).
     pub doc: Vec<String>,
 }
 
 impl FnDoc {
-    /// The first doc line (the one-line summary).
-    pub fn summary(&self) -> &str {
-        self.doc.first().map_or("", String::as_str)
+    /// The first sentence of the doc, whole: the wrapped lines of the first paragraph joined
+    /// with spaces and cut after the first full stop that ends a sentence (not after "e.g.",
+    /// "i.e.", "etc." or a decimal point).
+    pub fn summary(&self) -> String {
+        let para: Vec<&str> = self
+            .doc
+            .iter()
+            .map(|l| l.trim())
+            .take_while(|l| !l.is_empty() && !l.starts_with("```"))
+            .collect();
+        first_sentence(&para.join(" ")).to_string()
     }
+}
+
+/// The first sentence of `text`: up to and including the first `.`, `!` or `?` followed by a
+/// space or the end, skipping common abbreviations (e.g., i.e., etc., vs., cf.).
+pub fn first_sentence(text: &str) -> &str {
+    const ABBREV: [&str; 5] = ["e.g", "i.e", "etc", "vs", "cf"];
+    let b = text.as_bytes();
+    for (k, &c) in b.iter().enumerate() {
+        if !matches!(c, b'.' | b'!' | b'?') {
+            continue;
+        }
+        if k + 1 < b.len() && b[k + 1] != b' ' {
+            continue;
+        }
+        if c == b'.' && k > 0 && b[k - 1] == b'.' {
+            continue; // an ellipsis
+        }
+        let word = text[..k].rsplit([' ', '(']).next().unwrap_or("");
+        if c == b'.' && ABBREV.contains(&word.to_lowercase().as_str()) {
+            continue;
+        }
+        return &text[..=k];
+    }
+    text
 }
 
 /// Every spillover function registered in `engine`, sorted by name (standard Rhai packages excluded).
@@ -49,8 +81,16 @@ pub fn function_docs(engine: &Engine) -> Vec<FnDoc> {
                                 .trim()
                                 .to_string()
                         })
-                        .filter(|l| !l.is_empty())
-                        .collect()
+                        .collect::<Vec<String>>()
+                })
+                .map(|mut d: Vec<String>| {
+                    // Keep paragraph breaks inside, drop empty lines at either end.
+                    while d.last().is_some_and(String::is_empty) {
+                        d.pop();
+                    }
+                    let lead = d.iter().take_while(|l| l.is_empty()).count();
+                    d.drain(..lead);
+                    d
                 })
                 .unwrap_or_default();
             Some(FnDoc { name, signature, doc })
@@ -74,7 +114,11 @@ pub fn help(engine: &Engine, name: &str) -> Option<String> {
     for d in docs {
         s += &format!("{}\n", d.signature);
         for l in &d.doc {
-            s += &format!("    {l}\n");
+            if l.is_empty() {
+                s.push('\n');
+            } else {
+                s += &format!("    {l}\n");
+            }
         }
     }
     Some(s)

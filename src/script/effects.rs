@@ -33,6 +33,7 @@ impl Exportable for SEffects {
     fn text(&self) -> String {
         self.0.to_string()
     }
+    const PLOT: bool = true;
     fn plot(&self, path: &str) -> Option<crate::Result<()>> {
         Some(if path.is_empty() {
             Ok(())
@@ -118,7 +119,7 @@ fn effects_of(m: &SModel, opts: &Map) -> RResult<SEffects> {
 }
 
 /// Effects and subgroup fits.
-#[export_module]
+#[export_module(root = "crate::script::guarded")]
 pub mod effects_fns {
     use super::*;
 

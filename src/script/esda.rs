@@ -6,7 +6,7 @@ use super::options::Opts;
 use super::weights::SWeights;
 use super::{core_err, script_err, RResult};
 use crate::esda::{Geary, Moran, MoranOptions, MoranTable};
-use crate::report::table::{fmt_num, num_json, Cell, Table};
+use crate::report::table::{fmt_num, num_json, Table};
 use rhai::plugin::*;
 use rhai::{Array, Dynamic, Engine, Map};
 use serde_json::{json, Value};
@@ -45,19 +45,27 @@ fn stat_table(title: String, rows: Vec<(&str, f64, f64, f64, f64)>, notes: Vec<S
             .map(String::from)
             .to_vec(),
     );
+    t.notes = notes;
     for (name, s, e, v, z) in rows {
-        t.push(vec![
-            name.into(),
-            s.into(),
-            e.into(),
-            v.into(),
-            z.into(),
-            Cell::Num(crate::stats::p_normal_two_sided(z)),
-        ]);
+        // An undefined z (zero or negative variance) has an undefined p, not p = 0.
+        let p = if z.is_finite() {
+            crate::stats::p_normal_two_sided(z)
+        } else {
+            f64::NAN
+        };
+        if !z.is_finite() {
+            t.note_undefined(&undefined_reason(v));
+        }
+        let [zc, pc] = crate::report::table::stat_cells(z, p);
+        t.push(vec![name.into(), s.into(), e.into(), v.into(), zc, pc]);
     }
     t.decimals = 6;
-    t.notes = notes;
     t
+}
+
+/// Why z is undefined, from its variance (for the table note).
+fn undefined_reason(variance: f64) -> String {
+    crate::esda::moran::undefined_reason(variance)
 }
 
 fn label(v: &Option<String>, p: &Option<String>) -> String {
@@ -142,6 +150,7 @@ impl Exportable for SMoranTable {
     fn text(&self) -> String {
         self.0.to_table().to_text()
     }
+    const PLOT: bool = true;
     fn plot(&self, path: &str) -> Option<crate::Result<()>> {
         Some(if path.is_empty() {
             Ok(())
@@ -184,7 +193,7 @@ fn cross_section(x: &Array, w: &SWeights, what: &str) -> RResult<Vec<f64>> {
 }
 
 /// Moran's I, Geary's C, local Moran and their plots.
-#[export_module]
+#[export_module(root = "crate::script::guarded")]
 pub mod esda_fns {
     use super::*;
 

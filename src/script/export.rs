@@ -28,7 +28,9 @@ pub trait Exportable: Clone + Send + Sync + 'static {
         None
     }
     /// What `save` writes, for its documentation.
-    const SAVE_DOC: &'static str = ".json, .csv, .md, .tex, .txt; plots .svg/.png";
+    const SAVE_DOC: &'static str = ".json, .csv, .md, .tex, .txt";
+    /// True when [`Exportable::plot`] draws it (`save` then also takes .svg/.png).
+    const PLOT: bool = false;
 }
 
 /// The JSON of `x` with its `"kind"`.
@@ -93,15 +95,21 @@ pub fn register_exportable<T: Exportable>(engine: &mut Engine) {
     FuncRegistration::new("to_map")
         .with_comments([format!("/// Every number of the {name} as an object map.")])
         .register_into_engine(engine, |x: &mut T| -> RResult<Dynamic> {
-            rhai::serde::to_dynamic(json_of(x))
+            super::guard("to_map", || rhai::serde::to_dynamic(json_of(x)))
         });
+    // The parameter type keeps one `save` doc per type (`save(x: Moran, path: string)`), so
+    // `:help save` lists what each type writes.
+    let rust_type = std::any::type_name::<T>().rsplit("::").next().unwrap_or("?");
     FuncRegistration::new("save")
         .with_comments([format!(
-            "/// Writes the {name} to `path` by extension ({}), atomically.",
-            T::SAVE_DOC
+            "/// Writes the {name} to `path` by extension ({}{}), atomically.",
+            T::SAVE_DOC,
+            if T::PLOT { "; a plot as .svg/.png" } else { "" }
         )])
-        .with_params_info(["x", "path: string"])
-        .register_into_engine(engine, |x: &mut T, path: &str| save_exportable(x, path));
+        .with_params_info([format!("x: {rust_type}"), "path: string".to_string()])
+        .register_into_engine(engine, |x: &mut T, path: &str| {
+            super::guard("save", || save_exportable(x, path))
+        });
 }
 
 /// A frame as a table of all its rows. Numbers keep the text they were written with in the
@@ -259,7 +267,7 @@ pub fn register_data_exports(engine: &mut Engine) {
 }
 
 /// Table accessors.
-#[export_module]
+#[export_module(root = "crate::script::guarded")]
 pub mod export_fns {
     use super::*;
 
@@ -278,7 +286,7 @@ pub mod export_fns {
                 Dynamic::from_array(
                     r.iter()
                         .map(|c| match c {
-                            Cell::Num(v) => Dynamic::from_float(*v),
+                            Cell::Num(v) | Cell::Stat(v) => Dynamic::from_float(*v),
                             Cell::Int(i) => Dynamic::from_int(*i),
                             Cell::Text(s) => Dynamic::from(s.clone()),
                             Cell::Empty => Dynamic::UNIT,
@@ -313,7 +321,7 @@ pub mod export_fns {
             m.insert(
                 key.into(),
                 match cell {
-                    Cell::Num(v) => Dynamic::from_float(*v),
+                    Cell::Num(v) | Cell::Stat(v) => Dynamic::from_float(*v),
                     Cell::Int(i) => Dynamic::from_int(*i),
                     Cell::Text(s) => Dynamic::from(s.clone()),
                     Cell::Empty => Dynamic::UNIT,

@@ -8,6 +8,7 @@ pub mod docs;
 pub mod effects;
 pub mod esda;
 pub mod export;
+pub mod guarded;
 pub mod models;
 pub mod options;
 pub mod study;
@@ -60,7 +61,9 @@ pub fn install_panic_hook() {
 }
 
 /// Runs `f`, turning a native panic into a script error that says it is a bug (the REPL and
-/// the script runner survive it).
+/// the script runner survive it). Every function of the binding modules runs inside it (their
+/// `#[export_module]`s register through [`guarded`]), so the error is raised at the call and
+/// a script's `try { } catch` receives it.
 pub fn guard<T>(what: &str, f: impl FnOnce() -> RResult<T>) -> RResult<T> {
     GUARD_DEPTH.fetch_add(1, Ordering::SeqCst);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));

@@ -44,6 +44,10 @@ pub struct SModel(pub Arc<Fitted>);
 #[derive(Debug, Clone)]
 pub struct STest(pub Arc<SpecTest>);
 
+/// Entries of `Model::info` that record how the program chose its internal settings: kept in
+/// the model's JSON and `to_map`, left out of table notes (.md, .tex, .csv, .txt).
+const INTERNAL_INFO: [&str; 2] = ["interval_source", "lndet_choice"];
+
 impl Exportable for SModel {
     const KIND: &'static str = "model";
     fn json(&self) -> Value {
@@ -61,7 +65,7 @@ impl Exportable for SModel {
             t.note(format!("{k} = {}", crate::report::table::fmt_num(v, 6)));
         }
         t.note(format!("N = {}, T = {}, fe = {}", m.n, m.t, m.fe.name()));
-        for (k, v) in &m.info {
+        for (k, v) in m.info.iter().filter(|(k, _)| !INTERNAL_INFO.contains(&k.as_str())) {
             t.note(format!("{k}: {v}"));
         }
         Some(t)
@@ -237,7 +241,7 @@ fn coef_map(c: &crate::models::Coef) -> Map {
 }
 
 /// Panel OLS, specification tests and spatial models.
-#[export_module]
+#[export_module(root = "crate::script::guarded")]
 pub mod models_fns {
     use super::*;
 

@@ -89,7 +89,7 @@ const SIMULATE_KEYS: [&str; 13] = [
 ];
 
 /// Comparison tables and simulation.
-#[export_module]
+#[export_module(root = "crate::script::guarded")]
 pub mod study_fns {
     use super::*;
 

@@ -5,7 +5,7 @@ use rhai::plugin::*;
 use rhai::FLOAT;
 
 /// Test helpers.
-#[export_module]
+#[export_module(root = "crate::script::guarded")]
 pub mod testing_fns {
     use super::*;
 
@@ -31,6 +31,14 @@ pub mod testing_fns {
                 (got - want).abs() / want.abs().max(1e-300)
             )))
         }
+    }
+
+    /// Panics on purpose with `message`, to test the panic guard: the script receives an
+    /// "internal error in panic_for_testing: MESSAGE ... this is a bug" error, which
+    /// `try { } catch` catches like any other.
+    #[rhai_fn(name = "panic_for_testing")]
+    pub fn panic_for_testing(message: &str) {
+        panic!("{message}");
     }
 
     /// assert_close for an integer expected value.

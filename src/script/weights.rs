@@ -88,7 +88,7 @@ fn wrap(r: crate::Result<Weights>) -> RResult<SWeights> {
 }
 
 /// Spatial weights builders and methods; agglomeration and resilience indices.
-#[export_module]
+#[export_module(root = "crate::script::guarded")]
 pub mod weights_fns {
     use super::*;
 
@@ -215,10 +215,11 @@ pub mod weights_fns {
         read_weights_opts(path, Map::new())
     }
 
-    /// Reads weights with options standardize, islands.
+    /// Reads weights with options standardize, islands ("error" or "keep") and
+    /// allow_negative (default false: a negative weight is an error naming the pair of units).
     #[rhai_fn(name = "read_weights", return_raw)]
     pub fn read_weights_opts(path: &str, opts: Map) -> RResult<SWeights> {
-        let o = Opts::new(&opts, "read_weights", &COMMON_KEYS)?;
+        let o = Opts::new(&opts, "read_weights", &["standardize", "islands", "allow_negative"])?;
         let ro = ReadOptions {
             standardize: o
                 .str("standardize")?
@@ -226,6 +227,7 @@ pub mod weights_fns {
                 .transpose()
                 .map_err(core_err)?,
             keep_islands: o.choice("islands", "error", &["error", "keep"])? == "keep",
+            allow_negative: o.bool("allow_negative")?.unwrap_or(false),
         };
         wrap(crate::weights::io::read_weights_with(path, &ro))
     }
@@ -265,7 +267,9 @@ pub mod weights_fns {
     #[rhai_fn(name = "lag", return_raw, pure)]
     pub fn w_lag(w: &mut SWeights, x: Array) -> RResult<Array> {
         let v = to_f64s(&x, "lag")?;
-        if v.len() == w.0.n() {
+        if w.0.n() == 0 {
+            Err(script_err("lag: the weights have no units"))
+        } else if v.len() == w.0.n() {
             Ok(from_f64s(&w.0.lag(&v)))
         } else if !v.is_empty() && v.len() % w.0.n() == 0 {
             Ok(from_f64s(&w.0.lag_panel(&v)))

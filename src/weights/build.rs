@@ -25,6 +25,9 @@ pub struct Common {
     pub standardize: Standardization,
     /// Keep units without neighbours (islands) instead of refusing them (default false).
     pub keep_islands: bool,
+    /// Accept negative weights (default false: a negative weight is an error naming the pair).
+    /// Only weights read from a file can be negative; the builders make non-negative weights.
+    pub allow_negative: bool,
 }
 
 impl Default for Common {
@@ -32,6 +35,7 @@ impl Default for Common {
         Common {
             standardize: Standardization::Row,
             keep_islands: false,
+            allow_negative: false,
         }
     }
 }
@@ -140,6 +144,9 @@ pub struct EconomicOptions {
 /// Tied means (Ȳ_i = Ȳ_j, i ≠ j) give an infinite weight: an error listing the pairs unless
 /// `min_gap` is set. Missing values of `var` are an error naming the unit and period.
 pub fn weights_economic(panel: &Panel, var: &str, opts: &EconomicOptions) -> Result<Weights> {
+    if panel.n() == 0 {
+        return Err(no_rows(panel.frame(), "weights_economic"));
+    }
     let v = panel.var_complete(var)?;
     let (n, t) = (panel.n(), panel.t());
     let mut ybar = vec![0.0; n];
@@ -183,7 +190,7 @@ pub fn economic_from_means(ids: Vec<String>, ybar: &[f64], var: &str, opts: &Eco
     }
     let floor = opts.min_gap.unwrap_or(0.0);
     let raw = dense_matrix(n, |i, j| opts.form.kernel((ybar[i] - ybar[j]).abs().max(floor)))?;
-    Weights::from_raw(ids, raw, opts.common.standardize, opts.common.keep_islands)
+    Weights::from_raw_with(ids, raw, &opts.common)
 }
 
 /// Pairs "(a, b)" of units with exactly equal values (found by sorting, O(N log N)).
@@ -228,23 +235,15 @@ pub(crate) fn dense_matrix(n: usize, f: impl Fn(usize, usize) -> f64 + Sync) -> 
     csr_from_rows(n, rows)
 }
 
-/// Assembles a CSR matrix from per-row (sorted column indices, values); non-finite values are
-/// an error naming the row and column positions.
+/// Assembles a CSR matrix from per-row (sorted column indices, values). Values are checked
+/// (finite, non-negative, row sums) by [`Weights::from_raw_with`], which names the units.
 pub(crate) fn csr_from_rows(n: usize, rows: Vec<(Vec<usize>, Vec<f64>)>) -> Result<CsMat<f64>> {
     let nnz: usize = rows.iter().map(|r| r.0.len()).sum();
     let mut indptr = Vec::with_capacity(n + 1);
     let mut indices = Vec::with_capacity(nnz);
     let mut data = Vec::with_capacity(nnz);
     indptr.push(0);
-    for (i, (idx, val)) in rows.into_iter().enumerate() {
-        if let Some(k) = val.iter().position(|v| !v.is_finite()) {
-            return Err(Error::numeric(format!(
-                "weights: non-finite weight {} at row {} column {}",
-                val[k],
-                i + 1,
-                idx[k] + 1
-            )));
-        }
+    for (idx, val) in rows {
         indices.extend(idx);
         data.extend(val);
         indptr.push(indices.len());
@@ -257,10 +256,21 @@ pub(crate) fn csr_from_rows(n: usize, rows: Vec<(Vec<usize>, Vec<f64>)>) -> Resu
 // Units and coordinates from a frame
 // ------------------------------------------------------------------------------------------
 
+/// The error for a frame without rows used to build a W (names the file it was read from).
+fn no_rows(frame: &Frame, what: &str) -> Error {
+    let from = frame
+        .origin()
+        .map_or_else(|| "the data".to_string(), |o| o.path.clone());
+    Error::data(format!("{what}: {from} has no data rows; a W needs at least one unit"))
+}
+
 /// One row per unit of `frame`: the unit ids (in order of first appearance) and the first row of
 /// each. A unit may repeat (a panel) only if the columns `cols` hold the same value in all its
 /// rows; otherwise the error names the unit and the column.
 pub fn unit_rows(frame: &Frame, id: &str, cols: &[&str], what: &str) -> Result<(Vec<String>, Vec<usize>)> {
+    if frame.nrows() == 0 {
+        return Err(no_rows(frame, what));
+    }
     let keys = frame.keys(id)?;
     let colkeys: Vec<Vec<String>> = cols.iter().map(|c| frame.keys(c)).collect::<Result<_>>()?;
     let mut pos: HashMap<&str, usize> = HashMap::new();
@@ -425,7 +435,7 @@ pub fn weights_distance(frame: &Frame, id: &str, x: &str, y: &str, opts: &Distan
         .map(|(idx, d)| (idx, d.into_iter().map(kernel).collect()))
         .collect();
     let raw = csr_from_rows(n, rows)?;
-    Weights::from_raw(ids, raw, opts.common.standardize, opts.common.keep_islands)
+    Weights::from_raw_with(ids, raw, &opts.common)
 }
 
 /// Options of [`weights_band`].
@@ -451,7 +461,7 @@ pub fn weights_band(frame: &Frame, id: &str, x: &str, y: &str, opts: &BandOption
         .map(|(idx, d)| (idx, vec![1.0; d.len()]))
         .collect();
     let raw = csr_from_rows(ids.len(), rows)?;
-    Weights::from_raw(ids, raw, opts.common.standardize, opts.common.keep_islands)
+    Weights::from_raw_with(ids, raw, &opts.common)
 }
 
 // ------------------------------------------------------------------------------------------
@@ -485,7 +495,7 @@ pub fn weights_block(frame: &Frame, id: &str, group: &str, common: &Common) -> R
         })
         .collect();
     let raw = csr_from_rows(n, csr_rows)?;
-    Weights::from_raw(ids, raw, common.standardize, common.keep_islands)
+    Weights::from_raw_with(ids, raw, common)
 }
 
 // ------------------------------------------------------------------------------------------

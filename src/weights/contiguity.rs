@@ -85,6 +85,11 @@ pub fn parse_geojson(text: &str, path: &str, id: &str) -> Result<(Vec<String>, V
             "{path}: not a GeoJSON FeatureCollection (no \"features\" array)"
         ))
     })?;
+    if feats.is_empty() {
+        return Err(Error::data(format!(
+            "{path}: the FeatureCollection has no features; a W needs at least one unit"
+        )));
+    }
     let mut ids = Vec::with_capacity(feats.len());
     let mut polys = Vec::with_capacity(feats.len());
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -261,7 +266,7 @@ pub fn contiguity_from_polygons(
     pairs.sort_unstable();
     pairs.dedup();
     let trip: Vec<(usize, usize, f64)> = pairs.into_iter().map(|(i, j)| (i, j, 1.0)).collect();
-    Weights::from_triplets(ids, &trip, common.standardize, common.keep_islands)
+    Weights::from_triplets_with(ids, &trip, common)
 }
 
 #[cfg(test)]
@@ -285,7 +290,7 @@ mod tests {
         }
         let none = Common {
             standardize: crate::weights::Standardization::None,
-            keep_islands: false,
+            ..Common::default()
         };
         let q = contiguity_from_polygons(ids.clone(), &polys, Rule::Queen, 1e-9, &none).unwrap();
         let r = contiguity_from_polygons(ids.clone(), &polys, Rule::Rook, 1e-9, &none).unwrap();

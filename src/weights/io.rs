@@ -50,6 +50,8 @@ pub struct ReadOptions {
     pub standardize: Option<Standardization>,
     /// Keep units without neighbours (default false: they are an error naming them).
     pub keep_islands: bool,
+    /// Accept negative weights (default false: a negative weight is an error naming the pair).
+    pub allow_negative: bool,
 }
 
 /// Reads weights with the default options (see [`read_weights_with`]).
@@ -94,8 +96,12 @@ pub fn parse_weights(bytes: &[u8], path: &str, format: Format, opts: &ReadOption
             Standardization::None
         }
     };
-    let w = Weights::from_triplets(t.ids, &t.trip, Standardization::None, opts.keep_islands)
-        .map_err(|e| Error::data(format!("{path}: {e}")))?;
+    let common = super::build::Common {
+        standardize: Standardization::None,
+        keep_islands: opts.keep_islands,
+        allow_negative: opts.allow_negative,
+    };
+    let w = Weights::from_triplets_with(t.ids, &t.trip, &common).map_err(|e| Error::data(format!("{path}: {e}")))?;
     let kind = opts.standardize.unwrap_or(default_std);
     if kind == Standardization::None {
         // Weights given already row-standardised are labelled so, so that `subset`
@@ -158,7 +164,11 @@ impl<'a> Triplets<'a> {
     /// Records w_ij read at `line` (checked in [`Self::finish`]).
     fn add(&mut self, i: &str, j: &str, w: f64, line: u64) -> Result<()> {
         if !w.is_finite() {
-            return Err(self.err(line, 3, format!("weight {w} is not a finite number")));
+            return Err(self.err(
+                line,
+                3,
+                format!("weight {w} from unit {i} to unit {j} is not a finite number"),
+            ));
         }
         self.raw.push((key_of_text(i), key_of_text(j), w, line));
         Ok(())

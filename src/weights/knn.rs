@@ -186,7 +186,7 @@ pub fn knn_from_points(ids: Vec<String>, pts: &[[f64; 2]], opts: &KnnOptions) ->
         })
         .collect();
     let raw = csr_from_rows(n, rows)?;
-    Weights::from_raw(ids, raw, opts.common.standardize, opts.common.keep_islands)
+    Weights::from_raw_with(ids, raw, &opts.common)
 }
 
 #[cfg(test)]

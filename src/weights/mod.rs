@@ -76,14 +76,73 @@ impl PartialEq for Weights {
 impl Weights {
     /// Weights from raw (unstandardised) triplets `(i, j, c_ij)` over `ids`, then standardised
     /// with `kind`. Diagonal entries and explicit zeros are dropped. Units without neighbours
-    /// (islands) are an error naming them unless `keep_islands` is set.
+    /// (islands) are an error naming them unless `keep_islands` is set; negative weights are
+    /// refused (see [`Weights::from_triplets_with`] to allow them).
     pub fn from_triplets(
         ids: Vec<String>,
         triplets: &[(usize, usize, f64)],
         kind: Standardization,
         keep_islands: bool,
     ) -> Result<Weights> {
+        let common = build::Common {
+            standardize: kind,
+            keep_islands,
+            allow_negative: false,
+        };
+        Self::from_triplets_with(ids, triplets, &common)
+    }
+
+    /// Weights from raw triplets `(i, j, c_ij)` over `ids` with the checks and standardisation
+    /// of `common` (see [`Weights::from_raw_with`]). Diagonal entries and explicit zeros are
+    /// dropped; an index outside the ids is an error.
+    pub fn from_triplets_with(
+        ids: Vec<String>,
+        triplets: &[(usize, usize, f64)],
+        common: &build::Common,
+    ) -> Result<Weights> {
         let n = ids.len();
+        let mut tri = TriMat::new((n, n));
+        for &(i, j, w) in triplets {
+            if i >= n || j >= n {
+                return Err(Error::data(format!("weights: index ({i}, {j}) outside 0..{n}")));
+            }
+            if i != j && w != 0.0 {
+                tri.add_triplet(i, j, w);
+            }
+        }
+        let raw: CsMat<f64> = tri.to_csr();
+        Self::from_raw_with(ids, raw, common)
+    }
+
+    /// Weights from a raw CSR matrix (zero diagonal assumed), standardised with `kind`;
+    /// negative weights are refused (see [`Weights::from_raw_with`]).
+    pub fn from_raw(ids: Vec<String>, raw: CsMat<f64>, kind: Standardization, keep_islands: bool) -> Result<Weights> {
+        let common = build::Common {
+            standardize: kind,
+            keep_islands,
+            allow_negative: false,
+        };
+        Self::from_raw_with(ids, raw, &common)
+    }
+
+    /// The one place where weights come into being (every builder and reader ends here).
+    /// Checks, each an error naming the culprit:
+    /// * at least one unit, and no duplicate ids;
+    /// * every weight is a finite number (the pair of ids is named);
+    /// * no negative weight unless `common.allow_negative` (the pair and the value are named);
+    /// * no row whose sum overflows (infinite row sum; the unit is named);
+    /// * no island unless `common.keep_islands`: a unit without a non-zero weight, or whose
+    ///   weights sum to 0 (they cancel, possible only with negative weights).
+    ///
+    /// Then the matrix is standardised with `common.standardize`.
+    pub fn from_raw_with(ids: Vec<String>, raw: CsMat<f64>, common: &build::Common) -> Result<Weights> {
+        let raw = if raw.is_csr() { raw } else { raw.to_csr() };
+        let n = ids.len();
+        if n == 0 {
+            return Err(Error::data(
+                "weights: no units (the input has no rows or features); a W needs at least one unit",
+            ));
+        }
         {
             let mut seen = std::collections::HashSet::new();
             let dups: Vec<&String> = ids.iter().filter(|id| !seen.insert(id.as_str())).collect();
@@ -94,38 +153,67 @@ impl Weights {
                 )));
             }
         }
-        let mut tri = TriMat::new((n, n));
-        for &(i, j, w) in triplets {
-            if i >= n || j >= n {
-                return Err(Error::data(format!("weights: index ({i}, {j}) outside 0..{n}")));
+        if raw.rows() != n || raw.cols() != n {
+            return Err(Error::data(format!(
+                "weights: a {}x{} matrix for {n} unit ids",
+                raw.rows(),
+                raw.cols()
+            )));
+        }
+        let mut empty = Vec::new();
+        let mut cancel = Vec::new();
+        for (i, row) in raw.outer_iterator().enumerate() {
+            for (j, &v) in row.iter() {
+                if !v.is_finite() {
+                    return Err(Error::data(format!(
+                        "weights: the weight from unit {} to unit {} is {v}, not a finite number; \
+                         check the input (a zero distance or a tie gives an infinite inverse weight)",
+                        ids[i], ids[j]
+                    )));
+                }
+                if v < 0.0 && !common.allow_negative {
+                    return Err(Error::data(format!(
+                        "weights: negative weight {v} from unit {} to unit {}; weights must be >= 0 \
+                         (negative weights make the eigenvalues and the interval of rho meaningless); \
+                         if they are intended, pass allow_negative: true",
+                        ids[i], ids[j]
+                    )));
+                }
             }
-            if !w.is_finite() {
+            let sum: f64 = row.data().iter().sum();
+            if sum.is_infinite() || sum.is_nan() {
                 return Err(Error::data(format!(
-                    "weights: non-finite weight between {} and {}",
-                    ids[i], ids[j]
+                    "weights: the weights of unit {} sum to {sum} (overflow: they are too large to add up); \
+                     rescale them (e.g. divide by their largest value)",
+                    ids[i]
                 )));
             }
-            if i != j && w != 0.0 {
-                tri.add_triplet(i, j, w);
+            if row.data().iter().all(|v| *v == 0.0) {
+                empty.push(&ids[i]);
+            } else if sum == 0.0 {
+                cancel.push(&ids[i]);
             }
         }
-        let raw: CsMat<f64> = tri.to_csr();
-        Self::from_raw(ids, raw, kind, keep_islands)
-    }
-
-    /// Weights from a raw CSR matrix (zero diagonal assumed), standardised with `kind`.
-    pub fn from_raw(ids: Vec<String>, raw: CsMat<f64>, kind: Standardization, keep_islands: bool) -> Result<Weights> {
-        let raw = if raw.is_csr() { raw } else { raw.to_csr() };
-        let n = ids.len();
-        let islands: Vec<&String> = (0..n)
-            .filter(|&i| raw.outer_view(i).is_none_or(|r| r.nnz() == 0))
-            .map(|i| &ids[i])
-            .collect();
-        if !islands.is_empty() && !keep_islands {
+        let islands = !(empty.is_empty() && cancel.is_empty());
+        if islands && !common.keep_islands {
+            let mut parts = Vec::new();
+            if !empty.is_empty() {
+                parts.push(format!(
+                    "{} unit(s) have no neighbours (islands): {}",
+                    empty.len(),
+                    list_some(&empty, 10)
+                ));
+            }
+            if !cancel.is_empty() {
+                parts.push(format!(
+                    "{} unit(s) have weights that sum to 0 (islands: their weights cancel): {}",
+                    cancel.len(),
+                    list_some(&cancel, 10)
+                ));
+            }
             return Err(Error::data(format!(
-                "weights: {} unit(s) have no neighbours (islands): {}; use a larger cutoff or k, or islands: \"keep\"",
-                islands.len(),
-                list_some(&islands, 10)
+                "weights: {}; use a larger cutoff or k, or islands: \"keep\"",
+                parts.join("; ")
             )));
         }
         let symmetric = is_symmetric(&raw);
@@ -136,7 +224,7 @@ impl Weights {
             sym_scale: symmetric.then(|| vec![1.0; n]),
             spectrum: Arc::new(OnceLock::new()),
         };
-        w = w.standardize(kind)?;
+        w = w.standardize(common.standardize)?;
         Ok(w)
     }
 
@@ -157,13 +245,17 @@ impl Weights {
                         }
                     }
                 }
-                // W = D⁻¹C with C symmetric: keep d (scaled by any previous factors).
-                sym_scale = sym_scale.map(|d| {
-                    d.iter()
-                        .zip(&sums)
-                        .map(|(a, s)| if *s != 0.0 { a * s } else { *a })
-                        .collect()
-                });
+                // W = D⁻¹C with C symmetric: keep d (scaled by any previous factors). The
+                // similarity S = D^{1/2} W D^{−1/2} needs d > 0: with negative row sums (negative
+                // weights allowed) the general solver is used instead.
+                sym_scale = sym_scale
+                    .map(|d| -> Vec<f64> {
+                        d.iter()
+                            .zip(&sums)
+                            .map(|(a, s)| if *s != 0.0 { a * s } else { *a })
+                            .collect()
+                    })
+                    .filter(|d| d.iter().all(|v| v.is_finite() && *v > 0.0));
             }
             Standardization::Spectral => {
                 let ev = self
@@ -342,7 +434,13 @@ impl Weights {
             }
         }
         let std = self.standardization;
-        let mut w = Weights::from_triplets(ids.to_vec(), &trip, Standardization::None, keep_islands)?;
+        let common = build::Common {
+            standardize: Standardization::None,
+            keep_islands,
+            // Negative weights present here were allowed when this W was built.
+            allow_negative: base.data().iter().any(|v| *v < 0.0),
+        };
+        let mut w = Weights::from_triplets_with(ids.to_vec(), &trip, &common)?;
         if self.sym_scale.is_none() {
             w.sym_scale = None;
         }

@@ -77,6 +77,33 @@ impl Spectrum {
 /// S = D^{1/2} W D^{−1/2} (s_ij = √d_i w_ij / √d_j), found with a symmetric solver: real and
 /// accurate. Otherwise the general (non-symmetric) solver is used.
 pub fn compute(w: &Weights) -> Result<Spectrum> {
+    let s = compute_unchecked(w)?;
+    check_finite(&s, w)?;
+    Ok(s)
+}
+
+/// Eigenvalues are never NaN in silence: an error (naming W's size and what to check) when
+/// any eigenvalue is NaN or infinite.
+fn check_finite(s: &Spectrum, w: &Weights) -> Result<()> {
+    let bad =
+        s.re.iter()
+            .zip(&s.im)
+            .filter(|(a, b)| !(a.is_finite() && b.is_finite()))
+            .count();
+    if bad == 0 {
+        return Ok(());
+    }
+    Err(Error::numeric(format!(
+        "eigenvalues of W ({} units, {} standardisation): {bad} of {} are not finite numbers; \
+         check W for negative weights, rows whose weights cancel, or very large or tiny weights \
+         (w.summary() describes W)",
+        w.n(),
+        w.standardization().name(),
+        s.re.len()
+    )))
+}
+
+fn compute_unchecked(w: &Weights) -> Result<Spectrum> {
     let n = w.n();
     let m = w.matrix();
     let evd_err = |e: faer::linalg::evd::EvdError| Error::numeric(format!("eigenvalues of W did not converge ({e:?})"));
@@ -132,6 +159,24 @@ pub fn compute_general(w: &Weights) -> Result<Spectrum> {
 #[cfg(test)]
 mod tests {
     use crate::weights::{Standardization, Weights};
+
+    #[test]
+    fn non_finite_eigenvalues_are_an_error_naming_w() {
+        let ids: Vec<String> = (1..=2).map(|i| i.to_string()).collect();
+        let w = Weights::from_triplets(ids, &[(0, 1, 1.0), (1, 0, 1.0)], Standardization::Row, false).unwrap();
+        let bad = super::Spectrum {
+            re: vec![f64::NAN, 1.0],
+            im: vec![0.0, 0.0],
+            via_symmetric: true,
+        };
+        let e = super::check_finite(&bad, &w).unwrap_err().to_string();
+        assert!(
+            e.contains("eigenvalues of W (2 units, row standardisation): 1 of 2"),
+            "{e}"
+        );
+        assert!(e.contains("negative weights"), "{e}");
+        assert!(super::check_finite(&w.spectrum().unwrap(), &w).is_ok());
+    }
 
     #[test]
     fn directed_ring_interval_is_not_empty() {

@@ -17,4 +17,5 @@ mod study;
 mod trust_data;
 mod trust_models;
 mod trust_study;
+mod trust_weights;
 mod weights;

@@ -150,6 +150,7 @@ fn appendix_b_economic_closed_form_and_scale_invariance() {
             common: Common {
                 standardize: Standardization::None,
                 keep_islands: false,
+                allow_negative: false,
             },
             ..Default::default()
         },
@@ -231,6 +232,7 @@ fn gal_gwt_csv_round_trips() {
         &ReadOptions {
             standardize: Some(Standardization::None),
             keep_islands: false,
+            allow_negative: false,
         },
     )
     .unwrap();
@@ -239,6 +241,7 @@ fn gal_gwt_csv_round_trips() {
     let keep = Common {
         standardize: Standardization::Row,
         keep_islands: true,
+        allow_negative: false,
     };
     let f = points_frame(&[[0.0, 0.0], [1.0, 0.0], [9.0, 9.0]]);
     let w = weights_band(
@@ -260,6 +263,7 @@ fn gal_gwt_csv_round_trips() {
     let o = ReadOptions {
         standardize: None,
         keep_islands: true,
+        allow_negative: false,
     };
     assert_eq!(read_weights_with(&p, &o).unwrap().n(), 3);
 }
@@ -283,6 +287,7 @@ fn distance_knn_band_block() {
     let none = Common {
         standardize: Standardization::None,
         keep_islands: false,
+        allow_negative: false,
     };
     let d = weights_distance(
         &f,
@@ -358,6 +363,7 @@ fn distance_knn_band_block() {
         common: Common {
             standardize: Standardization::None,
             keep_islands: true,
+            allow_negative: false,
         },
     };
     let b = weights_band(&g, "id", "x", "y", &band).unwrap();
