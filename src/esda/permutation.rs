@@ -97,11 +97,18 @@ pub fn shuffle(rng: &mut ChaCha8Rng, buf: &mut [f64]) {
 
 /// The statistic `stat` of `draws` random permutations of `values`, in permutation order.
 /// Permutation k shuffles a copy of `values` with stream k of `seed`; the result does not
-/// depend on the number of threads. `label` names the run on the progress bar.
-pub fn permuted_stats<F>(values: &[f64], draws: usize, seed: u64, label: &str, stat: F) -> Vec<f64>
+/// depend on the number of threads. `label` names the run on the progress bar. Errors: more
+/// permutations than the memory budget holds ([`crate::budget`]), Ctrl-C
+/// ([`crate::interrupt`]).
+pub fn permuted_stats<F>(values: &[f64], draws: usize, seed: u64, label: &str, stat: F) -> crate::error::Result<Vec<f64>>
 where
     F: Fn(&[f64]) -> f64 + Sync,
 {
+    crate::budget::check_f64(
+        &format!("{label}: permutations = {draws}"),
+        &[draws],
+        "use fewer permutations (999 is usual)",
+    )?;
     let progress = Progress::new(draws as u64, label);
     let base = rng_for(seed, 0);
     let out = (0..draws)
@@ -110,6 +117,9 @@ where
         .map_init(
             || vec![0.0; values.len()],
             |buf, k| {
+                if crate::interrupt::requested() {
+                    return f64::NAN;
+                }
                 buf.copy_from_slice(values);
                 let mut rng = base.clone();
                 rng.set_stream(k as u64);
@@ -121,7 +131,8 @@ where
         )
         .collect();
     progress.finish();
-    out
+    crate::interrupt::check()?;
+    Ok(out)
 }
 
 /// A progress bar on stderr that appears only when stderr is a terminal and the run has taken

@@ -75,8 +75,15 @@ impl Spectrum {
 ///
 /// When W = D⁻¹C with C symmetric, the eigenvalues are those of the symmetric
 /// S = D^{1/2} W D^{−1/2} (s_ij = √d_i w_ij / √d_j), found with a symmetric solver: real and
-/// accurate. Otherwise the general (non-symmetric) solver is used.
+/// accurate. Otherwise the general (non-symmetric) solver is used. The decomposition runs on a
+/// helper thread so that Ctrl-C returns at once ([`crate::interrupt::run_interruptible`]).
 pub fn compute(w: &Weights) -> Result<Spectrum> {
+    let w = w.clone();
+    crate::interrupt::run_interruptible(move || compute_here(&w))?
+}
+
+/// [`compute`] on the calling thread.
+fn compute_here(w: &Weights) -> Result<Spectrum> {
     let n = w.n();
     let m = w.matrix();
     let evd_err = |e: faer::linalg::evd::EvdError| Error::numeric(format!("eigenvalues of W did not converge ({e:?})"));
