@@ -62,10 +62,17 @@ mod tests {
 
     #[test]
     fn over_budget_says_size_limit_and_fix() {
-        let e = check_f64("simulate: t = 1000000000 periods × N = 49 units", &[1_000_000_000, 49], "use a smaller t")
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("4.900e10 values") && e.contains("365.1 GB") && e.contains("use a smaller t"), "{e}");
+        let e = check_f64(
+            "simulate: t = 1000000000 periods × N = 49 units",
+            &[1_000_000_000, 49],
+            "use a smaller t",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("4.900e10 values") && e.contains("365.1 GB") && e.contains("use a smaller t"),
+            "{e}"
+        );
         assert!(check_f64("small", &[1000, 49], "").is_ok());
     }
 }

@@ -409,6 +409,10 @@ impl Helper for ReplHelper {}
 /// stderr). Returns the status to end the session with: after `exit` in the input, or when
 /// stdout was closed.
 fn report(session: &Session, result: Result<Dynamic, String>) -> Option<ExitCode> {
+    // `exit(v)` ends the evaluation with the value v, which is not printed.
+    if let Some(request) = take_exit() {
+        return Some(exit_code(request));
+    }
     match result {
         Ok(v) if !v.is_unit() => {
             print_line(&session.display(&v));
@@ -416,10 +420,7 @@ fn report(session: &Session, result: Result<Dynamic, String>) -> Option<ExitCode
         Ok(_) => {}
         Err(e) => eprintln!("{e}"),
     }
-    if let Some(code) = stdout_code() {
-        return Some(code);
-    }
-    take_exit().map(exit_code)
+    stdout_code()
 }
 
 /// Handles a `:command` line, printing through stdout; the status to end the session with,

@@ -100,7 +100,13 @@ pub fn shuffle(rng: &mut ChaCha8Rng, buf: &mut [f64]) {
 /// depend on the number of threads. `label` names the run on the progress bar. Errors: more
 /// permutations than the memory budget holds ([`crate::budget`]), Ctrl-C
 /// ([`crate::interrupt`]).
-pub fn permuted_stats<F>(values: &[f64], draws: usize, seed: u64, label: &str, stat: F) -> crate::error::Result<Vec<f64>>
+pub fn permuted_stats<F>(
+    values: &[f64],
+    draws: usize,
+    seed: u64,
+    label: &str,
+    stat: F,
+) -> crate::error::Result<Vec<f64>>
 where
     F: Fn(&[f64]) -> f64 + Sync,
 {

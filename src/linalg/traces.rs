@@ -120,13 +120,7 @@ pub fn probes(n: usize, draws: usize, seed: u64, probe: Probe) -> Result<Vec<Vec
 /// N·u_r'Wᵏu_r / u_r'u_r of tr(Wᵏ), k = 1..m, with tr(W) and tr(W²) = Σ w_ij w_ji exact.
 /// Returns one row per draw (`[draw][k − 1]`).
 /// Errors: see [`probes`].
-pub fn stochastic_power_traces(
-    w: &Weights,
-    m: usize,
-    draws: usize,
-    seed: u64,
-    probe: Probe,
-) -> Result<Vec<Vec<f64>>> {
+pub fn stochastic_power_traces(w: &Weights, m: usize, draws: usize, seed: u64, probe: Probe) -> Result<Vec<Vec<f64>>> {
     let n = w.n();
     let tr1 = trace(w.matrix());
     let tr2 = w.traces2().0;

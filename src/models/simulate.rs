@@ -205,7 +205,12 @@ pub fn simulate(w: &Weights, spec: &SimulateSpec, data: Option<&Panel>) -> Resul
                 return Err(Error::invalid("simulate: t must be ≥ 1"));
             }
             crate::budget::check_f64(
-                &format!("simulate: t = {} periods × N = {} units × {} columns", spec.t, w.n(), k + 3),
+                &format!(
+                    "simulate: t = {} periods × N = {} units × {} columns",
+                    spec.t,
+                    w.n(),
+                    k + 3
+                ),
                 &[spec.t, w.n(), k + 3],
                 "use a smaller t",
             )?;

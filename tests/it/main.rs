@@ -14,4 +14,5 @@ mod sandbox;
 mod scale;
 mod scripts;
 mod study;
+mod trust_cli;
 mod weights;
