@@ -227,9 +227,10 @@ mod tests {
         let v: Vec<f64> = (0..50).map(f64::from).collect();
         let s = permuted_stats(&v, 20, 3, "test", |b| {
             b.iter().enumerate().map(|(i, x)| i as f64 * x).sum()
-        });
+        })
+        .unwrap();
         let sorted_sum: f64 = v.iter().sum();
-        let again = permuted_stats(&v, 20, 3, "test", |b| b.iter().sum());
+        let again = permuted_stats(&v, 20, 3, "test", |b| b.iter().sum()).unwrap();
         assert!(again.iter().all(|&x| x == sorted_sum));
         assert_eq!(
             s,
@@ -238,6 +239,7 @@ mod tests {
                 .enumerate()
                 .map(|(i, x)| i as f64 * x)
                 .sum())
+            .unwrap()
         );
     }
 }

@@ -172,13 +172,14 @@ pub fn take_exit() -> Option<ExitRequest> {
 
 #[rhai::export_module]
 mod exit_fns {
+    use super::RResult;
     use rhai::Dynamic;
 
     /// Stops the script at once and ends the program: `exit()` with status 0, `exit(n)` with
     /// status n (an integer 0–255), `exit("message")` prints the message on stderr and ends
     /// with status 1.
     #[rhai_fn(name = "exit", return_raw, volatile)]
-    pub fn exit_with(value: Dynamic) -> super::RResult<()> {
+    pub fn exit_with(value: Dynamic) -> RResult<()> {
         let request = if value.is_unit() {
             super::ExitRequest::Status(0)
         } else if let Ok(n) = value.as_int() {
@@ -206,7 +207,7 @@ mod exit_fns {
 
     /// Stops the script at once and ends the program with status 0.
     #[rhai_fn(name = "exit", return_raw, volatile)]
-    pub fn exit_plain() -> super::RResult<()> {
+    pub fn exit_plain() -> RResult<()> {
         exit_with(Dynamic::UNIT)
     }
 }
