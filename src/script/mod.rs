@@ -305,7 +305,7 @@ fn shown_path(p: &std::path::Path) -> String {
 
 /// Resolves `import "NAME"`: a bundled stdlib module by name, else the file `NAME.rhai`
 /// relative to the folder of the importing file (or `default_dir` for code that is not in a
-/// file). Files are read once per engine (cached); a UTF-8 byte-order mark is skipped; an
+/// file). Modules are evaluated once per engine (cached); a UTF-8 byte-order mark is skipped; an
 /// import cycle is an error naming the chain of files.
 struct ScriptResolver {
     default_dir: std::path::PathBuf,
@@ -373,12 +373,12 @@ impl rhai::ModuleResolver for ScriptResolver {
                     )
                     .into());
                 };
-                if let Some(m) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
-                    return Ok(m);
-                }
                 (key, Ok(file))
             }
         };
+        if let Some(m) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+            return Ok(m);
+        }
         let root = source
             .map(std::path::Path::new)
             .filter(|s| s.is_file())
@@ -419,10 +419,8 @@ impl rhai::ModuleResolver for ScriptResolver {
         let m: rhai::Shared<rhai::Module> = rhai::Module::eval_ast_as_new(rhai::Scope::new(), &ast, engine)
             .map_err(in_module)?
             .into();
-        if origin.is_ok() {
-            if let Ok(mut c) = self.cache.lock() {
-                c.insert(key, m.clone());
-            }
+        if let Ok(mut c) = self.cache.lock() {
+            c.insert(key, m.clone());
         }
         Ok(m)
     }

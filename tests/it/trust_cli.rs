@@ -47,6 +47,16 @@ fn wait_at_most(child: &mut Child, limit: Duration) -> Option<i32> {
     None
 }
 
+/// Reads `r` up to and including the line `line` (the child has reached that point).
+fn wait_for_line(r: &mut impl Read, line: &str) {
+    let mut seen = Vec::new();
+    let mut b = [0u8; 1];
+    while !String::from_utf8_lossy(&seen).lines().any(|l| l == line) {
+        assert_eq!(r.read(&mut b).unwrap(), 1, "output ended before '{line}'");
+        seen.push(b[0]);
+    }
+}
+
 fn read_all(r: Option<impl Read>) -> String {
     let mut s = String::new();
     if let Some(mut r) = r {
@@ -59,6 +69,7 @@ fn read_all(r: Option<impl Read>) -> String {
 /// only an interruption of the native work can end the run within 2 s.
 const EIGEN_SCRIPT: &str = r#"let f = read_csv("pts.csv");
 let w = weights_knn(f, #{id: "id", x: "x", y: "y", k: 6});
+print("built");
 let e = w.eigenvalues();
 print("finished");
 "#;
@@ -75,7 +86,8 @@ fn ctrl_c_stops_native_eigenvalues_and_run_exits_130() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1200));
+    wait_for_line(child.stdout.as_mut().unwrap(), "built");
+    std::thread::sleep(Duration::from_millis(300));
     assert!(
         child.try_wait().unwrap().is_none(),
         "the eigenvalues finished too fast for this test"
@@ -108,9 +120,10 @@ fn ctrl_c_in_piped_repl_returns_to_the_prompt_without_assigning() {
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let lines: Vec<&str> = EIGEN_SCRIPT.lines().collect();
-    writeln!(stdin, "{}\n{}\n{}", lines[0], lines[1], lines[2]).unwrap();
+    writeln!(stdin, "{}", lines[..4].join("\n")).unwrap();
     stdin.flush().unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    wait_for_line(child.stdout.as_mut().unwrap(), "built");
+    std::thread::sleep(Duration::from_millis(300));
     interrupt(&child);
     std::thread::sleep(Duration::from_millis(500));
     // A Ctrl-C while the REPL waits for input must not stop the next command.
