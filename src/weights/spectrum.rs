@@ -78,6 +78,11 @@ impl Spectrum {
 /// accurate. Otherwise the general (non-symmetric) solver is used. The decomposition runs on a
 /// helper thread so that Ctrl-C returns at once ([`crate::interrupt::run_interruptible`]).
 pub fn compute(w: &Weights) -> Result<Spectrum> {
+    crate::budget::check_f64(
+        &format!("eigenvalues of W: a dense N × N matrix with N = {}", w.n()),
+        &[w.n(), w.n()],
+        "at this size use the sparse log-determinant (lndet: \"sparse\") instead of eigenvalues",
+    )?;
     let w = w.clone();
     crate::interrupt::run_interruptible(move || compute_here(&w))?
 }
