@@ -616,6 +616,34 @@ mod tests {
     }
 
     #[test]
+    fn continuation_lines() {
+        for yes in [
+            "else {",
+            "  else if x {",
+            "catch (e) {",
+            "    .map(|v| v)",
+            "?.name",
+            "+ 2",
+            "- b",
+            "&& ok",
+            "|| no",
+        ] {
+            assert!(is_continuation(yes), "{yes}");
+        }
+        for no in [
+            "elsewhere = 1;",
+            "let x = 1;",
+            "-1",
+            "// comment",
+            "/* c */",
+            "print(1)",
+            "x..y",
+        ] {
+            assert!(!is_continuation(no), "{no}");
+        }
+    }
+
+    #[test]
     fn session_keeps_scope_and_functions() {
         let mut s = Session::new();
         let _ = s.eval("let x = 41; fn inc(v) { v + 1 }", "t").unwrap();
