@@ -6,6 +6,7 @@
 //! tests and spatial ML models), [`effects`] (direct/indirect/total effects), [`report`]
 //! (tables and exports) and [`plot`]. The Rhai bindings live in [`script`].
 
+pub mod budget;
 pub mod data;
 pub mod effects;
 pub mod error;

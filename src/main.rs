@@ -7,11 +7,34 @@ mod repl;
 
 /// Spatial-econometric studies scripted in Rhai.
 #[derive(Parser)]
-#[command(name = "spillover", version, about, long_about = None)]
+#[command(name = "spillover", version, about, long_about = None, after_help = LIMITS_HELP)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// Largest script array, in elements (nested arrays count their elements).
+    #[arg(long, global = true, value_name = "N", default_value_t = spillover::script::Limits::DEFAULT.max_array_size)]
+    max_array_size: usize,
+    /// Largest script string, in bytes.
+    #[arg(long, global = true, value_name = "BYTES", default_value_t = spillover::script::Limits::DEFAULT.max_string_size)]
+    max_string_size: usize,
+    /// Largest script object map, in entries.
+    #[arg(long, global = true, value_name = "N", default_value_t = spillover::script::Limits::DEFAULT.max_map_size)]
+    max_map_size: usize,
+    /// Deepest nesting of script function calls.
+    #[arg(long, global = true, value_name = "N", default_value_t = spillover::script::Limits::DEFAULT.max_call_levels)]
+    max_call_levels: usize,
+    /// Largest single native allocation whose size a script's numbers control (simulated
+    /// periods × units, draws × units, permutations × units), in megabytes.
+    #[arg(long, global = true, value_name = "MB", default_value_t = spillover::budget::DEFAULT_MAX_BYTES >> 20)]
+    max_alloc_mb: u64,
 }
+
+const LIMITS_HELP: &str = "Limits: a script that builds an array, string or map larger than the limits above, \
+recurses deeper, or asks a native function for more memory than --max-alloc-mb stops with an error \
+that names the limit (exit status 1) instead of exhausting memory. The defaults are far above what a \
+study needs; raise them with the flags (they go before or after the subcommand).
+
+Exit status: 0 on success; 1 on an error; the script's own status with exit(n); 130 after Ctrl-C.";
 
 #[derive(Subcommand)]
 enum Command {
@@ -35,19 +58,24 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    spillover::script::set_limits(spillover::script::Limits {
+        max_array_size: cli.max_array_size,
+        max_string_size: cli.max_string_size,
+        max_map_size: cli.max_map_size,
+        max_call_levels: cli.max_call_levels,
+    });
+    spillover::budget::set_max_bytes(cli.max_alloc_mb.saturating_mul(1 << 20));
     match cli.command.unwrap_or(Command::Repl) {
         Command::Run { file, args } => repl::run_file(&file, args),
         Command::Eval { code } => repl::eval_code(&code),
         Command::Functions => {
-            use std::io::Write;
             let engine = spillover::script::new_engine(None);
-            let mut out = std::io::stdout().lock();
             for d in spillover::script::docs::function_docs(&engine) {
                 if d.name.starts_with("get$") || d.name.starts_with("set$") || d.name.starts_with("index$") {
                     continue;
                 }
                 // A closed pipe (`spillover functions | head`) just ends the listing.
-                if writeln!(out, "{}\n    {}", d.signature, d.summary()).is_err() {
+                if !spillover::script::print_line(&format!("{}\n    {}", d.signature, d.summary())) {
                     break;
                 }
             }

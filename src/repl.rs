@@ -3,18 +3,23 @@
 //! `:quit`; Ctrl-C stops a running evaluation, not the session. With piped input it
 //! evaluates line by line and prints each expression's value.
 
-use rhai::{Dynamic, Engine, Scope, AST};
+use rhai::{Dynamic, Engine, EvalAltResult, Scope, AST};
 use rustyline::completion::{Completer, Pair};
 use rustyline::highlight::Highlighter;
 use rustyline::hint::Hinter;
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::{Context, Editor, Helper};
-use spillover::script::{format_error, new_engine};
+use spillover::interrupt;
+use spillover::script::{format_error, new_engine, print_line, strip_bom, take_exit, ExitRequest};
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
-/// `spillover run FILE [ARGS]`: exit 0 on success, 1 with `file:line:column: message`.
+/// Exit status after Ctrl-C (128 + SIGINT, as shells report it).
+const INTERRUPTED: u8 = 130;
+
+/// `spillover run FILE [ARGS]`: exit 0 on success, 1 with `file:line:column: message`, the
+/// script's status after `exit(n)`, 130 after Ctrl-C.
 pub fn run_file(file: &str, args: Vec<String>) -> ExitCode {
     let src = match std::fs::read_to_string(file) {
         Ok(s) => s,
@@ -27,39 +32,101 @@ pub fn run_file(file: &str, args: Vec<String>) -> ExitCode {
     let engine = new_engine(dir.as_deref().filter(|d| !d.as_os_str().is_empty()));
     let mut scope = Scope::new();
     scope.push_constant("ARGS", args.into_iter().map(Dynamic::from).collect::<rhai::Array>());
-    let ast = match engine.compile(&src) {
+    let mut ast = match engine.compile(strip_bom(&src)) {
         Ok(a) => a,
         Err(e) => {
             eprintln!("{}", format_error(&e.into(), file));
             return ExitCode::from(1);
         }
     };
-    install_ctrlc();
-    match catch_panics(|| engine.run_ast_with_scope(&mut scope, &ast)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("{}", format_error(&e, file));
+    // Imports resolve from the script's folder (the engine's resolver reads the source).
+    ast.set_source(file);
+    install_ctrlc(true);
+    interrupt::clear();
+    let result = catch_panics(|| engine.eval_ast_with_scope::<Dynamic>(&mut scope, &ast));
+    match finish(result, file) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(code) => code,
+    }
+}
+
+/// `spillover eval CODE`: prints the value as the REPL does (nothing for `()`).
+pub fn eval_code(code: &str) -> ExitCode {
+    let engine = new_engine(None);
+    let mut scope = Scope::new();
+    install_ctrlc(true);
+    interrupt::clear();
+    let result = catch_panics(|| engine.eval_with_scope::<Dynamic>(&mut scope, code));
+    match finish(result, "eval") {
+        Ok(v) => {
+            if !v.is_unit() {
+                print_line(&display_value(&engine, &v));
+            }
+            match stdout_code() {
+                Some(code) => code,
+                None => ExitCode::SUCCESS,
+            }
+        }
+        Err(code) => code,
+    }
+}
+
+/// The exit status when stdout failed: quiet success when the reader closed the pipe
+/// (`spillover run s.rhai | head`), 1 with a message for any other write error.
+fn stdout_code() -> Option<ExitCode> {
+    let kind = spillover::script::stdout_failed()?;
+    if kind == std::io::ErrorKind::BrokenPipe {
+        Some(ExitCode::SUCCESS)
+    } else {
+        eprintln!("cannot write to standard output ({kind})");
+        Some(ExitCode::from(1))
+    }
+}
+
+/// The exit status a script asked for with `exit` (printing its message, if any).
+fn exit_code(request: ExitRequest) -> ExitCode {
+    match request {
+        ExitRequest::Status(s) => ExitCode::from(s),
+        ExitRequest::Message(m) => {
+            eprintln!("{m}");
             ExitCode::from(1)
         }
     }
 }
 
-/// `spillover eval CODE`: prints the value (nothing for `()`).
-pub fn eval_code(code: &str) -> ExitCode {
-    let engine = new_engine(None);
-    let mut scope = Scope::new();
-    match catch_panics(|| engine.eval_with_scope::<Dynamic>(&mut scope, code)) {
-        Ok(v) => {
-            if !v.is_unit() {
-                println!("{v}");
-            }
-            ExitCode::SUCCESS
+/// The outcome of a whole evaluation by `run` or `eval`: its value, or the exit status after
+/// reporting a closed stdout (quietly), an `exit` request, Ctrl-C or an error.
+fn finish(result: Result<Dynamic, Box<EvalAltResult>>, source: &str) -> Result<Dynamic, ExitCode> {
+    if let Some(code) = stdout_code() {
+        return Err(code);
+    }
+    if let Some(request) = take_exit() {
+        return Err(exit_code(request));
+    }
+    match result {
+        Ok(v) => Ok(v),
+        Err(_) if interrupt::requested() => {
+            eprintln!("{source}: interrupted (Ctrl-C)");
+            Err(ExitCode::from(INTERRUPTED))
         }
         Err(e) => {
-            eprintln!("{}", format_error(&e, "eval"));
-            ExitCode::from(1)
+            eprintln!("{}", format_error(&e, source));
+            Err(ExitCode::from(1))
         }
     }
+}
+
+/// The text `print` would show for `v` (custom types through their `to_string`), as the REPL
+/// and `spillover eval` print values.
+pub fn display_value(engine: &Engine, v: &Dynamic) -> String {
+    if v.is_string() || v.is_int() || v.is_float() || v.is_bool() || v.is_array() || v.is_map() || v.is_unit() {
+        return v.to_string();
+    }
+    let mut scope = Scope::new();
+    scope.push("__v", v.clone());
+    engine
+        .eval_with_scope::<String>(&mut scope, "to_string(__v)")
+        .unwrap_or_else(|_| v.to_string())
 }
 
 /// Runs an evaluation, turning a native panic into a script error that says it is a bug, so
@@ -68,11 +135,19 @@ fn catch_panics<T>(f: impl FnOnce() -> Result<T, Box<rhai::EvalAltResult>>) -> R
     spillover::script::guard("a native function", f)
 }
 
-fn install_ctrlc() {
+/// Installs (once) the Ctrl-C handler: it asks running work to stop
+/// ([`spillover::interrupt::request`]); with `second_exits` (`run`, `eval`), a second Ctrl-C
+/// before the first took effect ends the process at once.
+fn install_ctrlc(second_exits: bool) {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        let flag = spillover::script::interrupt_flag().clone();
-        let _ = ctrlc::set_handler(move || flag.store(true, std::sync::atomic::Ordering::SeqCst));
+        let _ = ctrlc::set_handler(move || {
+            if second_exits && interrupt::requested() {
+                eprintln!("interrupted (Ctrl-C twice)");
+                std::process::exit(INTERRUPTED.into());
+            }
+            interrupt::request();
+        });
     });
 }
 
@@ -147,41 +222,62 @@ impl Session {
     }
 
     /// Evaluates `src`, keeping variables and functions; returns the value or the message.
+    /// A pending Ctrl-C from before is cleared first; after a Ctrl-C during the evaluation the
+    /// message is "interrupted" and nothing the evaluation was assigning is kept.
     pub fn eval(&mut self, src: &str, source_name: &str) -> Result<Dynamic, String> {
-        let ast = self
+        self.eval_in(src, source_name, None)
+    }
+
+    /// Runs the script file `path` in this session (`:load`): imports in it resolve from the
+    /// file's folder, as `spillover run` resolves them.
+    pub fn load(&mut self, path: &str) -> Result<Dynamic, String> {
+        let src = spillover::io::read_text(path).map_err(|e| e.to_string())?;
+        self.eval_in(strip_bom(&src), path, Some(path))
+    }
+
+    fn eval_in(&mut self, src: &str, source_name: &str, file: Option<&str>) -> Result<Dynamic, String> {
+        let mut ast = self
             .engine
             .compile_with_scope(&self.scope, src)
             .map_err(|e| format_error(&e.into(), source_name))?;
+        let dir = file.map(|f| std::path::Path::new(f).parent().unwrap_or(std::path::Path::new("")));
         let new_imports: Vec<String> = src
             .split(';')
             .map(str::trim)
             .filter(|s| s.starts_with("import ") && s.contains(" as "))
-            .map(|s| format!("{s};"))
+            .map(|s| replayable_import(s, dir))
             .collect();
         // Earlier imports run first (their own AST, so positions in `src` are unchanged).
         let pre = self
             .engine
             .compile(self.imports.join("\n"))
             .unwrap_or_else(|_| AST::empty());
-        let merged = pre.merge(&self.functions.merge(&ast));
+        if let Some(f) = file {
+            ast.set_source(f);
+        }
+        let mut merged = pre.merge(&self.functions.merge(&ast));
+        match file {
+            Some(f) => merged.set_source(f),
+            None => merged.clear_source(),
+        };
+        interrupt::clear();
         let result = catch_panics(|| self.engine.eval_ast_with_scope::<Dynamic>(&mut self.scope, &merged));
         self.functions = merged.clone_functions_only();
         if result.is_ok() {
             self.imports.extend(new_imports);
         }
-        result.map_err(|e| format_error(&e, source_name))
+        result.map_err(|e| {
+            if interrupt::requested() {
+                "interrupted".to_string()
+            } else {
+                format_error(&e, source_name)
+            }
+        })
     }
 
     /// The text `print` would show for `v` (custom types through their `to_string`).
     pub fn display(&self, v: &Dynamic) -> String {
-        if v.is_string() || v.is_int() || v.is_float() || v.is_bool() || v.is_array() || v.is_map() || v.is_unit() {
-            return v.to_string();
-        }
-        let mut scope = Scope::new();
-        scope.push("__v", v.clone());
-        self.engine
-            .eval_with_scope::<String>(&mut scope, "to_string(__v)")
-            .unwrap_or_else(|_| v.to_string())
+        display_value(&self.engine, v)
     }
 
     /// Names for completion: functions and variables in scope.
@@ -217,12 +313,9 @@ impl Session {
                     }
                 }
             }
-            ":load" => match std::fs::read_to_string(arg) {
-                Ok(src) => match self.eval(&src, arg) {
-                    Ok(_) => out(format!("loaded {arg}")),
-                    Err(e) => out(e),
-                },
-                Err(e) => out(format!("{arg}: cannot read: {e}")),
+            ":load" => match self.load(arg) {
+                Ok(_) => out(format!("loaded {arg}")),
+                Err(e) => out(e),
             },
             ":vars" => {
                 for (n, _, v) in self.scope.iter() {
@@ -240,6 +333,26 @@ impl Session {
 impl Default for Session {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// An `import "PATH" as NAME` statement from a file in `dir` (`None`: typed input), rewritten
+/// so that it imports the same module when replayed before later REPL input: a relative file
+/// path becomes absolute. Bundled module names and absolute paths are kept.
+fn replayable_import(stmt: &str, dir: Option<&std::path::Path>) -> String {
+    let keep = format!("{stmt};");
+    let Some(dir) = dir else { return keep };
+    let mut quoted = stmt.splitn(3, '"');
+    let (Some(_), Some(path), Some(rest)) = (quoted.next(), quoted.next(), quoted.next()) else {
+        return keep;
+    };
+    if spillover::script::STDLIB.iter().any(|(n, _)| *n == path) || std::path::Path::new(path).is_absolute() {
+        return keep;
+    }
+    let file = dir.join(path).with_extension("rhai");
+    match file.canonicalize() {
+        Ok(abs) => format!("import {:?}{rest};", abs.to_string_lossy()),
+        Err(_) => keep,
     }
 }
 
@@ -292,15 +405,42 @@ impl Validator for ReplHelper {
 }
 impl Helper for ReplHelper {}
 
-fn show(session: &Session, v: &Dynamic) {
-    if !v.is_unit() {
-        println!("{}", session.display(v));
+/// Prints the outcome of one evaluation (values on stdout, errors and "interrupted" on
+/// stderr). Returns the status to end the session with: after `exit` in the input, or when
+/// stdout was closed.
+fn report(session: &Session, result: Result<Dynamic, String>) -> Option<ExitCode> {
+    // `exit(v)` ends the evaluation with the value v, which is not printed.
+    if let Some(request) = take_exit() {
+        return Some(exit_code(request));
     }
+    match result {
+        Ok(v) if !v.is_unit() => {
+            print_line(&session.display(&v));
+        }
+        Ok(_) => {}
+        Err(e) => eprintln!("{e}"),
+    }
+    stdout_code()
+}
+
+/// Handles a `:command` line, printing through stdout; the status to end the session with,
+/// if it ends (`:quit`, `exit` in a loaded file, stdout closed).
+fn command(session: &mut Session, line: &str) -> Option<ExitCode> {
+    let go_on = session.command(line, &mut |s| {
+        print_line(&s);
+    });
+    if let Some(code) = stdout_code() {
+        return Some(code);
+    }
+    if let Some(request) = take_exit() {
+        return Some(exit_code(request));
+    }
+    (!go_on).then_some(ExitCode::SUCCESS)
 }
 
 /// Starts the REPL (interactive on a terminal, line by line on piped input).
 pub fn repl() -> ExitCode {
-    install_ctrlc();
+    install_ctrlc(false);
     let mut session = Session::new();
     if !std::io::stdin().is_terminal() {
         return piped(&mut session);
@@ -310,7 +450,12 @@ pub fn repl() -> ExitCode {
         env!("CARGO_PKG_VERSION")
     );
     let names = Arc::new(Mutex::new(session.names()));
-    let config = rustyline::Config::builder().auto_add_history(true).build();
+    // Bracketed paste: a pasted block arrives as one input and is evaluated whole. Keys typed
+    // while a command runs stay in the terminal's buffer and are read by the next prompt.
+    let config = rustyline::Config::builder()
+        .auto_add_history(true)
+        .bracketed_paste(true)
+        .build();
     let mut rl: Editor<ReplHelper, rustyline::history::FileHistory> = match Editor::with_config(config) {
         Ok(r) => r,
         Err(e) => {
@@ -323,22 +468,22 @@ pub fn repl() -> ExitCode {
     if let Some(h) = &history {
         let _ = rl.load_history(h);
     }
+    let mut code = ExitCode::SUCCESS;
     loop {
         match rl.readline("spillover> ") {
             Ok(line) => {
                 if line.trim().is_empty() {
                     continue;
                 }
-                if line.trim_start().starts_with(':') {
-                    if !session.command(&line, &mut |s| println!("{s}")) {
-                        break;
-                    }
-                    continue;
-                }
-                spillover::script::interrupt_flag().store(false, std::sync::atomic::Ordering::SeqCst);
-                match session.eval(&line, "repl") {
-                    Ok(v) => show(&session, &v),
-                    Err(e) => eprintln!("{e}"),
+                let end = if line.trim_start().starts_with(':') {
+                    command(&mut session, &line)
+                } else {
+                    let r = session.eval(&line, "repl");
+                    report(&session, r)
+                };
+                if let Some(c) = end {
+                    code = c;
+                    break;
                 }
                 if let Ok(mut n) = names.lock() {
                     *n = session.names();
@@ -355,18 +500,78 @@ pub fn repl() -> ExitCode {
     if let Some(h) = &history {
         let _ = rl.save_history(h);
     }
-    ExitCode::SUCCESS
+    code
 }
 
-/// Piped input: accumulate lines until complete, evaluate, print values; errors go to stderr
-/// and the session goes on; `:quit` ends it.
+/// True when `line` continues the statement before it rather than starting a new one: it
+/// starts with `else`, `catch`, a method call (`.name`) or a binary operator.
+pub fn is_continuation(line: &str) -> bool {
+    let t = line.trim_start();
+    let word = |w: &str| {
+        t.strip_prefix(w)
+            .is_some_and(|r| !r.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
+    };
+    if word("else") || word("catch") {
+        return true;
+    }
+    if t.starts_with("- ") {
+        return true;
+    }
+    [
+        "?.", ".", "??", "&&", "||", "==", "!=", "<", ">", "+", "*", "/", "%", "|", "&", "^",
+    ]
+    .iter()
+    .any(|op| t.starts_with(op))
+        && !t.starts_with("..")
+        && !t.starts_with("//")
+        && !t.starts_with("/*")
+}
+
+/// Lines of piped input, read by a thread into a queue so that nothing typed or pasted while a
+/// command runs is lost, with a look-ahead of one line.
+struct Lines {
+    rx: std::sync::mpsc::Receiver<String>,
+    ahead: Option<String>,
+}
+
+impl Lines {
+    fn stdin() -> Lines {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::stdin().lock().lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Lines { rx, ahead: None }
+    }
+
+    /// The next line (waiting for it); `None` at the end of the input.
+    fn next(&mut self) -> Option<String> {
+        self.ahead.take().or_else(|| self.rx.recv().ok())
+    }
+
+    /// The next line if it is already there or arrives within a moment (a pasted block arrives
+    /// at once); it stays queued.
+    fn peek(&mut self) -> Option<&str> {
+        if self.ahead.is_none() {
+            self.ahead = self.rx.recv_timeout(std::time::Duration::from_millis(30)).ok();
+        }
+        self.ahead.as_deref()
+    }
+}
+
+/// Piped input: accumulate lines until a statement is complete (brackets and strings closed,
+/// and the next line does not continue it: `else`, `.method`, an operator), evaluate, print
+/// values; errors go to stderr and the session goes on; `:quit` ends it.
 fn piped(session: &mut Session) -> ExitCode {
-    let stdin = std::io::stdin();
+    let mut lines = Lines::stdin();
     let mut buf = String::new();
     let mut lineno = 0usize;
     let mut start = 1usize;
-    for line in stdin.lock().lines() {
-        let Ok(line) = line else { break };
+    while let Some(line) = lines.next() {
         lineno += 1;
         if buf.is_empty() {
             start = lineno;
@@ -374,20 +579,20 @@ fn piped(session: &mut Session) -> ExitCode {
                 continue;
             }
             if line.trim_start().starts_with(':') {
-                if !session.command(&line, &mut |s| println!("{s}")) {
-                    return ExitCode::SUCCESS;
+                if let Some(code) = command(session, &line) {
+                    return code;
                 }
                 continue;
             }
         }
         buf.push_str(&line);
         buf.push('\n');
-        if is_incomplete(&buf) {
+        if is_incomplete(&buf) || lines.peek().is_some_and(is_continuation) {
             continue;
         }
-        match session.eval(&buf, &format!("stdin (from line {start})")) {
-            Ok(v) => show(session, &v),
-            Err(e) => eprintln!("{e}"),
+        let r = session.eval(&buf, &format!("stdin (from line {start})"));
+        if let Some(code) = report(session, r) {
+            return code;
         }
         buf.clear();
     }
@@ -408,6 +613,34 @@ mod tests {
         assert!(is_incomplete("let s = \"abc"));
         assert!(!is_incomplete("let s = \"a{b\";"));
         assert!(!is_incomplete("let x = 1; // (unclosed in comment"));
+    }
+
+    #[test]
+    fn continuation_lines() {
+        for yes in [
+            "else {",
+            "  else if x {",
+            "catch (e) {",
+            "    .map(|v| v)",
+            "?.name",
+            "+ 2",
+            "- b",
+            "&& ok",
+            "|| no",
+        ] {
+            assert!(is_continuation(yes), "{yes}");
+        }
+        for no in [
+            "elsewhere = 1;",
+            "let x = 1;",
+            "-1",
+            "// comment",
+            "/* c */",
+            "print(1)",
+            "x..y",
+        ] {
+            assert!(!is_continuation(no), "{no}");
+        }
     }
 
     #[test]

@@ -99,8 +99,16 @@ pub fn simulate(prep: &Prepared, draws: usize, seed: u64, discard: bool) -> Resu
     let d = l.dim();
     let (fac, warn) = factor(&l.cov, d)?;
     let k = l.beta.len();
+    crate::budget::check_f64(
+        &format!("effects: draws = {draws} × {} effects", 3 * k),
+        &[draws, 3 * k + 4],
+        "use fewer draws (default 1000)",
+    )?;
     let (lo, hi) = prep.interval;
     let one = |r: usize| -> Outcome {
+        if crate::interrupt::requested() {
+            return Outcome::Failed;
+        }
         let mut rng = rng_for(seed, r as u64);
         let mut z = vec![0.0; d];
         let mut phi = vec![0.0; d];
@@ -128,6 +136,7 @@ pub fn simulate(prep: &Prepared, draws: usize, seed: u64, discard: bool) -> Resu
         Outcome::Failed
     };
     let outcomes: Vec<Outcome> = (0..draws).into_par_iter().with_min_len(32).map(one).collect();
+    crate::interrupt::check()?;
     let mut kept: Vec<&Vec<f64>> = Vec::with_capacity(draws);
     let (mut redrawn, mut discarded, mut failed) = (0, 0, 0);
     for o in &outcomes {

@@ -118,7 +118,7 @@ pub fn geary(x: &[f64], w: &Weights, opts: &MoranOptions) -> Result<Geary> {
     if let Some(draws) = opts.permutations.filter(|&d| d > 0) {
         let sims = permuted_stats(&z, draws, opts.seed, "Geary's C permutations", |zp| {
             scale * squared_differences(w.matrix(), zp)
-        });
+        })?;
         let t = PermutationTest::from_sims(c, &sims, opts.seed);
         g.p_sim = Some(t.p_sim);
         g.permutation = Some(t);

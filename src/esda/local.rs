@@ -104,7 +104,8 @@ pub fn local_moran(x: &[f64], w: &Weights, opts: &MoranOptions) -> Result<LocalM
     let p_sim = opts
         .permutations
         .filter(|&d| d > 0)
-        .map(|draws| conditional_p(&z, w, &ii, m2, draws, opts.seed));
+        .map(|draws| conditional_p(&z, w, &ii, m2, draws, opts.seed))
+        .transpose()?;
     Ok(LocalMoran {
         ids: w.ids().to_vec(),
         ii,
@@ -122,7 +123,8 @@ pub fn local_moran(x: &[f64], w: &Weights, opts: &MoranOptions) -> Result<LocalM
 /// drawn without replacement from the other N−1 deviations. Unit i uses stream i of `seed`, so
 /// results do not depend on the number of threads. Each worker keeps one index buffer, restored
 /// after every draw by undoing the partial Fisher–Yates swaps.
-fn conditional_p(z: &[f64], w: &Weights, ii: &[f64], m2: f64, draws: usize, seed: u64) -> Vec<f64> {
+/// Stops early on Ctrl-C ([`crate::interrupt`]).
+fn conditional_p(z: &[f64], w: &Weights, ii: &[f64], m2: f64, draws: usize, seed: u64) -> Result<Vec<f64>> {
     let n = z.len();
     let m = w.matrix();
     let progress = Progress::new(n as u64, "local Moran permutations");
@@ -135,7 +137,7 @@ fn conditional_p(z: &[f64], w: &Weights, ii: &[f64], m2: f64, draws: usize, seed
                 // Row i of the CSR matrix (zero diagonal, so at most N−1 entries).
                 let weights = &m.data()[m.indptr().outer_inds_sz(i)];
                 let k = weights.len();
-                if k == 0 || k >= n {
+                if k == 0 || k >= n || crate::interrupt::requested() {
                     progress.inc();
                     return f64::NAN;
                 }
@@ -167,7 +169,8 @@ fn conditional_p(z: &[f64], w: &Weights, ii: &[f64], m2: f64, draws: usize, seed
         )
         .collect();
     progress.finish();
-    out
+    crate::interrupt::check()?;
+    Ok(out)
 }
 
 impl LocalMoran {

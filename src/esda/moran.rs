@@ -135,7 +135,7 @@ pub fn moran(x: &[f64], w: &Weights, opts: &MoranOptions) -> Result<Moran> {
     if let Some(draws) = opts.permutations.filter(|&d| d > 0) {
         let sims = permuted_stats(&z, draws, opts.seed, "Moran's I permutations", |zp| {
             scale * quad_form(w.matrix(), zp) / zz
-        });
+        })?;
         attach(&mut m, &sims, opts.seed);
     }
     Ok(m)
@@ -179,7 +179,7 @@ pub fn moran_pooled(x: &[f64], w: &Weights, opts: &MoranOptions) -> Result<Moran
     let i = stat(&z);
     let mut m = assemble(i, x.len(), s012, kurtosis(&z, zz));
     if let Some(draws) = opts.permutations.filter(|&d| d > 0) {
-        let sims = permuted_stats(&z, draws, opts.seed, "pooled Moran's I permutations", stat);
+        let sims = permuted_stats(&z, draws, opts.seed, "pooled Moran's I permutations", stat)?;
         attach(&mut m, &sims, opts.seed);
     }
     Ok(m)

@@ -97,11 +97,24 @@ pub fn shuffle(rng: &mut ChaCha8Rng, buf: &mut [f64]) {
 
 /// The statistic `stat` of `draws` random permutations of `values`, in permutation order.
 /// Permutation k shuffles a copy of `values` with stream k of `seed`; the result does not
-/// depend on the number of threads. `label` names the run on the progress bar.
-pub fn permuted_stats<F>(values: &[f64], draws: usize, seed: u64, label: &str, stat: F) -> Vec<f64>
+/// depend on the number of threads. `label` names the run on the progress bar. Errors: more
+/// permutations than the memory budget holds ([`crate::budget`]), Ctrl-C
+/// ([`crate::interrupt`]).
+pub fn permuted_stats<F>(
+    values: &[f64],
+    draws: usize,
+    seed: u64,
+    label: &str,
+    stat: F,
+) -> crate::error::Result<Vec<f64>>
 where
     F: Fn(&[f64]) -> f64 + Sync,
 {
+    crate::budget::check_f64(
+        &format!("{label}: permutations = {draws}"),
+        &[draws],
+        "use fewer permutations (999 is usual)",
+    )?;
     let progress = Progress::new(draws as u64, label);
     let base = rng_for(seed, 0);
     let out = (0..draws)
@@ -110,6 +123,9 @@ where
         .map_init(
             || vec![0.0; values.len()],
             |buf, k| {
+                if crate::interrupt::requested() {
+                    return f64::NAN;
+                }
                 buf.copy_from_slice(values);
                 let mut rng = base.clone();
                 rng.set_stream(k as u64);
@@ -121,7 +137,8 @@ where
         )
         .collect();
     progress.finish();
-    out
+    crate::interrupt::check()?;
+    Ok(out)
 }
 
 /// A progress bar on stderr that appears only when stderr is a terminal and the run has taken
@@ -210,9 +227,10 @@ mod tests {
         let v: Vec<f64> = (0..50).map(f64::from).collect();
         let s = permuted_stats(&v, 20, 3, "test", |b| {
             b.iter().enumerate().map(|(i, x)| i as f64 * x).sum()
-        });
+        })
+        .unwrap();
         let sorted_sum: f64 = v.iter().sum();
-        let again = permuted_stats(&v, 20, 3, "test", |b| b.iter().sum());
+        let again = permuted_stats(&v, 20, 3, "test", |b| b.iter().sum()).unwrap();
         assert!(again.iter().all(|&x| x == sorted_sum));
         assert_eq!(
             s,
@@ -221,6 +239,7 @@ mod tests {
                 .enumerate()
                 .map(|(i, x)| i as f64 * x)
                 .sum())
+            .unwrap()
         );
     }
 }

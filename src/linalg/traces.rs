@@ -88,12 +88,19 @@ pub enum Probe {
     Rademacher,
 }
 
-/// `draws` probe vectors of length `n`, from one ChaCha8 stream seeded with `seed`.
-pub fn probes(n: usize, draws: usize, seed: u64, probe: Probe) -> Vec<Vec<f64>> {
+/// `draws` probe vectors of length `n`, from one ChaCha8 stream seeded with `seed`. Errors:
+/// more than the memory budget ([`crate::budget`]), Ctrl-C ([`crate::interrupt`]).
+pub fn probes(n: usize, draws: usize, seed: u64, probe: Probe) -> Result<Vec<Vec<f64>>> {
+    crate::budget::check_f64(
+        &format!("stochastic traces: {draws} probes × N = {n} units"),
+        &[draws, n],
+        "use fewer draws",
+    )?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     (0..draws)
         .map(|_| {
-            (0..n)
+            crate::interrupt::check()?;
+            Ok((0..n)
                 .map(|_| match probe {
                     Probe::Gaussian => rng.sample::<f64, _>(rand_distr::StandardNormal),
                     Probe::Rademacher => {
@@ -104,7 +111,7 @@ pub fn probes(n: usize, draws: usize, seed: u64, probe: Probe) -> Vec<Vec<f64>> 
                         }
                     }
                 })
-                .collect()
+                .collect())
         })
         .collect()
 }
@@ -112,13 +119,17 @@ pub fn probes(n: usize, draws: usize, seed: u64, probe: Probe) -> Vec<Vec<f64>> 
 /// Stochastic power traces (Barry & Pace 1999, METHODS §4.5): for each probe u_r the estimates
 /// N·u_r'Wᵏu_r / u_r'u_r of tr(Wᵏ), k = 1..m, with tr(W) and tr(W²) = Σ w_ij w_ji exact.
 /// Returns one row per draw (`[draw][k − 1]`).
-pub fn stochastic_power_traces(w: &Weights, m: usize, draws: usize, seed: u64, probe: Probe) -> Vec<Vec<f64>> {
+/// Errors: see [`probes`].
+pub fn stochastic_power_traces(w: &Weights, m: usize, draws: usize, seed: u64, probe: Probe) -> Result<Vec<Vec<f64>>> {
     let n = w.n();
     let tr1 = trace(w.matrix());
     let tr2 = w.traces2().0;
-    probes(n, draws, seed, probe)
+    let rows = probes(n, draws, seed, probe)?
         .into_par_iter()
         .map(|u| {
+            if crate::interrupt::requested() {
+                return Vec::new();
+            }
             let uu: f64 = u.iter().map(|v| v * v).sum();
             let mut x = u.clone();
             let mut y = vec![0.0; n];
@@ -134,7 +145,9 @@ pub fn stochastic_power_traces(w: &Weights, m: usize, draws: usize, seed: u64, p
             }
             out
         })
-        .collect()
+        .collect();
+    crate::interrupt::check()?;
+    Ok(rows)
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {
@@ -237,7 +250,7 @@ pub fn power_traces(w: &Weights, m: usize, spectrum: Option<&Spectrum>, opts: &T
             opts.draws
         )));
     }
-    let rows = stochastic_power_traces(w, m, opts.draws, opts.seed, Probe::Rademacher);
+    let rows = stochastic_power_traces(w, m, opts.draws, opts.seed, Probe::Rademacher)?;
     let mut traces = Vec::with_capacity(m);
     let mut ses = Vec::with_capacity(m);
     for k in 0..m {
@@ -386,6 +399,7 @@ where
     let blocks: Vec<Result<Vec<f64>>> = (0..n.div_ceil(COLUMN_BLOCK))
         .into_par_iter()
         .map_init(&init, |buf, k| {
+            crate::interrupt::check()?;
             let j0 = k * COLUMN_BLOCK;
             let b = COLUMN_BLOCK.min(n - j0);
             let mut acc = vec![0.0; width];
@@ -769,9 +783,10 @@ fn probe_g<T: Send>(
             opts.draws
         )));
     }
-    probes(w.n(), opts.draws, opts.seed, Probe::Rademacher)
+    probes(w.n(), opts.draws, opts.seed, Probe::Rademacher)?
         .into_par_iter()
         .map(|u| {
+            crate::interrupt::check()?;
             let mut v = w.lag(&u);
             factor.solve_in_place(&mut v)?;
             let mut z = w.lag(&v);

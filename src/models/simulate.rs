@@ -204,6 +204,16 @@ pub fn simulate(w: &Weights, spec: &SimulateSpec, data: Option<&Panel>) -> Resul
             if spec.t == 0 {
                 return Err(Error::invalid("simulate: t must be ≥ 1"));
             }
+            crate::budget::check_f64(
+                &format!(
+                    "simulate: t = {} periods × N = {} units × {} columns",
+                    spec.t,
+                    w.n(),
+                    k + 3
+                ),
+                &[spec.t, w.n(), k + 3],
+                "use a smaller t",
+            )?;
             (w.clone(), w.n(), spec.t)
         }
     };
@@ -237,6 +247,7 @@ pub fn simulate(w: &Weights, spec: &SimulateSpec, data: Option<&Panel>) -> Resul
         .collect();
     let mut wx = vec![0.0; n];
     for (j, x) in xs.iter().enumerate() {
+        crate::interrupt::check()?;
         let theta = spec.theta.get(j).copied().unwrap_or(0.0);
         for (s, col) in sys.iter_mut().enumerate() {
             let xt = &x[s * n..(s + 1) * n];

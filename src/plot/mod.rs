@@ -76,23 +76,34 @@ pub(crate) fn render(fig: &impl Figure, path: &str) -> Result<()> {
             crate::io::write_atomic(path, svg.as_bytes())
         }
         Format::Png => {
-            static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-            let k = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let tmp = std::env::temp_dir().join(format!("spillover-plot-{}-{k}.png", std::process::id()));
-            let drawn = (|| -> DrawResult {
-                let root = BitMapBackend::new(&tmp, size).into_drawing_area();
-                root.fill(&WHITE)?;
-                fig.draw(&root)?;
-                root.present()?;
-                Ok(())
-            })();
-            let bytes = drawn.map_err(fail).and_then(|_| {
-                std::fs::read(&tmp).map_err(|e| Error::io(path, format!("cannot read the rendered image: {e}")))
-            });
-            let _ = std::fs::remove_file(&tmp);
-            crate::io::write_atomic(path, &bytes?)
+            // Drawn in memory and encoded here: the only file written is the target, through
+            // the atomic writer (no predictable temporary file elsewhere).
+            let (w, h) = size;
+            let mut rgb = vec![0u8; w as usize * h as usize * 3];
+            {
+                let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+                root.fill(&WHITE).map_err(|e| fail(e.into()))?;
+                fig.draw(&root).map_err(fail)?;
+                root.present().map_err(|e| fail(e.into()))?;
+            }
+            let png = encode_png(&rgb, w, h).map_err(|e| fail(e.into()))?;
+            crate::io::write_atomic(path, &png)
         }
     }
+}
+
+/// Encodes an 8-bit RGB image as PNG.
+fn encode_png(rgb: &[u8], width: u32, height: u32) -> std::result::Result<Vec<u8>, png::EncodingError> {
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, width, height);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut writer = enc.write_header()?;
+        writer.write_image_data(rgb)?;
+        writer.finish()?;
+    }
+    Ok(out)
 }
 
 /// Rounds a data range out to a padded plotting range containing `include`.

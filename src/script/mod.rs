@@ -16,8 +16,8 @@ pub mod testing;
 pub mod weights;
 
 use rhai::{Engine, EvalAltResult};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 pub use convert::{SFrame, SPanel, STable};
 
@@ -90,12 +90,6 @@ pub fn guard<T>(what: &str, f: impl FnOnce() -> RResult<T>) -> RResult<T> {
     }
 }
 
-/// Flag set by Ctrl-C; the engine's progress callback stops the running evaluation.
-pub fn interrupt_flag() -> &'static Arc<AtomicBool> {
-    static FLAG: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
-    FLAG.get_or_init(|| Arc::new(AtomicBool::new(false)))
-}
-
 /// Registers every spillover type and function package in `engine`.
 pub fn register_all(engine: &mut Engine) {
     convert::register_types(engine);
@@ -114,61 +108,324 @@ pub fn register_all(engine: &mut Engine) {
     engine.register_global_module(rhai::exported_module!(study::study_fns).into());
 }
 
-/// A new engine with every spillover package registered, the bundled `stdlib` modules and a
-/// module resolver that looks in `script_dir` after them. The engine can read data and write
-/// results through spillover's own functions only: no process, network or raw file access.
+/// Rhai's engine limits, set on every new engine (see [`new_engine`]): far above what a study
+/// needs (a panel of N = 100,000 units over T = 20 periods is 2 million values per column) but
+/// low enough that a script cannot exhaust memory by accident. Changed from the command line
+/// with `--max-array-size`, `--max-string-size`, `--max-map-size`, `--max-call-levels`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest number of elements in an array (nested arrays count their elements).
+    pub max_array_size: usize,
+    /// Largest string, in bytes.
+    pub max_string_size: usize,
+    /// Largest number of entries in an object map.
+    pub max_map_size: usize,
+    /// Deepest nesting of script function calls (recursion depth).
+    pub max_call_levels: usize,
+}
+
+impl Limits {
+    /// The defaults: 20 million array elements, 100 MB strings, 1 million map entries, 64
+    /// nested function calls.
+    pub const DEFAULT: Limits = Limits {
+        max_array_size: 20_000_000,
+        max_string_size: 100_000_000,
+        max_map_size: 1_000_000,
+        max_call_levels: 64,
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::DEFAULT
+    }
+}
+
+static LIMITS: Mutex<Limits> = Mutex::new(Limits::DEFAULT);
+
+/// Sets the limits used by engines created from now on.
+pub fn set_limits(limits: Limits) {
+    if let Ok(mut l) = LIMITS.lock() {
+        *l = limits;
+    }
+}
+
+/// The limits new engines get.
+pub fn limits() -> Limits {
+    LIMITS.lock().map(|l| *l).unwrap_or_default()
+}
+
+/// What a script asked for by calling `exit`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExitRequest {
+    /// `exit()` or `exit(n)`: end with this status.
+    Status(u8),
+    /// `exit("message")`: print the message on stderr, end with status 1.
+    Message(String),
+}
+
+static EXIT: Mutex<Option<ExitRequest>> = Mutex::new(None);
+
+/// Takes the pending `exit` request of the last evaluation, if the script called `exit`.
+/// (Rhai turns `exit(v)` into a normal end of the evaluation returning `v`, so the runner asks
+/// here whether the script really exited.)
+pub fn take_exit() -> Option<ExitRequest> {
+    EXIT.lock().ok().and_then(|mut e| e.take())
+}
+
+#[rhai::export_module]
+mod exit_fns {
+    use super::RResult;
+    use rhai::Dynamic;
+
+    /// Stops the script at once and ends the program: `exit()` with status 0, `exit(n)` with
+    /// status n (an integer 0–255), `exit("message")` prints the message on stderr and ends
+    /// with status 1.
+    #[rhai_fn(name = "exit", return_raw, volatile)]
+    pub fn exit_with(value: Dynamic) -> RResult<()> {
+        let request = if value.is_unit() {
+            super::ExitRequest::Status(0)
+        } else if let Ok(n) = value.as_int() {
+            match u8::try_from(n) {
+                Ok(s) => super::ExitRequest::Status(s),
+                Err(_) => {
+                    return Err(super::script_err(format!(
+                        "exit: status {n} is outside 0–255; use exit(1) for a failure"
+                    )))
+                }
+            }
+        } else if value.is_string() {
+            super::ExitRequest::Message(value.to_string())
+        } else {
+            return Err(super::script_err(format!(
+                "exit: expected an integer status (0–255) or a message string, not {}",
+                value.type_name()
+            )));
+        };
+        if let Ok(mut e) = super::EXIT.lock() {
+            *e = Some(request);
+        }
+        Err(rhai::EvalAltResult::Exit(value, rhai::Position::NONE).into())
+    }
+
+    /// Stops the script at once and ends the program with status 0.
+    #[rhai_fn(name = "exit", return_raw, volatile)]
+    pub fn exit_plain() -> RResult<()> {
+        exit_with(Dynamic::UNIT)
+    }
+}
+
+/// Set when writing to stdout failed (`spillover run s.rhai | head` after `head` quit).
+static STDOUT_FAILED: Mutex<Option<std::io::ErrorKind>> = Mutex::new(None);
+
+/// Writes `s` and a newline to stdout. When stdout is closed or fails, records it, asks the
+/// running evaluation to stop (see [`crate::interrupt`]) and returns false, so output into a
+/// closed pipe ends the program quietly instead of panicking or looping.
+pub fn print_line(s: &str) -> bool {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{s}") {
+        Ok(()) => true,
+        Err(e) => {
+            if let Ok(mut f) = STDOUT_FAILED.lock() {
+                f.get_or_insert(e.kind());
+            }
+            crate::interrupt::request();
+            false
+        }
+    }
+}
+
+/// How writing to stdout failed, if it did ([`std::io::ErrorKind::BrokenPipe`]: the reader
+/// closed the pipe; the runners end quietly).
+pub fn stdout_failed() -> Option<std::io::ErrorKind> {
+    STDOUT_FAILED.lock().ok().and_then(|f| *f)
+}
+
+/// A new engine with every spillover package registered, the [`Limits`] set by
+/// [`set_limits`], `exit` that sets the exit status ([`take_exit`]), a `print` that survives
+/// a closed stdout, Ctrl-C stopping the evaluation ([`crate::interrupt`]), and imports
+/// resolved from the bundled `stdlib` modules, then from `.rhai` files relative to the folder
+/// of the importing script (for code without a file, such as REPL input, `script_dir`, else
+/// the current directory). The engine can read data and write results through spillover's own
+/// functions only: no process, network or raw file access.
 pub fn new_engine(script_dir: Option<&std::path::Path>) -> Engine {
     install_panic_hook();
     let mut engine = Engine::new();
     engine.set_max_expr_depths(256, 256);
+    let l = limits();
+    engine.set_max_array_size(l.max_array_size);
+    engine.set_max_string_size(l.max_string_size);
+    engine.set_max_map_size(l.max_map_size);
+    engine.set_max_call_levels(l.max_call_levels);
     register_all(&mut engine);
-    let mut coll = rhai::module_resolvers::ModuleResolversCollection::new();
-    coll.push(StdlibResolver);
-    coll.push(match script_dir {
-        Some(d) => rhai::module_resolvers::FileModuleResolver::new_with_path(d),
-        None => rhai::module_resolvers::FileModuleResolver::new(),
-    });
-    engine.set_module_resolver(coll);
-    // `print` must not panic when stdout is closed (`spillover run s.rhai | head`).
+    // Registered last, so it is found before Rhai's own `exit`.
+    engine.register_global_module(rhai::exported_module!(exit_fns).into());
+    engine.set_module_resolver(ScriptResolver::new(script_dir));
     engine.on_print(|s| {
-        use std::io::Write;
-        let _ = writeln!(std::io::stdout(), "{s}");
+        print_line(s);
     });
-    let flag = interrupt_flag().clone();
-    engine.on_progress(move |_| {
-        if flag.swap(false, Ordering::SeqCst) {
-            Some("interrupted (Ctrl-C)".into())
-        } else {
-            None
-        }
-    });
+    engine.on_progress(|_| crate::interrupt::requested().then(|| "interrupted (Ctrl-C)".into()));
     engine
 }
 
 /// The bundled stdlib modules: (name, source), compiled into the binary.
 pub const STDLIB: &[(&str, &str)] = &[("study", include_str!("../../stdlib/study.rhai"))];
 
-/// Resolves `import "NAME"` to a bundled stdlib module, compiled with the importing engine.
-struct StdlibResolver;
+/// `src` without a leading UTF-8 byte-order mark (editors on Windows write one).
+pub fn strip_bom(src: &str) -> &str {
+    src.strip_prefix('\u{feff}').unwrap_or(src)
+}
 
-impl rhai::ModuleResolver for StdlibResolver {
+thread_local! {
+    /// The files being imported on this thread, outermost first (the importing script, when it
+    /// is a file, then each module whose import is in progress): an import of a file already
+    /// in the chain is a cycle.
+    static IMPORTING: std::cell::RefCell<Vec<std::path::PathBuf>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Pops what one import pushed on [`IMPORTING`] (also when the import fails).
+struct ImportFrame(usize);
+
+impl Drop for ImportFrame {
+    fn drop(&mut self) {
+        IMPORTING.with(|s| {
+            let mut s = s.borrow_mut();
+            let keep = s.len().saturating_sub(self.0);
+            s.truncate(keep);
+        });
+    }
+}
+
+/// A path as the user knows it: relative to the current directory when inside it.
+fn shown_path(p: &std::path::Path) -> String {
+    std::env::current_dir()
+        .ok()
+        .and_then(|c| c.canonicalize().ok())
+        .and_then(|c| p.strip_prefix(c).ok().map(|r| r.display().to_string()))
+        .unwrap_or_else(|| p.display().to_string())
+}
+
+/// Resolves `import "NAME"`: a bundled stdlib module by name, else the file `NAME.rhai`
+/// relative to the folder of the importing file (or `default_dir` for code that is not in a
+/// file). Modules are evaluated once per engine (cached); a UTF-8 byte-order mark is skipped; an
+/// import cycle is an error naming the chain of files.
+struct ScriptResolver {
+    default_dir: std::path::PathBuf,
+    cache: Mutex<std::collections::HashMap<std::path::PathBuf, rhai::Shared<rhai::Module>>>,
+}
+
+impl ScriptResolver {
+    fn new(script_dir: Option<&std::path::Path>) -> ScriptResolver {
+        ScriptResolver {
+            default_dir: script_dir
+                .filter(|d| !d.as_os_str().is_empty())
+                .map_or_else(|| std::path::PathBuf::from("."), |d| d.to_path_buf()),
+            cache: Mutex::new(Default::default()),
+        }
+    }
+
+    /// The file `import path` names from a script whose source is `source`.
+    fn file_for(&self, source: Option<&str>, path: &str) -> std::path::PathBuf {
+        let mut file = std::path::PathBuf::from(path);
+        if file.is_relative() {
+            let base = source
+                .map(std::path::Path::new)
+                .filter(|s| s.is_file())
+                .map(|s| s.parent().map(|p| p.to_path_buf()).unwrap_or_default());
+            let base = match base {
+                Some(b) if b.as_os_str().is_empty() => std::path::PathBuf::from("."),
+                Some(b) => b,
+                None => self.default_dir.clone(),
+            };
+            file = base.join(file);
+        }
+        file.set_extension("rhai");
+        file
+    }
+}
+
+impl rhai::ModuleResolver for ScriptResolver {
     fn resolve(
         &self,
         engine: &Engine,
-        _source: Option<&str>,
+        source: Option<&str>,
         path: &str,
         pos: rhai::Position,
     ) -> RResult<rhai::Shared<rhai::Module>> {
-        let Some((_, src)) = STDLIB.iter().find(|(name, _)| *name == path) else {
-            return Err(EvalAltResult::ErrorModuleNotFound(path.to_string(), pos).into());
+        let in_module = |e: Box<EvalAltResult>| Box::new(EvalAltResult::ErrorInModule(path.to_string(), e, pos));
+        let stdlib = STDLIB.iter().find(|(name, _)| *name == path);
+        let (key, origin) = match stdlib {
+            Some(&(name, src)) => (
+                std::path::PathBuf::from(format!("stdlib/{name}.rhai")),
+                Err((name, src)),
+            ),
+            None => {
+                let file = self.file_for(source, path);
+                let Ok(key) = std::fs::canonicalize(&file) else {
+                    let names: Vec<&str> = STDLIB.iter().map(|(n, _)| *n).collect();
+                    return Err(EvalAltResult::ErrorRuntime(
+                        format!(
+                            "Module not found: '{path}': there is no file {} (an import names a bundled module ({}) \
+                             or a .rhai file relative to the folder of the importing script)",
+                            file.display(),
+                            names.join(", ")
+                        )
+                        .into(),
+                        pos,
+                    )
+                    .into());
+                };
+                (key, Ok(file))
+            }
         };
-        let mut ast = engine
-            .compile(*src)
-            .map_err(|e| Box::new(EvalAltResult::ErrorInModule(path.to_string(), Box::new(e.into()), pos)))?;
-        ast.set_source(format!("stdlib/{path}.rhai"));
-        let m = rhai::Module::eval_ast_as_new(rhai::Scope::new(), &ast, engine)
-            .map_err(|e| Box::new(EvalAltResult::ErrorInModule(path.to_string(), e, pos)))?;
-        Ok(m.into())
+        if let Some(m) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+            return Ok(m);
+        }
+        let root = source
+            .map(std::path::Path::new)
+            .filter(|s| s.is_file())
+            .and_then(|s| s.canonicalize().ok());
+        let pushed = IMPORTING.with(|s| {
+            let mut s = s.borrow_mut();
+            let mut pushed = 1;
+            if s.is_empty() {
+                if let Some(r) = root {
+                    s.push(r);
+                    pushed = 2;
+                }
+            }
+            if let Some(k) = s.iter().position(|p| *p == key) {
+                let chain: Vec<String> = s[k..].iter().chain([&key]).map(|p| shown_path(p)).collect();
+                let msg = format!(
+                    "import cycle: {}; a module cannot import itself, directly or through other modules",
+                    chain.join(" → ")
+                );
+                let keep = s.len() + 1 - pushed;
+                s.truncate(keep);
+                return Err(EvalAltResult::ErrorRuntime(msg.into(), pos));
+            }
+            s.push(key.clone());
+            Ok(pushed)
+        })?;
+        let _frame = ImportFrame(pushed);
+        // `origin`: the file to read, or a bundled module's (name, source).
+        let (src, name) = match &origin {
+            Err((name, src)) => (src.to_string(), format!("stdlib/{name}.rhai")),
+            Ok(file) => {
+                let text = crate::io::read_text(&file.to_string_lossy()).map_err(|e| in_module(core_err(e)))?;
+                (strip_bom(&text).to_string(), file.to_string_lossy().to_string())
+            }
+        };
+        let mut ast = engine.compile(&src).map_err(|e| in_module(e.into()))?;
+        ast.set_source(name);
+        let m: rhai::Shared<rhai::Module> = rhai::Module::eval_ast_as_new(rhai::Scope::new(), &ast, engine)
+            .map_err(in_module)?
+            .into();
+        if let Ok(mut c) = self.cache.lock() {
+            c.insert(key, m.clone());
+        }
+        Ok(m)
     }
 }
 
@@ -183,6 +440,25 @@ pub fn format_error(err: &EvalAltResult, source: &str) -> String {
     let msg = match inner {
         EvalAltResult::ErrorRuntime(v, _) => v.to_string(),
         EvalAltResult::ErrorTerminated(v, _) => format!("evaluation stopped: {v}"),
+        EvalAltResult::ErrorDataTooLarge(what, _) => {
+            let l = limits();
+            let (kind, limit, flag) = if what.contains("string") {
+                ("a string", format!("{} bytes", l.max_string_size), "--max-string-size")
+            } else if what.contains("map") {
+                ("an object map", format!("{} entries", l.max_map_size), "--max-map-size")
+            } else {
+                ("an array", format!("{} elements", l.max_array_size), "--max-array-size")
+            };
+            format!(
+                "too large: {kind} would exceed the limit of {limit}; if the size is intended, raise it with \
+                 `spillover {flag} N`"
+            )
+        }
+        EvalAltResult::ErrorStackOverflow(_) => format!(
+            "functions are nested deeper than {} calls (endless recursion?); if intended, raise the limit with \
+             `spillover --max-call-levels N`",
+            limits().max_call_levels
+        ),
         other => {
             let s = other.to_string();
             match s.rfind(" (line ") {

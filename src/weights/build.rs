@@ -220,6 +220,9 @@ pub(crate) fn dense_matrix(n: usize, f: impl Fn(usize, usize) -> f64 + Sync) -> 
     let rows: Vec<(Vec<usize>, Vec<f64>)> = (0..n)
         .into_par_iter()
         .map(|i| {
+            if crate::interrupt::requested() {
+                return (Vec::new(), Vec::new());
+            }
             let mut idx = Vec::with_capacity(n.saturating_sub(1));
             let mut val = Vec::with_capacity(n.saturating_sub(1));
             for j in (0..n).filter(|&j| j != i) {
@@ -232,6 +235,7 @@ pub(crate) fn dense_matrix(n: usize, f: impl Fn(usize, usize) -> f64 + Sync) -> 
             (idx, val)
         })
         .collect();
+    crate::interrupt::check()?;
     csr_from_rows(n, rows)
 }
 
@@ -411,7 +415,7 @@ pub fn weights_distance(frame: &Frame, id: &str, x: &str, y: &str, opts: &Distan
     let rows: Vec<(Vec<usize>, Vec<f64>)> = match opts.cutoff {
         Some(c) => {
             check_cutoff(c, what)?;
-            PointIndex::new(&pts, opts.metric).within_all(c)
+            PointIndex::new(&pts, opts.metric).within_all(c)?
         }
         None => {
             if n > MAX_DENSE_N {
@@ -456,7 +460,7 @@ pub fn weights_band(frame: &Frame, id: &str, x: &str, y: &str, opts: &BandOption
     check_cutoff(opts.cutoff, what)?;
     let (ids, pts) = unit_points(frame, id, x, y, opts.metric, what)?;
     let rows = PointIndex::new(&pts, opts.metric)
-        .within_all(opts.cutoff)
+        .within_all(opts.cutoff)?
         .into_iter()
         .map(|(idx, d)| (idx, vec![1.0; d.len()]))
         .collect();

@@ -231,6 +231,9 @@ pub fn contiguity_from_polygons(
     // (key, polygon) incidences: nodes for queen, edges (a < b) for rook.
     let mut inc: Vec<(u64, usize)> = Vec::new();
     for (u, rings) in polys.iter().enumerate() {
+        if u % 1024 == 0 {
+            crate::interrupt::check()?;
+        }
         for ring in rings {
             let nodes: Vec<u32> = ring.iter().map(|p| snap.node(*p)).collect();
             match rule {
@@ -251,6 +254,9 @@ pub fn contiguity_from_polygons(
     let mut pairs: Vec<(usize, usize)> = Vec::new();
     let mut s = 0;
     while s < inc.len() {
+        if s % 4096 == 0 {
+            crate::interrupt::check()?;
+        }
         let mut e = s + 1;
         while e < inc.len() && inc[e].0 == inc[s].0 {
             e += 1;

@@ -102,12 +102,19 @@ impl<'a> PointIndex<'a> {
         (idx, dist)
     }
 
-    /// [`Self::within`] for every point, in parallel.
-    pub fn within_all(&self, cutoff: f64) -> Vec<(Vec<usize>, Vec<f64>)> {
-        (0..self.pts.len())
+    /// [`Self::within`] for every point, in parallel. Error: Ctrl-C ([`crate::interrupt`]).
+    pub fn within_all(&self, cutoff: f64) -> Result<Vec<(Vec<usize>, Vec<f64>)>> {
+        let rows = (0..self.pts.len())
             .into_par_iter()
-            .map(|i| self.within(i, cutoff))
-            .collect()
+            .map(|i| {
+                if crate::interrupt::requested() {
+                    return (Vec::new(), Vec::new());
+                }
+                self.within(i, cutoff)
+            })
+            .collect();
+        crate::interrupt::check()?;
+        Ok(rows)
     }
 }
 
@@ -160,11 +167,15 @@ pub fn knn_from_points(ids: Vec<String>, pts: &[[f64; 2]], opts: &KnnOptions) ->
     let mut nbrs: Vec<Vec<usize>> = (0..n)
         .into_par_iter()
         .map(|i| {
+            if crate::interrupt::requested() {
+                return Vec::new();
+            }
             let mut v = index.nearest(i, opts.k);
             v.sort_unstable();
             v
         })
         .collect();
+    crate::interrupt::check()?;
     if opts.symmetric {
         let mut add: Vec<Vec<usize>> = vec![Vec::new(); n];
         for (i, row) in nbrs.iter().enumerate() {

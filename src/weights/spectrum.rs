@@ -75,9 +75,16 @@ impl Spectrum {
 ///
 /// When W = D⁻¹C with C symmetric, the eigenvalues are those of the symmetric
 /// S = D^{1/2} W D^{−1/2} (s_ij = √d_i w_ij / √d_j), found with a symmetric solver: real and
-/// accurate. Otherwise the general (non-symmetric) solver is used.
+/// accurate. Otherwise the general (non-symmetric) solver is used. The decomposition runs on a
+/// helper thread so that Ctrl-C returns at once ([`crate::interrupt::run_interruptible`]).
 pub fn compute(w: &Weights) -> Result<Spectrum> {
-    let s = compute_unchecked(w)?;
+    crate::budget::check_f64(
+        &format!("eigenvalues of W: a dense N × N matrix with N = {}", w.n()),
+        &[w.n(), w.n()],
+        "at this size use the sparse log-determinant (lndet: \"sparse\") instead of eigenvalues",
+    )?;
+    let wc = w.clone();
+    let s = crate::interrupt::run_interruptible(move || compute_here(&wc))??;
     check_finite(&s, w)?;
     Ok(s)
 }
@@ -103,7 +110,8 @@ fn check_finite(s: &Spectrum, w: &Weights) -> Result<()> {
     )))
 }
 
-fn compute_unchecked(w: &Weights) -> Result<Spectrum> {
+/// [`compute`] on the calling thread.
+fn compute_here(w: &Weights) -> Result<Spectrum> {
     let n = w.n();
     let m = w.matrix();
     let evd_err = |e: faer::linalg::evd::EvdError| Error::numeric(format!("eigenvalues of W did not converge ({e:?})"));

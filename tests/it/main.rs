@@ -14,6 +14,7 @@ mod sandbox;
 mod scale;
 mod scripts;
 mod study;
+mod trust_cli;
 mod trust_data;
 mod trust_models;
 mod trust_study;

@@ -68,7 +68,7 @@ impl MonteCarloLogDet {
             n: w.n(),
             order: m,
             seed,
-            draws: stochastic_power_traces(w, m, p, seed, Probe::Gaussian),
+            draws: stochastic_power_traces(w, m, p, seed, Probe::Gaussian)?,
             radius: spectral_bound(w.matrix()),
             nonnegative: is_nonnegative(w.matrix()),
         })

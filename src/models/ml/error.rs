@@ -125,7 +125,7 @@ pub(crate) fn fit<'a>(ctx: &Ctx<'a>) -> Result<Estimate<'a>> {
         Ok((b, uu)) if uu > 0.0 => -0.5 * nt * cross.duu(lam, &b) / uu + t * ctx.jac.deriv(lam),
         _ => f64::NAN,
     };
-    let m = ctx.maximize(f, score);
+    let m = ctx.maximize(f, score)?;
     let lam = m.x;
     let (beta, uu) = cross.profile(lam)?;
     let sigma2 = uu / nt;

@@ -38,7 +38,7 @@ pub(crate) fn fit<'a>(ctx: &Ctx<'a>) -> Result<Estimate<'a>> {
     let sse = |r: f64| e00 - 2.0 * r * e0d + r * r * edd;
     let f = |r: f64| -0.5 * nt * (sse(r) / nt).ln() + t * ctx.jac.value(r);
     let score = |r: f64| 0.5 * nt * (2.0 * e0d - 2.0 * r * edd) / sse(r) + t * ctx.jac.deriv(r);
-    let m = ctx.maximize(f, score);
+    let m = ctx.maximize(f, score)?;
     let rho = m.x;
     let beta: Vec<f64> = b0.iter().zip(&bd).map(|(a, b)| a - rho * b).collect();
     let sigma2 = sse(rho) / nt;

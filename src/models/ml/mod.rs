@@ -280,14 +280,17 @@ pub(crate) struct Ctx<'a> {
 impl Ctx<'_> {
     /// Maximises a concentrated log-likelihood over the search interval (kept [`BOUND_DELTA`]
     /// from its ends): 41-point grid, Brent and score polish; on the sparse path above
-    /// [`SPARSE_FAST_ABOVE_N`] units a 13-point grid and Brent only.
-    pub fn maximize(&self, f: impl Fn(f64) -> f64, score: impl Fn(f64) -> f64) -> optimize::Maximum {
+    /// [`SPARSE_FAST_ABOVE_N`] units a 13-point grid and Brent only. Error: Ctrl-C
+    /// ([`crate::interrupt`]).
+    pub fn maximize(&self, f: impl Fn(f64) -> f64, score: impl Fn(f64) -> f64) -> Result<optimize::Maximum> {
         let (lo, hi) = (self.interval.0 + BOUND_DELTA, self.interval.1 - BOUND_DELTA);
-        if self.spectrum.is_none() && self.dims.n > SPARSE_FAST_ABOVE_N {
+        let m = if self.spectrum.is_none() && self.dims.n > SPARSE_FAST_ABOVE_N {
             optimize::maximize_with(f, None, lo, hi, 1e-12, optimize::SPARSE_GRID)
         } else {
             optimize::maximize(f, score, lo, hi, 1e-12)
-        }
+        };
+        crate::interrupt::check()?;
+        Ok(m)
     }
 }
 

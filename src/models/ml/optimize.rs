@@ -44,6 +44,10 @@ pub fn maximize_with(
     let grid = grid.max(3);
     let mut evals = 0;
     let mut feval = |x: f64| {
+        // After Ctrl-C the search winds down without evaluating (the caller checks the flag).
+        if crate::interrupt::requested() {
+            return f64::NEG_INFINITY;
+        }
         evals += 1;
         let v = f(x);
         if v.is_nan() {
@@ -80,6 +84,9 @@ pub fn maximize_with(
     // Polish: bracket the score root around x.
     let mut h = 1e-7 * (1.0 + out.x.abs());
     for _ in 0..8 {
+        if crate::interrupt::requested() {
+            break;
+        }
         let (l, r) = ((out.x - h).max(lo), (out.x + h).min(hi));
         let (sl, sr) = (score(l), score(r));
         if sl.is_finite() && sr.is_finite() && sl > 0.0 && sr < 0.0 {
