@@ -437,13 +437,7 @@ fn script_has_no_process_network_or_raw_file_access() {
 fn repl_survives_errors_and_ctrl_c() {
     use std::io::Write;
     let c = Case::new("repl", &[]);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_spillover"))
-        .current_dir(&c.dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = c.spawn_piped(&[]);
     let mut stdin = child.stdin.take().unwrap();
     stdin
         .write_all(b"read_csv(\"nope.csv\")\nlet f = read_csv(\"p.csv\");\nlet i = 0;\nloop { i += 1; }\n")

@@ -5,7 +5,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 
 /// A temporary folder, removed when dropped.
 pub struct Sandbox {
@@ -52,15 +52,19 @@ impl Sandbox {
         self.command(&["run", "script.rhai"]).output().unwrap()
     }
 
-    /// Runs the binary with `args`, feeding `stdin` through a pipe.
-    pub fn piped(&self, args: &[&str], stdin: &str) -> Output {
-        let mut child = self
-            .command(args)
+    /// Starts the binary with `args` and its stdin, stdout and stderr on pipes.
+    pub fn spawn_piped(&self, args: &[&str]) -> Child {
+        self.command(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .unwrap();
+            .unwrap()
+    }
+
+    /// Runs the binary with `args`, feeding `stdin` through a pipe.
+    pub fn piped(&self, args: &[&str], stdin: &str) -> Output {
+        let mut child = self.spawn_piped(args);
         child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
         child.wait_with_output().unwrap()
     }

@@ -111,13 +111,7 @@ fn ctrl_c_stops_native_eigenvalues_and_run_exits_130() {
 #[test]
 fn ctrl_c_in_piped_repl_returns_to_the_prompt_without_assigning() {
     let sb = Sandbox::new("cli_ctrlc_repl", &[("pts.csv", &points_csv(3000))]);
-    let mut child = sb
-        .command(&[])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = sb.spawn_piped(&[]);
     let mut stdin = child.stdin.take().unwrap();
     let lines: Vec<&str> = EIGEN_SCRIPT.lines().collect();
     writeln!(stdin, "{}", lines[..4].join("\n")).unwrap();
@@ -264,13 +258,7 @@ fn output_into_a_closed_pipe_ends_quietly() {
         assert!(err.is_empty(), "{file}: {err}");
     }
     // The REPL on a pipe too.
-    let mut child = sb
-        .command(&[])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = sb.spawn_piped(&[]);
     child
         .stdin
         .as_mut()
