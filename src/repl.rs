@@ -451,7 +451,8 @@ pub fn repl() -> ExitCode {
     );
     let names = Arc::new(Mutex::new(session.names()));
     // Bracketed paste: a pasted block arrives as one input and is evaluated whole. Keys typed
-    // while a command runs stay in the terminal's buffer and are read by the next prompt.
+    // while a command runs stay in the terminal's buffer and are read by the next prompts, one
+    // line each (rustyline's `buffer-redux` feature keeps what one prompt read past its line).
     let config = rustyline::Config::builder()
         .auto_add_history(true)
         .bracketed_paste(true)

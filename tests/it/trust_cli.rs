@@ -363,3 +363,46 @@ fn scripts_and_modules_with_a_byte_order_mark_run() {
     let out = sb.piped(&[], ":load bom.rhai\n");
     assert_eq!(String::from_utf8_lossy(&out.stdout), "hello\nloaded bom.rhai\n");
 }
+
+/// Item 20: lines typed into the terminal while a command runs are queued, each evaluated
+/// whole and in order at the next prompts (rustyline keeps its read buffer across prompts).
+/// The REPL runs on a real pseudo-terminal through `script` (util-linux, on every Debian).
+#[test]
+fn lines_typed_while_a_command_runs_are_all_evaluated() {
+    let sb = Sandbox::new("cli_typeahead", &[]);
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", env!("CARGO_BIN_EXE_spillover"), "/dev/null"])
+        .current_dir(&sb.dir)
+        .env("HOME", &sb.dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("`script` (util-linux) runs the REPL on a pseudo-terminal");
+    let mut stdin = child.stdin.take().unwrap();
+    let mut type_line = |s: &str| {
+        stdin.write_all(s.as_bytes()).unwrap();
+        stdin.write_all(b"\r").unwrap();
+        stdin.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(150));
+    };
+    std::thread::sleep(Duration::from_millis(500));
+    type_line("let i = 0; while i < 6000000 { i += 1; } print(\"long \" + \"done\");");
+    type_line("print(\"typed \" + \"during\");");
+    type_line("let z = 5;");
+    type_line("fn twice(a) {");
+    type_line("  a * 2 }");
+    type_line("print(\"twice: \" + twice(z));");
+    std::thread::sleep(Duration::from_secs(4));
+    type_line(":quit");
+    let code = wait_at_most(&mut child, Duration::from_secs(10));
+    drop(stdin);
+    let out = read_all(child.stdout.take());
+    assert_eq!(code, Some(0), "{out}");
+    let long = out.find("long done").expect(&out);
+    let during = out.find("typed during").expect(&out);
+    let twice = out.find("twice: 10").expect(&out);
+    assert!(long < during && during < twice, "{out}");
+    assert!(!out.contains("not found"), "{out}");
+    assert_no_panic(&out);
+}
