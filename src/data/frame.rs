@@ -41,6 +41,8 @@ pub struct Origin {
     pub path: String,
     /// The 1-based line of each row in that file.
     pub lines: Vec<u64>,
+    /// The cell texts read as missing values in that file (the reader's `missing` option).
+    pub missing: Vec<String>,
 }
 
 /// A data frame: equally long named columns.
@@ -187,17 +189,20 @@ impl Frame {
         Ok(&self.cols[self.index_of(name)?])
     }
 
-    /// The numeric column `name`. A text column is an error naming the first cell that is not
-    /// a number (file, line and column when the frame was read from a file).
+    /// The numeric column `name`. A text column is an error naming the first cell that is
+    /// neither a number nor a missing-value marker (file, line and column when the frame was read
+    /// from a file).
     pub fn numeric(&self, name: &str) -> Result<&[f64]> {
         let j = self.index_of(name)?;
         match &self.cols[j] {
             Column::Num(v) => Ok(v),
             Column::Text(v) => {
+                let default_markers = super::csv::CsvOptions::default().missing;
+                let markers = self.origin.as_ref().map_or(&default_markers, |o| &o.missing);
                 let (row, bad) = v
                     .iter()
                     .enumerate()
-                    .find(|(_, s)| s.trim().parse::<f64>().is_err())
+                    .find(|(_, s)| s.trim().parse::<f64>().is_err() && !markers.iter().any(|m| m == s.trim()))
                     .map(|(i, s)| (i, s.as_str()))
                     .unwrap_or((0, ""));
                 let place = self.place(row, j);
@@ -299,6 +304,7 @@ impl Frame {
             origin: self.origin.as_ref().map(|o| Origin {
                 path: o.path.clone(),
                 lines: idx.iter().filter_map(|&i| o.lines.get(i).copied()).collect(),
+                missing: o.missing.clone(),
             }),
         }
     }

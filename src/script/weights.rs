@@ -325,7 +325,8 @@ pub mod weights_fns {
     }
 
     /// Regional resilience (Martin et al. 2016; METHODS §1.1), one value per row of `f` (NaN in
-    /// a unit's first period). The two variants take different inputs:
+    /// a unit's first period, and after a gap in integer periods: t−1 is the calendar's previous
+    /// period, as for `p.lag`). The two variants take different inputs:
     /// - kind "growth_change" (default, variant B) takes GROWTH RATES (fractions, percent, or a
     ///   previous-year = 100 index): Resi = [(G_r,t − G_r,t−1) − (G_n,t − G_n,t−1)] / |G_n,t − G_n,t−1|.
     /// - kind "level_growth" (variant A) takes LEVELS (e.g. real GDP, all > 0):
