@@ -6,8 +6,10 @@
 //! `2000q1 < 2000q2`). A missing id or period cell is an error naming the row.
 //!
 //! Lags over integer periods follow the calendar: the lag of 1972 is 1971's value, missing
-//! (NaN) when 1971 is not in the panel, as Stata's `L.` does across a gap. Over other periods
-//! (labels, non-integral numbers) the lag is the previous period in the order above.
+//! (NaN) when 1971 is not in the panel, as Stata's `L.` does across a gap; so do quarters and
+//! months written with the year first (`2001Q1`, `2001m1`, `2001-01`;
+//! [`crate::data::calendar_periods`]). Over other periods (other labels, non-integral numbers)
+//! the lag is the previous period in the order above.
 
 use super::frame::Frame;
 use crate::error::{list_some, Error, Result};
@@ -184,7 +186,8 @@ impl Panel {
 
     /// Value k periods earlier within each unit (k < 0: later); NaN where undefined. Over
     /// integer periods the lag follows the calendar: across a gap (1970, 1972) the lag of 1972
-    /// is NaN, as Stata's `L.`; over other periods it is the previous period in panel order.
+    /// is NaN, as Stata's `L.`; so do quarters and months ([`crate::data::calendar_periods`]);
+    /// over other periods it is the previous period in panel order.
     pub fn lag(&self, name: &str, k: i64) -> Result<Vec<f64>> {
         let v = self.var(name)?;
         let n = self.n();

@@ -282,11 +282,21 @@ pub mod weights_fns {
         }
     }
 
-    /// The weights among `ids` only, re-standardised (for subgroup fits).
+    /// The weights among `ids` only (an array of unit ids, each once), re-standardised (for
+    /// subgroup fits). A kept unit whose neighbours are all dropped is an island: an error
+    /// naming it, unless `#{islands: "keep"}` is passed.
     #[rhai_fn(name = "subset", return_raw, pure)]
     pub fn w_subset(w: &mut SWeights, ids: Array) -> RResult<SWeights> {
+        w_subset_opts(w, ids, Map::new())
+    }
+
+    /// `w.subset(ids, #{islands})`: islands "error" (default) or "keep".
+    #[rhai_fn(name = "subset", return_raw, pure)]
+    pub fn w_subset_opts(w: &mut SWeights, ids: Array, opts: Map) -> RResult<SWeights> {
+        let o = Opts::new(&opts, "subset", &["islands"])?;
+        let keep = o.choice("islands", "error", &["error", "keep"])? == "keep";
         let ids = to_strings(&ids, "subset")?;
-        wrap(w.0.subset(&ids, false))
+        wrap(w.0.subset(&ids, keep))
     }
 
     /// A copy with another standardisation ("row", "none", "spectral", "minmax").

@@ -263,3 +263,58 @@ fn knn_ties_keep_the_units_that_come_first() {
         .collect();
     assert_eq!(row, ["7", "8", "12", "14", "18"]);
 }
+
+#[test]
+fn subset_islands_can_be_kept_as_the_error_says() {
+    // The island error told the user to pass islands: "keep", which subset did not accept.
+    let s = Sandbox::new(
+        "red_subset_islands",
+        &[("w.csv", b"i,j,w\n1,2,1\n2,1,1\n2,3,1\n3,2,1\n3,4,1\n4,3,1\n")],
+    );
+    s.fails(
+        r#"let w = read_weights("w.csv"); w.subset([1, 3]);"#,
+        &["subset", "islands", "1, 3", "islands: \"keep\""],
+    );
+    let out = s.succeeds(r#"let w = read_weights("w.csv"); print(w.subset([1, 3, 4], #{islands: "keep"}).nnz);"#);
+    assert_eq!(out.trim(), "2");
+}
+
+#[test]
+fn join_refuses_keys_that_differ_only_in_how_a_number_is_written() {
+    // 01 and 1 never matched, and every joined value was silently missing.
+    let left = csv("id,t,x\n1,2000,1\n2,2000,2\n").unwrap();
+    let right = csv("id,t,z\n01,2000,10\n02,2000,20\n").unwrap();
+    let e = left.join(&right, &["id".into(), "t".into()]).unwrap_err().to_string();
+    assert!(e.contains("'1' and '01'") && e.contains("key column 'id'"), "{e}");
+    // a plain missing match is still a missing value
+    let right = csv("id,t,z\n2,2000,20\n").unwrap();
+    let j = left.join(&right, &["id".into(), "t".into()]).unwrap();
+    let z = j.numeric("z").unwrap();
+    assert!(z[0].is_nan() && z[1] == 20.0);
+}
+
+#[test]
+fn quarterly_and_monthly_lags_follow_the_calendar() {
+    // 2001Q3 missing for every unit: the lag of 2001Q4 was 2001Q2's value.
+    let f = csv("id,t,x\na,2001Q1,1\na,2001Q2,2\na,2001Q4,4\na,2002Q1,5\n").unwrap();
+    let p = Panel::new(&f, "id", "t").unwrap();
+    let l = p.lag("x", 1).unwrap();
+    assert!(l[0].is_nan() && l[1] == 1.0 && l[2].is_nan() && l[3] == 4.0, "{l:?}");
+    let f = csv("id,t,x\na,2000m12,1\na,2001m1,2\na,2001m3,3\n").unwrap();
+    let p = Panel::new(&f, "id", "t").unwrap();
+    let l = p.lag("x", 1).unwrap();
+    assert!(l[1] == 1.0 && l[2].is_nan(), "{l:?}");
+    // the same month written two ways is refused
+    let f = csv("id,t,x\na,2001-1,1\na,2001-01,2\n").unwrap();
+    let e = Panel::new(&f, "id", "t").unwrap_err().to_string();
+    assert!(e.contains("same period"), "{e}");
+}
+
+#[test]
+fn in_order_says_when_ids_differ_only_in_how_a_number_is_written() {
+    let f = csv("id,x\n1,1\n2,2\n").unwrap();
+    let e = spillover::data::align::in_order(&f, "id", "x", &strings(&["01", "02"]))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("'1' and '01'"), "{e}");
+}
