@@ -308,13 +308,27 @@ fn no_rows(frame: &Frame, what: &str) -> Error {
 
 /// One row per unit of `frame`: the unit ids (in order of first appearance) and the first row of
 /// each. A unit may repeat (a panel) only if the columns `cols` hold the same value in all its
-/// rows; otherwise the error names the unit and the column.
+/// rows (numbers compared as numbers, so `1.5` and `1.50` agree; text as keys); otherwise the
+/// error names the unit and the column. Missing values are left to the caller.
 pub fn unit_rows(frame: &Frame, id: &str, cols: &[&str], what: &str) -> Result<(Vec<String>, Vec<usize>)> {
+    use crate::data::Column;
     if frame.nrows() == 0 {
         return Err(no_rows(frame, what));
     }
     let keys = frame.keys(id)?;
-    let colkeys: Vec<Vec<String>> = cols.iter().map(|c| frame.keys(c)).collect::<Result<_>>()?;
+    let colkeys: Vec<Vec<Option<String>>> = cols.iter().map(|c| frame.key_cells(c)).collect::<Result<_>>()?;
+    let nums: Vec<Option<&[f64]>> = cols
+        .iter()
+        .map(|c| match frame.column(c) {
+            Ok(Column::Num(v)) => Some(v.as_slice()),
+            _ => None,
+        })
+        .collect();
+    let same = |c: usize, a: usize, b: usize| match nums[c] {
+        Some(v) => v[a] == v[b] || (v[a].is_nan() && v[b].is_nan()),
+        None => colkeys[c][a] == colkeys[c][b],
+    };
+    let shown = |c: usize, r: usize| colkeys[c][r].clone().unwrap_or_else(|| "missing".into());
     let mut pos: HashMap<&str, usize> = HashMap::new();
     let mut ids = Vec::new();
     let mut first = Vec::new();
@@ -327,12 +341,13 @@ pub fn unit_rows(frame: &Frame, id: &str, cols: &[&str], what: &str) -> Result<(
             }
             Some(&u) => {
                 let r0 = first[u];
-                for (c, ck) in cols.iter().zip(&colkeys) {
-                    if ck[r] != ck[r0] {
+                for (c, name) in cols.iter().enumerate() {
+                    if !same(c, r, r0) {
                         return Err(Error::data(format!(
-                            "{what}: unit {k} has more than one value of '{c}' ({} and {}); \
+                            "{what}: unit {k} has more than one value of '{name}' ({} and {}); \
                              one value per unit is needed (pass one row per unit)",
-                            ck[r0], ck[r]
+                            shown(c, r0),
+                            shown(c, r)
                         )));
                     }
                 }
@@ -517,13 +532,11 @@ pub fn weights_band(frame: &Frame, id: &str, x: &str, y: &str, opts: &BandOption
 pub fn weights_block(frame: &Frame, id: &str, group: &str, common: &Common) -> Result<Weights> {
     let what = "weights_block";
     let (ids, rows) = unit_rows(frame, id, &[group], what)?;
-    let gk = frame.keys(group)?;
-    if let Some(u) = rows.iter().position(|&r| {
-        let g = &gk[r];
-        g.is_empty() || g == "NaN"
-    }) {
+    let cells = frame.key_cells(group)?;
+    if let Some(u) = rows.iter().position(|&r| cells[r].is_none()) {
         return Err(Error::data(format!("{what}: unit {} has a missing '{group}'", ids[u])));
     }
+    let gk: Vec<String> = cells.into_iter().map(Option::unwrap_or_default).collect();
     let mut members: HashMap<&str, Vec<usize>> = HashMap::new();
     for (u, &r) in rows.iter().enumerate() {
         members.entry(gk[r].as_str()).or_default().push(u);

@@ -318,3 +318,29 @@ fn in_order_says_when_ids_differ_only_in_how_a_number_is_written() {
         .to_string();
     assert!(e.contains("'1' and '01'"), "{e}");
 }
+
+#[test]
+fn coordinates_repeated_in_a_panel_are_compared_as_numbers() {
+    // 1.5 and 1.50 in two periods were "more than one value" of x, and a missing coordinate
+    // was reported as a missing id or period.
+    let s = Sandbox::new(
+        "red_coords",
+        &[
+            (
+                "a.csv",
+                b"id,t,x,y\na,1,0,0\nb,1,1.5,0\nc,1,2,0\na,2,0,0\nb,2,1.50,0\nc,2,2,0\n",
+            ),
+            (
+                "b.csv",
+                b"id,t,x,y\na,1,0,0\nb,1,1,0\nc,1,2,NA\na,2,0,0\nb,2,1,0\nc,2,2,NA\n",
+            ),
+        ],
+    );
+    let out = s.succeeds(r#"let w = weights_knn(read_csv("a.csv"), #{k: 1}); print(w.n);"#);
+    assert_eq!(out.trim(), "3");
+    let err = s.fails(
+        r#"let w = weights_knn(read_csv("b.csv"), #{k: 1});"#,
+        &["unit c", "missing coordinate"],
+    );
+    assert!(!err.contains("ids and periods"), "{err}");
+}
