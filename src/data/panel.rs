@@ -40,6 +40,11 @@ impl Panel {
                 "panel: {from} has no data rows; a panel needs at least one unit and period"
             )));
         }
+        if id == time {
+            return Err(Error::data(format!(
+                "panel: the id and the time column are both '{id}'; pass the column of units and the column of periods"
+            )));
+        }
         let id_keys = frame.keys(id)?;
         let time_keys = frame.keys(time)?;
         let mut ids: Vec<String> = Vec::new();

@@ -344,3 +344,10 @@ fn coordinates_repeated_in_a_panel_are_compared_as_numbers() {
     );
     assert!(!err.contains("ids and periods"), "{err}");
 }
+
+#[test]
+fn a_panel_keyed_twice_by_the_same_column_says_so() {
+    let f = csv("id,t,x\n1,1,1\n2,1,2\n").unwrap();
+    let e = Panel::new(&f, "id", "id").unwrap_err().to_string();
+    assert!(e.contains("both 'id'"), "{e}");
+}
