@@ -213,12 +213,15 @@ impl Panel {
         Ok(v.iter().zip(&l).map(|(a, b)| a - b).collect())
     }
 
-    /// Growth rate x_it / x_i,t−1 − 1 within unit; NaN in the first period and after a gap
-    /// (see [`Panel::lag`]).
+    /// Growth rate x_it / x_i,t−1 − 1 within unit; NaN where it is undefined: in the first
+    /// period, after a gap (see [`Panel::lag`]) and after a zero (x_i,t−1 = 0), never ±inf.
     pub fn growth(&self, name: &str) -> Result<Vec<f64>> {
         let v = self.var(name)?;
         let l = self.lag(name, 1)?;
-        Ok(v.iter().zip(&l).map(|(a, b)| a / b - 1.0).collect())
+        Ok(v.iter()
+            .zip(&l)
+            .map(|(a, b)| if *b == 0.0 { f64::NAN } else { a / b - 1.0 })
+            .collect())
     }
 
     /// The sub-panel of the units whose `column` key is in `values` (e.g. one region). The

@@ -279,8 +279,8 @@ pub mod data_fns {
         p.0.diff(name).map(|v| from_f64s(&v)).map_err(core_err)
     }
 
-    /// Growth rate x_t / x_{t−1} − 1 within each unit (NaN in the first period and after a gap
-    /// in integer periods, as `lag`).
+    /// Growth rate x_t / x_{t−1} − 1 within each unit (NaN in the first period, after a gap in
+    /// calendar periods, as `lag`, and after a zero x_{t−1}: never ±inf).
     #[rhai_fn(name = "growth", return_raw, pure)]
     pub fn panel_growth(p: &mut SPanel, name: &str) -> RResult<Array> {
         p.0.growth(name).map(|v| from_f64s(&v)).map_err(core_err)

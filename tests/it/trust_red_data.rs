@@ -354,3 +354,11 @@ fn a_panel_keyed_twice_by_the_same_column_says_so() {
     let e = Panel::new(&f, "id", "id").unwrap_err().to_string();
     assert!(e.contains("both 'id'"), "{e}");
 }
+
+#[test]
+fn growth_after_a_zero_is_undefined_not_infinite() {
+    // API: NaN where undefined; x_{t−1} = 0 gave inf.
+    let f = csv("id,t,x\na,1,1\na,2,0\na,3,2\n").unwrap();
+    let g = Panel::new(&f, "id", "t").unwrap().growth("x").unwrap();
+    assert!(g[0].is_nan() && g[1] == -1.0 && g[2].is_nan(), "{g:?}");
+}
