@@ -89,10 +89,10 @@ impl Panel {
         if cells != frame.nrows() as u128 {
             let missing_count = cells - frame.nrows() as u128;
             let mut missing: Vec<String> = Vec::new();
-            'find: for s in 0..t {
-                for i in 0..n {
+            'find: for (s, period) in times.iter().enumerate() {
+                for (i, unit) in ids.iter().enumerate() {
                     if !cell_row.contains_key(&(s, i)) {
-                        missing.push(format!("({}, {})", ids[i], times[s]));
+                        missing.push(format!("({unit}, {period})"));
                         if missing.len() == 10 {
                             break 'find;
                         }
