@@ -49,6 +49,7 @@ pub fn in_order(frame: &Frame, id: &str, value: &str, ids: &[String]) -> Result<
                 list_some(&extra, 5)
             );
         }
+        msg += &super::same_number_hint(&extra, &missing);
         return Err(Error::data(
             msg + "; check that the id column is the one W was built from (w.subset(ids) keeps a subset of W)",
         ));

@@ -82,8 +82,12 @@ fn unclosed_quote(bytes: &[u8], delimiter: u8) -> Option<u64> {
     (state == S::Quoted).then_some(opened)
 }
 
-/// True when trimmed `s` is the plain form of `x` (the form [`key_of_number`] prints).
+/// True when trimmed `s` is the plain form of finite `x` (the form [`key_of_number`] prints).
+/// A non-finite cell (`inf`, `NaN`) is never plain, so its text is kept for error messages.
 fn is_plain(s: &str, x: f64) -> bool {
+    if !x.is_finite() {
+        return false;
+    }
     let b = s.as_bytes();
     if !b.is_empty() && b.len() <= 15 && b.iter().all(u8::is_ascii_digit) && (b[0] != b'0' || b.len() == 1) {
         return true;
@@ -241,6 +245,7 @@ pub fn parse_csv(bytes: &[u8], path: &str, opts: &CsvOptions) -> Result<Frame> {
     let mut f = Frame::from_columns(cols)?.with_origin(Origin {
         path: path.to_string(),
         lines,
+        missing: opts.missing.clone(),
     });
     for (name, vals) in written {
         f = f.with_written_text(&name, vals)?;

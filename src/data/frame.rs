@@ -41,6 +41,8 @@ pub struct Origin {
     pub path: String,
     /// The 1-based line of each row in that file.
     pub lines: Vec<u64>,
+    /// The cell texts read as missing values in that file (the reader's `missing` option).
+    pub missing: Vec<String>,
 }
 
 /// A data frame: equally long named columns.
@@ -187,17 +189,20 @@ impl Frame {
         Ok(&self.cols[self.index_of(name)?])
     }
 
-    /// The numeric column `name`. A text column is an error naming the first cell that is not
-    /// a number (file, line and column when the frame was read from a file).
+    /// The numeric column `name`. A text column is an error naming the first cell that is
+    /// neither a number nor a missing-value marker (file, line and column when the frame was read
+    /// from a file).
     pub fn numeric(&self, name: &str) -> Result<&[f64]> {
         let j = self.index_of(name)?;
         match &self.cols[j] {
             Column::Num(v) => Ok(v),
             Column::Text(v) => {
+                let default_markers = super::csv::CsvOptions::default().missing;
+                let markers = self.origin.as_ref().map_or(&default_markers, |o| &o.missing);
                 let (row, bad) = v
                     .iter()
                     .enumerate()
-                    .find(|(_, s)| s.trim().parse::<f64>().is_err())
+                    .find(|(_, s)| s.trim().parse::<f64>().is_err() && !markers.iter().any(|m| m == s.trim()))
                     .map(|(i, s)| (i, s.as_str()))
                     .unwrap_or((0, ""));
                 let place = self.place(row, j);
@@ -299,6 +304,7 @@ impl Frame {
             origin: self.origin.as_ref().map(|o| Origin {
                 path: o.path.clone(),
                 lines: idx.iter().filter_map(|&i| o.lines.get(i).copied()).collect(),
+                missing: o.missing.clone(),
             }),
         }
     }
@@ -335,7 +341,9 @@ impl Frame {
 
     /// Left join: every row of `self` gets the columns of `other` from the row of `other` with
     /// the same values of `keys` (compared as [`Frame::keys`]). Keys of `other` must be unique;
-    /// rows without a match (or with a missing key) get NaN (numbers) or "" (text).
+    /// rows without a match (or with a missing key) get NaN (numbers) or "" (text). A key without
+    /// a match that equals a key of `other` as a number written differently (`01` and `1`) is an
+    /// error naming both.
     pub fn join(&self, other: &Frame, keys: &[String]) -> Result<Frame> {
         use std::collections::HashMap;
         let key_rows = |f: &Frame| -> Result<Vec<Option<String>>> {
@@ -366,6 +374,27 @@ impl Frame {
             .iter()
             .map(|k| k.as_ref().and_then(|k| index.get(k).copied()))
             .collect();
+        // Keys without a match that differ from a key of the other side only in how a number
+        // is written (01 and 1, 1.0 and 1) are a mistake, not missing rows: refuse them.
+        if m.iter().any(Option::is_none) {
+            for k in keys {
+                let (lc, rc) = (self.key_cells(k)?, other.key_cells(k)?);
+                let rset: std::collections::HashSet<&str> = rc.iter().flatten().map(String::as_str).collect();
+                let lset: std::collections::HashSet<&str> = lc.iter().flatten().map(String::as_str).collect();
+                let unmatched: Vec<&str> = (0..lc.len())
+                    .filter(|&r| m[r].is_none())
+                    .filter_map(|r| lc[r].as_deref())
+                    .filter(|v| !rset.contains(v))
+                    .collect();
+                let right_only: Vec<&str> = rset.iter().copied().filter(|v| !lset.contains(v)).collect();
+                let hint = super::same_number_hint(&unmatched, &right_only);
+                if !hint.is_empty() {
+                    return Err(Error::data(format!(
+                        "join: some values of key column '{k}' have no match in the right-hand frame{hint}"
+                    )));
+                }
+            }
+        }
         let mut out = self.clone();
         for ((name, col), text) in other.names.iter().zip(&other.cols).zip(&other.texts) {
             if keys.contains(name) {

@@ -62,19 +62,161 @@ pub fn same_number_hint<A: AsRef<str>, B: AsRef<str>>(left: &[A], right: &[B]) -
     String::new()
 }
 
-/// Sorts period keys: numerically when every key is a number, otherwise naturally (runs of
-/// digits compared as numbers, so `t2` comes before `t10`; see [`natural_cmp`]).
-pub fn sort_periods(keys: &mut [String]) {
-    let nums: Option<Vec<f64>> = keys
-        .iter()
-        .map(|k| k.parse::<f64>().ok().filter(|x| x.is_finite()))
-        .collect();
+/// Sorts keys (sectors, groups): numerically when every key is a number, otherwise naturally
+/// (runs of digits compared as numbers, so `t2` comes before `t10`; see [`natural_cmp`]).
+/// Periods use [`sort_periods`], which also refuses orders that cannot be calendar orders.
+pub fn sort_keys(keys: &mut [String]) {
+    let nums: Option<Vec<f64>> = keys.iter().map(|k| period_number(k)).collect();
     match nums {
         Some(_) => keys.sort_by(|a, b| {
-            let (x, y) = (a.parse::<f64>().unwrap_or(0.0), b.parse::<f64>().unwrap_or(0.0));
+            let (x, y) = (period_number(a).unwrap_or(0.0), period_number(b).unwrap_or(0.0));
             x.total_cmp(&y).then_with(|| a.cmp(b))
         }),
         None => keys.sort_by(|a, b| natural_cmp(a, b)),
+    }
+}
+
+/// The number a period key is, if it is one (finite).
+fn period_number(k: &str) -> Option<f64> {
+    k.parse::<f64>().ok().filter(|x| x.is_finite())
+}
+
+/// Sorts period keys (the one definition of period order): by the calendar when every key is
+/// on one ([`calendar_periods`]: integers, `2001Q1` quarters, `2001m1`/`2001-01` months),
+/// numerically when every key is a number, otherwise naturally (runs of digits compared as
+/// numbers, so `t2` comes before `t10`; see [`natural_cmp`]).
+///
+/// Orders that cannot be the calendar are refused, naming two periods:
+/// * two keys that are the same number written differently (`1` and `1.0`; `2001.1` and
+///   `2001.10`, which as year.month would be October but is read as January);
+/// * labels whose year (their one 4-digit number) is not written first, so that the label order
+///   contradicts the years (`12/31/2000` after `1/31/2001`, `Q2 2000` after `Q1 2001`).
+pub fn sort_periods(keys: &mut [String]) -> crate::Result<()> {
+    let fix = "write every period the same way, as a number (1990) or a label with the year first \
+               (2001-01, 2001Q1, 2001m10)";
+    if let Some(cal) = calendar_periods(keys) {
+        let mut order: Vec<usize> = (0..keys.len()).collect();
+        order.sort_by(|&a, &b| cal[a].cmp(&cal[b]).then_with(|| keys[a].cmp(&keys[b])));
+        let sorted: Vec<String> = order.iter().map(|&i| keys[i].clone()).collect();
+        if let Some(w) = order.windows(2).find(|w| cal[w[0]] == cal[w[1]]) {
+            return Err(crate::Error::data(format!(
+                "periods '{}' and '{}' are the same period written two ways; {fix}",
+                keys[w[0]], keys[w[1]]
+            )));
+        }
+        keys.clone_from_slice(&sorted);
+        return Ok(());
+    }
+    sort_keys(keys);
+    if keys.iter().all(|k| period_number(k).is_some()) {
+        if let Some(w) = keys.windows(2).find(|w| period_number(&w[0]) == period_number(&w[1])) {
+            return Err(crate::Error::data(format!(
+                "periods '{}' and '{}' are the same number written two ways, so their order is not \
+                 known (as year.month, 2001.1 and 2001.10 would be January and October); {fix}",
+                w[0], w[1]
+            )));
+        }
+        return Ok(());
+    }
+    let years: Option<Vec<u32>> = keys.iter().map(|k| year_of_label(k)).collect();
+    if let Some(years) = years {
+        if let Some(i) = (1..keys.len()).find(|&i| years[i] < years[i - 1]) {
+            return Err(crate::Error::data(format!(
+                "periods '{}' and '{}' would be out of calendar order: period labels sort as text with \
+                 numbers compared by value, and the year is not written first; {fix}",
+                keys[i - 1],
+                keys[i]
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The year in a period label: its one run of exactly four digits (1000–2999), if it has
+/// exactly one.
+fn year_of_label(k: &str) -> Option<u32> {
+    let mut found = None;
+    for run in k.split(|c: char| !c.is_ascii_digit()).filter(|r| !r.is_empty()) {
+        if run.len() == 4 {
+            let y: u32 = run.parse().ok()?;
+            if !(1000..=2999).contains(&y) || found.is_some() {
+                return None;
+            }
+            found = Some(y);
+        }
+    }
+    found
+}
+
+/// The calendar number of every period when all of them are on one calendar: integers
+/// (years, or any integer count), quarters written with the year first (`2001Q1`, `2001-Q1`,
+/// `2001 q1`: 4·year + quarter − 1) or months with the year first (`2001m1`, `2001M01`,
+/// `2001-01`, `2001/1`: 12·year + month − 1); `None` otherwise (then periods follow each other
+/// by position).
+pub fn calendar_periods(times: &[String]) -> Option<Vec<i64>> {
+    let ints: Option<Vec<i64>> = times
+        .iter()
+        .map(|s| {
+            period_number(s)
+                .filter(|x| x.fract() == 0.0 && x.abs() < 1e15)
+                .map(|x| x as i64)
+        })
+        .collect();
+    if ints.is_some() {
+        return ints;
+    }
+    /// (periods per year, index within the year) of one label.
+    fn label(s: &str) -> Option<(i64, i64)> {
+        let s = s.trim();
+        let (year, rest) = (s.get(..4)?, s.get(4..)?);
+        if !year.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let year: i64 = year.parse().ok()?;
+        let rest = rest.strip_prefix(['-', ' ', '_', '/']).unwrap_or(rest);
+        let (per, num) = if let Some(q) = rest.strip_prefix(['Q', 'q']) {
+            (4, q)
+        } else if let Some(m) = rest.strip_prefix(['M', 'm']) {
+            (12, m)
+        } else if rest.len() <= 2 && s.len() > 4 && s.as_bytes()[4] != b' ' {
+            (12, rest)
+        } else {
+            return None;
+        };
+        if num.is_empty() || num.len() > 2 || !num.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let k: i64 = num.parse().ok()?;
+        (1..=per).contains(&k).then_some((per, year * per + k - 1))
+    }
+    let parsed: Vec<(i64, i64)> = times.iter().map(|s| label(s)).collect::<Option<_>>()?;
+    let per = parsed.first()?.0;
+    parsed
+        .iter()
+        .all(|p| p.0 == per)
+        .then(|| parsed.into_iter().map(|p| p.1).collect())
+}
+
+/// For each of `times` (sorted by [`sort_periods`]), the position of the period `k` periods
+/// earlier (k < 0: later), if there is one: on a calendar ([`calendar_periods`]: years,
+/// quarters, months) by the calendar, so a gap gives `None` as Stata's `L.` does; over other
+/// periods by position. Serves panel lags and every index that needs "the period before".
+pub fn shifted_periods(times: &[String], k: i64) -> Vec<Option<usize>> {
+    let t = times.len();
+    match calendar_periods(times) {
+        Some(cal) => {
+            let pos: std::collections::HashMap<i64, usize> = cal.iter().enumerate().map(|(s, &y)| (y, s)).collect();
+            cal.iter()
+                .map(|y| y.checked_sub(k).and_then(|p| pos.get(&p).copied()))
+                .collect()
+        }
+        None => (0..t as i64)
+            .map(|s| {
+                s.checked_sub(k)
+                    .and_then(|p| usize::try_from(p).ok())
+                    .filter(|&p| p < t)
+            })
+            .collect(),
     }
 }
 
@@ -119,7 +261,7 @@ mod tests {
     fn natural_order() {
         let s = |v: &[&str]| {
             let mut v: Vec<String> = v.iter().map(|s| s.to_string()).collect();
-            sort_periods(&mut v);
+            sort_periods(&mut v).unwrap();
             v
         };
         assert_eq!(
@@ -127,5 +269,20 @@ mod tests {
             ["t1", "t2", "t2a", "t02b", "t10", "x"]
         );
         assert_eq!(s(&["10", "9", "-1", "2.5"]), ["-1", "2.5", "9", "10"]);
+        assert_eq!(s(&["2001-02", "2000-12", "2001-10"]), ["2000-12", "2001-02", "2001-10"]);
+        let e = |v: &[&str]| {
+            let mut v: Vec<String> = v.iter().map(|s| s.to_string()).collect();
+            sort_periods(&mut v).unwrap_err().to_string()
+        };
+        assert!(e(&["1", "1.0"]).contains("'1' and '1.0'"));
+        assert!(e(&["12/31/2000", "1/31/2001"]).contains("'1/31/2001' and '12/31/2000'"));
+        assert!(e(&["2001-1", "2001-01"]).contains("the same period"));
+        assert_eq!(s(&["2001Q2", "2001-Q1", "2000q4"]), ["2000q4", "2001-Q1", "2001Q2"]);
+        let q = |v: &[&str]| calendar_periods(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(q(&["2001Q4", "2002q1", "2002-Q3"]), Some(vec![8007, 8008, 8010]));
+        assert_eq!(q(&["2001m12", "2002M01", "2002-02"]), Some(vec![24023, 24024, 24025]));
+        assert_eq!(q(&["2001Q1", "2001m1"]), None);
+        assert_eq!(q(&["t1", "t2"]), None);
+        assert_eq!(q(&["2001Q5"]), None);
     }
 }

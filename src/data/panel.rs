@@ -6,8 +6,10 @@
 //! `2000q1 < 2000q2`). A missing id or period cell is an error naming the row.
 //!
 //! Lags over integer periods follow the calendar: the lag of 1972 is 1971's value, missing
-//! (NaN) when 1971 is not in the panel, as Stata's `L.` does across a gap. Over other periods
-//! (labels, non-integral numbers) the lag is the previous period in the order above.
+//! (NaN) when 1971 is not in the panel, as Stata's `L.` does across a gap; so do quarters and
+//! months written with the year first (`2001Q1`, `2001m1`, `2001-01`;
+//! [`crate::data::calendar_periods`]). Over other periods (other labels, non-integral numbers)
+//! the lag is the previous period in the order above.
 
 use super::frame::Frame;
 use crate::error::{list_some, Error, Result};
@@ -38,6 +40,11 @@ impl Panel {
                 "panel: {from} has no data rows; a panel needs at least one unit and period"
             )));
         }
+        if id == time {
+            return Err(Error::data(format!(
+                "panel: the id and the time column are both '{id}'; pass the column of units and the column of periods"
+            )));
+        }
         let id_keys = frame.keys(id)?;
         let time_keys = frame.keys(time)?;
         let mut ids: Vec<String> = Vec::new();
@@ -57,17 +64,18 @@ impl Panel {
                 }
             }
         }
-        super::sort_periods(&mut times);
+        super::sort_periods(&mut times).map_err(|e| Error::data(format!("panel: column '{time}': {e}")))?;
         let t_pos: HashMap<&str, usize> = times.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
         let (n, t) = (ids.len(), times.len());
-        let mut slot: Vec<Option<usize>> = vec![None; n * t];
+        // Each row fills one (unit, period) cell: with duplicates or with fewer rows than
+        // N·T cells the panel is refused before the N·T table is built (a wrong id or time
+        // column would otherwise ask for rows² cells).
+        let mut cell_row: HashMap<(usize, usize), usize> = HashMap::with_capacity(frame.nrows());
         let mut dups = Vec::new();
         for r in 0..frame.nrows() {
-            let s = t_pos[time_keys[r].as_str()] * n + id_pos[id_keys[r].as_str()];
-            if slot[s].is_some() {
+            let cell = (t_pos[time_keys[r].as_str()], id_pos[id_keys[r].as_str()]);
+            if cell_row.insert(cell, r).is_some() {
                 dups.push(format!("({}, {})", id_keys[r], time_keys[r]));
-            } else {
-                slot[s] = Some(r);
             }
         }
         if !dups.is_empty() {
@@ -77,20 +85,41 @@ impl Panel {
                 list_some(&dups, 10)
             )));
         }
-        let missing: Vec<String> = slot
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.is_none())
-            .map(|(s, _)| format!("({}, {})", ids[s % n], times[s / n]))
-            .collect();
-        if !missing.is_empty() {
+        let cells = n as u128 * t as u128;
+        if cells != frame.nrows() as u128 {
+            let missing_count = cells - frame.nrows() as u128;
+            let mut missing: Vec<String> = Vec::new();
+            'find: for (s, period) in times.iter().enumerate() {
+                for (i, unit) in ids.iter().enumerate() {
+                    if !cell_row.contains_key(&(s, i)) {
+                        missing.push(format!("({unit}, {period})"));
+                        if missing.len() == 10 {
+                            break 'find;
+                        }
+                    }
+                }
+            }
+            let more = if missing_count > missing.len() as u128 {
+                ", ..."
+            } else {
+                ""
+            };
             return Err(Error::data(format!(
-                "panel is unbalanced: {} missing ({id}, {time}) pair(s): {}; add the rows (values may be NA) or drop the units",
-                missing.len(),
-                list_some(&missing, 10)
+                "panel is unbalanced: {missing_count} missing ({id}, {time}) pair(s) ({n} units × {t} periods \
+                 need {cells} rows, the data has {}): {}{more}; add the rows (values may be NA) or drop the units{}",
+                frame.nrows(),
+                missing.join(", "),
+                if missing_count > frame.nrows() as u128 {
+                    format!("; check that '{id}' identifies units and '{time}' periods")
+                } else {
+                    String::new()
+                }
             )));
         }
-        let order: Vec<usize> = slot.into_iter().map(|s| s.unwrap_or(0)).collect();
+        let mut order = vec![0; frame.nrows()];
+        for ((s, i), r) in cell_row {
+            order[s * n + i] = r;
+        }
         Ok(Panel {
             frame: frame.take(&order),
             id: id.to_string(),
@@ -160,40 +189,14 @@ impl Panel {
         Ok(v)
     }
 
-    /// For each period, the position of the period `k` periods earlier (k < 0: later), if in
-    /// the panel: by calendar over integer periods (a gap gives `None`), by position otherwise.
-    fn shifted(&self, k: i64) -> Vec<Option<usize>> {
-        let t = self.t();
-        let ints: Option<Vec<i64>> = self
-            .times
-            .iter()
-            .map(|s| {
-                s.parse::<f64>()
-                    .ok()
-                    .filter(|x| x.fract() == 0.0 && x.abs() < 1e15)
-                    .map(|x| x as i64)
-            })
-            .collect();
-        match ints {
-            Some(ints) => {
-                let pos: HashMap<i64, usize> = ints.iter().enumerate().map(|(s, &y)| (y, s)).collect();
-                ints.iter()
-                    .map(|y| y.checked_sub(k).and_then(|p| pos.get(&p).copied()))
-                    .collect()
-            }
-            None => (0..t as i64)
-                .map(|s| usize::try_from(s - k).ok().filter(|&p| p < t))
-                .collect(),
-        }
-    }
-
     /// Value k periods earlier within each unit (k < 0: later); NaN where undefined. Over
     /// integer periods the lag follows the calendar: across a gap (1970, 1972) the lag of 1972
-    /// is NaN, as Stata's `L.`; over other periods it is the previous period in panel order.
+    /// is NaN, as Stata's `L.`; so do quarters and months ([`crate::data::calendar_periods`]);
+    /// over other periods it is the previous period in panel order.
     pub fn lag(&self, name: &str, k: i64) -> Result<Vec<f64>> {
         let v = self.var(name)?;
         let n = self.n();
-        let src = self.shifted(k);
+        let src = super::shifted_periods(&self.times, k);
         Ok((0..v.len())
             .map(|r| match src[r / n] {
                 Some(s) => v[s * n + r % n],
@@ -210,12 +213,15 @@ impl Panel {
         Ok(v.iter().zip(&l).map(|(a, b)| a - b).collect())
     }
 
-    /// Growth rate x_it / x_i,t−1 − 1 within unit; NaN in the first period and after a gap
-    /// (see [`Panel::lag`]).
+    /// Growth rate x_it / x_i,t−1 − 1 within unit; NaN where it is undefined: in the first
+    /// period, after a gap (see [`Panel::lag`]) and after a zero (x_i,t−1 = 0), never ±inf.
     pub fn growth(&self, name: &str) -> Result<Vec<f64>> {
         let v = self.var(name)?;
         let l = self.lag(name, 1)?;
-        Ok(v.iter().zip(&l).map(|(a, b)| a / b - 1.0).collect())
+        Ok(v.iter()
+            .zip(&l)
+            .map(|(a, b)| if *b == 0.0 { f64::NAN } else { a / b - 1.0 })
+            .collect())
     }
 
     /// The sub-panel of the units whose `column` key is in `values` (e.g. one region). The

@@ -15,7 +15,7 @@
 //! table. A unit without a row (or with NaN) for one of them is missing (index NaN) unless
 //! `missing_sector` is zero.
 
-use super::{key_column, sort_periods};
+use super::keyed_frame;
 use crate::data::{Column, Frame};
 use crate::error::{list_some, Error, Result};
 use std::collections::HashMap;
@@ -186,7 +186,8 @@ impl Shares {
         let v = emp.numeric(&o.value)?;
         let (units, upos) = index_keys(&ik);
         let (mut periods, _) = index_keys(&tk);
-        sort_periods(&mut periods, emp, &o.time);
+        crate::data::sort_periods(&mut periods)
+            .map_err(|e| Error::data(format!("agglomeration: column '{}': {e}", o.time)))?;
         let (mut sectors, _) = index_keys(&sk);
         if let Some(nf) = &o.national {
             let (ns, _) = index_keys(&nf.keys(&o.sector)?);
@@ -196,7 +197,7 @@ impl Shares {
                 }
             }
         }
-        sort_periods(&mut sectors, emp, &o.sector);
+        crate::data::sort_keys(&mut sectors);
         let tpos: HashMap<&str, usize> = periods.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
         let spos: HashMap<&str, usize> = sectors.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
         let (nu, nt, nj) = (units.len(), periods.len(), sectors.len());
@@ -417,12 +418,13 @@ pub fn agglomeration(emp: &Frame, opts: &AggOptions) -> Result<Frame> {
         .iter()
         .map(|&(u, t)| (s.units[u].clone(), s.periods[t].clone()))
         .unzip();
-    Frame::from_columns(vec![
-        (opts.id.clone(), key_column(ids, emp.column(&opts.id)?)),
-        (opts.time.clone(), key_column(times, emp.column(&opts.time)?)),
-        ("mar".into(), Column::Num(mar)),
-        ("jacobs".into(), Column::Num(jac)),
-    ])
+    keyed_frame(
+        vec![
+            (opts.id.clone(), ids, emp.column(&opts.id)?),
+            (opts.time.clone(), times, emp.column(&opts.time)?),
+        ],
+        vec![("mar".into(), Column::Num(mar)), ("jacobs".into(), Column::Num(jac))],
+    )
 }
 
 /// Location quotients LQ_itj = IS_itj / IS_tj in long form: a `Frame` with the columns id,
@@ -448,12 +450,14 @@ pub fn location_quotients(emp: &Frame, opts: &AggOptions) -> Result<Frame> {
             });
         }
     }
-    Frame::from_columns(vec![
-        (opts.id.clone(), key_column(ids, emp.column(&opts.id)?)),
-        (opts.time.clone(), key_column(times, emp.column(&opts.time)?)),
-        (opts.sector.clone(), key_column(secs, emp.column(&opts.sector)?)),
-        ("lq".into(), Column::Num(lq)),
-    ])
+    keyed_frame(
+        vec![
+            (opts.id.clone(), ids, emp.column(&opts.id)?),
+            (opts.time.clone(), times, emp.column(&opts.time)?),
+            (opts.sector.clone(), secs, emp.column(&opts.sector)?),
+        ],
+        vec![("lq".into(), Column::Num(lq))],
+    )
 }
 
 #[cfg(test)]

@@ -11,27 +11,30 @@ pub use resilience::{resilience, National, ResilienceKind, ResilienceOptions, Ze
 
 use crate::data::{Column, Frame};
 
-/// An output key column of the same kind as `like`: numbers when `like` is numeric (keys parse
-/// back to the same numbers), text otherwise.
-pub(crate) fn key_column(keys: Vec<String>, like: &Column) -> Column {
-    match like {
-        Column::Num(_) => Column::Num(keys.iter().map(|k| k.parse::<f64>().unwrap_or(f64::NAN)).collect()),
-        Column::Text(_) => Column::Text(keys),
+/// An output frame whose key columns (`keys`: name, one key per row, the column of the input
+/// they come from) are of the same kind as in the input: numbers when the input column is
+/// numeric, keeping the keys' text as written (`001`, `12345678901234567` stay themselves), text
+/// otherwise; followed by the value columns `values`.
+pub(crate) fn keyed_frame(
+    keys: Vec<(String, Vec<String>, &Column)>,
+    values: Vec<(String, Column)>,
+) -> crate::Result<Frame> {
+    let mut cols = Vec::with_capacity(keys.len() + values.len());
+    let mut written = Vec::new();
+    for (name, k, like) in keys {
+        let col = match like {
+            Column::Num(_) => {
+                written.push((name.clone(), k.clone()));
+                Column::Num(k.iter().map(|k| k.parse::<f64>().unwrap_or(f64::NAN)).collect())
+            }
+            Column::Text(_) => Column::Text(k),
+        };
+        cols.push((name, col));
     }
-}
-
-/// Sorts period keys numerically when the time column is numeric, as text otherwise (the
-/// order [`crate::data::Panel`] uses).
-pub(crate) fn sort_periods(times: &mut [String], f: &Frame, time: &str) {
-    if matches!(f.column(time), Ok(Column::Num(_))) {
-        times.sort_by(|a, b| {
-            let (x, y) = (
-                a.parse::<f64>().unwrap_or(f64::NAN),
-                b.parse::<f64>().unwrap_or(f64::NAN),
-            );
-            x.total_cmp(&y)
-        });
-    } else {
-        times.sort();
+    cols.extend(values);
+    let mut f = Frame::from_columns(cols)?;
+    for (name, k) in written {
+        f = f.with_written_text(&name, k)?;
     }
+    Ok(f)
 }

@@ -11,11 +11,12 @@
 //! like levels ([`looks_like_levels`]); level_growth refuses a base-period value ≤ 0, which
 //! levels cannot have.
 //!
-//! t−1 is the period before t among all periods of the table (sorted numerically when the time
-//! column is numeric). The first period, a unit without a row for t−1, and any missing input
-//! give NaN (never 0).
+//! t−1 is the period before t in the order of [`crate::data::sort_periods`] (numbers
+//! numerically, labels naturally: t2 before t10); over integer periods it is the previous year
+//! of the calendar ([`crate::data::shifted_periods`]), so across a gap (1970, 1972) there is no
+//! t−1, as for panel lags. The first period, a period after a gap, a unit without a row for
+//! t−1, and any missing input give NaN (never 0).
 
-use super::sort_periods;
 use crate::data::Frame;
 use crate::error::{Error, Result};
 use std::collections::HashMap;
@@ -127,7 +128,9 @@ pub fn resilience(f: &Frame, opts: &ResilienceOptions) -> Result<Vec<f64>> {
         let mut seen = std::collections::HashSet::new();
         tk.iter().filter(|k| seen.insert(k.as_str())).cloned().collect()
     };
-    sort_periods(&mut periods, f, &opts.time);
+    crate::data::sort_periods(&mut periods).map_err(|e| Error::data(format!("{what}: column '{}': {e}", opts.time)))?;
+    // The period before each period: by the calendar over integer periods (none across a gap).
+    let before = crate::data::shifted_periods(&periods, 1);
     let tpos: HashMap<&str, usize> = periods.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
     // National value of each row's period and of the period before.
     let nat: Vec<f64> = match &opts.national {
@@ -161,11 +164,7 @@ pub fn resilience(f: &Frame, opts: &ResilienceOptions) -> Result<Vec<f64>> {
     }
     // The row of the same unit in the period before, for every row.
     let prev: Vec<Option<usize>> = (0..f.nrows())
-        .map(|r| {
-            tpos[tk[r].as_str()]
-                .checked_sub(1)
-                .and_then(|s| row_of.get(&(ik[r].as_str(), s)).copied())
-        })
+        .map(|r| before[tpos[tk[r].as_str()]].and_then(|s| row_of.get(&(ik[r].as_str(), s)).copied()))
         .collect();
     if opts.check_inputs && opts.kind == ResilienceKind::GrowthChange {
         let national = match &opts.national {
@@ -184,7 +183,6 @@ pub fn resilience(f: &Frame, opts: &ResilienceOptions) -> Result<Vec<f64>> {
     }
     let mut out = vec![f64::NAN; f.nrows()];
     for (r, o) in out.iter_mut().enumerate() {
-        let t = tpos[tk[r].as_str()];
         let Some(p) = prev[r] else {
             continue;
         };
@@ -218,7 +216,7 @@ pub fn resilience(f: &Frame, opts: &ResilienceOptions) -> Result<Vec<f64>> {
                         "{what}: {}: the national change between {} and {} is {den} (national {gn0} → {gn}), \
                          so Resi is undefined; set zero_denominator to \"nan\" to skip such periods",
                         place(),
-                        periods[t - 1],
+                        tk[p],
                         tk[r]
                     )))
                 }

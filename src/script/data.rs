@@ -257,8 +257,9 @@ pub mod data_fns {
 
     /// The value `k` periods earlier within each unit (k < 0: later; NaN where undefined). With
     /// integer periods (years) the lag follows the calendar, as Stata's `L.`: with a gap
-    /// (1970, 1972) the lag of 1972 is NaN, not 1970's value. With labelled periods it is the
-    /// previous period in the panel's order.
+    /// (1970, 1972) the lag of 1972 is NaN, not 1970's value; quarters and months written with
+    /// the year first (2001Q1, 2001m1, 2001-01) follow their calendar the same way. With other
+    /// labelled periods it is the previous period in the panel's order.
     #[rhai_fn(name = "lag", return_raw, pure)]
     pub fn panel_lag(p: &mut SPanel, name: &str, k: INT) -> RResult<Array> {
         p.0.lag(name, k).map(|v| from_f64s(&v)).map_err(core_err)
@@ -278,8 +279,8 @@ pub mod data_fns {
         p.0.diff(name).map(|v| from_f64s(&v)).map_err(core_err)
     }
 
-    /// Growth rate x_t / x_{t−1} − 1 within each unit (NaN in the first period and after a gap
-    /// in integer periods, as `lag`).
+    /// Growth rate x_t / x_{t−1} − 1 within each unit (NaN in the first period, after a gap in
+    /// calendar periods, as `lag`, and after a zero x_{t−1}: never ±inf).
     #[rhai_fn(name = "growth", return_raw, pure)]
     pub fn panel_growth(p: &mut SPanel, name: &str) -> RResult<Array> {
         p.0.growth(name).map(|v| from_f64s(&v)).map_err(core_err)

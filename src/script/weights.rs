@@ -282,11 +282,21 @@ pub mod weights_fns {
         }
     }
 
-    /// The weights among `ids` only, re-standardised (for subgroup fits).
+    /// The weights among `ids` only (an array of unit ids, each once), re-standardised (for
+    /// subgroup fits). A kept unit whose neighbours are all dropped is an island: an error
+    /// naming it, unless `#{islands: "keep"}` is passed.
     #[rhai_fn(name = "subset", return_raw, pure)]
     pub fn w_subset(w: &mut SWeights, ids: Array) -> RResult<SWeights> {
+        w_subset_opts(w, ids, Map::new())
+    }
+
+    /// `w.subset(ids, #{islands})`: islands "error" (default) or "keep".
+    #[rhai_fn(name = "subset", return_raw, pure)]
+    pub fn w_subset_opts(w: &mut SWeights, ids: Array, opts: Map) -> RResult<SWeights> {
+        let o = Opts::new(&opts, "subset", &["islands"])?;
+        let keep = o.choice("islands", "error", &["error", "keep"])? == "keep";
         let ids = to_strings(&ids, "subset")?;
-        wrap(w.0.subset(&ids, false))
+        wrap(w.0.subset(&ids, keep))
     }
 
     /// A copy with another standardisation ("row", "none", "spectral", "minmax").
@@ -325,7 +335,8 @@ pub mod weights_fns {
     }
 
     /// Regional resilience (Martin et al. 2016; METHODS §1.1), one value per row of `f` (NaN in
-    /// a unit's first period). The two variants take different inputs:
+    /// a unit's first period, and after a gap in integer periods: t−1 is the calendar's previous
+    /// period, as for `p.lag`). The two variants take different inputs:
     /// - kind "growth_change" (default, variant B) takes GROWTH RATES (fractions, percent, or a
     ///   previous-year = 100 index): Resi = [(G_r,t − G_r,t−1) − (G_n,t − G_n,t−1)] / |G_n,t − G_n,t−1|.
     /// - kind "level_growth" (variant A) takes LEVELS (e.g. real GDP, all > 0):

@@ -7,7 +7,7 @@
 use super::knn::PointIndex;
 use super::{Standardization, Weights};
 use crate::data::{Frame, Panel};
-use crate::error::{list_some, Error, Result};
+use crate::error::{Error, Result};
 use rayon::prelude::*;
 use sprs::CsMat;
 use std::collections::HashMap;
@@ -177,46 +177,73 @@ pub fn economic_from_means(ids: Vec<String>, ybar: &[f64], var: &str, opts: &Eco
             ids[i]
         )));
     }
+    if n < 2 {
+        return Err(Error::data(format!(
+            "weights_economic: need at least two units, got {n}; a unit has no neighbour without another unit"
+        )));
+    }
     if opts.min_gap.is_none() && opts.form != EconForm::Exp {
-        let ties = tied_pairs(&ids, ybar);
-        if !ties.is_empty() {
+        let (count, ties) = tied_pairs(&ids, ybar, 10);
+        if count > 0 {
+            let more = if count > ties.len() { ", ..." } else { "" };
             return Err(Error::data(format!(
-                "weights_economic: {} pair(s) of units have the same period mean of '{var}', so 1/|Ȳi − Ȳj| is infinite: {}; \
+                "weights_economic: {count} pair(s) of units have the same period mean of '{var}', so 1/|Ȳi − Ȳj| is infinite: {}{more}; \
                  pass min_gap (|Ȳi − Ȳj| is then replaced by max(|Ȳi − Ȳj|, min_gap)) or check the data",
-                ties.len(),
-                list_some(&ties, 10)
+                ties.join(", ")
             )));
         }
     }
     let floor = opts.min_gap.unwrap_or(0.0);
     let raw = dense_matrix(n, |i, j| opts.form.kernel((ybar[i] - ybar[j]).abs().max(floor)))?;
+    if opts.form == EconForm::Exp {
+        if let Some(i) = (0..n).find(|&i| raw.outer_view(i).is_none_or(|r| r.nnz() == 0)) {
+            let gap = (0..n)
+                .filter(|&j| j != i)
+                .map(|j| (ybar[i] - ybar[j]).abs())
+                .fold(f64::INFINITY, f64::min);
+            return Err(Error::data(format!(
+                "weights_economic: form \"exp\": unit {} is {gap} away from its closest unit in the mean of '{var}', \
+                 and exp(−{gap}) is 0 in double precision (below about exp(−745)), so the unit has no neighbour; \
+                 rescale '{var}' (e.g. use logs, or divide by its standard deviation) or use form \"inverse\"",
+                ids[i]
+            )));
+        }
+    }
     Weights::from_raw_with(ids, raw, &opts.common)
 }
 
-/// Pairs "(a, b)" of units with exactly equal values (found by sorting, O(N log N)).
-fn tied_pairs(ids: &[String], y: &[f64]) -> Vec<String> {
+/// The number of pairs of units with exactly equal values and the first `max` of them as
+/// "(a, b)" (found by sorting, O(N log N); the count is not limited).
+fn tied_pairs(ids: &[String], y: &[f64], max: usize) -> (usize, Vec<String>) {
     let mut order: Vec<usize> = (0..y.len()).collect();
     order.sort_by(|&a, &b| y[a].total_cmp(&y[b]));
     let mut out = Vec::new();
+    let mut count = 0;
     let mut s = 0;
     while s < order.len() {
         let mut e = s + 1;
         while e < order.len() && y[order[e]] == y[order[s]] {
             e += 1;
         }
-        for a in s..e {
+        let k = e - s;
+        count += k * (k - 1) / 2;
+        'pairs: for a in s..e {
             for b in a + 1..e {
+                if out.len() == max {
+                    break 'pairs;
+                }
                 out.push(format!("({}, {})", ids[order[a]], ids[order[b]]));
             }
         }
         s = e;
     }
-    out
+    (count, out)
 }
 
 /// An N×N CSR matrix with c_ij = f(i, j) for i ≠ j, zero diagonal, zeros dropped; rows built in
 /// parallel. Non-finite values are an error naming the pair.
 pub(crate) fn dense_matrix(n: usize, f: impl Fn(usize, usize) -> f64 + Sync) -> Result<CsMat<f64>> {
+    check_all_pairs(n)?;
     let rows: Vec<(Vec<usize>, Vec<f64>)> = (0..n)
         .into_par_iter()
         .map(|i| {
@@ -237,6 +264,17 @@ pub(crate) fn dense_matrix(n: usize, f: impl Fn(usize, usize) -> f64 + Sync) -> 
         .collect();
     crate::interrupt::check()?;
     csr_from_rows(n, rows)
+}
+
+/// Checks an all-pairs W of `n` units (a value and a column index per pair) against the memory
+/// budget ([`crate::budget`]), so that a large N is an error instead of an out-of-memory abort.
+fn check_all_pairs(n: usize) -> Result<()> {
+    crate::budget::check(
+        &format!("an all-pairs W of N = {n} units"),
+        &[n, n],
+        std::mem::size_of::<f64>() + std::mem::size_of::<usize>(),
+        "use fewer units or a sparse W (weights_knn, weights_band, or a cutoff)",
+    )
 }
 
 /// Assembles a CSR matrix from per-row (sorted column indices, values). Values are checked
@@ -270,13 +308,27 @@ fn no_rows(frame: &Frame, what: &str) -> Error {
 
 /// One row per unit of `frame`: the unit ids (in order of first appearance) and the first row of
 /// each. A unit may repeat (a panel) only if the columns `cols` hold the same value in all its
-/// rows; otherwise the error names the unit and the column.
+/// rows (numbers compared as numbers, so `1.5` and `1.50` agree; text as keys); otherwise the
+/// error names the unit and the column. Missing values are left to the caller.
 pub fn unit_rows(frame: &Frame, id: &str, cols: &[&str], what: &str) -> Result<(Vec<String>, Vec<usize>)> {
+    use crate::data::Column;
     if frame.nrows() == 0 {
         return Err(no_rows(frame, what));
     }
     let keys = frame.keys(id)?;
-    let colkeys: Vec<Vec<String>> = cols.iter().map(|c| frame.keys(c)).collect::<Result<_>>()?;
+    let colkeys: Vec<Vec<Option<String>>> = cols.iter().map(|c| frame.key_cells(c)).collect::<Result<_>>()?;
+    let nums: Vec<Option<&[f64]>> = cols
+        .iter()
+        .map(|c| match frame.column(c) {
+            Ok(Column::Num(v)) => Some(v.as_slice()),
+            _ => None,
+        })
+        .collect();
+    let same = |c: usize, a: usize, b: usize| match nums[c] {
+        Some(v) => v[a] == v[b] || (v[a].is_nan() && v[b].is_nan()),
+        None => colkeys[c][a] == colkeys[c][b],
+    };
+    let shown = |c: usize, r: usize| colkeys[c][r].clone().unwrap_or_else(|| "missing".into());
     let mut pos: HashMap<&str, usize> = HashMap::new();
     let mut ids = Vec::new();
     let mut first = Vec::new();
@@ -289,12 +341,13 @@ pub fn unit_rows(frame: &Frame, id: &str, cols: &[&str], what: &str) -> Result<(
             }
             Some(&u) => {
                 let r0 = first[u];
-                for (c, ck) in cols.iter().zip(&colkeys) {
-                    if ck[r] != ck[r0] {
+                for (c, name) in cols.iter().enumerate() {
+                    if !same(c, r, r0) {
                         return Err(Error::data(format!(
-                            "{what}: unit {k} has more than one value of '{c}' ({} and {}); \
+                            "{what}: unit {k} has more than one value of '{name}' ({} and {}); \
                              one value per unit is needed (pass one row per unit)",
-                            ck[r0], ck[r]
+                            shown(c, r0),
+                            shown(c, r)
                         )));
                     }
                 }
@@ -423,6 +476,7 @@ pub fn weights_distance(frame: &Frame, id: &str, x: &str, y: &str, opts: &Distan
                     "{what}: {n} units without a cutoff would need {n}² weights; pass cutoff or use weights_knn"
                 )));
             }
+            check_all_pairs(n)?;
             (0..n)
                 .into_par_iter()
                 .map(|i| {
@@ -478,13 +532,11 @@ pub fn weights_band(frame: &Frame, id: &str, x: &str, y: &str, opts: &BandOption
 pub fn weights_block(frame: &Frame, id: &str, group: &str, common: &Common) -> Result<Weights> {
     let what = "weights_block";
     let (ids, rows) = unit_rows(frame, id, &[group], what)?;
-    let gk = frame.keys(group)?;
-    if let Some(u) = rows.iter().position(|&r| {
-        let g = &gk[r];
-        g.is_empty() || g == "NaN"
-    }) {
+    let cells = frame.key_cells(group)?;
+    if let Some(u) = rows.iter().position(|&r| cells[r].is_none()) {
         return Err(Error::data(format!("{what}: unit {} has a missing '{group}'", ids[u])));
     }
+    let gk: Vec<String> = cells.into_iter().map(Option::unwrap_or_default).collect();
     let mut members: HashMap<&str, Vec<usize>> = HashMap::new();
     for (u, &r) in rows.iter().enumerate() {
         members.entry(gk[r].as_str()).or_default().push(u);
@@ -625,8 +677,10 @@ mod tests {
     #[test]
     fn ties_are_listed() {
         let ids: Vec<String> = ["a", "b", "c", "d"].iter().map(|s| s.to_string()).collect();
-        let t = tied_pairs(&ids, &[1.0, 2.0, 1.0, 2.0]);
-        assert_eq!(t, vec!["(a, c)", "(b, d)"]);
+        let t = tied_pairs(&ids, &[1.0, 2.0, 1.0, 2.0], 10);
+        assert_eq!(t, (2, vec!["(a, c)".to_string(), "(b, d)".to_string()]));
+        let t = tied_pairs(&ids, &[1.0; 4], 1);
+        assert_eq!(t, (6, vec!["(a, b)".to_string()]));
     }
 
     #[test]

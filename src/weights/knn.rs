@@ -51,21 +51,40 @@ impl<'a> PointIndex<'a> {
         PointIndex { pts, metric, tree }
     }
 
-    /// The `k` nearest other points of point `i`, nearest first (ties in index-tree order).
+    /// The `k` nearest other points of point `i`, nearest first; points tied at the same
+    /// distance come in index order, so a tie at the k-th distance keeps the lowest indices
+    /// (whatever the tree's internal order).
     pub fn nearest(&self, i: usize, k: usize) -> Vec<usize> {
+        /// The k nearest of (squared distance, index) pairs in increasing distance, extended by
+        /// every pair tied with the k-th, then ordered by (distance, index) and cut at k.
+        fn pick(it: impl Iterator<Item = (f64, usize)>, i: usize, k: usize) -> Vec<usize> {
+            if k == 0 {
+                return Vec::new();
+            }
+            let mut v: Vec<(f64, usize)> = Vec::with_capacity(k + 1);
+            for (d, j) in it.filter(|p| p.1 != i) {
+                if v.len() >= k && d > v[k - 1].0 {
+                    break;
+                }
+                v.push((d, j));
+            }
+            v.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            v.truncate(k);
+            v.into_iter().map(|p| p.1).collect()
+        }
         match &self.tree {
-            Tree::Plane(t) => t
-                .nearest_neighbor_iter(&self.pts[i])
-                .filter(|p| p.data != i)
-                .take(k)
-                .map(|p| p.data)
-                .collect(),
-            Tree::Sphere(t) => t
-                .nearest_neighbor_iter(&unit_vector(self.pts[i]))
-                .filter(|p| p.data != i)
-                .take(k)
-                .map(|p| p.data)
-                .collect(),
+            Tree::Plane(t) => pick(
+                t.nearest_neighbor_iter_with_distance_2(&self.pts[i])
+                    .map(|(p, d)| (d, p.data)),
+                i,
+                k,
+            ),
+            Tree::Sphere(t) => pick(
+                t.nearest_neighbor_iter_with_distance_2(&unit_vector(self.pts[i]))
+                    .map(|(p, d)| (d, p.data)),
+                i,
+                k,
+            ),
         }
     }
 
@@ -146,7 +165,8 @@ impl Default for KnnOptions {
 /// Binary k-nearest-neighbour weights: c_ij = 1 when j is among the k nearest units of i
 /// (found with an R-tree, O(N log N)), then standardised. With `symmetric`, c_ij = 1 when either
 /// unit is among the other's k nearest; the row-standardised matrix then keeps the symmetric
-/// similarity (METHODS §4.2). Ties at the k-th distance are broken by the index order.
+/// similarity (METHODS §4.2). Ties at the k-th distance are broken by the row order of the units
+/// (the unit that comes first in the data is kept).
 pub fn weights_knn(frame: &Frame, id: &str, x: &str, y: &str, opts: &KnnOptions) -> Result<Weights> {
     let what = "weights_knn";
     let (ids, pts) = unit_points(frame, id, x, y, opts.metric, what)?;

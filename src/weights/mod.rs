@@ -212,7 +212,8 @@ impl Weights {
                 ));
             }
             return Err(Error::data(format!(
-                "weights: {}; use a larger cutoff or k, or islands: \"keep\"",
+                "weights: {}; pass the option islands: \"keep\" to keep them (for a distance-band or kNN W, a \
+                 larger cutoff or k gives them neighbours)",
                 parts.join("; ")
             )));
         }
@@ -440,7 +441,8 @@ impl Weights {
             // Negative weights present here were allowed when this W was built.
             allow_negative: base.data().iter().any(|v| *v < 0.0),
         };
-        let mut w = Weights::from_triplets_with(ids.to_vec(), &trip, &common)?;
+        let mut w = Weights::from_triplets_with(ids.to_vec(), &trip, &common)
+            .map_err(|e| Error::data(format!("subset: {e}")))?;
         if self.sym_scale.is_none() {
             w.sym_scale = None;
         }
