@@ -135,6 +135,22 @@ impl Limits {
     };
 }
 
+impl Limits {
+    /// The largest `max_call_levels` the command line accepts: the script runs on a thread
+    /// whose stack is sized for it ([`Limits::stack_bytes`]), so no depth up to this can
+    /// overflow the stack and abort the process.
+    pub const MAX_CALL_LEVELS: usize = 10_000;
+
+    /// Stack size, in bytes, of the thread that evaluates scripts under these limits: room for
+    /// `max_call_levels` nested script calls (64 KB each, far above what one level uses, also
+    /// when it goes through a native function and a closure), plus 256 MB for deeply nested
+    /// data (printing or comparing arrays nested thousands deep recurses natively). Only the
+    /// pages actually used are committed.
+    pub fn stack_bytes(&self) -> usize {
+        (256usize << 20).saturating_add(self.max_call_levels.min(Self::MAX_CALL_LEVELS).saturating_mul(64 << 10))
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits::DEFAULT

@@ -1,0 +1,73 @@
+//! Red-team cases of the command line found after issue 13 (aborts, Ctrl-C, exit statuses,
+//! imports, output): each failed before its fix.
+
+use crate::sandbox::{assert_no_panic, Sandbox};
+use crate::trust_cli::{interrupt, read_all, wait_at_most, wait_for_line};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+/// Runs `spillover ARGS` in `s`; (status, stdout, stderr).
+fn cli(s: &Sandbox, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = s.command(args).output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+#[test]
+fn deep_recursion_under_a_raised_call_limit_is_an_error_not_a_stack_overflow() {
+    let s = Sandbox::new("red_deep_calls", &[]);
+    // 5000 levels through a native function and a closure overflowed the 8 MB main stack.
+    let (code, _, err) = cli(
+        &s,
+        &["--max-call-levels", "5000", "eval", "fn f(n) { [n].map(|x| f(x + 1)) } f(0)"],
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert_no_panic(&err);
+    assert!(err.contains("nested deeper than 5000 calls"), "{err}");
+    // Beyond what the script thread's stack is sized for: refused up front.
+    let (code, _, err) = cli(&s, &["--max-call-levels", "100000", "eval", "1"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--max-call-levels") && err.contains("1 to 10000"), "{err}");
+}
+
+/// Starts `spillover run s.rhai` in `s`, waits for the line `ready`, lets it work `ms`
+/// milliseconds, presses Ctrl-C and returns (status within 1 s or None, elapsed, stdout, stderr).
+fn interrupt_after(s: &Sandbox, ready: &str, ms: u64) -> (Option<i32>, Duration, String, String) {
+    let mut child = s
+        .command(&["run", "s.rhai"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_line(child.stdout.as_mut().unwrap(), ready);
+    std::thread::sleep(Duration::from_millis(ms));
+    assert!(child.try_wait().unwrap().is_none(), "finished too fast for this test");
+    interrupt(&child);
+    let t0 = Instant::now();
+    let code = wait_at_most(&mut child, Duration::from_secs(1));
+    let elapsed = t0.elapsed();
+    (code, elapsed, read_all(child.stdout.take()), read_all(child.stderr.take()))
+}
+
+#[test]
+fn ctrl_c_stops_local_moran_within_one_units_draws() {
+    // 400 units all neighbours of each other: one unit's million conditional draws take
+    // seconds, and Ctrl-C was only looked at between units.
+    let mut csv = String::from("id,g,v\n");
+    for i in 0..400 {
+        csv += &format!("u{i},1,{}\n", (i * 37 % 101) as f64 / 7.0);
+    }
+    let script = "let f = read_csv(\"d.csv\");\n\
+                  let w = weights_block(f, #{id: \"id\", group: \"g\"});\n\
+                  print(\"ready\");\n\
+                  let l = local_moran(f[\"v\"], w, #{permutations: 1000000});\n\
+                  print(\"finished\");\n";
+    let s = Sandbox::new("red_ctrlc_local", &[("d.csv", csv.as_bytes()), ("s.rhai", script.as_bytes())]);
+    let (code, elapsed, out, err) = interrupt_after(&s, "ready", 300);
+    assert_eq!(code, Some(130), "not stopped within 1 s (after {elapsed:?}); stderr: {err}");
+    assert!(err.contains("interrupted") && !out.contains("finished"), "{out}\n{err}");
+    assert_no_panic(&err);
+}
