@@ -86,7 +86,7 @@ fn main() -> ExitCode {
     match worker {
         Ok(h) => h.join().unwrap_or(ExitCode::from(101)),
         Err(e) => {
-            eprintln!("cannot start the script thread: {e}");
+            spillover::script::eprint_line(&format!("cannot start the script thread: {e}"));
             ExitCode::from(1)
         }
     }
@@ -108,7 +108,7 @@ fn run(command: Command) -> ExitCode {
                     break;
                 }
             }
-            ExitCode::SUCCESS
+            repl::stdout_code().unwrap_or(ExitCode::SUCCESS)
         }
         Command::Repl => repl::repl(),
     }

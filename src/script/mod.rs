@@ -252,6 +252,13 @@ pub fn print_line(s: &str) -> bool {
     }
 }
 
+/// Writes `s` and a newline to stderr, ignoring failure: a closed stderr (`2>&1 | head`
+/// after `head` quit) must not turn a message into a panic.
+pub fn eprint_line(s: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{s}");
+}
+
 /// How writing to stdout failed, if it did ([`std::io::ErrorKind::BrokenPipe`]: the reader
 /// closed the pipe; the runners end quietly).
 pub fn stdout_failed() -> Option<std::io::ErrorKind> {
@@ -280,6 +287,16 @@ pub fn new_engine(script_dir: Option<&std::path::Path>) -> Engine {
     engine.set_module_resolver(ScriptResolver::new(script_dir));
     engine.on_print(|s| {
         print_line(s);
+    });
+    // Rhai's own `debug` writes with `println!`, which panics on a closed stdout.
+    engine.on_debug(|s, source, pos| {
+        let text = match (source, pos.is_none()) {
+            (Some(src), true) => format!("{src} | {s}"),
+            (Some(src), false) => format!("{src} @ {pos:?} | {s}"),
+            (None, true) => s.to_string(),
+            (None, false) => format!("{pos:?} | {s}"),
+        };
+        print_line(&text);
     });
     engine.on_progress(|_| crate::interrupt::requested().then(|| "interrupted (Ctrl-C)".into()));
     engine

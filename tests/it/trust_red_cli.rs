@@ -3,6 +3,7 @@
 
 use crate::sandbox::{assert_no_panic, Sandbox};
 use crate::trust_cli::{interrupt, read_all, wait_at_most, wait_for_line};
+use std::io::Write;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -70,4 +71,65 @@ fn ctrl_c_stops_local_moran_within_one_units_draws() {
     assert_eq!(code, Some(130), "not stopped within 1 s (after {elapsed:?}); stderr: {err}");
     assert!(err.contains("interrupted") && !out.contains("finished"), "{out}\n{err}");
     assert_no_panic(&err);
+}
+
+/// Runs `spillover ARGS` (with `stdin` piped in) whose stdout and/or stderr is a pipe the
+/// reader has already closed; (status, what reached the other stream).
+fn closed_pipes(s: &Sandbox, args: &[&str], stdin: &str, close_out: bool, close_err: bool) -> (Option<i32>, String) {
+    let mut child = s
+        .command(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let err = child.stderr.take().unwrap();
+    let (kept_out, kept_err) = (
+        (!close_out).then_some(out),
+        (!close_err).then_some(err),
+    );
+    // (the closed ends were dropped above, before the child writes anything)
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.as_bytes()).unwrap();
+    drop(input);
+    let other = if close_out { read_all(kept_err) } else { read_all(kept_out) };
+    (child.wait().unwrap().code(), other)
+}
+
+#[test]
+fn closed_stdout_or_stderr_never_panics() {
+    let s = Sandbox::new("red_pipes", &[]);
+    let busy = "for i in 0..300000 { } ";
+    // Rhai's own `debug` printed with println!, which panics on a closed stdout.
+    let (code, err) = closed_pipes(&s, &["eval", &format!("{busy} debug(1); 2")], "", true, false);
+    assert_eq!(code, Some(0), "{err}");
+    assert_no_panic(&err);
+    assert!(!err.contains("internal error"), "{err}");
+    // Errors written to a closed stderr: status 1 (was 101, a panic).
+    let (code, _) = closed_pipes(&s, &["eval", &format!("{busy} undefined_x")], "", false, true);
+    assert_eq!(code, Some(1));
+    let (code, _) = closed_pipes(&s, &["eval", &format!("{busy} exit(\"bye\")")], "", false, true);
+    assert_eq!(code, Some(1));
+    // The piped REPL whose reader went away ends quietly, without "interrupted".
+    let (code, err) = closed_pipes(
+        &s,
+        &[],
+        &format!("{busy}\nfor i in 0..100000 {{ print(i) }}\nprint(\"x\")\n"),
+        true,
+        false,
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(!err.contains("interrupted"), "{err}");
+    // A full disk is not a success: `spillover functions > /dev/full`.
+    if std::path::Path::new("/dev/full").exists() {
+        let out = s
+            .command(&["functions"])
+            .stdout(std::fs::File::create("/dev/full").unwrap())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains("cannot write to standard output"), "{err}");
+    }
 }
