@@ -24,7 +24,7 @@ pub fn run_file(file: &str, args: Vec<String>) -> ExitCode {
     let src = match spillover::io::read_text(file) {
         Ok(s) => s,
         Err(e) => {
-            eprint_line(&format!("cannot run the script: {e}"));
+            eprint_line(&format!("cannot read the script: {e}"));
             return ExitCode::from(1);
         }
     };

@@ -442,6 +442,19 @@ impl rhai::ModuleResolver for ScriptResolver {
             Ok(pushed)
         })?;
         let _frame = ImportFrame(pushed);
+        // An error inside the module (syntax or top-level code) names the module's file, line
+        // and column; the engine adds the position of the `import`.
+        let shown = shown_path(&key);
+        let in_file = |e: Box<EvalAltResult>| match *e {
+            EvalAltResult::Exit(..) | EvalAltResult::ErrorTerminated(..) => in_module(e),
+            _ => in_module(
+                EvalAltResult::ErrorRuntime(
+                    format!("in module {}", format_error(&e, &shown)).into(),
+                    rhai::Position::NONE,
+                )
+                .into(),
+            ),
+        };
         // `origin`: the file to read, or a bundled module's (name, source).
         let (src, name) = match &origin {
             Err((name, src)) => (src.to_string(), format!("stdlib/{name}.rhai")),
@@ -450,11 +463,15 @@ impl rhai::ModuleResolver for ScriptResolver {
                 (strip_bom(&text).to_string(), file.to_string_lossy().to_string())
             }
         };
-        let mut ast = engine.compile(&src).map_err(|e| in_module(e.into()))?;
+        let mut ast = engine.compile(&src).map_err(|e| in_file(e.into()))?;
         ast.set_source(name);
         let m: rhai::Shared<rhai::Module> = rhai::Module::eval_ast_as_new(rhai::Scope::new(), &ast, engine)
-            .map_err(in_module)?
+            .map_err(in_file)?
             .into();
+        // Rhai ends a module's evaluation at `exit` as if it returned: the script must stop.
+        if EXIT.lock().is_ok_and(|e| e.is_some()) {
+            return Err(EvalAltResult::Exit(rhai::Dynamic::UNIT, pos).into());
+        }
         if let Ok(mut c) = self.cache.lock() {
             c.insert(key, m.clone());
         }

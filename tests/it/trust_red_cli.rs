@@ -133,3 +133,29 @@ fn closed_stdout_or_stderr_never_panics() {
         assert!(err.contains("cannot write to standard output"), "{err}");
     }
 }
+
+#[test]
+fn errors_inside_an_imported_module_name_its_file_line_and_column() {
+    let s = Sandbox::new(
+        "red_module_errors",
+        &[
+            ("lib/bad.rhai", b"fn f() {\n    1 +* 2\n}\n"),
+            ("lib/rt.rhai", b"let x = 1;\nx.no_such_fn();\n"),
+            ("lib/stop.rhai", b"let x = 1;\nexit(3);\n"),
+        ],
+    );
+    let err = s.fails("import \"lib/bad\" as b;\nb::f();\n", &[]);
+    assert!(
+        err.contains("script.rhai:1:8: in module lib/bad.rhai:2:8: Syntax error"),
+        "{err}"
+    );
+    let err = s.fails("let y = 2;\nimport \"lib/rt\" as r;\n", &[]);
+    assert!(
+        err.contains("script.rhai:2:8: in module lib/rt.rhai:2:3: Function not found: no_such_fn"),
+        "{err}"
+    );
+    // `exit` in a module's top-level code ends the script (it went on after the import).
+    let out = s.run("import \"lib/stop\" as st;\nprint(\"went on\");\n");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("went on"));
+}
