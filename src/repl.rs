@@ -601,7 +601,9 @@ fn piped(session: &mut Session) -> ExitCode {
         buf.clear();
     }
     if !buf.trim().is_empty() {
-        eprint_line(&format!("stdin: input ended inside an open bracket or string (from line {start})"));
+        eprint_line(&format!(
+            "stdin: input ended inside an open bracket or string (from line {start})"
+        ));
     }
     ExitCode::SUCCESS
 }

@@ -23,7 +23,12 @@ fn deep_recursion_under_a_raised_call_limit_is_an_error_not_a_stack_overflow() {
     // 5000 levels through a native function and a closure overflowed the 8 MB main stack.
     let (code, _, err) = cli(
         &s,
-        &["--max-call-levels", "5000", "eval", "fn f(n) { [n].map(|x| f(x + 1)) } f(0)"],
+        &[
+            "--max-call-levels",
+            "5000",
+            "eval",
+            "fn f(n) { [n].map(|x| f(x + 1)) } f(0)",
+        ],
     );
     assert_eq!(code, Some(1), "{err}");
     assert_no_panic(&err);
@@ -50,7 +55,12 @@ fn interrupt_after(s: &Sandbox, ready: &str, ms: u64) -> (Option<i32>, Duration,
     let t0 = Instant::now();
     let code = wait_at_most(&mut child, Duration::from_secs(1));
     let elapsed = t0.elapsed();
-    (code, elapsed, read_all(child.stdout.take()), read_all(child.stderr.take()))
+    (
+        code,
+        elapsed,
+        read_all(child.stdout.take()),
+        read_all(child.stderr.take()),
+    )
 }
 
 #[test]
@@ -66,9 +76,16 @@ fn ctrl_c_stops_local_moran_within_one_units_draws() {
                   print(\"ready\");\n\
                   let l = local_moran(f[\"v\"], w, #{permutations: 1000000});\n\
                   print(\"finished\");\n";
-    let s = Sandbox::new("red_ctrlc_local", &[("d.csv", csv.as_bytes()), ("s.rhai", script.as_bytes())]);
+    let s = Sandbox::new(
+        "red_ctrlc_local",
+        &[("d.csv", csv.as_bytes()), ("s.rhai", script.as_bytes())],
+    );
     let (code, elapsed, out, err) = interrupt_after(&s, "ready", 300);
-    assert_eq!(code, Some(130), "not stopped within 1 s (after {elapsed:?}); stderr: {err}");
+    assert_eq!(
+        code,
+        Some(130),
+        "not stopped within 1 s (after {elapsed:?}); stderr: {err}"
+    );
     assert!(err.contains("interrupted") && !out.contains("finished"), "{out}\n{err}");
     assert_no_panic(&err);
 }
@@ -85,15 +102,16 @@ fn closed_pipes(s: &Sandbox, args: &[&str], stdin: &str, close_out: bool, close_
         .unwrap();
     let out = child.stdout.take().unwrap();
     let err = child.stderr.take().unwrap();
-    let (kept_out, kept_err) = (
-        (!close_out).then_some(out),
-        (!close_err).then_some(err),
-    );
+    let (kept_out, kept_err) = ((!close_out).then_some(out), (!close_err).then_some(err));
     // (the closed ends were dropped above, before the child writes anything)
     let mut input = child.stdin.take().unwrap();
     input.write_all(stdin.as_bytes()).unwrap();
     drop(input);
-    let other = if close_out { read_all(kept_err) } else { read_all(kept_out) };
+    let other = if close_out {
+        read_all(kept_err)
+    } else {
+        read_all(kept_out)
+    };
     (child.wait().unwrap().code(), other)
 }
 
@@ -158,4 +176,53 @@ fn errors_inside_an_imported_module_name_its_file_line_and_column() {
     let out = s.run("import \"lib/stop\" as st;\nprint(\"went on\");\n");
     assert_eq!(out.status.code(), Some(3));
     assert!(!String::from_utf8_lossy(&out.stdout).contains("went on"));
+}
+
+#[test]
+fn weights_builders_check_their_links_against_the_memory_budget() {
+    // 400 units: every builder asked for all pairs makes 159,600 links (2.4 MB), over a budget
+    // of 1 MB; before, k, cutoff or one big group could ask for any size (k = 19999 on 20,000
+    // points grew past 2 GB and on until the system killed the process).
+    let mut csv = String::from("id,x,y,g\n");
+    for i in 0..400 {
+        csv += &format!("u{i},{},{},1\n", (i % 20) as f64, (i / 20) as f64);
+    }
+    let s = Sandbox::new("red_links", &[("p.csv", csv.as_bytes())]);
+    let pts = "let f = read_csv(\"p.csv\"); ";
+    for (call, keys) in [
+        (
+            "weights_knn(f, #{id: \"id\", x: \"x\", y: \"y\", k: 399})",
+            ["weights_knn: k = 399", "use a smaller k"],
+        ),
+        (
+            "weights_band(f, #{id: \"id\", x: \"x\", y: \"y\", cutoff: 100.0})",
+            ["weights_band: cutoff 100", "use a smaller cutoff"],
+        ),
+        (
+            "weights_distance(f, #{id: \"id\", x: \"x\", y: \"y\"})",
+            ["weights_distance: 400 units without a cutoff", "pass cutoff"],
+        ),
+        (
+            "weights_block(f, #{id: \"id\", group: \"g\"})",
+            ["weights_block: groups of 'g'", "use smaller groups"],
+        ),
+    ] {
+        let (code, _, err) = cli(&s, &["--max-alloc-mb", "1", "eval", &format!("{pts}{call}.nnz")]);
+        assert_eq!(code, Some(1), "{call}: {err}");
+        assert_no_panic(&err);
+        for k in keys.iter().chain(&["links", "--max-alloc-mb"]) {
+            assert!(err.contains(k), "'{k}' missing for {call}: {err}");
+        }
+    }
+    // Within the budget nothing changes.
+    let (code, out, err) = cli(
+        &s,
+        &[
+            "--max-alloc-mb",
+            "1",
+            "eval",
+            &format!("{pts}weights_knn(f, #{{id: \"id\", x: \"x\", y: \"y\", k: 4}}).nnz"),
+        ],
+    );
+    assert_eq!((code, out.trim()), (Some(0), "1600"), "{err}");
 }
