@@ -20,8 +20,9 @@ struct Cli {
     /// Largest script object map, in entries.
     #[arg(long, global = true, value_name = "N", default_value_t = spillover::script::Limits::DEFAULT.max_map_size)]
     max_map_size: usize,
-    /// Deepest nesting of script function calls.
-    #[arg(long, global = true, value_name = "N", default_value_t = spillover::script::Limits::DEFAULT.max_call_levels)]
+    /// Deepest nesting of script function calls (at most 10000).
+    #[arg(long, global = true, value_name = "N", default_value_t = spillover::script::Limits::DEFAULT.max_call_levels,
+          value_parser = parse_call_levels)]
     max_call_levels: usize,
     /// Largest single native allocation whose size a script's numbers control (simulated
     /// periods × units, draws × units, permutations × units), in megabytes.
@@ -56,16 +57,44 @@ enum Command {
     Repl,
 }
 
+/// `--max-call-levels`: an integer from 1 to [`spillover::script::Limits::MAX_CALL_LEVELS`].
+fn parse_call_levels(s: &str) -> Result<usize, String> {
+    let max = spillover::script::Limits::MAX_CALL_LEVELS;
+    match s.parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!("expected an integer from 1 to {max}")),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    spillover::script::set_limits(spillover::script::Limits {
+    let limits = spillover::script::Limits {
         max_array_size: cli.max_array_size,
         max_string_size: cli.max_string_size,
         max_map_size: cli.max_map_size,
         max_call_levels: cli.max_call_levels,
-    });
+    };
+    spillover::script::set_limits(limits);
     spillover::budget::set_max_bytes(cli.max_alloc_mb.saturating_mul(1 << 20));
-    match cli.command.unwrap_or(Command::Repl) {
+    // Scripts run on a thread with a stack sized for the call-depth limit, so deep recursion
+    // and deeply nested data end in an error, never in a stack-overflow abort.
+    let command = cli.command.unwrap_or(Command::Repl);
+    let worker = std::thread::Builder::new()
+        .name("spillover".into())
+        .stack_size(limits.stack_bytes())
+        .spawn(move || run(command));
+    match worker {
+        Ok(h) => h.join().unwrap_or(ExitCode::from(101)),
+        Err(e) => {
+            spillover::script::eprint_line(&format!("cannot start the script thread: {e}"));
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Runs one command (on the script thread).
+fn run(command: Command) -> ExitCode {
+    match command {
         Command::Run { file, args } => repl::run_file(&file, args),
         Command::Eval { code } => repl::eval_code(&code),
         Command::Functions => {
@@ -79,7 +108,7 @@ fn main() -> ExitCode {
                     break;
                 }
             }
-            ExitCode::SUCCESS
+            repl::stdout_code().unwrap_or(ExitCode::SUCCESS)
         }
         Command::Repl => repl::repl(),
     }

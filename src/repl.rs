@@ -10,7 +10,7 @@ use rustyline::hint::Hinter;
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::{Context, Editor, Helper};
 use spillover::interrupt;
-use spillover::script::{format_error, new_engine, print_line, strip_bom, take_exit, ExitRequest};
+use spillover::script::{eprint_line, format_error, new_engine, print_line, strip_bom, take_exit, ExitRequest};
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
@@ -21,10 +21,10 @@ const INTERRUPTED: u8 = 130;
 /// `spillover run FILE [ARGS]`: exit 0 on success, 1 with `file:line:column: message`, the
 /// script's status after `exit(n)`, 130 after Ctrl-C.
 pub fn run_file(file: &str, args: Vec<String>) -> ExitCode {
-    let src = match std::fs::read_to_string(file) {
+    let src = match spillover::io::read_text(file) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("{file}: cannot read the script: {e}");
+            eprint_line(&format!("cannot read the script: {e}"));
             return ExitCode::from(1);
         }
     };
@@ -35,7 +35,7 @@ pub fn run_file(file: &str, args: Vec<String>) -> ExitCode {
     let mut ast = match engine.compile(strip_bom(&src)) {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("{}", format_error(&e.into(), file));
+            eprint_line(&format_error(&e.into(), file));
             return ExitCode::from(1);
         }
     };
@@ -73,12 +73,12 @@ pub fn eval_code(code: &str) -> ExitCode {
 
 /// The exit status when stdout failed: quiet success when the reader closed the pipe
 /// (`spillover run s.rhai | head`), 1 with a message for any other write error.
-fn stdout_code() -> Option<ExitCode> {
+pub fn stdout_code() -> Option<ExitCode> {
     let kind = spillover::script::stdout_failed()?;
     if kind == std::io::ErrorKind::BrokenPipe {
         Some(ExitCode::SUCCESS)
     } else {
-        eprintln!("cannot write to standard output ({kind})");
+        eprint_line(&format!("cannot write to standard output ({kind})"));
         Some(ExitCode::from(1))
     }
 }
@@ -88,7 +88,7 @@ fn exit_code(request: ExitRequest) -> ExitCode {
     match request {
         ExitRequest::Status(s) => ExitCode::from(s),
         ExitRequest::Message(m) => {
-            eprintln!("{m}");
+            eprint_line(&m);
             ExitCode::from(1)
         }
     }
@@ -106,11 +106,11 @@ fn finish(result: Result<Dynamic, Box<EvalAltResult>>, source: &str) -> Result<D
     match result {
         Ok(v) => Ok(v),
         Err(_) if interrupt::requested() => {
-            eprintln!("{source}: interrupted (Ctrl-C)");
+            eprint_line(&format!("{source}: interrupted (Ctrl-C)"));
             Err(ExitCode::from(INTERRUPTED))
         }
         Err(e) => {
-            eprintln!("{}", format_error(&e, source));
+            eprint_line(&format_error(&e, source));
             Err(ExitCode::from(1))
         }
     }
@@ -143,7 +143,7 @@ fn install_ctrlc(second_exits: bool) {
     ONCE.call_once(|| {
         let _ = ctrlc::set_handler(move || {
             if second_exits && interrupt::requested() {
-                eprintln!("interrupted (Ctrl-C twice)");
+                eprint_line("interrupted (Ctrl-C twice)");
                 std::process::exit(INTERRUPTED.into());
             }
             interrupt::request();
@@ -409,6 +409,10 @@ impl Helper for ReplHelper {}
 /// stderr). Returns the status to end the session with: after `exit` in the input, or when
 /// stdout was closed.
 fn report(session: &Session, result: Result<Dynamic, String>) -> Option<ExitCode> {
+    // A closed stdout stopped the evaluation: end quietly (no "interrupted").
+    if let Some(code) = stdout_code() {
+        return Some(code);
+    }
     // `exit(v)` ends the evaluation with the value v, which is not printed.
     if let Some(request) = take_exit() {
         return Some(exit_code(request));
@@ -418,7 +422,7 @@ fn report(session: &Session, result: Result<Dynamic, String>) -> Option<ExitCode
             print_line(&session.display(&v));
         }
         Ok(_) => {}
-        Err(e) => eprintln!("{e}"),
+        Err(e) => eprint_line(&e),
     }
     stdout_code()
 }
@@ -460,7 +464,7 @@ pub fn repl() -> ExitCode {
     let mut rl: Editor<ReplHelper, rustyline::history::FileHistory> = match Editor::with_config(config) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("cannot start the line editor: {e}");
+            eprint_line(&format!("cannot start the line editor: {e}"));
             return piped(&mut session);
         }
     };
@@ -493,7 +497,7 @@ pub fn repl() -> ExitCode {
             Err(rustyline::error::ReadlineError::Interrupted) => continue,
             Err(rustyline::error::ReadlineError::Eof) => break,
             Err(e) => {
-                eprintln!("input error: {e}");
+                eprint_line(&format!("input error: {e}"));
                 break;
             }
         }
@@ -598,7 +602,9 @@ fn piped(session: &mut Session) -> ExitCode {
         buf.clear();
     }
     if !buf.trim().is_empty() {
-        eprintln!("stdin: input ended inside an open bracket or string (from line {start})");
+        eprint_line(&format!(
+            "stdin: input ended inside an open bracket or string (from line {start})"
+        ));
     }
     ExitCode::SUCCESS
 }

@@ -146,7 +146,13 @@ fn conditional_p(z: &[f64], w: &Weights, ii: &[f64], m2: f64, draws: usize, seed
                 swaps.resize(k, 0);
                 let factor = z[i] / m2;
                 let mut larger = 0usize;
-                for _ in 0..draws {
+                for d in 0..draws {
+                    // One unit's draws can take seconds (k neighbours × draws): check Ctrl-C
+                    // within them too.
+                    if d % 1024 == 1023 && crate::interrupt::requested() {
+                        progress.inc();
+                        return f64::NAN;
+                    }
                     let mut s = 0.0;
                     for t in 0..k {
                         let r = t + below(&mut rng, n - 1 - t);

@@ -54,8 +54,9 @@ pub fn save_exportable<T: Exportable>(x: &T, path: &str) -> RResult<()> {
             return match x.plot(path) {
                 Some(r) => r.map_err(core_err),
                 None => Err(script_err(format!(
-                    "save: a {} has no plot; save it as .json, .csv, .md, .tex or .txt",
-                    T::KIND
+                    "save: a {} has no plot; save it as {}",
+                    T::KIND,
+                    T::SAVE_DOC
                 ))),
             }
         }
@@ -70,8 +71,10 @@ pub fn save_exportable<T: Exportable>(x: &T, path: &str) -> RResult<()> {
         },
         _ => {
             return Err(script_err(format!(
-                "save: cannot tell the format of '{path}' from its extension; use .json, .csv, .md, .tex, .txt{}",
-                if x.plot("").is_some() { ", .svg or .png" } else { "" }
+                "save: cannot tell the format of '{path}' from its extension; a {} is saved as {}{}",
+                T::KIND,
+                T::SAVE_DOC,
+                if T::PLOT { "; a plot as .svg or .png" } else { "" }
             )))
         }
     };

@@ -135,6 +135,22 @@ impl Limits {
     };
 }
 
+impl Limits {
+    /// The largest `max_call_levels` the command line accepts: the script runs on a thread
+    /// whose stack is sized for it ([`Limits::stack_bytes`]), so no depth up to this can
+    /// overflow the stack and abort the process.
+    pub const MAX_CALL_LEVELS: usize = 10_000;
+
+    /// Stack size, in bytes, of the thread that evaluates scripts under these limits: room for
+    /// `max_call_levels` nested script calls (64 KB each, far above what one level uses, also
+    /// when it goes through a native function and a closure), plus 256 MB for deeply nested
+    /// data (printing or comparing arrays nested thousands deep recurses natively). Only the
+    /// pages actually used are committed.
+    pub fn stack_bytes(&self) -> usize {
+        (256usize << 20).saturating_add(self.max_call_levels.min(Self::MAX_CALL_LEVELS).saturating_mul(64 << 10))
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits::DEFAULT
@@ -236,6 +252,13 @@ pub fn print_line(s: &str) -> bool {
     }
 }
 
+/// Writes `s` and a newline to stderr, ignoring failure: a closed stderr (`2>&1 | head`
+/// after `head` quit) must not turn a message into a panic.
+pub fn eprint_line(s: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{s}");
+}
+
 /// How writing to stdout failed, if it did ([`std::io::ErrorKind::BrokenPipe`]: the reader
 /// closed the pipe; the runners end quietly).
 pub fn stdout_failed() -> Option<std::io::ErrorKind> {
@@ -264,6 +287,16 @@ pub fn new_engine(script_dir: Option<&std::path::Path>) -> Engine {
     engine.set_module_resolver(ScriptResolver::new(script_dir));
     engine.on_print(|s| {
         print_line(s);
+    });
+    // Rhai's own `debug` writes with `println!`, which panics on a closed stdout.
+    engine.on_debug(|s, source, pos| {
+        let text = match (source, pos.is_none()) {
+            (Some(src), true) => format!("{src} | {s}"),
+            (Some(src), false) => format!("{src} @ {pos:?} | {s}"),
+            (None, true) => s.to_string(),
+            (None, false) => format!("{pos:?} | {s}"),
+        };
+        print_line(&text);
     });
     engine.on_progress(|_| crate::interrupt::requested().then(|| "interrupted (Ctrl-C)".into()));
     engine
@@ -409,6 +442,19 @@ impl rhai::ModuleResolver for ScriptResolver {
             Ok(pushed)
         })?;
         let _frame = ImportFrame(pushed);
+        // An error inside the module (syntax or top-level code) names the module's file, line
+        // and column; the engine adds the position of the `import`.
+        let shown = shown_path(&key);
+        let in_file = |e: Box<EvalAltResult>| match *e {
+            EvalAltResult::Exit(..) | EvalAltResult::ErrorTerminated(..) => in_module(e),
+            _ => in_module(
+                EvalAltResult::ErrorRuntime(
+                    format!("in module {}", format_error(&e, &shown)).into(),
+                    rhai::Position::NONE,
+                )
+                .into(),
+            ),
+        };
         // `origin`: the file to read, or a bundled module's (name, source).
         let (src, name) = match &origin {
             Err((name, src)) => (src.to_string(), format!("stdlib/{name}.rhai")),
@@ -417,11 +463,15 @@ impl rhai::ModuleResolver for ScriptResolver {
                 (strip_bom(&text).to_string(), file.to_string_lossy().to_string())
             }
         };
-        let mut ast = engine.compile(&src).map_err(|e| in_module(e.into()))?;
+        let mut ast = engine.compile(&src).map_err(|e| in_file(e.into()))?;
         ast.set_source(name);
         let m: rhai::Shared<rhai::Module> = rhai::Module::eval_ast_as_new(rhai::Scope::new(), &ast, engine)
-            .map_err(in_module)?
+            .map_err(in_file)?
             .into();
+        // Rhai ends a module's evaluation at `exit` as if it returned: the script must stop.
+        if EXIT.lock().is_ok_and(|e| e.is_some()) {
+            return Err(EvalAltResult::Exit(rhai::Dynamic::UNIT, pos).into());
+        }
         if let Ok(mut c) = self.cache.lock() {
             c.insert(key, m.clone());
         }

@@ -225,7 +225,7 @@ pub(crate) fn spatial(
     // Warnings (an estimate on the bound of the interval, ...) are kept in `m.warnings` and
     // shown at once, so that a script run does not pass over them silently.
     for warning in &fit.model.warnings {
-        eprintln!("warning: {func}: {warning}");
+        crate::script::eprint_line(&format!("warning: {func}: {warning}"));
     }
     Ok(SModel(Arc::new(Fitted::Spatial(Box::new(fit), w.0.clone()))))
 }

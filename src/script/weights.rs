@@ -46,7 +46,8 @@ impl Exportable for SWeights {
         matches!(crate::report::table::extension(path).as_str(), "gal" | "gwt" | "csv")
             .then(|| crate::weights::io::save_weights(&self.0, path))
     }
-    const SAVE_DOC: &'static str = "GAL, GWT or CSV triplets i,j,w; .json writes every weight; .md/.txt the summary";
+    const SAVE_DOC: &'static str =
+        ".gal, .gwt or .csv (triplets i,j,w), .json (every weight), .md, .tex or .txt (the summary)";
 }
 
 /// Registers the Weights type.

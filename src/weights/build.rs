@@ -243,7 +243,11 @@ fn tied_pairs(ids: &[String], y: &[f64], max: usize) -> (usize, Vec<String>) {
 /// An N×N CSR matrix with c_ij = f(i, j) for i ≠ j, zero diagonal, zeros dropped; rows built in
 /// parallel. Non-finite values are an error naming the pair.
 pub(crate) fn dense_matrix(n: usize, f: impl Fn(usize, usize) -> f64 + Sync) -> Result<CsMat<f64>> {
-    check_all_pairs(n)?;
+    check_links(
+        &format!("an all-pairs W of N = {n} units"),
+        n.saturating_mul(n.saturating_sub(1)),
+        "use fewer units or a sparse W (weights_knn, weights_band)",
+    )?;
     let rows: Vec<(Vec<usize>, Vec<f64>)> = (0..n)
         .into_par_iter()
         .map(|i| {
@@ -266,15 +270,18 @@ pub(crate) fn dense_matrix(n: usize, f: impl Fn(usize, usize) -> f64 + Sync) -> 
     csr_from_rows(n, rows)
 }
 
-/// Checks an all-pairs W of `n` units (a value and a column index per pair) against the memory
-/// budget ([`crate::budget`]), so that a large N is an error instead of an out-of-memory abort.
-fn check_all_pairs(n: usize) -> Result<()> {
-    crate::budget::check(
-        &format!("an all-pairs W of N = {n} units"),
-        &[n, n],
-        std::mem::size_of::<f64>() + std::mem::size_of::<usize>(),
-        "use fewer units or a sparse W (weights_knn, weights_band, or a cutoff)",
-    )
+/// Bytes one link of a W takes while it is built (a column index and a value).
+const LINK_BYTES: usize = 16;
+
+/// Checks that a W with `links` nonzero weights fits the memory budget ([`crate::budget`]);
+/// otherwise an error naming `what` and the `fix`. Every builder calls it before allocating.
+pub(crate) fn check_links(what: &str, links: usize, fix: &str) -> Result<()> {
+    crate::budget::check(&format!("{what}: {links} links"), &[links], LINK_BYTES, fix)
+}
+
+/// The most links the memory budget holds (see [`check_links`]).
+pub(crate) fn max_links() -> usize {
+    usize::try_from(crate::budget::max_bytes() / LINK_BYTES as u64).unwrap_or(usize::MAX)
 }
 
 /// Assembles a CSR matrix from per-row (sorted column indices, values). Values are checked
@@ -468,7 +475,7 @@ pub fn weights_distance(frame: &Frame, id: &str, x: &str, y: &str, opts: &Distan
     let rows: Vec<(Vec<usize>, Vec<f64>)> = match opts.cutoff {
         Some(c) => {
             check_cutoff(c, what)?;
-            PointIndex::new(&pts, opts.metric).within_all(c)?
+            PointIndex::new(&pts, opts.metric).within_all(c, what)?
         }
         None => {
             if n > MAX_DENSE_N {
@@ -476,7 +483,11 @@ pub fn weights_distance(frame: &Frame, id: &str, x: &str, y: &str, opts: &Distan
                     "{what}: {n} units without a cutoff would need {n}² weights; pass cutoff or use weights_knn"
                 )));
             }
-            check_all_pairs(n)?;
+            check_links(
+                &format!("{what}: {n} units without a cutoff"),
+                n.saturating_mul(n.saturating_sub(1)),
+                "pass cutoff or use weights_knn",
+            )?;
             (0..n)
                 .into_par_iter()
                 .map(|i| {
@@ -514,7 +525,7 @@ pub fn weights_band(frame: &Frame, id: &str, x: &str, y: &str, opts: &BandOption
     check_cutoff(opts.cutoff, what)?;
     let (ids, pts) = unit_points(frame, id, x, y, opts.metric, what)?;
     let rows = PointIndex::new(&pts, opts.metric)
-        .within_all(opts.cutoff)?
+        .within_all(opts.cutoff, what)?
         .into_iter()
         .map(|(idx, d)| (idx, vec![1.0; d.len()]))
         .collect();
@@ -542,6 +553,11 @@ pub fn weights_block(frame: &Frame, id: &str, group: &str, common: &Common) -> R
         members.entry(gk[r].as_str()).or_default().push(u);
     }
     let n = ids.len();
+    let links = members
+        .values()
+        .map(|m| m.len().saturating_mul(m.len().saturating_sub(1)))
+        .fold(0usize, usize::saturating_add);
+    check_links(&format!("{what}: groups of '{group}'"), links, "use smaller groups")?;
     let csr_rows: Vec<(Vec<usize>, Vec<f64>)> = (0..n)
         .map(|u| {
             let m = &members[gk[rows[u]].as_str()];

@@ -6,7 +6,7 @@
 //! great-circle distance d, so nearest neighbours and bands by chord are exact; distances
 //! reported are haversine distances.
 
-use super::build::{csr_from_rows, unit_points, Common, Metric, EARTH_RADIUS_KM};
+use super::build::{check_links, csr_from_rows, max_links, unit_points, Common, Metric, EARTH_RADIUS_KM};
 use super::Weights;
 use crate::data::Frame;
 use crate::error::{Error, Result};
@@ -121,18 +121,30 @@ impl<'a> PointIndex<'a> {
         (idx, dist)
     }
 
-    /// [`Self::within`] for every point, in parallel. Error: Ctrl-C ([`crate::interrupt`]).
-    pub fn within_all(&self, cutoff: f64) -> Result<Vec<(Vec<usize>, Vec<f64>)>> {
+    /// [`Self::within`] for every point, in parallel. Errors: Ctrl-C ([`crate::interrupt`]);
+    /// more links than the memory budget holds (a cutoff too large for the data; `what` names
+    /// the caller), found while counting, before the matrix is assembled.
+    pub fn within_all(&self, cutoff: f64, what: &str) -> Result<Vec<(Vec<usize>, Vec<f64>)>> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let limit = max_links();
+        let links = AtomicUsize::new(0);
         let rows = (0..self.pts.len())
             .into_par_iter()
             .map(|i| {
-                if crate::interrupt::requested() {
+                if crate::interrupt::requested() || links.load(Ordering::Relaxed) > limit {
                     return (Vec::new(), Vec::new());
                 }
-                self.within(i, cutoff)
+                let row = self.within(i, cutoff);
+                links.fetch_add(row.0.len(), Ordering::Relaxed);
+                row
             })
             .collect();
         crate::interrupt::check()?;
+        check_links(
+            &format!("{what}: cutoff {cutoff} (counting stopped at the limit)"),
+            links.into_inner(),
+            "use a smaller cutoff or weights_knn",
+        )?;
         Ok(rows)
     }
 }
@@ -183,6 +195,14 @@ pub fn knn_from_points(ids: Vec<String>, pts: &[[f64; 2]], opts: &KnnOptions) ->
             opts.k
         )));
     }
+    let links = n
+        .saturating_mul(opts.k)
+        .saturating_mul(if opts.symmetric { 2 } else { 1 });
+    check_links(
+        &format!("weights_knn: k = {} neighbours × N = {n} units", opts.k),
+        links,
+        "use a smaller k",
+    )?;
     let index = PointIndex::new(pts, opts.metric);
     let mut nbrs: Vec<Vec<usize>> = (0..n)
         .into_par_iter()

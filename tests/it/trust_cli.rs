@@ -8,7 +8,7 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 /// `n` seeded pseudo-random points as a CSV with columns id, x, y.
-fn points_csv(n: usize) -> Vec<u8> {
+pub(crate) fn points_csv(n: usize) -> Vec<u8> {
     let mut s: u64 = 0x2545_f491_4f6c_dd1d;
     let mut next = || {
         s ^= s << 13;
@@ -24,7 +24,7 @@ fn points_csv(n: usize) -> Vec<u8> {
 }
 
 /// Sends SIGINT to `child` (through the `kill` command).
-fn interrupt(child: &Child) {
+pub(crate) fn interrupt(child: &Child) {
     let ok = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -34,7 +34,7 @@ fn interrupt(child: &Child) {
 }
 
 /// Waits for `child` at most `limit`; its exit code, or None if still running (then killed).
-fn wait_at_most(child: &mut Child, limit: Duration) -> Option<i32> {
+pub(crate) fn wait_at_most(child: &mut Child, limit: Duration) -> Option<i32> {
     let t0 = Instant::now();
     while t0.elapsed() < limit {
         if let Some(s) = child.try_wait().unwrap() {
@@ -48,7 +48,7 @@ fn wait_at_most(child: &mut Child, limit: Duration) -> Option<i32> {
 }
 
 /// Reads `r` up to and including the line `line` (the child has reached that point).
-fn wait_for_line(r: &mut impl Read, line: &str) {
+pub(crate) fn wait_for_line(r: &mut impl Read, line: &str) {
     let mut seen = Vec::new();
     let mut b = [0u8; 1];
     while !String::from_utf8_lossy(&seen).lines().any(|l| l == line) {
@@ -57,7 +57,7 @@ fn wait_for_line(r: &mut impl Read, line: &str) {
     }
 }
 
-fn read_all(r: Option<impl Read>) -> String {
+pub(crate) fn read_all(r: Option<impl Read>) -> String {
     let mut s = String::new();
     if let Some(mut r) = r {
         r.read_to_string(&mut s).unwrap();

@@ -346,7 +346,7 @@ fn help_save_documents_each_type() {
     };
     assert!(doc_of("MoranTable").contains(".svg/.png"));
     assert!(!doc_of("Frame").contains(".svg"));
-    assert!(doc_of("Weights").contains("GAL, GWT"));
+    assert!(doc_of("Weights").contains(".gal, .gwt"));
 }
 
 #[test]
