@@ -17,6 +17,7 @@ mod study;
 mod trust_cli;
 mod trust_data;
 mod trust_models;
+mod trust_red_models;
 mod trust_study;
 mod trust_weights;
 mod weights;

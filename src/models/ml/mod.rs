@@ -154,6 +154,10 @@ impl Jacobian<'_> {
 
 /// The model's data: raw and demeaned columns, and the lag of y under the chosen convention.
 pub(crate) struct Prepared {
+    /// The dependent variable's name, the model and its fixed effects (for messages).
+    pub depvar: String,
+    pub kind: ModelKind,
+    pub fe: Fe,
     /// Names of the Z columns: "(intercept)" when pooled, regressors, then "W*x".
     pub names: Vec<String>,
     /// Raw Z columns (the lagged ones are W·x of the raw data).
@@ -239,6 +243,9 @@ impl Prepared {
             LagOrder::DemeanFirst => w.lag_panel(&y),
         };
         Ok(Prepared {
+            depvar: design.depvar.clone(),
+            kind,
+            fe,
             names,
             z_raw,
             z,
@@ -250,6 +257,14 @@ impl Prepared {
             beta_index,
             theta_index,
         })
+    }
+
+    /// Refuses a constant dependent variable and residuals that are zero up to rounding (see
+    /// [`crate::models::ols::refuse_constant_depvar`], [`crate::models::ols::refuse_exact_fit`]);
+    /// `sse` is the residual sum of squares of ỹ.
+    pub fn refuse_exact_fit(&self, sse: f64) -> Result<()> {
+        crate::models::ols::refuse_constant_depvar(self.kind.name(), &self.depvar, &self.y_raw, &self.y, self.fe)?;
+        crate::models::ols::refuse_exact_fit(self.kind.name(), &self.depvar, &self.y, sse, self.fe)
     }
 
     /// The lag of a (raw) column under the convention: Q(W·raw) or W·(Q raw).
