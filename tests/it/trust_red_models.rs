@@ -50,3 +50,55 @@ fn exact_fit_and_constant_depvar_are_refused_by_every_estimator() {
     let ll: f64 = out.trim().parse().unwrap();
     assert!((ll - -182.67397201013395).abs() < 1e-8, "{ll}");
 }
+
+/// A complete graph on five units: every unit neighbours every other.
+fn complete_graph_csv() -> String {
+    let ids = ["a", "b", "c", "d", "e"];
+    let mut s = String::from("i,j,w\n");
+    for i in ids {
+        for j in ids {
+            if i != j {
+                s += &format!("{i},{j},1\n");
+            }
+        }
+    }
+    s
+}
+
+/// Before: under a complete-graph W, Geary's normality z was +∞ with p = 0 (JSON
+/// `"p_normal": 0.0` next to `"z_normal": null`), local Moran printed z = ±inf, and every
+/// permutation pseudo p (global Moran, Geary, local Moran) was the smallest possible (0.01 for
+/// 99 draws) although the permutations cannot move the statistic: rounding noise as evidence.
+#[test]
+fn complete_graph_statistics_are_undefined_not_significant() {
+    let sb = Sandbox::new("red2_complete", &[("w.csv", complete_graph_csv().as_bytes())]);
+    let head = r#"let w = read_weights("w.csv"); let x = [1.0, 2.0, 4.0, 3.0, 7.0];"#;
+    let out = sb.succeeds(&format!(
+        r#"{head}
+        print(to_json(geary(x, w, #{{permutations: 99}})));
+        print(to_json(moran(x, w, #{{permutations: 99}})));
+        let l = local_moran(x, w, #{{permutations: 99}});
+        print(l["z"]); print(l["p"]); print(l["p_sim"]);
+        print(moran(x, w, #{{permutations: 99}}));"#
+    ));
+    for key in ["p_normal", "p_random", "p", "z_normal", "z_random", "z", "p_sim"] {
+        let needle = format!("\"{key}\": ");
+        for (at, _) in out.match_indices(&needle) {
+            let rest = &out[at + needle.len()..];
+            assert!(rest.starts_with("null"), "{key} should be null: {}", &rest[..rest.len().min(30)]);
+        }
+    }
+    assert!(!out.contains("inf"), "an infinite z was shown:\n{out}");
+    assert!(!out.contains("0.01"), "a pseudo p of rounding noise was shown:\n{out}");
+    assert!(out.contains("pseudo p = –"), "{out}");
+    // The same functions on a W that is not complete still give finite numbers.
+    let d = std::fs::read(crate::common::fixture("columbus/data.csv")).unwrap();
+    let w = std::fs::read(crate::common::fixture("columbus/weights.csv")).unwrap();
+    let sb = Sandbox::new("red2_complete_ok", &[("d.csv", &d), ("w.csv", &w)]);
+    let out = sb.succeeds(
+        r#"let w = read_weights("w.csv"); let x = in_order(read_csv("d.csv"), "POLYID", "CRIME", w);
+        let g = geary(x, w, #{permutations: 99}); print(g.to_map().p_sim); print(g.to_map().p_normal);"#,
+    );
+    let v: Vec<f64> = out.lines().map(|l| l.trim().parse().unwrap()).collect();
+    assert!(v[0] > 0.0 && v[0] <= 0.02 && v[1] > 0.0 && v[1] < 1e-3, "{v:?}");
+}
