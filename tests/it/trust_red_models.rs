@@ -102,3 +102,25 @@ fn complete_graph_statistics_are_undefined_not_significant() {
     let v: Vec<f64> = out.lines().map(|l| l.trim().parse().unwrap()).collect();
     assert!(v[0] > 0.0 && v[0] <= 0.02 && v[1] > 0.0 && v[1] < 1e-3, "{v:?}");
 }
+
+/// Before: a spec formula with nothing after '~' passed the spec check and failed at Table 3
+/// with "moran: no variable given"; a weights path that is not a string failed with
+/// "Function not found: read_weights (i64, map)". Both are now refused by the spec check,
+/// naming the key, before anything runs.
+#[test]
+fn study_spec_formula_and_weights_path_are_checked_first() {
+    let d = std::fs::read(fixture("produc/data.csv")).unwrap();
+    let w = std::fs::read(fixture("produc/weights.csv")).unwrap();
+    let sb = Sandbox::new("red2_study_spec", &[("d.csv", &d), ("w.csv", &w)]);
+    let head = r#"import "study" as study;
+        let base = #{data: "d.csv", formula: "gsp ~ pcap + pc", weights: #{kind: "file", path: "w.csv"}, out: "o"};"#;
+    for f in ["gsp ~ ", "gsp ~ pcap + + pc", " ~ pcap"] {
+        let err = sb.fails(&format!(r#"{head} study::run(base + #{{formula: "{f}"}});"#), &["study: formula"]);
+        assert!(!err.contains("step"), "the spec check should refuse it before any step: {err}");
+    }
+    sb.fails(
+        &format!(r#"{head} study::run(base + #{{weights: #{{kind: "file", path: 3}}}});"#),
+        &["spec.weights", "'path' must be a string"],
+    );
+    assert!(!sb.path("o").exists());
+}
