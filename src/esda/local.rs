@@ -14,8 +14,8 @@
 //! `Moran_Local` (smaller tail, (tail + 1)/(perms + 1)); quadrants follow esda (a value equal to
 //! the mean counts as low).
 
-use super::permutation::{below, folded_p, rng_for, Progress};
 use super::moran::variance_is_zero;
+use super::permutation::{below, folded_p, rng_for, Progress};
 use super::{centre, check_cross_section, MoranOptions};
 use crate::data::{Column, Frame};
 use crate::error::Result;

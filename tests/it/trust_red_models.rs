@@ -29,7 +29,9 @@ fn exact_fit_and_constant_depvar_are_refused_by_every_estimator() {
     for m in ["sar", "sem", "sdm", "sdem", "slx"] {
         sb.fails(
             &format!(r#"{head} fit(d, "Y ~ INC + HOVAL", w, #{{model: "{m}"}} + o);"#),
-            &[&format!("{m}: the regressors reproduce the dependent variable 'Y' exactly")],
+            &[&format!(
+                "{m}: the regressors reproduce the dependent variable 'Y' exactly"
+            )],
         );
         sb.fails(
             &format!(r#"{head} fit(d, "K ~ INC + HOVAL", w, #{{model: "{m}"}} + o);"#),
@@ -40,7 +42,10 @@ fn exact_fit_and_constant_depvar_are_refused_by_every_estimator() {
         &format!(r#"{head} ols(d, "Y ~ INC + HOVAL");"#),
         &["ols: the regressors reproduce the dependent variable 'Y' exactly"],
     );
-    sb.fails(&format!(r#"{head} ols(d, "K ~ INC");"#), &["ols: the dependent variable 'K' is constant"]);
+    sb.fails(
+        &format!(r#"{head} ols(d, "K ~ INC");"#),
+        &["ols: the dependent variable 'K' is constant"],
+    );
     sb.fails(
         &format!(r#"{head} lm_tests(d, "Y ~ INC + HOVAL", w, o);"#),
         &["the regressors reproduce the dependent variable 'Y' exactly"],
@@ -85,7 +90,11 @@ fn complete_graph_statistics_are_undefined_not_significant() {
         let needle = format!("\"{key}\": ");
         for (at, _) in out.match_indices(&needle) {
             let rest = &out[at + needle.len()..];
-            assert!(rest.starts_with("null"), "{key} should be null: {}", &rest[..rest.len().min(30)]);
+            assert!(
+                rest.starts_with("null"),
+                "{key} should be null: {}",
+                &rest[..rest.len().min(30)]
+            );
         }
     }
     assert!(!out.contains("inf"), "an infinite z was shown:\n{out}");
@@ -115,12 +124,66 @@ fn study_spec_formula_and_weights_path_are_checked_first() {
     let head = r#"import "study" as study;
         let base = #{data: "d.csv", formula: "gsp ~ pcap + pc", weights: #{kind: "file", path: "w.csv"}, out: "o"};"#;
     for f in ["gsp ~ ", "gsp ~ pcap + + pc", " ~ pcap"] {
-        let err = sb.fails(&format!(r#"{head} study::run(base + #{{formula: "{f}"}});"#), &["study: formula"]);
-        assert!(!err.contains("step"), "the spec check should refuse it before any step: {err}");
+        let err = sb.fails(
+            &format!(r#"{head} study::run(base + #{{formula: "{f}"}});"#),
+            &["study: formula"],
+        );
+        assert!(
+            !err.contains("step"),
+            "the spec check should refuse it before any step: {err}"
+        );
     }
     sb.fails(
         &format!(r#"{head} study::run(base + #{{weights: #{{kind: "file", path: 3}}}});"#),
         &["spec.weights", "'path' must be a string"],
     );
     assert!(!sb.path("o").exists());
+}
+
+/// Before: `simulate` with ρ = 1 under a row-standardised W returned y ≈ −3e15 (a near-singular
+/// LU) and ρ = 1.5 a panel from outside the models' parameter space, both without a word.
+#[test]
+fn simulate_refuses_rho_outside_the_feasible_interval() {
+    let w = std::fs::read(fixture("produc/weights.csv")).unwrap();
+    let sb = Sandbox::new("red2_sim_rho", &[("w.csv", &w)]);
+    for rho in ["1.0", "1.5", "-1.5"] {
+        for model in ["sar", "sem"] {
+            sb.fails(
+                &format!(r#"let w = read_weights("w.csv"); simulate(w, #{{model: "{model}", t: 2, beta: [1.0], rho: {rho}}});"#),
+                &["simulate: rho = ", "is outside the interval (-1.392387, 1.000000)"],
+            );
+        }
+    }
+    let out = sb.succeeds(
+        r#"let w = read_weights("w.csv"); let p = simulate(w, #{model: "sar", t: 2, beta: [1.0], rho: 0.99, seed: 1});
+        let m = 0.0; for v in p["y"] { m = max(m, abs(v)); } print(m);"#,
+    );
+    let m: f64 = out.trim().parse().unwrap();
+    assert!(m.is_finite() && m < 1e4, "{m}");
+}
+
+/// Before: the effects of a model whose ρ is on the bound of its search interval (the model
+/// warns "results should not be used") were printed with stars and no warning.
+#[test]
+fn effects_carry_the_model_warning_of_a_bound_estimate() {
+    let w = std::fs::read(fixture("produc/weights.csv")).unwrap();
+    let sb = Sandbox::new("red2_fx_bound", &[("w.csv", &w)]);
+    let out = sb.succeeds(
+        r#"let w = read_weights("w.csv");
+        let p = simulate(w, #{model: "sar", t: 10, beta: [1.0, -0.5], rho: 0.5, seed: 3});
+        let m = sar(p, "y ~ x1 + x2", w, #{interval: [0.0, 0.2]});
+        print(effects(m, #{method: "delta"}));
+        print(effects(sar(p, "y ~ x1 + x2", w), #{method: "delta"}));"#,
+    );
+    let (bound, free) = out
+        .split_once("Direct, indirect and total effects (SAR)\n")
+        .map(|(_, r)| r)
+        .unwrap()
+        .split_once("Direct, indirect")
+        .unwrap();
+    assert!(
+        bound.contains("warning: the model: rho = 0.2") && bound.contains("on the bound"),
+        "{bound}"
+    );
+    assert!(!free.contains("warning"), "{free}");
 }
