@@ -187,3 +187,32 @@ fn effects_carry_the_model_warning_of_a_bound_estimate() {
     );
     assert!(!free.contains("warning"), "{free}");
 }
+
+/// Before: a SAR on a group of three Produc states (W restricted to them: every unit neighbours
+/// the others) with two-way effects printed ρ = −2.0000 (z = −2.28e8, ***), β ≈ 1e-9 with stars
+/// and σ² ≈ 2e-20 — after time demeaning Wy = −y/2, so the likelihood is unbounded at ρ = −2.
+#[test]
+fn sar_refuses_a_lag_proportional_to_y() {
+    let d = std::fs::read(fixture("produc/data.csv")).unwrap();
+    let w = std::fs::read(fixture("produc/weights.csv")).unwrap();
+    let sb = Sandbox::new("red2_lag_prop", &[("d.csv", &d), ("w.csv", &w)]);
+    let head = r#"let p = panel(read_csv("d.csv"), "id", "time"); let w = read_weights("w.csv");
+        let q = p.filter("region", 2); let f = "gsp ~ pcap + pc + emp + unemp";"#;
+    sb.fails(
+        &format!(r#"{head} sar(q, f, w.subset(q.ids()));"#),
+        &[
+            "sar: y − ρ·Wy is reproduced exactly",
+            "ρ = -2.000000",
+            "'gsp'",
+            "not identified",
+        ],
+    );
+    sb.fails(
+        &format!(r#"{head} fit_by(p, "region", f, w, #{{model: "sar"}});"#),
+        &["group 2", "not identified"],
+    );
+    // A larger group of the same data is still fitted.
+    sb.succeeds(&format!(
+        r#"{head} let q = p.filter("region", 5); print(sar(q, f, w.subset(q.ids())).rho);"#
+    ));
+}
