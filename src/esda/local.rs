@@ -103,7 +103,7 @@ pub fn local_moran(x: &[f64], w: &Weights, opts: &MoranOptions) -> Result<LocalM
     // island) leaves z_i undefined (NaN), never ±∞.
     let zs: Vec<f64> = (0..n)
         .map(|i| {
-            if variance_is_zero(variance[i], expected[i]) || !(variance[i] > 0.0) {
+            if variance[i].is_nan() || variance[i] <= 0.0 || variance_is_zero(variance[i], expected[i]) {
                 f64::NAN
             } else {
                 (ii[i] - expected[i]) / variance[i].sqrt()

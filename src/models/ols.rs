@@ -52,7 +52,7 @@ fn after_fe(fe: Fe) -> String {
 pub fn refuse_constant_depvar(what: &str, depvar: &str, y_raw: &[f64], y: &[f64], fe: Fe) -> Result<()> {
     let raw = dot(y_raw, y_raw);
     let tss = if y.is_empty() { 0.0 } else { sum_sq_dev(y) };
-    if tss == 0.0 || !(tss > ABSORBED_TOL * ABSORBED_TOL * raw) {
+    if tss.is_nan() || tss <= ABSORBED_TOL * ABSORBED_TOL * raw {
         let why = match fe {
             Fe::None => String::new(),
             _ => format!(" (it {})", absorbed_reason(fe)),
