@@ -188,7 +188,7 @@ fn effects_carry_the_model_warning_of_a_bound_estimate() {
     assert!(!free.contains("warning"), "{free}");
 }
 
-/// Before: a SAR on a group of three Produc states (W restricted to them: every unit neighbours
+/// Before: a SAR (and a SEM) on a group of three Produc states (W restricted to them: every unit neighbours
 /// the others) with two-way effects printed ρ = −2.0000 (z = −2.28e8, ***), β ≈ 1e-9 with stars
 /// and σ² ≈ 2e-20 — after time demeaning Wy = −y/2, so the likelihood is unbounded at ρ = −2.
 #[test]
@@ -201,10 +201,17 @@ fn sar_refuses_a_lag_proportional_to_y() {
     sb.fails(
         &format!(r#"{head} sar(q, f, w.subset(q.ids()));"#),
         &[
-            "sar: y − ρ·Wy is reproduced exactly",
-            "ρ = -2.000000",
-            "'gsp'",
+            "sar: after the twoways fixed effects the spatial lag Wy of 'gsp' is proportional",
+            "rho = -2.000000",
             "not identified",
+        ],
+    );
+    // SEM: the same unbounded likelihood at λ = −2 (before: λ = −2.0000, z = −3.3e7, p = 0).
+    sb.fails(
+        &format!(r#"{head} sem(q, f, w.subset(q.ids()));"#),
+        &[
+            "sem: after the twoways fixed effects the spatial lag Wy of 'gsp' is proportional",
+            "lambda = -2.000000",
         ],
     );
     sb.fails(

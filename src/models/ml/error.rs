@@ -117,6 +117,8 @@ pub(crate) fn fit<'a>(ctx: &Ctx<'a>) -> Result<Estimate<'a>> {
     // At λ = 0 the residuals are the OLS ones; zero there means an unbounded likelihood.
     let e0 = ls.annihilate(&d.z, &d.y);
     d.refuse_exact_fit(crate::models::dense::dot(&e0, &e0))?;
+    // ỹ = c·Wỹ exactly: at λ = c the residual u = (I − λW)ỹ with β = 0 vanishes.
+    d.refuse_proportional_lag(&d.y, &d.wy, ctx.dims.n)?;
     let cross = Cross::new(ctx);
     let nt = ctx.dims.nt_eff();
     let t = ctx.dims.t_eff as f64;

@@ -15,7 +15,7 @@
 use super::information::{lag_information, traces_at, Resolvent};
 use super::{bias, BiasCorrection, Ctx, Estimate, Information, Vcov};
 use crate::error::{Error, Result};
-use crate::models::dense::{cross_products, dot, inverse_spd, xt_v, LeastSquares, RANK_TOL};
+use crate::models::dense::{cross_products, dot, inverse_spd, xt_v, LeastSquares};
 use crate::models::within::{demean, Fe};
 
 /// Fits SAR/SDM on the prepared data.
@@ -36,20 +36,7 @@ pub(crate) fn fit<'a>(ctx: &Ctx<'a>) -> Result<Estimate<'a>> {
     // SSE(ρ) is smallest at ρ = e0'ed/ed'ed; zero there (or at ρ = 0) means an unbounded
     // likelihood.
     d.refuse_exact_fit(e00)?;
-    let c = if edd > 0.0 { e0d / edd } else { 0.0 };
-    let min_resid: Vec<f64> = e0.iter().zip(&ed).map(|(a, b)| a - c * b).collect();
-    if dot(&min_resid, &min_resid) <= RANK_TOL * RANK_TOL * e00 {
-        return Err(Error::data(format!(
-            "{}: y − ρ·Wy is reproduced exactly by the regressors at ρ = {c:.6}: after the {} fixed effects the \
-             spatial lag Wy of '{}' is proportional to it (e.g. N = {} units that all neighbour each other, under \
-             time effects), so the likelihood is unbounded and ρ is not identified; use other weights, other \
-             fixed effects or more units",
-            d.kind.name(),
-            ctx.opts.fe.name(),
-            d.depvar,
-            ctx.dims.n
-        )));
-    }
+    d.refuse_proportional_lag(&e0, &ed, ctx.dims.n)?;
     let nt = ctx.dims.nt_eff();
     let t = ctx.dims.t_eff as f64;
     let sse = |r: f64| e00 - 2.0 * r * e0d + r * r * edd;
