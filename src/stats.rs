@@ -3,25 +3,26 @@
 
 use statrs::distribution::{ChiSquared, ContinuousCDF, Normal};
 
-/// Two-sided normal p-value 2·(1 − Φ(|z|)).
+/// Two-sided normal p-value 2·(1 − Φ(|z|)); NaN when z is NaN or infinite (an infinite z comes
+/// from a zero standard error: the test is undefined, never p = 0).
 pub fn p_normal_two_sided(z: f64) -> f64 {
-    if z.is_nan() {
+    if !z.is_finite() {
         return f64::NAN;
     }
     2.0 * Normal::standard().sf(z.abs())
 }
 
-/// One-sided upper normal p-value 1 − Φ(z).
+/// One-sided upper normal p-value 1 − Φ(z); NaN when z is NaN or infinite.
 pub fn p_normal_greater(z: f64) -> f64 {
-    if z.is_nan() {
+    if !z.is_finite() {
         return f64::NAN;
     }
     Normal::standard().sf(z)
 }
 
-/// Upper-tail χ²(df) p-value.
+/// Upper-tail χ²(df) p-value; NaN when the statistic is NaN or infinite.
 pub fn p_chi2(stat: f64, df: f64) -> f64 {
-    if stat.is_nan() || df <= 0.0 {
+    if !stat.is_finite() || df <= 0.0 {
         return f64::NAN;
     }
     match ChiSquared::new(df) {

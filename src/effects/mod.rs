@@ -889,6 +889,18 @@ pub fn input_from_fit(fit: &crate::models::ml::SpatialFit, w: &Weights) -> Resul
     Ok(input)
 }
 
+/// Effects of a fitted spatial model on `w` ([`input_from_fit`], then [`effects`]). The model's
+/// own warnings (e.g. ρ on the bound of its search interval, where the results should not be
+/// used) are carried into the effects' warnings, so the effects table says so too.
+pub fn effects_of_fit(fit: &crate::models::ml::SpatialFit, w: &Weights, opts: &EffectsOptions) -> Result<Effects> {
+    let input = input_from_fit(fit, w)?;
+    let mut e = effects(&input, opts)?;
+    for warning in &fit.model.warnings {
+        e.warnings.push(format!("the model: {warning}"));
+    }
+    Ok(e)
+}
+
 /// [N, tr(W), ..., tr(Wᵐ)] as the series kernel takes them.
 fn series_input(pt: &crate::linalg::traces::PowerTraces) -> Vec<f64> {
     std::iter::once(pt.n as f64).chain(pt.traces.iter().copied()).collect()

@@ -90,7 +90,18 @@ pub fn geary(x: &[f64], w: &Weights, opts: &MoranOptions) -> Result<Geary> {
     let scale = (nf - 1.0) / (2.0 * s0 * zz);
     let c = scale * squared_differences(w.matrix(), &z);
     let (var_n, var_r) = geary_variances(nf, s0, s1, s2, kurtosis(&z, zz));
-    let z_n = (1.0 - c) / var_n.sqrt();
+    // Under a W where C = 1 whatever the data (complete graph) the variances are zero up to
+    // rounding: z and p are undefined (NaN, printed "–"), never ±∞ with p = 0.
+    let zero = |v: f64| super::moran::variance_is_zero(v, 1.0);
+    let (var_n, var_r) = (
+        if zero(var_n) { 0.0 } else { var_n },
+        if zero(var_r) { 0.0 } else { var_r },
+    );
+    let z_n = if var_n > 0.0 {
+        (1.0 - c) / var_n.sqrt()
+    } else {
+        f64::NAN
+    };
     let z_r = if var_r > 0.0 {
         (1.0 - c) / var_r.sqrt()
     } else {

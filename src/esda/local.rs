@@ -14,6 +14,7 @@
 //! `Moran_Local` (smaller tail, (tail + 1)/(perms + 1)); quadrants follow esda (a value equal to
 //! the mean counts as low).
 
+use super::moran::variance_is_zero;
 use super::permutation::{below, folded_p, rng_for, Progress};
 use super::{centre, check_cross_section, MoranOptions};
 use crate::data::{Column, Frame};
@@ -98,7 +99,17 @@ pub fn local_moran(x: &[f64], w: &Weights, opts: &MoranOptions) -> Result<LocalM
         expected.push(-zi2 * wi / ((nf - 1.0) * m2));
         variance.push((zi2 / (m2 * m2)) * (nf / (nf - 2.0)) * (wi2 - wi * wi / (nf - 1.0)) * (m2 - zi2 / (nf - 1.0)));
     }
-    let zs: Vec<f64> = (0..n).map(|i| (ii[i] - expected[i]) / variance[i].sqrt()).collect();
+    // A variance that is zero up to rounding (a unit that neighbours every other, z_i = 0, an
+    // island) leaves z_i undefined (NaN), never ±∞.
+    let zs: Vec<f64> = (0..n)
+        .map(|i| {
+            if variance[i].is_nan() || variance[i] <= 0.0 || variance_is_zero(variance[i], expected[i]) {
+                f64::NAN
+            } else {
+                (ii[i] - expected[i]) / variance[i].sqrt()
+            }
+        })
+        .collect();
     let p = zs.iter().map(|&v| p_normal_two_sided(v)).collect();
     let quadrant = (0..n).map(|i| Quadrant::of(z[i], lag[i])).collect();
     let p_sim = opts
@@ -137,7 +148,9 @@ fn conditional_p(z: &[f64], w: &Weights, ii: &[f64], m2: f64, draws: usize, seed
                 // Row i of the CSR matrix (zero diagonal, so at most N−1 entries).
                 let weights = &m.data()[m.indptr().outer_inds_sz(i)];
                 let k = weights.len();
-                if k == 0 || k >= n || crate::interrupt::requested() {
+                // k = N − 1: every draw gives unit i the same neighbours (all others), so I_i
+                // cannot move and its pseudo p is undefined, not the smallest p of rounding noise.
+                if k == 0 || k >= n - 1 || crate::interrupt::requested() {
                     progress.inc();
                     return f64::NAN;
                 }

@@ -66,12 +66,17 @@ pub(crate) fn moments(n: f64, s0: f64, s1: f64, s2: f64, b2: f64) -> (f64, f64, 
     (e, var_n, var_r)
 }
 
+/// A variance that is zero up to rounding (|v| ≤ 1e−12·E²): z is then undefined, not ±∞ or
+/// rounding noise — under a complete graph I = E(I) and C = 1 for every x. Moran and Geary
+/// share this rule.
+pub(crate) fn variance_is_zero(v: f64, expected: f64) -> bool {
+    v.abs() <= 1e-12 * expected * expected
+}
+
 /// Assembles a [`Moran`] from I and the weights constants (shared by cross-section and pooled).
 fn assemble(i: f64, n: usize, s012: (f64, f64, f64), b2: f64) -> Moran {
     let (e, var_n, var_r) = moments(n as f64, s012.0, s012.1, s012.2, b2);
-    // A variance that is zero up to rounding (relative to E(I)²) leaves z undefined: under a
-    // complete graph I = E(I) for every x, and (I − E)/√Var would be rounding noise.
-    let zero = |v: f64| v.abs() <= 1e-12 * e * e;
+    let zero = |v: f64| variance_is_zero(v, e);
     let (z_n, var_n) = if zero(var_n) {
         (f64::NAN, 0.0)
     } else {

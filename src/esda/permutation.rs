@@ -40,13 +40,28 @@ pub struct PermutationTest {
 }
 
 impl PermutationTest {
-    /// Summarises the permuted statistics `sims` against the observed value `obs`.
+    /// Summarises the permuted statistics `sims` against the observed value `obs`. When the
+    /// permutations cannot move the statistic (every sim equals obs up to rounding, e.g. under
+    /// a complete-graph W), the pseudo p-values and z are undefined (NaN, printed "–"): the
+    /// folded count would otherwise report the smallest possible p for rounding noise.
     pub fn from_sims(obs: f64, sims: &[f64], seed: u64) -> PermutationTest {
         let perms = sims.len();
         let larger = sims.iter().filter(|&&s| s >= obs).count();
         let m = perms as f64;
         let mean = sims.iter().sum::<f64>() / m;
         let sd = (sims.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / m).sqrt();
+        let scale = obs.abs().max(mean.abs());
+        if sims.iter().all(|s| (s - obs).abs() <= 1e-12 * scale) {
+            return PermutationTest {
+                draws: perms,
+                seed,
+                p_sim: f64::NAN,
+                p_greater: f64::NAN,
+                mean,
+                sd,
+                z: f64::NAN,
+            };
+        }
         PermutationTest {
             draws: perms,
             seed,

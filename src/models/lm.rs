@@ -119,11 +119,7 @@ pub fn lm_tests(fit: &OlsFit, w: &Weights, opts: &LmOptions) -> Result<LmTests> 
         1.0
     };
     let sigma2 = fit.sse / nobs;
-    if sigma2.is_nan() || sigma2 <= 0.0 {
-        return Err(Error::numeric(
-            "LM tests: the OLS residuals are all zero (perfect fit); the tests are undefined",
-        ));
-    }
+    crate::models::ols::refuse_exact_fit("LM tests", &fit.model.depvar, &fit.y, fit.sse, fit.fe)?;
     let (trww, trwtw) = w.traces2();
     let t_w = trww + trwtw;
     let ttw = t * t_w;

@@ -9,7 +9,7 @@
 //! R² = 1 − e'e/Σ(y − ȳ)²        (overall, Elhorst FE_rsqr2);  within R² = 1 − e'e/Σ(ỹ − mean ỹ)²
 //! ```
 
-use super::dense::{dot, quad_form, LeastSquares};
+use super::dense::{dot, quad_form, LeastSquares, RANK_TOL};
 use super::formula::Design;
 use super::result::{Coef, Model, ModelKind};
 use super::within::{demean, time_means, unit_means, Fe};
@@ -35,6 +35,53 @@ fn absorbed_reason(fe: Fe) -> &'static str {
              so the two-way fixed effects absorb it"
         }
     }
+}
+
+fn after_fe(fe: Fe) -> String {
+    if fe == Fe::None {
+        String::new()
+    } else {
+        format!(" after the {} fixed effects", fe.name())
+    }
+}
+
+/// Refuses a dependent variable `depvar` that is constant, or that the fixed effects `fe` sweep
+/// out: Σ(ỹ − mean ỹ)² ≤ [`ABSORBED_TOL`]²·Σy² (`y_raw` the raw values, `y` = ỹ). There is
+/// nothing to explain and every coefficient would be fitted to rounding noise. `what` names
+/// the estimator in the message. OLS and the spatial models share this check.
+pub fn refuse_constant_depvar(what: &str, depvar: &str, y_raw: &[f64], y: &[f64], fe: Fe) -> Result<()> {
+    let raw = dot(y_raw, y_raw);
+    let tss = if y.is_empty() { 0.0 } else { sum_sq_dev(y) };
+    if tss.is_nan() || tss <= ABSORBED_TOL * ABSORBED_TOL * raw {
+        let why = match fe {
+            Fe::None => String::new(),
+            _ => format!(" (it {})", absorbed_reason(fe)),
+        };
+        return Err(Error::data(format!(
+            "{what}: the dependent variable '{depvar}' is constant{}{why}, so there is nothing to explain and \
+             every estimate would be rounding noise; use a variable that varies{}",
+            after_fe(fe),
+            if fe == Fe::None { "" } else { " or other fixed effects" }
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses residuals that are zero up to rounding: the regressors reproduce the dependent
+/// variable `depvar` (e'e ≤ [`RANK_TOL`]²·Σ(ỹ − mean ỹ)², `y` = ỹ, `sse` = e'e). There the
+/// Gaussian likelihood is unbounded and standard errors, z, p and LM statistics are rounding
+/// noise. OLS, the spatial models and the LM tests share this check.
+pub fn refuse_exact_fit(what: &str, depvar: &str, y: &[f64], sse: f64, fe: Fe) -> Result<()> {
+    let tss = if y.is_empty() { 0.0 } else { sum_sq_dev(y) };
+    if !sse.is_finite() || sse <= RANK_TOL * RANK_TOL * tss {
+        return Err(Error::data(format!(
+            "{what}: the regressors reproduce the dependent variable '{depvar}' exactly{} (residual sum of \
+             squares {sse:.1e} against {tss:.1e} around the mean), so the residual variance is zero and the \
+             likelihood is unbounded; check that '{depvar}' is not built from the regressors",
+            after_fe(fe)
+        )));
+    }
+    Ok(())
 }
 
 /// Within-transforms raw columns by `fe` (METHODS §5). A column that the fixed effects sweep
@@ -95,13 +142,7 @@ pub fn demean_design(design: &Design, fe: Fe) -> Result<Demeaned> {
         )));
     }
     let y = demean(&design.y, n, fe);
-    if fe != Fe::None && dot(&y, &y).sqrt() <= ABSORBED_TOL * dot(&design.y, &design.y).sqrt() {
-        return Err(Error::data(format!(
-            "dependent variable '{}' {}; nothing is left to explain",
-            design.depvar,
-            absorbed_reason(fe)
-        )));
-    }
+    refuse_constant_depvar("ols", &design.depvar, &design.y, &y, fe)?;
     let mut x = demean_columns(&design.x, &design.names, n, fe)?;
     let mut names = design.names.clone();
     if fe == Fe::None {
@@ -201,6 +242,7 @@ pub fn ols(design: &Design, fe: Fe) -> Result<OlsFit> {
     let fit = super::dense::x_times(&d.x, &b);
     let resid: Vec<f64> = d.y.iter().zip(&fit).map(|(y, f)| y - f).collect();
     let sse = dot(&resid, &resid);
+    refuse_exact_fit("ols", &design.depvar, &d.y, sse, fe)?;
     let xtx_inv = ls.xtx_inv();
     let k = d.x.len();
     let s2 = sse / df_resid as f64;

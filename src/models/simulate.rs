@@ -41,7 +41,8 @@ pub struct SimulateSpec {
     pub beta: Vec<f64>,
     /// Coefficients θ of W·x (SDM, SDEM, SLX); empty means zeros.
     pub theta: Vec<f64>,
-    /// ρ (SAR, SDM) or λ (SEM, SDEM); must be 0 for SLX and OLS.
+    /// ρ (SAR, SDM) or λ (SEM, SDEM); must be 0 for SLX and OLS, and inside (1/ω_min, 1/ω_max)
+    /// otherwise (N ≤ [`DENSE_LIMIT`]; above it |ρ| times the spectral radius must be < 1).
     pub rho: f64,
     /// Standard deviation σ of the disturbances.
     pub sigma: f64,
@@ -130,6 +131,16 @@ fn solve_lag(w: &Weights, rho: f64, b: &mut [Vec<f64>]) -> Result<()> {
     }
     let n = w.n();
     if n <= DENSE_LIMIT {
+        // The parameter space of the fitted models (METHODS §4.1): outside it I − ρW is singular
+        // (ρ = 1/ω) or the process explodes, and a near-singular LU gives values of 1e15 in
+        // silence.
+        let (lo, hi) = w.spectrum()?.interval();
+        if !(rho > lo && rho < hi) {
+            return Err(Error::invalid(format!(
+                "simulate: rho = {rho} is outside the interval ({lo:.6}, {hi:.6}) = (1/ω_min, 1/ω_max) of W's \
+                 eigenvalues, where I − ρW is invertible and the models are estimated; choose ρ strictly inside it"
+            )));
+        }
         let mut a = Mat::<f64>::identity(n, n);
         for (i, row) in w.matrix().outer_iterator().enumerate() {
             for (j, &v) in row.iter() {

@@ -18,9 +18,25 @@ use crate::models::result::{Model, ModelKind};
 /// A χ² test: name, statistic, df, p.
 pub type Test = SpecTest;
 
+/// Refuses a model whose spatial parameter is on the bound of its search interval (the model's
+/// warning): its log-likelihood is not an interior maximum and its covariance is not the
+/// inverse information at one, so LR and Wald statistics and their χ² p-values are not valid.
+fn refuse_bound_estimate(test: &str, m: &Model) -> Result<()> {
+    match m.warnings.first() {
+        None => Ok(()),
+        Some(w) => Err(Error::invalid(format!(
+            "{test}: the {} model cannot be tested: {w}; its log-likelihood is not an interior maximum, so the \
+             statistic and its χ² p-value are not valid",
+            m.kind.name()
+        ))),
+    }
+}
+
 /// Wald test of `restriction` (`"sar"` or `"sem"`; `"ols"` for SLX) on a fitted SDM, SDEM or
-/// SLX, with the model's covariance (after any bias correction).
+/// SLX, with the model's covariance (after any bias correction). A model whose spatial
+/// parameter is on the bound of its search interval is refused.
 pub fn wald_test(fit: &SpatialFit, restriction: &str) -> Result<Test> {
+    refuse_bound_estimate("wald_test", &fit.model)?;
     wald_test_with_cov(fit, restriction, &fit.model.vcov)
 }
 
@@ -218,7 +234,8 @@ pub fn nesting_differences(general: &Model, restricted: &Model) -> Vec<String> {
 /// LR test 2(logL_general − logL_restricted) ~ χ²(difference in parameter counts), with the
 /// log-likelihoods at the MLE. `restricted` must be a restriction of `general` fitted to the
 /// same data with the same weights and options ([`nesting_differences`] lists what is not),
-/// and `general` must have more parameters.
+/// and `general` must have more parameters; neither may have its spatial parameter on the bound
+/// of its search interval.
 pub fn lr_test(general: &Model, restricted: &Model) -> Result<Test> {
     let (g, r) = (general, restricted);
     let diffs = nesting_differences(g, r);
@@ -249,6 +266,8 @@ pub fn lr_test(general: &Model, restricted: &Model) -> Result<Test> {
             r.n_params
         )));
     }
+    refuse_bound_estimate("lr_test", g)?;
+    refuse_bound_estimate("lr_test", r)?;
     let stat = 2.0 * (g.loglik - r.loglik);
     Ok(SpecTest::chi2(
         format!("lr_{}_vs_{}", g.kind.name(), r.kind.name()),

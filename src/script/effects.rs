@@ -106,12 +106,9 @@ fn effects_of(m: &SModel, opts: &Map) -> RResult<SEffects> {
         eo.seed = s as u64;
     }
     match &*m.0 {
-        Fitted::Spatial(fit, w) => {
-            let input = crate::effects::input_from_fit(fit, w).map_err(core_err)?;
-            crate::effects::effects(&input, &eo)
-                .map(|e| SEffects(Arc::new(e)))
-                .map_err(core_err)
-        }
+        Fitted::Spatial(fit, w) => crate::effects::effects_of_fit(fit, w, &eo)
+            .map(|e| SEffects(Arc::new(e)))
+            .map_err(core_err),
         Fitted::Ols(_) => Err(script_err(
             "effects: an OLS model has no spatial effects; fit sar, sdm, sdem, slx or sem",
         )),

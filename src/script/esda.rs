@@ -6,7 +6,7 @@ use super::options::Opts;
 use super::weights::SWeights;
 use super::{core_err, script_err, RResult};
 use crate::esda::{Geary, Moran, MoranOptions, MoranTable};
-use crate::report::table::{fmt_num, num_json, Table};
+use crate::report::table::{fmt_stat, num_json, Table};
 use rhai::plugin::*;
 use rhai::{Array, Dynamic, Engine, Map};
 use serde_json::{json, Value};
@@ -89,7 +89,7 @@ impl Exportable for SMoran {
                 "permutation: {} draws (seed {}), pseudo p = {}",
                 p.draws,
                 p.seed,
-                fmt_num(p.p_sim, 4)
+                fmt_stat(p.p_sim, 4)
             ));
         }
         if let Some(w) = &m.warning {

@@ -19,6 +19,7 @@ mod trust_data;
 mod trust_models;
 mod trust_red_cli;
 mod trust_red_data;
+mod trust_red_models;
 mod trust_study;
 mod trust_weights;
 mod weights;

@@ -14,7 +14,7 @@
 
 use super::information::{error_information, traces_at, Resolvent};
 use super::{bias, Ctx, Estimate, Vcov};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::models::dense::{dot, inverse_spd, solve_spd};
 
 /// The (k+1)×(k+1) cross products of A = [ỹ, Z̃] and its lag L.
@@ -113,7 +113,12 @@ impl Cross {
 pub(crate) fn fit<'a>(ctx: &Ctx<'a>) -> Result<Estimate<'a>> {
     let d = ctx.data;
     // Rank check (names the collinear column) on the unfiltered regressors.
-    crate::models::dense::LeastSquares::new(&d.z, &d.names)?;
+    let ls = crate::models::dense::LeastSquares::new(&d.z, &d.names)?;
+    // At λ = 0 the residuals are the OLS ones; zero there means an unbounded likelihood.
+    let e0 = ls.annihilate(&d.z, &d.y);
+    d.refuse_exact_fit(crate::models::dense::dot(&e0, &e0))?;
+    // ỹ = c·Wỹ exactly: at λ = c the residual u = (I − λW)ỹ with β = 0 vanishes.
+    d.refuse_proportional_lag(&d.y, &d.wy, ctx.dims.n)?;
     let cross = Cross::new(ctx);
     let nt = ctx.dims.nt_eff();
     let t = ctx.dims.t_eff as f64;
@@ -129,11 +134,7 @@ pub(crate) fn fit<'a>(ctx: &Ctx<'a>) -> Result<Estimate<'a>> {
     let lam = m.x;
     let (beta, uu) = cross.profile(lam)?;
     let sigma2 = uu / nt;
-    if sigma2.is_nan() || sigma2 <= 0.0 {
-        return Err(Error::numeric(
-            "the residual variance is zero: the regressors fit y exactly; a spatial model cannot be estimated",
-        ));
-    }
+    d.refuse_exact_fit(uu)?;
     let loglik = m.value - 0.5 * nt * ((2.0 * std::f64::consts::PI).ln() + 1.0);
     let vcov_at = |lam: f64, _b: &[f64], s2: f64| -> Result<Vcov<'a>> {
         let at = Resolvent::at(ctx, lam)?;

@@ -33,6 +33,10 @@ pub(crate) fn fit<'a>(ctx: &Ctx<'a>) -> Result<Estimate<'a>> {
     let e0 = ls.annihilate(&d.z, &d.y);
     let ed = ls.annihilate(&d.z, &d.wy);
     let (e00, e0d, edd) = (dot(&e0, &e0), dot(&e0, &ed), dot(&ed, &ed));
+    // SSE(ρ) is smallest at ρ = e0'ed/ed'ed; zero there (or at ρ = 0) means an unbounded
+    // likelihood.
+    d.refuse_exact_fit(e00)?;
+    d.refuse_proportional_lag(&e0, &ed, ctx.dims.n)?;
     let nt = ctx.dims.nt_eff();
     let t = ctx.dims.t_eff as f64;
     let sse = |r: f64| e00 - 2.0 * r * e0d + r * r * edd;
@@ -42,11 +46,7 @@ pub(crate) fn fit<'a>(ctx: &Ctx<'a>) -> Result<Estimate<'a>> {
     let rho = m.x;
     let beta: Vec<f64> = b0.iter().zip(&bd).map(|(a, b)| a - rho * b).collect();
     let sigma2 = sse(rho) / nt;
-    if sigma2.is_nan() || sigma2 <= 0.0 {
-        return Err(Error::numeric(
-            "the residual variance is zero: the regressors fit y exactly; a spatial model cannot be estimated",
-        ));
-    }
+    d.refuse_exact_fit(sse(rho))?;
     let loglik = m.value - 0.5 * nt * ((2.0 * std::f64::consts::PI).ln() + 1.0);
     let at = vcov_at(ctx, rho, &beta, sigma2)?;
     let mut est = Estimate {

@@ -154,6 +154,10 @@ impl Jacobian<'_> {
 
 /// The model's data: raw and demeaned columns, and the lag of y under the chosen convention.
 pub(crate) struct Prepared {
+    /// The dependent variable's name, the model and its fixed effects (for messages).
+    pub depvar: String,
+    pub kind: ModelKind,
+    pub fe: Fe,
     /// Names of the Z columns: "(intercept)" when pooled, regressors, then "W*x".
     pub names: Vec<String>,
     /// Raw Z columns (the lagged ones are W·x of the raw data).
@@ -239,6 +243,9 @@ impl Prepared {
             LagOrder::DemeanFirst => w.lag_panel(&y),
         };
         Ok(Prepared {
+            depvar: design.depvar.clone(),
+            kind,
+            fe,
             names,
             z_raw,
             z,
@@ -250,6 +257,41 @@ impl Prepared {
             beta_index,
             theta_index,
         })
+    }
+
+    /// Refuses a constant dependent variable and residuals that are zero up to rounding (see
+    /// [`crate::models::ols::refuse_constant_depvar`], [`crate::models::ols::refuse_exact_fit`]);
+    /// `sse` is the residual sum of squares of ỹ.
+    pub fn refuse_exact_fit(&self, sse: f64) -> Result<()> {
+        crate::models::ols::refuse_constant_depvar(self.kind.name(), &self.depvar, &self.y_raw, &self.y, self.fe)?;
+        crate::models::ols::refuse_exact_fit(self.kind.name(), &self.depvar, &self.y, sse, self.fe)
+    }
+
+    /// Refuses `a` = c·`b` up to rounding (SAR/SDM: the residuals e0 of ỹ and ed of Wỹ on the
+    /// regressors; SEM/SDEM: ỹ and Wỹ): at ρ (λ) = c the residuals vanish, so the likelihood is
+    /// unbounded and the spatial parameter is not identified — e.g. N = 3 units that all
+    /// neighbour each other under time effects, where Wỹ = −ỹ/2. `n` is the number of units.
+    pub fn refuse_proportional_lag(&self, a: &[f64], b: &[f64], n: usize) -> Result<()> {
+        use crate::models::dense::{dot, RANK_TOL};
+        let (aa, ab, bb) = (dot(a, a), dot(a, b), dot(b, b));
+        let c = if bb > 0.0 { ab / bb } else { 0.0 };
+        let rest: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - c * y).collect();
+        if aa > 0.0 && dot(&rest, &rest) <= RANK_TOL * RANK_TOL * aa {
+            let param = match self.kind {
+                ModelKind::Sem | ModelKind::Sdem => "lambda",
+                _ => "rho",
+            };
+            return Err(Error::data(format!(
+                "{}: after the {} fixed effects the spatial lag Wy of '{}' is proportional to it (up to the \
+                 regressors), so the residuals vanish at {param} = {c:.6} and the likelihood is unbounded: {param} \
+                 is not identified (e.g. N = {n} units that all neighbour each other, under time effects); use other \
+                 weights, other fixed effects or more units",
+                self.kind.name(),
+                self.fe.name(),
+                self.depvar,
+            )));
+        }
+        Ok(())
     }
 
     /// The lag of a (raw) column under the convention: Q(W·raw) or W·(Q raw).

@@ -6,7 +6,7 @@
 //! ```
 
 use super::{Ctx, Estimate};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::models::dense::{dot, LeastSquares};
 
 /// Fits SLX on the prepared data.
@@ -17,11 +17,7 @@ pub(crate) fn fit<'a>(ctx: &Ctx<'a>) -> Result<Estimate<'a>> {
     let e = ls.annihilate(&d.z, &d.y);
     let nt = ctx.dims.nt_eff();
     let sigma2 = dot(&e, &e) / nt;
-    if sigma2.is_nan() || sigma2 <= 0.0 {
-        return Err(Error::numeric(
-            "the residual variance is zero: the regressors fit y exactly",
-        ));
-    }
+    d.refuse_exact_fit(dot(&e, &e))?;
     let k = beta.len();
     let p = k + 1;
     let inv = ls.xtx_inv();
