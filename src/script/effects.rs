@@ -197,15 +197,24 @@ pub mod effects_fns {
 
     /// One model per group of `column` (constant within units, e.g. "region"): each group's
     /// balanced sub-panel, with W restricted to its units and re-standardised; returns a map
-    /// group → Model. Options as `fit` (`model` required).
+    /// group → Model. Options as `fit` (`model` required), plus `islands` ("error" default, or
+    /// "keep": a unit whose neighbours are all in other groups stays in its group's W with no
+    /// neighbours, as `w.subset(ids, #{islands: "keep"})`).
     #[rhai_fn(name = "fit_by", return_raw)]
     pub fn fit_by(p: SPanel, column: &str, formula: &str, w: SWeights, opts: Map) -> RResult<Map> {
+        let mut opts = opts;
+        let mut island_opt = Map::new();
+        if let Some(v) = opts.remove("islands") {
+            island_opt.insert("islands".into(), v);
+        }
+        let keep_islands =
+            Opts::new(&island_opt, "fit_by", &["islands"])?.choice("islands", "error", &["error", "keep"])? == "keep";
         let groups = crate::data::align::group_keys(&p.0, column).map_err(core_err)?;
         let mut out = Map::new();
         for g in groups {
             let sub = p.0.filter(column, std::slice::from_ref(&g)).map_err(core_err)?;
             let ws =
-                w.0.subset(sub.ids(), false)
+                w.0.subset(sub.ids(), keep_islands)
                     .map_err(|e| script_err(format!("fit_by: group {g}: {e}")))?;
             let m = spatial(
                 Dynamic::from(SPanel(Arc::new(sub))),

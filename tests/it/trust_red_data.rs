@@ -362,3 +362,44 @@ fn growth_after_a_zero_is_undefined_not_infinite() {
     let g = Panel::new(&f, "id", "t").unwrap().growth("x").unwrap();
     assert!(g[0].is_nan() && g[1] == -1.0 && g[2].is_nan(), "{g:?}");
 }
+
+#[test]
+fn fit_by_takes_islands_keep_as_its_island_error_says() {
+    // fit_by's island error told the user to pass islands: "keep", which fit_by did not take.
+    // A path W 1-2-…-8; group 1 = {1, 2, 3, 8}: unit 8's only neighbour (7) is in group 2.
+    let mut p = String::from("id,t,g,y,x\n");
+    for t in 1..=6 {
+        for i in 1..=8 {
+            let g = if [1, 2, 3, 8].contains(&i) { 1 } else { 2 };
+            let x = ((i * 7 + t * 3) % 11) as f64 / 4.0;
+            let y = 0.5 * x + ((i * 5 + t) % 7) as f64 / 8.0;
+            p += &format!("{i},{t},{g},{y},{x}\n");
+        }
+    }
+    let mut w = String::from("i,j,w\n");
+    for i in 1..8 {
+        w += &format!("{i},{},1\n{},{i},1\n", i + 1, i + 1);
+    }
+    let s = Sandbox::new(
+        "red_fit_by_islands",
+        &[("p.csv", p.as_bytes()), ("w.csv", w.as_bytes())],
+    );
+    let head = "let p = panel(read_csv(\"p.csv\"), \"id\", \"t\");\nlet w = read_weights(\"w.csv\");\n";
+    s.fails(
+        &format!("{head}fit_by(p, \"g\", \"y ~ x\", w, #{{model: \"sar\", fe: \"individual\"}});"),
+        &["fit_by: group 1", "islands", "8", "islands: \"keep\""],
+    );
+    // With the option, group 1's model is the SAR on its sub-panel with W restricted the same way.
+    let out = s.succeeds(&format!(
+        "{head}let r = fit_by(p, \"g\", \"y ~ x\", w, #{{model: \"sar\", fe: \"individual\", islands: \"keep\"}});\n\
+         let sub = p.filter(\"g\", 1);\n\
+         let m = sar(sub, \"y ~ x\", w.subset(sub.ids(), #{{islands: \"keep\"}}), #{{fe: \"individual\"}});\n\
+         print(r[\"1\"].rho - m.rho);"
+    ));
+    let d: f64 = out.trim().parse().unwrap();
+    assert!(d.abs() < 1e-12, "{out}");
+    s.fails(
+        &format!("{head}fit_by(p, \"g\", \"y ~ x\", w, #{{model: \"sar\", islands: \"kep\"}});"),
+        &["islands", "keep"],
+    );
+}
