@@ -89,6 +89,7 @@ fn period_number(k: &str) -> Option<f64> {
 /// Orders that cannot be the calendar are refused, naming two periods:
 /// * two keys that are the same number written differently (`1` and `1.0`; `2001.1` and
 ///   `2001.10`, which as year.month would be October but is read as January);
+/// * numbers mixed with labels (`2001`, `2002`, `total`);
 /// * labels whose year (their one 4-digit number) is not written first, so that the label order
 ///   contradicts the years (`12/31/2000` after `1/31/2001`, `Q2 2000` after `Q1 2001`).
 pub fn sort_periods(keys: &mut [String]) -> crate::Result<()> {
@@ -117,6 +118,15 @@ pub fn sort_periods(keys: &mut [String]) -> crate::Result<()> {
             )));
         }
         return Ok(());
+    }
+    let (numbers, labels): (Vec<&String>, Vec<&String>) = keys.iter().partition(|k| period_number(k).is_some());
+    if !numbers.is_empty() {
+        return Err(crate::Error::data(format!(
+            "periods mix numbers ({}) and labels ({}), so their order is not known; {fix}, or drop \
+             the rows whose period is a label (f.filter)",
+            crate::error::list_some(&numbers, 3),
+            crate::error::list_some(&labels, 3)
+        )));
     }
     let years: Option<Vec<u32>> = keys.iter().map(|k| year_of_label(k)).collect();
     if let Some(years) = years {

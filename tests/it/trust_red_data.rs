@@ -403,3 +403,18 @@ fn fit_by_takes_islands_keep_as_its_island_error_says() {
         &["islands", "keep"],
     );
 }
+
+#[test]
+fn periods_mixing_numbers_and_labels_are_refused() {
+    // `2001, 2002, total` sorted naturally and the lag of "total" was 2002's value.
+    let f = csv("id,t,y\na,2001,1\na,2002,2\na,total,3\nb,2001,1\nb,2002,5\nb,total,2\n").unwrap();
+    let e = Panel::new(&f, "id", "t").unwrap_err().to_string();
+    assert!(
+        e.contains("mix numbers") && e.contains("2001") && e.contains("total"),
+        "{e}"
+    );
+    // labels alone still order naturally
+    let f = csv("id,t,y\na,t10,1\na,t2,2\na,t1,3\n").unwrap();
+    let p = Panel::new(&f, "id", "t").unwrap();
+    assert_eq!(p.times(), ["t1", "t2", "t10"]);
+}
