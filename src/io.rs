@@ -153,6 +153,14 @@ pub fn read_text(path: &str) -> Result<String> {
     })
 }
 
+/// Lower-case extension of a path ("" if none).
+pub fn extension(path: &str) -> String {
+    std::path::Path::new(path)
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default()
+}
+
 /// Creates `dir` and its parents if missing.
 pub fn ensure_dir(dir: &str) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, format!("cannot create folder: {e}")))

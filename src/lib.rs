@@ -18,6 +18,7 @@ pub mod linalg;
 pub mod models;
 pub mod plot;
 pub mod report;
+pub mod rng;
 pub mod script;
 pub mod stats;
 pub mod weights;

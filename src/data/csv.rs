@@ -11,39 +11,15 @@
 //! `;` (or a tab) is an error suggesting the delimiter.
 
 use super::frame::{Column, Frame, Origin};
+pub use super::missing::{is_nonfinite_token, CsvOptions};
 #[cfg(doc)]
 use crate::data::key_of_number;
 use crate::error::{Error, Result};
-
-/// Options for [`read_csv`].
-#[derive(Debug, Clone)]
-pub struct CsvOptions {
-    /// Field delimiter (default `,`).
-    pub delimiter: u8,
-    /// Tokens read as missing (default `""`, `"NA"`, `"."`). Non-finite spellings (`inf`,
-    /// `NaN`, ...) are always missing as well.
-    pub missing: Vec<String>,
-}
-
-impl Default for CsvOptions {
-    fn default() -> Self {
-        CsvOptions {
-            delimiter: b',',
-            missing: vec![String::new(), "NA".into(), ".".into()],
-        }
-    }
-}
 
 /// Reads `path` as CSV with a header row.
 pub fn read_csv(path: &str, opts: &CsvOptions) -> Result<Frame> {
     let bytes = crate::io::read_file(path)?;
     parse_csv(&bytes, path, opts)
-}
-
-/// True for the text of a non-finite number in any spelling Rust reads (`inf`, `-Infinity`,
-/// `NaN`, any case): such cells are missing values.
-pub fn is_nonfinite_token(s: &str) -> bool {
-    s.trim().parse::<f64>().is_ok_and(|x| !x.is_finite())
 }
 
 /// Skips a leading UTF-8 byte-order mark (every text reader calls this).

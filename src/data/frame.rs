@@ -115,7 +115,7 @@ impl Frame {
     /// otherwise.
     pub fn missing_note(&self, name: &str, row: usize) -> String {
         match self.written_text(name).and_then(|t| t.get(row)) {
-            Some(t) if super::csv::is_nonfinite_token(t) => {
+            Some(t) if super::missing::is_nonfinite_token(t) => {
                 let line = self
                     .origin
                     .as_ref()
@@ -197,7 +197,7 @@ impl Frame {
         match &self.cols[j] {
             Column::Num(v) => Ok(v),
             Column::Text(v) => {
-                let default_markers = super::csv::CsvOptions::default().missing;
+                let default_markers = super::missing::CsvOptions::default().missing;
                 let markers = self.origin.as_ref().map_or(&default_markers, |o| &o.missing);
                 let (row, bad) = v
                     .iter()

@@ -7,6 +7,7 @@
 pub mod align;
 pub mod csv;
 pub mod frame;
+pub mod missing;
 pub mod panel;
 pub mod vector;
 

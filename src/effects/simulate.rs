@@ -3,7 +3,7 @@
 //! effects of each draw.
 //!
 //! * Random numbers: draw r uses the ChaCha8 generator seeded with `seed`, stream r
-//!   ([`crate::esda::permutation::rng_for`]); normals from `rand_distr::StandardNormal`. The
+//!   ([`crate::rng::rng_for`]); normals from `rand_distr::StandardNormal`. The
 //!   draws run in parallel (rayon) and are reduced in draw order, so the output is identical
 //!   for any number of threads.
 //! * ρ outside the open interval: the draw is repeated from the same stream (counted in
@@ -14,7 +14,7 @@
 
 use super::Prepared;
 use crate::error::{Error, Result};
-use crate::esda::permutation::rng_for;
+use crate::rng::rng_for;
 use faer::{Mat, Side};
 use rand::RngExt;
 use rayon::prelude::*;

@@ -11,9 +11,8 @@
 //! spdep's `moran.mc(alternative = "greater")` p = (#{sim ≥ obs} + 1)/(perms + 1) is kept as
 //! `p_greater`.
 
+pub use crate::rng::{below, rng_for, shuffle};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -78,36 +77,6 @@ impl PermutationTest {
 pub fn folded_p(larger: usize, perms: usize) -> f64 {
     let tail = larger.min(perms - larger);
     (tail as f64 + 1.0) / (perms as f64 + 1.0)
-}
-
-/// The generator of stream `stream` under `seed`.
-pub fn rng_for(seed: u64, stream: u64) -> ChaCha8Rng {
-    let mut r = ChaCha8Rng::seed_from_u64(seed);
-    r.set_stream(stream);
-    r
-}
-
-/// A uniform integer in 0..n (n ≥ 1) by Lemire's multiply-and-reject method (unbiased, and
-/// independent of the `rand` version's range sampling).
-#[inline]
-pub fn below(rng: &mut ChaCha8Rng, n: usize) -> usize {
-    let n = n as u64;
-    let threshold = n.wrapping_neg() % n;
-    loop {
-        let m = (rng.next_u64() as u128) * (n as u128);
-        if (m as u64) >= threshold {
-            return (m >> 64) as usize;
-        }
-    }
-}
-
-/// Fisher–Yates shuffle of `buf` in place.
-#[inline]
-pub fn shuffle(rng: &mut ChaCha8Rng, buf: &mut [f64]) {
-    for i in (1..buf.len()).rev() {
-        let j = below(rng, i + 1);
-        buf.swap(i, j);
-    }
 }
 
 /// The statistic `stat` of `draws` random permutations of `values`, in permutation order.
@@ -212,23 +181,6 @@ impl Progress {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn below_is_in_range_and_covers_it() {
-        let mut r = rng_for(1, 0);
-        let mut seen = [0usize; 7];
-        for _ in 0..7000 {
-            seen[below(&mut r, 7)] += 1;
-        }
-        assert!(seen.iter().all(|&c| c > 800 && c < 1200), "{seen:?}");
-    }
-
-    #[test]
-    fn streams_differ_and_repeat() {
-        let a: Vec<u64> = (0..4).map(|_| rng_for(5, 1).next_u64()).collect();
-        assert!(a.iter().all(|&v| v == a[0]));
-        assert_ne!(rng_for(5, 1).next_u64(), rng_for(5, 2).next_u64());
-    }
 
     #[test]
     fn folded_p_takes_smaller_tail() {

@@ -11,7 +11,7 @@
 //! with θ = 0 for SAR, SEM and OLS, ε_it ~ N(0, σ²), unit effects μ_i ~ N(0, 1) when `fe` has unit
 //! effects, period effects ξ_t ~ N(0, 1) when it has time effects, and a constant `intercept`.
 //! Regressors are drawn N(0, 1) unless taken from a panel. Each ingredient has its own ChaCha8
-//! stream of `seed` ([`crate::esda::permutation::rng_for`]: X stream 0, μ 1, ξ 2, ε 3), so the
+//! stream of `seed` ([`crate::rng::rng_for`]: X stream 0, μ 1, ξ 2, ε 3), so the
 //! same seed gives the same panel and changing β does not change the draws.
 //!
 //! (I − ρW)⁻¹ is applied by a dense LU factorisation (faer) for N ≤ [`DENSE_LIMIT`], else by the
@@ -20,8 +20,8 @@
 
 use crate::data::{Column, Frame, Panel};
 use crate::error::{Error, Result};
-use crate::esda::permutation::rng_for;
 use crate::models::{Fe, ModelKind};
+use crate::rng::rng_for;
 use crate::weights::Weights;
 use faer::linalg::solvers::Solve;
 use faer::Mat;

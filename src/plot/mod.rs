@@ -50,7 +50,7 @@ enum Format {
 }
 
 fn format_of(path: &str) -> Result<Format> {
-    match crate::report::table::extension(path).as_str() {
+    match crate::io::extension(path).as_str() {
         "svg" => Ok(Format::Svg),
         "png" => Ok(Format::Png),
         other => Err(Error::invalid(format!(

@@ -1,6 +1,5 @@
 //! Result tables and their exports (text, Markdown, CSV, LaTeX, JSON).
 
-pub mod compare;
 pub mod staging;
 pub mod table;
 

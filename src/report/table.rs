@@ -1,6 +1,7 @@
 //! A [`Table`]: titled rows of cells, printed with aligned columns and exported by format.
 
 use crate::error::{Error, Result};
+pub use crate::io::extension;
 use serde_json::{json, Value};
 
 /// One cell of a [`Table`].
@@ -349,14 +350,6 @@ impl std::fmt::Display for Table {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.to_text())
     }
-}
-
-/// Lower-case extension of a path ("" if none).
-pub fn extension(path: &str) -> String {
-    std::path::Path::new(path)
-        .extension()
-        .map(|e| e.to_string_lossy().to_lowercase())
-        .unwrap_or_default()
 }
 
 /// LaTeX math for characters that text mode cannot typeset (Greek letters, math symbols,

@@ -9,9 +9,9 @@ use super::models::{SModel, STest};
 use super::options::{check_keys as check_map_keys, Opts};
 use super::weights::SWeights;
 use super::{core_err, script_err, RResult};
+use crate::models::compare::CompareOptions;
 use crate::models::simulate::SimulateSpec;
 use crate::models::{Fe, Model, ModelKind};
-use crate::report::compare::CompareOptions;
 use crate::report::{Cell, Table};
 use rhai::plugin::*;
 use rhai::{Array, Dynamic, Map, FLOAT, INT};
@@ -211,7 +211,7 @@ pub mod study_fns {
         if let Some(t) = o.str("title")? {
             co.title = t;
         }
-        crate::report::compare::compare(&refs, &co)
+        crate::models::compare::compare(&refs, &co)
             .map(|t| STable(Arc::new(t)))
             .map_err(core_err)
     }
@@ -229,7 +229,7 @@ pub mod study_fns {
         let ms = models_of(&models)?;
         let refs: Vec<&Model> = ms.iter().map(|m| m.0.model()).collect();
         let names = super::super::convert::to_strings(&names, "compare_long: names")?;
-        crate::report::compare::compare_long(&refs, if names.is_empty() { None } else { Some(&names) })
+        crate::models::compare::compare_long(&refs, if names.is_empty() { None } else { Some(&names) })
             .map(|t| STable(Arc::new(t)))
             .map_err(core_err)
     }

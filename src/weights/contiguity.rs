@@ -6,7 +6,7 @@
 //! * queen: two polygons are neighbours when they share at least one node;
 //! * rook: when they share an edge, i.e. two nodes consecutive on a ring of each polygon.
 
-use super::build::Common;
+use super::builder::Common;
 use super::Weights;
 use crate::data::{key_of_number, key_of_text};
 use crate::error::{list_some, Error, Result};

@@ -11,7 +11,7 @@
 //! is refused as a missing header. Islands (units without neighbours) are
 //! written as a zero self-weight `i,i,0` in CSV/GWT so that they survive a round trip.
 
-use super::build::with_similarity;
+use super::similarity::with_similarity;
 use super::{Standardization, Weights};
 use crate::data::key_of_text;
 use crate::error::{list_some, Error, Result};
@@ -31,7 +31,7 @@ pub enum Format {
 impl Format {
     /// The format named by the extension of `path`.
     pub fn of_path(path: &str) -> Result<Format> {
-        match crate::report::table::extension(path).as_str() {
+        match crate::io::extension(path).as_str() {
             "gal" => Ok(Format::Gal),
             "gwt" => Ok(Format::Gwt),
             "csv" => Ok(Format::Csv),
@@ -63,7 +63,7 @@ pub fn read_weights(path: &str) -> Result<Weights> {
 ///
 /// A matrix read as given that is W = D⁻¹C with C symmetric (for example a row-standardised
 /// symmetric matrix: binary contiguity, economic distance) is detected
-/// ([`super::build::similarity_scale`]) so that its eigenvalues come from the symmetric similar
+/// ([`super::similarity::similarity_scale`]) so that its eigenvalues come from the symmetric similar
 /// matrix (METHODS §4.2).
 pub fn read_weights_with(path: &str, opts: &ReadOptions) -> Result<Weights> {
     let format = Format::of_path(path)?;
@@ -96,7 +96,7 @@ pub fn parse_weights(bytes: &[u8], path: &str, format: Format, opts: &ReadOption
             Standardization::None
         }
     };
-    let common = super::build::Common {
+    let common = super::builder::Common {
         standardize: Standardization::None,
         keep_islands: opts.keep_islands,
         allow_negative: opts.allow_negative,

@@ -6,10 +6,17 @@
 //! S = D^{1/2} W D^{−1/2} = D^{−1/2} C D^{−1/2} (METHODS §4.2). Eigenvalues are computed once
 //! and cached.
 
+pub mod band;
+pub mod block;
 pub mod build;
+pub mod builder;
 pub mod contiguity;
+pub mod distance;
+pub mod economic;
 pub mod io;
 pub mod knn;
+pub mod points;
+pub mod similarity;
 pub mod spectrum;
 pub mod summary;
 
@@ -84,7 +91,7 @@ impl Weights {
         kind: Standardization,
         keep_islands: bool,
     ) -> Result<Weights> {
-        let common = build::Common {
+        let common = builder::Common {
             standardize: kind,
             keep_islands,
             allow_negative: false,
@@ -98,7 +105,7 @@ impl Weights {
     pub fn from_triplets_with(
         ids: Vec<String>,
         triplets: &[(usize, usize, f64)],
-        common: &build::Common,
+        common: &builder::Common,
     ) -> Result<Weights> {
         let n = ids.len();
         let mut tri = TriMat::new((n, n));
@@ -117,7 +124,7 @@ impl Weights {
     /// Weights from a raw CSR matrix (zero diagonal assumed), standardised with `kind`;
     /// negative weights are refused (see [`Weights::from_raw_with`]).
     pub fn from_raw(ids: Vec<String>, raw: CsMat<f64>, kind: Standardization, keep_islands: bool) -> Result<Weights> {
-        let common = build::Common {
+        let common = builder::Common {
             standardize: kind,
             keep_islands,
             allow_negative: false,
@@ -135,7 +142,7 @@ impl Weights {
     ///   weights sum to 0 (they cancel, possible only with negative weights).
     ///
     /// Then the matrix is standardised with `common.standardize`.
-    pub fn from_raw_with(ids: Vec<String>, raw: CsMat<f64>, common: &build::Common) -> Result<Weights> {
+    pub fn from_raw_with(ids: Vec<String>, raw: CsMat<f64>, common: &builder::Common) -> Result<Weights> {
         let raw = if raw.is_csr() { raw } else { raw.to_csr() };
         let n = ids.len();
         if n == 0 {
@@ -435,7 +442,7 @@ impl Weights {
             }
         }
         let std = self.standardization;
-        let common = build::Common {
+        let common = builder::Common {
             standardize: Standardization::None,
             keep_islands,
             // Negative weights present here were allowed when this W was built.
@@ -488,7 +495,7 @@ impl Weights {
                 *v *= d[i];
             }
         }
-        if !build::is_symmetric_tol(&c, 1e-10) {
+        if !similarity::is_symmetric_tol(&c, 1e-10) {
             return Err(Error::invalid("with_sym_scale: D·W is not symmetric"));
         }
         self.sym_scale = Some(d);
@@ -548,7 +555,7 @@ pub fn row_sums(m: &CsMat<f64>) -> Vec<f64> {
 
 /// True when `m` equals its transpose (to 1e−12 relative); O(nnz).
 pub fn is_symmetric(m: &CsMat<f64>) -> bool {
-    build::is_symmetric_fast(m)
+    similarity::is_symmetric_fast(m)
 }
 
 /// Σ_ij a_ij b_ij over two CSR matrices of the same shape (a merge of each row's sorted

@@ -1,6 +1,6 @@
 //! A summary of a weights matrix: size, links, neighbour counts, islands, symmetry.
 
-use super::build::{is_symmetric_fast, similarity_scale};
+use super::similarity::{is_symmetric_fast, similarity_scale};
 use super::{Standardization, Weights};
 use crate::report::table::{Cell, Table};
 use std::fmt;

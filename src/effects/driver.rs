@@ -1,0 +1,163 @@
+//! The driver: point effects and effects with standard errors by the chosen method.
+
+use super::{delta, input_from_fit, prepare, simulate, EffectsInput, EffectsOptions, Engine, Method, Mode, Prepared};
+use crate::error::Result;
+use crate::models::ModelKind;
+use crate::stats::p_normal_two_sided;
+use crate::weights::Weights;
+
+/// One effect of one regressor.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EffectRow {
+    /// Reported estimate (the point value at φ̂, or the mean of the draws in mode `elhorst`).
+    pub estimate: f64,
+    /// Standard error (sd of the draws with R − 1, or delta method).
+    pub std_error: f64,
+    /// z (or Elhorst's t) statistic of the chosen convention.
+    pub z: f64,
+    /// Two-sided normal p-value of `z`.
+    pub p: f64,
+    /// Exact value at φ̂.
+    pub point: f64,
+    /// Mean of the draws (NaN for the delta method).
+    pub mean: f64,
+}
+
+impl EffectRow {
+    fn new(estimate: f64, std_error: f64, z: f64, point: f64, mean: f64) -> EffectRow {
+        EffectRow {
+            estimate,
+            std_error,
+            z,
+            p: p_normal_two_sided(z),
+            point,
+            mean,
+        }
+    }
+}
+
+/// Direct, indirect and total effects with their inference.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Effects {
+    /// Model type.
+    pub kind: ModelKind,
+    /// Simulation or delta method.
+    pub method: Method,
+    /// Simulation convention (meaningful for simulation only).
+    pub mode: Mode,
+    /// Draws requested (0 for the delta method).
+    pub draws: usize,
+    /// Draws used in the statistics (= `draws` unless some were discarded).
+    pub kept: usize,
+    /// Seed (simulation only).
+    pub seed: Option<u64>,
+    /// Draws re-drawn because ρ fell outside the interval.
+    pub redrawn: usize,
+    /// Draws discarded because ρ fell outside the interval (mode `spatialreg`).
+    pub discarded: usize,
+    /// Trace engine used: `"eigen"` or `"series"`.
+    pub engine: &'static str,
+    /// Regressors.
+    pub names: Vec<String>,
+    /// Average direct effects.
+    pub direct: Vec<EffectRow>,
+    /// Average indirect (spillover) effects.
+    pub indirect: Vec<EffectRow>,
+    /// Average total effects.
+    pub total: Vec<EffectRow>,
+    /// Warnings (covariance floored, series truncated, interval clipped, ...).
+    pub warnings: Vec<String>,
+}
+
+/// Exact point effects at φ̂: one `[ADE, AIE, ATE]` per regressor.
+pub fn point_effects(input: &EffectsInput, engine: Engine) -> Result<Vec<[f64; 3]>> {
+    let prep = prepare(input, engine)?;
+    Ok(point_of(&prep))
+}
+
+fn point_of(prep: &Prepared) -> Vec<[f64; 3]> {
+    let k = prep.layout.beta.len();
+    let mut flat = vec![0.0; 3 * k];
+    prep.layout.effects_of(&prep.kernel, &prep.layout.mean, &mut flat);
+    flat.chunks(3).map(|c| [c[0], c[1], c[2]]).collect()
+}
+
+/// Effects with standard errors by the chosen method (METHODS §9).
+pub fn effects(input: &EffectsInput, opts: &EffectsOptions) -> Result<Effects> {
+    let prep = prepare(input, opts.engine)?;
+    let point = point_of(&prep);
+    let k = point.len();
+    let mut warnings = prep.warnings.clone();
+    let mut rows: [Vec<EffectRow>; 3] = [Vec::with_capacity(k), Vec::with_capacity(k), Vec::with_capacity(k)];
+    let (mut draws, mut kept, mut redrawn, mut discarded, mut seed) = (0, 0, 0, 0, None);
+    match opts.method {
+        Method::Delta => {
+            let se = delta::std_errors(&prep);
+            for (i, pt) in point.iter().enumerate() {
+                for e in 0..3 {
+                    let s = se[i][e];
+                    rows[e].push(EffectRow::new(pt[e], s, ratio(pt[e], s), pt[e], f64::NAN));
+                }
+            }
+        }
+        Method::Simulation => {
+            let discard = opts.mode == Mode::Spatialreg;
+            let sim = simulate::simulate(&prep, opts.draws, opts.seed, discard)?;
+            warnings.extend(sim.warnings.iter().cloned());
+            draws = opts.draws;
+            kept = sim.kept;
+            redrawn = sim.redrawn;
+            discarded = sim.discarded;
+            seed = Some(opts.seed);
+            for (i, pt) in point.iter().enumerate() {
+                for e in 0..3 {
+                    let (m, s) = (sim.mean[3 * i + e], sim.sd[3 * i + e]);
+                    let row = match opts.mode {
+                        Mode::Spillover => EffectRow::new(pt[e], s, ratio(pt[e], s), pt[e], m),
+                        Mode::Elhorst => EffectRow::new(m, s, ratio(m, s), pt[e], m),
+                        Mode::Spatialreg => EffectRow::new(pt[e], s, ratio(m, s), pt[e], m),
+                    };
+                    rows[e].push(row);
+                }
+            }
+        }
+    }
+    let [direct, indirect, total] = rows;
+    Ok(Effects {
+        kind: input.kind,
+        method: opts.method,
+        mode: opts.mode,
+        draws,
+        kept,
+        seed,
+        redrawn,
+        discarded,
+        engine: prep.kernel.name(),
+        names: input.names.clone(),
+        direct,
+        indirect,
+        total,
+        warnings,
+    })
+}
+
+/// a/b, NaN when b is not positive (a zero SE, e.g. the SEM indirect effect).
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 {
+        a / b
+    } else {
+        f64::NAN
+    }
+}
+
+/// Effects of a fitted spatial model on `w` ([`input_from_fit`], then [`effects`]). The model's
+/// own warnings (e.g. ρ on the bound of its search interval, where the results should not be
+/// used) are carried into the effects' warnings, so the effects table says so too.
+pub fn effects_of_fit(fit: &crate::models::ml::SpatialFit, w: &Weights, opts: &EffectsOptions) -> Result<Effects> {
+    let input = input_from_fit(fit, w)?;
+    let mut e = effects(&input, opts)?;
+    for warning in &fit.model.warnings {
+        e.warnings.push(format!("the model: {warning}"));
+    }
+    Ok(e)
+}

@@ -1,0 +1,132 @@
+//! Options of the effects: method, simulation convention, trace engine and their defaults.
+
+use crate::error::{closest, Error, Result};
+
+/// Default seed of the simulated effects (ChaCha8; draw r uses stream r).
+pub const DEFAULT_SEED: u64 = 20_240_601;
+/// Default number of draws (METHODS §10).
+pub const DEFAULT_DRAWS: usize = 1000;
+/// With both the spectrum and the power traces available, `engine: "auto"` uses the power
+/// series when N exceeds this.
+pub const SERIES_ABOVE_N: usize = 20_000;
+/// Truncation-error bound of the power series above which a warning is raised.
+pub const SERIES_WARN_BOUND: f64 = 1e-8;
+
+/// How standard errors are obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Simulation from N(φ̂, V̂) (METHODS §9 (i)).
+    Simulation,
+    /// Delta method (METHODS §9 (ii)).
+    Delta,
+}
+
+impl Method {
+    /// Parses `"simulation"` or `"delta"`.
+    pub fn parse(s: &str) -> Result<Method> {
+        match s.to_ascii_lowercase().as_str() {
+            "simulation" | "sim" => Ok(Method::Simulation),
+            "delta" => Ok(Method::Delta),
+            _ => Err(unknown("method", s, &["simulation", "delta"])),
+        }
+    }
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Simulation => "simulation",
+            Method::Delta => "delta",
+        }
+    }
+}
+
+/// Which simulation convention is reported (METHODS §9 (i)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Point at φ̂, SE = sd of draws, z = point/SE; out-of-interval ρ re-drawn (default).
+    Spillover,
+    /// Elhorst: reported effect = mean of draws, t = mean/sd; out-of-interval ρ re-drawn.
+    Elhorst,
+    /// spatialreg: point at φ̂, SE = sd, z = mean/sd; out-of-interval draws discarded.
+    Spatialreg,
+}
+
+impl Mode {
+    /// Parses `"spillover"`, `"elhorst"` or `"spatialreg"`.
+    pub fn parse(s: &str) -> Result<Mode> {
+        match s.to_ascii_lowercase().as_str() {
+            "spillover" | "default" => Ok(Mode::Spillover),
+            "elhorst" => Ok(Mode::Elhorst),
+            "spatialreg" => Ok(Mode::Spatialreg),
+            _ => Err(unknown("mode", s, &["spillover", "elhorst", "spatialreg"])),
+        }
+    }
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Spillover => "spillover",
+            Mode::Elhorst => "elhorst",
+            Mode::Spatialreg => "spatialreg",
+        }
+    }
+}
+
+/// Where the traces of S(ρ) come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// Eigenvalues when given (and N ≤ [`SERIES_ABOVE_N`] or no traces), else power series.
+    Auto,
+    /// Eigenvalues (exact).
+    Eigen,
+    /// Power series in the traces tr(Wᵠ).
+    Series,
+}
+
+impl Engine {
+    /// Parses `"auto"`, `"eigen"` or `"series"`.
+    pub fn parse(s: &str) -> Result<Engine> {
+        match s.to_ascii_lowercase().as_str() {
+            "auto" => Ok(Engine::Auto),
+            "eigen" | "exact" => Ok(Engine::Eigen),
+            "series" | "traces" | "trw" => Ok(Engine::Series),
+            _ => Err(unknown("engine", s, &["auto", "eigen", "series"])),
+        }
+    }
+}
+
+fn unknown(option: &str, got: &str, valid: &[&str]) -> Error {
+    let hint = closest(got, valid.iter().copied())
+        .map(|c| format!(" (did you mean \"{c}\"?)"))
+        .unwrap_or_default();
+    let list: Vec<String> = valid.iter().map(|v| format!("\"{v}\"")).collect();
+    Error::invalid(format!(
+        "effects: unknown {option} \"{got}\"{hint}; valid: {}",
+        list.join(", ")
+    ))
+}
+
+/// Options of [`effects`](super::effects).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EffectsOptions {
+    /// Simulation (default) or delta method.
+    pub method: Method,
+    /// Simulation convention (default `Spillover`).
+    pub mode: Mode,
+    /// Number of draws R (default 1000).
+    pub draws: usize,
+    /// Seed (default [`DEFAULT_SEED`]).
+    pub seed: u64,
+    /// Trace engine (default `Auto`).
+    pub engine: Engine,
+}
+
+impl Default for EffectsOptions {
+    fn default() -> Self {
+        EffectsOptions {
+            method: Method::Simulation,
+            mode: Mode::Spillover,
+            draws: DEFAULT_DRAWS,
+            seed: DEFAULT_SEED,
+            engine: Engine::Auto,
+        }
+    }
+}

@@ -1,0 +1,303 @@
+//! Traces of G = W(I − ρW)⁻¹ for the information matrix (METHODS §7.4): dense, from the
+//! eigenvalues, from sparse solves, by finite differences or Hutchinson probes.
+
+use super::blocks::{dot, lag_transpose, sum_over_blocks, Csr, COLUMN_BLOCK};
+use super::{mean_se, probes, Probe, TraceMethod, TraceOptions};
+use crate::error::{Error, Result};
+use crate::linalg::logdet::sparse::{SparseFactor, SparseLogDet};
+use crate::linalg::sparse::spectral_bound;
+use crate::weights::{Spectrum, Weights};
+use faer::linalg::solvers::Solve;
+use rayon::prelude::*;
+
+/// Exact tr G, tr GG, tr G'G and ‖G'ι‖² from the columns of G = (I − ρW)⁻¹W, in blocks of
+/// right-hand sides: g_j = G e_j (sparse solves), tr G = Σ_j (g_j)_j, tr G'G = Σ_j ‖g_j‖²,
+/// tr GG = Σ_j g_j'(G'e_j) and ‖G'ι‖² = Σ_j (ι'g_j)². G'e_j = D g_j / d_j when W = D⁻¹C with C
+/// symmetric (G' = DGD⁻¹); otherwise G'e_j = Wᵀ(I − ρW)⁻ᵀe_j (transposed solves).
+fn column_g_traces(w: &Weights, factor: &SparseFactor<'_>) -> Result<[f64; 4]> {
+    let n = w.n();
+    let d: Option<Vec<f64>> = factor.sqrt_scale().map(|s| s.iter().map(|v| v * v).collect());
+    let wt = Csr::transpose_of(w);
+    let nb = n * COLUMN_BLOCK;
+    let out = sum_over_blocks(
+        n,
+        4,
+        || (vec![0.0; nb], vec![0.0; n], vec![0.0; n]),
+        |j0, b, (g, e, r), acc| {
+            // Column-major block: column c = W e_{j0+c} = column j0 + c of W, then solved.
+            let g = &mut g[..n * b];
+            g.iter_mut().for_each(|v| *v = 0.0);
+            for c in 0..b {
+                let j = j0 + c;
+                for (&i, &v) in wt.idx[wt.ptr[j]..wt.ptr[j + 1]]
+                    .iter()
+                    .zip(&wt.val[wt.ptr[j]..wt.ptr[j + 1]])
+                {
+                    g[c * n + i] = v;
+                }
+            }
+            factor.solve_many_in_place(g, b)?;
+            for (c, gc) in g.chunks(n).enumerate() {
+                let j = j0 + c;
+                acc[0] += gc[j];
+                acc[1] += match &d {
+                    Some(d) => gc.iter().zip(d).map(|(x, di)| di * x * x).sum::<f64>() / d[j],
+                    None => {
+                        e.iter_mut().for_each(|v| *v = 0.0);
+                        e[j] = 1.0;
+                        factor.solve_transpose_in_place(e)?;
+                        wt.apply(e, r);
+                        dot(gc, r)
+                    }
+                };
+                acc[2] += dot(gc, gc);
+                let s: f64 = gc.iter().sum();
+                acc[3] += s * s;
+            }
+            Ok(())
+        },
+    )?;
+    Ok([out[0], out[1], out[2], out[3]])
+}
+
+/// Multiply–adds of the exact column traces of [`g_traces_sparse`].
+pub fn column_g_traces_cost(w: &Weights, engine: &SparseLogDet) -> f64 {
+    let per = 4.0 * engine.factor_nnz() as f64 + 3.0 * w.n() as f64;
+    let per = if engine.is_cholesky() {
+        per
+    } else {
+        2.0 * per + w.nnz() as f64
+    };
+    w.n() as f64 * per
+}
+
+/// tr(G), tr(GG), tr(G'G) for G = W(I − ρW)⁻¹ (METHODS §7.4), with standard errors when
+/// estimated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GTraces {
+    /// The ρ they were computed at.
+    pub rho: f64,
+    /// tr(G).
+    pub tr_g: f64,
+    /// tr(GG).
+    pub tr_gg: f64,
+    /// tr(G'G) = ‖G‖_F².
+    pub tr_gtg: f64,
+    /// Standard errors of (tr G, tr GG, tr G'G); zeros when exact.
+    pub std_errors: [f64; 3],
+    /// How tr(G'G) was computed (tr G and tr GG are exact whenever a spectrum is given).
+    pub method: TraceMethod,
+    /// Number of probes (stochastic only, else 0).
+    pub draws: usize,
+}
+
+/// tr(G), tr(GG), tr(G'G) for G = W(I − ρW)⁻¹ at `rho` (METHODS §7.4).
+///
+/// * N ≤ `opts.dense_limit`: G = (I − ρW)⁻¹W from one dense LU solve (one N×N, once per
+///   estimate), tr(G'G) = Σ g_ij²; tr G and tr GG from `spectrum` when given
+///   (Σ ω/(1−ρω), Σ ω²/(1−ρω)²), else Σ g_ii and Σ g_ij g_ji from the same G.
+/// * Larger N: [`g_traces_stochastic`] with a sparse factorisation (tr G and tr GG still exact
+///   from `spectrum` when given).
+pub fn g_traces(w: &Weights, rho: f64, spectrum: Option<&Spectrum>, opts: &TraceOptions) -> Result<GTraces> {
+    let n = w.n();
+    let mut out = if n <= opts.dense_limit {
+        dense_g_traces(w, rho)?
+    } else {
+        let engine = SparseLogDet::new(w)?;
+        let factor = engine.factorize(rho)?;
+        g_traces_stochastic(w, &factor, opts)?
+    };
+    if let Some(s) = spectrum {
+        let (g, gg) = spectrum_g_traces(s, rho)?;
+        out.tr_g = g;
+        out.tr_gg = gg;
+        out.std_errors[0] = 0.0;
+        out.std_errors[1] = 0.0;
+    }
+    Ok(out)
+}
+
+/// tr G = Σ Re ω/(1−ρω) and tr G² = Σ Re ω²/(1−ρω)² from the eigenvalues.
+pub fn spectrum_g_traces(s: &Spectrum, rho: f64) -> Result<(f64, f64)> {
+    let (mut g, mut gg) = (0.0, 0.0);
+    for (&a, &b) in s.re.iter().zip(&s.im) {
+        // z = ω / (1 − ρω), complex division.
+        let (dr, di) = (1.0 - rho * a, -rho * b);
+        let den = dr * dr + di * di;
+        if den == 0.0 {
+            return Err(Error::numeric(format!(
+                "traces of G: I − ρW is singular at rho = {rho} (ω = {a}); rho must lie inside the feasible interval"
+            )));
+        }
+        let zr = (a * dr + b * di) / den;
+        let zi = (b * dr - a * di) / den;
+        g += zr;
+        gg += zr * zr - zi * zi;
+    }
+    Ok((g, gg))
+}
+
+fn dense_g_traces(w: &Weights, rho: f64) -> Result<GTraces> {
+    let n = w.n();
+    let mut wd = faer::Mat::<f64>::zeros(n, n);
+    let mut a = faer::Mat::<f64>::identity(n, n);
+    for (i, row) in w.matrix().outer_iterator().enumerate() {
+        for (j, &v) in row.iter() {
+            wd[(i, j)] = v;
+            a[(i, j)] -= rho * v;
+        }
+    }
+    let g = a.partial_piv_lu().solve(&wd);
+    let (mut tg, mut tgg, mut tgtg) = (0.0, 0.0, 0.0);
+    for j in 0..n {
+        for i in 0..n {
+            let v = g[(i, j)];
+            tgtg += v * v;
+            tgg += v * g[(j, i)];
+        }
+        tg += g[(j, j)];
+    }
+    if !(tg.is_finite() && tgg.is_finite() && tgtg.is_finite()) {
+        return Err(Error::numeric(format!(
+            "traces of G: I − ρW is singular at rho = {rho}; rho must lie inside the feasible interval"
+        )));
+    }
+    Ok(GTraces {
+        rho,
+        tr_g: tg,
+        tr_gg: tgg,
+        tr_gtg: tgtg,
+        std_errors: [0.0; 3],
+        method: TraceMethod::Dense,
+        draws: 0,
+    })
+}
+
+/// Hutchinson estimates of tr G, tr GG, tr G'G with `opts.draws` Rademacher probes u (seeded):
+/// v = (I − ρW)⁻¹Wu, z = (I − ρW)⁻¹Wv; tr G ≈ mean u'v, tr GG ≈ mean u'z, tr G'G ≈ mean v'v,
+/// each with standard error sd/√p. Reuses the sparse factorisation `factor` of I − ρW.
+pub fn g_traces_stochastic(w: &Weights, factor: &SparseFactor<'_>, opts: &TraceOptions) -> Result<GTraces> {
+    let rows = probe_g(w, factor, opts, |u, v, z| [dot(u, v), dot(u, z), dot(v, v)])?;
+    let stat = |k: usize| mean_se(&rows.iter().map(|r| r[k]).collect::<Vec<_>>());
+    let (g, se_g) = stat(0);
+    let (gg, se_gg) = stat(1);
+    let (gtg, se_gtg) = stat(2);
+    Ok(GTraces {
+        rho: factor.rho(),
+        tr_g: g,
+        tr_gg: gg,
+        tr_gtg: gtg,
+        std_errors: [se_g, se_gg, se_gtg],
+        method: TraceMethod::Stochastic,
+        draws: opts.draws,
+    })
+}
+
+/// tr(G), tr(GG), tr(G'G) and ‖G'ι‖² at the ρ of `factor` (G = W(I − ρW)⁻¹; METHODS §7.4),
+/// with no N×N object.
+///
+/// * When the N column solves cost at most `opts.exact_flop_budget` multiply–adds
+///   ([`column_g_traces_cost`]): exact from the columns of G (method `SparseSolves`).
+/// * Otherwise (method `FiniteDifference`): with f(ρ) = ln|I − ρW| from `engine` (exact),
+///   tr G = −f'(ρ) and tr GG = −f''(ρ) by five-point central differences with step h
+///   (f(ρ ± h), f(ρ ± 2h): four extra factorisations); their `std_errors` entries hold the
+///   difference between the three- and five-point formulas (a conservative error estimate).
+///   tr G'G = tr GG for a symmetric W; otherwise tr GG plus the Hutchinson estimate of
+///   tr(G'G − GG) = E[v'v − u'z], v = Gu, z = Gv, over `opts.draws` seeded Rademacher probes u
+///   (standard error reported). ‖G'ι‖² from one transposed solve.
+pub fn g_traces_sparse(
+    w: &Weights,
+    engine: &SparseLogDet,
+    factor: &SparseFactor<'_>,
+    opts: &TraceOptions,
+) -> Result<(GTraces, f64)> {
+    let n = w.n();
+    let rho = factor.rho();
+    if column_g_traces_cost(w, engine) <= opts.exact_flop_budget {
+        let [g, gg, gtg, c2] = column_g_traces(w, factor)?;
+        return Ok((
+            GTraces {
+                rho,
+                tr_g: g,
+                tr_gg: gg,
+                tr_gtg: gtg,
+                std_errors: [0.0; 3],
+                method: TraceMethod::SparseSolves,
+                draws: 0,
+            },
+            c2,
+        ));
+    }
+    let r = spectral_bound(w.matrix()).max(f64::MIN_POSITIVE);
+    let room = 1.0 / r - rho.abs();
+    let h = (1e-3f64).min(0.2 * room).max(1e-6);
+    let f = |x: f64| engine.factorize(x).map(|fx| fx.logdet());
+    let (fm2, fm1, fp1, fp2) = (f(rho - 2.0 * h)?, f(rho - h)?, f(rho + h)?, f(rho + 2.0 * h)?);
+    let f0 = factor.logdet();
+    let d1_5 = (fm2 - 8.0 * fm1 + 8.0 * fp1 - fp2) / (12.0 * h);
+    let d1_3 = (fp1 - fm1) / (2.0 * h);
+    let d2_5 = (-fm2 + 16.0 * fm1 - 30.0 * f0 + 16.0 * fp1 - fp2) / (12.0 * h * h);
+    let d2_3 = (fp1 - 2.0 * f0 + fm1) / (h * h);
+    let (tr_g, tr_gg) = (-d1_5, -d2_5);
+    let (se_g, se_gg) = ((d1_5 - d1_3).abs(), (d2_5 - d2_3).abs());
+    let mut ones = vec![1.0; n];
+    factor.solve_transpose_in_place(&mut ones)?;
+    let gt1 = lag_transpose(w, &ones);
+    let c2 = dot(&gt1, &gt1);
+    if w.is_symmetric() {
+        return Ok((
+            GTraces {
+                rho,
+                tr_g,
+                tr_gg,
+                tr_gtg: tr_gg,
+                std_errors: [se_g, se_gg, se_gg],
+                method: TraceMethod::FiniteDifference,
+                draws: 0,
+            },
+            c2,
+        ));
+    }
+    let rows = probe_g(w, factor, opts, |u, v, z| dot(v, v) - dot(u, z))?;
+    let (diff, se_diff) = mean_se(&rows);
+    Ok((
+        GTraces {
+            rho,
+            tr_g,
+            tr_gg,
+            tr_gtg: tr_gg + diff,
+            std_errors: [se_g, se_gg, (se_gg * se_gg + se_diff * se_diff).sqrt()],
+            method: TraceMethod::FiniteDifference,
+            draws: opts.draws,
+        },
+        c2,
+    ))
+}
+
+/// One Hutchinson pass shared by the stochastic trace estimators: for each of `opts.draws`
+/// seeded Rademacher probes u, v = (I − ρW)⁻¹Wu and z = (I − ρW)⁻¹Wv (two solves with the
+/// reused factorisation), mapped by `stat(u, v, z)`; probes run in parallel, results in order.
+fn probe_g<T: Send>(
+    w: &Weights,
+    factor: &SparseFactor<'_>,
+    opts: &TraceOptions,
+    stat: impl Fn(&[f64], &[f64], &[f64]) -> T + Sync,
+) -> Result<Vec<T>> {
+    if opts.draws < 2 {
+        return Err(Error::invalid(format!(
+            "traces of G: draws = {} but the stochastic estimator needs at least 2 probes",
+            opts.draws
+        )));
+    }
+    probes(w.n(), opts.draws, opts.seed, Probe::Rademacher)?
+        .into_par_iter()
+        .map(|u| {
+            crate::interrupt::check()?;
+            let mut v = w.lag(&u);
+            factor.solve_in_place(&mut v)?;
+            let mut z = w.lag(&v);
+            factor.solve_in_place(&mut z)?;
+            Ok(stat(&u, &v, &z))
+        })
+        .collect()
+}

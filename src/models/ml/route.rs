@@ -1,0 +1,141 @@
+//! The computational route of one fit (module doc of [`super`]): which log-determinant engine,
+//! exact eigenvalue path or sparse path, and why; the log-Jacobian built on that engine.
+
+use super::{fit_impl, information, SpatialFit, SpatialOptions};
+use crate::error::{Error, Result};
+use crate::linalg::logdet::{auto_choice, choose_logdet, SparseLogDet, EIGEN_MAX_N};
+use crate::linalg::LogDet;
+use crate::models::formula::Design;
+use crate::models::result::ModelKind;
+use crate::weights::{Spectrum, Weights};
+use std::sync::Arc;
+
+/// The log-Jacobian J(ρ) = ln|I − ρW| (− ln(1 − ρ) under the Lee–Yu time transformation) and
+/// its derivative: −tr(G) from the eigenvalues for the exact engine, a central difference of
+/// the engine otherwise.
+pub(crate) struct Jacobian<'a> {
+    pub engine: &'a dyn LogDet,
+    pub exact: Option<&'a Spectrum>,
+    pub shift: bool,
+}
+
+impl Jacobian<'_> {
+    pub fn value(&self, rho: f64) -> f64 {
+        let v = self.engine.logdet(rho);
+        if self.shift {
+            v - (1.0 - rho).ln()
+        } else {
+            v
+        }
+    }
+    pub fn deriv(&self, rho: f64) -> f64 {
+        let d = match self.exact {
+            Some(s) => -information::traces_from_spectrum(s, rho).0,
+            None => {
+                let h = 1e-6 * (1.0 + rho.abs());
+                (self.engine.logdet(rho + h) - self.engine.logdet(rho - h)) / (2.0 * h)
+            }
+        };
+        if self.shift {
+            d + 1.0 / (1.0 - rho)
+        } else {
+            d
+        }
+    }
+}
+
+/// Fits `kind` (SAR, SDM, SEM, SDEM or SLX) by ML. `opts.lndet` picks the path (module doc):
+/// `"eigen"` uses the cached eigenvalues with the analytic score; `"auto"` does so for small or
+/// dense W ([`auto_choice`]) and otherwise takes the sparse path; `"sparse"`, `"chebyshev"` and
+/// `"monte_carlo"` take the sparse path with that log-determinant. The choice is recorded in
+/// `model.info["lndet"]` and `model.info["lndet_choice"]`.
+pub fn fit_spatial(design: &Design, w: &Weights, kind: ModelKind, opts: &SpatialOptions) -> Result<SpatialFit> {
+    let w = w.aligned_to(&design.ids)?;
+    let (name, why) = match opts.lndet.as_str() {
+        "auto" => auto_choice(&w),
+        other => match LOGDET_NAMES.iter().find(|m| **m == other) {
+            Some(m) => (*m, format!("lndet \"{other}\" requested")),
+            // The chooser's error lists the valid names.
+            None => return choose_logdet(&w, other).and_then(|_| Err(Error::invalid(format!("lndet \"{other}\"")))),
+        },
+    };
+    match name {
+        "eigen" => {
+            if w.n() > EIGEN_MAX_N {
+                choose_logdet(&w, "eigen")?;
+            }
+            let spec = w.spectrum()?;
+            let path = Path {
+                spectrum: Some(spec.clone()),
+                sparse: None,
+                exact_score: true,
+                choice: format!("{why}; eigenvalues of W, exact"),
+            };
+            fit_impl(design, &w, kind, opts, &*spec, path)
+        }
+        _ => {
+            let sparse = SparseLogDet::new(&w)?;
+            let approx: Option<Box<dyn LogDet>> = match name {
+                "sparse" => None,
+                other => Some(choose_logdet(&w, other)?),
+            };
+            let engine: &dyn LogDet = approx.as_deref().unwrap_or(&sparse);
+            let how = if sparse.is_cholesky() {
+                format!(
+                    "sparse Cholesky of the symmetric similar matrix (nnz(L) = {}), one symbolic factorisation reused",
+                    sparse.factor_nnz()
+                )
+            } else {
+                "sparse LU (AMD ordering computed once, numeric factorisation per rho)".to_string()
+            };
+            let choice = match approx {
+                None => format!("{why}; {how}"),
+                Some(_) => format!("{why}; standard errors and fitted values from the {how}"),
+            };
+            let path = Path {
+                spectrum: None,
+                sparse: Some(&sparse),
+                exact_score: false,
+                choice,
+            };
+            fit_impl(design, &w, kind, opts, engine, path)
+        }
+    }
+}
+
+/// The valid `lndet` values other than `"auto"`.
+const LOGDET_NAMES: [&str; 4] = ["eigen", "sparse", "chebyshev", "monte_carlo"];
+
+/// Fits `kind` with a given log-determinant engine (Chebyshev, Monte Carlo, sparse LU, ...).
+/// The eigenvalues of W are still used for the interval and the information-matrix traces.
+pub fn fit_spatial_with_engine(
+    design: &Design,
+    w: &Weights,
+    kind: ModelKind,
+    opts: &SpatialOptions,
+    engine: &dyn LogDet,
+) -> Result<SpatialFit> {
+    let w = w.aligned_to(&design.ids)?;
+    let path = Path {
+        spectrum: Some(w.spectrum()?),
+        sparse: None,
+        exact_score: false,
+        choice: format!(
+            "engine \"{}\" given; eigenvalues for the interval and traces",
+            engine.method()
+        ),
+    };
+    fit_impl(design, &w, kind, opts, engine, path)
+}
+
+/// The computational path of one fit.
+pub(super) struct Path<'a> {
+    /// Eigenvalues (exact path).
+    pub spectrum: Option<Arc<Spectrum>>,
+    /// Exact sparse engine (sparse path).
+    pub sparse: Option<&'a SparseLogDet>,
+    /// Analytic score from the eigenvalues (only with the eigenvalue engine itself).
+    pub exact_score: bool,
+    /// What was chosen and why.
+    pub choice: String,
+}
