@@ -394,3 +394,46 @@ fn functions_named_in_the_scripting_guide_exist() {
         "docs/scripting.md names study module functions that stdlib/study.rhai does not define: {absent:?}"
     );
 }
+
+/// The option names in the first column of the first table after the heading `heading` of the
+/// guide (the backticked name of each row).
+fn documented_options(text: &str, heading: &str) -> Vec<String> {
+    let after = &text[text.find(heading).unwrap_or_else(|| panic!("no heading {heading}"))..];
+    let mut names: Vec<String> = after
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .skip(2)
+        .map(|row| row.split('|').nth(1).unwrap_or("").trim().trim_matches('`').to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+/// `option_keys(func)` of the binary, sorted.
+fn option_keys(func: &str) -> Vec<String> {
+    let sb = Sandbox::new("docs_option_keys", &[]);
+    let out = sb
+        .command(&["eval", &format!("option_keys(\"{func}\")")])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut keys: Vec<String> = serde_json::from_slice(&out.stdout).expect("a JSON array of names");
+    keys.sort();
+    keys
+}
+
+#[test]
+fn option_tables_of_the_scripting_guide_list_every_option() {
+    let text = std::fs::read_to_string(root("docs/scripting.md")).expect("docs/scripting.md exists");
+    assert_eq!(
+        documented_options(&text, "### Options of the spatial models"),
+        option_keys("sdm"),
+        "the spatial-model option table of docs/scripting.md against option_keys(\"sdm\")"
+    );
+    assert_eq!(
+        documented_options(&text, "## 10. Effects"),
+        option_keys("effects"),
+        "the effects option table of docs/scripting.md against option_keys(\"effects\")"
+    );
+}
