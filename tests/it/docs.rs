@@ -119,11 +119,17 @@ fn cited_keys(after: &str) -> Vec<String> {
     keys
 }
 
-/// (file:line, cited key) for every methods citation in `text`.
+/// (file:line, cited key) for every methods citation in `text` (prefixes `METHODS ` and
+/// `docs/methods.md `).
 fn citations_in(text: &str, file: &str) -> Vec<(String, String)> {
+    citations_with(text, file, &["METHODS ", "docs/methods.md "])
+}
+
+/// (file:line, cited key) for every citation in `text` that follows one of `prefixes`.
+fn citations_with(text: &str, file: &str, prefixes: &[&str]) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for (n, line) in text.lines().enumerate() {
-        for prefix in ["METHODS ", "docs/methods.md "] {
+        for prefix in prefixes {
             let mut from = 0;
             while let Some(k) = line[from..].find(prefix) {
                 let start = from + k + prefix.len();
@@ -436,4 +442,22 @@ fn option_tables_of_the_scripting_guide_list_every_option() {
         option_keys("effects"),
         "the effects option table of docs/scripting.md against option_keys(\"effects\")"
     );
+}
+
+#[test]
+fn methods_sections_cited_by_the_scripting_guide_exist() {
+    let heads = methods_headings();
+    let text = std::fs::read_to_string(root("docs/scripting.md")).expect("docs/scripting.md exists");
+    let cited = citations_with(&text, "docs/scripting.md", &["methods.md "]);
+    assert!(
+        cited.len() >= 5,
+        "only {} methods.md citations in the guide",
+        cited.len()
+    );
+    let missing: Vec<String> = cited
+        .into_iter()
+        .filter(|(_, key)| !heads.contains(key))
+        .map(|(at, key)| format!("{at}: cites {key}"))
+        .collect();
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
 }
