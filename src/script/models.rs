@@ -550,7 +550,10 @@ pub mod models_fns {
         let f = Formula::parse(formula).map_err(core_err)?;
         let mut m = Map::new();
         m.insert("outcome".into(), Dynamic::from(f.depvar));
-        m.insert("terms".into(), Dynamic::from_array(crate::script::convert::from_strings(&f.regressors)));
+        m.insert(
+            "terms".into(),
+            Dynamic::from_array(crate::script::convert::from_strings(&f.regressors)),
+        );
         Ok(m)
     }
 }
