@@ -385,4 +385,22 @@ pub mod data_fns {
             })
             .fold(0.0, f64::max))
     }
+
+    /// The text key of an id, period or group value, written as the core writes keys
+    /// (`Frame::keys`): text trimmed of blanks, an integral number without a decimal point
+    /// (`2001.0` → "2001"), any other number in its shortest exact form. `p.ids()`,
+    /// `p.times()`, `group_keys` and the map `fit_by` returns use these keys, so
+    /// `models[key_text(v)]` finds the group of a numeric value `v`.
+    /// ```rhai
+    /// assert(key_text(2001.0) == "2001" && key_text(7) == "7" && key_text(" C01 ") == "C01", "keys");
+    /// ```
+    #[rhai_fn(name = "key_text", return_raw)]
+    pub fn key_text(value: Dynamic) -> RResult<String> {
+        dyn_to_key(&value).ok_or_else(|| {
+            script_err(format!(
+                "key_text: expected a string or a number, got {}",
+                value.type_name()
+            ))
+        })
+    }
 }

@@ -535,4 +535,25 @@ pub mod models_fns {
     pub fn test_name(t: &mut STest) -> String {
         t.0.name.clone()
     }
+
+    /// The parts of a model formula, parsed by the parser every estimator uses (the same
+    /// checks, the same errors): `#{outcome: "y", terms: ["x1", "x2"]}`, the dependent variable
+    /// and the regressors in formula order. A formula holds nothing else: the intercept follows
+    /// the fixed effects (`fe: "none"` has one), and the spatially lagged regressors `W*x` of an
+    /// SDM, SDEM or SLX are chosen by the model's `durbin` option, not written in the formula.
+    /// ```rhai
+    /// let f = formula_terms("y ~ spec + div");
+    /// assert(f.outcome == "y" && f.terms == ["spec", "div"], "outcome and terms");
+    /// ```
+    #[rhai_fn(name = "formula_terms", return_raw)]
+    pub fn formula_terms(formula: &str) -> RResult<Map> {
+        let f = Formula::parse(formula).map_err(core_err)?;
+        let mut m = Map::new();
+        m.insert("outcome".into(), Dynamic::from(f.depvar));
+        m.insert(
+            "terms".into(),
+            Dynamic::from_array(crate::script::convert::from_strings(&f.regressors)),
+        );
+        Ok(m)
+    }
 }

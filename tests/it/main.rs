@@ -14,6 +14,7 @@ mod properties;
 mod sandbox;
 mod scale;
 mod scripts;
+mod stdlib;
 mod study;
 mod trust_cli;
 mod trust_data;
