@@ -50,21 +50,6 @@ fn values_of(v: &Dynamic) -> RResult<Vec<String>> {
 pub mod data_fns {
     use super::*;
 
-    /// Reads a CSV file with a header row into a Frame. Numeric columns are inferred; "", "NA"
-    /// and "." are missing (NaN), and so is every spelling of a non-finite number (inf, -inf,
-    /// Inf, Infinity, NaN, any case), so estimators refuse it by name; other columns are text.
-    /// Ids and periods keep the text written in the file (001 and 1 are two units;
-    /// 12345678901234567 and 12E4 stay as written, also in saved frames). A byte-order mark is
-    /// skipped; a quote that is never closed is an error naming the line where it opened; a
-    /// semicolon-separated file needs `#{delimiter: ";"}` (the error says so).
-    /// ```rhai
-    /// let f = read_csv("examples/data/citycluster/city_year.csv");
-    /// ```
-    #[rhai_fn(return_raw)]
-    pub fn read_csv(path: &str) -> RResult<SFrame> {
-        read_csv_opts(path, Map::new())
-    }
-
     /// Reads a CSV file with options `#{delimiter: ";", missing: ["", "NA", "-"]}` (`missing`
     /// replaces the default markers; inf and NaN spellings stay missing).
     #[rhai_fn(name = "read_csv", return_raw)]
@@ -384,5 +369,35 @@ pub mod data_fns {
                 }
             })
             .fold(0.0, f64::max))
+    }
+}
+
+rhai::def_package! {
+    /// The Frame and Panel types and the data functions.
+    pub DataPackage(lib) {
+        super::export::register_exportable::<SFrame>(
+            lib,
+            "Frame",
+            "let x = read_csv(\"examples/data/columbus/data.csv\");",
+        );
+        super::export::register_exportable::<SPanel>(
+            lib,
+            "Panel",
+            "let x = panel(read_csv(\"examples/data/produc/data.csv\"), \"id\", \"time\");",
+        );
+        rhai::combine_with_exported_module!(lib, "data", data_fns);
+        without_options! { lib;
+            /// Reads a CSV file with a header row into a Frame. Numeric columns are inferred; "", "NA"
+            /// and "." are missing (NaN), and so is every spelling of a non-finite number (inf, -inf,
+            /// Inf, Infinity, NaN, any case), so estimators refuse it by name; other columns are text.
+            /// Ids and periods keep the text written in the file (001 and 1 are two units;
+            /// 12345678901234567 and 12E4 stay as written, also in saved frames). A byte-order mark is
+            /// skipped; a quote that is never closed is an error naming the line where it opened; a
+            /// semicolon-separated file needs `#{delimiter: ";"}` (the error says so).
+            /// ```rhai
+            /// let f = read_csv("examples/data/citycluster/city_year.csv");
+            /// ```
+            read_csv(path: &str) -> SFrame = data_fns::read_csv_opts;
+        }
     }
 }

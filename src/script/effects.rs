@@ -10,7 +10,7 @@ use super::{core_err, script_err, RResult};
 use crate::effects::{Effects, EffectsOptions, Engine as TraceEngine, Method, Mode};
 use crate::report::Table;
 use rhai::plugin::*;
-use rhai::{Dynamic, Engine, Map};
+use rhai::{Dynamic, Map};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -41,12 +41,6 @@ impl Exportable for SEffects {
             plot(&[(String::new(), self.0.clone())], path)
         })
     }
-}
-
-/// Registers the Effects type.
-pub fn register(engine: &mut Engine) {
-    engine.register_type_with_name::<SEffects>("Effects");
-    register_exportable::<SEffects>(engine);
 }
 
 /// Estimates with 95% intervals, one panel per group.
@@ -127,12 +121,6 @@ pub mod effects_fns {
     #[rhai_fn(name = "effects", return_raw)]
     pub fn effects(m: SModel, opts: Map) -> RResult<SEffects> {
         effects_of(&m, &opts)
-    }
-
-    /// Effects with default options (1000 simulated draws, fixed seed).
-    #[rhai_fn(name = "effects", return_raw)]
-    pub fn effects0(m: SModel) -> RResult<SEffects> {
-        effects_of(&m, &Map::new())
     }
 
     /// The long table (variable, effect, estimate, std_error, z, p) for export.
@@ -228,5 +216,23 @@ pub mod effects_fns {
             out.insert(g.into(), Dynamic::from(m));
         }
         Ok(out)
+    }
+}
+
+rhai::def_package! {
+    /// The Effects type; effects of a fitted model, their plots, and subgroup fits.
+    pub EffectsPackage(lib) {
+        register_exportable::<SEffects>(
+            lib,
+            "Effects",
+            "let c = read_csv(\"examples/data/columbus/data.csv\");\n\
+             let w = weights_knn(c, #{id: \"POLYID\", x: \"X\", y: \"Y\", k: 4});\n\
+             let x = effects(sar(c, \"CRIME ~ INC + HOVAL\", w, #{id: \"POLYID\"}), #{draws: 200, seed: 1});",
+        );
+        rhai::combine_with_exported_module!(lib, "effects", effects_fns);
+        without_options! { lib;
+            /// Effects with default options (1000 simulated draws, fixed seed).
+            effects(m: SModel) -> SEffects = effects_fns::effects;
+        }
     }
 }

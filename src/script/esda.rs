@@ -8,7 +8,7 @@ use super::{core_err, script_err, RResult};
 use crate::esda::{Geary, Moran, MoranOptions, MoranTable};
 use crate::report::table::{fmt_stat, num_json, Table};
 use rhai::plugin::*;
-use rhai::{Array, Dynamic, Engine, Map};
+use rhai::{Array, Dynamic, Map};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -160,16 +160,6 @@ impl Exportable for SMoranTable {
     }
 }
 
-/// Registers the ESDA types.
-pub fn register(engine: &mut Engine) {
-    engine.register_type_with_name::<SMoran>("Moran");
-    engine.register_type_with_name::<SMoranTable>("MoranTable");
-    engine.register_type_with_name::<SGeary>("Geary");
-    register_exportable::<SMoran>(engine);
-    register_exportable::<SMoranTable>(engine);
-    register_exportable::<SGeary>(engine);
-}
-
 fn moran_options(opts: &Map, func: &'static str, extra: &[&str]) -> RResult<MoranOptions> {
     let mut valid = vec!["permutations", "seed"];
     valid.extend_from_slice(extra);
@@ -208,12 +198,6 @@ pub mod esda_fns {
             .map_err(core_err)
     }
 
-    /// Global Moran's I with default options.
-    #[rhai_fn(name = "moran", return_raw)]
-    pub fn moran_x0(x: Array, w: SWeights) -> RResult<SMoran> {
-        moran_x(x, w, Map::new())
-    }
-
     /// Moran's I of panel variables for every period (a MoranTable: periods down, variables
     /// across, "I (z)" with stars), or pooled over I_T⊗W with `pooled: true`. Options:
     /// permutations, seed, pooled.
@@ -233,12 +217,6 @@ pub mod esda_fns {
         crate::esda::moran_panel(&p.0, &names, &w.0, &o, pooled)
             .map(|t| SMoranTable(Arc::new(t)))
             .map_err(core_err)
-    }
-
-    /// Moran's I of panel variables by period with default options.
-    #[rhai_fn(name = "moran", return_raw)]
-    pub fn moran_panel0(p: SPanel, vars: Dynamic, w: SWeights) -> RResult<SMoranTable> {
-        moran_panel(p, vars, w, Map::new())
     }
 
     /// The rows of a MoranTable as Moran results.
@@ -323,12 +301,6 @@ pub mod esda_fns {
             .map_err(core_err)
     }
 
-    /// Geary's C with default options.
-    #[rhai_fn(name = "geary", return_raw)]
-    pub fn geary0(x: Array, w: SWeights) -> RResult<SGeary> {
-        geary(x, w, Map::new())
-    }
-
     /// Geary's c statistic.
     #[rhai_fn(get = "c", pure)]
     pub fn geary_c(g: &mut SGeary) -> f64 {
@@ -355,12 +327,6 @@ pub mod esda_fns {
         l.to_frame().map(|f| SFrame(Arc::new(f))).map_err(core_err)
     }
 
-    /// Local Moran with default options (999 permutations are opt-in: `#{permutations: 999}`).
-    #[rhai_fn(name = "local_moran", return_raw)]
-    pub fn local_moran0(x: Array, w: SWeights) -> RResult<SFrame> {
-        local_moran(x, w, Map::new())
-    }
-
     /// Moran scatterplot (standardised z against its lag Wz, slope = I for row-standardised W,
     /// quadrant lines) written as SVG or PNG by extension.
     #[rhai_fn(name = "plot_moran", return_raw)]
@@ -379,5 +345,35 @@ pub mod esda_fns {
     #[rhai_fn(name = "plot_moran_series", return_raw)]
     pub fn plot_moran_series(t: SMoranTable, path: &str) -> RResult<()> {
         crate::plot::plot_moran_series(&t.0, path).map_err(core_err)
+    }
+}
+
+rhai::def_package! {
+    /// The Moran, MoranTable and Geary types; Moran's I, Geary's C, local Moran and their plots.
+    pub EsdaPackage(lib) {
+        const PANEL: &str = "let p = panel(read_csv(\"examples/data/produc/data.csv\"), \"id\", \"time\");\n\
+                             let w = read_weights(\"examples/data/produc/weights.csv\");";
+        register_exportable::<SMoran>(
+            lib,
+            "Moran",
+            &format!("{PANEL}\nlet x = moran(in_order(p, \"unemp\", 1988, w), w);"),
+        );
+        register_exportable::<SMoranTable>(lib, "MoranTable", &format!("{PANEL}\nlet x = moran(p, [\"unemp\"], w);"));
+        register_exportable::<SGeary>(
+            lib,
+            "Geary",
+            &format!("{PANEL}\nlet x = geary(in_order(p, \"unemp\", 1988, w), w);"),
+        );
+        rhai::combine_with_exported_module!(lib, "esda", esda_fns);
+        without_options! { lib;
+            /// Global Moran's I with default options.
+            moran(x: Array, w: SWeights) -> SMoran = esda_fns::moran_x;
+            /// Moran's I of panel variables by period with default options.
+            moran(p: SPanel, vars: Dynamic, w: SWeights) -> SMoranTable = esda_fns::moran_panel;
+            /// Geary's C with default options.
+            geary(x: Array, w: SWeights) -> SGeary = esda_fns::geary;
+            /// Local Moran with default options (999 permutations are opt-in: `#{permutations: 999}`).
+            local_moran(x: Array, w: SWeights) -> SFrame = esda_fns::local_moran;
+        }
     }
 }

@@ -14,7 +14,7 @@ use crate::models::{Design, Fe, Formula, Model, ModelKind};
 use crate::report::table::num_json;
 use crate::report::Table;
 use rhai::plugin::*;
-use rhai::{Array, Dynamic, Engine, Map, FLOAT, INT};
+use rhai::{Array, Dynamic, Map, FLOAT, INT};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -97,14 +97,6 @@ impl Exportable for STest {
             crate::report::table::fmt_num(t.p, 4)
         )
     }
-}
-
-/// Registers the Model and Test types.
-pub fn register(engine: &mut Engine) {
-    engine.register_type_with_name::<SModel>("Model");
-    engine.register_type_with_name::<STest>("Test");
-    register_exportable::<SModel>(engine);
-    register_exportable::<STest>(engine);
 }
 
 /// Data of a model call: a panel, or a Frame as a cross-section (T = 1).
@@ -253,12 +245,6 @@ pub mod models_fns {
         fit_ols(data, formula, &opts).map(|f| SModel(Arc::new(Fitted::Ols(Box::new(f)))))
     }
 
-    /// Panel OLS with default options.
-    #[rhai_fn(name = "ols", return_raw)]
-    pub fn ols0(data: Dynamic, formula: &str) -> RResult<SModel> {
-        ols(data, formula, Map::new())
-    }
-
     /// LR (and F) tests of the unit and time fixed effects (METHODS §5); option df:
     /// "N,T" (Elhorst, default) or "N-1,T-1".
     #[rhai_fn(name = "fe_tests", return_raw)]
@@ -272,12 +258,6 @@ pub mod models_fns {
         crate::models::fe_tests::fe_tests(&design, &FeTestOptions { df })
             .map(|t| STable(Arc::new(t.table())))
             .map_err(core_err)
-    }
-
-    /// Fixed-effects LR tests with default options.
-    #[rhai_fn(name = "fe_tests", return_raw)]
-    pub fn fe_tests0(p: SPanel, formula: &str) -> RResult<STable> {
-        fe_tests(p, formula, Map::new())
     }
 
     /// LM-lag, LM-error, robust LM-lag, robust LM-error and SARMA on OLS residuals
@@ -298,12 +278,6 @@ pub mod models_fns {
             .map_err(core_err)
     }
 
-    /// LM tests with default options.
-    #[rhai_fn(name = "lm_tests", return_raw)]
-    pub fn lm_tests0(data: Dynamic, formula: &str, w: SWeights) -> RResult<STable> {
-        lm_tests(data, formula, w, Map::new())
-    }
-
     /// Spatial lag model (SAR) by ML. Data: a Panel, or a Frame (a cross-section) whose rows are
     /// matched to W's units by id: option id, else a column named "id" (never by row position).
     /// Regressors may not be named rho, lambda, sigma2, phi, (intercept) or W*... Options: fe,
@@ -314,22 +288,10 @@ pub mod models_fns {
         spatial(data, formula, &w, Some(ModelKind::Sar), &opts, "sar")
     }
 
-    /// Spatial lag model (SAR) by ML with default options.
-    #[rhai_fn(name = "sar", return_raw)]
-    pub fn sar0(data: Dynamic, formula: &str, w: SWeights) -> RResult<SModel> {
-        spatial(data, formula, &w, Some(ModelKind::Sar), &Map::new(), "sar")
-    }
-
     /// Spatial error model (SEM) by ML; options as sar.
     #[rhai_fn(name = "sem", return_raw)]
     pub fn sem(data: Dynamic, formula: &str, w: SWeights, opts: Map) -> RResult<SModel> {
         spatial(data, formula, &w, Some(ModelKind::Sem), &opts, "sem")
-    }
-
-    /// Spatial error model (SEM) by ML; options as sar with default options.
-    #[rhai_fn(name = "sem", return_raw)]
-    pub fn sem0(data: Dynamic, formula: &str, w: SWeights) -> RResult<SModel> {
-        spatial(data, formula, &w, Some(ModelKind::Sem), &Map::new(), "sem")
     }
 
     /// Spatial Durbin model (SDM) by ML; options as sar plus durbin (names to lag; default all).
@@ -338,34 +300,16 @@ pub mod models_fns {
         spatial(data, formula, &w, Some(ModelKind::Sdm), &opts, "sdm")
     }
 
-    /// Spatial Durbin model (SDM) by ML; options as sar plus durbin (names to lag; default all) with default options.
-    #[rhai_fn(name = "sdm", return_raw)]
-    pub fn sdm0(data: Dynamic, formula: &str, w: SWeights) -> RResult<SModel> {
-        spatial(data, formula, &w, Some(ModelKind::Sdm), &Map::new(), "sdm")
-    }
-
     /// Spatial Durbin error model (SDEM) by ML; options as sdm.
     #[rhai_fn(name = "sdem", return_raw)]
     pub fn sdem(data: Dynamic, formula: &str, w: SWeights, opts: Map) -> RResult<SModel> {
         spatial(data, formula, &w, Some(ModelKind::Sdem), &opts, "sdem")
     }
 
-    /// Spatial Durbin error model (SDEM) by ML; options as sdm with default options.
-    #[rhai_fn(name = "sdem", return_raw)]
-    pub fn sdem0(data: Dynamic, formula: &str, w: SWeights) -> RResult<SModel> {
-        spatial(data, formula, &w, Some(ModelKind::Sdem), &Map::new(), "sdem")
-    }
-
     /// SLX: OLS with spatially lagged regressors W*x; options fe, durbin, id.
     #[rhai_fn(name = "slx", return_raw)]
     pub fn slx(data: Dynamic, formula: &str, w: SWeights, opts: Map) -> RResult<SModel> {
         spatial(data, formula, &w, Some(ModelKind::Slx), &opts, "slx")
-    }
-
-    /// SLX with default options.
-    #[rhai_fn(name = "slx", return_raw)]
-    pub fn slx0(data: Dynamic, formula: &str, w: SWeights) -> RResult<SModel> {
-        spatial(data, formula, &w, Some(ModelKind::Slx), &Map::new(), "slx")
     }
 
     /// Any model by name: `fit(p, f, w, #{model: "sdm", ...})` with the options of that model.
@@ -534,5 +478,42 @@ pub mod models_fns {
     #[rhai_fn(get = "name", pure)]
     pub fn test_name(t: &mut STest) -> String {
         t.0.name.clone()
+    }
+}
+
+rhai::def_package! {
+    /// The Model and Test types; OLS, specification tests and spatial models.
+    pub ModelsPackage(lib) {
+        const DATA: &str = "let c = read_csv(\"examples/data/columbus/data.csv\");\n\
+                            let w = weights_knn(c, #{id: \"POLYID\", x: \"X\", y: \"Y\", k: 4});";
+        register_exportable::<SModel>(
+            lib,
+            "Model",
+            &format!("{DATA}\nlet x = sar(c, \"CRIME ~ INC + HOVAL\", w, #{{id: \"POLYID\"}});"),
+        );
+        register_exportable::<STest>(
+            lib,
+            "Test",
+            &format!("{DATA}\nlet x = wald_test(sdm(c, \"CRIME ~ INC + HOVAL\", w, #{{id: \"POLYID\"}}), \"sar\");"),
+        );
+        rhai::combine_with_exported_module!(lib, "models", models_fns);
+        without_options! { lib;
+            /// Panel OLS with default options.
+            ols(data: Dynamic, formula: &str) -> SModel = models_fns::ols;
+            /// Fixed-effects LR tests with default options.
+            fe_tests(p: SPanel, formula: &str) -> STable = models_fns::fe_tests;
+            /// LM tests with default options.
+            lm_tests(data: Dynamic, formula: &str, w: SWeights) -> STable = models_fns::lm_tests;
+            /// Spatial lag model (SAR) by ML with default options.
+            sar(data: Dynamic, formula: &str, w: SWeights) -> SModel = models_fns::sar;
+            /// Spatial error model (SEM) by ML; options as sar with default options.
+            sem(data: Dynamic, formula: &str, w: SWeights) -> SModel = models_fns::sem;
+            /// Spatial Durbin model (SDM) by ML; options as sar plus durbin (names to lag; default all) with default options.
+            sdm(data: Dynamic, formula: &str, w: SWeights) -> SModel = models_fns::sdm;
+            /// Spatial Durbin error model (SDEM) by ML; options as sdm with default options.
+            sdem(data: Dynamic, formula: &str, w: SWeights) -> SModel = models_fns::sdem;
+            /// SLX with default options.
+            slx(data: Dynamic, formula: &str, w: SWeights) -> SModel = models_fns::slx;
+        }
     }
 }

@@ -216,12 +216,6 @@ pub mod study_fns {
             .map_err(core_err)
     }
 
-    /// Models side by side with default options.
-    #[rhai_fn(name = "compare", return_raw)]
-    pub fn compare0(models: Array) -> RResult<STable> {
-        compare(models, Map::new())
-    }
-
     /// The models in long form at full precision: model, term, estimate, std_error, z, p (plus
     /// sigma2, logLik, AIC rows) — the machine-readable companion of `compare`.
     #[rhai_fn(name = "compare_long", return_raw)]
@@ -389,5 +383,16 @@ pub mod study_fns {
         crate::models::simulate::simulate(&w.0, &spec, data.as_ref().map(|p| p.0.as_ref()))
             .map(|p| SPanel(Arc::new(p)))
             .map_err(core_err)
+    }
+}
+
+rhai::def_package! {
+    /// Comparison tables, Markdown, simulation and the natives of the `study` stdlib module.
+    pub StudyPackage(lib) {
+        rhai::combine_with_exported_module!(lib, "study", study_fns);
+        without_options! { lib;
+            /// Models side by side with default options.
+            compare(models: Array) -> STable = study_fns::compare;
+        }
     }
 }

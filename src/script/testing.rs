@@ -47,3 +47,10 @@ pub mod testing_fns {
         assert_close(got, want as FLOAT, rel_tol)
     }
 }
+
+rhai::def_package! {
+    /// Assertions for tests written in Rhai.
+    pub TestingPackage(lib) {
+        rhai::combine_with_exported_module!(lib, "testing", testing_fns);
+    }
+}

@@ -14,7 +14,7 @@ use crate::weights::io::ReadOptions;
 use crate::weights::knn::KnnOptions;
 use crate::weights::{Standardization, Weights};
 use rhai::plugin::*;
-use rhai::{Array, Engine, Map, FLOAT, INT};
+use rhai::{Array, Map, FLOAT, INT};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -48,12 +48,6 @@ impl Exportable for SWeights {
     }
     const SAVE_DOC: &'static str =
         ".gal, .gwt or .csv (triplets i,j,w), .json (every weight), .md, .tex or .txt (the summary)";
-}
-
-/// Registers the Weights type.
-pub fn register(engine: &mut Engine) {
-    engine.register_type_with_name::<SWeights>("Weights");
-    register_exportable::<SWeights>(engine);
 }
 
 const COMMON_KEYS: [&str; 2] = ["standardize", "islands"];
@@ -107,12 +101,6 @@ pub mod weights_fns {
             common: common(&o)?,
         };
         wrap(crate::weights::build::weights_economic(&p.0, var, &eo))
-    }
-
-    /// Inverse economic-distance weights with default options.
-    #[rhai_fn(name = "weights_economic", return_raw)]
-    pub fn weights_economic0(p: SPanel, var: &str) -> RResult<SWeights> {
-        weights_economic(p, var, Map::new())
     }
 
     /// Inverse-distance weights 1/d^power from coordinates (one row per unit). Options: id, x,
@@ -209,13 +197,6 @@ pub mod weights_fns {
         wrap(crate::weights::contiguity::weights_contiguity(path, &c))
     }
 
-    /// Reads GAL, GWT or CSV triplets `i,j,w` (by extension). GWT/CSV weights are kept as
-    /// given unless `standardize` is set; GAL patterns are row-standardised.
-    #[rhai_fn(return_raw)]
-    pub fn read_weights(path: &str) -> RResult<SWeights> {
-        read_weights_opts(path, Map::new())
-    }
-
     /// Reads weights with options standardize, islands ("error" or "keep") and
     /// allow_negative (default false: a negative weight is an error naming the pair of units).
     #[rhai_fn(name = "read_weights", return_raw)]
@@ -283,14 +264,6 @@ pub mod weights_fns {
         }
     }
 
-    /// The weights among `ids` only (an array of unit ids, each once), re-standardised (for
-    /// subgroup fits). A kept unit whose neighbours are all dropped is an island: an error
-    /// naming it, unless `#{islands: "keep"}` is passed.
-    #[rhai_fn(name = "subset", return_raw, pure)]
-    pub fn w_subset(w: &mut SWeights, ids: Array) -> RResult<SWeights> {
-        w_subset_opts(w, ids, Map::new())
-    }
-
     /// `w.subset(ids, #{islands})`: islands "error" (default) or "keep".
     #[rhai_fn(name = "subset", return_raw, pure)]
     pub fn w_subset_opts(w: &mut SWeights, ids: Array, opts: Map) -> RResult<SWeights> {
@@ -318,12 +291,6 @@ pub mod weights_fns {
         crate::indices::agglomeration::agglomeration(&emp.0, &a)
             .map(|f| SFrame(Arc::new(f)))
             .map_err(core_err)
-    }
-
-    /// Mar and Jacobs indices with default options.
-    #[rhai_fn(name = "agglomeration", return_raw)]
-    pub fn agglomeration0(emp: SFrame) -> RResult<SFrame> {
-        agglomeration(emp, Map::new())
     }
 
     /// Location quotients IS_itj / IS_tj as a long frame (id, time, sector, lq).
@@ -464,4 +431,29 @@ fn agg_options(opts: &Map, func: &'static str) -> RResult<AggOptions> {
         a.jacobs_zero = JacobsZero::Cap(eps);
     }
     Ok(a)
+}
+
+rhai::def_package! {
+    /// The Weights type, the weights builders and methods, agglomeration and resilience.
+    pub WeightsPackage(lib) {
+        register_exportable::<SWeights>(
+            lib,
+            "Weights",
+            "let x = read_weights(\"examples/data/produc/weights.csv\");",
+        );
+        rhai::combine_with_exported_module!(lib, "weights", weights_fns);
+        without_options! { lib;
+            /// Inverse economic-distance weights with default options.
+            weights_economic(p: SPanel, var: &str) -> SWeights = weights_fns::weights_economic;
+            /// Reads GAL, GWT or CSV triplets `i,j,w` (by extension). GWT/CSV weights are kept as
+            /// given unless `standardize` is set; GAL patterns are row-standardised.
+            read_weights(path: &str) -> SWeights = weights_fns::read_weights_opts;
+            /// The weights among `ids` only (an array of unit ids, each once), re-standardised (for
+            /// subgroup fits). A kept unit whose neighbours are all dropped is an island: an error
+            /// naming it, unless `#{islands: "keep"}` is passed.
+            subset(w: &mut SWeights, ids: Array) -> SWeights = weights_fns::w_subset_opts;
+            /// Mar and Jacobs indices with default options.
+            agglomeration(emp: SFrame) -> SFrame = weights_fns::agglomeration;
+        }
+    }
 }
