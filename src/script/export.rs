@@ -305,12 +305,20 @@ pub mod export_fns {
     use super::*;
 
     /// Column headers of a table.
+    /// ```rhai
+    /// let t = table("Demo", ["name", "value"], [["a", 1.5], ["b", 2]]);
+    /// print(t.columns);
+    /// ```
     #[rhai_fn(get = "columns", pure)]
     pub fn table_columns(t: &mut STable) -> rhai::Array {
         from_strings(&t.0.columns)
     }
 
     /// Rows of a table, each an array of cells (numbers, strings or ()).
+    /// ```rhai
+    /// let t = table("Demo", ["name", "value"], [["a", 1.5], ["b", 2]]);
+    /// print(t.rows);
+    /// ```
     #[rhai_fn(get = "rows", pure)]
     pub fn table_rows(t: &mut STable) -> rhai::Array {
         t.0.rows
@@ -331,6 +339,10 @@ pub mod export_fns {
     }
 
     /// The row whose first cell is `name`, as a map column → value: `lm["lm_lag"].statistic`.
+    /// ```rhai
+    /// let t = table("Demo", ["name", "value"], [["a", 1.5], ["b", 2]]);
+    /// print(t["b"].value);   // 2
+    /// ```
     #[rhai_fn(index_get, return_raw, pure)]
     pub fn table_row(t: &mut STable, name: &str) -> RResult<rhai::Map> {
         let row =
@@ -365,12 +377,19 @@ pub mod export_fns {
     }
 
     /// Title of a table.
+    /// ```rhai
+    /// let t = table("Demo", ["name", "value"], [["a", 1.5], ["b", 2]]);
+    /// print(t.title);
+    /// ```
     #[rhai_fn(get = "title", pure)]
     pub fn table_title(t: &mut STable) -> String {
         t.0.title.clone()
     }
 
     /// JSON text of an object map or array (NaN as null).
+    /// ```rhai
+    /// print(to_json(#{a: 1, b: [2.5, ()]}));
+    /// ```
     #[rhai_fn(name = "to_json", return_raw)]
     pub fn map_to_json(m: rhai::Map) -> RResult<String> {
         let v: Value = rhai::serde::from_dynamic(&Dynamic::from_map(m))?;
@@ -378,12 +397,19 @@ pub mod export_fns {
     }
 
     /// Writes text to `path` atomically (for reports a script assembles itself).
+    /// ```rhai
+    /// make_dir("out");
+    /// write_text("out/notes.md", "# Notes\n");
+    /// ```
     #[rhai_fn(name = "write_text", return_raw)]
     pub fn write_text(path: &str, text: &str) -> RResult<()> {
         crate::io::write_atomic(path, text.as_bytes()).map_err(core_err)
     }
 
     /// Creates the folder `path` (and its parents) when missing.
+    /// ```rhai
+    /// make_dir("out/tables");
+    /// ```
     #[rhai_fn(name = "make_dir", return_raw)]
     pub fn make_dir(path: &str) -> RResult<()> {
         crate::io::ensure_dir(path).map_err(core_err)
