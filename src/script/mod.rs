@@ -230,6 +230,11 @@ mod exit_fns {
     /// Stops the script at once and ends the program: `exit()` with status 0, `exit(n)` with
     /// status n (an integer 0–255), `exit("message")` prints the message on stderr and ends
     /// with status 1.
+    /// ```rhai
+    /// let failures = 0;
+    /// if failures > 0 { exit(`${failures} checks failed`) }
+    /// exit(0);
+    /// ```
     #[rhai_fn(name = "exit", return_raw, volatile)]
     pub fn exit_with(value: Dynamic) -> RResult<()> {
         let request = if value.is_unit() {
@@ -258,6 +263,10 @@ mod exit_fns {
     }
 
     /// Stops the script at once and ends the program with status 0.
+    /// ```rhai
+    /// print("done");
+    /// exit();
+    /// ```
     #[rhai_fn(name = "exit", return_raw, volatile)]
     pub fn exit_plain() -> RResult<()> {
         exit_with(Dynamic::UNIT)
