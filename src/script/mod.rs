@@ -1,6 +1,9 @@
 //! The Rhai binding layer: converts script values to core types, calls the core and maps
 //! core errors to script errors. One file per area, each an `#[export_module]` whose doc
-//! comments become the text of `:help` and `spillover functions`.
+//! comments (each with a ```` ```rhai ```` example, run by tests/it/examples.rs) become the
+//! text of `:help` and `spillover functions`, and a `def_package!` that registers the area's
+//! types and functions (data, export, testing, weights, esda, models, effects, study);
+//! [`SpilloverPackage`] combines them.
 
 /// Registers into the module `lib`, for each listed function, the overload without its last
 /// parameter (the options map), which calls the full function with an empty map so that every
