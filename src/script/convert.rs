@@ -4,7 +4,7 @@
 use super::{script_err, RResult};
 use crate::data::{Column, Frame, Panel};
 use crate::report::Table;
-use rhai::{Array, Dynamic, Engine, FLOAT, INT};
+use rhai::{Array, Dynamic, FLOAT, INT};
 use std::sync::Arc;
 
 /// A data frame in a script.
@@ -16,13 +16,6 @@ pub struct SPanel(pub Arc<Panel>);
 /// A result table in a script.
 #[derive(Debug, Clone)]
 pub struct STable(pub Arc<Table>);
-
-/// Registers the script names of the handle types.
-pub fn register_types(engine: &mut Engine) {
-    engine.register_type_with_name::<SFrame>("Frame");
-    engine.register_type_with_name::<SPanel>("Panel");
-    engine.register_type_with_name::<STable>("Table");
-}
 
 /// A numeric array (integers and floats accepted; `()` is NaN) as `Vec<f64>`; `what` names
 /// the argument in errors.

@@ -50,23 +50,11 @@ fn values_of(v: &Dynamic) -> RResult<Vec<String>> {
 pub mod data_fns {
     use super::*;
 
-    /// Reads a CSV file with a header row into a Frame. Numeric columns are inferred; "", "NA"
-    /// and "." are missing (NaN), and so is every spelling of a non-finite number (inf, -inf,
-    /// Inf, Infinity, NaN, any case), so estimators refuse it by name; other columns are text.
-    /// Ids and periods keep the text written in the file (001 and 1 are two units;
-    /// 12345678901234567 and 12E4 stay as written, also in saved frames). A byte-order mark is
-    /// skipped; a quote that is never closed is an error naming the line where it opened; a
-    /// semicolon-separated file needs `#{delimiter: ";"}` (the error says so).
-    /// ```rhai
-    /// let f = read_csv("examples/data/citycluster/city_year.csv");
-    /// ```
-    #[rhai_fn(return_raw)]
-    pub fn read_csv(path: &str) -> RResult<SFrame> {
-        read_csv_opts(path, Map::new())
-    }
-
     /// Reads a CSV file with options `#{delimiter: ";", missing: ["", "NA", "-"]}` (`missing`
     /// replaces the default markers; inf and NaN spellings stay missing).
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv", #{missing: ["", "NA", "-"]});
+    /// ```
     #[rhai_fn(name = "read_csv", return_raw)]
     pub fn read_csv_opts(path: &str, opts: Map) -> RResult<SFrame> {
         let o = Opts::new(&opts, "read_csv", &["delimiter", "missing"])?;
@@ -89,18 +77,30 @@ pub mod data_fns {
     }
 
     /// Column names of a frame.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// print(c.names());
+    /// ```
     #[rhai_fn(name = "names", pure)]
     pub fn frame_names(f: &mut SFrame) -> Array {
         from_strings(f.0.names())
     }
 
     /// Number of rows of a frame.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// print(c.nrows());
+    /// ```
     #[rhai_fn(name = "nrows", pure)]
     pub fn frame_nrows(f: &mut SFrame) -> INT {
         f.0.nrows() as INT
     }
 
     /// A column as an array: `f["gdppc"]`.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let crime = c["CRIME"];
+    /// ```
     #[rhai_fn(index_get, return_raw, pure)]
     pub fn frame_index(f: &mut SFrame, name: &str) -> RResult<Array> {
         f.0.column(name).map(column_to_array).map_err(core_err)
@@ -109,6 +109,10 @@ pub mod data_fns {
     /// The keys of a column as text, exactly as written in the file (ids and periods: 001
     /// stays 001, 12345678901234567 stays itself; computed integral numbers print without
     /// ".0"). Use them to match rows to `w.ids()`. A missing cell is an error naming the row.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let ids = c.keys("POLYID");
+    /// ```
     #[rhai_fn(name = "keys", return_raw, pure)]
     pub fn frame_keys(f: &mut SFrame, name: &str) -> RResult<Array> {
         f.0.keys(name).map(|k| from_strings(&k)).map_err(core_err)
@@ -116,18 +120,30 @@ pub mod data_fns {
 
     /// The keys of a panel column as text, exactly as written (see the Frame version), in
     /// panel row order.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let years = p.keys("time");
+    /// ```
     #[rhai_fn(name = "keys", return_raw, pure)]
     pub fn panel_keys(p: &mut SPanel, name: &str) -> RResult<Array> {
         p.0.frame().keys(name).map(|k| from_strings(&k)).map_err(core_err)
     }
 
     /// A column as an array.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let income = c.column("INC");
+    /// ```
     #[rhai_fn(name = "column", return_raw, pure)]
     pub fn frame_column(f: &mut SFrame, name: &str) -> RResult<Array> {
         frame_index(f, name)
     }
 
     /// A new frame with column `name` added or replaced (`with` is reserved in Rhai).
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let c2 = c.with_column("lINC", log(c["INC"]));
+    /// ```
     #[rhai_fn(name = "with_column", return_raw, pure)]
     pub fn frame_with_column(f: &mut SFrame, name: &str, values: Array) -> RResult<SFrame> {
         f.0.with_column(name, array_to_column(&values))
@@ -136,6 +152,10 @@ pub mod data_fns {
     }
 
     /// Rows whose column `name` equals `value` (or one of an array of values).
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let three = c.filter("POLYID", [1, 2, 3]);
+    /// ```
     #[rhai_fn(name = "filter", return_raw, pure)]
     pub fn frame_filter(f: &mut SFrame, name: &str, value: Dynamic) -> RResult<SFrame> {
         let vals = values_of(&value)?;
@@ -145,6 +165,10 @@ pub mod data_fns {
     }
 
     /// Only the named columns, in that order.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let small = c.select(["POLYID", "CRIME"]);
+    /// ```
     #[rhai_fn(name = "select", return_raw, pure)]
     pub fn frame_select(f: &mut SFrame, names: Array) -> RResult<SFrame> {
         let n = to_strings(&names, "select")?;
@@ -152,6 +176,12 @@ pub mod data_fns {
     }
 
     /// Left join on key column(s) (a name or an array of names); keys of `other` must be unique.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let a = c.select(["POLYID", "CRIME"]);
+    /// let b = c.select(["POLYID", "INC"]);
+    /// let both = a.join(b, "POLYID");
+    /// ```
     #[rhai_fn(name = "join", return_raw, pure)]
     pub fn frame_join(f: &mut SFrame, other: SFrame, keys: Dynamic) -> RResult<SFrame> {
         let k = values_of(&keys)?;
@@ -159,6 +189,10 @@ pub mod data_fns {
     }
 
     /// Descriptive statistics (obs, mean, sd with n − 1, min, max) of the named columns.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// print(c.describe(["CRIME", "INC", "HOVAL"]));
+    /// ```
     #[rhai_fn(name = "describe", return_raw, pure)]
     pub fn frame_describe(f: &mut SFrame, names: Array) -> RResult<STable> {
         let n = to_strings(&names, "describe")?;
@@ -166,6 +200,10 @@ pub mod data_fns {
     }
 
     /// Descriptive statistics of panel variables (the paper's Table 2).
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// print(p.describe(["gsp", "unemp"]));
+    /// ```
     #[rhai_fn(name = "describe", return_raw, pure)]
     pub fn panel_describe(p: &mut SPanel, names: Array) -> RResult<STable> {
         let n = to_strings(&names, "describe")?;
@@ -177,6 +215,10 @@ pub mod data_fns {
     /// periods are compared as written (001 and 1 are two units). Periods are ordered
     /// numerically when all are numbers, otherwise naturally with digit runs as numbers
     /// (t1, t2, t10; 2000q1, 2000q2).
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// print(p);
+    /// ```
     #[rhai_fn(return_raw)]
     pub fn panel(f: SFrame, id: &str, time: &str) -> RResult<SPanel> {
         Panel::new(&f.0, id, time)
@@ -185,60 +227,100 @@ pub mod data_fns {
     }
 
     /// Number of units N.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// print(p.n);
+    /// ```
     #[rhai_fn(get = "n", pure)]
     pub fn panel_n(p: &mut SPanel) -> INT {
         p.0.n() as INT
     }
 
     /// Number of periods T.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// print(p.t);
+    /// ```
     #[rhai_fn(get = "t", pure)]
     pub fn panel_t(p: &mut SPanel) -> INT {
         p.0.t() as INT
     }
 
     /// Unit ids in panel order.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// print(p.ids());
+    /// ```
     #[rhai_fn(name = "ids", pure)]
     pub fn panel_ids(p: &mut SPanel) -> Array {
         from_strings(p.0.ids())
     }
 
     /// Periods in ascending order (numeric, or natural for labels: t2 before t10).
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// print(p.times());
+    /// ```
     #[rhai_fn(name = "times", pure)]
     pub fn panel_times(p: &mut SPanel) -> Array {
         from_strings(p.0.times())
     }
 
     /// Column names of the panel.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// print(p.names());
+    /// ```
     #[rhai_fn(name = "names", pure)]
     pub fn panel_names(p: &mut SPanel) -> Array {
         from_strings(p.0.frame().names())
     }
 
     /// Number of rows N·T.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// print(p.nrows());
+    /// ```
     #[rhai_fn(name = "nrows", pure)]
     pub fn panel_nrows(p: &mut SPanel) -> INT {
         p.0.frame().nrows() as INT
     }
 
     /// A variable stacked time-slow: `p["y"]`.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let gsp = p["gsp"];
+    /// ```
     #[rhai_fn(index_get, return_raw, pure)]
     pub fn panel_index(p: &mut SPanel, name: &str) -> RResult<Array> {
         p.0.frame().column(name).map(column_to_array).map_err(core_err)
     }
 
     /// A variable stacked time-slow.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let gsp = p.column("gsp");
+    /// ```
     #[rhai_fn(name = "column", return_raw, pure)]
     pub fn panel_column(p: &mut SPanel, name: &str) -> RResult<Array> {
         panel_index(p, name)
     }
 
     /// The panel's rows as a Frame.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let f = p.frame();
+    /// ```
     #[rhai_fn(name = "frame", pure)]
     pub fn panel_frame(p: &mut SPanel) -> SFrame {
         SFrame(Arc::new(p.0.frame().clone()))
     }
 
     /// A new panel with a column added or replaced (values in panel row order).
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let p2 = p.with_column("lgsp", log(p["gsp"]));
+    /// ```
     #[rhai_fn(name = "with_column", return_raw, pure)]
     pub fn panel_with_column(p: &mut SPanel, name: &str, values: Array) -> RResult<SPanel> {
         let f =
@@ -249,6 +331,10 @@ pub mod data_fns {
     }
 
     /// The units whose `column` equals `value` (or one of an array of values): a balanced sub-panel.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let south = p.filter("region", [5, 6, 7]);
+    /// ```
     #[rhai_fn(name = "filter", return_raw, pure)]
     pub fn panel_filter(p: &mut SPanel, column: &str, value: Dynamic) -> RResult<SPanel> {
         let vals = values_of(&value)?;
@@ -260,6 +346,10 @@ pub mod data_fns {
     /// (1970, 1972) the lag of 1972 is NaN, not 1970's value; quarters and months written with
     /// the year first (2001Q1, 2001m1, 2001-01) follow their calendar the same way. With other
     /// labelled periods it is the previous period in the panel's order.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let gsp_l2 = p.lag("gsp", 2);
+    /// ```
     #[rhai_fn(name = "lag", return_raw, pure)]
     pub fn panel_lag(p: &mut SPanel, name: &str, k: INT) -> RResult<Array> {
         p.0.lag(name, k).map(|v| from_f64s(&v)).map_err(core_err)
@@ -267,6 +357,10 @@ pub mod data_fns {
 
     /// The value one period earlier within each unit (NaN in the first period and, with integer
     /// periods, after a gap: 1972's lag is NaN when 1971 is absent, as Stata's `L.`).
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let gsp_l1 = p.lag("gsp");
+    /// ```
     #[rhai_fn(name = "lag", return_raw, pure)]
     pub fn panel_lag1(p: &mut SPanel, name: &str) -> RResult<Array> {
         panel_lag(p, name, 1)
@@ -274,6 +368,10 @@ pub mod data_fns {
 
     /// First difference within each unit (NaN in the first period and after a gap in integer
     /// periods, as `lag`).
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let d_unemp = p.diff("unemp");
+    /// ```
     #[rhai_fn(name = "diff", return_raw, pure)]
     pub fn panel_diff(p: &mut SPanel, name: &str) -> RResult<Array> {
         p.0.diff(name).map(|v| from_f64s(&v)).map_err(core_err)
@@ -281,6 +379,10 @@ pub mod data_fns {
 
     /// Growth rate x_t / x_{t−1} − 1 within each unit (NaN in the first period, after a gap in
     /// calendar periods, as `lag`, and after a zero x_{t−1}: never ±inf).
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let g = p.growth("gsp");
+    /// ```
     #[rhai_fn(name = "growth", return_raw, pure)]
     pub fn panel_growth(p: &mut SPanel, name: &str) -> RResult<Array> {
         p.0.growth(name).map(|v| from_f64s(&v)).map_err(core_err)
@@ -288,6 +390,9 @@ pub mod data_fns {
 
     /// Natural log of each element, as R's and Stata's `log` (NaN for non-positive values).
     /// Note: Rhai's `log` of a single number is base 10; use `x.ln()` for one number.
+    /// ```rhai
+    /// let l = log([1.0, 10.0, 100.0]);
+    /// ```
     #[rhai_fn(name = "log", return_raw)]
     pub fn log_array(x: Array) -> RResult<Array> {
         Ok(from_f64s(
@@ -296,12 +401,18 @@ pub mod data_fns {
     }
 
     /// Natural log of each element (same as `log` of an array).
+    /// ```rhai
+    /// let l = ln([1.0, 2.0, 4.0]);
+    /// ```
     #[rhai_fn(name = "ln", return_raw)]
     pub fn ln_array(x: Array) -> RResult<Array> {
         log_array(x)
     }
 
     /// e to the power of each element.
+    /// ```rhai
+    /// let e = exp([0.0, 1.0]);
+    /// ```
     #[rhai_fn(name = "exp", return_raw)]
     pub fn exp_array(x: Array) -> RResult<Array> {
         Ok(from_f64s(
@@ -310,12 +421,18 @@ pub mod data_fns {
     }
 
     /// Element-wise a / b; a zero or missing denominator gives NaN.
+    /// ```rhai
+    /// let r = ratio([1.0, 2.0], [4.0, 0.0]);   // [0.25, NaN]
+    /// ```
     #[rhai_fn(name = "ratio", return_raw)]
     pub fn ratio(a: Array, b: Array) -> RResult<Array> {
         ratio_scaled(a, b, 1.0)
     }
 
     /// Element-wise scale · a / b (scale 100 for percent).
+    /// ```rhai
+    /// let pct = ratio([1.0, 2.0], [4.0, 8.0], 100.0);   // [25.0, 25.0]
+    /// ```
     #[rhai_fn(name = "ratio", return_raw)]
     pub fn ratio_scaled(a: Array, b: Array, scale: FLOAT) -> RResult<Array> {
         let (x, y) = (to_f64s(&a, "ratio")?, to_f64s(&b, "ratio")?);
@@ -330,24 +447,36 @@ pub mod data_fns {
     }
 
     /// Arithmetic mean of an array (NaN if any element is NaN).
+    /// ```rhai
+    /// print(mean([1.0, 2.0, 6.0]));   // 3.0
+    /// ```
     #[rhai_fn(name = "mean", return_raw)]
     pub fn mean(x: Array) -> RResult<FLOAT> {
         Ok(vector::mean(&to_f64s(&x, "mean")?))
     }
 
     /// Sample standard deviation (divisor n − 1).
+    /// ```rhai
+    /// print(sd([1.0, 2.0, 3.0]));   // 1.0
+    /// ```
     #[rhai_fn(name = "sd", return_raw)]
     pub fn sd(x: Array) -> RResult<FLOAT> {
         Ok(vector::sd(&to_f64s(&x, "sd")?))
     }
 
     /// Sum of an array.
+    /// ```rhai
+    /// print(sum([1, 2, 3.5]));   // 6.5
+    /// ```
     #[rhai_fn(name = "sum", return_raw)]
     pub fn sum(x: Array) -> RResult<FLOAT> {
         Ok(to_f64s(&x, "sum")?.iter().sum())
     }
 
     /// Element-wise a − b.
+    /// ```rhai
+    /// let d = minus([3.0, 2.0], [1.0, 0.5]);   // [2.0, 1.5]
+    /// ```
     #[rhai_fn(name = "minus", return_raw)]
     pub fn minus(a: Array, b: Array) -> RResult<Array> {
         let (x, y) = (to_f64s(&a, "minus")?, to_f64s(&b, "minus")?);
@@ -362,6 +491,9 @@ pub mod data_fns {
     }
 
     /// Largest absolute element-wise difference |a − b| (NaN-aware: NaN in the same places counts as equal).
+    /// ```rhai
+    /// print(max_abs_diff([1.0, 2.0], [1.5, 2.0]));   // 0.5
+    /// ```
     #[rhai_fn(name = "max_abs_diff", return_raw)]
     pub fn max_abs_diff(a: Array, b: Array) -> RResult<FLOAT> {
         let (x, y) = (to_f64s(&a, "max_abs_diff")?, to_f64s(&b, "max_abs_diff")?);
@@ -402,5 +534,35 @@ pub mod data_fns {
                 value.type_name()
             ))
         })
+    }
+}
+
+rhai::def_package! {
+    /// The Frame and Panel types and the data functions.
+    pub DataPackage(lib) {
+        super::export::register_exportable::<SFrame>(
+            lib,
+            "Frame",
+            "let x = read_csv(\"examples/data/columbus/data.csv\");",
+        );
+        super::export::register_exportable::<SPanel>(
+            lib,
+            "Panel",
+            "let x = panel(read_csv(\"examples/data/produc/data.csv\"), \"id\", \"time\");",
+        );
+        rhai::combine_with_exported_module!(lib, "data", data_fns);
+        without_options! { lib;
+            /// Reads a CSV file with a header row into a Frame. Numeric columns are inferred; "", "NA"
+            /// and "." are missing (NaN), and so is every spelling of a non-finite number (inf, -inf,
+            /// Inf, Infinity, NaN, any case), so estimators refuse it by name; other columns are text.
+            /// Ids and periods keep the text written in the file (001 and 1 are two units;
+            /// 12345678901234567 and 12E4 stay as written, also in saved frames). A byte-order mark is
+            /// skipped; a quote that is never closed is an error naming the line where it opened; a
+            /// semicolon-separated file needs `#{delimiter: ";"}` (the error says so).
+            /// ```rhai
+            /// let f = read_csv("examples/data/citycluster/city_year.csv");
+            /// ```
+            read_csv(path: &str) -> SFrame = data_fns::read_csv_opts;
+        }
     }
 }

@@ -27,6 +27,25 @@ impl FnDoc {
             .collect();
         first_sentence(&para.join(" ")).to_string()
     }
+
+    /// The code of each ```` ```rhai ```` block of the doc, its lines joined by newlines: the
+    /// examples `:help` shows (every one runs; tests/it/examples.rs checks it).
+    pub fn examples(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut block: Option<Vec<&str>> = None;
+        for line in &self.doc {
+            match (&mut block, line.as_str()) {
+                (None, "```rhai") => block = Some(Vec::new()),
+                (Some(b), "```") => {
+                    out.push(b.join("\n"));
+                    block = None;
+                }
+                (Some(b), l) => b.push(l),
+                (None, _) => {}
+            }
+        }
+        out
+    }
 }
 
 /// The first sentence of `text`: up to and including the first `.`, `!` or `?` followed by a

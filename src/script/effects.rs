@@ -10,7 +10,7 @@ use super::{core_err, script_err, RResult};
 use crate::effects::{Effects, EffectsOptions, Engine as TraceEngine, Method, Mode};
 use crate::report::Table;
 use rhai::plugin::*;
-use rhai::{Dynamic, Engine, Map};
+use rhai::{Dynamic, Map};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -41,12 +41,6 @@ impl Exportable for SEffects {
             plot(&[(String::new(), self.0.clone())], path)
         })
     }
-}
-
-/// Registers the Effects type.
-pub fn register(engine: &mut Engine) {
-    engine.register_type_with_name::<SEffects>("Effects");
-    register_exportable::<SEffects>(engine);
 }
 
 /// Estimates with 95% intervals, one panel per group.
@@ -124,30 +118,51 @@ pub mod effects_fns {
     /// estimates. Options: method ("simulation" default, 1000 draws; "delta"), draws, seed,
     /// mode ("spillover", "elhorst" mean of draws, "spatialreg"), engine ("auto", "eigen",
     /// "series").
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// let m = sdm(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"});
+    /// print(effects(m, #{method: "delta"}));
+    /// ```
     #[rhai_fn(name = "effects", return_raw)]
     pub fn effects(m: SModel, opts: Map) -> RResult<SEffects> {
         effects_of(&m, &opts)
     }
 
-    /// Effects with default options (1000 simulated draws, fixed seed).
-    #[rhai_fn(name = "effects", return_raw)]
-    pub fn effects0(m: SModel) -> RResult<SEffects> {
-        effects_of(&m, &Map::new())
-    }
-
     /// The long table (variable, effect, estimate, std_error, z, p) for export.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// let m = sar(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"});
+    /// let long = long_table(effects(m, #{draws: 200, seed: 1}));
+    /// ```
     #[rhai_fn(name = "long_table", pure)]
     pub fn long_table(fx: &mut SEffects) -> STable {
         STable(Arc::new(fx.0.to_long_table()))
     }
 
     /// Draws effects with 95% intervals (SVG or PNG by extension).
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// let m = sar(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"});
+    /// make_dir("out");
+    /// plot_effects(effects(m, #{draws: 200}), "out/effects.svg");
+    /// ```
     #[rhai_fn(name = "plot_effects", return_raw)]
     pub fn plot_effects(fx: SEffects, path: &str) -> RResult<()> {
         plot(&[(String::new(), fx.0)], path).map_err(core_err)
     }
 
     /// Draws a map group → Effects, one panel per group (e.g. East, Central, West).
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let f = "gsp ~ pcap + pc + emp";
+    /// let groups = #{SAR: effects(sar(p, f, w), #{draws: 200}), SDM: effects(sdm(p, f, w), #{draws: 200})};
+    /// make_dir("out");
+    /// plot_effects(groups, "out/effects_by_model.svg");
+    /// ```
     #[rhai_fn(name = "plot_effects", return_raw)]
     pub fn plot_effects_map(groups: Map, path: &str) -> RResult<()> {
         let mut g = Vec::new();
@@ -163,6 +178,14 @@ pub mod effects_fns {
     /// Draws a map group → Effects with options: `variables` (regressors to show; default all —
     /// regressors on very different scales are best drawn apart), `order` (group names in panel
     /// order; default sorted).
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let f = "gsp ~ pcap + pc + emp";
+    /// let groups = #{SAR: effects(sar(p, f, w), #{draws: 200}), SDM: effects(sdm(p, f, w), #{draws: 200})};
+    /// make_dir("out");
+    /// plot_effects(groups, "out/effects.png", #{variables: ["pcap"], order: ["SDM", "SAR"]});
+    /// ```
     #[rhai_fn(name = "plot_effects", return_raw)]
     pub fn plot_effects_opts(groups: Map, path: &str, opts: Map) -> RResult<()> {
         let o = Opts::new(&opts, "plot_effects", &["variables", "order"])?;
@@ -200,6 +223,12 @@ pub mod effects_fns {
     /// group → Model. Options as `fit` (`model` required), plus `islands` ("error" default, or
     /// "keep": a unit whose neighbours are all in other groups stays in its group's W with no
     /// neighbours, as `w.subset(ids, #{islands: "keep"})`).
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let fits = fit_by(p, "region", "gsp ~ pcap + pc + emp", w, #{model: "sar", fe: "individual", islands: "keep"});
+    /// for g in fits.keys() { print(`${g}: rho = ${fits[g].rho}`) }
+    /// ```
     #[rhai_fn(name = "fit_by", return_raw)]
     pub fn fit_by(p: SPanel, column: &str, formula: &str, w: SWeights, opts: Map) -> RResult<Map> {
         let mut opts = opts;
@@ -228,5 +257,29 @@ pub mod effects_fns {
             out.insert(g.into(), Dynamic::from(m));
         }
         Ok(out)
+    }
+}
+
+rhai::def_package! {
+    /// The Effects type; effects of a fitted model, their plots, and subgroup fits.
+    pub EffectsPackage(lib) {
+        register_exportable::<SEffects>(
+            lib,
+            "Effects",
+            "let c = read_csv(\"examples/data/columbus/data.csv\");\n\
+             let w = weights_knn(c, #{id: \"POLYID\", x: \"X\", y: \"Y\", k: 4});\n\
+             let x = effects(sar(c, \"CRIME ~ INC + HOVAL\", w, #{id: \"POLYID\"}), #{draws: 200, seed: 1});",
+        );
+        rhai::combine_with_exported_module!(lib, "effects", effects_fns);
+        without_options! { lib;
+            /// Effects with default options (1000 simulated draws, fixed seed).
+            /// ```rhai
+            /// let c = read_csv("examples/data/columbus/data.csv");
+            /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+            /// let m = sar(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"});
+            /// print(effects(m));
+            /// ```
+            effects(m: SModel) -> SEffects = effects_fns::effects;
+        }
     }
 }

@@ -8,7 +8,7 @@ use super::{core_err, script_err, RResult};
 use crate::esda::{Geary, Moran, MoranOptions, MoranTable};
 use crate::report::table::{fmt_stat, num_json, Table};
 use rhai::plugin::*;
-use rhai::{Array, Dynamic, Engine, Map};
+use rhai::{Array, Dynamic, Map};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -160,16 +160,6 @@ impl Exportable for SMoranTable {
     }
 }
 
-/// Registers the ESDA types.
-pub fn register(engine: &mut Engine) {
-    engine.register_type_with_name::<SMoran>("Moran");
-    engine.register_type_with_name::<SMoranTable>("MoranTable");
-    engine.register_type_with_name::<SGeary>("Geary");
-    register_exportable::<SMoran>(engine);
-    register_exportable::<SMoranTable>(engine);
-    register_exportable::<SGeary>(engine);
-}
-
 fn moran_options(opts: &Map, func: &'static str, extra: &[&str]) -> RResult<MoranOptions> {
     let mut valid = vec!["permutations", "seed"];
     valid.extend_from_slice(extra);
@@ -199,6 +189,13 @@ pub mod esda_fns {
 
     /// Global Moran's I of one value per unit (order of w.ids()): I, E(I), variance, z and
     /// two-sided p under normality and randomisation; `p_sim` with options permutations, seed.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let u = in_order(p, "unemp", 1985, w);
+    /// let m = moran(u, w, #{permutations: 999, seed: 1});
+    /// print(m.p_sim);
+    /// ```
     #[rhai_fn(name = "moran", return_raw)]
     pub fn moran_x(x: Array, w: SWeights, opts: Map) -> RResult<SMoran> {
         let o = moran_options(&opts, "moran", &[])?;
@@ -208,15 +205,15 @@ pub mod esda_fns {
             .map_err(core_err)
     }
 
-    /// Global Moran's I with default options.
-    #[rhai_fn(name = "moran", return_raw)]
-    pub fn moran_x0(x: Array, w: SWeights) -> RResult<SMoran> {
-        moran_x(x, w, Map::new())
-    }
-
     /// Moran's I of panel variables for every period (a MoranTable: periods down, variables
     /// across, "I (z)" with stars), or pooled over I_T⊗W with `pooled: true`. Options:
     /// permutations, seed, pooled.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let t = moran(p, ["unemp", "gsp"], w, #{pooled: false});
+    /// print(t);
+    /// ```
     #[rhai_fn(name = "moran", return_raw)]
     pub fn moran_panel(p: SPanel, vars: Dynamic, w: SWeights, opts: Map) -> RResult<SMoranTable> {
         let names = if let Some(a) = vars.clone().try_cast::<Array>() {
@@ -235,13 +232,12 @@ pub mod esda_fns {
             .map_err(core_err)
     }
 
-    /// Moran's I of panel variables by period with default options.
-    #[rhai_fn(name = "moran", return_raw)]
-    pub fn moran_panel0(p: SPanel, vars: Dynamic, w: SWeights) -> RResult<SMoranTable> {
-        moran_panel(p, vars, w, Map::new())
-    }
-
     /// The rows of a MoranTable as Moran results.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// for m in moran(p, "unemp", w).rows { print(`${m.period}: ${m.i}`) }
+    /// ```
     #[rhai_fn(get = "rows", pure)]
     pub fn moran_table_rows(t: &mut SMoranTable) -> Array {
         t.0.rows
@@ -251,62 +247,139 @@ pub mod esda_fns {
     }
 
     /// The MoranTable in long form (variable, period, I, E, variances, z, p, p_sim) for export.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let long = moran(p, ["unemp"], w).long_table();
+    /// ```
     #[rhai_fn(name = "long_table", pure)]
     pub fn moran_table_long(t: &mut SMoranTable) -> STable {
         STable(Arc::new(t.0.to_long_table()))
     }
 
     /// Moran's I statistic.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let u = in_order(p, "unemp", 1985, w);
+    /// let m = moran(u, w);
+    /// print(m.i);
+    /// ```
     #[rhai_fn(get = "i", pure)]
     pub fn moran_i(m: &mut SMoran) -> f64 {
         m.0.i
     }
     /// E(I) = −1/(N−1).
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let u = in_order(p, "unemp", 1985, w);
+    /// let m = moran(u, w);
+    /// print(m.expected);   // -1/(N-1)
+    /// ```
     #[rhai_fn(get = "expected", pure)]
     pub fn moran_expected(m: &mut SMoran) -> f64 {
         m.0.expected
     }
     /// z under normality.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let u = in_order(p, "unemp", 1985, w);
+    /// let m = moran(u, w);
+    /// print(m.z_normal);
+    /// ```
     #[rhai_fn(get = "z_normal", pure)]
     pub fn moran_z_normal(m: &mut SMoran) -> f64 {
         m.0.z_normal
     }
     /// Two-sided p under normality.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let u = in_order(p, "unemp", 1985, w);
+    /// let m = moran(u, w);
+    /// print(m.p_normal);
+    /// ```
     #[rhai_fn(get = "p_normal", pure)]
     pub fn moran_p_normal(m: &mut SMoran) -> f64 {
         m.0.p_normal
     }
     /// z under randomisation.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let u = in_order(p, "unemp", 1985, w);
+    /// let m = moran(u, w);
+    /// print(m.z_random);
+    /// ```
     #[rhai_fn(get = "z_random", pure)]
     pub fn moran_z_random(m: &mut SMoran) -> f64 {
         m.0.z_random
     }
     /// Two-sided p under randomisation.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let u = in_order(p, "unemp", 1985, w);
+    /// let m = moran(u, w);
+    /// print(m.p_random);
+    /// ```
     #[rhai_fn(get = "p_random", pure)]
     pub fn moran_p_random(m: &mut SMoran) -> f64 {
         m.0.p_random
     }
     /// Variance under normality.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let u = in_order(p, "unemp", 1985, w);
+    /// let m = moran(u, w);
+    /// print(m.variance_normal);
+    /// ```
     #[rhai_fn(get = "variance_normal", pure)]
     pub fn moran_var_normal(m: &mut SMoran) -> f64 {
         m.0.variance_normal
     }
     /// Variance under randomisation.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let u = in_order(p, "unemp", 1985, w);
+    /// let m = moran(u, w);
+    /// print(m.variance_random);
+    /// ```
     #[rhai_fn(get = "variance_random", pure)]
     pub fn moran_var_random(m: &mut SMoran) -> f64 {
         m.0.variance_random
     }
     /// Permutation pseudo p-value, or () when no permutations were asked.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let u = in_order(p, "unemp", 1985, w);
+    /// print(moran(u, w, #{permutations: 99}).p_sim);
+    /// ```
     #[rhai_fn(get = "p_sim", pure)]
     pub fn moran_p_sim(m: &mut SMoran) -> Dynamic {
         m.0.p_sim.map_or(Dynamic::UNIT, Dynamic::from_float)
     }
     /// The variable name, or ().
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// print(moran(p, "unemp", w).rows[0].variable);   // unemp
+    /// ```
     #[rhai_fn(get = "variable", pure)]
     pub fn moran_variable(m: &mut SMoran) -> Dynamic {
         m.0.variable.clone().map_or(Dynamic::UNIT, Dynamic::from)
     }
     /// The period, or ().
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// print(moran(p, "unemp", w).rows[0].period);   // 1970
+    /// ```
     #[rhai_fn(get = "period", pure)]
     pub fn moran_period(m: &mut SMoran) -> Dynamic {
         m.0.period.clone().map_or(Dynamic::UNIT, Dynamic::from)
@@ -314,6 +387,12 @@ pub mod esda_fns {
 
     /// Geary's C (c, expected, variance, z, p; randomisation by default as spdep) with
     /// options permutations, seed.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let u = in_order(p, "unemp", 1985, w);
+    /// let g = geary(u, w, #{permutations: 99, seed: 1});
+    /// ```
     #[rhai_fn(name = "geary", return_raw)]
     pub fn geary(x: Array, w: SWeights, opts: Map) -> RResult<SGeary> {
         let o = moran_options(&opts, "geary", &[])?;
@@ -323,23 +402,38 @@ pub mod esda_fns {
             .map_err(core_err)
     }
 
-    /// Geary's C with default options.
-    #[rhai_fn(name = "geary", return_raw)]
-    pub fn geary0(x: Array, w: SWeights) -> RResult<SGeary> {
-        geary(x, w, Map::new())
-    }
-
     /// Geary's c statistic.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let u = in_order(p, "unemp", 1985, w);
+    /// let g = geary(u, w);
+    /// print(g.c);
+    /// ```
     #[rhai_fn(get = "c", pure)]
     pub fn geary_c(g: &mut SGeary) -> f64 {
         g.0.c
     }
     /// Geary z (randomisation).
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let u = in_order(p, "unemp", 1985, w);
+    /// let g = geary(u, w);
+    /// print(g.z);
+    /// ```
     #[rhai_fn(get = "z", pure)]
     pub fn geary_z(g: &mut SGeary) -> f64 {
         g.0.z
     }
     /// Geary p (randomisation, two-sided).
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let u = in_order(p, "unemp", 1985, w);
+    /// let g = geary(u, w);
+    /// print(g.p);
+    /// ```
     #[rhai_fn(get = "p", pure)]
     pub fn geary_p(g: &mut SGeary) -> f64 {
         g.0.p
@@ -347,6 +441,13 @@ pub mod esda_fns {
 
     /// Local Moran (LISA) as a Frame keyed by unit id: id, ii, e_ii, var_ii, z, p, p_sim
     /// (conditional permutation, with options permutations, seed), quadrant (HH, LL, HL, LH).
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let u = in_order(p, "unemp", 1985, w);
+    /// let lisa = local_moran(u, w, #{permutations: 99, seed: 1});
+    /// print(lisa);
+    /// ```
     #[rhai_fn(name = "local_moran", return_raw)]
     pub fn local_moran(x: Array, w: SWeights, opts: Map) -> RResult<SFrame> {
         let o = moran_options(&opts, "local_moran", &[])?;
@@ -355,20 +456,28 @@ pub mod esda_fns {
         l.to_frame().map(|f| SFrame(Arc::new(f))).map_err(core_err)
     }
 
-    /// Local Moran with default options (999 permutations are opt-in: `#{permutations: 999}`).
-    #[rhai_fn(name = "local_moran", return_raw)]
-    pub fn local_moran0(x: Array, w: SWeights) -> RResult<SFrame> {
-        local_moran(x, w, Map::new())
-    }
-
     /// Moran scatterplot (standardised z against its lag Wz, slope = I for row-standardised W,
     /// quadrant lines) written as SVG or PNG by extension.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let u = in_order(p, "unemp", 1985, w);
+    /// make_dir("out");
+    /// plot_moran(u, w, "out/moran.svg");
+    /// ```
     #[rhai_fn(name = "plot_moran", return_raw)]
     pub fn plot_moran(x: Array, w: SWeights, path: &str) -> RResult<()> {
         plot_moran_title(x, w, path, "Moran scatterplot")
     }
 
     /// Moran scatterplot with a title.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let u = in_order(p, "unemp", 1985, w);
+    /// make_dir("out");
+    /// plot_moran(u, w, "out/moran.png", "Unemployment, 1985");
+    /// ```
     #[rhai_fn(name = "plot_moran", return_raw)]
     pub fn plot_moran_title(x: Array, w: SWeights, path: &str, title: &str) -> RResult<()> {
         let v = cross_section(&x, &w, "plot_moran")?;
@@ -376,8 +485,67 @@ pub mod esda_fns {
     }
 
     /// Moran's I by period, one line per variable; significant points (p < 0.05) filled.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// make_dir("out");
+    /// plot_moran_series(moran(p, ["unemp", "gsp"], w), "out/moran_by_year.svg");
+    /// ```
     #[rhai_fn(name = "plot_moran_series", return_raw)]
     pub fn plot_moran_series(t: SMoranTable, path: &str) -> RResult<()> {
         crate::plot::plot_moran_series(&t.0, path).map_err(core_err)
+    }
+}
+
+rhai::def_package! {
+    /// The Moran, MoranTable and Geary types; Moran's I, Geary's C, local Moran and their plots.
+    pub EsdaPackage(lib) {
+        const PANEL: &str = "let p = panel(read_csv(\"examples/data/produc/data.csv\"), \"id\", \"time\");\n\
+                             let w = read_weights(\"examples/data/produc/weights.csv\");";
+        register_exportable::<SMoran>(
+            lib,
+            "Moran",
+            &format!("{PANEL}\nlet x = moran(in_order(p, \"unemp\", 1985, w), w);"),
+        );
+        register_exportable::<SMoranTable>(lib, "MoranTable", &format!("{PANEL}\nlet x = moran(p, [\"unemp\"], w);"));
+        register_exportable::<SGeary>(
+            lib,
+            "Geary",
+            &format!("{PANEL}\nlet x = geary(in_order(p, \"unemp\", 1985, w), w);"),
+        );
+        rhai::combine_with_exported_module!(lib, "esda", esda_fns);
+        without_options! { lib;
+            /// Global Moran's I with default options.
+            /// ```rhai
+            /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+            /// let w = read_weights("examples/data/produc/weights.csv");
+            /// let u = in_order(p, "unemp", 1985, w);
+            /// print(moran(u, w));
+            /// ```
+            moran(x: Array, w: SWeights) -> SMoran = esda_fns::moran_x;
+            /// Moran's I of panel variables by period with default options.
+            /// ```rhai
+            /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+            /// let w = read_weights("examples/data/produc/weights.csv");
+            /// print(moran(p, "unemp", w));
+            /// ```
+            moran(p: SPanel, vars: Dynamic, w: SWeights) -> SMoranTable = esda_fns::moran_panel;
+            /// Geary's C with default options.
+            /// ```rhai
+            /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+            /// let w = read_weights("examples/data/produc/weights.csv");
+            /// let u = in_order(p, "unemp", 1985, w);
+            /// print(geary(u, w));
+            /// ```
+            geary(x: Array, w: SWeights) -> SGeary = esda_fns::geary;
+            /// Local Moran with default options (999 permutations are opt-in: `#{permutations: 999}`).
+            /// ```rhai
+            /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+            /// let w = read_weights("examples/data/produc/weights.csv");
+            /// let u = in_order(p, "unemp", 1985, w);
+            /// let lisa = local_moran(u, w);
+            /// ```
+            local_moran(x: Array, w: SWeights) -> SFrame = esda_fns::local_moran;
+        }
     }
 }

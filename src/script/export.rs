@@ -5,7 +5,7 @@ use super::convert::{from_strings, SFrame, SPanel, STable};
 use super::{core_err, script_err, RResult};
 use crate::report::table::{extension, num_json, Cell, Table};
 use rhai::plugin::*;
-use rhai::{Dynamic, Engine, FuncRegistration};
+use rhai::{Dynamic, FuncRegistration, Module};
 use serde_json::{json, Value};
 
 /// A result that can be printed, turned into JSON / a map, and saved by extension.
@@ -81,36 +81,64 @@ pub fn save_exportable<T: Exportable>(x: &T, path: &str) -> RResult<()> {
     crate::io::write_atomic(path, text.as_bytes()).map_err(core_err)
 }
 
-/// Registers `print`, `to_json`, `to_map` and `save` for `T`.
-pub fn register_exportable<T: Exportable>(engine: &mut Engine) {
+/// Registers the script type `T` under `type_name` in `lib`, with its `print`, `to_json`,
+/// `to_map` and `save`. `example` is Rhai code that binds a value of the type to `x`; each
+/// function's doc shows it followed by the call.
+pub fn register_exportable<T: Exportable>(lib: &mut Module, type_name: &str, example: &str) {
+    lib.set_custom_type::<T>(type_name);
     let name = T::KIND;
+    let this = format!("_: &mut {type_name}");
+    let doc = |text: String, call: &str| {
+        let mut d = format!("/// {text}\n/// ```rhai");
+        for line in example.lines().chain([call]) {
+            d += &format!("\n/// {line}");
+        }
+        d + "\n/// ```"
+    };
     FuncRegistration::new("to_string")
-        .with_comments([format!("/// A readable table of the {name}.")])
-        .register_into_engine(engine, |x: &mut T| x.text());
-    FuncRegistration::new("to_debug").register_into_engine(engine, |x: &mut T| x.text());
+        .in_global_namespace()
+        .with_comments([doc(format!("A readable table of the {name}."), "print(x.to_string());")])
+        .with_params_info([this.as_str(), "string"])
+        .set_into_module(lib, |x: &mut T| x.text());
+    FuncRegistration::new("to_debug")
+        .in_global_namespace()
+        .with_params_info([this.as_str(), "string"])
+        .set_into_module(lib, |x: &mut T| x.text());
     FuncRegistration::new("to_json")
-        .with_comments([format!(
-            "/// The JSON text of the {name} (its to_map() plus \"kind\"; NaN as null)."
+        .in_global_namespace()
+        .with_comments([doc(
+            format!("The JSON text of the {name} (its to_map() plus \"kind\"; NaN as null)."),
+            "print(to_json(x));",
         )])
-        .register_into_engine(engine, |x: &mut T| {
+        .with_params_info([this.as_str(), "string"])
+        .set_into_module(lib, |x: &mut T| {
             serde_json::to_string_pretty(&json_of(x)).unwrap_or_default()
         });
     FuncRegistration::new("to_map")
-        .with_comments([format!("/// Every number of the {name} as an object map.")])
-        .register_into_engine(engine, |x: &mut T| -> RResult<Dynamic> {
+        .in_global_namespace()
+        .with_comments([doc(
+            format!("Every number of the {name} as an object map."),
+            "print(x.to_map());",
+        )])
+        .with_params_info([this.as_str(), std::any::type_name::<RResult<Dynamic>>()])
+        .set_into_module(lib, |x: &mut T| -> RResult<Dynamic> {
             super::guard("to_map", || rhai::serde::to_dynamic(json_of(x)))
         });
     // The parameter type keeps one `save` doc per type (`save(x: Moran, path: string)`), so
     // `:help save` lists what each type writes.
     let rust_type = std::any::type_name::<T>().rsplit("::").next().unwrap_or("?");
     FuncRegistration::new("save")
-        .with_comments([format!(
-            "/// Writes the {name} to `path` by extension ({}{}), atomically.",
-            T::SAVE_DOC,
-            if T::PLOT { "; a plot as .svg/.png" } else { "" }
+        .in_global_namespace()
+        .with_comments([doc(
+            format!(
+                "Writes the {name} to `path` by extension ({}{}), atomically.",
+                T::SAVE_DOC,
+                if T::PLOT { "; a plot as .svg/.png" } else { "" }
+            ),
+            &format!("make_dir(\"out\");\nsave(x, \"out/{name}.json\");"),
         )])
         .with_params_info([format!("x: {rust_type}"), "path: string".to_string()])
-        .register_into_engine(engine, |x: &mut T, path: &str| {
+        .set_into_module(lib, |x: &mut T, path: &str| {
             super::guard("save", || save_exportable(x, path))
         });
 }
@@ -262,11 +290,13 @@ impl Exportable for STable {
     }
 }
 
-/// Registers the export functions of the data types.
-pub fn register_data_exports(engine: &mut Engine) {
-    register_exportable::<SFrame>(engine);
-    register_exportable::<SPanel>(engine);
-    register_exportable::<STable>(engine);
+rhai::def_package! {
+    /// The Table type, its accessors, and writing files: `to_json` of maps, `write_text`,
+    /// `make_dir`.
+    pub ExportPackage(lib) {
+        register_exportable::<STable>(lib, "Table", "let x = table(\"Demo\", [\"a\", \"b\"], [[1, 2.5]]);");
+        rhai::combine_with_exported_module!(lib, "export", export_fns);
+    }
 }
 
 /// Table accessors.
@@ -275,12 +305,20 @@ pub mod export_fns {
     use super::*;
 
     /// Column headers of a table.
+    /// ```rhai
+    /// let t = table("Demo", ["name", "value"], [["a", 1.5], ["b", 2]]);
+    /// print(t.columns);
+    /// ```
     #[rhai_fn(get = "columns", pure)]
     pub fn table_columns(t: &mut STable) -> rhai::Array {
         from_strings(&t.0.columns)
     }
 
     /// Rows of a table, each an array of cells (numbers, strings or ()).
+    /// ```rhai
+    /// let t = table("Demo", ["name", "value"], [["a", 1.5], ["b", 2]]);
+    /// print(t.rows);
+    /// ```
     #[rhai_fn(get = "rows", pure)]
     pub fn table_rows(t: &mut STable) -> rhai::Array {
         t.0.rows
@@ -301,6 +339,10 @@ pub mod export_fns {
     }
 
     /// The row whose first cell is `name`, as a map column → value: `lm["lm_lag"].statistic`.
+    /// ```rhai
+    /// let t = table("Demo", ["name", "value"], [["a", 1.5], ["b", 2]]);
+    /// print(t["b"].value);   // 2
+    /// ```
     #[rhai_fn(index_get, return_raw, pure)]
     pub fn table_row(t: &mut STable, name: &str) -> RResult<rhai::Map> {
         let row =
@@ -335,12 +377,19 @@ pub mod export_fns {
     }
 
     /// Title of a table.
+    /// ```rhai
+    /// let t = table("Demo", ["name", "value"], [["a", 1.5], ["b", 2]]);
+    /// print(t.title);
+    /// ```
     #[rhai_fn(get = "title", pure)]
     pub fn table_title(t: &mut STable) -> String {
         t.0.title.clone()
     }
 
     /// JSON text of an object map or array (NaN as null).
+    /// ```rhai
+    /// print(to_json(#{a: 1, b: [2.5, ()]}));
+    /// ```
     #[rhai_fn(name = "to_json", return_raw)]
     pub fn map_to_json(m: rhai::Map) -> RResult<String> {
         let v: Value = rhai::serde::from_dynamic(&Dynamic::from_map(m))?;
@@ -348,12 +397,19 @@ pub mod export_fns {
     }
 
     /// Writes text to `path` atomically (for reports a script assembles itself).
+    /// ```rhai
+    /// make_dir("out");
+    /// write_text("out/notes.md", "# Notes\n");
+    /// ```
     #[rhai_fn(name = "write_text", return_raw)]
     pub fn write_text(path: &str, text: &str) -> RResult<()> {
         crate::io::write_atomic(path, text.as_bytes()).map_err(core_err)
     }
 
     /// Creates the folder `path` (and its parents) when missing.
+    /// ```rhai
+    /// make_dir("out/tables");
+    /// ```
     #[rhai_fn(name = "make_dir", return_raw)]
     pub fn make_dir(path: &str) -> RResult<()> {
         crate::io::ensure_dir(path).map_err(core_err)

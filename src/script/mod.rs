@@ -1,6 +1,38 @@
 //! The Rhai binding layer: converts script values to core types, calls the core and maps
 //! core errors to script errors. One file per area, each an `#[export_module]` whose doc
-//! comments become the text of `:help` and `spillover functions`.
+//! comments (each with a ```` ```rhai ```` example, run by tests/it/examples.rs) become the
+//! text of `:help` and `spillover functions`, and a `def_package!` that registers the area's
+//! types and functions (data, export, testing, weights, esda, models, effects, study);
+//! [`SpilloverPackage`] combines them.
+
+/// Registers into the module `lib`, for each listed function, the overload without its last
+/// parameter (the options map), which calls the full function with an empty map so that every
+/// option takes its default. The doc comment written before an entry is that overload's
+/// `:help` text; the parameter names and types are its signature.
+///
+/// ```ignore
+/// without_options! { lib;
+///     /// Spatial lag model (SAR) by ML with default options.
+///     sar(data: Dynamic, formula: &str, w: SWeights) -> SModel = models_fns::sar;
+/// }
+/// ```
+macro_rules! without_options {
+    ($lib:expr; $(
+        #[doc = $doc0:literal] $(#[doc = $doc:literal])*
+        $name:ident ( $($arg:ident : $ty:ty),* ) -> $ret:ty = $full:path;
+    )+) => {$(
+        rhai::FuncRegistration::new(stringify!($name))
+            .in_global_namespace()
+            .with_comments([concat!("///", $doc0 $(, "\n///", $doc)*)])
+            .with_params_info([
+                $(concat!(stringify!($arg), ": ", stringify!($ty)),)*
+                concat!("RResult<", stringify!($ret), ">"),
+            ])
+            .set_into_module($lib, |$($arg: $ty),*| -> $crate::script::RResult<$ret> {
+                $crate::script::guard(stringify!($name), || $full($($arg,)* rhai::Map::new()))
+            });
+    )+};
+}
 
 pub mod convert;
 pub mod data;
@@ -90,22 +122,26 @@ pub fn guard<T>(what: &str, f: impl FnOnce() -> RResult<T>) -> RResult<T> {
     }
 }
 
-/// Registers every spillover type and function package in `engine`.
+rhai::def_package! {
+    /// Every spillover type and function: the area packages combined.
+    pub SpilloverPackage(lib):
+        data::DataPackage,
+        export::ExportPackage,
+        testing::TestingPackage,
+        weights::WeightsPackage,
+        esda::EsdaPackage,
+        models::ModelsPackage,
+        effects::EffectsPackage,
+        study::StudyPackage
+    {}
+}
+
+/// Registers every spillover type and function ([`SpilloverPackage`], built once and shared by
+/// every engine) in `engine`.
 pub fn register_all(engine: &mut Engine) {
-    convert::register_types(engine);
-    engine.register_global_module(rhai::exported_module!(data::data_fns).into());
-    engine.register_global_module(rhai::exported_module!(export::export_fns).into());
-    engine.register_global_module(rhai::exported_module!(testing::testing_fns).into());
-    export::register_data_exports(engine);
-    weights::register(engine);
-    engine.register_global_module(rhai::exported_module!(weights::weights_fns).into());
-    esda::register(engine);
-    engine.register_global_module(rhai::exported_module!(esda::esda_fns).into());
-    models::register(engine);
-    engine.register_global_module(rhai::exported_module!(models::models_fns).into());
-    effects::register(engine);
-    engine.register_global_module(rhai::exported_module!(effects::effects_fns).into());
-    engine.register_global_module(rhai::exported_module!(study::study_fns).into());
+    use rhai::packages::Package;
+    static PACKAGE: std::sync::OnceLock<SpilloverPackage> = std::sync::OnceLock::new();
+    PACKAGE.get_or_init(SpilloverPackage::new).register_into_engine(engine);
 }
 
 /// Rhai's engine limits, set on every new engine (see [`new_engine`]): far above what a study
@@ -197,6 +233,11 @@ mod exit_fns {
     /// Stops the script at once and ends the program: `exit()` with status 0, `exit(n)` with
     /// status n (an integer 0–255), `exit("message")` prints the message on stderr and ends
     /// with status 1.
+    /// ```rhai
+    /// let failures = 0;
+    /// if failures > 0 { exit(`${failures} checks failed`) }
+    /// exit(0);
+    /// ```
     #[rhai_fn(name = "exit", return_raw, volatile)]
     pub fn exit_with(value: Dynamic) -> RResult<()> {
         let request = if value.is_unit() {
@@ -225,6 +266,10 @@ mod exit_fns {
     }
 
     /// Stops the script at once and ends the program with status 0.
+    /// ```rhai
+    /// print("done");
+    /// exit();
+    /// ```
     #[rhai_fn(name = "exit", return_raw, volatile)]
     pub fn exit_plain() -> RResult<()> {
         exit_with(Dynamic::UNIT)

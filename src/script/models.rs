@@ -14,7 +14,7 @@ use crate::models::{Design, Fe, Formula, Model, ModelKind};
 use crate::report::table::num_json;
 use crate::report::Table;
 use rhai::plugin::*;
-use rhai::{Array, Dynamic, Engine, Map, FLOAT, INT};
+use rhai::{Array, Dynamic, Map, FLOAT, INT};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -97,14 +97,6 @@ impl Exportable for STest {
             crate::report::table::fmt_num(t.p, 4)
         )
     }
-}
-
-/// Registers the Model and Test types.
-pub fn register(engine: &mut Engine) {
-    engine.register_type_with_name::<SModel>("Model");
-    engine.register_type_with_name::<STest>("Test");
-    register_exportable::<SModel>(engine);
-    register_exportable::<STest>(engine);
 }
 
 /// Data of a model call: a panel, or a Frame as a cross-section (T = 1).
@@ -248,19 +240,22 @@ pub mod models_fns {
     /// Panel OLS with fixed effects (`fe`: "none" pooled with intercept, "individual", "time",
     /// "twoways" (default for panels)); standard errors as plm / Stata `xtreg, fe`. A Frame is
     /// a cross-section (option `id` names its unit column).
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let m = ols(p, "gsp ~ pcap + pc + emp", #{fe: "individual"});
+    /// print(m);
+    /// ```
     #[rhai_fn(name = "ols", return_raw)]
     pub fn ols(data: Dynamic, formula: &str, opts: Map) -> RResult<SModel> {
         fit_ols(data, formula, &opts).map(|f| SModel(Arc::new(Fitted::Ols(Box::new(f)))))
     }
 
-    /// Panel OLS with default options.
-    #[rhai_fn(name = "ols", return_raw)]
-    pub fn ols0(data: Dynamic, formula: &str) -> RResult<SModel> {
-        ols(data, formula, Map::new())
-    }
-
     /// LR (and F) tests of the unit and time fixed effects (METHODS §5); option df:
     /// "N,T" (Elhorst, default) or "N-1,T-1".
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// print(fe_tests(p, "gsp ~ pcap + pc + emp", #{df: "N-1,T-1"}));
+    /// ```
     #[rhai_fn(name = "fe_tests", return_raw)]
     pub fn fe_tests(p: SPanel, formula: &str, opts: Map) -> RResult<STable> {
         let o = Opts::new(&opts, "fe_tests", &["df"])?;
@@ -274,16 +269,16 @@ pub mod models_fns {
             .map_err(core_err)
     }
 
-    /// Fixed-effects LR tests with default options.
-    #[rhai_fn(name = "fe_tests", return_raw)]
-    pub fn fe_tests0(p: SPanel, formula: &str) -> RResult<STable> {
-        fe_tests(p, formula, Map::new())
-    }
-
     /// LM-lag, LM-error, robust LM-lag, robust LM-error and SARMA on OLS residuals
     /// (Elhorst/splm conventions; Anselin's tests on a cross-section). Data: a Panel, or a Frame
     /// whose rows are matched to W's units by id (option id, else a column named "id"; never by
     /// row position). Options: fe, id, debarsy_ertur (individual effects only: × (T−1)/T).
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// let lm = lm_tests(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"});
+    /// print(lm["lm_lag"].p);
+    /// ```
     #[rhai_fn(name = "lm_tests", return_raw)]
     pub fn lm_tests(data: Dynamic, formula: &str, w: SWeights, opts: Map) -> RResult<STable> {
         let o = Opts::new(&opts, "lm_tests", &["fe", "id", "debarsy_ertur"])?;
@@ -298,83 +293,85 @@ pub mod models_fns {
             .map_err(core_err)
     }
 
-    /// LM tests with default options.
-    #[rhai_fn(name = "lm_tests", return_raw)]
-    pub fn lm_tests0(data: Dynamic, formula: &str, w: SWeights) -> RResult<STable> {
-        lm_tests(data, formula, w, Map::new())
-    }
-
     /// Spatial lag model (SAR) by ML. Data: a Panel, or a Frame (a cross-section) whose rows are
     /// matched to W's units by id: option id, else a column named "id" (never by row position).
     /// Regressors may not be named rho, lambda, sigma2, phi, (intercept) or W*... Options: fe,
     /// bias_correction ("none", "elhorst", "lee_yu"), lag_order ("lag_first", "demean_first"),
     /// lndet, interval [lo, hi], information ("elhorst", "full"), id.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let m = sar(p, "gsp ~ pcap + pc + emp", w, #{fe: "twoways", lag_order: "demean_first"});
+    /// print(m.rho);
+    /// ```
     #[rhai_fn(name = "sar", return_raw)]
     pub fn sar(data: Dynamic, formula: &str, w: SWeights, opts: Map) -> RResult<SModel> {
         spatial(data, formula, &w, Some(ModelKind::Sar), &opts, "sar")
     }
 
-    /// Spatial lag model (SAR) by ML with default options.
-    #[rhai_fn(name = "sar", return_raw)]
-    pub fn sar0(data: Dynamic, formula: &str, w: SWeights) -> RResult<SModel> {
-        spatial(data, formula, &w, Some(ModelKind::Sar), &Map::new(), "sar")
-    }
-
     /// Spatial error model (SEM) by ML; options as sar.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// let m = sem(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"});
+    /// print(m.lambda);
+    /// ```
     #[rhai_fn(name = "sem", return_raw)]
     pub fn sem(data: Dynamic, formula: &str, w: SWeights, opts: Map) -> RResult<SModel> {
         spatial(data, formula, &w, Some(ModelKind::Sem), &opts, "sem")
     }
 
-    /// Spatial error model (SEM) by ML; options as sar with default options.
-    #[rhai_fn(name = "sem", return_raw)]
-    pub fn sem0(data: Dynamic, formula: &str, w: SWeights) -> RResult<SModel> {
-        spatial(data, formula, &w, Some(ModelKind::Sem), &Map::new(), "sem")
-    }
-
     /// Spatial Durbin model (SDM) by ML; options as sar plus durbin (names to lag; default all).
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let m = sdm(p, "gsp ~ pcap + pc + emp", w, #{durbin: ["pcap"]});
+    /// ```
     #[rhai_fn(name = "sdm", return_raw)]
     pub fn sdm(data: Dynamic, formula: &str, w: SWeights, opts: Map) -> RResult<SModel> {
         spatial(data, formula, &w, Some(ModelKind::Sdm), &opts, "sdm")
     }
 
-    /// Spatial Durbin model (SDM) by ML; options as sar plus durbin (names to lag; default all) with default options.
-    #[rhai_fn(name = "sdm", return_raw)]
-    pub fn sdm0(data: Dynamic, formula: &str, w: SWeights) -> RResult<SModel> {
-        spatial(data, formula, &w, Some(ModelKind::Sdm), &Map::new(), "sdm")
-    }
-
     /// Spatial Durbin error model (SDEM) by ML; options as sdm.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// let m = sdem(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"});
+    /// ```
     #[rhai_fn(name = "sdem", return_raw)]
     pub fn sdem(data: Dynamic, formula: &str, w: SWeights, opts: Map) -> RResult<SModel> {
         spatial(data, formula, &w, Some(ModelKind::Sdem), &opts, "sdem")
     }
 
-    /// Spatial Durbin error model (SDEM) by ML; options as sdm with default options.
-    #[rhai_fn(name = "sdem", return_raw)]
-    pub fn sdem0(data: Dynamic, formula: &str, w: SWeights) -> RResult<SModel> {
-        spatial(data, formula, &w, Some(ModelKind::Sdem), &Map::new(), "sdem")
-    }
-
     /// SLX: OLS with spatially lagged regressors W*x; options fe, durbin, id.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// let m = slx(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID", durbin: ["INC"]});
+    /// ```
     #[rhai_fn(name = "slx", return_raw)]
     pub fn slx(data: Dynamic, formula: &str, w: SWeights, opts: Map) -> RResult<SModel> {
         spatial(data, formula, &w, Some(ModelKind::Slx), &opts, "slx")
     }
 
-    /// SLX with default options.
-    #[rhai_fn(name = "slx", return_raw)]
-    pub fn slx0(data: Dynamic, formula: &str, w: SWeights) -> RResult<SModel> {
-        spatial(data, formula, &w, Some(ModelKind::Slx), &Map::new(), "slx")
-    }
-
     /// Any model by name: `fit(p, f, w, #{model: "sdm", ...})` with the options of that model.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// let m = fit(c, "CRIME ~ INC + HOVAL", w, #{model: "sdm", id: "POLYID"});
+    /// ```
     #[rhai_fn(name = "fit", return_raw)]
     pub fn fit(data: Dynamic, formula: &str, w: SWeights, opts: Map) -> RResult<SModel> {
         spatial(data, formula, &w, None, &opts, "fit")
     }
 
     /// Wald test of an SDM against "sar" (θ = 0) or "sem" (θ + ρβ = 0) (METHODS §8).
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// let m = sdm(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"});
+    /// print(wald_test(m, "sem"));
+    /// ```
     #[rhai_fn(name = "wald_test", return_raw)]
     pub fn wald_test(m: SModel, restriction: &str) -> RResult<STest> {
         match &*m.0 {
@@ -391,6 +388,12 @@ pub mod models_fns {
     /// model must be a special case of the general one (sdm ⊃ sar, sem, slx, ols; sdem ⊃ sem,
     /// slx, ols; sar, sem, slx ⊃ ols; its regressors among the general one's) fitted to the same
     /// data, weights, fixed effects and options; otherwise an error lists every difference.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// let o = #{id: "POLYID"};
+    /// print(lr_test(sdm(c, "CRIME ~ INC + HOVAL", w, o), sar(c, "CRIME ~ INC + HOVAL", w, o)));
+    /// ```
     #[rhai_fn(name = "lr_test", return_raw)]
     pub fn lr_test(general: SModel, restricted: SModel) -> RResult<STest> {
         crate::models::spatial_tests::lr_test(general.0.model(), restricted.0.model())
@@ -399,6 +402,11 @@ pub mod models_fns {
     }
 
     /// One coefficient as #{term, estimate, std_error, z, p}.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let m = ols(c, "CRIME ~ INC + HOVAL");
+    /// print(coef(m, "INC").estimate);
+    /// ```
     #[rhai_fn(name = "coef", return_raw, pure)]
     pub fn coef(m: &mut SModel, term: &str) -> RResult<Map> {
         let model = m.0.model();
@@ -416,6 +424,11 @@ pub mod models_fns {
     }
 
     /// All coefficients as an array of #{term, estimate, std_error, z, p}.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let m = ols(c, "CRIME ~ INC + HOVAL");
+    /// for k in m.coefficients { print(`${k.term}: ${k.estimate}`) }
+    /// ```
     #[rhai_fn(get = "coefficients", pure)]
     pub fn coefficients(m: &mut SModel) -> Array {
         m.0.model()
@@ -426,27 +439,56 @@ pub mod models_fns {
     }
 
     /// Model name ("ols", "sar", "sem", "sdm", "sdem", "slx").
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// let m = sar(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"});
+    /// print(m.model);   // sar
+    /// ```
     #[rhai_fn(get = "model", pure)]
     pub fn model_name(m: &mut SModel) -> String {
         m.0.model().kind.name().to_string()
     }
     /// Fixed effects ("none", "individual", "time", "twoways").
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let m = ols(c, "CRIME ~ INC + HOVAL");
+    /// print(m.fe);   // none
+    /// ```
     #[rhai_fn(get = "fe", pure)]
     pub fn model_fe(m: &mut SModel) -> String {
         m.0.model().fe.name().to_string()
     }
     /// Log-likelihood at the estimates.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// let m = sar(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"});
+    /// print(m.loglik);
+    /// ```
     #[rhai_fn(get = "loglik", pure)]
     pub fn loglik(m: &mut SModel) -> FLOAT {
         m.0.model().loglik
     }
     /// σ̂².
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// let m = sar(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"});
+    /// print(m.sigma2);
+    /// ```
     #[rhai_fn(get = "sigma2", pure)]
     pub fn sigma2(m: &mut SModel) -> FLOAT {
         m.0.model().sigma2
     }
     /// The spatial lag parameter ρ̂ of a SAR or SDM model (the estimate of its "rho" term). Any
     /// other model is an error: SEM and SDEM have λ (`m.lambda`), OLS and SLX none.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// let m = sar(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"});
+    /// print(m.rho);
+    /// ```
     #[rhai_fn(get = "rho", return_raw, pure)]
     pub fn model_rho(m: &mut SModel) -> RResult<FLOAT> {
         m.0.model()
@@ -455,6 +497,11 @@ pub mod models_fns {
     }
     /// The spatial error parameter λ̂ of a SEM or SDEM model (the estimate of its "lambda" term).
     /// Any other model is an error: SAR and SDM have ρ (`m.rho`), OLS and SLX none.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// print(sem(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"}).lambda);
+    /// ```
     #[rhai_fn(get = "lambda", return_raw, pure)]
     pub fn model_lambda(m: &mut SModel) -> RResult<FLOAT> {
         m.0.model()
@@ -462,47 +509,98 @@ pub mod models_fns {
             .map_err(|e| script_err(format!("m.lambda: {e}")))
     }
     /// AIC = −2 logL + 2k.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// let m = sar(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"});
+    /// print(m.aic);
+    /// ```
     #[rhai_fn(get = "aic", pure)]
     pub fn aic(m: &mut SModel) -> FLOAT {
         m.0.model().aic()
     }
     /// BIC = −2 logL + k ln(NT).
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// let m = sar(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"});
+    /// print(m.bic);
+    /// ```
     #[rhai_fn(get = "bic", pure)]
     pub fn bic(m: &mut SModel) -> FLOAT {
         m.0.model().bic()
     }
     /// R² (Elhorst; OLS: overall R²).
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let m = ols(c, "CRIME ~ INC + HOVAL");
+    /// print(m.r2);
+    /// ```
     #[rhai_fn(get = "r2", pure)]
     pub fn r2(m: &mut SModel) -> FLOAT {
         m.0.model().r2
     }
     /// corr² (Elhorst; OLS: within R²).
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// let m = sar(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"});
+    /// print(m.corr2);
+    /// ```
     #[rhai_fn(get = "corr2", pure)]
     pub fn corr2(m: &mut SModel) -> FLOAT {
         m.0.model().corr2
     }
     /// Units N.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// let m = sar(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"});
+    /// print(m.n);   // 49
+    /// ```
     #[rhai_fn(get = "n", pure)]
     pub fn model_n(m: &mut SModel) -> INT {
         m.0.model().n as INT
     }
     /// Periods T.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// let m = sar(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"});
+    /// print(m.t);   // 1
+    /// ```
     #[rhai_fn(get = "t", pure)]
     pub fn model_t(m: &mut SModel) -> INT {
         m.0.model().t as INT
     }
     /// Observations N·T.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// let m = sar(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"});
+    /// print(m.nobs);
+    /// ```
     #[rhai_fn(get = "nobs", pure)]
     pub fn model_nobs(m: &mut SModel) -> INT {
         m.0.model().nobs() as INT
     }
     /// Warnings raised during estimation.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// let m = sar(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"});
+    /// for msg in m.warnings { print(msg) }
+    /// ```
     #[rhai_fn(get = "warnings", pure)]
     pub fn warnings(m: &mut SModel) -> Array {
         m.0.model().warnings.iter().map(|w| Dynamic::from(w.clone())).collect()
     }
 
     /// Recovered intercept and fixed effects with standard errors (OLS; METHODS §5).
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// print(fixed_effects(ols(p, "gsp ~ pcap + pc + emp", #{fe: "individual"})));
+    /// ```
     #[rhai_fn(name = "fixed_effects", return_raw, pure)]
     pub fn fixed_effects(m: &mut SModel) -> RResult<STable> {
         match &*m.0 {
@@ -516,21 +614,45 @@ pub mod models_fns {
     }
 
     /// Test statistic.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// let t = wald_test(sdm(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"}), "sar");
+    /// print(t.statistic);
+    /// ```
     #[rhai_fn(get = "statistic", pure)]
     pub fn test_statistic(t: &mut STest) -> FLOAT {
         t.0.statistic
     }
     /// Degrees of freedom.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// let t = wald_test(sdm(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"}), "sar");
+    /// print(t.df);
+    /// ```
     #[rhai_fn(get = "df", pure)]
     pub fn test_df(t: &mut STest) -> FLOAT {
         t.0.df
     }
     /// p-value.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// let t = wald_test(sdm(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"}), "sar");
+    /// print(t.p);
+    /// ```
     #[rhai_fn(get = "p", pure)]
     pub fn test_p(t: &mut STest) -> FLOAT {
         t.0.p
     }
     /// Test name.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// let t = wald_test(sdm(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"}), "sar");
+    /// print(t.name);
+    /// ```
     #[rhai_fn(get = "name", pure)]
     pub fn test_name(t: &mut STest) -> String {
         t.0.name.clone()
@@ -555,5 +677,80 @@ pub mod models_fns {
             Dynamic::from_array(crate::script::convert::from_strings(&f.regressors)),
         );
         Ok(m)
+    }
+}
+
+rhai::def_package! {
+    /// The Model and Test types; OLS, specification tests and spatial models.
+    pub ModelsPackage(lib) {
+        const DATA: &str = "let c = read_csv(\"examples/data/columbus/data.csv\");\n\
+                            let w = weights_knn(c, #{id: \"POLYID\", x: \"X\", y: \"Y\", k: 4});";
+        register_exportable::<SModel>(
+            lib,
+            "Model",
+            &format!("{DATA}\nlet x = sar(c, \"CRIME ~ INC + HOVAL\", w, #{{id: \"POLYID\"}});"),
+        );
+        register_exportable::<STest>(
+            lib,
+            "Test",
+            &format!("{DATA}\nlet x = wald_test(sdm(c, \"CRIME ~ INC + HOVAL\", w, #{{id: \"POLYID\"}}), \"sar\");"),
+        );
+        rhai::combine_with_exported_module!(lib, "models", models_fns);
+        without_options! { lib;
+            /// Panel OLS with default options.
+            /// ```rhai
+            /// let c = read_csv("examples/data/columbus/data.csv");
+            /// print(ols(c, "CRIME ~ INC + HOVAL"));
+            /// ```
+            ols(data: Dynamic, formula: &str) -> SModel = models_fns::ols;
+            /// Fixed-effects LR tests with default options.
+            /// ```rhai
+            /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+            /// print(fe_tests(p, "gsp ~ pcap + pc + emp"));
+            /// ```
+            fe_tests(p: SPanel, formula: &str) -> STable = models_fns::fe_tests;
+            /// LM tests with default options.
+            /// ```rhai
+            /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+            /// let w = read_weights("examples/data/produc/weights.csv");
+            /// print(lm_tests(p, "gsp ~ pcap + pc + emp", w));
+            /// ```
+            lm_tests(data: Dynamic, formula: &str, w: SWeights) -> STable = models_fns::lm_tests;
+            /// Spatial lag model (SAR) by ML with default options.
+            /// ```rhai
+            /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+            /// let w = read_weights("examples/data/produc/weights.csv");
+            /// print(sar(p, "gsp ~ pcap + pc + emp", w));
+            /// ```
+            sar(data: Dynamic, formula: &str, w: SWeights) -> SModel = models_fns::sar;
+            /// Spatial error model (SEM) by ML; options as sar with default options.
+            /// ```rhai
+            /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+            /// let w = read_weights("examples/data/produc/weights.csv");
+            /// print(sem(p, "gsp ~ pcap + pc + emp", w));
+            /// ```
+            sem(data: Dynamic, formula: &str, w: SWeights) -> SModel = models_fns::sem;
+            /// Spatial Durbin model (SDM) by ML; options as sar plus durbin (names to lag; default all) with default options.
+            /// ```rhai
+            /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+            /// let w = read_weights("examples/data/produc/weights.csv");
+            /// print(sdm(p, "gsp ~ pcap + pc + emp", w));
+            /// ```
+            sdm(data: Dynamic, formula: &str, w: SWeights) -> SModel = models_fns::sdm;
+            /// Spatial Durbin error model (SDEM) by ML; options as sdm with default options.
+            /// ```rhai
+            /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+            /// let w = read_weights("examples/data/produc/weights.csv");
+            /// print(sdem(p, "gsp ~ pcap + pc + emp", w));
+            /// ```
+            sdem(data: Dynamic, formula: &str, w: SWeights) -> SModel = models_fns::sdem;
+            /// SLX with default options.
+            /// ```rhai
+            /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+            /// let w = read_weights("examples/data/produc/weights.csv");
+            /// print(slx(p, "gsp ~ pcap + pc + emp", w));
+            /// ```
+            slx(data: Dynamic, formula: &str, w: SWeights) -> SModel = models_fns::slx;
+        }
     }
 }

@@ -111,6 +111,12 @@ pub mod study_fns {
 
     /// One value per unit of `w` from a panel: column `value_column` in period `period` (e.g.
     /// 1990 or "1990"), matched to W's ids through the panel's unit ids.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let u = in_order(p, "unemp", 1985, w);
+    /// print(moran(u, w));
+    /// ```
     #[rhai_fn(name = "in_order", return_raw)]
     pub fn in_order_panel(p: SPanel, value_column: &str, period: Dynamic, w: SWeights) -> RResult<Array> {
         let t = dyn_to_key(&period).ok_or_else(|| {
@@ -127,6 +133,10 @@ pub mod study_fns {
     /// The groups of panel column `column` (e.g. "region"), in order of first appearance, as
     /// text keys ("1", not "1.0"): the keys of `fit_by`'s result and the values
     /// `p.filter(column, key)` takes.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// print(group_keys(p, "region"));
+    /// ```
     #[rhai_fn(name = "group_keys", return_raw)]
     pub fn group_keys(p: SPanel, column: &str) -> RResult<Array> {
         crate::data::align::group_keys(&p.0, column)
@@ -138,6 +148,10 @@ pub mod study_fns {
     /// that names it, the closest valid key ("did you mean") and the valid keys; a key of
     /// `required` that is missing or () is an error that names it. `what` names the map in the
     /// messages (e.g. "study: spec.weights"). Returns ().
+    /// ```rhai
+    /// let spec = #{data: "d.csv", formula: "y ~ x"};
+    /// check_keys(spec, "spec", ["data", "formula", "weights"], ["data", "formula"]);
+    /// ```
     #[rhai_fn(name = "check_keys", return_raw)]
     pub fn check_keys(map: Map, what: &str, valid: Array, required: Array) -> RResult<()> {
         let valid = to_strings(&valid, "check_keys: valid")?;
@@ -149,6 +163,9 @@ pub mod study_fns {
 
     /// The option names a function accepts in its option map: "fit" (and "sar", "sem", "sdm",
     /// whose `model` is fixed) or "effects".
+    /// ```rhai
+    /// print(option_keys("sar"));
+    /// ```
     #[rhai_fn(name = "option_keys", return_raw)]
     pub fn option_keys(func: &str) -> RResult<Array> {
         let keys: Vec<&str> = match func {
@@ -176,18 +193,32 @@ pub mod study_fns {
     /// it (`<out>.spillover-staging-<pid>`) and returns its path; write everything there, then
     /// `study_commit(staging, out)` (or `study_discard(staging)` on failure). Refuses at once an
     /// `out` that exists but was not written by a study (the folder is replaced as a whole).
+    /// ```rhai
+    /// let staging = study_stage("out/study");
+    /// write_text(`${staging}/README.md`, "results\n");
+    /// study_commit(staging, "out/study");
+    /// ```
     #[rhai_fn(name = "study_stage", return_raw)]
     pub fn study_stage(out: &str) -> RResult<String> {
         crate::report::staging::stage_dir(out).map_err(core_err)
     }
 
     /// Moves the staging folder into place as `out` (the previous `out`, if any, is replaced).
+    /// ```rhai
+    /// let staging = study_stage("out/study");
+    /// write_text(`${staging}/README.md`, "results\n");
+    /// study_commit(staging, "out/study");
+    /// ```
     #[rhai_fn(name = "study_commit", return_raw)]
     pub fn study_commit(staging: &str, out: &str) -> RResult<()> {
         crate::report::staging::commit_dir(staging, out).map_err(core_err)
     }
 
     /// Removes a staging folder after a failed study (the previous `out` stays as it was).
+    /// ```rhai
+    /// let staging = study_stage("out/study");
+    /// study_discard(staging);
+    /// ```
     #[rhai_fn(name = "study_discard", return_raw)]
     pub fn study_discard(staging: &str) -> RResult<()> {
         crate::report::staging::discard_dir(staging).map_err(core_err)
@@ -196,6 +227,13 @@ pub mod study_fns {
     /// Models side by side, esttab style: per term the estimate with stars and its standard
     /// error in parentheses (rho/lambda last), then sigma2, logLik, AIC, N, T, FE and the
     /// convention. Options: names (column headers), decimals (default 4), title.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// let o = ols(c, "CRIME ~ INC + HOVAL", #{id: "POLYID"});
+    /// let s = sar(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"});
+    /// print(compare([o, s], #{names: ["OLS", "SAR"], decimals: 3}));
+    /// ```
     #[rhai_fn(name = "compare", return_raw)]
     pub fn compare(models: Array, opts: Map) -> RResult<STable> {
         let o = Opts::new(&opts, "compare", &["names", "decimals", "title"])?;
@@ -216,14 +254,15 @@ pub mod study_fns {
             .map_err(core_err)
     }
 
-    /// Models side by side with default options.
-    #[rhai_fn(name = "compare", return_raw)]
-    pub fn compare0(models: Array) -> RResult<STable> {
-        compare(models, Map::new())
-    }
-
     /// The models in long form at full precision: model, term, estimate, std_error, z, p (plus
     /// sigma2, logLik, AIC rows) — the machine-readable companion of `compare`.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// let o = ols(c, "CRIME ~ INC + HOVAL", #{id: "POLYID"});
+    /// let s = sar(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"});
+    /// let long = compare_long([o, s], ["OLS", "SAR"]);
+    /// ```
     #[rhai_fn(name = "compare_long", return_raw)]
     pub fn compare_long(models: Array, names: Array) -> RResult<STable> {
         let ms = models_of(&models)?;
@@ -236,16 +275,25 @@ pub mod study_fns {
 
     /// `x` with `decimals` fixed decimals as text (scientific for very large or small
     /// magnitudes; "." for NaN), as tables print numbers.
+    /// ```rhai
+    /// print(fmt(3.14159, 2));   // 3.14
+    /// ```
     #[rhai_fn(name = "fmt")]
     pub fn fmt(x: FLOAT, decimals: INT) -> String {
         crate::report::table::fmt_num(x, decimals.clamp(0, 17) as usize)
     }
     /// An integer as text (decimals ignored).
+    /// ```rhai
+    /// print(fmt(42, 2));   // 42
+    /// ```
     #[rhai_fn(name = "fmt")]
     pub fn fmt_int(x: INT, _decimals: INT) -> String {
         x.to_string()
     }
     /// Significance stars of a p-value: "***" p < 0.01, "**" p < 0.05, "*" p < 0.1, else "".
+    /// ```rhai
+    /// print(stars(0.03));   // **
+    /// ```
     #[rhai_fn(name = "stars")]
     pub fn stars(p: FLOAT) -> String {
         crate::stats::stars(p).to_string()
@@ -253,6 +301,10 @@ pub mod study_fns {
 
     /// A table built in a script: `table("Title", ["a", "b"], [["x", 1.0], ["y", 2.0]])`; cells
     /// are numbers, integers, strings or () (empty). Save it by extension like any table.
+    /// ```rhai
+    /// let t = table("Title", ["a", "b"], [["x", 1.0], ["y", ()]]);
+    /// print(t);
+    /// ```
     #[rhai_fn(name = "table", return_raw)]
     pub fn table(title: &str, columns: Array, rows: Array) -> RResult<STable> {
         let cols = super::super::convert::to_strings(&columns, "table: columns")?;
@@ -263,6 +315,10 @@ pub mod study_fns {
 
     /// A copy of the table with rows appended (each an array of cells) — e.g. test rows under a
     /// `compare` table.
+    /// ```rhai
+    /// let t = table("Title", ["a", "b"], [["x", 1.0]]);
+    /// t = add_rows(t, [["y", 2.0], ["z", 3]]);
+    /// ```
     #[rhai_fn(name = "add_rows", return_raw)]
     pub fn add_rows(t: STable, rows: Array) -> RResult<STable> {
         let mut t = (*t.0).clone();
@@ -271,6 +327,10 @@ pub mod study_fns {
     }
 
     /// A copy of the table with a note line added under it.
+    /// ```rhai
+    /// let t = table("Title", ["a", "b"], [["x", 1.0]]);
+    /// t = add_note(t, "Source: a survey.");
+    /// ```
     #[rhai_fn(name = "add_note")]
     pub fn add_note(t: STable, note: &str) -> STable {
         let mut t = (*t.0).clone();
@@ -279,26 +339,52 @@ pub mod study_fns {
     }
 
     /// The table as GitHub Markdown (what `save(t, "x.md")` writes), for reports.
+    /// ```rhai
+    /// let t = table("Title", ["a", "b"], [["x", 1.0]]);
+    /// print(t.to_markdown());
+    /// ```
     #[rhai_fn(name = "to_markdown", pure)]
     pub fn md_table(t: &mut STable) -> String {
         markdown_of(t)
     }
     /// The Moran table as Markdown.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// print(moran(p, ["unemp"], w).to_markdown());
+    /// ```
     #[rhai_fn(name = "to_markdown", pure)]
     pub fn md_moran_table(t: &mut SMoranTable) -> String {
         markdown_of(t)
     }
     /// The effects as Markdown.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// let m = sar(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"});
+    /// print(effects(m, #{draws: 200}).to_markdown());
+    /// ```
     #[rhai_fn(name = "to_markdown", pure)]
     pub fn md_effects(t: &mut SEffects) -> String {
         markdown_of(t)
     }
     /// The model's coefficient table as Markdown.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// print(ols(c, "CRIME ~ INC + HOVAL").to_markdown());
+    /// ```
     #[rhai_fn(name = "to_markdown", pure)]
     pub fn md_model(t: &mut SModel) -> String {
         markdown_of(t)
     }
     /// The test as Markdown.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// let m = sdm(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"});
+    /// print(wald_test(m, "sar").to_markdown());
+    /// ```
     #[rhai_fn(name = "to_markdown", pure)]
     pub fn md_test(t: &mut STest) -> String {
         markdown_of(t)
@@ -312,6 +398,11 @@ pub mod study_fns {
     /// "twoways" default, "individual", "time", "none"), intercept (default 0), seed (default 1),
     /// x (regressor names; default x1, x2, …), data (a Panel whose columns `x` are used as X
     /// instead of drawing them), y (name of the outcome; default "y").
+    /// ```rhai
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let p = simulate(w, #{model: "sar", beta: [1.0, -0.5], rho: 0.4, t: 5, seed: 7});
+    /// let m = sar(p, "y ~ x1 + x2", w);
+    /// ```
     #[rhai_fn(name = "simulate", return_raw)]
     pub fn simulate(w: SWeights, opts: Map) -> RResult<SPanel> {
         let o = Opts::new(&opts, "simulate", &SIMULATE_KEYS)?;
@@ -389,5 +480,23 @@ pub mod study_fns {
         crate::models::simulate::simulate(&w.0, &spec, data.as_ref().map(|p| p.0.as_ref()))
             .map(|p| SPanel(Arc::new(p)))
             .map_err(core_err)
+    }
+}
+
+rhai::def_package! {
+    /// Comparison tables, Markdown, simulation and the natives of the `study` stdlib module.
+    pub StudyPackage(lib) {
+        rhai::combine_with_exported_module!(lib, "study", study_fns);
+        without_options! { lib;
+            /// Models side by side with default options.
+            /// ```rhai
+            /// let c = read_csv("examples/data/columbus/data.csv");
+            /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+            /// let o = ols(c, "CRIME ~ INC + HOVAL", #{id: "POLYID"});
+            /// let s = sar(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"});
+            /// print(compare([o, s]));
+            /// ```
+            compare(models: Array) -> STable = study_fns::compare;
+        }
     }
 }

@@ -14,7 +14,7 @@ use crate::weights::io::ReadOptions;
 use crate::weights::knn::KnnOptions;
 use crate::weights::{Standardization, Weights};
 use rhai::plugin::*;
-use rhai::{Array, Engine, Map, FLOAT, INT};
+use rhai::{Array, Map, FLOAT, INT};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -48,12 +48,6 @@ impl Exportable for SWeights {
     }
     const SAVE_DOC: &'static str =
         ".gal, .gwt or .csv (triplets i,j,w), .json (every weight), .md, .tex or .txt (the summary)";
-}
-
-/// Registers the Weights type.
-pub fn register(engine: &mut Engine) {
-    engine.register_type_with_name::<SWeights>("Weights");
-    register_exportable::<SWeights>(engine);
 }
 
 const COMMON_KEYS: [&str; 2] = ["standardize", "islands"];
@@ -96,6 +90,10 @@ pub mod weights_fns {
     /// Inverse economic-distance weights 1/|Ȳ_i − Ȳ_j| on the period mean of `var`
     /// (METHODS §2), row-standardised. Options: form ("inverse", "inverse_squared", "exp"),
     /// min_gap (replace |Δ| below it; ties are otherwise an error), standardize, islands.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = weights_economic(p, "gsp", #{form: "inverse_squared"});
+    /// ```
     #[rhai_fn(return_raw)]
     pub fn weights_economic(p: SPanel, var: &str, opts: Map) -> RResult<SWeights> {
         let o = Opts::new(&opts, "weights_economic", &keys(&["form", "min_gap"]))?;
@@ -109,15 +107,13 @@ pub mod weights_fns {
         wrap(crate::weights::build::weights_economic(&p.0, var, &eo))
     }
 
-    /// Inverse economic-distance weights with default options.
-    #[rhai_fn(name = "weights_economic", return_raw)]
-    pub fn weights_economic0(p: SPanel, var: &str) -> RResult<SWeights> {
-        weights_economic(p, var, Map::new())
-    }
-
     /// Inverse-distance weights 1/d^power from coordinates (one row per unit). Options: id, x,
     /// y (column names; defaults "id", "x", "y"), metric ("euclidean" or "haversine" on
     /// lon/lat degrees, km), power (1), cutoff, standardize, islands.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_distance(c, #{id: "POLYID", x: "X", y: "Y", power: 2});
+    /// ```
     #[rhai_fn(return_raw)]
     pub fn weights_distance(f: SFrame, opts: Map) -> RResult<SWeights> {
         let o = Opts::new(
@@ -137,6 +133,10 @@ pub mod weights_fns {
 
     /// k-nearest-neighbour weights from coordinates (spatial index; N = 100,000 in seconds).
     /// Options: id, x, y, k (6), metric, symmetric (false), standardize.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// ```
     #[rhai_fn(return_raw)]
     pub fn weights_knn(f: SFrame, opts: Map) -> RResult<SWeights> {
         let o = Opts::new(
@@ -156,6 +156,10 @@ pub mod weights_fns {
 
     /// Binary distance-band weights: neighbours within `cutoff`. Options: id, x, y, cutoff
     /// (required), metric, standardize, islands.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_band(c, #{id: "POLYID", x: "X", y: "Y", cutoff: 8.0});
+    /// ```
     #[rhai_fn(return_raw)]
     pub fn weights_band(f: SFrame, opts: Map) -> RResult<SWeights> {
         let o = Opts::new(&opts, "weights_band", &keys(&["id", "x", "y", "cutoff", "metric"]))?;
@@ -173,6 +177,10 @@ pub mod weights_fns {
 
     /// Block weights: units of the same group (e.g. city cluster) are neighbours. Options: id
     /// ("id"), group (required), standardize, islands.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_block(c, #{id: "POLYID", group: "NSA"});
+    /// ```
     #[rhai_fn(return_raw)]
     pub fn weights_block(f: SFrame, opts: Map) -> RResult<SWeights> {
         let o = Opts::new(&opts, "weights_block", &keys(&["id", "group"]))?;
@@ -184,6 +192,10 @@ pub mod weights_fns {
     }
 
     /// Block weights from a panel (each unit's group must not change over time).
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = weights_block(p, #{group: "region"});
+    /// ```
     #[rhai_fn(name = "weights_block", return_raw)]
     pub fn weights_block_panel(p: SPanel, opts: Map) -> RResult<SWeights> {
         weights_block(SFrame(Arc::new(p.0.frame().clone())), opts)
@@ -192,6 +204,9 @@ pub mod weights_fns {
     /// Queen (default) or rook contiguity of GeoJSON Polygon/MultiPolygon features. Options:
     /// id (feature property holding the unit id), rule ("queen", "rook"), tolerance,
     /// standardize, islands.
+    /// ```rhai
+    /// let w = weights_contiguity("examples/data/columbus/columbus.geojson", #{id: "POLYID", rule: "rook"});
+    /// ```
     #[rhai_fn(return_raw)]
     pub fn weights_contiguity(path: &str, opts: Map) -> RResult<SWeights> {
         let o = Opts::new(&opts, "weights_contiguity", &keys(&["id", "rule", "tolerance"]))?;
@@ -209,15 +224,11 @@ pub mod weights_fns {
         wrap(crate::weights::contiguity::weights_contiguity(path, &c))
     }
 
-    /// Reads GAL, GWT or CSV triplets `i,j,w` (by extension). GWT/CSV weights are kept as
-    /// given unless `standardize` is set; GAL patterns are row-standardised.
-    #[rhai_fn(return_raw)]
-    pub fn read_weights(path: &str) -> RResult<SWeights> {
-        read_weights_opts(path, Map::new())
-    }
-
     /// Reads weights with options standardize, islands ("error" or "keep") and
     /// allow_negative (default false: a negative weight is an error naming the pair of units).
+    /// ```rhai
+    /// let w = read_weights("examples/data/produc/weights.csv", #{standardize: "none"});
+    /// ```
     #[rhai_fn(name = "read_weights", return_raw)]
     pub fn read_weights_opts(path: &str, opts: Map) -> RResult<SWeights> {
         let o = Opts::new(&opts, "read_weights", &["standardize", "islands", "allow_negative"])?;
@@ -234,24 +245,40 @@ pub mod weights_fns {
     }
 
     /// Number of units.
+    /// ```rhai
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// print(w.n);
+    /// ```
     #[rhai_fn(get = "n", pure)]
     pub fn w_n(w: &mut SWeights) -> INT {
         w.0.n() as INT
     }
 
     /// Number of non-zero weights.
+    /// ```rhai
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// print(w.nnz);
+    /// ```
     #[rhai_fn(get = "nnz", pure)]
     pub fn w_nnz(w: &mut SWeights) -> INT {
         w.0.nnz() as INT
     }
 
     /// Unit ids in matrix order.
+    /// ```rhai
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// print(w.ids());
+    /// ```
     #[rhai_fn(name = "ids", pure)]
     pub fn w_ids(w: &mut SWeights) -> Array {
         from_strings(w.0.ids())
     }
 
     /// n, links, min/mean/max neighbours, islands, symmetry, standardisation.
+    /// ```rhai
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// print(w.summary());
+    /// ```
     #[rhai_fn(name = "summary", pure)]
     pub fn w_summary(w: &mut SWeights) -> STable {
         STable(Arc::new(w.0.summary().to_table()))
@@ -259,12 +286,23 @@ pub mod weights_fns {
 
     /// Eigenvalues of W (real parts, ascending; computed once and cached; via the symmetric
     /// similar matrix when W is a row-standardised symmetric matrix).
+    /// ```rhai
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let ev = w.eigenvalues();
+    /// print(`${ev[0]} … ${ev[ev.len() - 1]}`);
+    /// ```
     #[rhai_fn(name = "eigenvalues", return_raw, pure)]
     pub fn w_eigenvalues(w: &mut SWeights) -> RResult<Array> {
         w.0.spectrum().map(|s| from_f64s(&s.re)).map_err(core_err)
     }
 
     /// The spatial lag Wx of an array (one value per unit, in the order of w.ids()).
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let u = in_order(p, "unemp", 1985, w);
+    /// let wu = w.lag(u);
+    /// ```
     #[rhai_fn(name = "lag", return_raw, pure)]
     pub fn w_lag(w: &mut SWeights, x: Array) -> RResult<Array> {
         let v = to_f64s(&x, "lag")?;
@@ -283,15 +321,11 @@ pub mod weights_fns {
         }
     }
 
-    /// The weights among `ids` only (an array of unit ids, each once), re-standardised (for
-    /// subgroup fits). A kept unit whose neighbours are all dropped is an island: an error
-    /// naming it, unless `#{islands: "keep"}` is passed.
-    #[rhai_fn(name = "subset", return_raw, pure)]
-    pub fn w_subset(w: &mut SWeights, ids: Array) -> RResult<SWeights> {
-        w_subset_opts(w, ids, Map::new())
-    }
-
     /// `w.subset(ids, #{islands})`: islands "error" (default) or "keep".
+    /// ```rhai
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let south = w.subset(["ALABAMA", "GEORGIA", "FLORIDA", "MAINE"], #{islands: "keep"});
+    /// ```
     #[rhai_fn(name = "subset", return_raw, pure)]
     pub fn w_subset_opts(w: &mut SWeights, ids: Array, opts: Map) -> RResult<SWeights> {
         let o = Opts::new(&opts, "subset", &["islands"])?;
@@ -301,6 +335,10 @@ pub mod weights_fns {
     }
 
     /// A copy with another standardisation ("row", "none", "spectral", "minmax").
+    /// ```rhai
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let wm = w.standardize("minmax");
+    /// ```
     #[rhai_fn(name = "standardize", return_raw, pure)]
     pub fn w_standardize(w: &mut SWeights, kind: &str) -> RResult<SWeights> {
         let k = Standardization::parse(kind).map_err(core_err)?;
@@ -312,6 +350,10 @@ pub mod weights_fns {
     /// (Frame of national employment by sector and time), mar ("max_lq", "krugman",
     /// "max_share"), jacobs ("rdi", "rdi_squared", "inverse_hhi"), missing_sector ("missing",
     /// "zero"), jacobs_cap (cap 1/denominator at 1/eps instead of an error).
+    /// ```rhai
+    /// let e = read_csv("examples/data/citycluster/employment.csv");
+    /// let a = agglomeration(e, #{sector: "industry", value: "emp", jacobs: "inverse_hhi"});
+    /// ```
     #[rhai_fn(return_raw)]
     pub fn agglomeration(emp: SFrame, opts: Map) -> RResult<SFrame> {
         let a = agg_options(&opts, "agglomeration")?;
@@ -320,13 +362,11 @@ pub mod weights_fns {
             .map_err(core_err)
     }
 
-    /// Mar and Jacobs indices with default options.
-    #[rhai_fn(name = "agglomeration", return_raw)]
-    pub fn agglomeration0(emp: SFrame) -> RResult<SFrame> {
-        agglomeration(emp, Map::new())
-    }
-
     /// Location quotients IS_itj / IS_tj as a long frame (id, time, sector, lq).
+    /// ```rhai
+    /// let e = read_csv("examples/data/citycluster/employment.csv");
+    /// let lq = location_quotients(e, #{sector: "industry", value: "emp"});
+    /// ```
     #[rhai_fn(return_raw)]
     pub fn location_quotients(emp: SFrame, opts: Map) -> RResult<SFrame> {
         let a = agg_options(&opts, "location_quotients")?;
@@ -351,6 +391,15 @@ pub mod weights_fns {
     /// national series, or a Frame with national_time/national_value columns), kind, zero
     /// ("error", "nan"), min_abs_denominator, check_inputs (default true; false skips the levels
     /// check).
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// // national GSP: the sum over states of each year (panel rows are time-slow)
+    /// let g = p["gsp"];
+    /// let nat = [];
+    /// for t in 0..p.t { let s = sum(g.extract(t * p.n, p.n)); for i in 0..p.n { nat.push(s) } }
+    /// let p2 = p.with_column("national", nat);
+    /// let r = resilience(p2.frame(), #{region: "gsp", national: "national", kind: "level_growth"});
+    /// ```
     #[rhai_fn(return_raw)]
     pub fn resilience(f: SFrame, opts: Map) -> RResult<Array> {
         let o = Opts::new(
@@ -404,12 +453,24 @@ pub mod weights_fns {
     }
 
     /// Resilience of a panel's rows (panel order); inputs, checks and options as for a Frame.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// // national GSP: the sum over states of each year (panel rows are time-slow)
+    /// let g = p["gsp"];
+    /// let nat = [];
+    /// for t in 0..p.t { let s = sum(g.extract(t * p.n, p.n)); for i in 0..p.n { nat.push(s) } }
+    /// let p2 = p.with_column("national", nat);
+    /// let r = resilience(p2, #{region: "gsp", kind: "level_growth"});
+    /// ```
     #[rhai_fn(name = "resilience", return_raw)]
     pub fn resilience_panel(p: SPanel, opts: Map) -> RResult<Array> {
         resilience(SFrame(Arc::new(p.0.frame().clone())), opts)
     }
 
     /// The scale of a number array: largest |x| (a helper for comparing weights).
+    /// ```rhai
+    /// print(max_abs([0.5, -2.0, 1.0]));   // 2.0
+    /// ```
     #[rhai_fn(name = "max_abs", return_raw)]
     pub fn max_abs(x: Array) -> RResult<FLOAT> {
         Ok(to_f64s(&x, "max_abs")?.iter().fold(0.0, |a, v| a.max(v.abs())))
@@ -464,4 +525,44 @@ fn agg_options(opts: &Map, func: &'static str) -> RResult<AggOptions> {
         a.jacobs_zero = JacobsZero::Cap(eps);
     }
     Ok(a)
+}
+
+rhai::def_package! {
+    /// The Weights type, the weights builders and methods, agglomeration and resilience.
+    pub WeightsPackage(lib) {
+        register_exportable::<SWeights>(
+            lib,
+            "Weights",
+            "let x = read_weights(\"examples/data/produc/weights.csv\");",
+        );
+        rhai::combine_with_exported_module!(lib, "weights", weights_fns);
+        without_options! { lib;
+            /// Inverse economic-distance weights with default options.
+            /// ```rhai
+            /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+            /// let w = weights_economic(p, "gsp");
+            /// ```
+            weights_economic(p: SPanel, var: &str) -> SWeights = weights_fns::weights_economic;
+            /// Reads GAL, GWT or CSV triplets `i,j,w` (by extension). GWT/CSV weights are kept as
+            /// given unless `standardize` is set; GAL patterns are row-standardised.
+            /// ```rhai
+            /// let w = read_weights("examples/data/produc/weights.csv");
+            /// ```
+            read_weights(path: &str) -> SWeights = weights_fns::read_weights_opts;
+            /// The weights among `ids` only (an array of unit ids, each once), re-standardised (for
+            /// subgroup fits). A kept unit whose neighbours are all dropped is an island: an error
+            /// naming it, unless `#{islands: "keep"}` is passed.
+            /// ```rhai
+            /// let w = read_weights("examples/data/produc/weights.csv");
+            /// let south = w.subset(["ALABAMA", "GEORGIA", "FLORIDA", "MISSISSIPPI"]);
+            /// ```
+            subset(w: &mut SWeights, ids: Array) -> SWeights = weights_fns::w_subset_opts;
+            /// Mar and Jacobs indices with default options.
+            /// ```rhai
+            /// let e = read_csv("examples/data/citycluster/employment.csv");
+            /// let a = agglomeration(e);
+            /// ```
+            agglomeration(emp: SFrame) -> SFrame = weights_fns::agglomeration;
+        }
+    }
 }

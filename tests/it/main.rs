@@ -6,6 +6,7 @@ mod docs;
 mod effects;
 mod errors;
 mod esda;
+mod examples;
 mod indices;
 mod linalg;
 mod ml;
