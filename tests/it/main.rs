@@ -6,6 +6,7 @@ mod effects;
 mod errors;
 mod esda;
 mod indices;
+mod json;
 mod linalg;
 mod ml;
 mod ols;
