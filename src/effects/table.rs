@@ -118,8 +118,15 @@ impl Effects {
 
     /// Every effect of the regressors `vars` (all when None) with its normal confidence
     /// interval at `level` ([`EffectRow::interval`]): `("x: direct", estimate, low, high)`, in
-    /// the order of the regressors, direct, indirect, total.
+    /// the order of the regressors, direct, indirect, total. A name of `vars` that is not a
+    /// regressor is an error listing the regressors.
     pub fn interval_rows(&self, level: f64, vars: Option<&[String]>) -> crate::Result<Vec<(String, f64, f64, f64)>> {
+        if let Some(bad) = vars.and_then(|v| v.iter().find(|n| !self.names.contains(n))) {
+            return Err(crate::Error::invalid(format!(
+                "no regressor '{bad}'; regressors: {}",
+                self.names.join(", ")
+            )));
+        }
         let mut rows = Vec::new();
         for (k, name) in self.names.iter().enumerate() {
             if vars.is_some_and(|v| !v.contains(name)) {

@@ -329,6 +329,22 @@ impl Table {
         out
     }
 
+    /// The row whose first cell is the text `name`; an error lists the rows' names.
+    pub fn row_named(&self, name: &str) -> Result<&[Cell]> {
+        let first = |r: &Vec<Cell>| match r.first() {
+            Some(Cell::Text(s)) => Some(s.clone()),
+            _ => None,
+        };
+        self.rows
+            .iter()
+            .find(|r| first(r).as_deref() == Some(name))
+            .map(Vec::as_slice)
+            .ok_or_else(|| {
+                let names: Vec<String> = self.rows.iter().filter_map(first).collect();
+                Error::invalid(format!("no row '{name}'; rows: {}", names.join(", ")))
+            })
+    }
+
     /// `#{kind: "table", title, columns, rows, notes}` as JSON: its [`serde::Serialize`] form
     /// with its `kind`.
     pub fn to_json_value(&self) -> Value {

@@ -58,7 +58,11 @@ fn plot(groups: &[(String, Arc<Effects>)], path: &str) -> crate::Result<()> {
 fn plot_vars(groups: &[(String, Arc<Effects>)], path: &str, vars: Option<&[String]>) -> crate::Result<()> {
     let panels = groups
         .iter()
-        .map(|(g, fx)| fx.interval_rows(PLOT_LEVEL, vars).map(|rows| (g.clone(), rows)))
+        .map(|(g, fx)| {
+            fx.interval_rows(PLOT_LEVEL, vars)
+                .map(|rows| (g.clone(), rows))
+                .map_err(|e| crate::Error::invalid(format!("plot_effects: group '{g}': {e}")))
+        })
         .collect::<crate::Result<Vec<crate::plot::IntervalPanel>>>()?;
     crate::plot::plot_intervals(&panels, path, "Direct, indirect and total effects (95% intervals)")
 }
@@ -161,14 +165,6 @@ pub mod effects_fns {
                 .clone()
                 .try_cast::<SEffects>()
                 .ok_or_else(|| script_err(format!("plot_effects: group '{k}' is not an Effects result")))?;
-            if let Some(vs) = &vars {
-                if let Some(bad) = vs.iter().find(|n| !fx.0.names.contains(n)) {
-                    return Err(script_err(format!(
-                        "plot_effects: no regressor '{bad}' in group '{k}'; regressors: {}",
-                        fx.0.names.join(", ")
-                    )));
-                }
-            }
             g.push((k, fx.0));
         }
         plot_vars(&g, path, vars.as_deref()).map_err(core_err)

@@ -218,6 +218,16 @@ impl Exportable for STable {
     }
 }
 
+/// A table cell as a script value: a float, an integer, a string or ().
+fn cell_dynamic(c: &Cell) -> Dynamic {
+    match c {
+        Cell::Num(v) | Cell::Stat(v) => Dynamic::from_float(*v),
+        Cell::Int(i) => Dynamic::from_int(*i),
+        Cell::Text(s) => Dynamic::from(s.clone()),
+        Cell::Empty => Dynamic::UNIT,
+    }
+}
+
 /// Registers the export functions of the data types.
 pub fn register_data_exports(engine: &mut Engine) {
     register_exportable::<SFrame>(engine);
@@ -241,53 +251,25 @@ pub mod export_fns {
     pub fn table_rows(t: &mut STable) -> rhai::Array {
         t.0.rows
             .iter()
-            .map(|r| {
-                Dynamic::from_array(
-                    r.iter()
-                        .map(|c| match c {
-                            Cell::Num(v) | Cell::Stat(v) => Dynamic::from_float(*v),
-                            Cell::Int(i) => Dynamic::from_int(*i),
-                            Cell::Text(s) => Dynamic::from(s.clone()),
-                            Cell::Empty => Dynamic::UNIT,
-                        })
-                        .collect(),
-                )
-            })
+            .map(|r| Dynamic::from_array(r.iter().map(cell_dynamic).collect()))
             .collect()
     }
 
     /// The row whose first cell is `name`, as a map column → value: `lm["lm_lag"].statistic`.
     #[rhai_fn(index_get, return_raw, pure)]
     pub fn table_row(t: &mut STable, name: &str) -> RResult<rhai::Map> {
-        let row =
-            t.0.rows
-                .iter()
-                .find(|r| matches!(r.first(), Some(Cell::Text(s)) if s == name))
-                .ok_or_else(|| {
-                    let names: Vec<String> =
-                        t.0.rows
-                            .iter()
-                            .filter_map(|r| match r.first() {
-                                Some(Cell::Text(s)) => Some(s.clone()),
-                                _ => None,
-                            })
-                            .collect();
-                    script_err(format!("table: no row '{name}'; rows: {}", names.join(", ")))
-                })?;
-        let mut m = rhai::Map::new();
-        for (c, cell) in t.0.columns.iter().zip(row) {
-            let key = if c.is_empty() { "name" } else { c.as_str() };
-            m.insert(
-                key.into(),
-                match cell {
-                    Cell::Num(v) | Cell::Stat(v) => Dynamic::from_float(*v),
-                    Cell::Int(i) => Dynamic::from_int(*i),
-                    Cell::Text(s) => Dynamic::from(s.clone()),
-                    Cell::Empty => Dynamic::UNIT,
-                },
-            );
-        }
-        Ok(m)
+        let row = t.0.row_named(name).map_err(|e| script_err(format!("table: {e}")))?;
+        Ok(t.0
+            .columns
+            .iter()
+            .zip(row)
+            .map(|(c, cell)| {
+                (
+                    if c.is_empty() { "name" } else { c.as_str() }.into(),
+                    cell_dynamic(cell),
+                )
+            })
+            .collect())
     }
 
     /// Title of a table.

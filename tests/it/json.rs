@@ -292,6 +292,14 @@ fn effect_intervals_use_the_normal_quantile_of_their_level() {
     assert_eq!(rows.len(), 3 * fx.names.len());
     assert_eq!(rows[1].0, format!("{}: indirect", fx.names[0]));
     assert_eq!((rows[1].2, rows[1].3), fx.indirect[0].interval(0.90).unwrap());
+    let only = fx.interval_rows(0.95, Some(&["HOVAL".to_string()])).unwrap();
+    assert_eq!(only.len(), 3);
+    assert!(only.iter().all(|r| r.0.starts_with("HOVAL: ")));
+    let err = fx
+        .interval_rows(0.95, Some(&["nope".to_string()]))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("'nope'") && err.contains("INC, HOVAL"), "{err}");
     let err = fx.direct[0].interval(1.5).unwrap_err().to_string();
     assert!(err.contains("1.5") && err.contains("0.95"), "{err}");
 }
