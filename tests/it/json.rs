@@ -192,7 +192,6 @@ fn serde_forms_are_the_documented_json_forms() {
         &MoranOptions {
             permutations: Some(99),
             seed: 7,
-            ..Default::default()
         },
     )
     .unwrap();
