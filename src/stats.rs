@@ -20,6 +20,23 @@ pub fn p_normal_greater(z: f64) -> f64 {
     Normal::standard().sf(z)
 }
 
+/// The standard normal quantile Φ⁻¹(q) for 0 < q < 1 (e.g. 1.959964 at q = 0.975).
+pub fn normal_quantile(q: f64) -> f64 {
+    Normal::standard().inverse_cdf(q)
+}
+
+/// The two-sided normal interval `estimate ± Φ⁻¹((1 + level)/2)·std_error` at confidence
+/// `level` (0 < level < 1; 0.95 gives ± 1.959964·SE). A level outside (0, 1) is an error.
+pub fn normal_interval(estimate: f64, std_error: f64, level: f64) -> crate::Result<(f64, f64)> {
+    if !(level > 0.0 && level < 1.0) {
+        return Err(crate::Error::invalid(format!(
+            "confidence level {level} is not between 0 and 1; pass e.g. 0.95 for 95% intervals"
+        )));
+    }
+    let half = normal_quantile(0.5 + level / 2.0) * std_error;
+    Ok((estimate - half, estimate + half))
+}
+
 /// Upper-tail χ²(df) p-value; NaN when the statistic is NaN or infinite.
 pub fn p_chi2(stat: f64, df: f64) -> f64 {
     if !stat.is_finite() || df <= 0.0 {

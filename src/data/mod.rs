@@ -9,6 +9,7 @@ pub mod csv;
 pub mod frame;
 pub mod missing;
 pub mod panel;
+pub mod render;
 pub mod vector;
 
 pub use frame::{Column, Frame};

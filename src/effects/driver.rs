@@ -6,8 +6,9 @@ use crate::models::ModelKind;
 use crate::stats::p_normal_two_sided;
 use crate::weights::Weights;
 
-/// One effect of one regressor.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// One effect of one regressor. Serialises as `{estimate, std_error, z, p, point, mean}` (NaN
+/// and infinities as `null`).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct EffectRow {
     /// Reported estimate (the point value at φ̂, or the mean of the draws in mode `elhorst`).
     pub estimate: f64,
@@ -24,6 +25,12 @@ pub struct EffectRow {
 }
 
 impl EffectRow {
+    /// The normal confidence interval `estimate ± Φ⁻¹((1 + level)/2)·std_error` at `level`
+    /// (e.g. 0.95; [`crate::stats::normal_interval`]).
+    pub fn interval(&self, level: f64) -> Result<(f64, f64)> {
+        crate::stats::normal_interval(self.estimate, self.std_error, level)
+    }
+
     fn new(estimate: f64, std_error: f64, z: f64, point: f64, mean: f64) -> EffectRow {
         EffectRow {
             estimate,

@@ -1,7 +1,7 @@
 //! Rendering of the effects: description, report tables and JSON.
 
 use super::{EffectRow, Effects, Method, Mode};
-use crate::report::table::{fmt_num, fmt_stat, num_json, stars_for, stat_cells, Cell, Table};
+use crate::report::table::{fmt_num, fmt_stat, stars_for, stat_cells, Cell, Table};
 
 impl Effects {
     /// Name of the statistic: `"t"` in mode `elhorst`, else `"z"`.
@@ -111,39 +111,66 @@ impl Effects {
         ]
     }
 
-    /// The JSON form of API.md: `method`, `draws`, `seed`, and `direct`/`indirect`/`total`,
-    /// each a map regressor → {estimate, std_error, z, p} (plus `point` and `mean`); also
-    /// `model`, `mode`, `kept`, `redrawn`, `discarded`, `engine`, `variables`, `warnings`.
+    /// The JSON form of API.md (its [`serde::Serialize`] form) as a value.
     pub fn to_json_value(&self) -> serde_json::Value {
-        use serde_json::{json, Map, Value};
-        let mut m = json!({
-            "model": self.kind.name(),
-            "method": self.method.name(),
-            "mode": self.mode.name(),
-            "draws": self.draws,
-            "kept": self.kept,
-            "seed": self.seed,
-            "redrawn": self.redrawn,
-            "discarded": self.discarded,
-            "engine": self.engine,
-            "variables": self.names,
-            "warnings": self.warnings,
-        });
-        if let Value::Object(obj) = &mut m {
-            for (label, rows) in self.groups() {
-                let mut g = Map::new();
-                for (name, r) in self.names.iter().zip(rows) {
-                    g.insert(
-                        name.clone(),
-                        json!({"estimate": num_json(r.estimate), "std_error": num_json(r.std_error),
-                               "z": num_json(r.z), "p": num_json(r.p),
-                               "point": num_json(r.point), "mean": num_json(r.mean)}),
-                    );
-                }
-                obj.insert(label.into(), Value::Object(g));
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Every effect of the regressors `vars` (all when None) with its normal confidence
+    /// interval at `level` ([`EffectRow::interval`]): `("x: direct", estimate, low, high)`, in
+    /// the order of the regressors, direct, indirect, total. A name of `vars` that is not a
+    /// regressor is an error listing the regressors.
+    pub fn interval_rows(&self, level: f64, vars: Option<&[String]>) -> crate::Result<Vec<(String, f64, f64, f64)>> {
+        if let Some(bad) = vars.and_then(|v| v.iter().find(|n| !self.names.contains(n))) {
+            return Err(crate::Error::invalid(format!(
+                "no regressor '{bad}'; regressors: {}",
+                self.names.join(", ")
+            )));
+        }
+        let mut rows = Vec::new();
+        for (k, name) in self.names.iter().enumerate() {
+            if vars.is_some_and(|v| !v.contains(name)) {
+                continue;
+            }
+            for (what, effects) in self.groups() {
+                let r = &effects[k];
+                let (lo, hi) = r.interval(level)?;
+                rows.push((format!("{name}: {what}"), r.estimate, lo, hi));
             }
         }
-        m
+        Ok(rows)
+    }
+}
+
+/// The JSON form of API.md: `method`, `draws`, `seed`, and `direct`/`indirect`/`total`, each a
+/// map regressor → {estimate, std_error, z, p, point, mean}; also `model`, `mode`, `kept`,
+/// `redrawn`, `discarded`, `engine`, `variables`, `warnings`.
+impl serde::Serialize for Effects {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        /// One group of effects as a map regressor → row.
+        struct ByName<'a>(&'a [String], &'a [EffectRow]);
+        impl serde::Serialize for ByName<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                s.collect_map(self.0.iter().zip(self.1))
+            }
+        }
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("model", self.kind.name())?;
+        m.serialize_entry("method", self.method.name())?;
+        m.serialize_entry("mode", self.mode.name())?;
+        m.serialize_entry("draws", &self.draws)?;
+        m.serialize_entry("kept", &self.kept)?;
+        m.serialize_entry("seed", &self.seed)?;
+        m.serialize_entry("redrawn", &self.redrawn)?;
+        m.serialize_entry("discarded", &self.discarded)?;
+        m.serialize_entry("engine", self.engine)?;
+        m.serialize_entry("variables", &self.names)?;
+        m.serialize_entry("warnings", &self.warnings)?;
+        for (label, rows) in self.groups() {
+            m.serialize_entry(label, &ByName(&self.names, rows))?;
+        }
+        m.end()
     }
 }
 

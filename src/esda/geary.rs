@@ -19,8 +19,9 @@ use crate::stats::{p_normal_greater, p_normal_two_sided};
 use crate::weights::Weights;
 use sprs::CsMat;
 
-/// Geary's C of one variable.
-#[derive(Debug, Clone, PartialEq)]
+/// Geary's C of one variable. Serialises with its fields by name, without
+/// `p_random_greater` and `permutation` (its pseudo p is `p_sim`); NaN and infinities as `null`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Geary {
     /// Variable name, when known.
     pub variable: Option<String>,
@@ -45,6 +46,7 @@ pub struct Geary {
     /// Two-sided p under randomisation.
     pub p_random: f64,
     /// One-sided p 1 − Φ(z_R) (spdep `geary.test` default: "Expectation greater than statistic").
+    #[serde(skip)]
     pub p_random_greater: f64,
     /// The default variance (randomisation, as spdep's `geary.test`).
     pub variance: f64,
@@ -55,7 +57,38 @@ pub struct Geary {
     /// Permutation pseudo p (esda convention), when asked for.
     pub p_sim: Option<f64>,
     /// The full permutation summary, when asked for.
+    #[serde(skip)]
     pub permutation: Option<PermutationTest>,
+}
+
+impl Geary {
+    /// The report table: C, E(C), variance, z and p under normality and randomisation, with N
+    /// and the sign convention of z in a note.
+    pub fn to_table(&self) -> crate::report::Table {
+        super::moran::stat_table(
+            format!("Geary's C{}", super::moran::title_label(&self.variable, &self.period)),
+            vec![
+                ("normality", self.c, self.expected, self.variance_normal, self.z_normal),
+                (
+                    "randomisation",
+                    self.c,
+                    self.expected,
+                    self.variance_random,
+                    self.z_random,
+                ),
+            ],
+            vec![format!(
+                "N = {}; z = (1 − C)/sd (spdep's sign: positive z = positive autocorrelation)",
+                self.n
+            )],
+        )
+    }
+}
+
+impl std::fmt::Display for Geary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.to_table().to_text())
+    }
 }
 
 /// Σ_ij w_ij (z_i − z_j)² over the CSR rows.

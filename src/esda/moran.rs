@@ -19,7 +19,10 @@ use crate::stats::{p_normal_greater, p_normal_two_sided};
 use crate::weights::Weights;
 
 /// Global Moran's I of one variable (and period).
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Serialises with its fields by name, `permutation` as `permutations` (the number of draws, or
+/// `null`); NaN and infinities as `null`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Moran {
     /// Variable name, when known.
     pub variable: Option<String>,
@@ -50,6 +53,7 @@ pub struct Moran {
     /// Permutation pseudo p (esda convention), when permutations were asked for.
     pub p_sim: Option<f64>,
     /// The full permutation summary, when permutations were asked for.
+    #[serde(rename = "permutations", serialize_with = "permutation_draws")]
     pub permutation: Option<PermutationTest>,
     /// A warning, e.g. a negative randomisation variance (extreme kurtosis).
     pub warning: Option<String>,
@@ -246,6 +250,87 @@ pub fn undefined_reason(variance: f64) -> String {
     }
 }
 
+/// The number of draws of a permutation test, or `null` (the `permutations` field of the JSON
+/// form of [`Moran`]).
+fn permutation_draws<S: serde::Serializer>(p: &Option<PermutationTest>, s: S) -> std::result::Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&p.as_ref().map(|p| p.draws), s)
+}
+
+/// One line of a [`stat_table`]: name, statistic, its expectation, variance and z.
+pub(crate) type StatLine<'a> = (&'a str, f64, f64, f64, f64);
+
+/// The table of a global statistic under normality and randomisation: statistic, expected,
+/// variance, z and the two-sided normal p of z (undefined when z is, with the reason in a note:
+/// [`undefined_reason`]).
+pub(crate) fn stat_table(title: String, rows: Vec<StatLine>, notes: Vec<String>) -> Table {
+    let mut t = Table::new(
+        title,
+        ["", "statistic", "expected", "variance", "z", "p (two-sided)"]
+            .map(String::from)
+            .to_vec(),
+    );
+    t.notes = notes;
+    for (name, s, e, v, z) in rows {
+        // An undefined z (zero or negative variance) has an undefined p, not p = 0.
+        let p = if z.is_finite() { p_normal_two_sided(z) } else { f64::NAN };
+        if !z.is_finite() {
+            t.note_undefined(&undefined_reason(v));
+        }
+        let [zc, pc] = stat_cells(z, p);
+        t.push(vec![name.into(), s.into(), e.into(), v.into(), zc, pc]);
+    }
+    t.decimals = 6;
+    t
+}
+
+/// " of x (2001)", " of x" or "": the variable and period of a statistic for a table title.
+pub(crate) fn title_label(variable: &Option<String>, period: &Option<String>) -> String {
+    match (variable, period) {
+        (Some(v), Some(p)) => format!(" of {v} ({p})"),
+        (Some(v), None) => format!(" of {v}"),
+        _ => String::new(),
+    }
+}
+
+impl Moran {
+    /// The report table: I, E(I), variance, z and p under normality and randomisation, with
+    /// N, the permutation test and any warning in the notes.
+    pub fn to_table(&self) -> Table {
+        let mut notes = vec![format!("N = {}", self.n)];
+        if let Some(p) = &self.permutation {
+            notes.push(format!(
+                "permutation: {} draws (seed {}), pseudo p = {}",
+                p.draws,
+                p.seed,
+                fmt_stat(p.p_sim, 4)
+            ));
+        }
+        if let Some(w) = &self.warning {
+            notes.push(format!("warning: {w}"));
+        }
+        stat_table(
+            format!("Moran's I{}", title_label(&self.variable, &self.period)),
+            vec![
+                ("normality", self.i, self.expected, self.variance_normal, self.z_normal),
+                (
+                    "randomisation",
+                    self.i,
+                    self.expected,
+                    self.variance_random,
+                    self.z_random,
+                ),
+            ],
+            notes,
+        )
+    }
+}
+
+impl std::fmt::Display for Moran {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.to_table().to_text())
+    }
+}
+
 /// Which p-value a summary table uses for its stars.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Assumption {
@@ -258,8 +343,9 @@ pub enum Assumption {
     Permutation,
 }
 
-/// Moran statistics of several variables and periods.
-#[derive(Debug, Clone, PartialEq)]
+/// Moran statistics of several variables and periods. Serialises as `{rows, variables, pooled}`
+/// with each row in the form of [`Moran`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MoranTable {
     /// One row per variable and period (variables outer, periods inner).
     pub rows: Vec<Moran>,

@@ -21,8 +21,9 @@ use crate::report::table::{Cell, Table};
 use crate::stats::p_chi2;
 use statrs::distribution::{ContinuousCDF, FisherSnedecor};
 
-/// A test statistic with its degrees of freedom and p-value.
-#[derive(Debug, Clone, PartialEq)]
+/// A test statistic with its degrees of freedom and p-value. Serialises as `{name, statistic,
+/// df, df2, p}` (`df2` null unless an F test).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SpecTest {
     /// Short name (e.g. `lr_individual_given_time`, `lm_lag`).
     pub name: String,
@@ -77,6 +78,27 @@ impl SpecTest {
             self.df2.map_or(Cell::Empty, df),
             Cell::Stat(if self.statistic.is_finite() { self.p } else { f64::NAN }),
         ]
+    }
+
+    /// A one-row table (test, statistic, df, df2, p) of [`SpecTest::row`].
+    pub fn to_table(&self) -> Table {
+        let mut t = Table::new("", ["test", "statistic", "df", "df2", "p"].map(String::from).to_vec());
+        t.push(self.row());
+        t
+    }
+}
+
+/// `name: statistic = …, df = …, p = …` (4 decimals).
+impl std::fmt::Display for SpecTest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: statistic = {}, df = {}, p = {}",
+            self.name,
+            crate::report::table::fmt_num(self.statistic, 4),
+            self.df,
+            crate::report::table::fmt_num(self.p, 4)
+        )
     }
 }
 

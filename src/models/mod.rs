@@ -4,6 +4,7 @@
 pub mod compare;
 pub mod dense;
 pub mod fe_tests;
+pub mod fit;
 pub mod formula;
 pub mod lm;
 pub mod ml;
@@ -13,6 +14,7 @@ pub mod simulate;
 pub mod spatial_tests;
 pub mod within;
 
+pub use fit::{fit, fit_by, Fitted};
 pub use formula::{Design, Formula};
 pub use result::{Coef, Model, ModelKind, Provenance, WeightsFingerprint};
 pub use within::Fe;

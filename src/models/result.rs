@@ -53,10 +53,12 @@ impl ModelKind {
     }
 }
 
-/// One estimated coefficient.
-#[derive(Debug, Clone, PartialEq)]
+/// One estimated coefficient. Serialises as `{estimate, std_error, z, p}`: the term is the key
+/// of the model's `coefficients` map.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Coef {
     /// Term name: a regressor, `"W*x"` for a lagged regressor, `"rho"`, `"lambda"`, `"(intercept)"`.
+    #[serde(skip)]
     pub term: String,
     /// Point estimate.
     pub estimate: f64,
@@ -266,63 +268,29 @@ impl Model {
         t
     }
 
-    /// The JSON form of API.md: `model`, `fe`, `depvar`, `n`, `t`, `nobs`, `bias_correction`,
-    /// `lag_order`, `lndet`, `coefficients` (term → {estimate, std_error, z, p}), `terms` (in
-    /// order), `sigma2`, `loglik`, `r2`, `corr2`, `aic`, `bic`, `vcov`, plus extras, info and
-    /// warnings.
+    /// The JSON form of API.md (its [`serde::Serialize`] form) as a value.
     pub fn to_json_value(&self) -> serde_json::Value {
-        use crate::report::table::num_json;
-        use serde_json::{json, Map, Value};
-        let mut coefs = Map::new();
-        for c in &self.coefficients {
-            coefs.insert(
-                c.term.clone(),
-                json!({"estimate": num_json(c.estimate), "std_error": num_json(c.std_error),
-                       "z": num_json(c.z), "p": num_json(c.p)}),
-            );
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// The report table: the coefficient table with σ², log-likelihood, AIC, BIC, N, T, the
+    /// fixed effects and the settings of [`Model::info`] in the notes (those that record how
+    /// the program chose its internal settings, [`INTERNAL_INFO`], are left out).
+    pub fn report_table(&self) -> Table {
+        let mut t = self.coef_table();
+        for (k, v) in [
+            ("sigma2", self.sigma2),
+            ("loglik", self.loglik),
+            ("AIC", self.aic()),
+            ("BIC", self.bic()),
+        ] {
+            t.note(format!("{k} = {}", fmt_num(v, 6)));
         }
-        let k = self.coefficients.len();
-        let vcov: Vec<Value> = (0..k)
-            .map(|i| {
-                Value::Array(
-                    (0..k)
-                        .map(|j| num_json(self.vcov.get(i * k + j).copied().unwrap_or(f64::NAN)))
-                        .collect(),
-                )
-            })
-            .collect();
-        let mut m = json!({
-            "model": self.kind.name(),
-            "fe": self.fe.name(),
-            "depvar": self.depvar,
-            "n": self.n,
-            "t": self.t,
-            "nobs": self.nobs(),
-            "coefficients": coefs,
-            "terms": self.coefficients.iter().map(|c| c.term.clone()).collect::<Vec<_>>(),
-            "sigma2": num_json(self.sigma2),
-            "loglik": num_json(self.loglik),
-            "r2": num_json(self.r2),
-            "corr2": num_json(self.corr2),
-            "aic": num_json(self.aic()),
-            "bic": num_json(self.bic()),
-            "n_params": self.n_params,
-            "vcov": vcov,
-            "warnings": self.warnings,
-        });
-        if let Value::Object(obj) = &mut m {
-            for key in ["bias_correction", "lag_order", "lndet", "information"] {
-                let v = self.info.get(key).cloned().unwrap_or_else(|| "none".into());
-                obj.insert(key.into(), json!(v));
-            }
-            for (k2, v) in &self.info {
-                obj.entry(k2.clone()).or_insert(json!(v));
-            }
-            for (k2, v) in &self.extras {
-                obj.entry(k2.clone()).or_insert(num_json(*v));
-            }
+        t.note(format!("N = {}, T = {}, fe = {}", self.n, self.t, self.fe.name()));
+        for (k, v) in self.info.iter().filter(|(k, _)| !INTERNAL_INFO.contains(&k.as_str())) {
+            t.note(format!("{k}: {v}"));
         }
-        m
+        t
     }
 
     /// A one-line title such as "SDM, two-way fixed effects: y".
@@ -342,6 +310,91 @@ impl Model {
             ModelKind::Slx => "SLX",
         };
         format!("{kind}, {fe}: {}", self.depvar)
+    }
+}
+
+/// Entries of [`Model::info`] that record how the program chose its internal settings: kept in
+/// the model's JSON, left out of the report table's notes (.md, .tex, .csv, .txt).
+pub const INTERNAL_INFO: [&str; 2] = ["interval_source", "lndet_choice"];
+
+/// The JSON form of API.md: `model`, `fe`, `depvar`, `n`, `t`, `nobs`, `coefficients` (term →
+/// {estimate, std_error, z, p}), `terms` (in order), `sigma2`, `loglik`, `r2`, `corr2`, `aic`,
+/// `bic`, `n_params`, `vcov` (rows), `warnings`, `bias_correction`, `lag_order`, `lndet`,
+/// `information` ("none" when not recorded), then every other entry of [`Model::info`] and of
+/// [`Model::extras`] under its own key (a key already written keeps its first value). NaN and
+/// infinities are written as `null`.
+impl serde::Serialize for Model {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        /// The coefficients as a map term → {estimate, std_error, z, p}.
+        struct Coefs<'a>(&'a [Coef]);
+        impl serde::Serialize for Coefs<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                s.collect_map(self.0.iter().map(|c| (&c.term, c)))
+            }
+        }
+        const SETTINGS: [&str; 4] = ["bias_correction", "lag_order", "lndet", "information"];
+        const FIXED: [&str; 17] = [
+            "model",
+            "fe",
+            "depvar",
+            "n",
+            "t",
+            "nobs",
+            "coefficients",
+            "terms",
+            "sigma2",
+            "loglik",
+            "r2",
+            "corr2",
+            "aic",
+            "bic",
+            "n_params",
+            "vcov",
+            "warnings",
+        ];
+        let k = self.coefficients.len();
+        let vcov: Vec<Vec<f64>> = (0..k)
+            .map(|i| {
+                (0..k)
+                    .map(|j| self.vcov.get(i * k + j).copied().unwrap_or(f64::NAN))
+                    .collect()
+            })
+            .collect();
+        let terms: Vec<&str> = self.coefficients.iter().map(|c| c.term.as_str()).collect();
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("model", self.kind.name())?;
+        m.serialize_entry("fe", self.fe.name())?;
+        m.serialize_entry("depvar", &self.depvar)?;
+        m.serialize_entry("n", &self.n)?;
+        m.serialize_entry("t", &self.t)?;
+        m.serialize_entry("nobs", &self.nobs())?;
+        m.serialize_entry("coefficients", &Coefs(&self.coefficients))?;
+        m.serialize_entry("terms", &terms)?;
+        m.serialize_entry("sigma2", &self.sigma2)?;
+        m.serialize_entry("loglik", &self.loglik)?;
+        m.serialize_entry("r2", &self.r2)?;
+        m.serialize_entry("corr2", &self.corr2)?;
+        m.serialize_entry("aic", &self.aic())?;
+        m.serialize_entry("bic", &self.bic())?;
+        m.serialize_entry("n_params", &self.n_params)?;
+        m.serialize_entry("vcov", &vcov)?;
+        m.serialize_entry("warnings", &self.warnings)?;
+        for key in SETTINGS {
+            m.serialize_entry(key, self.info.get(key).map_or("none", String::as_str))?;
+        }
+        let written = |key: &str| FIXED.contains(&key) || SETTINGS.contains(&key);
+        for (key, v) in self.info.iter().filter(|(key, _)| !written(key)) {
+            m.serialize_entry(key, v)?;
+        }
+        for (key, v) in self
+            .extras
+            .iter()
+            .filter(|(key, _)| !written(key) && !self.info.contains_key(*key))
+        {
+            m.serialize_entry(key, v)?;
+        }
+        m.end()
     }
 }
 

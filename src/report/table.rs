@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 pub use crate::io::extension;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// One cell of a [`Table`].
 #[derive(Debug, Clone, PartialEq)]
@@ -30,12 +30,17 @@ impl Cell {
             Cell::Empty => String::new(),
         }
     }
-    fn json(&self) -> Value {
+}
+
+/// A cell as JSON: a number (NaN and infinities as `null`, serde_json's rule), an integer, a
+/// string, or `null` when empty.
+impl serde::Serialize for Cell {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         match self {
-            Cell::Num(v) | Cell::Stat(v) => num_json(*v),
-            Cell::Int(i) => json!(i),
-            Cell::Text(s) => json!(s),
-            Cell::Empty => Value::Null,
+            Cell::Num(v) | Cell::Stat(v) => s.serialize_f64(*v),
+            Cell::Int(i) => s.serialize_i64(*i),
+            Cell::Text(t) => s.serialize_str(t),
+            Cell::Empty => s.serialize_unit(),
         }
     }
 }
@@ -61,13 +66,13 @@ impl From<String> for Cell {
     }
 }
 
-/// A number as JSON: NaN and infinities become `null` (API.md "JSON").
-pub fn num_json(v: f64) -> Value {
-    if v.is_finite() {
-        json!(v)
-    } else {
-        Value::Null
+/// `value` (a JSON object) with the field `"kind": kind` added, as every result's JSON form has
+/// (API.md "JSON"); any other value is returned as it is.
+pub fn with_kind(mut value: Value, kind: &str) -> Value {
+    if let Value::Object(m) = &mut value {
+        m.insert("kind".into(), Value::String(kind.into()));
     }
+    value
 }
 
 /// What an undefined statistic (a NaN or infinite z, p or test statistic) prints as in every
@@ -120,7 +125,10 @@ pub fn fmt_num(v: f64, decimals: usize) -> String {
 }
 
 /// A titled table of cells with optional notes under it.
-#[derive(Debug, Clone, PartialEq, Default)]
+///
+/// Serialises as `{title, columns, rows, notes}` (rows as arrays of cells); `decimals` only
+/// shapes the printed forms.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Table {
     /// Title printed above the table.
     pub title: String,
@@ -131,6 +139,7 @@ pub struct Table {
     /// Lines printed under the table (conventions, legends).
     pub notes: Vec<String>,
     /// Decimals for numbers (default 4).
+    #[serde(skip)]
     pub decimals: usize,
 }
 
@@ -320,15 +329,26 @@ impl Table {
         out
     }
 
-    /// `#{kind: "table", title, columns, rows, notes}` as JSON.
+    /// The row whose first cell is the text `name`; an error lists the rows' names.
+    pub fn row_named(&self, name: &str) -> Result<&[Cell]> {
+        let first = |r: &Vec<Cell>| match r.first() {
+            Some(Cell::Text(s)) => Some(s.clone()),
+            _ => None,
+        };
+        self.rows
+            .iter()
+            .find(|r| first(r).as_deref() == Some(name))
+            .map(Vec::as_slice)
+            .ok_or_else(|| {
+                let names: Vec<String> = self.rows.iter().filter_map(first).collect();
+                Error::invalid(format!("no row '{name}'; rows: {}", names.join(", ")))
+            })
+    }
+
+    /// `#{kind: "table", title, columns, rows, notes}` as JSON: its [`serde::Serialize`] form
+    /// with its `kind`.
     pub fn to_json_value(&self) -> Value {
-        json!({
-            "kind": "table",
-            "title": self.title,
-            "columns": self.columns,
-            "rows": self.rows.iter().map(|r| r.iter().map(Cell::json).collect::<Vec<_>>()).collect::<Vec<_>>(),
-            "notes": self.notes,
-        })
+        with_kind(serde_json::to_value(self).unwrap_or(Value::Null), "table")
     }
 
     /// Renders by file extension: `.md`, `.csv`, `.tex`, `.json`, `.txt`.

@@ -5,35 +5,10 @@ use super::convert::{SFrame, SPanel, STable};
 use super::options::Opts;
 use super::{core_err, guard, script_err, RResult};
 use crate::data::csv::{read_csv as core_read_csv, CsvOptions};
-use crate::data::{vector, Frame, Panel};
-use crate::report::{Cell, Table};
+use crate::data::{vector, Panel};
 use rhai::plugin::*;
 use rhai::{Array, Dynamic, Map, FLOAT, INT};
 use std::sync::Arc;
-
-fn describe_table(f: &Frame, names: &[String]) -> RResult<Table> {
-    let mut t = Table::new(
-        "Descriptive statistics",
-        ["Variable", "Obs", "Mean", "Std. dev.", "Min", "Max"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-    );
-    for n in names {
-        let x = f.numeric(n).map_err(core_err)?;
-        let (obs, m, s, lo, hi) = vector::describe(x);
-        t.push(vec![
-            n.clone().into(),
-            Cell::Int(obs as i64),
-            m.into(),
-            s.into(),
-            lo.into(),
-            hi.into(),
-        ]);
-    }
-    t.note("Std. dev. uses the n − 1 divisor; missing values (NaN) are excluded.");
-    Ok(t)
-}
 
 fn values_of(v: &Dynamic) -> RResult<Vec<String>> {
     if let Some(a) = v.clone().try_cast::<Array>() {
@@ -196,7 +171,9 @@ pub mod data_fns {
     #[rhai_fn(name = "describe", return_raw, pure)]
     pub fn frame_describe(f: &mut SFrame, names: Array) -> RResult<STable> {
         let n = to_strings(&names, "describe")?;
-        describe_table(&f.0, &n).map(|t| STable(Arc::new(t)))
+        crate::data::render::describe(&f.0, &n)
+            .map(|t| STable(Arc::new(t)))
+            .map_err(core_err)
     }
 
     /// Descriptive statistics of panel variables (the paper's Table 2).
@@ -207,7 +184,9 @@ pub mod data_fns {
     #[rhai_fn(name = "describe", return_raw, pure)]
     pub fn panel_describe(p: &mut SPanel, names: Array) -> RResult<STable> {
         let n = to_strings(&names, "describe")?;
-        describe_table(p.0.frame(), &n).map(|t| STable(Arc::new(t)))
+        crate::data::render::describe(p.0.frame(), &n)
+            .map(|t| STable(Arc::new(t)))
+            .map_err(core_err)
     }
 
     /// A balanced panel keyed by `id` and `time`, sorted time-slow; duplicate or missing

@@ -3,15 +3,14 @@
 
 use super::convert::{SPanel, STable};
 use super::export::{register_exportable, Exportable};
-use super::models::{spatial, Fitted, SModel};
+use super::models::{Fitted, SModel};
 use super::options::Opts;
 use super::weights::SWeights;
 use super::{core_err, script_err, RResult};
 use crate::effects::{Effects, EffectsOptions, Engine as TraceEngine, Method, Mode};
 use crate::report::Table;
 use rhai::plugin::*;
-use rhai::{Dynamic, Map};
-use serde_json::Value;
+use rhai::{Map};
 use std::sync::Arc;
 
 /// Direct, indirect and total effects in a script.
@@ -20,12 +19,9 @@ pub struct SEffects(pub Arc<Effects>);
 
 impl Exportable for SEffects {
     const KIND: &'static str = "effects";
-    fn json(&self) -> Value {
-        let mut v = self.0.to_json_value();
-        if let Value::Object(m) = &mut v {
-            m.remove("kind");
-        }
-        v
+    type Core = Effects;
+    fn core(&self) -> &Effects {
+        &self.0
     }
     fn table(&self) -> Option<Table> {
         Some(self.0.to_table())
@@ -43,38 +39,25 @@ impl Exportable for SEffects {
     }
 }
 
+/// The level of the intervals `plot_effects` draws.
+const PLOT_LEVEL: f64 = 0.95;
+
 /// Estimates with 95% intervals, one panel per group.
 fn plot(groups: &[(String, Arc<Effects>)], path: &str) -> crate::Result<()> {
     plot_vars(groups, path, None)
 }
 
-/// Estimates with 95% intervals, one panel per group, of the regressors `vars` (all when None).
+/// Estimates with 95% intervals ([`Effects::interval_rows`]), one panel per group, of the
+/// regressors `vars` (all when None).
 fn plot_vars(groups: &[(String, Arc<Effects>)], path: &str, vars: Option<&[String]>) -> crate::Result<()> {
-    let panels: Vec<crate::plot::IntervalPanel> = groups
+    let panels = groups
         .iter()
         .map(|(g, fx)| {
-            let mut rows = Vec::new();
-            for (k, name) in fx.names.iter().enumerate() {
-                if vars.is_some_and(|v| !v.contains(name)) {
-                    continue;
-                }
-                for (what, r) in [
-                    ("direct", &fx.direct[k]),
-                    ("indirect", &fx.indirect[k]),
-                    ("total", &fx.total[k]),
-                ] {
-                    let half = 1.959963984540054 * r.std_error;
-                    rows.push((
-                        format!("{name}: {what}"),
-                        r.estimate,
-                        r.estimate - half,
-                        r.estimate + half,
-                    ));
-                }
-            }
-            (g.clone(), rows)
+            fx.interval_rows(PLOT_LEVEL, vars)
+                .map(|rows| (g.clone(), rows))
+                .map_err(|e| crate::Error::invalid(format!("plot_effects: group '{g}': {e}")))
         })
-        .collect();
+        .collect::<crate::Result<Vec<crate::plot::IntervalPanel>>>()?;
     crate::plot::plot_intervals(&panels, path, "Direct, indirect and total effects (95% intervals)")
 }
 
@@ -205,14 +188,6 @@ pub mod effects_fns {
                 .clone()
                 .try_cast::<SEffects>()
                 .ok_or_else(|| script_err(format!("plot_effects: group '{k}' is not an Effects result")))?;
-            if let Some(vs) = &vars {
-                if let Some(bad) = vs.iter().find(|n| !fx.0.names.contains(n)) {
-                    return Err(script_err(format!(
-                        "plot_effects: no regressor '{bad}' in group '{k}'; regressors: {}",
-                        fx.0.names.join(", ")
-                    )));
-                }
-            }
             g.push((k, fx.0));
         }
         plot_vars(&g, path, vars.as_deref()).map_err(core_err)
@@ -231,32 +206,7 @@ pub mod effects_fns {
     /// ```
     #[rhai_fn(name = "fit_by", return_raw)]
     pub fn fit_by(p: SPanel, column: &str, formula: &str, w: SWeights, opts: Map) -> RResult<Map> {
-        let mut opts = opts;
-        let mut island_opt = Map::new();
-        if let Some(v) = opts.remove("islands") {
-            island_opt.insert("islands".into(), v);
-        }
-        let keep_islands =
-            Opts::new(&island_opt, "fit_by", &["islands"])?.choice("islands", "error", &["error", "keep"])? == "keep";
-        let groups = crate::data::align::group_keys(&p.0, column).map_err(core_err)?;
-        let mut out = Map::new();
-        for g in groups {
-            let sub = p.0.filter(column, std::slice::from_ref(&g)).map_err(core_err)?;
-            let ws =
-                w.0.subset(sub.ids(), keep_islands)
-                    .map_err(|e| script_err(format!("fit_by: group {g}: {e}")))?;
-            let m = spatial(
-                Dynamic::from(SPanel(Arc::new(sub))),
-                formula,
-                &SWeights(Arc::new(ws)),
-                None,
-                &opts,
-                "fit_by",
-            )
-            .map_err(|e| script_err(format!("fit_by: group {g}: {}", super::super::format_error(&e, "fit"))))?;
-            out.insert(g.into(), Dynamic::from(m));
-        }
-        Ok(out)
+        super::super::models::fit_by(&p, column, formula, &w, &opts)
     }
 }
 

@@ -6,10 +6,9 @@ use super::options::Opts;
 use super::weights::SWeights;
 use super::{core_err, script_err, RResult};
 use crate::esda::{Geary, Moran, MoranOptions, MoranTable};
-use crate::report::table::{fmt_stat, num_json, Table};
+use crate::report::Table;
 use rhai::plugin::*;
 use rhai::{Array, Dynamic, Map};
-use serde_json::{json, Value};
 use std::sync::Arc;
 
 /// A global Moran's I in a script.
@@ -22,127 +21,39 @@ pub struct SMoranTable(pub Arc<MoranTable>);
 #[derive(Debug, Clone)]
 pub struct SGeary(pub Arc<Geary>);
 
-fn opt_json(v: Option<f64>) -> Value {
-    v.map_or(Value::Null, num_json)
-}
-
-fn moran_json(m: &Moran) -> Value {
-    json!({
-        "i": num_json(m.i), "expected": num_json(m.expected),
-        "variance_normal": num_json(m.variance_normal), "z_normal": num_json(m.z_normal), "p_normal": num_json(m.p_normal),
-        "p_normal_greater": num_json(m.p_normal_greater),
-        "variance_random": num_json(m.variance_random), "z_random": num_json(m.z_random), "p_random": num_json(m.p_random),
-        "p_random_greater": num_json(m.p_random_greater),
-        "p_sim": opt_json(m.p_sim), "permutations": m.permutation.as_ref().map(|p| p.draws),
-        "variable": m.variable, "period": m.period, "n": m.n, "warning": m.warning,
-    })
-}
-
-fn stat_table(title: String, rows: Vec<(&str, f64, f64, f64, f64)>, notes: Vec<String>) -> Table {
-    let mut t = Table::new(
-        title,
-        ["", "statistic", "expected", "variance", "z", "p (two-sided)"]
-            .map(String::from)
-            .to_vec(),
-    );
-    t.notes = notes;
-    for (name, s, e, v, z) in rows {
-        // An undefined z (zero or negative variance) has an undefined p, not p = 0.
-        let p = if z.is_finite() {
-            crate::stats::p_normal_two_sided(z)
-        } else {
-            f64::NAN
-        };
-        if !z.is_finite() {
-            t.note_undefined(&undefined_reason(v));
-        }
-        let [zc, pc] = crate::report::table::stat_cells(z, p);
-        t.push(vec![name.into(), s.into(), e.into(), v.into(), zc, pc]);
-    }
-    t.decimals = 6;
-    t
-}
-
-/// Why z is undefined, from its variance (for the table note).
-fn undefined_reason(variance: f64) -> String {
-    crate::esda::moran::undefined_reason(variance)
-}
-
-fn label(v: &Option<String>, p: &Option<String>) -> String {
-    match (v, p) {
-        (Some(v), Some(p)) => format!(" of {v} ({p})"),
-        (Some(v), None) => format!(" of {v}"),
-        _ => String::new(),
-    }
-}
-
 impl Exportable for SMoran {
     const KIND: &'static str = "moran";
-    fn json(&self) -> Value {
-        moran_json(&self.0)
+    type Core = Moran;
+    fn core(&self) -> &Moran {
+        &self.0
     }
     fn table(&self) -> Option<Table> {
-        let m = &self.0;
-        let mut notes = vec![format!("N = {}", m.n)];
-        if let Some(p) = &m.permutation {
-            notes.push(format!(
-                "permutation: {} draws (seed {}), pseudo p = {}",
-                p.draws,
-                p.seed,
-                fmt_stat(p.p_sim, 4)
-            ));
-        }
-        if let Some(w) = &m.warning {
-            notes.push(format!("warning: {w}"));
-        }
-        Some(stat_table(
-            format!("Moran's I{}", label(&m.variable, &m.period)),
-            vec![
-                ("normality", m.i, m.expected, m.variance_normal, m.z_normal),
-                ("randomisation", m.i, m.expected, m.variance_random, m.z_random),
-            ],
-            notes,
-        ))
+        Some(self.0.to_table())
     }
     fn text(&self) -> String {
-        self.table().map(|t| t.to_text()).unwrap_or_default()
+        self.0.to_string()
     }
 }
 
 impl Exportable for SGeary {
     const KIND: &'static str = "geary";
-    fn json(&self) -> Value {
-        let g = &self.0;
-        json!({"c": num_json(g.c), "expected": num_json(g.expected), "variance": num_json(g.variance), "z": num_json(g.z),
-               "p": num_json(g.p), "variance_normal": num_json(g.variance_normal), "z_normal": num_json(g.z_normal),
-               "p_normal": num_json(g.p_normal), "variance_random": num_json(g.variance_random),
-               "z_random": num_json(g.z_random), "p_random": num_json(g.p_random), "p_sim": opt_json(g.p_sim),
-               "variable": g.variable, "period": g.period, "n": g.n})
+    type Core = Geary;
+    fn core(&self) -> &Geary {
+        &self.0
     }
     fn table(&self) -> Option<Table> {
-        let g = &self.0;
-        Some(stat_table(
-            format!("Geary's C{}", label(&g.variable, &g.period)),
-            vec![
-                ("normality", g.c, g.expected, g.variance_normal, g.z_normal),
-                ("randomisation", g.c, g.expected, g.variance_random, g.z_random),
-            ],
-            vec![format!(
-                "N = {}; z = (1 − C)/sd (spdep's sign: positive z = positive autocorrelation)",
-                g.n
-            )],
-        ))
+        Some(self.0.to_table())
     }
     fn text(&self) -> String {
-        self.table().map(|t| t.to_text()).unwrap_or_default()
+        self.0.to_string()
     }
 }
 
 impl Exportable for SMoranTable {
     const KIND: &'static str = "moran_table";
-    fn json(&self) -> Value {
-        json!({"variables": self.0.variables, "pooled": self.0.pooled,
-               "rows": self.0.rows.iter().map(moran_json).collect::<Vec<_>>()})
+    type Core = MoranTable;
+    fn core(&self) -> &MoranTable {
+        &self.0
     }
     fn table(&self) -> Option<Table> {
         Some(self.0.to_table())

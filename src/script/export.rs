@@ -3,17 +3,19 @@
 
 use super::convert::{from_strings, SFrame, SPanel, STable};
 use super::{core_err, script_err, RResult};
-use crate::report::table::{extension, num_json, Cell, Table};
+use crate::report::table::{extension, with_kind, Cell, Table};
 use rhai::plugin::*;
 use rhai::{Dynamic, FuncRegistration, Module};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// A result that can be printed, turned into JSON / a map, and saved by extension.
 pub trait Exportable: Clone + Send + Sync + 'static {
     /// The `"kind"` field of its JSON form.
     const KIND: &'static str;
-    /// Its JSON form (without `"kind"`; added by the caller).
-    fn json(&self) -> Value;
+    /// The core value whose [`serde::Serialize`] form is its JSON form (without `"kind"`).
+    type Core: serde::Serialize + ?Sized;
+    /// That core value.
+    fn core(&self) -> &Self::Core;
     /// Its table form, for `.md`, `.csv`, `.tex` and `.txt` output.
     fn table(&self) -> Option<Table>;
     /// What `print` shows.
@@ -33,13 +35,72 @@ pub trait Exportable: Clone + Send + Sync + 'static {
     const PLOT: bool = false;
 }
 
-/// The JSON of `x` with its `"kind"`.
-pub fn json_of<T: Exportable>(x: &T) -> Value {
-    let mut v = x.json();
-    if let Value::Object(m) = &mut v {
-        m.insert("kind".into(), json!(T::KIND));
+/// The JSON of `x`: its core value's serde form with its `"kind"`.
+pub fn json_of<T: Exportable>(x: &T) -> RResult<Value> {
+    serde_json::to_value(x.core())
+        .map(|v| with_kind(v, T::KIND))
+        .map_err(|e| script_err(format!("to_json: a {}: {e}", T::KIND)))
+}
+
+/// The JSON of a script value: a result by its serde form (with `"kind"`), a map or an array
+/// element by element (so results nested in them keep their own form), anything else by Rhai's
+/// serde conversion (numbers, strings, booleans; `()` and NaN as `null`). `func` names the
+/// caller in errors.
+pub fn dynamic_json(d: &Dynamic, func: &str) -> RResult<Value> {
+    macro_rules! results {
+        ($($t:ty),* $(,)?) => {
+            $(if let Some(x) = d.clone().try_cast::<$t>() {
+                return json_of(&x);
+            })*
+        };
     }
-    v
+    use super::effects::SEffects;
+    use super::esda::{SGeary, SMoran, SMoranTable};
+    use super::models::{SModel, STest};
+    use super::weights::SWeights;
+    results!(
+        SFrame,
+        SPanel,
+        STable,
+        SModel,
+        STest,
+        SEffects,
+        SMoran,
+        SMoranTable,
+        SGeary,
+        SWeights
+    );
+    if d.is_map() {
+        let m = d.clone().cast::<rhai::Map>();
+        let mut out = serde_json::Map::new();
+        for (k, v) in &m {
+            out.insert(k.to_string(), dynamic_json(v, func)?);
+        }
+        return Ok(Value::Object(out));
+    }
+    if d.is_array() {
+        let a = d.clone().cast::<rhai::Array>();
+        return a
+            .iter()
+            .map(|v| dynamic_json(v, func))
+            .collect::<RResult<Vec<_>>>()
+            .map(Value::Array);
+    }
+    rhai::serde::from_dynamic::<Value>(d)
+        .map_err(|_| script_err(format!("{func}: a {} cannot be written as JSON", d.type_name())))
+}
+
+/// Writes the JSON of a map or array (see [`dynamic_json`]) to `path`, atomically; only
+/// `.json` is a format for them.
+fn save_dynamic(d: &Dynamic, path: &str) -> RResult<()> {
+    if extension(path) != "json" {
+        return Err(script_err(format!(
+            "save: a {} is saved as .json; '{path}' has another extension (save a result on its own for .csv, .md, .tex or .txt)",
+            d.type_name()
+        )));
+    }
+    let text = serde_json::to_string_pretty(&dynamic_json(d, "save")?).map_err(script_err)?;
+    crate::io::write_atomic(path, text.as_bytes()).map_err(core_err)
 }
 
 /// Saves `x` to `path` by extension, atomically.
@@ -49,7 +110,7 @@ pub fn save_exportable<T: Exportable>(x: &T, path: &str) -> RResult<()> {
     }
     let ext = extension(path);
     let text = match ext.as_str() {
-        "json" => serde_json::to_string_pretty(&json_of(x)).map_err(script_err)?,
+        "json" => serde_json::to_string_pretty(&json_of(x)?).map_err(script_err)?,
         "svg" | "png" => {
             return match x.plot(path) {
                 Some(r) => r.map_err(core_err),
@@ -111,8 +172,8 @@ pub fn register_exportable<T: Exportable>(lib: &mut Module, type_name: &str, exa
             "print(to_json(x));",
         )])
         .with_params_info([this.as_str(), "string"])
-        .set_into_module(lib, |x: &mut T| {
-            serde_json::to_string_pretty(&json_of(x)).unwrap_or_default()
+        .set_into_module(lib, |x: &mut T| -> RResult<String> {
+            serde_json::to_string_pretty(&json_of(x)?).map_err(script_err)
         });
     FuncRegistration::new("to_map")
         .in_global_namespace()
@@ -122,7 +183,7 @@ pub fn register_exportable<T: Exportable>(lib: &mut Module, type_name: &str, exa
         )])
         .with_params_info([this.as_str(), std::any::type_name::<RResult<Dynamic>>()])
         .set_into_module(lib, |x: &mut T| -> RResult<Dynamic> {
-            super::guard("to_map", || rhai::serde::to_dynamic(json_of(x)))
+            super::guard("to_map", || rhai::serde::to_dynamic(json_of(x)?))
         });
     // The parameter type keeps one `save` doc per type (`save(x: Moran, path: string)`), so
     // `:help save` lists what each type writes.
@@ -143,144 +204,39 @@ pub fn register_exportable<T: Exportable>(lib: &mut Module, type_name: &str, exa
         });
 }
 
-/// A frame as a table of all its rows. Numbers keep the text they were written with in the
-/// file when it was kept (ids such as `001` or `12345678901234567`, see
-/// [`crate::data::Frame::written_text`]); integral numbers print without a decimal point.
-pub fn frame_table(f: &crate::data::Frame, title: &str) -> Table {
-    let mut t = Table::new(title, f.names().to_vec());
-    let cols: Vec<(&crate::data::Column, Option<&[String]>)> = f
-        .names()
-        .iter()
-        .filter_map(|n| f.column(n).ok().map(|c| (c, f.written_text(n))))
-        .collect();
-    for i in 0..f.nrows() {
-        t.push(
-            cols.iter()
-                .map(|(c, text)| match c {
-                    crate::data::Column::Num(v) if v[i].is_nan() => Cell::Num(v[i]),
-                    crate::data::Column::Num(_) if text.is_some() => {
-                        Cell::Text(text.map_or("", |t| t[i].trim()).to_string())
-                    }
-                    crate::data::Column::Num(v) if v[i].fract() == 0.0 && v[i].abs() < 1e15 => Cell::Int(v[i] as i64),
-                    crate::data::Column::Num(v) => Cell::Num(v[i]),
-                    crate::data::Column::Text(v) => Cell::Text(v[i].clone()),
-                })
-                .collect(),
-        );
-    }
-    t.decimals = 6;
-    t
-}
-
-/// True when `s` is a plain decimal (`-12`, `3.50`) that a JSON number written from its double
-/// shows with the same digits (no leading zeros, no exponent, at most 15 digits).
-fn json_faithful(s: &str) -> bool {
-    let d = s.strip_prefix('-').unwrap_or(s);
-    let (int, frac) = d.split_once('.').unwrap_or((d, ""));
-    !int.is_empty()
-        && int.bytes().all(|b| b.is_ascii_digit())
-        && frac.bytes().all(|b| b.is_ascii_digit())
-        && (int == "0" || !int.starts_with('0'))
-        && int.len() + frac.len() <= 15
-}
-
-/// A frame as JSON columns. A number whose written text a JSON number would change (`001`,
-/// `12E4`, `12345678901234567`) is written as that text, a string.
-fn frame_json(f: &crate::data::Frame) -> Value {
-    let mut cols = serde_json::Map::new();
-    for n in f.names() {
-        let v = match f.column(n) {
-            Ok(crate::data::Column::Num(v)) => Value::Array(
-                v.iter()
-                    .enumerate()
-                    .map(|(i, x)| match f.written_text(n).map(|t| t[i].trim()) {
-                        Some(t) if !x.is_nan() && !json_faithful(t) => json!(t),
-                        _ => num_json(*x),
-                    })
-                    .collect(),
-            ),
-            Ok(crate::data::Column::Text(v)) => json!(v),
-            Err(_) => Value::Null,
-        };
-        cols.insert(n.clone(), v);
-    }
-    json!({"names": f.names(), "nrows": f.nrows(), "columns": cols})
-}
-
-/// A short preview of a frame: first and last rows.
-pub fn frame_preview(f: &crate::data::Frame, head: &str) -> String {
-    let n = f.nrows();
-    let mut t = frame_table(f, head);
-    t.decimals = 4;
-    if n > 12 {
-        let mut rows = t.rows[..6].to_vec();
-        rows.push(vec![Cell::Text("...".into()); t.columns.len()]);
-        rows.extend_from_slice(&t.rows[n - 5..]);
-        t.rows = rows;
-    }
-    t.to_text()
-}
-
 impl Exportable for SFrame {
     const KIND: &'static str = "frame";
-    fn json(&self) -> Value {
-        frame_json(&self.0)
+    type Core = crate::data::Frame;
+    fn core(&self) -> &Self::Core {
+        &self.0
     }
     fn table(&self) -> Option<Table> {
-        Some(frame_table(&self.0, ""))
+        Some(self.0.to_table(""))
     }
     fn text(&self) -> String {
-        frame_preview(
-            &self.0,
-            &format!("Frame: {} rows × {} columns", self.0.nrows(), self.0.names().len()),
-        )
+        self.0.summary_text()
     }
 }
 
 impl Exportable for SPanel {
     const KIND: &'static str = "panel";
-    fn json(&self) -> Value {
-        let p = &self.0;
-        let mut v = frame_json(p.frame());
-        if let Value::Object(m) = &mut v {
-            m.insert("id".into(), json!(p.id_name()));
-            m.insert("time".into(), json!(p.time_name()));
-            m.insert("n".into(), json!(p.n()));
-            m.insert("t".into(), json!(p.t()));
-            m.insert("ids".into(), json!(p.ids()));
-            m.insert("times".into(), json!(p.times()));
-        }
-        v
+    type Core = crate::data::Panel;
+    fn core(&self) -> &Self::Core {
+        &self.0
     }
     fn table(&self) -> Option<Table> {
-        Some(frame_table(self.0.frame(), ""))
+        Some(self.0.frame().to_table(""))
     }
     fn text(&self) -> String {
-        let p = &self.0;
-        frame_preview(
-            p.frame(),
-            &format!(
-                "Panel: N = {} units ({}) × T = {} periods ({}, {}–{}), {} variables",
-                p.n(),
-                p.id_name(),
-                p.t(),
-                p.time_name(),
-                p.times().first().map_or("", String::as_str),
-                p.times().last().map_or("", String::as_str),
-                p.frame().names().len()
-            ),
-        )
+        self.0.summary_text()
     }
 }
 
 impl Exportable for STable {
     const KIND: &'static str = "table";
-    fn json(&self) -> Value {
-        let mut v = self.0.to_json_value();
-        if let Value::Object(m) = &mut v {
-            m.remove("kind");
-        }
-        v
+    type Core = Table;
+    fn core(&self) -> &Self::Core {
+        &self.0
     }
     fn table(&self) -> Option<Table> {
         Some((*self.0).clone())
@@ -296,6 +252,16 @@ rhai::def_package! {
     pub ExportPackage(lib) {
         register_exportable::<STable>(lib, "Table", "let x = table(\"Demo\", [\"a\", \"b\"], [[1, 2.5]]);");
         rhai::combine_with_exported_module!(lib, "export", export_fns);
+    }
+}
+
+/// A table cell as a script value: a float, an integer, a string or ().
+fn cell_dynamic(c: &Cell) -> Dynamic {
+    match c {
+        Cell::Num(v) | Cell::Stat(v) => Dynamic::from_float(*v),
+        Cell::Int(i) => Dynamic::from_int(*i),
+        Cell::Text(s) => Dynamic::from(s.clone()),
+        Cell::Empty => Dynamic::UNIT,
     }
 }
 
@@ -323,18 +289,7 @@ pub mod export_fns {
     pub fn table_rows(t: &mut STable) -> rhai::Array {
         t.0.rows
             .iter()
-            .map(|r| {
-                Dynamic::from_array(
-                    r.iter()
-                        .map(|c| match c {
-                            Cell::Num(v) | Cell::Stat(v) => Dynamic::from_float(*v),
-                            Cell::Int(i) => Dynamic::from_int(*i),
-                            Cell::Text(s) => Dynamic::from(s.clone()),
-                            Cell::Empty => Dynamic::UNIT,
-                        })
-                        .collect(),
-                )
-            })
+            .map(|r| Dynamic::from_array(r.iter().map(cell_dynamic).collect()))
             .collect()
     }
 
@@ -345,35 +300,18 @@ pub mod export_fns {
     /// ```
     #[rhai_fn(index_get, return_raw, pure)]
     pub fn table_row(t: &mut STable, name: &str) -> RResult<rhai::Map> {
-        let row =
-            t.0.rows
-                .iter()
-                .find(|r| matches!(r.first(), Some(Cell::Text(s)) if s == name))
-                .ok_or_else(|| {
-                    let names: Vec<String> =
-                        t.0.rows
-                            .iter()
-                            .filter_map(|r| match r.first() {
-                                Some(Cell::Text(s)) => Some(s.clone()),
-                                _ => None,
-                            })
-                            .collect();
-                    script_err(format!("table: no row '{name}'; rows: {}", names.join(", ")))
-                })?;
-        let mut m = rhai::Map::new();
-        for (c, cell) in t.0.columns.iter().zip(row) {
-            let key = if c.is_empty() { "name" } else { c.as_str() };
-            m.insert(
-                key.into(),
-                match cell {
-                    Cell::Num(v) | Cell::Stat(v) => Dynamic::from_float(*v),
-                    Cell::Int(i) => Dynamic::from_int(*i),
-                    Cell::Text(s) => Dynamic::from(s.clone()),
-                    Cell::Empty => Dynamic::UNIT,
-                },
-            );
-        }
-        Ok(m)
+        let row = t.0.row_named(name).map_err(|e| script_err(format!("table: {e}")))?;
+        Ok(t.0
+            .columns
+            .iter()
+            .zip(row)
+            .map(|(c, cell)| {
+                (
+                    if c.is_empty() { "name" } else { c.as_str() }.into(),
+                    cell_dynamic(cell),
+                )
+            })
+            .collect())
     }
 
     /// Title of a table.
@@ -392,8 +330,39 @@ pub mod export_fns {
     /// ```
     #[rhai_fn(name = "to_json", return_raw)]
     pub fn map_to_json(m: rhai::Map) -> RResult<String> {
-        let v: Value = rhai::serde::from_dynamic(&Dynamic::from_map(m))?;
-        serde_json::to_string_pretty(&v).map_err(script_err)
+        serde_json::to_string_pretty(&dynamic_json(&Dynamic::from_map(m), "to_json")?).map_err(script_err)
+    }
+
+    /// JSON text of an array; results in it (models, effects, tests, ...) are written in the
+    /// form `to_json` gives each of them.
+    /// ```rhai
+    /// let text = to_json([1, 2.5, "a", #{b: ()}]);
+    /// ```
+    #[rhai_fn(name = "to_json", return_raw)]
+    pub fn array_to_json(a: rhai::Array) -> RResult<String> {
+        serde_json::to_string_pretty(&dynamic_json(&Dynamic::from_array(a), "to_json")?).map_err(script_err)
+    }
+
+    /// Writes a map of results and values as JSON to `path` (.json only), atomically: each
+    /// result in the form `to_json` gives it, e.g. `save(#{sar: m1, fx: effects(m1)}, "out.json")`.
+    /// ```rhai
+    /// make_dir("out");
+    /// save(#{n: 3, label: "run"}, "out/run.json");
+    /// ```
+    #[rhai_fn(name = "save", return_raw)]
+    pub fn save_map(m: rhai::Map, path: &str) -> RResult<()> {
+        save_dynamic(&Dynamic::from_map(m), path)
+    }
+
+    /// Writes an array of results and values as JSON to `path` (.json only), atomically: each
+    /// result in the form `to_json` gives it, e.g. `save([m1, m2], "models.json")`.
+    /// ```rhai
+    /// make_dir("out");
+    /// save([1, 2, 3], "out/values.json");
+    /// ```
+    #[rhai_fn(name = "save", return_raw)]
+    pub fn save_array(a: rhai::Array, path: &str) -> RResult<()> {
+        save_dynamic(&Dynamic::from_array(a), path)
     }
 
     /// Writes text to `path` atomically (for reports a script assembles itself).

@@ -8,34 +8,15 @@ use super::weights::SWeights;
 use super::{core_err, script_err, RResult};
 use crate::models::fe_tests::{FeDf, FeTestOptions, SpecTest};
 use crate::models::lm::LmOptions;
-use crate::models::ml::{options::SpatialOptions, SpatialFit};
+use crate::models::ml::options::SpatialOptions;
 use crate::models::ols::OlsFit;
 use crate::models::{Design, Fe, Formula, Model, ModelKind};
-use crate::report::table::num_json;
 use crate::report::Table;
 use rhai::plugin::*;
 use rhai::{Array, Dynamic, Map, FLOAT, INT};
-use serde_json::{json, Value};
 use std::sync::Arc;
 
-/// What a fitted model keeps for later steps (tests, effects).
-#[derive(Debug, Clone)]
-pub enum Fitted {
-    /// Panel or cross-section OLS.
-    Ols(Box<OlsFit>),
-    /// A spatial model by ML, with the weights it was fitted with.
-    Spatial(Box<SpatialFit>, Arc<crate::weights::Weights>),
-}
-
-impl Fitted {
-    /// The result table.
-    pub fn model(&self) -> &Model {
-        match self {
-            Fitted::Ols(f) => &f.model,
-            Fitted::Spatial(f, _) => &f.model,
-        }
-    }
-}
+pub use crate::models::Fitted;
 
 /// A fitted model in a script.
 #[derive(Debug, Clone)]
@@ -44,31 +25,14 @@ pub struct SModel(pub Arc<Fitted>);
 #[derive(Debug, Clone)]
 pub struct STest(pub Arc<SpecTest>);
 
-/// Entries of `Model::info` that record how the program chose its internal settings: kept in
-/// the model's JSON and `to_map`, left out of table notes (.md, .tex, .csv, .txt).
-const INTERNAL_INFO: [&str; 2] = ["interval_source", "lndet_choice"];
-
 impl Exportable for SModel {
     const KIND: &'static str = "model";
-    fn json(&self) -> Value {
-        self.0.model().to_json_value()
+    type Core = Model;
+    fn core(&self) -> &Model {
+        self.0.model()
     }
     fn table(&self) -> Option<Table> {
-        let m = self.0.model();
-        let mut t = m.coef_table();
-        for (k, v) in [
-            ("sigma2", m.sigma2),
-            ("loglik", m.loglik),
-            ("AIC", m.aic()),
-            ("BIC", m.bic()),
-        ] {
-            t.note(format!("{k} = {}", crate::report::table::fmt_num(v, 6)));
-        }
-        t.note(format!("N = {}, T = {}, fe = {}", m.n, m.t, m.fe.name()));
-        for (k, v) in m.info.iter().filter(|(k, _)| !INTERNAL_INFO.contains(&k.as_str())) {
-            t.note(format!("{k}: {v}"));
-        }
-        Some(t)
+        Some(self.0.model().report_table())
     }
     fn text(&self) -> String {
         self.0.model().to_string()
@@ -77,25 +41,15 @@ impl Exportable for SModel {
 
 impl Exportable for STest {
     const KIND: &'static str = "test";
-    fn json(&self) -> Value {
-        let t = &self.0;
-        json!({"name": t.name, "statistic": num_json(t.statistic), "df": num_json(t.df),
-               "df2": t.df2.map_or(Value::Null, num_json), "p": num_json(t.p)})
+    type Core = SpecTest;
+    fn core(&self) -> &SpecTest {
+        &self.0
     }
     fn table(&self) -> Option<Table> {
-        let mut t = Table::new("", ["test", "statistic", "df", "df2", "p"].map(String::from).to_vec());
-        t.push(self.0.row());
-        Some(t)
+        Some(self.0.to_table())
     }
     fn text(&self) -> String {
-        let t = &self.0;
-        format!(
-            "{}: statistic = {}, df = {}, p = {}",
-            t.name,
-            crate::report::table::fmt_num(t.statistic, 4),
-            t.df,
-            crate::report::table::fmt_num(t.p, 4)
-        )
+        self.0.to_string()
     }
 }
 
@@ -176,6 +130,50 @@ fn fit_ols(data: Dynamic, formula: &str, opts: &Map) -> RResult<OlsFit> {
     crate::models::ols::ols(&d.design(formula, None, "ols")?, fe).map_err(core_err)
 }
 
+/// The options `func` takes: [`SPATIAL_KEYS`] without `w`, and without `model` when the
+/// function names its model.
+fn spatial_keys(kind: Option<ModelKind>) -> Vec<&'static str> {
+    SPATIAL_KEYS
+        .iter()
+        .copied()
+        .filter(|k| *k != "w" && (kind.is_none() || *k != "model"))
+        .collect()
+}
+
+/// The model kind (`kind`, else option `model`) and the options of a spatial fit of `data`.
+fn spatial_setup(d: &Data, kind: Option<ModelKind>, o: &Opts, func: &str) -> RResult<(ModelKind, SpatialOptions)> {
+    let kind = match kind {
+        Some(k) => k,
+        None => ModelKind::parse(&o.str("model")?.ok_or_else(|| {
+            script_err(format!(
+                "{func}: option 'model' is required (\"sar\", \"sem\", \"sdm\", \"sdem\", \"slx\", \"ols\")"
+            ))
+        })?)
+        .map_err(core_err)?,
+    };
+    let mut so = SpatialOptions::new(fe_of(o, d)?);
+    for key in ["bias_correction", "lag_order", "lndet", "information"] {
+        if let Some(v) = o.str(key)? {
+            so.set(key, &v).map_err(|e| script_err(format!("{func}: {e}")))?;
+        }
+    }
+    so.interval = o.pair("interval")?;
+    so.durbin = o.strings("durbin")?;
+    Ok((kind, so))
+}
+
+/// A script model of `fitted`. Warnings of a spatial fit (an estimate on the bound of the
+/// interval, ...) are kept in `m.warnings` and shown at once, so that a script run does not
+/// pass over them silently.
+fn model_of(fitted: Fitted, func: &str) -> SModel {
+    if let Fitted::Spatial(fit, _) = &fitted {
+        for warning in &fit.model.warnings {
+            crate::script::eprint_line(&format!("warning: {func}: {warning}"));
+        }
+    }
+    SModel(Arc::new(fitted))
+}
+
 pub(crate) fn spatial(
     data: Dynamic,
     formula: &str,
@@ -184,42 +182,34 @@ pub(crate) fn spatial(
     opts: &Map,
     func: &'static str,
 ) -> RResult<SModel> {
-    let keys: Vec<&str> = SPATIAL_KEYS
-        .iter()
-        .copied()
-        .filter(|k| *k != "w" && (kind.is_none() || *k != "model"))
-        .collect();
-    let o = Opts::new(opts, func, &keys)?;
+    let o = Opts::new(opts, func, &spatial_keys(kind))?;
     let d = Data::from_dynamic(&data, o.str("id")?, func)?;
-    let kind = match kind {
-        Some(k) => k,
-        None => ModelKind::parse(&o.str("model")?.ok_or_else(|| {
-            script_err("fit: option 'model' is required (\"sar\", \"sem\", \"sdm\", \"sdem\", \"slx\", \"ols\")")
-        })?)
-        .map_err(core_err)?,
-    };
+    let (kind, so) = spatial_setup(&d, kind, &o, func)?;
     let design = d.design(formula, Some(&w.0), func)?;
-    if kind == ModelKind::Ols {
-        let fe = fe_of(&o, &d)?;
-        return crate::models::ols::ols(&design, fe)
-            .map(|f| SModel(Arc::new(Fitted::Ols(Box::new(f)))))
-            .map_err(core_err);
+    crate::models::fit(&design, &w.0, kind, &so)
+        .map(|f| model_of(f, func))
+        .map_err(core_err)
+}
+
+/// `fit_by`: one model per group of `column` ([`crate::models::fit_by`]), as a map group →
+/// Model. Options as `fit` plus `islands` ("error" or "keep").
+pub(crate) fn fit_by(p: &SPanel, column: &str, formula: &str, w: &SWeights, opts: &Map) -> RResult<Map> {
+    let mut opts = opts.clone();
+    let mut island_opt = Map::new();
+    if let Some(v) = opts.remove("islands") {
+        island_opt.insert("islands".into(), v);
     }
-    let mut so = SpatialOptions::new(fe_of(&o, &d)?);
-    for key in ["bias_correction", "lag_order", "lndet", "information"] {
-        if let Some(v) = o.str(key)? {
-            so.set(key, &v).map_err(|e| script_err(format!("{func}: {e}")))?;
-        }
-    }
-    so.interval = o.pair("interval")?;
-    so.durbin = o.strings("durbin")?;
-    let fit = crate::models::ml::fit_spatial(&design, &w.0, kind, &so).map_err(core_err)?;
-    // Warnings (an estimate on the bound of the interval, ...) are kept in `m.warnings` and
-    // shown at once, so that a script run does not pass over them silently.
-    for warning in &fit.model.warnings {
-        crate::script::eprint_line(&format!("warning: {func}: {warning}"));
-    }
-    Ok(SModel(Arc::new(Fitted::Spatial(Box::new(fit), w.0.clone()))))
+    let keep_islands =
+        Opts::new(&island_opt, "fit_by", &["islands"])?.choice("islands", "error", &["error", "keep"])? == "keep";
+    let o = Opts::new(&opts, "fit_by", &spatial_keys(None))?;
+    let (kind, so) = spatial_setup(&Data::Panel(p.0.clone()), None, &o, "fit_by")?;
+    let prefixed = |e: crate::Error| script_err(format!("fit_by: {e}"));
+    let f = Formula::parse(formula).map_err(prefixed)?;
+    let fits = crate::models::fit_by(&p.0, column, &f, &w.0, kind, &so, keep_islands).map_err(prefixed)?;
+    Ok(fits
+        .into_iter()
+        .map(|(g, fitted)| (g.into(), Dynamic::from(model_of(fitted, "fit_by"))))
+        .collect())
 }
 
 fn coef_map(c: &crate::models::Coef) -> Map {

@@ -15,7 +15,6 @@ use crate::weights::knn::KnnOptions;
 use crate::weights::{Standardization, Weights};
 use rhai::plugin::*;
 use rhai::{Array, Map, FLOAT, INT};
-use serde_json::{json, Value};
 use std::sync::Arc;
 
 /// Spatial weights in a script.
@@ -24,17 +23,9 @@ pub struct SWeights(pub Arc<Weights>);
 
 impl Exportable for SWeights {
     const KIND: &'static str = "weights";
-    fn json(&self) -> Value {
-        let w = &self.0;
-        let s = w.summary();
-        let mut trip = Vec::with_capacity(w.nnz());
-        for (i, row) in w.matrix().outer_iterator().enumerate() {
-            for (j, &v) in row.iter() {
-                trip.push(json!([w.ids()[i], w.ids()[j], v]));
-            }
-        }
-        json!({"n": w.n(), "nnz": w.nnz(), "ids": w.ids(), "standardization": w.standardization().name(),
-               "symmetric": s.symmetric, "similar_to_symmetric": s.similar_to_symmetric, "triplets": trip})
+    type Core = Weights;
+    fn core(&self) -> &Weights {
+        &self.0
     }
     fn table(&self) -> Option<Table> {
         Some(self.0.summary().to_table())

@@ -16,6 +16,7 @@ pub mod economic;
 pub mod io;
 pub mod knn;
 pub mod points;
+pub mod serialize;
 pub mod similarity;
 pub mod spectrum;
 pub mod summary;

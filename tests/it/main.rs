@@ -8,6 +8,7 @@ mod errors;
 mod esda;
 mod examples;
 mod indices;
+mod json;
 mod linalg;
 mod ml;
 mod ols;
