@@ -15,10 +15,11 @@
 //! the mean counts as low).
 
 use super::moran::variance_is_zero;
-use super::permutation::{below, folded_p, rng_for, Progress};
+use super::permutation::{below, folded_p, rng_for};
 use super::{centre, check_cross_section, MoranOptions};
 use crate::data::{Column, Frame};
 use crate::error::Result;
+use crate::progress::Progress;
 use crate::stats::p_normal_two_sided;
 use crate::weights::Weights;
 use rayon::prelude::*;

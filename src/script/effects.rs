@@ -33,7 +33,8 @@ impl Exportable for SEffects {
     fn text(&self) -> String {
         self.0.to_string()
     }
-    const PLOT: bool = true;
+    const PLOT: bool = cfg!(feature = "plot");
+    #[cfg(feature = "plot")]
     fn plot(&self, path: &str) -> Option<crate::Result<()>> {
         Some(if path.is_empty() {
             Ok(())
@@ -50,11 +51,13 @@ pub fn register(engine: &mut Engine) {
 }
 
 /// Estimates with 95% intervals, one panel per group.
+#[cfg(feature = "plot")]
 fn plot(groups: &[(String, Arc<Effects>)], path: &str) -> crate::Result<()> {
     plot_vars(groups, path, None)
 }
 
 /// Estimates with 95% intervals, one panel per group, of the regressors `vars` (all when None).
+#[cfg(feature = "plot")]
 fn plot_vars(groups: &[(String, Arc<Effects>)], path: &str, vars: Option<&[String]>) -> crate::Result<()> {
     let panels: Vec<crate::plot::IntervalPanel> = groups
         .iter()
@@ -142,12 +145,14 @@ pub mod effects_fns {
     }
 
     /// Draws effects with 95% intervals (SVG or PNG by extension).
+    #[cfg(feature = "plot")]
     #[rhai_fn(name = "plot_effects", return_raw)]
     pub fn plot_effects(fx: SEffects, path: &str) -> RResult<()> {
         plot(&[(String::new(), fx.0)], path).map_err(core_err)
     }
 
     /// Draws a map group → Effects, one panel per group (e.g. East, Central, West).
+    #[cfg(feature = "plot")]
     #[rhai_fn(name = "plot_effects", return_raw)]
     pub fn plot_effects_map(groups: Map, path: &str) -> RResult<()> {
         let mut g = Vec::new();
@@ -163,6 +168,7 @@ pub mod effects_fns {
     /// Draws a map group → Effects with options: `variables` (regressors to show; default all —
     /// regressors on very different scales are best drawn apart), `order` (group names in panel
     /// order; default sorted).
+    #[cfg(feature = "plot")]
     #[rhai_fn(name = "plot_effects", return_raw)]
     pub fn plot_effects_opts(groups: Map, path: &str, opts: Map) -> RResult<()> {
         let o = Opts::new(&opts, "plot_effects", &["variables", "order"])?;

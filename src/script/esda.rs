@@ -150,7 +150,8 @@ impl Exportable for SMoranTable {
     fn text(&self) -> String {
         self.0.to_table().to_text()
     }
-    const PLOT: bool = true;
+    const PLOT: bool = cfg!(feature = "plot");
+    #[cfg(feature = "plot")]
     fn plot(&self, path: &str) -> Option<crate::Result<()>> {
         Some(if path.is_empty() {
             Ok(())
@@ -363,12 +364,14 @@ pub mod esda_fns {
 
     /// Moran scatterplot (standardised z against its lag Wz, slope = I for row-standardised W,
     /// quadrant lines) written as SVG or PNG by extension.
+    #[cfg(feature = "plot")]
     #[rhai_fn(name = "plot_moran", return_raw)]
     pub fn plot_moran(x: Array, w: SWeights, path: &str) -> RResult<()> {
         plot_moran_title(x, w, path, "Moran scatterplot")
     }
 
     /// Moran scatterplot with a title.
+    #[cfg(feature = "plot")]
     #[rhai_fn(name = "plot_moran", return_raw)]
     pub fn plot_moran_title(x: Array, w: SWeights, path: &str, title: &str) -> RResult<()> {
         let v = cross_section(&x, &w, "plot_moran")?;
@@ -376,6 +379,7 @@ pub mod esda_fns {
     }
 
     /// Moran's I by period, one line per variable; significant points (p < 0.05) filled.
+    #[cfg(feature = "plot")]
     #[rhai_fn(name = "plot_moran_series", return_raw)]
     pub fn plot_moran_series(t: SMoranTable, path: &str) -> RResult<()> {
         crate::plot::plot_moran_series(&t.0, path).map_err(core_err)

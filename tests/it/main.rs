@@ -5,6 +5,7 @@ mod common;
 mod effects;
 mod errors;
 mod esda;
+mod features;
 mod indices;
 mod linalg;
 mod ml;
