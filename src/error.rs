@@ -9,13 +9,22 @@ use std::fmt;
 pub enum Error {
     /// A file could not be read or written.
     #[error("{path}: {message}")]
-    Io { path: String, message: String },
+    Io {
+        /// The file, as the user gave it.
+        path: String,
+        /// What went wrong (the system's message, or what to do).
+        message: String,
+    },
     /// A file could be read but its content is malformed at a known place.
     #[error("{path}:{line}:{column}: {message}")]
     Parse {
+        /// The file, as the user gave it.
         path: String,
+        /// Line number, from 1.
         line: u64,
+        /// Column number (field or character, as the format counts), from 1.
         column: u64,
+        /// What is wrong there and, where it helps, how to fix it.
         message: String,
     },
     /// Data do not fit what the computation needs (missing column, NaN, unbalanced panel, ...).
@@ -66,31 +75,16 @@ pub fn list_some<T: fmt::Display>(items: &[T], max: usize) -> String {
     s.join(", ")
 }
 
-/// The candidate closest to `name` by edit distance (case-insensitive), for "did you mean" hints.
+/// The candidate closest to `name` by Levenshtein distance (case-insensitive, `strsim`), for
+/// "did you mean" hints.
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let lname = name.to_lowercase();
     candidates
         .into_iter()
-        .map(|c| (levenshtein(&lname, &c.to_lowercase()), c))
+        .map(|c| (strsim::levenshtein(&lname, &c.to_lowercase()), c))
         .min_by_key(|(d, _)| *d)
         .filter(|(d, c)| *d <= (c.chars().count().max(name.chars().count()) / 2).max(2))
         .map(|(_, c)| c)
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for i in 1..=a.len() {
-        cur[0] = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]

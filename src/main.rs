@@ -76,6 +76,7 @@ fn main() -> ExitCode {
     };
     spillover::script::set_limits(limits);
     spillover::budget::set_max_bytes(cli.max_alloc_mb.saturating_mul(1 << 20));
+    spillover::progress::set_sink(Some(std::sync::Arc::new(repl::ProgressBars)));
     // Scripts run on a thread with a stack sized for the call-depth limit, so deep recursion
     // and deeply nested data end in an error, never in a stack-overflow abort.
     let command = cli.command.unwrap_or(Command::Repl);

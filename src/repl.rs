@@ -3,6 +3,7 @@
 //! `:quit`; Ctrl-C stops a running evaluation, not the session. With piped input it
 //! evaluates line by line and prints each expression's value.
 
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rhai::{Dynamic, Engine, EvalAltResult, Scope, AST};
 use rustyline::completion::{Completer, Pair};
 use rustyline::highlight::Highlighter;
@@ -13,7 +14,8 @@ use spillover::interrupt;
 use spillover::script::{eprint_line, format_error, new_engine, print_line, strip_bom, take_exit, ExitRequest};
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 /// Exit status after Ctrl-C (128 + SIGINT, as shells report it).
 const INTERRUPTED: u8 = 130;
@@ -149,6 +151,59 @@ fn install_ctrlc(second_exits: bool) {
             interrupt::request();
         });
     });
+}
+
+/// The terminal progress bars of long native runs (permutations): a bar on stderr that appears
+/// only when stderr is a terminal and the run has taken more than about a second; silent
+/// otherwise. Installed by `main` as the core's [`spillover::progress`] sink.
+pub struct ProgressBars;
+
+impl spillover::progress::ProgressSink for ProgressBars {
+    fn begin(&self, label: &str, total: u64) -> Box<dyn spillover::progress::ProgressRun> {
+        Box::new(BarRun {
+            total,
+            start: Instant::now(),
+            label: label.to_string(),
+            tty: std::io::stderr().is_terminal(),
+            bar: OnceLock::new(),
+        })
+    }
+}
+
+/// One run's bar, created once the run has lasted a second.
+struct BarRun {
+    total: u64,
+    start: Instant,
+    label: String,
+    tty: bool,
+    bar: OnceLock<ProgressBar>,
+}
+
+impl spillover::progress::ProgressRun for BarRun {
+    fn update(&self, done: u64) {
+        if !self.tty {
+            return;
+        }
+        if let Some(bar) = self.bar.get() {
+            bar.set_position(done);
+        } else if done % 8 == 0 && self.start.elapsed() > Duration::from_secs(1) {
+            let bar = self.bar.get_or_init(|| {
+                let b = ProgressBar::with_draw_target(Some(self.total), ProgressDrawTarget::stderr());
+                if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta} left)") {
+                    b.set_style(style.progress_chars("=> "));
+                }
+                b.set_message(self.label.clone());
+                b
+            });
+            bar.set_position(done);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = self.bar.get() {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 /// True while the input has unclosed brackets, braces, parentheses or strings (outside

@@ -15,10 +15,11 @@
 //! the mean counts as low).
 
 use super::moran::variance_is_zero;
-use super::permutation::{folded_p, Progress};
+use super::permutation::folded_p;
 use super::{centre, check_cross_section, MoranOptions};
 use crate::data::{Column, Frame};
 use crate::error::Result;
+use crate::progress::Progress;
 use crate::rng::{below, rng_for};
 use crate::stats::p_normal_two_sided;
 use crate::weights::Weights;

@@ -12,12 +12,8 @@
 //! `p_greater`.
 
 pub use crate::rng::{below, rng_for, shuffle};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use crate::progress::Progress;
 use rayon::prelude::*;
-use std::io::IsTerminal;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::OnceLock;
-use std::time::{Duration, Instant};
 
 /// Summary of a permutation test of a statistic.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,9 +77,9 @@ pub fn folded_p(larger: usize, perms: usize) -> f64 {
 
 /// The statistic `stat` of `draws` random permutations of `values`, in permutation order.
 /// Permutation k shuffles a copy of `values` with stream k of `seed`; the result does not
-/// depend on the number of threads. `label` names the run on the progress bar. Errors: more
-/// permutations than the memory budget holds ([`crate::budget`]), Ctrl-C
-/// ([`crate::interrupt`]).
+/// depend on the number of threads. `label` names the run in progress reports
+/// ([`crate::progress`]). Errors: more permutations than the memory budget holds
+/// ([`crate::budget`]), Ctrl-C ([`crate::interrupt`]).
 pub fn permuted_stats<F>(
     values: &[f64],
     draws: usize,
@@ -123,59 +119,6 @@ where
     progress.finish();
     crate::interrupt::check()?;
     Ok(out)
-}
-
-/// A progress bar on stderr that appears only when stderr is a terminal and the run has taken
-/// more than about a second; silent otherwise. Safe to update from many threads.
-pub struct Progress {
-    total: u64,
-    done: AtomicU64,
-    start: Instant,
-    label: String,
-    tty: bool,
-    bar: OnceLock<ProgressBar>,
-}
-
-impl Progress {
-    /// A progress tracker of `total` steps named `label`.
-    pub fn new(total: u64, label: &str) -> Progress {
-        Progress {
-            total,
-            done: AtomicU64::new(0),
-            start: Instant::now(),
-            label: label.to_string(),
-            tty: std::io::stderr().is_terminal(),
-            bar: OnceLock::new(),
-        }
-    }
-
-    /// Records one finished step.
-    pub fn inc(&self) {
-        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-        if !self.tty {
-            return;
-        }
-        if let Some(bar) = self.bar.get() {
-            bar.set_position(done);
-        } else if done % 8 == 0 && self.start.elapsed() > Duration::from_secs(1) {
-            let bar = self.bar.get_or_init(|| {
-                let b = ProgressBar::with_draw_target(Some(self.total), ProgressDrawTarget::stderr());
-                if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta} left)") {
-                    b.set_style(style.progress_chars("=> "));
-                }
-                b.set_message(self.label.clone());
-                b
-            });
-            bar.set_position(done);
-        }
-    }
-
-    /// Removes the bar, if one was shown.
-    pub fn finish(&self) {
-        if let Some(bar) = self.bar.get() {
-            bar.finish_and_clear();
-        }
-    }
 }
 
 #[cfg(test)]

@@ -201,7 +201,7 @@ impl Table {
     pub fn to_text(&self) -> String {
         let cells = self.cells();
         let k = self.columns.len();
-        let mut width: Vec<usize> = self.columns.iter().map(|c| c.chars().count()).collect();
+        let mut width: Vec<usize> = self.columns.iter().map(|c| display_width(c)).collect();
         for r in &cells {
             for (j, c) in r.iter().enumerate().take(k) {
                 width[j] = width[j].max(display_width(c));
@@ -525,25 +525,10 @@ pub fn latex_escape(s: &str) -> String {
     out
 }
 
-/// Terminal width of a string (CJK characters count two columns).
+/// Terminal width of a string in columns (East Asian wide characters count two, combining
+/// marks none), by the `unicode-width` crate.
 pub fn display_width(s: &str) -> usize {
-    s.chars()
-        .map(|c| {
-            let u = c as u32;
-            if (0x1100..=0x115F).contains(&u)
-                || (0x2E80..=0xA4CF).contains(&u)
-                || (0xAC00..=0xD7A3).contains(&u)
-                || (0xF900..=0xFAFF).contains(&u)
-                || (0xFE30..=0xFE4F).contains(&u)
-                || (0xFF00..=0xFF60).contains(&u)
-                || (0xFFE0..=0xFFE6).contains(&u)
-            {
-                2
-            } else {
-                1
-            }
-        })
-        .sum()
+    unicode_width::UnicodeWidthStr::width(s)
 }
 
 #[cfg(test)]

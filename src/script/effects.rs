@@ -29,7 +29,8 @@ impl Exportable for SEffects {
     fn text(&self) -> String {
         self.0.to_string()
     }
-    const PLOT: bool = true;
+    const PLOT: bool = cfg!(feature = "plot");
+    #[cfg(feature = "plot")]
     fn plot(&self, path: &str) -> Option<crate::Result<()>> {
         Some(if path.is_empty() {
             Ok(())
@@ -40,15 +41,19 @@ impl Exportable for SEffects {
 }
 
 /// The level of the intervals `plot_effects` draws.
+#[cfg(feature = "plot")]
 const PLOT_LEVEL: f64 = 0.95;
 
 /// Estimates with 95% intervals, one panel per group.
+#[cfg(feature = "plot")]
 fn plot(groups: &[(String, Arc<Effects>)], path: &str) -> crate::Result<()> {
     plot_vars(groups, path, None)
 }
 
 /// Estimates with 95% intervals ([`Effects::interval_rows`]), one panel per group, of the
 /// regressors `vars` (all when None).
+/// Estimates with 95% intervals, one panel per group, of the regressors `vars` (all when None).
+#[cfg(feature = "plot")]
 fn plot_vars(groups: &[(String, Arc<Effects>)], path: &str, vars: Option<&[String]>) -> crate::Result<()> {
     let panels = groups
         .iter()
@@ -132,6 +137,7 @@ pub mod effects_fns {
     /// make_dir("out");
     /// plot_effects(effects(m, #{draws: 200}), "out/effects.svg");
     /// ```
+    #[cfg(feature = "plot")]
     #[rhai_fn(name = "plot_effects", return_raw)]
     pub fn plot_effects(fx: SEffects, path: &str) -> RResult<()> {
         plot(&[(String::new(), fx.0)], path).map_err(core_err)
@@ -146,6 +152,7 @@ pub mod effects_fns {
     /// make_dir("out");
     /// plot_effects(groups, "out/effects_by_model.svg");
     /// ```
+    #[cfg(feature = "plot")]
     #[rhai_fn(name = "plot_effects", return_raw)]
     pub fn plot_effects_map(groups: Map, path: &str) -> RResult<()> {
         let mut g = Vec::new();
@@ -169,6 +176,7 @@ pub mod effects_fns {
     /// make_dir("out");
     /// plot_effects(groups, "out/effects.png", #{variables: ["pcap"], order: ["SDM", "SAR"]});
     /// ```
+    #[cfg(feature = "plot")]
     #[rhai_fn(name = "plot_effects", return_raw)]
     pub fn plot_effects_opts(groups: Map, path: &str, opts: Map) -> RResult<()> {
         let o = Opts::new(&opts, "plot_effects", &["variables", "order"])?;

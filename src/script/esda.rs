@@ -61,7 +61,8 @@ impl Exportable for SMoranTable {
     fn text(&self) -> String {
         self.0.to_table().to_text()
     }
-    const PLOT: bool = true;
+    const PLOT: bool = cfg!(feature = "plot");
+    #[cfg(feature = "plot")]
     fn plot(&self, path: &str) -> Option<crate::Result<()>> {
         Some(if path.is_empty() {
             Ok(())
@@ -376,6 +377,7 @@ pub mod esda_fns {
     /// make_dir("out");
     /// plot_moran(u, w, "out/moran.svg");
     /// ```
+    #[cfg(feature = "plot")]
     #[rhai_fn(name = "plot_moran", return_raw)]
     pub fn plot_moran(x: Array, w: SWeights, path: &str) -> RResult<()> {
         plot_moran_title(x, w, path, "Moran scatterplot")
@@ -389,6 +391,7 @@ pub mod esda_fns {
     /// make_dir("out");
     /// plot_moran(u, w, "out/moran.png", "Unemployment, 1985");
     /// ```
+    #[cfg(feature = "plot")]
     #[rhai_fn(name = "plot_moran", return_raw)]
     pub fn plot_moran_title(x: Array, w: SWeights, path: &str, title: &str) -> RResult<()> {
         let v = cross_section(&x, &w, "plot_moran")?;
@@ -402,6 +405,7 @@ pub mod esda_fns {
     /// make_dir("out");
     /// plot_moran_series(moran(p, ["unemp", "gsp"], w), "out/moran_by_year.svg");
     /// ```
+    #[cfg(feature = "plot")]
     #[rhai_fn(name = "plot_moran_series", return_raw)]
     pub fn plot_moran_series(t: SMoranTable, path: &str) -> RResult<()> {
         crate::plot::plot_moran_series(&t.0, path).map_err(core_err)

@@ -115,8 +115,13 @@ pub fn save_exportable<T: Exportable>(x: &T, path: &str) -> RResult<()> {
             return match x.plot(path) {
                 Some(r) => r.map_err(core_err),
                 None => Err(script_err(format!(
-                    "save: a {} has no plot; save it as {}",
+                    "save: a {} has no plot{}; save it as {}",
                     T::KIND,
+                    if cfg!(feature = "plot") {
+                        ""
+                    } else {
+                        " in this build (built without the cargo feature `plot`)"
+                    },
                     T::SAVE_DOC
                 ))),
             }

@@ -82,6 +82,34 @@ pub fn assert_abs(what: &str, got: f64, want: f64, abs: f64) {
     );
 }
 
+/// Unit ids "1".."n".
+pub fn ids(n: usize) -> Vec<String> {
+    (1..=n).map(|i| i.to_string()).collect()
+}
+
+/// A ring of `n` ≥ 2 units (ids "1".."n"): unit i neighbours i − 1 and i + 1 (mod n), weight 1
+/// (for n = 2 the two units are each other's only neighbour, once), standardised by `kind`.
+pub fn ring(n: usize, kind: spillover::weights::Standardization) -> spillover::weights::Weights {
+    let mut t = Vec::new();
+    for i in 0..n {
+        let (prev, next) = ((i + n - 1) % n, (i + 1) % n);
+        t.push((i, next, 1.0));
+        if prev != next {
+            t.push((i, prev, 1.0));
+        }
+    }
+    spillover::weights::Weights::from_triplets(ids(n), &t, kind, false).unwrap()
+}
+
+/// The weights file `path` (e.g. a fixture's `weights.csv`) read by the library's reader, with
+/// its units put in the order `ids`.
+pub fn weights_in_order(path: &str, ids: &[String]) -> spillover::weights::Weights {
+    spillover::weights::io::read_weights(path)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .aligned_to(ids)
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
 /// METHODS Appendix B: Ybar_i = i + 0.5 sin(i), W = rowstd(1/|Ybar_i − Ybar_j|), N = 12.
 pub fn appendix_b_w() -> spillover::weights::Weights {
     use spillover::weights::{Standardization, Weights};

@@ -1,7 +1,7 @@
 //! Direct, indirect and total effects (METHODS §9): closed forms of Appendix B, the
 //! deterministic panel case, and columbus against spatialreg `impacts` (exact, trW, simulated).
 
-use crate::common::{assert_close, fixture};
+use crate::common::{assert_close, fixture, ring};
 use spillover::effects::{
     delta, effects, point_effects, prepare, row_sum_moments, EffectsInput, EffectsOptions, Engine, Method, Mode,
 };
@@ -9,10 +9,6 @@ use spillover::models::ModelKind;
 use spillover::weights::io::read_weights;
 use spillover::weights::{Spectrum, Standardization, Weights};
 use std::sync::Arc;
-
-fn ids(n: usize) -> Vec<String> {
-    (1..=n).map(|i| i.to_string()).collect()
-}
 
 /// tr(Wᵠ), q = 0..m, from the eigenvalues (Σ Re ωᵠ).
 fn traces_from(s: &Spectrum, m: usize) -> Vec<f64> {
@@ -67,14 +63,10 @@ fn lag_input(kind: ModelKind, spectrum: Arc<Spectrum>, beta: &[f64], theta: &[Op
     }
 }
 
-fn two_unit() -> Weights {
-    Weights::from_triplets(ids(2), &[(0, 1, 1.0), (1, 0, 1.0)], Standardization::Row, false).unwrap()
-}
-
 #[test]
 fn two_unit_closed_forms_eigen_and_series() {
     // W = [[0,1],[1,0]]: ADE = (β + ρθ)/(1 − ρ²), ATE = (β + θ)/(1 − ρ) (METHODS App. B).
-    let w = two_unit();
+    let w = ring(2, Standardization::Row);
     let s = w.spectrum().unwrap();
     for &rho in &[-0.6, 0.0, 0.3, 0.85] {
         let (b, t) = (1.7, -0.45);
@@ -374,7 +366,7 @@ fn columbus_simulation_near_delta_and_thread_invariant() {
 #[test]
 fn redraws_are_counted_and_discards_in_spatialreg_mode() {
     // A wide variance of ρ near the upper bound forces draws outside the interval.
-    let s = two_unit().spectrum().unwrap();
+    let s = ring(2, Standardization::Row).spectrum().unwrap();
     let mut input = lag_input(ModelKind::Sar, s, &[1.0], &[None], 0.9);
     input.cov[3] = 0.01; // var(ρ): sd 0.1, about 16% of draws ≥ 1
     let e = effects(&input, &sim_opts(1000, Mode::Spillover)).unwrap();
@@ -423,7 +415,7 @@ fn non_lag_models_sem_sdem_slx() {
 
 #[test]
 fn errors_name_the_problem() {
-    let s = two_unit().spectrum().unwrap();
+    let s = ring(2, Standardization::Row).spectrum().unwrap();
     let mut ols = lag_input(ModelKind::Ols, s.clone(), &[1.0], &[None], 0.2);
     assert!(effects(&ols, &EffectsOptions::default())
         .unwrap_err()

@@ -2,38 +2,17 @@
 //! panel tables and plots, against spdep/esda reference values, METHODS Appendix B closed forms
 //! and exact enumeration of the permutation distribution.
 
-use crate::common::{assert_abs, assert_close, citycluster, expected, fixture};
+use crate::common::{assert_abs, assert_close, citycluster, expected, fixture, ring, weights_in_order};
 use spillover::data::csv::{read_csv, CsvOptions};
 use spillover::data::{key_of_number, Column, Frame, Panel};
 use spillover::esda::{geary, local_moran, moran, moran_panel, MoranOptions};
 use spillover::weights::{Standardization, Weights};
-use std::collections::HashMap;
-
-/// Weights from a triplet CSV `i,j,w` keyed by `ids` (already standardised: kept as is).
-fn weights_csv(path: &str, ids: Vec<String>) -> Weights {
-    let f = read_csv(path, &CsvOptions::default()).unwrap();
-    let pos: HashMap<String, usize> = ids.iter().enumerate().map(|(k, id)| (id.clone(), k)).collect();
-    let (ki, kj) = (f.keys("i").unwrap(), f.keys("j").unwrap());
-    let w = f.numeric("w").unwrap();
-    let trip: Vec<(usize, usize, f64)> = (0..f.nrows()).map(|r| (pos[&ki[r]], pos[&kj[r]], w[r])).collect();
-    Weights::from_triplets(ids, &trip, Standardization::None, false).unwrap()
-}
 
 fn columbus() -> (Vec<f64>, Weights) {
     let f = read_csv(&fixture("columbus/data.csv"), &CsvOptions::default()).unwrap();
     let ids = f.keys("POLYID").unwrap();
-    let w = weights_csv(&fixture("columbus/weights.csv"), ids);
+    let w = weights_in_order(&fixture("columbus/weights.csv"), &ids);
     (f.numeric("CRIME").unwrap().to_vec(), w)
-}
-
-fn ring(n: usize, standardization: Standardization) -> Weights {
-    let ids = (1..=n).map(|i| i.to_string()).collect();
-    let mut t = Vec::new();
-    for i in 0..n {
-        t.push((i, (i + 1) % n, 1.0));
-        t.push(((i + 1) % n, i, 1.0));
-    }
-    Weights::from_triplets(ids, &t, standardization, false).unwrap()
 }
 
 fn perms(k: usize) -> MoranOptions {
@@ -315,7 +294,7 @@ fn city_panel() -> (Panel, Weights) {
     // Weights in an order different from the panel's, to exercise alignment.
     let mut ids = p.ids().to_vec();
     ids.reverse();
-    let w = weights_csv(&citycluster("weights.csv"), ids);
+    let w = weights_in_order(&citycluster("weights.csv"), &ids);
     (p, w)
 }
 

@@ -1,7 +1,7 @@
 //! Log-determinant engines and trace estimators (METHODS §4.2–4.5, §7.4, §9) against the closed
 //! forms and values of METHODS Appendix B and against the exact eigenvalue engine.
 
-use crate::common::{assert_abs, assert_close, fixture};
+use crate::common::{assert_abs, assert_close, fixture, ids, ring};
 use rand::{RngExt, SeedableRng};
 use spillover::linalg::logdet::{
     choose_logdet, ChebyshevLogDet, MonteCarloLogDet, SparseLogDet, SparseMethod, AUTO_EIGEN_LIMIT,
@@ -9,6 +9,7 @@ use spillover::linalg::logdet::{
 use spillover::linalg::sparse::similarity_scale;
 use spillover::linalg::traces::{g_traces, power_traces, TraceMethod, TraceOptions};
 use spillover::linalg::LogDet;
+use spillover::weights::io::read_weights;
 use spillover::weights::{Standardization, Weights};
 
 const RHOS: [f64; 3] = [-0.5, 0.3, 0.8];
@@ -17,33 +18,9 @@ const LNDET_EXACT: [f64; 3] = [-0.19810807857, -0.09477372704, -1.10603029706];
 /// METHODS Appendix B, "Chebyshev q = 5 at the same ρ".
 const LNDET_CHEB5: [f64; 3] = [-0.19829152317, -0.09477755528, -1.09964799696];
 
-fn ids(n: usize) -> Vec<String> {
-    (1..=n).map(|i| i.to_string()).collect()
-}
-
 /// Appendix B: Ybar_i = i + 0.5 sin(i), W = rowstd(1/|Ybar_i − Ybar_j|), N = 12.
 fn appendix_b_w() -> Weights {
     crate::common::appendix_b_w()
-}
-
-/// Triplets `i,j,w` of a fixture's weights.csv, ids in order of first appearance, taken as is.
-fn read_weights(path: &str) -> Weights {
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut ids: Vec<String> = Vec::new();
-    let mut pos = std::collections::HashMap::new();
-    let mut t = Vec::new();
-    for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
-        let f: Vec<&str> = line.split(',').collect();
-        let mut idx = |s: &str| {
-            *pos.entry(s.to_string()).or_insert_with(|| {
-                ids.push(s.to_string());
-                ids.len() - 1
-            })
-        };
-        let (i, j) = (idx(f[0]), idx(f[1]));
-        t.push((i, j, f[2].trim().parse::<f64>().unwrap()));
-    }
-    Weights::from_triplets(ids, &t, Standardization::None, false).unwrap()
 }
 
 /// k nearest neighbours of `n` seeded uniform points (brute force); `symmetric` takes the
@@ -182,14 +159,14 @@ fn sparse_matches_eigen(w: &Weights, what: &str) {
 
 #[test]
 fn sparse_equals_eigen_on_columbus() {
-    let w = read_weights(&fixture("columbus/weights.csv"));
+    let w = read_weights(&fixture("columbus/weights.csv")).unwrap();
     assert_eq!(w.n(), 49);
     sparse_matches_eigen(&w, "columbus");
 }
 
 #[test]
 fn sparse_equals_eigen_on_citycluster() {
-    let w = read_weights(&fixture("citycluster/weights.csv"));
+    let w = read_weights(&fixture("citycluster/weights.csv")).unwrap();
     assert_eq!(w.n(), 176);
     sparse_matches_eigen(&w, "citycluster");
 }
@@ -291,7 +268,7 @@ fn auto_chooser_and_option_errors() {
 #[test]
 fn g_traces_closed_form_two_units() {
     // W = [[0,1],[1,0]]: tr G = 2ρ/(1−ρ²), tr G² = tr G'G = 1/(1−ρ)² + 1/(1+ρ)² (App. B).
-    let w = Weights::from_triplets(ids(2), &[(0, 1, 1.0), (1, 0, 1.0)], Standardization::Row, false).unwrap();
+    let w = ring(2, Standardization::Row);
     let rho = 0.4;
     let gg = 1.0 / (1.0f64 - rho).powi(2) + 1.0 / (1.0f64 + rho).powi(2);
     let t = g_traces(&w, rho, None, &TraceOptions::default()).unwrap();

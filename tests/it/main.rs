@@ -7,6 +7,7 @@ mod effects;
 mod errors;
 mod esda;
 mod examples;
+mod features;
 mod indices;
 mod json;
 mod linalg;

@@ -1,30 +1,18 @@
 //! Spatial ML models (METHODS §7, §8) against the reference values of tests/fixtures and the
 //! deterministic panel of METHODS Appendix B.
 
-use crate::common::{assert_abs, assert_close, citycluster, expected, expected_list, expected_opt, fixture};
+use crate::common::{
+    assert_abs, assert_close, citycluster, expected, expected_list, expected_opt, fixture, weights_in_order,
+};
 use spillover::data::csv::{read_csv, CsvOptions};
 use spillover::data::{Column, Frame, Panel};
 use spillover::models::ml::{fit_spatial, BiasCorrection, Information, LagOrder, SpatialFit, SpatialOptions};
 use spillover::models::spatial_tests::{lr_test, wald_test, wald_test_with_cov};
 use spillover::models::{Design, Fe, Formula, ModelKind};
-use spillover::weights::{Standardization, Weights};
+use spillover::weights::Weights;
 use std::sync::OnceLock;
 
 const EST_TOL: f64 = 1e-6;
-
-/// Weights from a CSV of row-standardised triplets `i,j,w` keyed like `ids`.
-fn weights_csv(path: &str, ids: &[String]) -> Weights {
-    let f = read_csv(path, &CsvOptions::default()).unwrap();
-    let (i, j) = (f.keys("i").unwrap(), f.keys("j").unwrap());
-    let w = f.numeric("w").unwrap();
-    let pos = |k: &String| {
-        ids.iter()
-            .position(|x| x == k)
-            .unwrap_or_else(|| panic!("unknown id {k}"))
-    };
-    let trip: Vec<(usize, usize, f64)> = (0..w.len()).map(|r| (pos(&i[r]), pos(&j[r]), w[r])).collect();
-    Weights::from_triplets(ids.to_vec(), &trip, Standardization::None, false).unwrap()
-}
 
 fn with_logs(f: &Frame, cols: &[(&str, &str)]) -> Frame {
     let mut f = f.clone();
@@ -57,7 +45,7 @@ fn produc() -> &'static Case {
             &[("lgsp", "gsp"), ("lpcap", "pcap"), ("lpc", "pc"), ("lemp", "emp")],
         );
         let panel = Panel::new(&f, "id", "time").unwrap();
-        let w = weights_csv(&fixture("produc/weights.csv"), panel.ids());
+        let w = weights_in_order(&fixture("produc/weights.csv"), panel.ids());
         Case {
             name: "produc",
             w,
@@ -72,7 +60,7 @@ fn city() -> &'static Case {
     C.get_or_init(|| {
         let f = read_csv(&citycluster("city_year.csv"), &CsvOptions::default()).unwrap();
         let panel = Panel::new(&f, "id", "time").unwrap();
-        let w = weights_csv(&citycluster("weights.csv"), panel.ids());
+        let w = weights_in_order(&citycluster("weights.csv"), panel.ids());
         Case {
             name: "citycluster",
             w,
@@ -360,7 +348,7 @@ fn panel_wald_and_lr_tests() {
 fn columbus() -> (Design, Weights) {
     let f = read_csv(&fixture("columbus/data.csv"), &CsvOptions::default()).unwrap();
     let d = Design::from_frame(&f, &Formula::parse("CRIME ~ INC + HOVAL").unwrap(), Some("POLYID")).unwrap();
-    let w = weights_csv(&fixture("columbus/weights.csv"), &d.ids);
+    let w = weights_in_order(&fixture("columbus/weights.csv"), &d.ids);
     (d, w)
 }
 

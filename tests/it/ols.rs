@@ -1,7 +1,7 @@
 //! Panel OLS, fixed-effects tests and LM tests (METHODS §5, §6) against plm/splm (produc),
 //! spdep/spreg (columbus) and the closed-form case of METHODS Appendix B.
 
-use crate::common::{assert_close, expected, fixture};
+use crate::common::{assert_close, expected, fixture, weights_in_order};
 use spillover::data::csv::{read_csv, CsvOptions};
 use spillover::data::{Column, Frame, Panel};
 use spillover::models::dense::LeastSquares;
@@ -25,22 +25,6 @@ fn produc_panel() -> Panel {
 
 fn produc_design(formula: &str) -> Design {
     Design::from_panel(&produc_panel(), &Formula::parse(formula).unwrap()).unwrap()
-}
-
-/// Weights from a fixture's `i,j,w` triplets (already row-standardised), over `ids`.
-fn fixture_weights(case: &str, ids: &[String]) -> Weights {
-    let text = std::fs::read_to_string(fixture(&format!("{case}/weights.csv"))).unwrap();
-    let pos: std::collections::HashMap<&str, usize> = ids.iter().enumerate().map(|(k, s)| (s.as_str(), k)).collect();
-    let trip: Vec<(usize, usize, f64)> = text
-        .lines()
-        .skip(1)
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let p: Vec<&str> = l.split(',').collect();
-            (pos[p[0]], pos[p[1]], p[2].parse().unwrap())
-        })
-        .collect();
-    Weights::from_triplets(ids.to_vec(), &trip, Standardization::None, false).unwrap()
 }
 
 fn fe_name(fe: Fe) -> &'static str {
@@ -153,7 +137,7 @@ fn produc_fe_tests_match_references() {
 #[test]
 fn produc_lm_tests_match_slmtest() {
     let d = produc_design(PRODUC_F);
-    let w = fixture_weights("produc", &d.ids);
+    let w = weights_in_order(&fixture("produc/weights.csv"), &d.ids);
     for (fe, pre) in [
         (Fe::None, "slmtest.pooling"),
         (Fe::Individual, "slmtest.within.individual"),
@@ -187,7 +171,7 @@ fn produc_lm_tests_match_slmtest() {
 #[test]
 fn lm_tests_align_weights_to_the_data_ids() {
     let d = produc_design(PRODUC_F);
-    let w = fixture_weights("produc", &d.ids);
+    let w = weights_in_order(&fixture("produc/weights.csv"), &d.ids);
     let mut rev = d.ids.clone();
     rev.reverse();
     let w_rev = w.aligned_to(&rev).unwrap();
@@ -215,7 +199,7 @@ fn columbus_ols_and_anselin_lm_tests() {
     for (b, want) in fit.b.iter().zip(&betas) {
         assert_close("ols.betas", *b, *want, 1e-9);
     }
-    let w = fixture_weights("columbus", &d.ids);
+    let w = weights_in_order(&fixture("columbus/weights.csv"), &d.ids);
     let lm = lm_tests(&fit, &w, &LmOptions::default()).unwrap();
     for (t, name) in [
         (&lm.lm_lag, "LMlag"),

@@ -7,6 +7,7 @@
 //!
 //! and a quick in-CI complement of the fuzz targets: the parsers never panic on arbitrary text.
 
+use crate::common::ids;
 use proptest::prelude::*;
 use spillover::data::csv::{parse_csv, CsvOptions};
 use spillover::effects::{point_effects, row_sum_moments, EffectsInput, Engine};
@@ -15,10 +16,6 @@ use spillover::models::within::demean;
 use spillover::models::{Fe, Formula, ModelKind};
 use spillover::weights::io::{parse_weights, Format, ReadOptions};
 use spillover::weights::{Standardization, Weights};
-
-fn ids(n: usize) -> Vec<String> {
-    (1..=n).map(|i| i.to_string()).collect()
-}
 
 /// Random positive weights on a ring (no islands) plus random extra links, as triplets.
 fn links() -> impl Strategy<Value = (usize, Vec<(usize, usize, f64)>)> {

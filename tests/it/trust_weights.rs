@@ -2,13 +2,10 @@
 //! overflowing and cancelling weights, empty inputs), undefined statistics without stars,
 //! panics caught by `try`, LaTeX escaping, and function docs.
 
+use crate::common::ids;
 use crate::sandbox::{assert_no_panic, Sandbox};
 use spillover::weights::build::Common;
 use spillover::weights::{spectrum, Standardization, Weights};
-
-fn ids(n: usize) -> Vec<String> {
-    (1..=n).map(|i| i.to_string()).collect()
-}
 
 // ---------------------------------------------------------------------------------------
 // Item 8: negative, non-finite and overflowing weights; islands; eigenvalues never NaN

@@ -106,7 +106,10 @@ fn columbus_queen_contiguity_matches_reference() {
     assert_eq!(w.nnz(), 236);
     assert_matches(&w, &reference_triplets(&fixture("columbus/weights.csv")), 1e-15);
     assert_spectra_agree(&w, "columbus queen W");
+    // The library's reader (which the other tests use to load reference weights) against
+    // this file's independent parser of the same file.
     let r = read_weights(&fixture("columbus/weights.csv")).unwrap();
+    assert_matches(&r, &reference_triplets(&fixture("columbus/weights.csv")), 0.0);
     assert!(r.sym_scale().is_some());
     assert_spectra_agree(&r, "columbus weights.csv");
     // Rook ⊂ queen.
@@ -398,9 +401,8 @@ fn knn_large_n_is_fast_and_exact() {
         })
         .collect();
     let ids: Vec<String> = (0..n).map(|i| i.to_string()).collect();
-    let start = std::time::Instant::now();
+    // (Its speed is measured by benches/weights.rs, "knn k=6 N=100000".)
     let w = knn_from_points(ids, &pts, &KnnOptions::default()).unwrap();
-    assert!(start.elapsed().as_secs_f64() < 10.0);
     assert_eq!(w.nnz(), 6 * n);
     for i in (0..n).step_by(997) {
         let mut d: Vec<(f64, usize)> = (0..n)
@@ -420,7 +422,8 @@ fn knn_large_n_is_fast_and_exact() {
 }
 
 #[test]
-fn contiguity_of_50k_polygons_builds_quickly() {
+fn contiguity_of_50k_polygons_is_complete() {
+    // (Its speed is measured by benches/weights.rs, "queen contiguity 50176 polygons".)
     let (r, c) = (224usize, 224usize);
     let mut s = String::from("{\"type\":\"FeatureCollection\",\"features\":[");
     for i in 0..r {
@@ -441,9 +444,7 @@ fn contiguity_of_50k_polygons_builds_quickly() {
     s += "]}";
     let p = tmp("grid.geojson");
     std::fs::write(&p, s).unwrap();
-    let start = std::time::Instant::now();
     let q = weights_contiguity(&p, &ContiguityOptions::default()).unwrap();
-    let secs = start.elapsed().as_secs_f64();
     let rook_links = 2 * (r * (c - 1) + c * (r - 1));
     assert_eq!(q.nnz(), rook_links + 4 * (r - 1) * (c - 1));
     let o = ContiguityOptions {
@@ -451,7 +452,6 @@ fn contiguity_of_50k_polygons_builds_quickly() {
         ..Default::default()
     };
     assert_eq!(weights_contiguity(&p, &o).unwrap().nnz(), rook_links);
-    assert!(secs < 20.0, "queen contiguity of {} polygons took {secs:.1} s", r * c);
 }
 
 #[test]
