@@ -66,6 +66,15 @@ pub fn trace_of_product(a: &CsMat<f64>, b: &CsMat<f64>) -> f64 {
     s
 }
 
+/// The quadratic form z'Wz = Σ_i z_i Σ_j w_ij z_j over the CSR rows of W (no allocation); the
+/// sparse counterpart of [`crate::linalg::quad_form`].
+pub fn lag_quad_form(w: &CsMat<f64>, z: &[f64]) -> f64 {
+    w.outer_iterator()
+        .zip(z)
+        .map(|(row, zi)| zi * row.iter().map(|(j, wij)| wij * z[j]).sum::<f64>())
+        .sum()
+}
+
 /// tr(A) of a CSR matrix.
 pub fn trace(a: &CsMat<f64>) -> f64 {
     (0..a.rows()).filter_map(|i| a.get(i, i)).sum()

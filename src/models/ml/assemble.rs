@@ -6,7 +6,7 @@ use crate::error::Result;
 use crate::linalg::sparse::spectral_bound;
 use crate::linalg::traces::{power_traces, PowerTraces, TraceMethod, TraceOptions};
 use crate::linalg::LogDet;
-use crate::models::dense::dot;
+use crate::linalg::dot;
 use crate::models::formula::Design;
 use crate::models::result::{Coef, Model, ModelKind};
 use crate::models::within::{demean, Fe};
