@@ -1,6 +1,6 @@
 //! Sparse helpers shared by the log-determinant engines and the trace estimators
-//! (METHODS §4.2–4.5, §9): detection of the symmetric similarity W = D⁻¹C, traces of sparse
-//! products, and a bound on the spectral radius.
+//! (METHODS §4.2–4.5, §9): detection of the symmetric similarity W = D⁻¹C, the sparse quadratic
+//! form z'Wz, traces, and a bound on the spectral radius.
 
 use crate::weights::Weights;
 use sprs::CsMat;
@@ -51,19 +51,6 @@ pub fn similarity_scale(w: &Weights) -> Option<Vec<f64>> {
         }
     }
     Some(d)
-}
-
-/// tr(AB) = Σ_ij a_ij b_ji for square CSR matrices of the same size.
-pub fn trace_of_product(a: &CsMat<f64>, b: &CsMat<f64>) -> f64 {
-    let mut s = 0.0;
-    for (i, row) in a.outer_iterator().enumerate() {
-        for (j, &v) in row.iter() {
-            if let Some(&u) = b.get(j, i) {
-                s += v * u;
-            }
-        }
-    }
-    s
 }
 
 /// The quadratic form z'Wz = Σ_i z_i Σ_j w_ij z_j over the CSR rows of W (no allocation); the

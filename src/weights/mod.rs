@@ -362,6 +362,12 @@ impl Weights {
         out
     }
 
+    /// True when the eigenvalues are already computed (in this W's cache, which its
+    /// reorderings by [`Weights::aligned_to`] share).
+    pub fn has_spectrum(&self) -> bool {
+        self.spectrum.get().is_some()
+    }
+
     /// The eigenvalues (computed once, cached; see [`spectrum`]).
     pub fn spectrum(&self) -> Result<Arc<Spectrum>> {
         if let Some(s) = self.spectrum.get() {
