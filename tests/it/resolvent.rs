@@ -237,3 +237,37 @@ fn aligned_weights_keep_the_eigenvalue_cache() {
     let again = w.aligned_to(w.ids()).unwrap();
     assert!(again.has_spectrum() && Arc::ptr_eq(&s, &again.spectrum().unwrap()));
 }
+
+#[test]
+fn weights_facts_are_computed_once_and_carried_over() {
+    // Reading computes the facts once (symmetry and similarity are needed to attach d).
+    let w = read_weights(&fixture("columbus/weights.csv")).unwrap();
+    assert!(w.has_facts());
+    let f = w.facts();
+    assert!(Arc::ptr_eq(&f, &w.facts()) && Arc::ptr_eq(&f, &w.clone().facts()));
+    assert!(f.row_stochastic && f.row_standardised && !f.symmetric && f.similarity.is_some());
+    assert_eq!(f.similarity.as_deref(), w.sym_scale());
+    // Aligning permutes the facts instead of recomputing them; they equal a fresh computation.
+    let mut ids = w.ids().to_vec();
+    ids.rotate_left(7);
+    let aligned = w.aligned_to(&ids).unwrap();
+    assert!(aligned.has_facts());
+    let fresh = aligned
+        .without_sym_scale()
+        .with_sym_scale(aligned.sym_scale().unwrap().to_vec())
+        .unwrap();
+    assert!(!fresh.has_facts());
+    assert_eq!(*fresh.facts(), *aligned.facts());
+    // A new matrix (standardisation) gets new facts.
+    let b = w.standardize(Standardization::MinMax).unwrap();
+    assert!(!b.has_facts());
+    // One tolerance: rows that sum to 1 ± 5e-11 are row-stochastic, 1 ± 1e-9 are not.
+    let ids: Vec<String> = (0..3).map(|i| i.to_string()).collect();
+    let near = |e: f64| {
+        let t = [(0, 1, 0.5), (0, 2, 0.5 + e), (1, 0, 1.0), (2, 0, 1.0)];
+        Weights::from_triplets(ids.clone(), &t, Standardization::None, false).unwrap()
+    };
+    assert!(near(5e-11).facts().row_stochastic);
+    assert!(!near(1e-9).facts().row_stochastic);
+    assert_eq!(spillover::weights::FACT_TOL, 1e-10);
+}
