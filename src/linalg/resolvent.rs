@@ -22,7 +22,7 @@
 use crate::error::{Error, Result};
 use crate::linalg::logdet::{SparseFactor, SparseLogDet};
 use crate::linalg::traces::{g_traces_sparse, GTraces, TraceMethod, TraceOptions};
-use crate::weights::Weights;
+use crate::weights::{Spectrum, Weights};
 use faer::linalg::solvers::{PartialPivLu, Solve};
 use faer::Mat;
 use std::sync::OnceLock;
@@ -306,4 +306,42 @@ impl GTraces {
             ..self.clone()
         }
     }
+}
+
+/// The eigenvalue form of the traces of the resolvent S = (I − ρW)⁻¹ and of G = WS, from the
+/// eigenvalues ω of W (real parts of the complex sums; METHODS §7.4, §9):
+///
+/// ```text
+/// [tr S, tr G, tr SG, tr G²] = [Σ 1/(1−ρω), Σ ω/(1−ρω), Σ ω/(1−ρω)², Σ ω²/(1−ρω)²]
+/// ```
+///
+/// (tr SG = tr SWS = d tr S/dρ, tr G² = d tr G/dρ.) `real` says every ω is real (the fast
+/// loop; [`Spectrum::is_real`]); otherwise complex arithmetic is used throughout. The one
+/// implementation behind the information matrices ([`crate::linalg::traces::spectrum_g_traces`])
+/// and the effects. A singular I − ρW gives non-finite sums.
+pub fn spectrum_sums(sp: &Spectrum, real: bool, rho: f64) -> [f64; 4] {
+    let (mut s, mut sw, mut ds, mut dsw) = (0.0, 0.0, 0.0, 0.0);
+    if real {
+        for &w in &sp.re {
+            let g = 1.0 / (1.0 - rho * w);
+            let wg = w * g;
+            s += g;
+            sw += wg;
+            ds += wg * g;
+            dsw += wg * wg;
+        }
+    } else {
+        for (&a, &b) in sp.re.iter().zip(&sp.im) {
+            // g = 1/(1 − ρω) = conj(d)/|d|², d = (1 − ρa) − iρb.
+            let (dr, di) = (1.0 - rho * a, -rho * b);
+            let m = dr * dr + di * di;
+            let (gr, gi) = (dr / m, -di / m);
+            let (wr, wi) = (a * gr - b * gi, a * gi + b * gr); // ωg
+            s += gr;
+            sw += wr;
+            ds += wr * gr - wi * gi; // Re(ωg·g)
+            dsw += wr * wr - wi * wi; // Re((ωg)²)
+        }
+    }
+    [s, sw, ds, dsw]
 }

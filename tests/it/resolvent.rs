@@ -271,3 +271,41 @@ fn weights_facts_are_computed_once_and_carried_over() {
     assert!(!near(1e-9).facts().row_stochastic);
     assert_eq!(spillover::weights::FACT_TOL, 1e-10);
 }
+
+#[test]
+fn eigenvalue_sums_match_the_dense_closed_form() {
+    // The one eigenvalue form of tr S, tr G, tr SG, tr G² (S = (I − ρW)⁻¹, G = WS), used by the
+    // information matrices and the effects; real path (columbus, similar to symmetric) and
+    // complex path (the general eigenvalues of a directed W).
+    let columbus = read_weights(&fixture("columbus/weights.csv")).unwrap();
+    let ids: Vec<String> = (0..5).map(|i| i.to_string()).collect();
+    let t = [
+        (0, 1, 1.0),
+        (1, 2, 1.0),
+        (2, 3, 1.0),
+        (3, 4, 1.0),
+        (4, 0, 1.0),
+        (0, 2, 0.5),
+    ];
+    let directed = Weights::from_triplets(ids, &t, Standardization::Row, false).unwrap();
+    for (w, rho) in [(&columbus, -0.4), (&directed, 0.7)] {
+        let n = w.n();
+        let s = inverse_i_minus(w, rho);
+        let g = matmul(&w.to_dense(), &s, n);
+        let sg = matmul(&s, &g, n);
+        let want = [
+            (0..n).map(|i| s[i * n + i]).sum::<f64>(),
+            (0..n).map(|i| g[i * n + i]).sum::<f64>(),
+            (0..n).map(|i| sg[i * n + i]).sum::<f64>(),
+            tr_ab(&g, &g, n),
+        ];
+        let spec = w.spectrum().unwrap();
+        assert_eq!(spec.is_real(), n == 49);
+        let got = spillover::linalg::resolvent::spectrum_sums(&spec, spec.is_real(), rho);
+        for k in 0..4 {
+            close(&format!("N = {n}, sum {k}"), got[k], want[k], 1e-10);
+        }
+        let (tg, tgg) = spillover::linalg::traces::spectrum_g_traces(&spec, rho).unwrap();
+        assert_eq!((tg, tgg), (got[1], got[3]));
+    }
+}

@@ -119,30 +119,16 @@ pub fn g_traces(w: &Weights, rho: f64, spectrum: Option<&Spectrum>, opts: &Trace
 }
 
 /// tr G = Σ ω/(1−ρω) and tr G² = Σ ω²/(1−ρω)² from the eigenvalues ω of W (real parts of the
-/// complex sums); the one eigenvalue form of these traces. An error when 1 − ρω = 0.
+/// complex sums; [`crate::linalg::resolvent::spectrum_sums`]). An error when I − ρW is
+/// singular (1 − ρω = 0 for some ω).
 pub fn spectrum_g_traces(s: &Spectrum, rho: f64) -> Result<(f64, f64)> {
-    let (mut t1, mut t2) = (0.0, 0.0);
-    for (&a, &b) in s.re.iter().zip(&s.im) {
-        let (dr, di) = (1.0 - rho * a, -rho * b);
-        if dr == 0.0 && di == 0.0 {
-            return Err(Error::numeric(format!(
-                "traces of G: I − ρW is singular at rho = {rho} (ω = {a}); rho must lie inside the feasible interval"
-            )));
-        }
-        if b == 0.0 {
-            let g = a / dr;
-            t1 += g;
-            t2 += g * g;
-        } else {
-            // g = ω/(1 − ρω) as a complex number.
-            let den = dr * dr + di * di;
-            let gr = (a * dr + b * di) / den;
-            let gi = (b * dr - a * di) / den;
-            t1 += gr;
-            t2 += gr * gr - gi * gi;
-        }
+    let [_, g, _, gg] = crate::linalg::resolvent::spectrum_sums(s, s.is_real(), rho);
+    if !(g.is_finite() && gg.is_finite()) {
+        return Err(Error::numeric(format!(
+            "traces of G: I − ρW is singular at rho = {rho}; rho must lie inside the feasible interval"
+        )));
     }
-    Ok((t1, t2))
+    Ok((g, gg))
 }
 
 /// Hutchinson estimates of tr G, tr GG, tr G'G with `opts.draws` Rademacher probes u (seeded):
