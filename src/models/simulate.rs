@@ -148,22 +148,22 @@ fn solve_lag(w: &Weights, rho: f64, b: &mut [Vec<f64>]) -> Result<()> {
         if !(rho > lo && rho < hi) {
             return Err(outside(lo, hi));
         }
-        Resolvent::dense(w, rho)?
-            .solve_many_in_place(&mut flat, b.len())
-            .map_err(|e| Error::numeric(format!("simulate: {e}")))?;
-    } else {
-        // The sparse factorisation refuses ρ outside the feasible interval (I − ρS not positive
-        // definite, or det(I − ρW) ≤ 0) without computing the eigenvalues.
-        let engine = SparseLogDet::new(w)?;
-        let factor = engine.factorize(rho).map_err(|e| {
-            Error::invalid(format!(
-                "simulate: {e}; choose ρ strictly inside the feasible interval (1/ω_min, 1/ω_max) of W's eigenvalues"
-            ))
-        })?;
-        Resolvent::sparse(w, factor)
-            .solve_many_in_place(&mut flat, b.len())
-            .map_err(|e| Error::numeric(format!("simulate: {e}")))?;
     }
+    // Above the dense limit the sparse factorisation refuses ρ outside the feasible interval
+    // (I − ρS not positive definite, or det(I − ρW) ≤ 0) without computing the eigenvalues.
+    let engine = if n > DENSE_LIMIT {
+        Some(SparseLogDet::new(w)?)
+    } else {
+        None
+    };
+    let resolvent = Resolvent::exact(w, rho, engine.as_ref()).map_err(|e| {
+        Error::invalid(format!(
+            "simulate: {e}; choose ρ strictly inside the feasible interval (1/ω_min, 1/ω_max) of W's eigenvalues"
+        ))
+    })?;
+    resolvent
+        .solve_many_in_place(&mut flat, b.len())
+        .map_err(|e| Error::numeric(format!("simulate: {e}")))?;
     if flat.iter().any(|v| !v.is_finite()) {
         return Err(Error::numeric(format!(
             "simulate: I − ρW is singular at ρ = {rho}; choose ρ inside the feasible interval (1/ω_min, 1/ω_max)"
