@@ -3,6 +3,7 @@
 //! the trace identities tr(S), tr(SW), tr(SWS), tr(SWSW) (see [`super::exact::gradients_at`]).
 
 use super::{exact, Layout, Prepared};
+use crate::linalg::quad_form;
 
 /// ∇ of (ADE, AIE, ATE) of regressor `k` in the local parameter order of `layout`: one dense
 /// gradient per effect.
@@ -25,14 +26,6 @@ pub fn gradients(prep: &Prepared, k: usize) -> [Vec<f64>; 3] {
     out
 }
 
-/// g'Vg for the local covariance (row-major d×d).
-fn quad(cov: &[f64], g: &[f64]) -> f64 {
-    let d = g.len();
-    (0..d)
-        .map(|i| g[i] * (0..d).map(|j| cov[i * d + j] * g[j]).sum::<f64>())
-        .sum()
-}
-
 /// Delta-method standard errors `[SE(ADE), SE(AIE), SE(ATE)]` per regressor. A negative
 /// quadratic form (an indefinite covariance) gives NaN.
 pub fn std_errors(prep: &Prepared) -> Vec<[f64; 3]> {
@@ -41,9 +34,9 @@ pub fn std_errors(prep: &Prepared) -> Vec<[f64; 3]> {
             let g = gradients(prep, k);
             let se = |v: f64| if v >= 0.0 { v.sqrt() } else { f64::NAN };
             [
-                se(quad(&prep.layout.cov, &g[0])),
-                se(quad(&prep.layout.cov, &g[1])),
-                se(quad(&prep.layout.cov, &g[2])),
+                se(quad_form(&prep.layout.cov, &g[0])),
+                se(quad_form(&prep.layout.cov, &g[1])),
+                se(quad_form(&prep.layout.cov, &g[2])),
             ]
         })
         .collect()

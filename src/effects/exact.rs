@@ -157,31 +157,10 @@ impl Kernel {
     }
 }
 
-/// (1/N)(Σ 1/(1−ρω), Σ ω/(1−ρω), Σ ω/(1−ρω)², Σ ω²/(1−ρω)²), real parts.
+/// (1/N)(Σ 1/(1−ρω), Σ ω/(1−ρω), Σ ω/(1−ρω)², Σ ω²/(1−ρω)²), real parts
+/// ([`crate::linalg::resolvent::spectrum_sums`]).
 fn eigen_sums(sp: &Spectrum, real: bool, rho: f64) -> (f64, f64, f64, f64) {
-    let (mut s, mut sw, mut ds, mut dsw) = (0.0, 0.0, 0.0, 0.0);
-    if real {
-        for &w in &sp.re {
-            let g = 1.0 / (1.0 - rho * w);
-            let wg = w * g;
-            s += g;
-            sw += wg;
-            ds += wg * g;
-            dsw += wg * wg;
-        }
-    } else {
-        for (&a, &b) in sp.re.iter().zip(&sp.im) {
-            // g = 1/(1 − ρω) = conj(d)/|d|², d = (1 − ρa) − iρb.
-            let (dr, di) = (1.0 - rho * a, -rho * b);
-            let m = dr * dr + di * di;
-            let (gr, gi) = (dr / m, -di / m);
-            let (wr, wi) = (a * gr - b * gi, a * gi + b * gr); // ωg
-            s += gr;
-            sw += wr;
-            ds += wr * gr - wi * gi; // Re(ωg·g)
-            dsw += wr * wr - wi * wi; // Re((ωg)²)
-        }
-    }
+    let [s, sw, ds, dsw] = crate::linalg::resolvent::spectrum_sums(sp, real, rho);
     let n = sp.re.len().max(1) as f64;
     (s / n, sw / n, ds / n, dsw / n)
 }

@@ -122,9 +122,7 @@ pub fn input_from_model(
 /// LeSage–Pace; computed here with [`crate::linalg::traces::power_traces`] if the fit has none).
 /// Totals use (β + θ)/(1 − ρ) when W is row-stochastic, the row-sum moments ι'W^qι/N otherwise.
 pub fn input_from_fit(fit: &crate::models::ml::SpatialFit, w: &Weights) -> Result<EffectsInput> {
-    let row_stochastic = crate::weights::row_sums(w.matrix())
-        .iter()
-        .all(|s| (s - 1.0).abs() <= 1e-12);
+    let row_stochastic = w.facts().row_stochastic;
     let traces = match (&fit.spectrum, &fit.power_traces) {
         (Some(_), _) => None,
         (None, Some(pt)) => Some(series_input(pt)),

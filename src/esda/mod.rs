@@ -14,7 +14,6 @@ pub use permutation::PermutationTest;
 
 use crate::error::{Error, Result};
 use crate::weights::Weights;
-use sprs::CsMat;
 
 /// Default seed of the permutation tests (any fixed value; results are reproducible).
 pub const DEFAULT_SEED: u64 = 12345;
@@ -83,13 +82,8 @@ pub(crate) fn centre(x: &[f64], what: &str) -> Result<(Vec<f64>, f64)> {
     Ok((z, zz))
 }
 
-/// The quadratic form z'Wz = Σ_i z_i Σ_j w_ij z_j over the CSR rows (no allocation).
-pub(crate) fn quad_form(w: &CsMat<f64>, z: &[f64]) -> f64 {
-    w.outer_iterator()
-        .zip(z)
-        .map(|(row, zi)| zi * row.iter().map(|(j, wij)| wij * z[j]).sum::<f64>())
-        .sum()
-}
+/// z'Wz (the one sparse quadratic form, [`crate::linalg::lag_quad_form`]).
+pub(crate) use crate::linalg::lag_quad_form as quad_form;
 
 /// Sample kurtosis b2 = N Σz⁴ / (Σz²)² of deviations `z` (METHODS §3).
 pub(crate) fn kurtosis(z: &[f64], zz: f64) -> f64 {

@@ -3,6 +3,10 @@
 
 use crate::weights::Spectrum;
 
+pub use dense::{dot, quad_form};
+pub use resolvent::{Resolvent, DENSE_RESOLVENT_LIMIT};
+pub use sparse::lag_quad_form;
+
 /// A log-determinant engine for ln|I_N − ρW| (METHODS §4.2–4.6). Setup (eigenvalues, symbolic
 /// factorisation, traces) happens once when the engine is built; `logdet` must not allocate
 /// anything of size N×N.
@@ -26,6 +30,8 @@ impl LogDet for Spectrum {
     }
 }
 
+pub mod dense;
 pub mod logdet;
+pub mod resolvent;
 pub mod sparse;
 pub mod traces;

@@ -1,6 +1,6 @@
 //! Sparse helpers shared by the log-determinant engines and the trace estimators
-//! (METHODS §4.2–4.5, §9): detection of the symmetric similarity W = D⁻¹C, traces of sparse
-//! products, and a bound on the spectral radius.
+//! (METHODS §4.2–4.5, §9): detection of the symmetric similarity W = D⁻¹C, the sparse quadratic
+//! form z'Wz, traces, and a bound on the spectral radius.
 
 use crate::weights::Weights;
 use sprs::CsMat;
@@ -8,62 +8,21 @@ use sprs::CsMat;
 /// The diagonal d of a similarity W = D⁻¹C with C symmetric, so that
 /// S = D^{1/2} W D^{−1/2} is symmetric (METHODS §4.2, spatialreg `can.be.simmed`).
 ///
-/// Uses the row sums recorded by the weights builder when present. Otherwise it is detected
-/// from W itself: within each connected component d_j = d_i w_ij / w_ji along a spanning tree,
-/// then every link is checked (d_i w_ij = d_j w_ji to 1e−9 relative). This recovers the
-/// similarity of a row-standardised symmetric matrix read back from a file. Returns `None`
-/// when W has a negative weight, a one-way link, or is not of that form.
+/// The row sums recorded by the weights builder when present, else detected from W itself
+/// (up to one factor per connected component, [`crate::weights::similarity::similarity_scale`]);
+/// kept in the weights' facts ([`Weights::facts`]), so computed once per W. `None` when W has a
+/// negative weight, a one-way link, or is not of that form.
 pub fn similarity_scale(w: &Weights) -> Option<Vec<f64>> {
-    if let Some(d) = w.sym_scale() {
-        return Some(d.to_vec());
-    }
-    let m = w.matrix();
-    let n = w.n();
-    let mut d = vec![0.0f64; n];
-    let mut stack = Vec::new();
-    for root in 0..n {
-        if d[root] != 0.0 {
-            continue;
-        }
-        d[root] = 1.0;
-        stack.push(root);
-        while let Some(i) = stack.pop() {
-            let Some(row) = m.outer_view(i) else { continue };
-            for (j, &wij) in row.iter() {
-                if j == i {
-                    continue;
-                }
-                let wji = m.get(j, i).copied().unwrap_or(0.0);
-                if wij <= 0.0 || wji <= 0.0 {
-                    return None;
-                }
-                let dj = d[i] * wij / wji;
-                if !dj.is_finite() || dj <= 0.0 {
-                    return None;
-                }
-                if d[j] == 0.0 {
-                    d[j] = dj;
-                    stack.push(j);
-                } else if (d[j] - dj).abs() > 1e-9 * d[j] {
-                    return None;
-                }
-            }
-        }
-    }
-    Some(d)
+    w.facts().similarity.clone()
 }
 
-/// tr(AB) = Σ_ij a_ij b_ji for square CSR matrices of the same size.
-pub fn trace_of_product(a: &CsMat<f64>, b: &CsMat<f64>) -> f64 {
-    let mut s = 0.0;
-    for (i, row) in a.outer_iterator().enumerate() {
-        for (j, &v) in row.iter() {
-            if let Some(&u) = b.get(j, i) {
-                s += v * u;
-            }
-        }
-    }
-    s
+/// The quadratic form z'Wz = Σ_i z_i Σ_j w_ij z_j over the CSR rows of W (no allocation); the
+/// sparse counterpart of [`crate::linalg::quad_form`].
+pub fn lag_quad_form(w: &CsMat<f64>, z: &[f64]) -> f64 {
+    w.outer_iterator()
+        .zip(z)
+        .map(|(row, zi)| zi * row.iter().map(|(j, wij)| wij * z[j]).sum::<f64>())
+        .sum()
 }
 
 /// tr(A) of a CSR matrix.

@@ -14,10 +14,7 @@ use faer::{Mat, Side};
 /// most `RANK_TOL · ‖x_k‖` (R's `lm` uses 1e−7 on a similar scale; we are stricter).
 pub const RANK_TOL: f64 = 1e-9;
 
-/// a'b.
-pub fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
+pub use crate::linalg::dense::{dot, quad_form};
 
 /// X'X (K×K, row-major) of the columns `cols`.
 pub fn cross_products(cols: &[Vec<f64>]) -> Vec<f64> {
@@ -46,12 +43,6 @@ pub fn x_times(cols: &[Vec<f64>], b: &[f64]) -> Vec<f64> {
         out.iter_mut().zip(c).for_each(|(o, x)| *o += bj * x);
     }
     out
-}
-
-/// v'Av for a K×K row-major A.
-pub fn quad_form(a: &[f64], v: &[f64]) -> f64 {
-    let k = v.len();
-    (0..k).map(|i| v[i] * dot(&a[i * k..(i + 1) * k], v)).sum()
 }
 
 fn to_mat(a: &[f64], k: usize) -> Mat<f64> {

@@ -14,21 +14,21 @@
 //! stream of `seed` ([`crate::rng::rng_for`]: X stream 0, μ 1, ξ 2, ε 3), so the
 //! same seed gives the same panel and changing β does not change the draws.
 //!
-//! (I − ρW)⁻¹ is applied by a dense LU factorisation (faer) for N ≤ [`DENSE_LIMIT`], else by the
-//! fixed-point iteration y ← b + ρWy (converges when |ρ| times the spectral radius of W is < 1,
-//! e.g. |ρ| < 1 for row-standardised W).
+//! (I − ρW)⁻¹ is applied exactly at every N by the one [`Resolvent`]: a dense LU factorisation
+//! (faer) for N ≤ [`DENSE_LIMIT`], the sparse Cholesky/LU factorisation of
+//! [`SparseLogDet`] above it (no N×N object, no iteration).
 
 use crate::data::{Column, Frame, Panel};
 use crate::error::{Error, Result};
+use crate::linalg::logdet::SparseLogDet;
+use crate::linalg::Resolvent;
 use crate::models::{Fe, ModelKind};
 use crate::rng::rng_for;
 use crate::weights::Weights;
-use faer::linalg::solvers::Solve;
-use faer::Mat;
 use rand::RngExt;
 
-/// Largest N solved with a dense LU factorisation; larger N use the fixed-point iteration.
-pub const DENSE_LIMIT: usize = 2000;
+/// Largest N solved with a dense LU factorisation; larger N use the sparse factorisation.
+pub const DENSE_LIMIT: usize = crate::linalg::DENSE_RESOLVENT_LIMIT;
 
 /// What to draw.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,7 +42,8 @@ pub struct SimulateSpec {
     /// Coefficients θ of W·x (SDM, SDEM, SLX); empty means zeros.
     pub theta: Vec<f64>,
     /// ρ (SAR, SDM) or λ (SEM, SDEM); must be 0 for SLX and OLS, and inside (1/ω_min, 1/ω_max)
-    /// otherwise (N ≤ [`DENSE_LIMIT`]; above it |ρ| times the spectral radius must be < 1).
+    /// otherwise (checked from the eigenvalues for N ≤ [`DENSE_LIMIT`], by the sparse
+    /// factorisation above it).
     pub rho: f64,
     /// Standard deviation σ of the disturbances.
     pub sigma: f64,
@@ -124,73 +125,52 @@ impl SimulateSpec {
     }
 }
 
-/// Solves (I − ρW) Y = B for the N×T block B (column t = period t), in place.
+/// Solves (I − ρW) Y = B for the N×T block B (column t = period t), in place, exactly at every
+/// N with the one [`Resolvent`]: the dense LU for N ≤ [`DENSE_LIMIT`], the sparse factorisation
+/// above it.
 fn solve_lag(w: &Weights, rho: f64, b: &mut [Vec<f64>]) -> Result<()> {
     if rho == 0.0 {
         return Ok(());
     }
     let n = w.n();
+    let outside = |lo: f64, hi: f64| {
+        Error::invalid(format!(
+            "simulate: rho = {rho} is outside the interval ({lo:.6}, {hi:.6}) = (1/ω_min, 1/ω_max) of W's \
+             eigenvalues, where I − ρW is invertible and the models are estimated; choose ρ strictly inside it"
+        ))
+    };
+    let mut flat: Vec<f64> = b.iter().flatten().copied().collect();
     if n <= DENSE_LIMIT {
         // The parameter space of the fitted models (METHODS §4.1): outside it I − ρW is singular
         // (ρ = 1/ω) or the process explodes, and a near-singular LU gives values of 1e15 in
         // silence.
         let (lo, hi) = w.spectrum()?.interval();
         if !(rho > lo && rho < hi) {
-            return Err(Error::invalid(format!(
-                "simulate: rho = {rho} is outside the interval ({lo:.6}, {hi:.6}) = (1/ω_min, 1/ω_max) of W's \
-                 eigenvalues, where I − ρW is invertible and the models are estimated; choose ρ strictly inside it"
-            )));
+            return Err(outside(lo, hi));
         }
-        let mut a = Mat::<f64>::identity(n, n);
-        for (i, row) in w.matrix().outer_iterator().enumerate() {
-            for (j, &v) in row.iter() {
-                a[(i, j)] -= rho * v;
-            }
-        }
-        let lu = a.partial_piv_lu();
-        let mut m = Mat::from_fn(n, b.len(), |i, s| b[s][i]);
-        lu.solve_in_place(m.as_mut());
-        for (s, col) in b.iter_mut().enumerate() {
-            for (i, v) in col.iter_mut().enumerate() {
-                *v = m[(i, s)];
-            }
-        }
-        if b.iter().flatten().any(|v| !v.is_finite()) {
-            return Err(Error::numeric(format!(
-                "simulate: I − ρW is singular at ρ = {rho}; choose ρ inside the feasible interval (1/ω_min, 1/ω_max)"
-            )));
-        }
-        return Ok(());
     }
-    for col in b.iter_mut() {
-        let rhs = col.clone();
-        let mut y = rhs.clone();
-        let mut wy = vec![0.0; n];
-        let mut converged = false;
-        for _ in 0..10_000 {
-            w.lag_into(&y, &mut wy);
-            let mut delta: f64 = 0.0;
-            let mut scale: f64 = 1.0;
-            for i in 0..n {
-                let v = rhs[i] + rho * wy[i];
-                delta = delta.max((v - y[i]).abs());
-                scale = scale.max(v.abs());
-                y[i] = v;
-            }
-            if !delta.is_finite() {
-                break;
-            }
-            if delta <= 1e-13 * scale {
-                converged = true;
-                break;
-            }
-        }
-        if !converged {
-            return Err(Error::numeric(format!(
-                "simulate: y = b + ρWy did not converge at ρ = {rho} (N = {n} > {DENSE_LIMIT}); |ρ| times the spectral radius of W must be < 1"
-            )));
-        }
-        *col = y;
+    // Above the dense limit the sparse factorisation refuses ρ outside the feasible interval
+    // (I − ρS not positive definite, or det(I − ρW) ≤ 0) without computing the eigenvalues.
+    let engine = if n > DENSE_LIMIT {
+        Some(SparseLogDet::new(w)?)
+    } else {
+        None
+    };
+    let resolvent = Resolvent::exact(w, rho, engine.as_ref()).map_err(|e| {
+        Error::invalid(format!(
+            "simulate: {e}; choose ρ strictly inside the feasible interval (1/ω_min, 1/ω_max) of W's eigenvalues"
+        ))
+    })?;
+    resolvent
+        .solve_many_in_place(&mut flat, b.len())
+        .map_err(|e| Error::numeric(format!("simulate: {e}")))?;
+    if flat.iter().any(|v| !v.is_finite()) {
+        return Err(Error::numeric(format!(
+            "simulate: I − ρW is singular at ρ = {rho}; choose ρ inside the feasible interval (1/ω_min, 1/ω_max)"
+        )));
+    }
+    for (col, src) in b.iter_mut().zip(flat.chunks(n)) {
+        col.copy_from_slice(src);
     }
     Ok(())
 }

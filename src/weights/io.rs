@@ -106,17 +106,17 @@ pub fn parse_weights(bytes: &[u8], path: &str, format: Format, opts: &ReadOption
     if kind == Standardization::None {
         // Weights given already row-standardised are labelled so, so that `subset`
         // re-standardises their rows (the values are kept bit for bit).
+        // The matrix is built once (the triplets' CSR) and transposed once (for its facts:
+        // symmetric, row sums, similarity); nothing here copies it.
         let w = with_similarity(w)?;
-        let rows_one = super::row_sums(w.matrix())
-            .iter()
-            .all(|s| *s == 0.0 || (s - 1.0).abs() <= 1e-12);
+        let rows_one = w.facts().row_standardised;
         Ok(if rows_one && opts.standardize.is_none() {
             w.labelled(Standardization::Row)
         } else {
             w
         })
     } else {
-        w.standardize(kind)
+        w.into_standardized(kind)
     }
 }
 

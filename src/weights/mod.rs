@@ -3,8 +3,10 @@
 //! A [`Weights`] keeps the unit ids, the sparse matrix (CSR, zero diagonal) and, when the matrix
 //! is W = D⁻¹C with C symmetric (row-standardised symmetric weights), the row sums `d` of C so
 //! that the eigenvalues can be taken from the symmetric similar matrix
-//! S = D^{1/2} W D^{−1/2} = D^{−1/2} C D^{−1/2} (METHODS §4.2). Eigenvalues are computed once
-//! and cached.
+//! S = D^{1/2} W D^{−1/2} = D^{−1/2} C D^{−1/2} (METHODS §4.2). The matrix is shared between
+//! clones (`Arc`); its eigenvalues and its derived facts ([`Facts`]: row sums, row-stochastic,
+//! symmetric, similar to symmetric) are computed once and cached, and reorderings of the units
+//! ([`Weights::aligned_to`]) carry both caches over.
 
 pub mod band;
 pub mod block;
@@ -13,6 +15,7 @@ pub mod builder;
 pub mod contiguity;
 pub mod distance;
 pub mod economic;
+pub mod facts;
 pub mod io;
 pub mod knn;
 pub mod points;
@@ -25,6 +28,7 @@ use crate::error::{list_some, Error, Result};
 use sprs::{CsMat, TriMat};
 use std::sync::{Arc, OnceLock};
 
+pub use facts::{Facts, FACT_TOL};
 pub use spectrum::Spectrum;
 
 /// How a weights matrix has been standardised.
@@ -68,11 +72,12 @@ impl Standardization {
 #[derive(Debug, Clone)]
 pub struct Weights {
     ids: Vec<String>,
-    matrix: CsMat<f64>,
+    matrix: Arc<CsMat<f64>>,
     standardization: Standardization,
     /// Row sums d of a symmetric C with W = D⁻¹C (present when the similarity trick applies).
     sym_scale: Option<Vec<f64>>,
     spectrum: Arc<OnceLock<Arc<Spectrum>>>,
+    facts: Arc<OnceLock<Arc<Facts>>>,
 }
 
 impl PartialEq for Weights {
@@ -225,28 +230,48 @@ impl Weights {
                 parts.join("; ")
             )));
         }
-        let symmetric = is_symmetric(&raw);
         let mut w = Weights {
             ids,
-            matrix: raw,
+            matrix: Arc::new(raw),
             standardization: Standardization::None,
-            sym_scale: symmetric.then(|| vec![1.0; n]),
+            sym_scale: None,
             spectrum: Arc::new(OnceLock::new()),
+            facts: Arc::new(OnceLock::new()),
         };
-        w = w.standardize(common.standardize)?;
-        Ok(w)
+        if w.facts().symmetric {
+            // A symmetric C is its own similarity (d = 1): record it, and keep the facts.
+            let mut f = (*w.facts()).clone();
+            f.similarity = Some(vec![1.0; n]);
+            w.sym_scale = Some(vec![1.0; n]);
+            w.facts = Arc::new(OnceLock::from(Arc::new(f)));
+        }
+        w.into_standardized(common.standardize)
     }
 
     /// A new matrix with standardisation `kind` applied to the current weights.
     /// Row standardisation of a symmetric matrix records the row sums for the similarity trick.
     pub fn standardize(&self, kind: Standardization) -> Result<Weights> {
-        let mut m = self.matrix.clone();
-        let n = self.n();
-        let mut sym_scale = self.sym_scale.clone();
+        self.clone().into_standardized(kind)
+    }
+
+    /// [`Weights::standardize`] taking the weights by value: the matrix is scaled in place
+    /// (copied only when shared with another `Weights`), and with `Standardization::None` it is
+    /// relabelled only, keeping the cached eigenvalues and facts.
+    pub fn into_standardized(mut self, kind: Standardization) -> Result<Weights> {
+        if kind == Standardization::None {
+            self.standardization = kind;
+            return Ok(self);
+        }
+        let spectral = match kind {
+            Standardization::Spectral => Some(self.spectrum()?.spectral_radius()),
+            _ => None,
+        };
+        let mut sym_scale = self.sym_scale.take();
+        let m = Arc::make_mut(&mut self.matrix);
         match kind {
             Standardization::None => {}
             Standardization::Row => {
-                let sums = row_sums(&m);
+                let sums = row_sums(m);
                 for (i, mut row) in m.outer_iterator_mut().enumerate() {
                     if sums[i] != 0.0 {
                         for (_, v) in row.iter_mut() {
@@ -267,16 +292,13 @@ impl Weights {
                     .filter(|d| d.iter().all(|v| v.is_finite() && *v > 0.0));
             }
             Standardization::Spectral => {
-                let ev = self
-                    .clone_with(m.clone(), self.standardization, sym_scale.clone())
-                    .spectrum()?;
-                let r = ev.spectral_radius();
+                let r = spectral.unwrap_or(0.0);
                 if r > 0.0 {
                     m.map_inplace(|v| v / r);
                 }
             }
             Standardization::MinMax => {
-                let rmax = row_sums(&m).into_iter().fold(0.0, f64::max);
+                let rmax = row_sums(m).into_iter().fold(0.0, f64::max);
                 let cmax = row_sums(&m.transpose_view().to_csr()).into_iter().fold(0.0, f64::max);
                 let s = rmax.min(cmax);
                 if s > 0.0 {
@@ -284,18 +306,23 @@ impl Weights {
                 }
             }
         }
-        let _ = n;
-        Ok(self.clone_with(m, kind, sym_scale))
+        self.standardization = kind;
+        self.sym_scale = sym_scale;
+        self.spectrum = Arc::new(OnceLock::new());
+        self.facts = Arc::new(OnceLock::new());
+        Ok(self)
     }
 
-    fn clone_with(&self, matrix: CsMat<f64>, standardization: Standardization, sym_scale: Option<Vec<f64>>) -> Weights {
-        Weights {
-            ids: self.ids.clone(),
-            matrix,
-            standardization,
-            sym_scale,
-            spectrum: Arc::new(OnceLock::new()),
-        }
+    /// The facts of W ([`Facts`]: row sums, row-stochastic, symmetric, similarity to a
+    /// symmetric matrix), computed on first use and kept (shared by clones and carried over,
+    /// permuted, by [`Weights::aligned_to`]).
+    pub fn facts(&self) -> Arc<Facts> {
+        self.facts.get_or_init(|| Arc::new(Facts::of(self))).clone()
+    }
+
+    /// True when the facts are already computed.
+    pub fn has_facts(&self) -> bool {
+        self.facts.get().is_some()
     }
 
     /// The same matrix labelled with standardisation `kind` (for weights read from a file that
@@ -331,12 +358,19 @@ impl Weights {
     }
     /// The same matrix without the symmetric-similarity information (forces general solvers).
     pub fn without_sym_scale(&self) -> Weights {
-        self.clone_with(self.matrix.clone(), self.standardization, None)
+        Weights {
+            ids: self.ids.clone(),
+            matrix: self.matrix.clone(),
+            standardization: self.standardization,
+            sym_scale: None,
+            spectrum: Arc::new(OnceLock::new()),
+            facts: Arc::new(OnceLock::new()),
+        }
     }
 
-    /// True when the matrix itself is symmetric.
+    /// True when the matrix itself is symmetric (to [`FACT_TOL`]; kept in [`Weights::facts`]).
     pub fn is_symmetric(&self) -> bool {
-        is_symmetric(&self.matrix)
+        self.facts().symmetric
     }
 
     /// Spatial lag Wx of an N-vector.
@@ -363,6 +397,12 @@ impl Weights {
         out
     }
 
+    /// True when the eigenvalues are already computed (in this W's cache, which its
+    /// reorderings by [`Weights::aligned_to`] share).
+    pub fn has_spectrum(&self) -> bool {
+        self.spectrum.get().is_some()
+    }
+
     /// The eigenvalues (computed once, cached; see [`spectrum`]).
     pub fn spectrum(&self) -> Result<Arc<Spectrum>> {
         if let Some(s) = self.spectrum.get() {
@@ -378,7 +418,8 @@ impl Weights {
     ///
     /// A permutation PWP' has the eigenvalues of W, so the result shares this matrix's spectrum
     /// cache: the eigenvalues are computed at most once for W and all its reorderings. The
-    /// symmetric-similarity scale `d` is permuted with the units.
+    /// symmetric-similarity scale `d` and the facts already computed are permuted with the
+    /// units (not recomputed).
     pub fn aligned_to(&self, ids: &[String]) -> Result<Weights> {
         if ids == self.ids.as_slice() {
             return Ok(self.clone());
@@ -395,19 +436,24 @@ impl Weights {
             }
         }
         let sym_scale = self.sym_scale.as_ref().map(|d| perm.iter().map(|&o| d[o]).collect());
+        let facts = match self.facts.get() {
+            Some(f) => OnceLock::from(Arc::new(f.permuted(&perm))),
+            None => OnceLock::new(),
+        };
         Ok(Weights {
             ids: ids.to_vec(),
-            matrix: tri.to_csr(),
+            matrix: Arc::new(tri.to_csr()),
             standardization: self.standardization,
             sym_scale,
             spectrum: self.spectrum.clone(),
+            facts: Arc::new(facts),
         })
     }
 
     /// The raw (unstandardised up to a per-row factor) symmetric C when known: c_ij = d_i w_ij.
     fn raw_symmetric(&self) -> Option<CsMat<f64>> {
         let d = self.sym_scale.as_ref()?;
-        let mut c = self.matrix.clone();
+        let mut c = (*self.matrix).clone();
         for (i, mut row) in c.outer_iterator_mut().enumerate() {
             for (_, v) in row.iter_mut() {
                 *v *= d[i];
@@ -429,7 +475,8 @@ impl Weights {
                 list_some(&missing, 10)
             )));
         }
-        let base = self.raw_symmetric().unwrap_or_else(|| self.matrix.clone());
+        let raw = self.raw_symmetric();
+        let base: &CsMat<f64> = raw.as_ref().unwrap_or(&self.matrix);
         let newpos: std::collections::HashMap<usize, usize> =
             ids.iter().enumerate().map(|(k, id)| (pos[id.as_str()], k)).collect();
         let mut trip = Vec::new();
@@ -451,10 +498,10 @@ impl Weights {
         };
         let mut w = Weights::from_triplets_with(ids.to_vec(), &trip, &common)
             .map_err(|e| Error::data(format!("subset: {e}")))?;
-        if self.sym_scale.is_none() {
-            w.sym_scale = None;
+        if self.sym_scale.is_none() && w.sym_scale.is_some() {
+            w = w.without_sym_scale();
         }
-        w.standardize(std)
+        w.into_standardized(std)
     }
 
     /// S0 = Σ_ij w_ij, S1 = ½ Σ_ij (w_ij + w_ji)², S2 = Σ_i (row_i + col_i)² (METHODS §3).
@@ -464,12 +511,13 @@ impl Weights {
         let s0: f64 = self.matrix.data().iter().sum();
         let mut s1 = 0.0;
         // (w + w')² summed over the union of patterns.
-        let sum = &self.matrix + &t;
+        let sum = &*self.matrix + &t;
         for v in sum.data() {
             s1 += v * v;
         }
         s1 *= 0.5;
-        let r = row_sums(&self.matrix);
+        let facts = self.facts();
+        let r = &facts.row_sums;
         let c = row_sums(&t);
         let s2 = (0..n).map(|i| (r[i] + c[i]).powi(2)).sum();
         (s0, s1, s2)
@@ -478,30 +526,41 @@ impl Weights {
     /// tr(W W) = Σ_ij w_ij w_ji and tr(W'W) = Σ_ij w_ij²; O(nnz).
     pub fn traces2(&self) -> (f64, f64) {
         let t = self.matrix.transpose_view().to_csr();
-        let trww = frobenius_dot(&self.matrix.to_csr(), &t);
+        let trww = frobenius_dot(&self.matrix, &t);
         let trwtw = self.matrix.data().iter().map(|v| v * v).sum();
         (trww, trwtw)
     }
 
     /// Attaches the row sums `d` of a symmetric C with W = D⁻¹C (so eigenvalues come from the
-    /// symmetric similar matrix), after checking d_i w_ij = d_j w_ji on every link (1e−10
-    /// relative). The matrix itself is unchanged.
-    pub fn with_sym_scale(mut self, d: Vec<f64>) -> Result<Weights> {
+    /// symmetric similar matrix), after checking d_i w_ij = d_j w_ji on every link
+    /// ([`FACT_TOL`] relative). The matrix itself is unchanged (and not copied).
+    pub fn with_sym_scale(self, d: Vec<f64>) -> Result<Weights> {
         if d.len() != self.n() || d.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
             return Err(Error::invalid("with_sym_scale: need one positive scale per unit"));
         }
-        let mut c = self.matrix.to_csr();
-        for (i, mut row) in c.outer_iterator_mut().enumerate() {
-            for (_, v) in row.iter_mut() {
-                *v *= d[i];
-            }
-        }
-        if !similarity::is_symmetric_tol(&c, 1e-10) {
+        let ok = similarity::transpose_values(&self.matrix)
+            .is_some_and(|wt| similarity::scale_verified(&self.matrix, &wt, &d));
+        if !ok {
             return Err(Error::invalid("with_sym_scale: D·W is not symmetric"));
         }
+        Ok(self.with_verified_sym_scale(d))
+    }
+
+    /// Attaches `d` already verified (d_i w_ij = d_j w_ji): the eigenvalue cache is reset (they
+    /// are now taken from the symmetric similar matrix), the facts record `d` as the similarity.
+    pub(crate) fn with_verified_sym_scale(mut self, d: Vec<f64>) -> Weights {
+        let facts = match self.facts.get() {
+            Some(f) => {
+                let mut f = (**f).clone();
+                f.similarity = Some(d.clone());
+                OnceLock::from(Arc::new(f))
+            }
+            None => OnceLock::new(),
+        };
         self.sym_scale = Some(d);
         self.spectrum = Arc::new(OnceLock::new());
-        Ok(self)
+        self.facts = Arc::new(facts);
+        self
     }
 
     /// Dense copy (row-major N×N); for small N only.
@@ -554,7 +613,8 @@ pub fn row_sums(m: &CsMat<f64>) -> Vec<f64> {
     m.outer_iterator().map(|r| r.data().iter().sum()).collect()
 }
 
-/// True when `m` equals its transpose (to 1e−12 relative); O(nnz).
+/// True when `m` equals its transpose (to [`FACT_TOL`] relative); O(nnz). For a [`Weights`],
+/// [`Weights::is_symmetric`] keeps the answer.
 pub fn is_symmetric(m: &CsMat<f64>) -> bool {
     similarity::is_symmetric_fast(m)
 }

@@ -1,12 +1,13 @@
 //! Detection of W = D⁻¹C with C symmetric (METHODS §4.2) for matrices that arrive without
 //! their raw C, and the symmetry tests of sparse matrices.
 
+use super::facts::FACT_TOL;
 use super::Weights;
 use crate::error::Result;
 use sprs::CsMat;
 
-/// Relative tolerance of [`similarity_scale`].
-pub const SIMILARITY_RTOL: f64 = 1e-10;
+/// Relative tolerance of [`similarity_scale`]: the one tolerance of the facts of W.
+pub const SIMILARITY_RTOL: f64 = FACT_TOL;
 
 /// Detects W = D⁻¹C with C symmetric and returns d (up to one positive factor per connected
 /// component), or `None`.
@@ -14,12 +15,26 @@ pub const SIMILARITY_RTOL: f64 = 1e-10;
 /// W is diagonally similar to a symmetric matrix iff its pattern is symmetric, w_ij/w_ji > 0 on
 /// every link, and d_i w_ij = d_j w_ji holds for all links. d is propagated along a breadth-first
 /// spanning forest (d_root = 1, d_j = d_i w_ij / w_ji) and then verified on every link to
-/// [`SIMILARITY_RTOL`] relative. Then S = D^{1/2} W D^{−1/2} is symmetric and has the eigenvalues
+/// [`FACT_TOL`] relative. Then S = D^{1/2} W D^{−1/2} is symmetric and has the eigenvalues
 /// of W. For a row-standardised W, d is proportional to the row sums of C. O(nnz log N).
+/// (For a [`Weights`], [`Weights::facts`] keeps the result.)
 pub fn similarity_scale(w: &CsMat<f64>) -> Option<Vec<f64>> {
-    let (w, wt) = transpose_aligned(w)?;
+    let owned;
+    let w = if w.is_csr() {
+        w
+    } else {
+        owned = w.to_csr();
+        &owned
+    };
+    scale_from_transpose(w, &transpose_values(w)?)
+}
+
+/// [`similarity_scale`] of the CSR `w` given the values `wt` of Wᵀ aligned with its entries
+/// ([`transpose_values`]).
+pub(crate) fn scale_from_transpose(w: &CsMat<f64>, wt: &[f64]) -> Option<Vec<f64>> {
     let n = w.rows();
-    let (ptr, idx, wd) = (w.indptr().raw_storage().to_vec(), w.indices(), w.data());
+    let ip = w.indptr();
+    let (ptr, idx, wd) = (ip.raw_storage(), w.indices(), w.data());
     let mut d = vec![f64::NAN; n];
     let mut queue = std::collections::VecDeque::new();
     for root in 0..n {
@@ -46,39 +61,51 @@ pub fn similarity_scale(w: &CsMat<f64>) -> Option<Vec<f64>> {
             }
         }
     }
-    for i in 0..n {
-        for k in ptr[i]..ptr[i + 1] {
+    scale_verified(w, wt, &d).then_some(d)
+}
+
+/// True when d_i w_ij = d_j w_ji on every link of the CSR `w` to [`FACT_TOL`] relative, with
+/// `wt` the values of Wᵀ aligned with W's entries.
+pub(crate) fn scale_verified(w: &CsMat<f64>, wt: &[f64], d: &[f64]) -> bool {
+    let ip = w.indptr();
+    let (ptr, idx, wd) = (ip.raw_storage(), w.indices(), w.data());
+    (0..w.rows()).all(|i| {
+        (ptr[i]..ptr[i + 1]).all(|k| {
             let j = idx[k];
             let (a, b) = (d[i] * wd[k], d[j] * wt[k]);
-            if j != i && (a - b).abs() > SIMILARITY_RTOL * a.abs().max(b.abs()) {
-                return None;
-            }
-        }
-    }
-    Some(d)
+            j == i || (a - b).abs() <= FACT_TOL * a.abs().max(b.abs())
+        })
+    })
 }
 
-/// W as CSR and the values of Wᵀ aligned with W's stored entries (w_ji for each stored w_ij),
-/// when the pattern of W is symmetric; `None` otherwise. O(nnz).
-pub(crate) fn transpose_aligned(w: &CsMat<f64>) -> Option<(CsMat<f64>, Vec<f64>)> {
-    if w.rows() != w.cols() {
+/// The values of Wᵀ aligned with the stored entries of the CSR `w` (w_ji for each stored
+/// w_ij) when the pattern of W is symmetric; `None` otherwise (or when `w` is not square or not
+/// CSR). One transpose of the matrix, no copy of `w`; O(nnz).
+pub(crate) fn transpose_values(w: &CsMat<f64>) -> Option<Vec<f64>> {
+    if w.rows() != w.cols() || !w.is_csr() {
         return None;
     }
-    let w = if w.is_csr() { w.clone() } else { w.to_csr() };
     let t = w.transpose_view().to_csr();
     let same = w.indptr().raw_storage() == t.indptr().raw_storage() && w.indices() == t.indices();
-    let td = t.data().to_vec();
-    same.then_some((w, td))
+    same.then(|| t.data().to_vec())
 }
 
-/// True when W = Wᵀ to 1e−12 relative (O(nnz), unlike a look-up per entry).
+/// True when W = Wᵀ to [`FACT_TOL`] relative (O(nnz), unlike a look-up per entry). For a
+/// [`Weights`], [`Weights::is_symmetric`] keeps the answer.
 pub fn is_symmetric_fast(w: &CsMat<f64>) -> bool {
-    is_symmetric_tol(w, 1e-12)
+    is_symmetric_tol(w, FACT_TOL)
 }
 
 /// True when `w` equals its transpose to relative tolerance `tol`; O(nnz).
 pub fn is_symmetric_tol(w: &CsMat<f64>, tol: f64) -> bool {
-    transpose_aligned(w).is_some_and(|(w, t)| {
+    let owned;
+    let w = if w.is_csr() {
+        w
+    } else {
+        owned = w.to_csr();
+        &owned
+    };
+    transpose_values(w).is_some_and(|t| {
         w.data()
             .iter()
             .zip(&t)
@@ -87,27 +114,19 @@ pub fn is_symmetric_tol(w: &CsMat<f64>, tol: f64) -> bool {
 }
 
 /// `w` with the symmetric-similarity information attached when W = D⁻¹C with C symmetric is
-/// detected by [`similarity_scale`] and the rows of W sum to one (within 1e−12).
+/// detected ([`Weights::facts`]) and the rows of W sum to one or zero (to [`FACT_TOL`]).
 ///
-/// The matrix is left bit-identical; only the row sums d are attached (so its eigenvalues come
-/// from the symmetric similar matrix). Other matrices are returned unchanged.
+/// The matrix is left bit-identical (not copied); only the row sums d are attached (so its
+/// eigenvalues come from the symmetric similar matrix). Other matrices are returned unchanged.
 pub fn with_similarity(w: Weights) -> Result<Weights> {
     if w.sym_scale().is_some() {
         return Ok(w);
     }
-    let rows_one = super::row_sums(w.matrix())
-        .iter()
-        .all(|s| *s == 0.0 || (s - 1.0).abs() <= 1e-12);
-    if !rows_one {
-        return Ok(w);
-    }
-    let Some(d) = similarity_scale(w.matrix()) else {
-        return Ok(w);
-    };
-    // Attach d without touching the matrix, so the weights stay bit-identical.
-    match w.clone().with_sym_scale(d) {
-        Ok(v) => Ok(v),
-        Err(_) => Ok(w),
+    let facts = w.facts();
+    match (&facts.similarity, facts.row_standardised) {
+        // d was verified on every link when it was detected.
+        (Some(d), true) => Ok(w.with_verified_sym_scale(d.clone())),
+        _ => Ok(w),
     }
 }
 

@@ -1,6 +1,5 @@
 //! A summary of a weights matrix: size, links, neighbour counts, islands, symmetry.
 
-use super::similarity::{is_symmetric_fast, similarity_scale};
 use super::{Standardization, Weights};
 use crate::report::table::{Cell, Table};
 use std::fmt;
@@ -41,7 +40,8 @@ impl Summary {
             .filter(|(_, c)| **c == 0)
             .map(|(i, _)| w.ids()[i].clone())
             .collect();
-        let symmetric = is_symmetric_fast(w.matrix());
+        let facts = w.facts();
+        let symmetric = facts.symmetric;
         Summary {
             n,
             links: w.nnz(),
@@ -50,7 +50,7 @@ impl Summary {
             max_neighbours: counts.iter().copied().max().unwrap_or(0),
             islands,
             symmetric,
-            similar_to_symmetric: symmetric || w.sym_scale().is_some() || similarity_scale(w.matrix()).is_some(),
+            similar_to_symmetric: symmetric || facts.similarity.is_some(),
             standardization: w.standardization(),
             density: if n > 1 {
                 w.nnz() as f64 / (n as f64 * (n as f64 - 1.0))

@@ -14,6 +14,7 @@ mod linalg;
 mod ml;
 mod ols;
 mod properties;
+mod resolvent;
 mod sandbox;
 mod scale;
 mod scripts;

@@ -393,7 +393,12 @@ fn parity(perm: &[usize]) -> bool {
     odd
 }
 
-impl SparseFactor<'_> {
+impl<'a> SparseFactor<'a> {
+    /// The engine (the symbolic factorisation of W) this factorisation was made by.
+    pub fn engine(&self) -> &'a SparseLogDet {
+        self.engine
+    }
+
     /// ln|I − ρW|.
     pub fn logdet(&self) -> f64 {
         self.logdet

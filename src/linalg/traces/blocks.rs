@@ -5,9 +5,7 @@ use crate::error::Result;
 use crate::weights::Weights;
 use rayon::prelude::*;
 
-pub(super) fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
+pub(super) use crate::linalg::dense::dot;
 
 /// A CSR matrix as plain arrays (for tight matrix–vector loops).
 pub(super) struct Csr {

@@ -1,13 +1,13 @@
-//! Traces of G = W(I − ρW)⁻¹ for the information matrix (METHODS §7.4): dense, from the
-//! eigenvalues, from sparse solves, by finite differences or Hutchinson probes.
+//! Traces of G = W(I − ρW)⁻¹ for the information matrix (METHODS §7.4): dense (through
+//! [`Resolvent`]), from the eigenvalues, from sparse solves, by finite differences or Hutchinson probes.
 
 use super::blocks::{dot, lag_transpose, sum_over_blocks, Csr, COLUMN_BLOCK};
 use super::{mean_se, probes, Probe, TraceMethod, TraceOptions};
 use crate::error::{Error, Result};
 use crate::linalg::logdet::sparse::{SparseFactor, SparseLogDet};
+use crate::linalg::resolvent::Resolvent;
 use crate::linalg::sparse::spectral_bound;
 use crate::weights::{Spectrum, Weights};
-use faer::linalg::solvers::Solve;
 use rayon::prelude::*;
 
 /// Exact tr G, tr GG, tr G'G and ‖G'ι‖² from the columns of G = (I − ρW)⁻¹W, in blocks of
@@ -93,15 +93,16 @@ pub struct GTraces {
 
 /// tr(G), tr(GG), tr(G'G) for G = W(I − ρW)⁻¹ at `rho` (METHODS §7.4).
 ///
-/// * N ≤ `opts.dense_limit`: G = (I − ρW)⁻¹W from one dense LU solve (one N×N, once per
-///   estimate), tr(G'G) = Σ g_ij²; tr G and tr GG from `spectrum` when given
-///   (Σ ω/(1−ρω), Σ ω²/(1−ρω)²), else Σ g_ii and Σ g_ij g_ji from the same G.
-/// * Larger N: [`g_traces_stochastic`] with a sparse factorisation (tr G and tr GG still exact
-///   from `spectrum` when given).
+/// * N ≤ `opts.dense_limit`: exact from the dense [`Resolvent`] (one LU of I − ρW and one N×N
+///   solve for G'; tr G'G = Σ g_ij²); tr G and tr GG from `spectrum` when given
+///   ([`spectrum_g_traces`]), else Σ g_ii and Σ g_ij g_ji from the same G.
+/// * Larger N: [`g_traces_stochastic`] (Hutchinson, all three estimated with standard errors)
+///   with the sparse factorisation of I − ρW; tr G and tr GG still exact from `spectrum` when
+///   given.
 pub fn g_traces(w: &Weights, rho: f64, spectrum: Option<&Spectrum>, opts: &TraceOptions) -> Result<GTraces> {
     let n = w.n();
     let mut out = if n <= opts.dense_limit {
-        dense_g_traces(w, rho)?
+        Resolvent::dense(w, rho)?.traces(opts)?.0
     } else {
         let engine = SparseLogDet::new(w)?;
         let factor = engine.factorize(rho)?;
@@ -117,60 +118,17 @@ pub fn g_traces(w: &Weights, rho: f64, spectrum: Option<&Spectrum>, opts: &Trace
     Ok(out)
 }
 
-/// tr G = Σ Re ω/(1−ρω) and tr G² = Σ Re ω²/(1−ρω)² from the eigenvalues.
+/// tr G = Σ ω/(1−ρω) and tr G² = Σ ω²/(1−ρω)² from the eigenvalues ω of W (real parts of the
+/// complex sums; [`crate::linalg::resolvent::spectrum_sums`]). An error when I − ρW is
+/// singular (1 − ρω = 0 for some ω).
 pub fn spectrum_g_traces(s: &Spectrum, rho: f64) -> Result<(f64, f64)> {
-    let (mut g, mut gg) = (0.0, 0.0);
-    for (&a, &b) in s.re.iter().zip(&s.im) {
-        // z = ω / (1 − ρω), complex division.
-        let (dr, di) = (1.0 - rho * a, -rho * b);
-        let den = dr * dr + di * di;
-        if den == 0.0 {
-            return Err(Error::numeric(format!(
-                "traces of G: I − ρW is singular at rho = {rho} (ω = {a}); rho must lie inside the feasible interval"
-            )));
-        }
-        let zr = (a * dr + b * di) / den;
-        let zi = (b * dr - a * di) / den;
-        g += zr;
-        gg += zr * zr - zi * zi;
-    }
-    Ok((g, gg))
-}
-
-fn dense_g_traces(w: &Weights, rho: f64) -> Result<GTraces> {
-    let n = w.n();
-    let mut wd = faer::Mat::<f64>::zeros(n, n);
-    let mut a = faer::Mat::<f64>::identity(n, n);
-    for (i, row) in w.matrix().outer_iterator().enumerate() {
-        for (j, &v) in row.iter() {
-            wd[(i, j)] = v;
-            a[(i, j)] -= rho * v;
-        }
-    }
-    let g = a.partial_piv_lu().solve(&wd);
-    let (mut tg, mut tgg, mut tgtg) = (0.0, 0.0, 0.0);
-    for j in 0..n {
-        for i in 0..n {
-            let v = g[(i, j)];
-            tgtg += v * v;
-            tgg += v * g[(j, i)];
-        }
-        tg += g[(j, j)];
-    }
-    if !(tg.is_finite() && tgg.is_finite() && tgtg.is_finite()) {
+    let [_, g, _, gg] = crate::linalg::resolvent::spectrum_sums(s, s.is_real(), rho);
+    if !(g.is_finite() && gg.is_finite()) {
         return Err(Error::numeric(format!(
             "traces of G: I − ρW is singular at rho = {rho}; rho must lie inside the feasible interval"
         )));
     }
-    Ok(GTraces {
-        rho,
-        tr_g: tg,
-        tr_gg: tgg,
-        tr_gtg: tgtg,
-        std_errors: [0.0; 3],
-        method: TraceMethod::Dense,
-        draws: 0,
-    })
+    Ok((g, gg))
 }
 
 /// Hutchinson estimates of tr G, tr GG, tr G'G with `opts.draws` Rademacher probes u (seeded):

@@ -40,7 +40,7 @@ pub struct TraceOptions {
 impl Default for TraceOptions {
     fn default() -> Self {
         TraceOptions {
-            dense_limit: 2000,
+            dense_limit: crate::linalg::DENSE_RESOLVENT_LIMIT,
             draws: 50,
             seed: DEFAULT_TRACE_SEED,
             exact_flop_budget: 1e9,

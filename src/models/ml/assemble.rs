@@ -3,10 +3,10 @@
 
 use super::{information, BiasCorrection, Ctx, SpatialFit, BOUND_WARN, SERIES_TERMS, SERIES_TOLERANCE};
 use crate::error::Result;
+use crate::linalg::dot;
 use crate::linalg::sparse::spectral_bound;
 use crate::linalg::traces::{power_traces, PowerTraces, TraceMethod, TraceOptions};
-use crate::linalg::LogDet;
-use crate::models::dense::dot;
+use crate::linalg::{LogDet, Resolvent};
 use crate::models::formula::Design;
 use crate::models::result::{Coef, Model, ModelKind};
 use crate::models::within::{demean, Fe};
@@ -33,7 +33,7 @@ pub(crate) struct Estimate<'a> {
     /// Objective evaluations of the search.
     pub evaluations: usize,
     /// The factorisation at the final ρ (reused for corr²), when one was computed.
-    pub resolvent: Option<information::Resolvent<'a>>,
+    pub resolvent: Option<Resolvent<'a>>,
     /// How the information-matrix traces were obtained (sparse path).
     pub trace_note: Option<String>,
 }
@@ -43,7 +43,7 @@ pub(crate) struct Vcov<'a> {
     /// Covariance of [β, ρ, σ²], row-major.
     pub v: Vec<f64>,
     /// The factorisation of I − ρW used (SAR/SDM).
-    pub resolvent: Option<information::Resolvent<'a>>,
+    pub resolvent: Option<Resolvent<'a>>,
     /// How the traces were obtained (sparse path).
     pub note: Option<String>,
 }
@@ -225,7 +225,7 @@ fn fit_measures(ctx: &Ctx, kind: ModelKind, est: &Estimate) -> Result<(f64, f64)
     if let Some(rho) = rho_lag {
         yhat = match &est.resolvent {
             Some(g) => g.solve_panel(&yhat)?,
-            None => information::Resolvent::at(ctx, rho)?.solve_panel(&yhat)?,
+            None => information::resolvent_at(ctx, rho)?.solve_panel(&yhat)?,
         };
     }
     let m = d.y.iter().sum::<f64>() / nt as f64;

@@ -20,7 +20,7 @@ use super::{BiasCorrection, Ctx, Dims, Estimate, Vcov};
 use crate::error::{Error, Result};
 use crate::models::ml::options::SpatialOptions;
 use crate::models::within::Fe;
-use crate::weights::{row_sums, Weights};
+use crate::weights::{Weights, FACT_TOL};
 
 /// Effective dimensions of the likelihood for the chosen correction.
 pub(crate) fn dims(n: usize, t: usize, opts: &SpatialOptions, w: &Weights) -> Result<Dims> {
@@ -43,8 +43,9 @@ pub(crate) fn dims(n: usize, t: usize, opts: &SpatialOptions, w: &Weights) -> Re
             d.t_eff = t - 1;
         }
         if opts.fe.has_time() {
-            let sums = row_sums(w.matrix());
-            if let Some(i) = sums.iter().position(|s| (s - 1.0).abs() > 1e-10) {
+            let facts = w.facts();
+            let sums = &facts.row_sums;
+            if let Some(i) = sums.iter().position(|s| (s - 1.0).abs() > FACT_TOL) {
                 return Err(Error::invalid(format!(
                     "bias_correction \"lee_yu\" with {} effects needs row-standardised weights, but row {} ('{}') sums \
                      to {}; standardize the weights (standardize: \"row\") or use bias_correction \"elhorst\"",

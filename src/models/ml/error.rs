@@ -12,7 +12,7 @@
 //! O(K³) plus one log-determinant. The score follows from the envelope theorem:
 //! d(u'u)/dλ = −2 v'(C01 − λC11)v with v = (1, −β(λ)).
 
-use super::information::{error_information, traces_at, Resolvent};
+use super::information::{error_information, resolvent_at, traces_at};
 use super::{bias, Ctx, Estimate, Vcov};
 use crate::error::Result;
 use crate::models::dense::{dot, inverse_spd, solve_spd};
@@ -137,8 +137,8 @@ pub(crate) fn fit<'a>(ctx: &Ctx<'a>) -> Result<Estimate<'a>> {
     d.refuse_exact_fit(uu)?;
     let loglik = m.value - 0.5 * nt * ((2.0 * std::f64::consts::PI).ln() + 1.0);
     let vcov_at = |lam: f64, _b: &[f64], s2: f64| -> Result<Vcov<'a>> {
-        let at = Resolvent::at(ctx, lam)?;
-        let (tr, note) = traces_at(ctx, &at, lam)?;
+        let at = resolvent_at(ctx, lam)?;
+        let (tr, note) = traces_at(ctx, &at)?;
         let k = cross.m - 1;
         let xx = Cross::xx(&cross.at(lam), cross.m);
         let info = error_information(&xx, k, &tr, s2, t, nt);

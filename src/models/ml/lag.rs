@@ -12,7 +12,7 @@
 //! (O(N) with the eigenvalues) and allocates nothing. Under Lee–Yu, NT and T are the effective
 //! n_eff·t_eff and t_eff and the Jacobian carries −ln(1 − ρ) for time effects (§7.5b).
 
-use super::information::{lag_information, traces_at, Resolvent};
+use super::information::{lag_information, resolvent_at, traces_at};
 use super::{bias, BiasCorrection, Ctx, Estimate, Information, Vcov};
 use crate::error::{Error, Result};
 use crate::models::dense::{cross_products, dot, inverse_spd, xt_v, LeastSquares};
@@ -71,8 +71,8 @@ pub(crate) fn fit<'a>(ctx: &Ctx<'a>) -> Result<Estimate<'a>> {
 fn vcov_at<'a>(ctx: &Ctx<'a>, rho: f64, beta: &[f64], sigma2: f64) -> Result<Vcov<'a>> {
     let d = ctx.data;
     let (n, fe) = (ctx.dims.n, ctx.opts.fe);
-    let dense = Resolvent::at(ctx, rho)?;
-    let (tr, note) = traces_at(ctx, &dense, rho)?;
+    let dense = resolvent_at(ctx, rho)?;
+    let (tr, note) = traces_at(ctx, &dense)?;
     let nt_obs = d.y.len();
     let gz = match ctx.opts.information {
         Information::Elhorst => {
@@ -80,7 +80,7 @@ fn vcov_at<'a>(ctx: &Ctx<'a>, rho: f64, beta: &[f64], sigma2: f64) -> Result<Vco
             for (c, b) in d.z.iter().zip(beta) {
                 zb.iter_mut().zip(c).for_each(|(a, x)| *a += b * x);
             }
-            let g = dense.apply_g(ctx.w, &zb)?;
+            let g = dense.apply_g(&zb)?;
             // Lee–Yu time transformation: G*X*b = F'G J Xb, i.e. centred across units.
             if ctx.dims.shift {
                 demean(&g, n, Fe::Time)
@@ -99,7 +99,7 @@ fn vcov_at<'a>(ctx: &Ctx<'a>, rho: f64, beta: &[f64], sigma2: f64) -> Result<Vco
             u.iter_mut().zip(&zb).for_each(|(a, b)| *a -= b);
             let qu = demean(&u, n, fe);
             let mu: Vec<f64> = u.iter().zip(&qu).zip(&zb).map(|((a, q), b)| a - q + b).collect();
-            demean(&dense.apply_g(ctx.w, &mu)?, n, fe)
+            demean(&dense.apply_g(&mu)?, n, fe)
         }
     };
     let info = lag_information(

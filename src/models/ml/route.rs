@@ -1,7 +1,7 @@
 //! The computational route of one fit (module doc of [`super`]): which log-determinant engine,
 //! exact eigenvalue path or sparse path, and why; the log-Jacobian built on that engine.
 
-use super::{fit_impl, information, SpatialFit, SpatialOptions};
+use super::{fit_impl, SpatialFit, SpatialOptions};
 use crate::error::{Error, Result};
 use crate::linalg::logdet::{auto_choice, choose_logdet, SparseLogDet, EIGEN_MAX_N};
 use crate::linalg::LogDet;
@@ -30,7 +30,7 @@ impl Jacobian<'_> {
     }
     pub fn deriv(&self, rho: f64) -> f64 {
         let d = match self.exact {
-            Some(s) => -information::traces_from_spectrum(s, rho).0,
+            Some(s) => -crate::linalg::traces::spectrum_g_traces(s, rho).map_or(f64::NAN, |t| t.0),
             None => {
                 let h = 1e-6 * (1.0 + rho.abs());
                 (self.engine.logdet(rho + h) - self.engine.logdet(rho - h)) / (2.0 * h)

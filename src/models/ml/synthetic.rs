@@ -8,11 +8,12 @@
 //! x_kit, μ_i ~ N(0, 1),  ξ_t = 0.1 t,  ε_it ~ N(0, σ²)
 //! ```
 //!
-//! (I − ρW)⁻¹ is applied with the sparse factorisation of [`crate::linalg::logdet::SparseLogDet`]
-//! (exact; no N×N object). Random numbers: one ChaCha8 stream seeded with `seed`.
+//! (I − ρW)⁻¹ is applied by the sparse [`Resolvent`] (the factorisation of
+//! [`crate::linalg::logdet::SparseLogDet`]; exact, no N×N object). Random numbers: one ChaCha8 stream seeded with `seed`.
 
 use crate::error::{Error, Result};
 use crate::linalg::logdet::SparseLogDet;
+use crate::linalg::Resolvent;
 use crate::models::formula::Design;
 use crate::weights::knn::{knn_from_points, KnnOptions};
 use crate::weights::Weights;
@@ -94,7 +95,7 @@ pub fn sdm_panel(spec: &SdmSpec) -> Result<SyntheticPanel> {
     };
     let w = knn_from_points(ids.clone(), &points, &opts)?;
     let engine = SparseLogDet::new(&w)?;
-    let factor = engine.factorize(spec.rho)?;
+    let resolvent = Resolvent::factorize(&w, &engine, spec.rho)?;
     let kx = spec.beta.len();
     let mut normal = || rng.sample::<f64, _>(StandardNormal);
     let mu: Vec<f64> = (0..n).map(|_| normal()).collect();
@@ -114,7 +115,7 @@ pub fn sdm_panel(spec: &SdmSpec) -> Result<SyntheticPanel> {
         for vi in v.iter_mut() {
             *vi += spec.sigma * normal();
         }
-        factor.solve_in_place(&mut v)?;
+        resolvent.solve_in_place(&mut v)?;
         y.extend(v);
     }
     let design = Design {
