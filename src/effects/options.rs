@@ -72,7 +72,7 @@ impl Mode {
 
 /// Where the traces of S(ρ) come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Engine {
+pub enum TraceEngine {
     /// Eigenvalues when given (and N ≤ [`SERIES_ABOVE_N`] or no traces), else power series.
     Auto,
     /// Eigenvalues (exact).
@@ -81,13 +81,13 @@ pub enum Engine {
     Series,
 }
 
-impl Engine {
+impl TraceEngine {
     /// Parses `"auto"`, `"eigen"` or `"series"`.
-    pub fn parse(s: &str) -> Result<Engine> {
+    pub fn parse(s: &str) -> Result<TraceEngine> {
         match s.to_ascii_lowercase().as_str() {
-            "auto" => Ok(Engine::Auto),
-            "eigen" | "exact" => Ok(Engine::Eigen),
-            "series" | "traces" | "trw" => Ok(Engine::Series),
+            "auto" => Ok(TraceEngine::Auto),
+            "eigen" | "exact" => Ok(TraceEngine::Eigen),
+            "series" | "traces" | "trw" => Ok(TraceEngine::Series),
             _ => Err(unknown("engine", s, &["auto", "eigen", "series"])),
         }
     }
@@ -116,7 +116,7 @@ pub struct EffectsOptions {
     /// Seed (default [`DEFAULT_SEED`]).
     pub seed: u64,
     /// Trace engine (default `Auto`).
-    pub engine: Engine,
+    pub engine: TraceEngine,
 }
 
 impl Default for EffectsOptions {
@@ -126,7 +126,7 @@ impl Default for EffectsOptions {
             mode: Mode::Spillover,
             draws: DEFAULT_DRAWS,
             seed: DEFAULT_SEED,
-            engine: Engine::Auto,
+            engine: TraceEngine::Auto,
         }
     }
 }

@@ -7,7 +7,7 @@ use super::models::{spatial, Fitted, SModel};
 use super::options::Opts;
 use super::weights::SWeights;
 use super::{core_err, script_err, RResult};
-use crate::effects::{Effects, EffectsOptions, Engine as TraceEngine, Method, Mode};
+use crate::effects::{Effects, EffectsOptions, TraceEngine, Method, Mode};
 use crate::report::Table;
 use rhai::plugin::*;
 use rhai::{Dynamic, Engine, Map};
