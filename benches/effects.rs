@@ -5,7 +5,7 @@
 //! Run: `cargo bench --bench effects -- --sample-size 10`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use spillover::effects::{effects, point_effects, EffectsInput, EffectsOptions, TraceEngine, Method};
+use spillover::effects::{effects, point_effects, EffectsInput, EffectsOptions, Method, TraceEngine};
 use spillover::models::ModelKind;
 use spillover::weights::{Standardization, Weights};
 use std::hint::black_box;

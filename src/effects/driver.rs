@@ -1,6 +1,8 @@
 //! The driver: point effects and effects with standard errors by the chosen method.
 
-use super::{delta, input_from_fit, prepare, simulate, EffectsInput, EffectsOptions, TraceEngine, Method, Mode, Prepared};
+use super::{
+    delta, input_from_fit, prepare, simulate, EffectsInput, EffectsOptions, Method, Mode, Prepared, TraceEngine,
+};
 use crate::error::Result;
 use crate::models::ModelKind;
 use crate::stats::p_normal_two_sided;

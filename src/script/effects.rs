@@ -7,7 +7,7 @@ use super::models::{spatial, Fitted, SModel};
 use super::options::Opts;
 use super::weights::SWeights;
 use super::{core_err, script_err, RResult};
-use crate::effects::{Effects, EffectsOptions, TraceEngine, Method, Mode};
+use crate::effects::{Effects, EffectsOptions, Method, Mode, TraceEngine};
 use crate::report::Table;
 use rhai::plugin::*;
 use rhai::{Dynamic, Engine, Map};
@@ -91,13 +91,13 @@ fn effects_of(m: &SModel, opts: &Map) -> RResult<SEffects> {
     let o = Opts::new(opts, "effects", &EFFECTS_KEYS)?;
     let mut eo = EffectsOptions::default();
     if let Some(s) = o.str("method")? {
-        eo.method = Method::parse(&s).map_err(core_err)?;
+        eo.method = s.parse::<Method>().map_err(core_err)?;
     }
     if let Some(s) = o.str("mode")? {
-        eo.mode = Mode::parse(&s).map_err(core_err)?;
+        eo.mode = s.parse::<Mode>().map_err(core_err)?;
     }
     if let Some(s) = o.str("engine")? {
-        eo.engine = TraceEngine::parse(&s).map_err(core_err)?;
+        eo.engine = s.parse::<TraceEngine>().map_err(core_err)?;
     }
     if let Some(d) = o.count("draws", 1_000_000)? {
         eo.draws = d;

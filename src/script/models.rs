@@ -8,7 +8,7 @@ use super::weights::SWeights;
 use super::{core_err, script_err, RResult};
 use crate::models::fe_tests::{FeDf, FeTestOptions, SpecTest};
 use crate::models::lm::LmOptions;
-use crate::models::ml::{options::SpatialOptions, SpatialFit};
+use crate::models::ml::SpatialFit;
 use crate::models::ols::OlsFit;
 use crate::models::{Design, Fe, Formula, Model, ModelKind};
 use crate::report::table::num_json;
@@ -174,7 +174,7 @@ pub(crate) const SPATIAL_KEYS: [&str; 10] = [
 
 fn fe_of(o: &Opts, data: &Data) -> RResult<Fe> {
     o.str("fe")?
-        .map_or(Ok(data.default_fe()), |s| Fe::parse(&s).map_err(core_err))
+        .map_or(Ok(data.default_fe()), |s| s.parse::<Fe>().map_err(core_err))
 }
 
 fn fit_ols(data: Dynamic, formula: &str, opts: &Map) -> RResult<OlsFit> {
@@ -201,10 +201,13 @@ pub(crate) fn spatial(
     let d = Data::from_dynamic(&data, o.str("id")?, func)?;
     let kind = match kind {
         Some(k) => k,
-        None => ModelKind::parse(&o.str("model")?.ok_or_else(|| {
-            script_err("fit: option 'model' is required (\"sar\", \"sem\", \"sdm\", \"sdem\", \"slx\", \"ols\")")
-        })?)
-        .map_err(core_err)?,
+        None => o
+            .str("model")?
+            .ok_or_else(|| {
+                script_err("fit: option 'model' is required (\"sar\", \"sem\", \"sdm\", \"sdem\", \"slx\", \"ols\")")
+            })?
+            .parse::<ModelKind>()
+            .map_err(core_err)?,
     };
     let design = d.design(formula, Some(&w.0), func)?;
     if kind == ModelKind::Ols {
@@ -213,14 +216,7 @@ pub(crate) fn spatial(
             .map(|f| SModel(Arc::new(Fitted::Ols(Box::new(f)))))
             .map_err(core_err);
     }
-    let mut so = SpatialOptions::new(fe_of(&o, &d)?);
-    for key in ["bias_correction", "lag_order", "lndet", "information"] {
-        if let Some(v) = o.str(key)? {
-            so.set(key, &v).map_err(|e| script_err(format!("{func}: {e}")))?;
-        }
-    }
-    so.interval = o.pair("interval")?;
-    so.durbin = o.strings("durbin")?;
+    let so = super::options::spatial_options(&o, fe_of(&o, &d)?)?;
     let fit = crate::models::ml::fit_spatial(&design, &w.0, kind, &so).map_err(core_err)?;
     // Warnings (an estimate on the bound of the interval, ...) are kept in `m.warnings` and
     // shown at once, so that a script run does not pass over them silently.
@@ -266,7 +262,7 @@ pub mod models_fns {
         let o = Opts::new(&opts, "fe_tests", &["df"])?;
         let df = o
             .str("df")?
-            .map_or(Ok(FeDf::default()), |s| FeDf::parse(&s).map_err(core_err))?;
+            .map_or(Ok(FeDf::default()), |s| s.parse::<FeDf>().map_err(core_err))?;
         let f = Formula::parse(formula).map_err(core_err)?;
         let design = Design::from_panel(&p.0, &f).map_err(core_err)?;
         crate::models::fe_tests::fe_tests(&design, &FeTestOptions { df })

@@ -4,7 +4,10 @@
 use super::convert::{dyn_to_key, to_strings};
 use super::{script_err, RResult};
 use crate::error::closest;
+use crate::models::ml::SpatialOptions;
+use crate::models::within::Fe;
 use rhai::{Dynamic, Map, FLOAT, INT};
+use std::str::FromStr;
 
 /// Checks the keys of `map`: every key must be in `valid` (else an error naming it, the closest
 /// valid key as a "did you mean", and the valid keys), and every key of `required` must be
@@ -72,6 +75,15 @@ impl<'a> Opts<'a> {
                 .map(|s| Some(s.to_string()))
                 .ok_or_else(|| self.bad(key, "a string", v)),
         }
+    }
+
+    /// A string option parsed into the core's typed value ([`FromStr`], src/script/parse.rs);
+    /// the parse error (which lists the valid values) is prefixed with the function's name.
+    pub fn parsed<T: FromStr<Err = crate::Error>>(&self, key: &str) -> RResult<Option<T>> {
+        self.str(key)?
+            .map(|v| v.parse::<T>())
+            .transpose()
+            .map_err(|e| script_err(format!("{}: {e}", self.func)))
     }
 
     /// A string option restricted to `allowed` (default when absent).
@@ -196,4 +208,27 @@ impl<'a> Opts<'a> {
     pub fn value(&self, key: &str) -> Option<Dynamic> {
         self.get(key).cloned()
     }
+}
+
+/// The typed options of a spatial ML fit (`fit`, `sar`, `sem`, `sdm`, `sdem`, `slx`, the study
+/// module) read from a checked option map, with fixed effects `fe` (read by the caller, whose
+/// default depends on the data). Unknown values are errors naming the function and listing the
+/// valid values.
+pub fn spatial_options(o: &Opts, fe: Fe) -> RResult<SpatialOptions> {
+    let mut so = SpatialOptions::new(fe);
+    if let Some(v) = o.parsed("bias_correction")? {
+        so.bias_correction = v;
+    }
+    if let Some(v) = o.parsed("lag_order")? {
+        so.lag_order = v;
+    }
+    if let Some(v) = o.parsed("lndet")? {
+        so.lndet = v;
+    }
+    if let Some(v) = o.parsed("information")? {
+        so.information = v;
+    }
+    so.interval = o.pair("interval")?;
+    so.durbin = o.strings("durbin")?;
+    Ok(so)
 }

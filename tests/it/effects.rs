@@ -3,7 +3,7 @@
 
 use crate::common::{assert_close, fixture};
 use spillover::effects::{
-    delta, effects, point_effects, prepare, row_sum_moments, EffectsInput, EffectsOptions, TraceEngine, Method, Mode,
+    delta, effects, point_effects, prepare, row_sum_moments, EffectsInput, EffectsOptions, Method, Mode, TraceEngine,
 };
 use spillover::models::ModelKind;
 use spillover::weights::io::read_weights;
@@ -446,8 +446,8 @@ fn errors_name_the_problem() {
     nonrow.row_stochastic = false;
     let msg = effects(&nonrow, &EffectsOptions::default()).unwrap_err().to_string();
     assert!(msg.contains("row-sum moments"), "{msg}");
-    assert!(Mode::parse("elhrst").unwrap_err().to_string().contains("elhorst"));
-    assert!(Method::parse("bootstrap").is_err());
+    assert!("elhrst".parse::<Mode>().unwrap_err().to_string().contains("elhorst"));
+    assert!("bootstrap".parse::<Method>().is_err());
 }
 
 #[test]

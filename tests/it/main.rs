@@ -9,6 +9,7 @@ mod indices;
 mod linalg;
 mod ml;
 mod ols;
+mod options;
 mod properties;
 mod sandbox;
 mod scale;

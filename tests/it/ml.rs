@@ -4,6 +4,7 @@
 use crate::common::{assert_abs, assert_close, citycluster, expected, expected_list, expected_opt, fixture};
 use spillover::data::csv::{read_csv, CsvOptions};
 use spillover::data::{Column, Frame, Panel};
+use spillover::linalg::logdet::LogDetMethod;
 use spillover::models::ml::{fit_spatial, BiasCorrection, Information, LagOrder, SpatialFit, SpatialOptions};
 use spillover::models::spatial_tests::{lr_test, wald_test, wald_test_with_cov};
 use spillover::models::{Design, Fe, Formula, ModelKind};
@@ -684,18 +685,18 @@ fn lndet_engines() {
     let mut o = SpatialOptions::new(Fe::TwoWays);
     let eig = fit_spatial(&d, &c.w, ModelKind::Sdm, &o).unwrap();
     assert_eq!(eig.model.info["lndet"], "eigen");
-    o.lndet = "sparse".into();
+    o.lndet = LogDetMethod::Sparse;
     let sp = fit_spatial(&d, &c.w, ModelKind::Sdm, &o).unwrap();
     assert_eq!(sp.model.info["lndet"], "sparse");
     for (a, b) in eig.model.coefficients.iter().zip(&sp.model.coefficients) {
         assert_abs(&a.term, b.estimate, a.estimate, 1e-8);
     }
-    o.lndet = "chebyshev".into();
+    o.lndet = LogDetMethod::Chebyshev;
     let ch = fit_spatial(&d, &c.w, ModelKind::Sdm, &o).unwrap();
     assert_eq!(ch.model.info["lndet"], "chebyshev");
     assert_abs("chebyshev rho", ch.rho().unwrap(), eig.rho().unwrap(), 0.05);
-    let mut o = SpatialOptions::new(Fe::TwoWays);
-    assert!(o.set("lndet", "cheb").unwrap_err().to_string().contains("chebyshev"));
+    let e = "cheb".parse::<LogDetMethod>().unwrap_err().to_string();
+    assert!(e.contains("chebyshev"), "{e}");
 }
 
 /// Effects of fitted panel models (METHODS §9) against the reference `impacts.*` (exact, 1e−6)

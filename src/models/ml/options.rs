@@ -1,7 +1,7 @@
 //! Options of the spatial ML models (API.md "Models"; defaults: METHODS §10).
 
 use crate::error::{Error, Result};
-use crate::linalg::logdet::LOGDET_METHODS;
+use crate::linalg::logdet::LogDetMethod;
 use crate::linalg::traces::TraceOptions;
 use crate::models::within::Fe;
 
@@ -18,17 +18,6 @@ pub enum BiasCorrection {
 }
 
 impl BiasCorrection {
-    /// Parses `"none"`, `"elhorst"`, `"lee_yu"`.
-    pub fn parse(s: &str) -> Result<Self> {
-        match s {
-            "none" => Ok(Self::None),
-            "elhorst" => Ok(Self::Elhorst),
-            "lee_yu" | "leeyu" | "lee-yu" => Ok(Self::LeeYu),
-            _ => Err(Error::invalid(format!(
-                "unknown bias_correction '{s}'; valid: \"none\" (default), \"elhorst\", \"lee_yu\""
-            ))),
-        }
-    }
     /// The option value.
     pub fn name(self) -> &'static str {
         match self {
@@ -51,16 +40,6 @@ pub enum LagOrder {
 }
 
 impl LagOrder {
-    /// Parses `"lag_first"`, `"demean_first"`.
-    pub fn parse(s: &str) -> Result<Self> {
-        match s {
-            "lag_first" => Ok(Self::LagFirst),
-            "demean_first" => Ok(Self::DemeanFirst),
-            _ => Err(Error::invalid(format!(
-                "unknown lag_order '{s}'; valid: \"lag_first\" (default), \"demean_first\""
-            ))),
-        }
-    }
     /// The option value.
     pub fn name(self) -> &'static str {
         match self {
@@ -81,16 +60,6 @@ pub enum Information {
 }
 
 impl Information {
-    /// Parses `"elhorst"`, `"full"`.
-    pub fn parse(s: &str) -> Result<Self> {
-        match s {
-            "elhorst" => Ok(Self::Elhorst),
-            "full" => Ok(Self::Full),
-            _ => Err(Error::invalid(format!(
-                "unknown information '{s}'; valid: \"elhorst\" (default), \"full\""
-            ))),
-        }
-    }
     /// The option value.
     pub fn name(self) -> &'static str {
         match self {
@@ -109,9 +78,9 @@ pub struct SpatialOptions {
     pub bias_correction: BiasCorrection,
     /// Lag-then-demean (default) or demean-then-lag.
     pub lag_order: LagOrder,
-    /// Log-determinant method name (default `"auto"`: eigenvalues for small or dense W, the
-    /// exact sparse engine otherwise; see [`crate::linalg::logdet::auto_choice`]).
-    pub lndet: String,
+    /// Log-determinant method (default [`LogDetMethod::Auto`]: eigenvalues for small or dense W,
+    /// the exact sparse engine otherwise; see [`crate::linalg::logdet::auto_choice`]).
+    pub lndet: LogDetMethod,
     /// Search interval of ρ/λ (default: the eigenvalue interval (1/ω_min, 1/ω_max)).
     pub interval: Option<(f64, f64)>,
     /// Regressors that get a spatial lag W·x in SDM/SDEM/SLX (default: all).
@@ -131,39 +100,12 @@ impl SpatialOptions {
             fe,
             bias_correction: BiasCorrection::None,
             lag_order: LagOrder::LagFirst,
-            lndet: "auto".into(),
+            lndet: LogDetMethod::Auto,
             interval: None,
             durbin: None,
             information: Information::Elhorst,
             traces: TraceOptions::default(),
         }
-    }
-
-    /// Sets an option from its string value (`key` one of `fe`, `bias_correction`,
-    /// `lag_order`, `lndet`, `information`); unknown keys are an error listing the valid ones.
-    pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
-        match key {
-            "fe" => self.fe = Fe::parse(value)?,
-            "bias_correction" => self.bias_correction = BiasCorrection::parse(value)?,
-            "lag_order" => self.lag_order = LagOrder::parse(value)?,
-            "information" => self.information = Information::parse(value)?,
-            "lndet" => {
-                if !LOGDET_METHODS.contains(&value) {
-                    return Err(Error::invalid(format!(
-                        "unknown lndet '{value}'; valid: {}",
-                        LOGDET_METHODS.map(|m| format!("\"{m}\"")).join(", ")
-                    )));
-                }
-                self.lndet = value.to_string();
-            }
-            _ => {
-                return Err(Error::invalid(format!(
-                    "unknown spatial model option '{key}'; valid: fe, bias_correction, lag_order, lndet, \
-                     interval, durbin, information"
-                )))
-            }
-        }
-        Ok(())
     }
 
     /// Checks the interval option: finite, lo < 0 < hi is not required but lo < hi is.
@@ -182,27 +124,5 @@ impl SpatialOptions {
 impl Default for SpatialOptions {
     fn default() -> Self {
         Self::new(Fe::TwoWays)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parse_lists_valid_values() {
-        let e = BiasCorrection::parse("lee").unwrap_err().to_string();
-        assert!(e.contains("\"lee_yu\"") && e.contains("\"elhorst\""), "{e}");
-        let mut o = SpatialOptions::default();
-        o.set("lag_order", "demean_first").unwrap();
-        assert_eq!(o.lag_order, LagOrder::DemeanFirst);
-        let e = o.set("lagorder", "x").unwrap_err().to_string();
-        assert!(e.contains("lag_order"), "{e}");
-        assert!(o
-            .set("lndet", "cheb")
-            .unwrap_err()
-            .to_string()
-            .contains("\"chebyshev\""));
-        assert_eq!(Information::parse("full").unwrap(), Information::Full);
     }
 }

@@ -1,0 +1,90 @@
+//! Issue 14, typed options: every option is an enum of the core, parsed from text by `FromStr`
+//! in the binding layer (src/script/parse.rs) and printed back by its `name()`; unknown text
+//! is refused with the list of valid values.
+
+use spillover::effects::{Method, Mode, TraceEngine};
+use spillover::indices::agglomeration::{JacobsKind, MarKind, MissingSector};
+use spillover::indices::resilience::ResilienceKind;
+use spillover::linalg::logdet::{LogDetMethod, LOGDET_METHODS};
+use spillover::models::fe_tests::FeDf;
+use spillover::models::ml::{BiasCorrection, Information, LagOrder};
+use spillover::models::{Fe, ModelKind};
+use spillover::weights::contiguity::Rule;
+use spillover::weights::economic::EconForm;
+use spillover::weights::points::Metric;
+use spillover::weights::Standardization;
+use std::fmt::Debug;
+use std::str::FromStr;
+
+/// Every value of `valid` parses and prints back as itself; `bad` is refused with a message
+/// that names it and lists every valid value in quotes.
+fn round_trip<T>(valid: &[&str], name: impl Fn(&T) -> String, bad: &str)
+where
+    T: FromStr<Err = spillover::Error> + Debug,
+{
+    for v in valid {
+        let x: T = v.parse().unwrap_or_else(|e| panic!("{v}: {e}"));
+        assert_eq!(name(&x), *v, "{x:?}");
+    }
+    let e = bad.parse::<T>().expect_err(bad).to_string();
+    assert!(e.contains(bad) && e.contains("valid"), "{e}");
+    for v in valid {
+        assert!(e.contains(&format!("\"{v}\"")), "{v} missing from: {e}");
+    }
+}
+
+#[test]
+fn every_option_enum_round_trips_its_text_and_lists_the_valid_values() {
+    round_trip::<Fe>(
+        &["none", "individual", "time", "twoways"],
+        |x| x.name().into(),
+        "twoway_s",
+    );
+    round_trip::<ModelKind>(
+        &["ols", "sar", "sem", "sdm", "sdem", "slx"],
+        |x| x.name().into(),
+        "sarr",
+    );
+    round_trip::<BiasCorrection>(&["none", "elhorst", "lee_yu"], |x| x.name().into(), "lee");
+    round_trip::<LagOrder>(&["lag_first", "demean_first"], |x| x.name().into(), "lagfirst");
+    round_trip::<Information>(&["elhorst", "full"], |x| x.name().into(), "fisher");
+    round_trip::<LogDetMethod>(&LOGDET_METHODS, |x| x.name().into(), "chebychev");
+    round_trip::<Method>(&["simulation", "delta"], |x| x.name().into(), "bootstrap");
+    round_trip::<Mode>(&["spillover", "elhorst", "spatialreg"], |x| x.name().into(), "lesage");
+    round_trip::<TraceEngine>(&["auto", "eigen", "series"], |x| x.name().into(), "dense");
+    round_trip::<FeDf>(&["N,T", "N-1,T-1"], |x| x.name().into(), "N-2");
+    round_trip::<Standardization>(&["row", "none", "spectral", "minmax"], |x| x.name().into(), "rows");
+    round_trip::<Metric>(&["euclidean", "haversine"], |x| x.name().into(), "manhattan");
+    round_trip::<EconForm>(&["inverse", "inverse_squared", "exp"], |x| x.name().into(), "log");
+    round_trip::<Rule>(&["queen", "rook"], |x| x.name().into(), "bishop");
+    round_trip::<ResilienceKind>(&["growth_change", "level_growth"], |x| x.name().into(), "growth");
+    round_trip::<MarKind>(&["max_lq", "krugman", "max_share"], MarKind::name, "hhi");
+    assert_eq!("lq:steel".parse::<MarKind>().unwrap(), MarKind::Lq("steel".into()));
+    round_trip::<JacobsKind>(&["rdi", "rdi_squared", "inverse_hhi"], |x| x.name().into(), "gini");
+    round_trip::<MissingSector>(&["missing", "zero"], |x| x.name().into(), "drop");
+    assert_eq!(LogDetMethod::ALL.map(LogDetMethod::name), LOGDET_METHODS);
+}
+
+#[test]
+fn aliases_parse_to_the_same_value() {
+    assert_eq!("pooled".parse::<Fe>().unwrap(), Fe::None);
+    assert_eq!("two-way".parse::<Fe>().unwrap(), Fe::TwoWays);
+    assert_eq!("LAG".parse::<ModelKind>().unwrap(), ModelKind::Sar);
+    assert_eq!("lee-yu".parse::<BiasCorrection>().unwrap(), BiasCorrection::LeeYu);
+    assert_eq!("Sim".parse::<Method>().unwrap(), Method::Simulation);
+    assert_eq!("trw".parse::<TraceEngine>().unwrap(), TraceEngine::Series);
+    assert_eq!("n-1 / t-1".parse::<FeDf>().unwrap(), FeDf::Exact);
+    assert_eq!("W".parse::<Standardization>().unwrap(), Standardization::Row);
+    assert_eq!("arc".parse::<Metric>().unwrap(), Metric::Haversine);
+}
+
+#[test]
+fn the_effects_options_and_lndet_suggest_the_closest_value() {
+    let e = "elhrst".parse::<Mode>().unwrap_err().to_string();
+    assert!(
+        e.starts_with("effects: unknown mode \"elhrst\" (did you mean \"elhorst\"?)"),
+        "{e}"
+    );
+    let e = "chebychev".parse::<LogDetMethod>().unwrap_err().to_string();
+    assert!(e.contains("did you mean \"chebyshev\""), "{e}");
+}
