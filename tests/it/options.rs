@@ -1,18 +1,20 @@
 //! Issue 14, typed options: every option is an enum of the core, parsed from text by `FromStr`
 //! in the binding layer (src/script/parse.rs) and printed back by its `name()`; unknown text
-//! is refused with the list of valid values.
+//! is refused with the list of valid values. Spatial options are checked against the design
+//! and the model (`SpatialOptions::check`) before any numeric work.
 
+use crate::common::appendix_b;
 use spillover::effects::{Method, Mode, TraceEngine};
 use spillover::indices::agglomeration::{JacobsKind, MarKind, MissingSector};
 use spillover::indices::resilience::ResilienceKind;
 use spillover::linalg::logdet::{LogDetMethod, LOGDET_METHODS};
 use spillover::models::fe_tests::FeDf;
-use spillover::models::ml::{BiasCorrection, Information, LagOrder};
+use spillover::models::ml::{fit_spatial, BiasCorrection, Information, LagOrder, SpatialOptions};
 use spillover::models::{Fe, ModelKind};
 use spillover::weights::contiguity::Rule;
 use spillover::weights::economic::EconForm;
 use spillover::weights::points::Metric;
-use spillover::weights::Standardization;
+use spillover::weights::{Standardization, Weights};
 use std::fmt::Debug;
 use std::str::FromStr;
 
@@ -87,4 +89,91 @@ fn the_effects_options_and_lndet_suggest_the_closest_value() {
     );
     let e = "chebychev".parse::<LogDetMethod>().unwrap_err().to_string();
     assert!(e.contains("did you mean \"chebyshev\""), "{e}");
+}
+
+// Checked options: `SpatialOptions::check` refuses what cannot be fitted before W is touched.
+
+/// A W over other units than the data: any fit that reached W would fail on it.
+fn foreign_w() -> Weights {
+    let ids: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+    Weights::from_triplets(
+        ids,
+        &[(0, 1, 1.0), (1, 2, 1.0), (2, 0, 1.0)],
+        Standardization::Row,
+        false,
+    )
+    .unwrap()
+}
+
+fn refused(opts: &SpatialOptions, kind: ModelKind) -> String {
+    let (design, _) = appendix_b();
+    let checked = opts.check(&design, kind).unwrap_err().to_string();
+    let fitted = fit_spatial(&design, &foreign_w(), kind, opts).unwrap_err().to_string();
+    assert_eq!(
+        checked, fitted,
+        "the fit refuses with the check's message, before touching W"
+    );
+    checked
+}
+
+#[test]
+fn incompatible_options_are_refused_before_any_numeric_work() {
+    let mut o = SpatialOptions::new(Fe::TwoWays);
+    o.information = Information::Full;
+    o.bias_correction = BiasCorrection::LeeYu;
+    let e = refused(&o, ModelKind::Sar);
+    assert!(
+        e.contains("information \"full\"") && e.contains("bias_correction \"lee_yu\""),
+        "{e}"
+    );
+
+    let mut o = SpatialOptions::new(Fe::None);
+    o.bias_correction = BiasCorrection::Elhorst;
+    let e = refused(&o, ModelKind::Sem);
+    assert!(
+        e.contains("bias_correction \"elhorst\" corrects fixed-effects estimates"),
+        "{e}"
+    );
+
+    let mut o = SpatialOptions::new(Fe::TwoWays);
+    o.interval = Some((0.5, -0.5));
+    let e = refused(&o, ModelKind::Sdm);
+    assert!(
+        e.contains("interval [0.5, -0.5]: need two finite numbers lo < hi"),
+        "{e}"
+    );
+
+    let e = refused(&SpatialOptions::default(), ModelKind::Ols);
+    assert!(e.contains("use ols()"), "{e}");
+}
+
+#[test]
+fn durbin_names_are_resolved_by_the_check() {
+    let (design, w) = appendix_b();
+    let mut o = SpatialOptions::new(Fe::TwoWays);
+    o.durbin = Some(vec!["x2".into(), "x1".into(), "x2".into()]);
+    assert_eq!(o.check(&design, ModelKind::Sdm).unwrap().lagged, vec![0, 1]);
+    o.durbin = Some(vec!["x2".into()]);
+    assert_eq!(o.check(&design, ModelKind::Sdem).unwrap().lagged, vec![1]);
+    let fit = fit_spatial(&design, &w, ModelKind::Sdm, &o).unwrap();
+    assert_eq!(
+        fit.theta_index.iter().map(Option::is_some).collect::<Vec<_>>(),
+        [false, true]
+    );
+    o.durbin = None;
+    assert_eq!(o.check(&design, ModelKind::Slx).unwrap().lagged, vec![0, 1]);
+    assert!(o.check(&design, ModelKind::Sar).unwrap().lagged.is_empty());
+
+    o.durbin = Some(vec!["x_2".into()]);
+    let e = refused(&o, ModelKind::Sdm);
+    assert!(
+        e.contains("durbin: 'x_2' is not a regressor of the formula (did you mean 'x2'?); valid: x1, x2"),
+        "{e}"
+    );
+    o.durbin = Some(vec!["x1".into()]);
+    let e = refused(&o, ModelKind::Sar);
+    assert!(
+        e.contains("durbin applies to sdm, sdem and slx only, not to sar"),
+        "{e}"
+    );
 }

@@ -48,8 +48,10 @@ impl Jacobian<'_> {
 /// `"eigen"` uses the cached eigenvalues with the analytic score; `"auto"` does so for small or
 /// dense W ([`auto_choice`]) and otherwise takes the sparse path; `"sparse"`, `"chebyshev"` and
 /// `"monte_carlo"` take the sparse path with that log-determinant. The choice is recorded in
-/// `model.info["lndet"]` and `model.info["lndet_choice"]`.
+/// `model.info["lndet"]` and `model.info["lndet_choice"]`. The options are checked
+/// ([`SpatialOptions::check`]) before W is aligned or any numeric work.
 pub fn fit_spatial(design: &Design, w: &Weights, kind: ModelKind, opts: &SpatialOptions) -> Result<SpatialFit> {
+    let opts = &opts.check(design, kind)?;
     let w = w.aligned_to(&design.ids)?;
     let (method, why) = match opts.lndet {
         LogDetMethod::Auto => auto_choice(&w),
@@ -108,6 +110,7 @@ pub fn fit_spatial_with_engine(
     opts: &SpatialOptions,
     engine: &dyn LogDet,
 ) -> Result<SpatialFit> {
+    let opts = &opts.check(design, kind)?;
     let w = w.aligned_to(&design.ids)?;
     let path = Path {
         spectrum: Some(w.spectrum()?),
