@@ -374,9 +374,12 @@ pub mod models_fns {
     #[rhai_fn(name = "wald_test", return_raw)]
     pub fn wald_test(m: SModel, restriction: &str) -> RResult<STest> {
         match &*m.0 {
-            Fitted::Spatial(f, _) => crate::models::spatial_tests::wald_test(f, restriction)
-                .map(|t| STest(Arc::new(t)))
-                .map_err(core_err),
+            Fitted::Spatial(f, _) => {
+                let restriction: ModelKind = restriction.parse().map_err(|e| script_err(format!("wald_test: {e}")))?;
+                crate::models::spatial_tests::wald_test(f, restriction)
+                    .map(|t| STest(Arc::new(t)))
+                    .map_err(core_err)
+            }
             Fitted::Ols(_) => Err(script_err(
                 "wald_test: needs a spatial model (SDM, SDEM or SLX), not OLS",
             )),

@@ -177,3 +177,37 @@ fn durbin_names_are_resolved_by_the_check() {
         "{e}"
     );
 }
+
+/// The Rust files under `dir`, recursively.
+fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|e| e == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn the_core_parses_no_option_text() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&root, &mut files);
+    let mut offenders = Vec::new();
+    for f in files.iter().filter(|f| !f.starts_with(root.join("script"))) {
+        let text = std::fs::read_to_string(f).unwrap();
+        for line in text.lines() {
+            // The formula parser reads a formula, not an option.
+            if line.contains("fn parse(s: &str)") && !line.contains("Result<Formula>") {
+                offenders.push(format!("{}: {}", f.display(), line.trim()));
+            }
+        }
+    }
+    assert!(files.len() > 50, "src/ not found");
+    assert!(
+        offenders.is_empty(),
+        "option text parsed outside src/script: {offenders:#?}"
+    );
+}
