@@ -2,7 +2,8 @@
 //! valid ones (API.md "Conventions").
 
 use super::convert::{dyn_to_key, to_strings};
-use super::{script_err, RResult};
+use super::{core_err, script_err, RResult};
+use crate::effects::EffectsOptions;
 use crate::error::closest;
 use crate::models::ml::SpatialOptions;
 use crate::models::within::Fe;
@@ -231,4 +232,27 @@ pub fn spatial_options(o: &Opts, fe: Fe) -> RResult<SpatialOptions> {
     so.interval = o.pair("interval")?;
     so.durbin = o.strings("durbin")?;
     Ok(so)
+}
+
+/// The typed options of `effects` (and the study module's `spec.effects`) read from a checked
+/// option map: method, mode, engine (their errors already name `effects`), draws (at most a
+/// million), seed.
+pub fn effects_options(o: &Opts) -> RResult<EffectsOptions> {
+    let mut eo = EffectsOptions::default();
+    if let Some(s) = o.str("method")? {
+        eo.method = s.parse().map_err(core_err)?;
+    }
+    if let Some(s) = o.str("mode")? {
+        eo.mode = s.parse().map_err(core_err)?;
+    }
+    if let Some(s) = o.str("engine")? {
+        eo.engine = s.parse().map_err(core_err)?;
+    }
+    if let Some(d) = o.count("draws", 1_000_000)? {
+        eo.draws = d;
+    }
+    if let Some(s) = o.int("seed")? {
+        eo.seed = s as u64;
+    }
+    Ok(eo)
 }

@@ -163,7 +163,6 @@ impl SpatialOptions {
             lagged,
             information: self.information,
             traces: self.traces,
-            _checked: (),
         })
     }
 
@@ -208,8 +207,9 @@ impl SpatialOptions {
 }
 
 /// Options checked by [`SpatialOptions::check`] against one design and model; the fit
-/// functions work on these only. Built by `check` alone.
+/// functions work on these only. Built by `check` alone (outside this crate).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct CheckedOptions {
     /// Fixed effects swept out.
     pub fe: Fe,
@@ -227,7 +227,6 @@ pub struct CheckedOptions {
     pub information: Information,
     /// Options of the sparse traces.
     pub traces: TraceOptions,
-    _checked: (),
 }
 
 impl Default for SpatialOptions {
