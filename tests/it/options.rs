@@ -211,3 +211,55 @@ fn the_core_parses_no_option_text() {
         "option text parsed outside src/script: {offenders:#?}"
     );
 }
+
+/// Through the scripting layer: the option map is read into typed options in one place
+/// (src/script/options.rs), unknown values name the function and the valid ones, and checked
+/// combinations are refused before the fit.
+#[test]
+fn script_options_are_parsed_and_checked_with_their_messages() {
+    let w = std::fs::read(crate::common::fixture("produc/weights.csv")).unwrap();
+    let sb = crate::sandbox::Sandbox::new("options_checked", &[("w.csv", &w)]);
+    let head = r#"let w = read_weights("w.csv");
+        let p = simulate(w, #{model: "sdm", t: 5, beta: [1.0, -0.5], theta: [0.3, 0.2], rho: 0.4, seed: 3});
+        let f = "y ~ x1 + x2";"#;
+    let fails = |body: &str, want: &[&str]| sb.fails(&format!("{head} {body}"), want);
+    fails(
+        r#"sar(p, f, w, #{information: "full", bias_correction: "lee_yu"});"#,
+        &[
+            "information \"full\"",
+            "bias_correction \"lee_yu\"",
+            "use information \"elhorst\"",
+        ],
+    );
+    fails(
+        r#"sdm(p, f, w, #{durbin: ["x3"]});"#,
+        &[
+            "durbin: 'x3' is not a regressor of the formula (did you mean",
+            "valid: x1, x2",
+        ],
+    );
+    fails(
+        r#"sar(p, f, w, #{lndet: "chebychev"});"#,
+        &[
+            "sar: unknown lndet \"chebychev\" (did you mean \"chebyshev\"?)",
+            "\"monte_carlo\"",
+        ],
+    );
+    fails(
+        r#"sem(p, f, w, #{lag_order: "demean"});"#,
+        &["sem: unknown lag_order 'demean'", "\"demean_first\""],
+    );
+    fails(
+        r#"wald_test(sdm(p, f, w), "sarr");"#,
+        &["wald_test: unknown model 'sarr'", "\"sar\""],
+    );
+    fails(
+        r#"effects(sdm(p, f, w), #{mode: "elhrst"});"#,
+        &["effects: unknown mode \"elhrst\" (did you mean \"elhorst\"?)"],
+    );
+    let out = sb.succeeds(&format!(
+        r#"{head} let m = sdm(p, f, w, #{{durbin: "x2", lndet: "sparse", lag_order: "demean_first"}});
+        print(m.coefficients.map(|c| c.term));"#
+    ));
+    assert_eq!(out.trim(), r#"["x1", "x2", "W*x2", "rho"]"#, "{out}");
+}
