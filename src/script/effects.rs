@@ -191,8 +191,7 @@ pub mod effects_fns {
         if let Some(v) = opts.remove("islands") {
             island_opt.insert("islands".into(), v);
         }
-        let keep_islands =
-            Opts::new(&island_opt, "fit_by", &["islands"])?.choice("islands", "error", &["error", "keep"])? == "keep";
+        let keep_islands = Opts::new(&island_opt, "fit_by", &["islands"])?.keep_islands()?;
         let groups = crate::data::align::group_keys(&p.0, column).map_err(core_err)?;
         let mut out = Map::new();
         for g in groups {

@@ -105,6 +105,12 @@ impl<'a> Opts<'a> {
         }
     }
 
+    /// The `islands` option: `"error"` (default: units without neighbours are an error) or
+    /// `"keep"`; true for keep.
+    pub fn keep_islands(&self) -> RResult<bool> {
+        Ok(self.choice("islands", "error", &["error", "keep"])? == "keep")
+    }
+
     /// An integer option.
     pub fn int(&self, key: &str) -> RResult<Option<i64>> {
         match self.get(key) {

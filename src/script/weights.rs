@@ -63,7 +63,7 @@ fn common(o: &Opts) -> RResult<Common> {
     if let Some(s) = o.str("standardize")? {
         c.standardize = s.parse::<Standardization>().map_err(core_err)?;
     }
-    c.keep_islands = o.choice("islands", "error", &["error", "keep"])? == "keep";
+    c.keep_islands = o.keep_islands()?;
     Ok(c)
 }
 
@@ -227,7 +227,7 @@ pub mod weights_fns {
                 .map(|s| s.parse::<Standardization>())
                 .transpose()
                 .map_err(core_err)?,
-            keep_islands: o.choice("islands", "error", &["error", "keep"])? == "keep",
+            keep_islands: o.keep_islands()?,
             allow_negative: o.bool("allow_negative")?.unwrap_or(false),
         };
         wrap(crate::weights::io::read_weights_with(path, &ro))
@@ -295,7 +295,7 @@ pub mod weights_fns {
     #[rhai_fn(name = "subset", return_raw, pure)]
     pub fn w_subset_opts(w: &mut SWeights, ids: Array, opts: Map) -> RResult<SWeights> {
         let o = Opts::new(&opts, "subset", &["islands"])?;
-        let keep = o.choice("islands", "error", &["error", "keep"])? == "keep";
+        let keep = o.keep_islands()?;
         let ids = to_strings(&ids, "subset")?;
         wrap(w.0.subset(&ids, keep))
     }
