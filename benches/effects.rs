@@ -5,7 +5,7 @@
 //! Run: `cargo bench --bench effects -- --sample-size 10`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use spillover::effects::{effects, point_effects, EffectsInput, EffectsOptions, Engine, Method};
+use spillover::effects::{effects, point_effects, EffectsInput, EffectsOptions, Method, TraceEngine};
 use spillover::models::ModelKind;
 use spillover::weights::{Standardization, Weights};
 use std::hint::black_box;
@@ -82,7 +82,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| effects(black_box(&input), &delta).unwrap())
     });
     c.bench_function("effects sdm N=176 K=6 point (eigen)", |b| {
-        b.iter(|| point_effects(black_box(&input), Engine::Eigen).unwrap())
+        b.iter(|| point_effects(black_box(&input), TraceEngine::Eigen).unwrap())
     });
 }
 

@@ -19,6 +19,7 @@
 //! log-determinant uses a sparse Cholesky factorisation.
 
 use spillover::effects::{effects, input_from_fit, EffectsOptions};
+use spillover::linalg::logdet::{LogDetMethod, LOGDET_METHODS};
 use spillover::models::ml::synthetic::{sdm_panel, SdmSpec};
 use spillover::models::ml::{fit_spatial, SpatialOptions};
 use spillover::models::{Fe, ModelKind};
@@ -158,7 +159,13 @@ fn main() {
         println!("wrote {dir}/panel.csv, {dir}/w.gal, {dir}/sdm.rhai");
     }
     let mut opts = SpatialOptions::new(Fe::TwoWays);
-    opts.lndet = a.lndet.clone();
+    opts.lndet = match LogDetMethod::ALL.into_iter().find(|m| m.name() == a.lndet) {
+        Some(m) => m,
+        None => {
+            eprintln!("--lndet {}: valid: {}", a.lndet, LOGDET_METHODS.join(", "));
+            std::process::exit(2);
+        }
+    };
     let t1 = Instant::now();
     let fit = match fit_spatial(&panel.design, &panel.w, ModelKind::Sdm, &opts) {
         Ok(f) => f,

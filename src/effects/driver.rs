@@ -1,6 +1,8 @@
 //! The driver: point effects and effects with standard errors by the chosen method.
 
-use super::{delta, input_from_fit, prepare, simulate, EffectsInput, EffectsOptions, Engine, Method, Mode, Prepared};
+use super::{
+    delta, input_from_fit, prepare, simulate, EffectsInput, EffectsOptions, Method, Mode, Prepared, TraceEngine,
+};
 use crate::error::Result;
 use crate::models::ModelKind;
 use crate::stats::p_normal_two_sided;
@@ -77,7 +79,7 @@ pub struct Effects {
 }
 
 /// Exact point effects at φ̂: one `[ADE, AIE, ATE]` per regressor.
-pub fn point_effects(input: &EffectsInput, engine: Engine) -> Result<Vec<[f64; 3]>> {
+pub fn point_effects(input: &EffectsInput, engine: TraceEngine) -> Result<Vec<[f64; 3]>> {
     let prep = prepare(input, engine)?;
     Ok(point_of(&prep))
 }

@@ -32,6 +32,6 @@ pub use driver::{effects, effects_of_fit, point_effects, EffectRow, Effects};
 pub use exact::{Averages, Kernel, Totals, TraceSource};
 pub use input::{input_from_fit, input_from_model, row_sum_moments, EffectsInput};
 pub use options::{
-    EffectsOptions, Engine, Method, Mode, DEFAULT_DRAWS, DEFAULT_SEED, SERIES_ABOVE_N, SERIES_WARN_BOUND,
+    EffectsOptions, Method, Mode, TraceEngine, DEFAULT_DRAWS, DEFAULT_SEED, SERIES_ABOVE_N, SERIES_WARN_BOUND,
 };
 pub use prepare::{prepare, Layout, Prepared};

@@ -1,7 +1,5 @@
 //! Options of the effects: method, simulation convention, trace engine and their defaults.
 
-use crate::error::{closest, Error, Result};
-
 /// Default seed of the simulated effects (ChaCha8; draw r uses stream r).
 pub const DEFAULT_SEED: u64 = 20_240_601;
 /// Default number of draws (METHODS §10).
@@ -22,14 +20,6 @@ pub enum Method {
 }
 
 impl Method {
-    /// Parses `"simulation"` or `"delta"`.
-    pub fn parse(s: &str) -> Result<Method> {
-        match s.to_ascii_lowercase().as_str() {
-            "simulation" | "sim" => Ok(Method::Simulation),
-            "delta" => Ok(Method::Delta),
-            _ => Err(unknown("method", s, &["simulation", "delta"])),
-        }
-    }
     /// Lower-case name.
     pub fn name(self) -> &'static str {
         match self {
@@ -51,15 +41,6 @@ pub enum Mode {
 }
 
 impl Mode {
-    /// Parses `"spillover"`, `"elhorst"` or `"spatialreg"`.
-    pub fn parse(s: &str) -> Result<Mode> {
-        match s.to_ascii_lowercase().as_str() {
-            "spillover" | "default" => Ok(Mode::Spillover),
-            "elhorst" => Ok(Mode::Elhorst),
-            "spatialreg" => Ok(Mode::Spatialreg),
-            _ => Err(unknown("mode", s, &["spillover", "elhorst", "spatialreg"])),
-        }
-    }
     /// Lower-case name.
     pub fn name(self) -> &'static str {
         match self {
@@ -72,7 +53,7 @@ impl Mode {
 
 /// Where the traces of S(ρ) come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Engine {
+pub enum TraceEngine {
     /// Eigenvalues when given (and N ≤ [`SERIES_ABOVE_N`] or no traces), else power series.
     Auto,
     /// Eigenvalues (exact).
@@ -81,27 +62,15 @@ pub enum Engine {
     Series,
 }
 
-impl Engine {
-    /// Parses `"auto"`, `"eigen"` or `"series"`.
-    pub fn parse(s: &str) -> Result<Engine> {
-        match s.to_ascii_lowercase().as_str() {
-            "auto" => Ok(Engine::Auto),
-            "eigen" | "exact" => Ok(Engine::Eigen),
-            "series" | "traces" | "trw" => Ok(Engine::Series),
-            _ => Err(unknown("engine", s, &["auto", "eigen", "series"])),
+impl TraceEngine {
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            TraceEngine::Auto => "auto",
+            TraceEngine::Eigen => "eigen",
+            TraceEngine::Series => "series",
         }
     }
-}
-
-fn unknown(option: &str, got: &str, valid: &[&str]) -> Error {
-    let hint = closest(got, valid.iter().copied())
-        .map(|c| format!(" (did you mean \"{c}\"?)"))
-        .unwrap_or_default();
-    let list: Vec<String> = valid.iter().map(|v| format!("\"{v}\"")).collect();
-    Error::invalid(format!(
-        "effects: unknown {option} \"{got}\"{hint}; valid: {}",
-        list.join(", ")
-    ))
 }
 
 /// Options of [`effects`](super::effects).
@@ -116,7 +85,7 @@ pub struct EffectsOptions {
     /// Seed (default [`DEFAULT_SEED`]).
     pub seed: u64,
     /// Trace engine (default `Auto`).
-    pub engine: Engine,
+    pub engine: TraceEngine,
 }
 
 impl Default for EffectsOptions {
@@ -126,7 +95,7 @@ impl Default for EffectsOptions {
             mode: Mode::Spillover,
             draws: DEFAULT_DRAWS,
             seed: DEFAULT_SEED,
-            engine: Engine::Auto,
+            engine: TraceEngine::Auto,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Preparation: checks the input, sets up the averages kernel and the parameter layout.
 
 use super::exact::{self, Kernel, Totals, TraceSource};
-use super::{EffectsInput, Engine, SERIES_ABOVE_N, SERIES_WARN_BOUND};
+use super::{EffectsInput, TraceEngine, SERIES_ABOVE_N, SERIES_WARN_BOUND};
 use crate::error::{Error, Result};
 use crate::models::ModelKind;
 
@@ -68,7 +68,7 @@ pub(super) fn has_rho(kind: ModelKind) -> bool {
 }
 
 /// Checks `input` and sets up the kernel and the parameter layout.
-pub fn prepare(input: &EffectsInput, engine: Engine) -> Result<Prepared> {
+pub fn prepare(input: &EffectsInput, engine: TraceEngine) -> Result<Prepared> {
     let kind = input.kind;
     let tag = kind.name().to_uppercase();
     if kind == ModelKind::Ols {
@@ -202,7 +202,7 @@ pub fn prepare(input: &EffectsInput, engine: Engine) -> Result<Prepared> {
     };
     let n_spec = input.spectrum.as_ref().map(|s| s.re.len());
     let use_series = match engine {
-        Engine::Eigen => {
+        TraceEngine::Eigen => {
             if input.spectrum.is_none() {
                 return Err(Error::invalid(format!(
                     "effects ({tag}): engine \"eigen\" needs the eigenvalues of W, which were not computed; use engine \"series\""
@@ -210,7 +210,7 @@ pub fn prepare(input: &EffectsInput, engine: Engine) -> Result<Prepared> {
             }
             false
         }
-        Engine::Series => {
+        TraceEngine::Series => {
             if input.traces.is_none() {
                 return Err(Error::invalid(format!(
                     "effects ({tag}): engine \"series\" needs the power traces tr(W^q); use engine \"eigen\""
@@ -218,7 +218,7 @@ pub fn prepare(input: &EffectsInput, engine: Engine) -> Result<Prepared> {
             }
             true
         }
-        Engine::Auto => match (n_spec, &input.traces) {
+        TraceEngine::Auto => match (n_spec, &input.traces) {
             (Some(n), Some(_)) => n > SERIES_ABOVE_N,
             (Some(_), None) => false,
             (None, Some(_)) => true,

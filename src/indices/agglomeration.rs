@@ -35,18 +35,13 @@ pub enum MarKind {
 }
 
 impl MarKind {
-    /// Parses `"max_lq"`, `"krugman"`, `"max_share"` or `"lq:SECTOR"`.
-    pub fn parse(s: &str) -> Result<Self> {
-        match s {
-            "max_lq" => Ok(Self::MaxLq),
-            "krugman" => Ok(Self::Krugman),
-            "max_share" => Ok(Self::MaxShare),
-            _ => match s.strip_prefix("lq:") {
-                Some(j) => Ok(Self::Lq(crate::data::key_of_text(j))),
-                None => Err(Error::invalid(format!(
-                    "unknown mar '{s}'; valid: \"max_lq\", \"krugman\", \"max_share\", \"lq:SECTOR\""
-                ))),
-            },
+    /// The option value naming this index (`"lq:SECTOR"` for one sector).
+    pub fn name(&self) -> String {
+        match self {
+            Self::MaxLq => "max_lq".into(),
+            Self::Krugman => "krugman".into(),
+            Self::MaxShare => "max_share".into(),
+            Self::Lq(j) => format!("lq:{j}"),
         }
     }
 }
@@ -64,15 +59,12 @@ pub enum JacobsKind {
 }
 
 impl JacobsKind {
-    /// Parses `"rdi"`, `"rdi_squared"`, `"inverse_hhi"`.
-    pub fn parse(s: &str) -> Result<Self> {
-        match s {
-            "rdi" => Ok(Self::Rdi),
-            "rdi_squared" => Ok(Self::RdiSquared),
-            "inverse_hhi" => Ok(Self::InverseHhi),
-            _ => Err(Error::invalid(format!(
-                "unknown jacobs '{s}'; valid: \"rdi\", \"rdi_squared\", \"inverse_hhi\""
-            ))),
+    /// The option value naming this index.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Rdi => "rdi",
+            Self::RdiSquared => "rdi_squared",
+            Self::InverseHhi => "inverse_hhi",
         }
     }
 }
@@ -88,14 +80,11 @@ pub enum MissingSector {
 }
 
 impl MissingSector {
-    /// Parses `"missing"` or `"zero"`.
-    pub fn parse(s: &str) -> Result<Self> {
-        match s {
-            "missing" | "nan" => Ok(Self::Missing),
-            "zero" => Ok(Self::Zero),
-            _ => Err(Error::invalid(format!(
-                "unknown missing_sector '{s}'; valid: \"missing\", \"zero\""
-            ))),
+    /// The option value naming this convention.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Missing => "missing",
+            Self::Zero => "zero",
         }
     }
 }

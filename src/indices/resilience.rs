@@ -32,15 +32,11 @@ pub enum ResilienceKind {
 }
 
 impl ResilienceKind {
-    /// Parses `"growth_change"` or `"level_growth"`.
-    pub fn parse(s: &str) -> Result<Self> {
-        match s {
-            "growth_change" => Ok(Self::GrowthChange),
-            "level_growth" => Ok(Self::LevelGrowth),
-            _ => Err(Error::invalid(format!(
-                "unknown kind '{s}'; valid: \"growth_change\" (growth-rate inputs, METHODS §1.1 variant B), \
-                 \"level_growth\" (GDP levels, variant A)"
-            ))),
+    /// The option value naming this variant.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::GrowthChange => "growth_change",
+            Self::LevelGrowth => "level_growth",
         }
     }
 }

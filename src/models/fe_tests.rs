@@ -113,21 +113,6 @@ pub enum FeDf {
 }
 
 impl FeDf {
-    /// Parses the `df` option: `"N,T"` / `"elhorst"` or `"N-1,T-1"` / `"exact"`.
-    pub fn parse(s: &str) -> Result<FeDf> {
-        let k: String = s
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_lowercase();
-        match k.as_str() {
-            "n,t" | "n/t" | "elhorst" => Ok(FeDf::Elhorst),
-            "n-1,t-1" | "n-1/t-1" | "exact" => Ok(FeDf::Exact),
-            _ => Err(Error::invalid(format!(
-                "unknown df '{s}' for the fixed-effects LR tests; valid: \"N,T\" (Elhorst, default), \"N-1,T-1\""
-            ))),
-        }
-    }
     /// The label printed under the table.
     pub fn name(self) -> &'static str {
         match self {

@@ -24,22 +24,6 @@ pub enum ModelKind {
 }
 
 impl ModelKind {
-    /// Parses `"ols"`, `"sar"`, `"sem"`, `"sdm"`, `"sdem"`, `"slx"`.
-    pub fn parse(s: &str) -> crate::Result<ModelKind> {
-        Ok(match s.to_ascii_lowercase().as_str() {
-            "ols" => ModelKind::Ols,
-            "sar" | "slm" | "lag" => ModelKind::Sar,
-            "sem" | "error" => ModelKind::Sem,
-            "sdm" | "durbin" => ModelKind::Sdm,
-            "sdem" => ModelKind::Sdem,
-            "slx" => ModelKind::Slx,
-            _ => {
-                return Err(crate::Error::invalid(format!(
-                    "unknown model '{s}'; valid: \"ols\", \"sar\", \"sem\", \"sdm\", \"sdem\", \"slx\""
-                )))
-            }
-        })
-    }
     /// Lower-case name.
     pub fn name(self) -> &'static str {
         match self {

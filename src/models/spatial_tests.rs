@@ -32,17 +32,17 @@ fn refuse_bound_estimate(test: &str, m: &Model) -> Result<()> {
     }
 }
 
-/// Wald test of `restriction` (`"sar"` or `"sem"`; `"ols"` for SLX) on a fitted SDM, SDEM or
-/// SLX, with the model's covariance (after any bias correction). A model whose spatial
+/// Wald test of `restriction` (SAR or SEM for SDM; SEM for SDEM; OLS for SLX) on a fitted SDM,
+/// SDEM or SLX, with the model's covariance (after any bias correction). A model whose spatial
 /// parameter is on the bound of its search interval is refused.
-pub fn wald_test(fit: &SpatialFit, restriction: &str) -> Result<Test> {
+pub fn wald_test(fit: &SpatialFit, restriction: ModelKind) -> Result<Test> {
     refuse_bound_estimate("wald_test", &fit.model)?;
     wald_test_with_cov(fit, restriction, &fit.model.vcov)
 }
 
 /// [`wald_test`] with a given covariance of the coefficients (p×p row-major, the order of
 /// `fit.model.coefficients`); e.g. splm's block-diagonal covariance for replication.
-pub fn wald_test_with_cov(fit: &SpatialFit, restriction: &str, cov: &[f64]) -> Result<Test> {
+pub fn wald_test_with_cov(fit: &SpatialFit, restriction: ModelKind, cov: &[f64]) -> Result<Test> {
     let p = fit.model.coefficients.len();
     if cov.len() != p * p {
         return Err(Error::invalid(format!(
@@ -59,12 +59,12 @@ pub fn wald_test_with_cov(fit: &SpatialFit, restriction: &str, cov: &[f64]) -> R
         .filter_map(|(&b, t)| t.map(|t| (b, t)))
         .collect();
     let kind = fit.kind.name();
-    let restriction = restriction.to_ascii_lowercase();
     let zero_theta = matches!(
-        (fit.kind, restriction.as_str()),
-        (ModelKind::Sdm, "sar") | (ModelKind::Sdem, "sem") | (ModelKind::Slx, "ols")
+        (fit.kind, restriction),
+        (ModelKind::Sdm, ModelKind::Sar) | (ModelKind::Sdem, ModelKind::Sem) | (ModelKind::Slx, ModelKind::Ols)
     );
-    let common_factor = fit.kind == ModelKind::Sdm && restriction == "sem";
+    let common_factor = fit.kind == ModelKind::Sdm && restriction == ModelKind::Sem;
+    let restriction = restriction.name();
     if !zero_theta && !common_factor {
         return Err(Error::invalid(format!(
             "wald_test: cannot test a {kind} model against \"{restriction}\"; valid: sdm against \"sar\" (θ = 0) or \

@@ -8,8 +8,6 @@
 //! two-way    : ỹ_it = y_it − ȳ_i· − ȳ_·t + ȳ
 //! ```
 
-use crate::error::{Error, Result};
-
 /// Which fixed effects are swept out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Fe {
@@ -24,18 +22,6 @@ pub enum Fe {
 }
 
 impl Fe {
-    /// Parses the `fe` option: `"none"`, `"individual"`, `"time"`, `"twoways"`.
-    pub fn parse(s: &str) -> Result<Fe> {
-        match s {
-            "none" | "pooled" => Ok(Fe::None),
-            "individual" | "unit" | "spatial" => Ok(Fe::Individual),
-            "time" => Ok(Fe::Time),
-            "twoways" | "twoway" | "two-way" => Ok(Fe::TwoWays),
-            _ => Err(Error::invalid(format!(
-                "unknown fe '{s}'; valid: \"none\", \"individual\", \"time\", \"twoways\""
-            ))),
-        }
-    }
     /// The option value naming this effect type.
     pub fn name(self) -> &'static str {
         match self {

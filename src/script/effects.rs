@@ -7,7 +7,7 @@ use super::models::{Fitted, SModel};
 use super::options::Opts;
 use super::weights::SWeights;
 use super::{core_err, script_err, RResult};
-use crate::effects::{Effects, EffectsOptions, Engine as TraceEngine, Method, Mode};
+use crate::effects::Effects;
 use crate::report::Table;
 use rhai::plugin::*;
 use rhai::{Map};
@@ -70,23 +70,7 @@ fn plot_vars(groups: &[(String, Arc<Effects>)], path: &str, vars: Option<&[Strin
 pub(crate) const EFFECTS_KEYS: [&str; 5] = ["draws", "seed", "method", "mode", "engine"];
 
 fn effects_of(m: &SModel, opts: &Map) -> RResult<SEffects> {
-    let o = Opts::new(opts, "effects", &EFFECTS_KEYS)?;
-    let mut eo = EffectsOptions::default();
-    if let Some(s) = o.str("method")? {
-        eo.method = Method::parse(&s).map_err(core_err)?;
-    }
-    if let Some(s) = o.str("mode")? {
-        eo.mode = Mode::parse(&s).map_err(core_err)?;
-    }
-    if let Some(s) = o.str("engine")? {
-        eo.engine = TraceEngine::parse(&s).map_err(core_err)?;
-    }
-    if let Some(d) = o.count("draws", 1_000_000)? {
-        eo.draws = d;
-    }
-    if let Some(s) = o.int("seed")? {
-        eo.seed = s as u64;
-    }
+    let eo = super::options::effects_options(&Opts::new(opts, "effects", &EFFECTS_KEYS)?)?;
     match &*m.0 {
         Fitted::Spatial(fit, w) => crate::effects::effects_of_fit(fit, w, &eo)
             .map(|e| SEffects(Arc::new(e)))

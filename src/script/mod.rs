@@ -43,6 +43,7 @@ pub mod export;
 pub mod guarded;
 pub mod models;
 pub mod options;
+pub mod parse;
 pub mod study;
 pub mod testing;
 pub mod weights;

@@ -120,7 +120,7 @@ pub(crate) const SPATIAL_KEYS: [&str; 10] = [
 
 fn fe_of(o: &Opts, data: &Data) -> RResult<Fe> {
     o.str("fe")?
-        .map_or(Ok(data.default_fe()), |s| Fe::parse(&s).map_err(core_err))
+        .map_or(Ok(data.default_fe()), |s| s.parse::<Fe>().map_err(core_err))
 }
 
 fn fit_ols(data: Dynamic, formula: &str, opts: &Map) -> RResult<OlsFit> {
@@ -144,21 +144,17 @@ fn spatial_keys(kind: Option<ModelKind>) -> Vec<&'static str> {
 fn spatial_setup(d: &Data, kind: Option<ModelKind>, o: &Opts, func: &str) -> RResult<(ModelKind, SpatialOptions)> {
     let kind = match kind {
         Some(k) => k,
-        None => ModelKind::parse(&o.str("model")?.ok_or_else(|| {
-            script_err(format!(
-                "{func}: option 'model' is required (\"sar\", \"sem\", \"sdm\", \"sdem\", \"slx\", \"ols\")"
-            ))
-        })?)
-        .map_err(core_err)?,
+        None => o
+            .str("model")?
+            .ok_or_else(|| {
+                script_err(format!(
+                    "{func}: option 'model' is required (\"sar\", \"sem\", \"sdm\", \"sdem\", \"slx\", \"ols\")"
+                ))
+            })?
+            .parse::<ModelKind>()
+            .map_err(core_err)?,
     };
-    let mut so = SpatialOptions::new(fe_of(o, d)?);
-    for key in ["bias_correction", "lag_order", "lndet", "information"] {
-        if let Some(v) = o.str(key)? {
-            so.set(key, &v).map_err(|e| script_err(format!("{func}: {e}")))?;
-        }
-    }
-    so.interval = o.pair("interval")?;
-    so.durbin = o.strings("durbin")?;
+    let so = super::options::spatial_options(o, fe_of(o, d)?)?;
     Ok((kind, so))
 }
 
@@ -199,8 +195,7 @@ pub(crate) fn fit_by(p: &SPanel, column: &str, formula: &str, w: &SWeights, opts
     if let Some(v) = opts.remove("islands") {
         island_opt.insert("islands".into(), v);
     }
-    let keep_islands =
-        Opts::new(&island_opt, "fit_by", &["islands"])?.choice("islands", "error", &["error", "keep"])? == "keep";
+    let keep_islands = Opts::new(&island_opt, "fit_by", &["islands"])?.keep_islands()?;
     let o = Opts::new(&opts, "fit_by", &spatial_keys(None))?;
     let (kind, so) = spatial_setup(&Data::Panel(p.0.clone()), None, &o, "fit_by")?;
     let prefixed = |e: crate::Error| script_err(format!("fit_by: {e}"));
@@ -251,7 +246,7 @@ pub mod models_fns {
         let o = Opts::new(&opts, "fe_tests", &["df"])?;
         let df = o
             .str("df")?
-            .map_or(Ok(FeDf::default()), |s| FeDf::parse(&s).map_err(core_err))?;
+            .map_or(Ok(FeDf::default()), |s| s.parse::<FeDf>().map_err(core_err))?;
         let f = Formula::parse(formula).map_err(core_err)?;
         let design = Design::from_panel(&p.0, &f).map_err(core_err)?;
         crate::models::fe_tests::fe_tests(&design, &FeTestOptions { df })
@@ -365,9 +360,12 @@ pub mod models_fns {
     #[rhai_fn(name = "wald_test", return_raw)]
     pub fn wald_test(m: SModel, restriction: &str) -> RResult<STest> {
         match &*m.0 {
-            Fitted::Spatial(f, _) => crate::models::spatial_tests::wald_test(f, restriction)
-                .map(|t| STest(Arc::new(t)))
-                .map_err(core_err),
+            Fitted::Spatial(f, _) => {
+                let restriction: ModelKind = restriction.parse().map_err(|e| script_err(format!("wald_test: {e}")))?;
+                crate::models::spatial_tests::wald_test(f, restriction)
+                    .map(|t| STest(Arc::new(t)))
+                    .map_err(core_err)
+            }
             Fitted::Ols(_) => Err(script_err(
                 "wald_test: needs a spatial model (SDM, SDEM or SLX), not OLS",
             )),

@@ -2,9 +2,13 @@
 //! valid ones (API.md "Conventions").
 
 use super::convert::{dyn_to_key, to_strings};
-use super::{script_err, RResult};
+use super::{core_err, script_err, RResult};
+use crate::effects::EffectsOptions;
 use crate::error::closest;
+use crate::models::ml::SpatialOptions;
+use crate::models::within::Fe;
 use rhai::{Dynamic, Map, FLOAT, INT};
+use std::str::FromStr;
 
 /// Checks the keys of `map`: every key must be in `valid` (else an error naming it, the closest
 /// valid key as a "did you mean", and the valid keys), and every key of `required` must be
@@ -74,6 +78,15 @@ impl<'a> Opts<'a> {
         }
     }
 
+    /// A string option parsed into the core's typed value ([`FromStr`], src/script/parse.rs);
+    /// the parse error (which lists the valid values) is prefixed with the function's name.
+    pub fn parsed<T: FromStr<Err = crate::Error>>(&self, key: &str) -> RResult<Option<T>> {
+        self.str(key)?
+            .map(|v| v.parse::<T>())
+            .transpose()
+            .map_err(|e| script_err(format!("{}: {e}", self.func)))
+    }
+
     /// A string option restricted to `allowed` (default when absent).
     pub fn choice(&self, key: &str, default: &str, allowed: &[&str]) -> RResult<String> {
         let v = self.str(key)?.unwrap_or_else(|| default.to_string());
@@ -90,6 +103,12 @@ impl<'a> Opts<'a> {
                     .join(", ")
             )))
         }
+    }
+
+    /// The `islands` option: `"error"` (default: units without neighbours are an error) or
+    /// `"keep"`; true for keep.
+    pub fn keep_islands(&self) -> RResult<bool> {
+        Ok(self.choice("islands", "error", &["error", "keep"])? == "keep")
     }
 
     /// An integer option.
@@ -196,4 +215,50 @@ impl<'a> Opts<'a> {
     pub fn value(&self, key: &str) -> Option<Dynamic> {
         self.get(key).cloned()
     }
+}
+
+/// The typed options of a spatial ML fit (`fit`, `sar`, `sem`, `sdm`, `sdem`, `slx`, the study
+/// module) read from a checked option map, with fixed effects `fe` (read by the caller, whose
+/// default depends on the data). Unknown values are errors naming the function and listing the
+/// valid values.
+pub fn spatial_options(o: &Opts, fe: Fe) -> RResult<SpatialOptions> {
+    let mut so = SpatialOptions::new(fe);
+    if let Some(v) = o.parsed("bias_correction")? {
+        so.bias_correction = v;
+    }
+    if let Some(v) = o.parsed("lag_order")? {
+        so.lag_order = v;
+    }
+    if let Some(v) = o.parsed("lndet")? {
+        so.lndet = v;
+    }
+    if let Some(v) = o.parsed("information")? {
+        so.information = v;
+    }
+    so.interval = o.pair("interval")?;
+    so.durbin = o.strings("durbin")?;
+    Ok(so)
+}
+
+/// The typed options of `effects` (and the study module's `spec.effects`) read from a checked
+/// option map: method, mode, engine (their errors already name `effects`), draws (at most a
+/// million), seed.
+pub fn effects_options(o: &Opts) -> RResult<EffectsOptions> {
+    let mut eo = EffectsOptions::default();
+    if let Some(s) = o.str("method")? {
+        eo.method = s.parse().map_err(core_err)?;
+    }
+    if let Some(s) = o.str("mode")? {
+        eo.mode = s.parse().map_err(core_err)?;
+    }
+    if let Some(s) = o.str("engine")? {
+        eo.engine = s.parse().map_err(core_err)?;
+    }
+    if let Some(d) = o.count("draws", 1_000_000)? {
+        eo.draws = d;
+    }
+    if let Some(s) = o.int("seed")? {
+        eo.seed = s as u64;
+    }
+    Ok(eo)
 }

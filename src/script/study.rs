@@ -11,7 +11,7 @@ use super::weights::SWeights;
 use super::{core_err, script_err, RResult};
 use crate::models::compare::CompareOptions;
 use crate::models::simulate::SimulateSpec;
-use crate::models::{Fe, Model, ModelKind};
+use crate::models::{Model, ModelKind};
 use crate::report::{Cell, Table};
 use rhai::plugin::*;
 use rhai::{Array, Dynamic, Map, FLOAT, INT};
@@ -406,10 +406,15 @@ pub mod study_fns {
     #[rhai_fn(name = "simulate", return_raw)]
     pub fn simulate(w: SWeights, opts: Map) -> RResult<SPanel> {
         let o = Opts::new(&opts, "simulate", &SIMULATE_KEYS)?;
-        let kind = ModelKind::parse(&o.str("model")?.ok_or_else(|| {
-            script_err("simulate: option 'model' is required (\"sar\", \"sdm\", \"sem\", \"sdem\", \"slx\", \"ols\")")
-        })?)
-        .map_err(|e| script_err(format!("simulate: {e}")))?;
+        let kind: ModelKind = o
+            .str("model")?
+            .ok_or_else(|| {
+                script_err(
+                    "simulate: option 'model' is required (\"sar\", \"sdm\", \"sem\", \"sdem\", \"slx\", \"ols\")",
+                )
+            })?
+            .parse()
+            .map_err(|e| script_err(format!("simulate: {e}")))?;
         let beta = match o.value("beta") {
             Some(v) => {
                 let a = v
@@ -447,8 +452,8 @@ pub mod study_fns {
         if let Some(s) = o.float("sigma")? {
             spec.sigma = s;
         }
-        if let Some(f) = o.str("fe")? {
-            spec.fe = Fe::parse(&f).map_err(|e| script_err(format!("simulate: {e}")))?;
+        if let Some(f) = o.parsed("fe")? {
+            spec.fe = f;
         }
         if let Some(c) = o.float("intercept")? {
             spec.intercept = c;

@@ -46,9 +46,9 @@ const COMMON_KEYS: [&str; 2] = ["standardize", "islands"];
 fn common(o: &Opts) -> RResult<Common> {
     let mut c = Common::default();
     if let Some(s) = o.str("standardize")? {
-        c.standardize = Standardization::parse(&s).map_err(core_err)?;
+        c.standardize = s.parse::<Standardization>().map_err(core_err)?;
     }
-    c.keep_islands = o.choice("islands", "error", &["error", "keep"])? == "keep";
+    c.keep_islands = o.keep_islands()?;
     Ok(c)
 }
 
@@ -58,7 +58,7 @@ fn keys(extra: &[&'static str]) -> Vec<&'static str> {
 
 fn metric(o: &Opts) -> RResult<Metric> {
     o.str("metric")?
-        .map_or(Ok(Metric::default()), |m| Metric::parse(&m).map_err(core_err))
+        .map_or(Ok(Metric::default()), |m| m.parse::<Metric>().map_err(core_err))
 }
 
 fn xy(o: &Opts) -> RResult<(String, String, String)> {
@@ -91,7 +91,7 @@ pub mod weights_fns {
         let eo = EconomicOptions {
             form: o
                 .str("form")?
-                .map_or(Ok(EconForm::default()), |f| EconForm::parse(&f).map_err(core_err))?,
+                .map_or(Ok(EconForm::default()), |f| f.parse::<EconForm>().map_err(core_err))?,
             min_gap: o.float("min_gap")?,
             common: common(&o)?,
         };
@@ -206,7 +206,7 @@ pub mod weights_fns {
             c.id = id;
         }
         if let Some(r) = o.str("rule")? {
-            c.rule = Rule::parse(&r).map_err(core_err)?;
+            c.rule = r.parse::<Rule>().map_err(core_err)?;
         }
         if let Some(t) = o.float("tolerance")? {
             c.tolerance = t;
@@ -226,10 +226,10 @@ pub mod weights_fns {
         let ro = ReadOptions {
             standardize: o
                 .str("standardize")?
-                .map(|s| Standardization::parse(&s))
+                .map(|s| s.parse::<Standardization>())
                 .transpose()
                 .map_err(core_err)?,
-            keep_islands: o.choice("islands", "error", &["error", "keep"])? == "keep",
+            keep_islands: o.keep_islands()?,
             allow_negative: o.bool("allow_negative")?.unwrap_or(false),
         };
         wrap(crate::weights::io::read_weights_with(path, &ro))
@@ -320,7 +320,7 @@ pub mod weights_fns {
     #[rhai_fn(name = "subset", return_raw, pure)]
     pub fn w_subset_opts(w: &mut SWeights, ids: Array, opts: Map) -> RResult<SWeights> {
         let o = Opts::new(&opts, "subset", &["islands"])?;
-        let keep = o.choice("islands", "error", &["error", "keep"])? == "keep";
+        let keep = o.keep_islands()?;
         let ids = to_strings(&ids, "subset")?;
         wrap(w.0.subset(&ids, keep))
     }
@@ -332,7 +332,7 @@ pub mod weights_fns {
     /// ```
     #[rhai_fn(name = "standardize", return_raw, pure)]
     pub fn w_standardize(w: &mut SWeights, kind: &str) -> RResult<SWeights> {
-        let k = Standardization::parse(kind).map_err(core_err)?;
+        let k = kind.parse::<Standardization>().map_err(core_err)?;
         wrap(w.0.standardize(k))
     }
 
@@ -431,7 +431,7 @@ pub mod weights_fns {
             }
         }
         if let Some(k) = o.str("kind")? {
-            r.kind = ResilienceKind::parse(&k).map_err(core_err)?;
+            r.kind = k.parse::<ResilienceKind>().map_err(core_err)?;
         }
         if o.choice("zero", "error", &["error", "nan"])? == "nan" {
             r.zero_denominator = ZeroDenominator::Nan;
@@ -504,13 +504,13 @@ fn agg_options(opts: &Map, func: &'static str) -> RResult<AggOptions> {
         a.national = Some((*f.0).clone());
     }
     if let Some(m) = o.str("mar")? {
-        a.mar = MarKind::parse(&m).map_err(core_err)?;
+        a.mar = m.parse::<MarKind>().map_err(core_err)?;
     }
     if let Some(j) = o.str("jacobs")? {
-        a.jacobs = JacobsKind::parse(&j).map_err(core_err)?;
+        a.jacobs = j.parse::<JacobsKind>().map_err(core_err)?;
     }
     if let Some(m) = o.str("missing_sector")? {
-        a.missing_sector = MissingSector::parse(&m).map_err(core_err)?;
+        a.missing_sector = m.parse::<MissingSector>().map_err(core_err)?;
     }
     if let Some(eps) = o.float("jacobs_cap")? {
         a.jacobs_zero = JacobsZero::Cap(eps);

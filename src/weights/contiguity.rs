@@ -24,14 +24,11 @@ pub enum Rule {
 }
 
 impl Rule {
-    /// Parses `"queen"` or `"rook"`.
-    pub fn parse(s: &str) -> Result<Self> {
-        match s {
-            "queen" => Ok(Self::Queen),
-            "rook" => Ok(Self::Rook),
-            _ => Err(Error::invalid(format!(
-                "unknown rule '{s}'; valid: \"queen\", \"rook\""
-            ))),
+    /// The option value naming this rule.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Queen => "queen",
+            Self::Rook => "rook",
         }
     }
 }

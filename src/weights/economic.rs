@@ -19,15 +19,12 @@ pub enum EconForm {
 }
 
 impl EconForm {
-    /// Parses `"inverse"`, `"inverse_squared"`, `"exp"`.
-    pub fn parse(s: &str) -> Result<Self> {
-        match s {
-            "inverse" => Ok(Self::Inverse),
-            "inverse_squared" => Ok(Self::InverseSquared),
-            "exp" => Ok(Self::Exp),
-            _ => Err(Error::invalid(format!(
-                "unknown form '{s}'; valid: \"inverse\", \"inverse_squared\", \"exp\""
-            ))),
+    /// The option value naming this form.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Inverse => "inverse",
+            Self::InverseSquared => "inverse_squared",
+            Self::Exp => "exp",
         }
     }
     /// c(|Δ|).

@@ -45,18 +45,6 @@ pub enum Standardization {
 }
 
 impl Standardization {
-    /// Parses `"row"`, `"none"`, `"spectral"`, `"minmax"`.
-    pub fn parse(s: &str) -> Result<Self> {
-        match s {
-            "row" | "r" | "W" => Ok(Self::Row),
-            "none" | "binary" | "B" => Ok(Self::None),
-            "spectral" => Ok(Self::Spectral),
-            "minmax" => Ok(Self::MinMax),
-            _ => Err(Error::invalid(format!(
-                "unknown standardize '{s}'; valid: \"row\", \"none\", \"spectral\", \"minmax\""
-            ))),
-        }
-    }
     /// The option value naming this standardisation.
     pub fn name(self) -> &'static str {
         match self {

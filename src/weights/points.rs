@@ -29,16 +29,6 @@ pub enum Metric {
 }
 
 impl Metric {
-    /// Parses `"euclidean"` or `"haversine"` (alias `"arc"`, `"great_circle"`).
-    pub fn parse(s: &str) -> Result<Self> {
-        match s {
-            "euclidean" => Ok(Self::Euclidean),
-            "haversine" | "arc" | "great_circle" => Ok(Self::Haversine),
-            _ => Err(Error::invalid(format!(
-                "unknown metric '{s}'; valid: \"euclidean\", \"haversine\" (lon/lat in degrees, km)"
-            ))),
-        }
-    }
     /// The option value naming this metric.
     pub fn name(self) -> &'static str {
         match self {

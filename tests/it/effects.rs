@@ -3,7 +3,7 @@
 
 use crate::common::{assert_close, fixture, ring};
 use spillover::effects::{
-    delta, effects, point_effects, prepare, row_sum_moments, EffectsInput, EffectsOptions, Engine, Method, Mode,
+    delta, effects, point_effects, prepare, row_sum_moments, EffectsInput, EffectsOptions, Method, Mode, TraceEngine,
 };
 use spillover::models::ModelKind;
 use spillover::weights::io::read_weights;
@@ -73,18 +73,18 @@ fn two_unit_closed_forms_eigen_and_series() {
         let mut input = lag_input(ModelKind::Sdm, s.clone(), &[b], &[Some(t)], rho);
         let ade = (b + rho * t) / (1.0 - rho * rho);
         let ate = (b + t) / (1.0 - rho);
-        let e = point_effects(&input, Engine::Eigen).unwrap()[0];
+        let e = point_effects(&input, TraceEngine::Eigen).unwrap()[0];
         assert_close("2-unit ADE", e[0], ade, 1e-13);
         assert_close("2-unit ATE", e[2], ate, 1e-13);
         assert_close("2-unit AIE", e[1], ate - ade, 1e-12);
         // Power series with 400 terms: converged to rounding at |ρ| ≤ 0.85.
         input.traces = Some(traces_from(&s, 400));
-        let e = point_effects(&input, Engine::Series).unwrap()[0];
+        let e = point_effects(&input, TraceEngine::Series).unwrap()[0];
         assert_close("2-unit ADE series", e[0], ade, 1e-12);
         // Totals from the row-sum moments (all 1 for row-stochastic W) equal (β + θ)/(1 − ρ).
         input.row_stochastic = false;
         input.row_sum_moments = Some(row_sum_moments(&w, 400));
-        let e = point_effects(&input, Engine::Eigen).unwrap()[0];
+        let e = point_effects(&input, TraceEngine::Eigen).unwrap()[0];
         assert_close("2-unit ATE moments", e[2], ate, 1e-12);
     }
 }
@@ -105,7 +105,7 @@ fn deterministic_panel_sdm_and_sar_effects() {
         &[Some(0.09858826), Some(1.81547510)],
         0.42238342,
     );
-    let e = point_effects(&input, Engine::Auto).unwrap();
+    let e = point_effects(&input, TraceEngine::Auto).unwrap();
     let want = [
         [1.06356373, 0.86436215, 1.92792587],
         [-0.39817564, 2.59913340, 2.20095776],
@@ -117,7 +117,7 @@ fn deterministic_panel_sdm_and_sar_effects() {
     }
     // SAR ind: ρ̂ = 0.71925741, β1 = 0.98330516.
     let input = lag_input(ModelKind::Sar, s, &[0.98330516], &[None], 0.71925741);
-    let e = point_effects(&input, Engine::Auto).unwrap()[0];
+    let e = point_effects(&input, TraceEngine::Auto).unwrap()[0];
     for (j, w) in [1.17608811, 2.32642700, 3.50251510].iter().enumerate() {
         assert_close("panel SAR x1", e[j], *w, 1e-6);
     }
@@ -134,7 +134,7 @@ fn delta_gradients_match_central_differences() {
         &[Some(0.09858826), Some(1.81547510)],
         0.42238342,
     );
-    let prep = prepare(&base, Engine::Eigen).unwrap();
+    let prep = prepare(&base, TraceEngine::Eigen).unwrap();
     let h = 1e-5;
     for k in 0..2 {
         let g = delta::gradients(&prep, k);
@@ -146,7 +146,7 @@ fn delta_gradients_match_central_differences() {
                 1 => x.theta[k] = x.theta[k].map(|t| t + d),
                 _ => x.rho += d,
             }
-            point_effects(&x, Engine::Eigen).unwrap()[k]
+            point_effects(&x, TraceEngine::Eigen).unwrap()[k]
         };
         let local = [
             prep.layout.beta[k],
@@ -169,7 +169,7 @@ fn delta_gradients_match_central_differences() {
     // Same check through the power series engine.
     let mut series = base.clone();
     series.traces = Some(traces_from(&s, 120));
-    let ps = prepare(&series, Engine::Series).unwrap();
+    let ps = prepare(&series, TraceEngine::Series).unwrap();
     let (ge, gs) = (delta::gradients(&prep, 1), delta::gradients(&ps, 1));
     for e in 0..3 {
         for j in 0..ge[e].len() {
@@ -243,7 +243,7 @@ fn columbus_sdm() -> EffectsInput {
 #[test]
 fn columbus_exact_and_trace_impacts() {
     let sdm = columbus_sdm();
-    let e = point_effects(&sdm, Engine::Eigen).unwrap();
+    let e = point_effects(&sdm, TraceEngine::Eigen).unwrap();
     for (k, v) in VARS.iter().enumerate() {
         for (j, lab) in ["direct", "indirect", "total"].iter().enumerate() {
             let name = format!("SDM.impacts.{lab}[{v}]");
@@ -258,7 +258,7 @@ fn columbus_exact_and_trace_impacts() {
         &[None, None],
         r_num("SAR.rho"),
     );
-    let e = point_effects(&sar, Engine::Eigen).unwrap();
+    let e = point_effects(&sar, TraceEngine::Eigen).unwrap();
     for (k, v) in VARS.iter().enumerate() {
         for (j, lab) in ["direct", "indirect", "total"].iter().enumerate() {
             let name = format!("SAR.impacts.{lab}[{v}]");
@@ -269,7 +269,7 @@ fn columbus_exact_and_trace_impacts() {
     for (input, tag) in [(sar, "SAR"), (sdm, "SDM")] {
         let mut input = input;
         input.traces = Some(traces_from(&s, 30));
-        let e = point_effects(&input, Engine::Series).unwrap();
+        let e = point_effects(&input, TraceEngine::Series).unwrap();
         for (k, v) in VARS.iter().enumerate() {
             for (j, lab) in ["direct", "indirect", "total"].iter().enumerate() {
                 let name = format!("{tag}.trW.impacts.{lab}[{v}]");
@@ -438,8 +438,8 @@ fn errors_name_the_problem() {
     nonrow.row_stochastic = false;
     let msg = effects(&nonrow, &EffectsOptions::default()).unwrap_err().to_string();
     assert!(msg.contains("row-sum moments"), "{msg}");
-    assert!(Mode::parse("elhrst").unwrap_err().to_string().contains("elhorst"));
-    assert!(Method::parse("bootstrap").is_err());
+    assert!("elhrst".parse::<Mode>().unwrap_err().to_string().contains("elhorst"));
+    assert!("bootstrap".parse::<Method>().is_err());
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use crate::common::{assert_abs, assert_close, fixture, ids, ring};
 use rand::{RngExt, SeedableRng};
 use spillover::linalg::logdet::{
-    choose_logdet, ChebyshevLogDet, MonteCarloLogDet, SparseLogDet, SparseMethod, AUTO_EIGEN_LIMIT,
+    choose_logdet, ChebyshevLogDet, LogDetMethod, MonteCarloLogDet, SparseLogDet, SparseMethod, AUTO_EIGEN_LIMIT,
 };
 use spillover::linalg::sparse::similarity_scale;
 use spillover::linalg::traces::{g_traces, power_traces, TraceMethod, TraceOptions};
@@ -69,7 +69,7 @@ fn dense_logdet(w: &Weights, rho: f64) -> f64 {
 fn appendix_b_exact_lndet_eigen_sparse_cholesky_and_lu() {
     let w = appendix_b_w();
     assert!(w.sym_scale().is_some());
-    let eigen = choose_logdet(&w, "eigen").unwrap();
+    let eigen = choose_logdet(&w, LogDetMethod::Eigen).unwrap();
     assert_eq!(eigen.method(), "eigen");
     let chol = SparseLogDet::new(&w).unwrap();
     assert!(chol.is_cholesky());
@@ -92,7 +92,7 @@ fn appendix_b_exact_lndet_eigen_sparse_cholesky_and_lu() {
 #[test]
 fn appendix_b_chebyshev_q5() {
     let w = appendix_b_w();
-    let cheb = choose_logdet(&w, "chebyshev").unwrap();
+    let cheb = choose_logdet(&w, LogDetMethod::Chebyshev).unwrap();
     assert_eq!(cheb.method(), "chebyshev");
     assert!(cheb.error_note().unwrap().contains("q = 5"));
     for (rho, want) in RHOS.iter().zip(LNDET_CHEB5) {
@@ -250,14 +250,17 @@ fn monte_carlo_within_its_band_at_n_2000() {
 #[test]
 fn auto_chooser_and_option_errors() {
     let w = appendix_b_w();
-    assert_eq!(choose_logdet(&w, "auto").unwrap().method(), "eigen");
-    assert_eq!(choose_logdet(&w, "sparse").unwrap().method(), "sparse");
-    assert_eq!(choose_logdet(&w, "monte_carlo").unwrap().method(), "monte_carlo");
+    assert_eq!(choose_logdet(&w, LogDetMethod::Auto).unwrap().method(), "eigen");
+    assert_eq!(choose_logdet(&w, LogDetMethod::Sparse).unwrap().method(), "sparse");
+    assert_eq!(
+        choose_logdet(&w, LogDetMethod::MonteCarlo).unwrap().method(),
+        "monte_carlo"
+    );
     let big = random_knn(AUTO_EIGEN_LIMIT + 1, 4, 3, true);
-    assert_eq!(choose_logdet(&big, "auto").unwrap().method(), "sparse");
-    let e = choose_logdet(&w, "chebychev")
-        .err()
-        .expect("unknown name is an error")
+    assert_eq!(choose_logdet(&big, LogDetMethod::Auto).unwrap().method(), "sparse");
+    let e = "chebychev"
+        .parse::<LogDetMethod>()
+        .expect_err("unknown name is an error")
         .to_string();
     assert!(
         e.contains("did you mean \"chebyshev\"") && e.contains("\"monte_carlo\""),

@@ -13,6 +13,7 @@ mod json;
 mod linalg;
 mod ml;
 mod ols;
+mod options;
 mod properties;
 mod resolvent;
 mod sandbox;

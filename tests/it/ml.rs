@@ -6,6 +6,7 @@ use crate::common::{
 };
 use spillover::data::csv::{read_csv, CsvOptions};
 use spillover::data::{Column, Frame, Panel};
+use spillover::linalg::logdet::LogDetMethod;
 use spillover::models::ml::{fit_spatial, BiasCorrection, Information, LagOrder, SpatialFit, SpatialOptions};
 use spillover::models::spatial_tests::{lr_test, wald_test, wald_test_with_cov};
 use spillover::models::{Design, Fe, Formula, ModelKind};
@@ -321,7 +322,7 @@ fn panel_wald_and_lr_tests() {
                 assert_eq!(lr.df, expected(c.name, &format!("{base}.df")));
                 assert_close(&base, lr.p, expected(c.name, &format!("{base}.p")), 1e-3);
             }
-            let wald = wald_test(&sdm, "sar").unwrap();
+            let wald = wald_test(&sdm, ModelKind::Sar).unwrap();
             let base = format!("Wald.SDM_vs_SAR.{fe_name}");
             assert_close(&base, wald.statistic, expected(c.name, &format!("{base}.stat")), 1e-5);
             // splm's covariance drops the ρ–β covariances.
@@ -334,7 +335,7 @@ fn panel_wald_and_lr_tests() {
                     cov[j * p + ri] = 0.0;
                 }
             }
-            let wald = wald_test_with_cov(&sdm, "sem", &cov).unwrap();
+            let wald = wald_test_with_cov(&sdm, ModelKind::Sem, &cov).unwrap();
             let base = format!("Wald.SDM_vs_SEM.{fe_name}");
             assert_close(&base, wald.statistic, expected(c.name, &format!("{base}.stat")), 1e-5);
             assert_close(&base, wald.p, expected(c.name, &format!("{base}.p")), 1e-3);
@@ -453,7 +454,7 @@ fn columbus_sdm_vcov_and_tests() {
             1e-5,
         );
         assert_eq!(lr.df, 2.0);
-        let wald = wald_test(&sdm, &name.to_lowercase()).unwrap();
+        let wald = wald_test(&sdm, name.parse().unwrap()).unwrap();
         assert_close(
             &format!("Wald {name}"),
             wald.statistic,
@@ -472,7 +473,7 @@ fn columbus_sdm_vcov_and_tests() {
         .unwrap_err()
         .to_string()
         .contains("swap"));
-    assert!(wald_test(&sar, "sem").is_err());
+    assert!(wald_test(&sar, ModelKind::Sem).is_err());
 }
 
 #[test]
@@ -483,8 +484,8 @@ fn common_factor_needs_every_regressor_lagged() {
     let sdm = fit_spatial(&d, &w, ModelKind::Sdm, &o).unwrap();
     assert_eq!(sdm.model.coefficients.len(), 5);
     assert!(sdm.model.coef("W*INC").is_some() && sdm.model.coef("W*HOVAL").is_none());
-    assert!(wald_test(&sdm, "sar").unwrap().df == 1.0);
-    let e = wald_test(&sdm, "sem").unwrap_err().to_string();
+    assert!(wald_test(&sdm, ModelKind::Sar).unwrap().df == 1.0);
+    let e = wald_test(&sdm, ModelKind::Sem).unwrap_err().to_string();
     assert!(e.contains("HOVAL"), "{e}");
     o.durbin = Some(vec!["INK".into()]);
     let e = fit_spatial(&d, &w, ModelKind::Sdm, &o).unwrap_err().to_string();
@@ -531,8 +532,8 @@ fn slx_and_sdem_are_consistent() {
     assert!(sdem.model.coef("lambda").is_some() && sdem.model.coef("W*INC").is_some());
     assert!(sdem.model.loglik >= slx.model.loglik - 1e-9);
     // SDEM at λ fixed at 0 would be SLX: LR ≥ 0 and Wald vs SEM is defined.
-    assert!(wald_test(&sdem, "sem").unwrap().statistic > 0.0);
-    assert!(wald_test(&slx, "ols").unwrap().statistic > 0.0);
+    assert!(wald_test(&sdem, ModelKind::Sem).unwrap().statistic > 0.0);
+    assert!(wald_test(&slx, ModelKind::Ols).unwrap().statistic > 0.0);
     // SDEM on a panel: λ = 0 interval pins SDEM to SLX.
     let c = produc();
     let dp = c.design();
@@ -594,8 +595,18 @@ fn appendix_b_individual_effects() {
     }
     assert_close("SDM ll", m.loglik, -17.3717844, 1e-6);
     assert_close("SDM se rho", m.coef("rho").unwrap().std_error, 0.12241153, 1e-6);
-    assert_close("Wald SAR", wald_test(&sdm, "sar").unwrap().statistic, 27.0967641, 1e-6);
-    assert_close("Wald SEM", wald_test(&sdm, "sem").unwrap().statistic, 21.5274379, 1e-6);
+    assert_close(
+        "Wald SAR",
+        wald_test(&sdm, ModelKind::Sar).unwrap().statistic,
+        27.0967641,
+        1e-6,
+    );
+    assert_close(
+        "Wald SEM",
+        wald_test(&sdm, ModelKind::Sem).unwrap().statistic,
+        21.5274379,
+        1e-6,
+    );
     assert_close(
         "LR SAR",
         lr_test(&sdm.model, &sar.model).unwrap().statistic,
@@ -672,18 +683,18 @@ fn lndet_engines() {
     let mut o = SpatialOptions::new(Fe::TwoWays);
     let eig = fit_spatial(&d, &c.w, ModelKind::Sdm, &o).unwrap();
     assert_eq!(eig.model.info["lndet"], "eigen");
-    o.lndet = "sparse".into();
+    o.lndet = LogDetMethod::Sparse;
     let sp = fit_spatial(&d, &c.w, ModelKind::Sdm, &o).unwrap();
     assert_eq!(sp.model.info["lndet"], "sparse");
     for (a, b) in eig.model.coefficients.iter().zip(&sp.model.coefficients) {
         assert_abs(&a.term, b.estimate, a.estimate, 1e-8);
     }
-    o.lndet = "chebyshev".into();
+    o.lndet = LogDetMethod::Chebyshev;
     let ch = fit_spatial(&d, &c.w, ModelKind::Sdm, &o).unwrap();
     assert_eq!(ch.model.info["lndet"], "chebyshev");
     assert_abs("chebyshev rho", ch.rho().unwrap(), eig.rho().unwrap(), 0.05);
-    let mut o = SpatialOptions::new(Fe::TwoWays);
-    assert!(o.set("lndet", "cheb").unwrap_err().to_string().contains("chebyshev"));
+    let e = "cheb".parse::<LogDetMethod>().unwrap_err().to_string();
+    assert!(e.contains("chebyshev"), "{e}");
 }
 
 /// Effects of fitted panel models (METHODS §9) against the reference `impacts.*` (exact, 1e−6)

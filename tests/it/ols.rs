@@ -130,8 +130,8 @@ fn produc_fe_tests_match_references() {
     let text = elhorst.table().to_text();
     assert!(text.contains("LR df convention: N,T"), "{text}");
     assert!(exact.table().to_text().contains("N-1,T-1"));
-    assert_eq!(FeDf::parse("N-1, T-1").unwrap(), FeDf::Exact);
-    assert!(FeDf::parse("n-2").is_err());
+    assert_eq!("N-1, T-1".parse::<FeDf>().unwrap(), FeDf::Exact);
+    assert!("n-2".parse::<FeDf>().is_err());
 }
 
 #[test]

@@ -10,7 +10,7 @@
 use crate::common::ids;
 use proptest::prelude::*;
 use spillover::data::csv::{parse_csv, CsvOptions};
-use spillover::effects::{point_effects, row_sum_moments, EffectsInput, Engine};
+use spillover::effects::{point_effects, row_sum_moments, EffectsInput, TraceEngine};
 use spillover::esda::{moran, MoranOptions};
 use spillover::models::within::demean;
 use spillover::models::{Fe, Formula, ModelKind};
@@ -143,7 +143,7 @@ proptest! {
             row_stochastic: false,
             row_sum_moments: Some(row_sum_moments(&w, 200)),
         };
-        let fx = point_effects(&input, Engine::Eigen).unwrap();
+        let fx = point_effects(&input, TraceEngine::Eigen).unwrap();
         let want = (beta + theta) / (1.0 - rho);
         let [ade, aie, ate] = fx[0];
         prop_assert!((ate - want).abs() <= 1e-10 * want.abs().max(1.0), "total {} vs {}", ate, want);

@@ -9,7 +9,7 @@
 
 use crate::common::{assert_abs, assert_close};
 use spillover::effects::{effects, input_from_fit, Effects, EffectsOptions, Method};
-use spillover::linalg::logdet::{auto_choice, MonteCarloLogDet, SparseLogDet, SparseMethod};
+use spillover::linalg::logdet::{auto_choice, LogDetMethod, MonteCarloLogDet, SparseLogDet, SparseMethod};
 use spillover::linalg::traces::{
     exact_power_traces, g_traces, g_traces_sparse, power_traces, TraceMethod, TraceOptions,
 };
@@ -29,7 +29,7 @@ fn panel() -> &'static SyntheticPanel {
 fn fit_with(kind: ModelKind, fe: Fe, lndet: &str, tweak: impl Fn(&mut SpatialOptions)) -> SpatialFit {
     let p = panel();
     let mut o = SpatialOptions::new(fe);
-    o.lndet = lndet.into();
+    o.lndet = lndet.parse().unwrap();
     tweak(&mut o);
     fit_spatial(&p.design, &p.w, kind, &o).unwrap()
 }
@@ -246,7 +246,7 @@ fn auto_choice_by_size_and_density() {
     let ids: Vec<String> = (0..1100).map(|i| format!("u{i}")).collect();
     let sparse = knn_from_points(ids.clone(), &pts, &KnnOptions::default()).unwrap();
     let (m, why) = auto_choice(&sparse);
-    assert_eq!(m, "sparse", "{why}");
+    assert_eq!(m, LogDetMethod::Sparse, "{why}");
     assert!(why.contains("N = 1100") && why.contains("non-zeros"), "{why}");
     let dense_opts = KnnOptions {
         k: 80,
@@ -254,7 +254,7 @@ fn auto_choice_by_size_and_density() {
     };
     let dense = knn_from_points(ids, &pts, &dense_opts).unwrap();
     let (m, why) = auto_choice(&dense);
-    assert_eq!(m, "eigen", "{why}");
+    assert_eq!(m, LogDetMethod::Eigen, "{why}");
     assert!(why.contains("dense"), "{why}");
     let (m, _) = auto_choice(
         &knn_from_points(
@@ -264,7 +264,7 @@ fn auto_choice_by_size_and_density() {
         )
         .unwrap(),
     );
-    assert_eq!(m, "eigen");
+    assert_eq!(m, LogDetMethod::Eigen);
 }
 
 /// Exact power traces and column traces for a W that is not similar to a symmetric matrix

@@ -428,7 +428,7 @@ fn spectrum_is_computed_once_when_w_is_in_another_order() {
     assert_ne!(w_rev.ids(), c.panel.ids());
     let d = Design::from_panel(&c.panel, &Formula::parse(CITY_F).unwrap()).unwrap();
     let mut o = SpatialOptions::new(Fe::TwoWays);
-    o.lndet = "eigen".into();
+    o.lndet = spillover::linalg::logdet::LogDetMethod::Eigen;
     let fits: Vec<SpatialFit> = [ModelKind::Sar, ModelKind::Sem, ModelKind::Sdm]
         .iter()
         .map(|k| fit_spatial(&d, &w_rev, *k, &o).unwrap())

@@ -18,12 +18,13 @@
 
 use super::{BiasCorrection, Ctx, Dims, Estimate, Vcov};
 use crate::error::{Error, Result};
-use crate::models::ml::options::SpatialOptions;
+use crate::models::ml::options::CheckedOptions;
 use crate::models::within::Fe;
 use crate::weights::{Weights, FACT_TOL};
 
-/// Effective dimensions of the likelihood for the chosen correction.
-pub(crate) fn dims(n: usize, t: usize, opts: &SpatialOptions, w: &Weights) -> Result<Dims> {
+/// Effective dimensions of the likelihood for the chosen correction. Error: Lee–Yu with time
+/// effects on a W that is not row-standardised.
+pub(crate) fn dims(n: usize, t: usize, opts: &CheckedOptions, w: &Weights) -> Result<Dims> {
     let mut d = Dims {
         n,
         t,
@@ -31,14 +32,7 @@ pub(crate) fn dims(n: usize, t: usize, opts: &SpatialOptions, w: &Weights) -> Re
         t_eff: t,
         shift: false,
     };
-    let bc = opts.bias_correction;
-    if bc != BiasCorrection::None && opts.fe == Fe::None {
-        return Err(Error::invalid(format!(
-            "bias_correction \"{}\" corrects fixed-effects estimates; with fe: \"none\" use bias_correction: \"none\"",
-            bc.name()
-        )));
-    }
-    if bc == BiasCorrection::LeeYu {
+    if opts.bias_correction == BiasCorrection::LeeYu {
         if opts.fe.has_unit() {
             d.t_eff = t - 1;
         }

@@ -1,8 +1,8 @@
 //! The model's data (METHODS §7.1): the effective sample dimensions of the likelihood and the
 //! raw and demeaned columns the ML fit works on, with the lag of y under the chosen convention.
 
-use super::{LagOrder, SpatialOptions};
-use crate::error::{list_some, Error, Result};
+use super::{CheckedOptions, LagOrder};
+use crate::error::{Error, Result};
 use crate::models::formula::Design;
 use crate::models::result::ModelKind;
 use crate::models::within::{demean, Fe};
@@ -55,39 +55,10 @@ pub(crate) struct Prepared {
 }
 
 impl Prepared {
-    pub(super) fn new(design: &Design, w: &Weights, kind: ModelKind, opts: &SpatialOptions) -> Result<Prepared> {
+    /// The model's data under the checked options (durbin names already resolved).
+    pub(super) fn new(design: &Design, w: &Weights, kind: ModelKind, opts: &CheckedOptions) -> Result<Prepared> {
         let (n, fe) = (design.n, opts.fe);
-        let lagged: Vec<usize> = match kind {
-            ModelKind::Sdm | ModelKind::Sdem | ModelKind::Slx => match &opts.durbin {
-                None => (0..design.names.len()).collect(),
-                Some(list) => {
-                    let mut idx = Vec::new();
-                    for name in list {
-                        match design.names.iter().position(|x| x == name) {
-                            Some(i) if !idx.contains(&i) => idx.push(i),
-                            Some(_) => {}
-                            None => {
-                                return Err(Error::invalid(format!(
-                                    "durbin: '{name}' is not a regressor of the formula; valid: {}",
-                                    list_some(&design.names, 20)
-                                )))
-                            }
-                        }
-                    }
-                    idx.sort_unstable();
-                    idx
-                }
-            },
-            _ => {
-                if opts.durbin.is_some() {
-                    return Err(Error::invalid(format!(
-                        "durbin applies to sdm, sdem and slx only, not to {}; drop the option",
-                        kind.name()
-                    )));
-                }
-                Vec::new()
-            }
-        };
+        let lagged = &opts.lagged;
         let mut names = Vec::new();
         let mut z_raw = Vec::new();
         if fe == Fe::None {
@@ -102,7 +73,7 @@ impl Prepared {
             beta_index.push(off + k);
         }
         let mut theta_index = vec![None; design.names.len()];
-        for &k in &lagged {
+        for &k in lagged {
             theta_index[k] = Some(names.len());
             names.push(format!("W*{}", design.names[k]));
             z_raw.push(w.lag_panel(&design.x[k]));

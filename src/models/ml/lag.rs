@@ -13,20 +13,14 @@
 //! n_eff·t_eff and t_eff and the Jacobian carries −ln(1 − ρ) for time effects (§7.5b).
 
 use super::information::{lag_information, resolvent_at, traces_at};
-use super::{bias, BiasCorrection, Ctx, Estimate, Information, Vcov};
-use crate::error::{Error, Result};
+use super::{bias, Ctx, Estimate, Information, Vcov};
+use crate::error::Result;
 use crate::models::dense::{cross_products, dot, inverse_spd, xt_v, LeastSquares};
 use crate::models::within::{demean, Fe};
 
 /// Fits SAR/SDM on the prepared data.
 pub(crate) fn fit<'a>(ctx: &Ctx<'a>) -> Result<Estimate<'a>> {
     let d = ctx.data;
-    if ctx.opts.information == Information::Full && ctx.opts.bias_correction == BiasCorrection::LeeYu {
-        return Err(Error::invalid(
-            "information \"full\" is the information of the dummy-variable model; it does not apply to the Lee–Yu \
-             transformed likelihood (bias_correction \"lee_yu\"); use information \"elhorst\"",
-        ));
-    }
     let ls = LeastSquares::new(&d.z, &d.names)?;
     let b0 = ls.coefficients(&d.y);
     let bd = ls.coefficients(&d.wy);

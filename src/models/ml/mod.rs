@@ -37,7 +37,7 @@ mod data;
 mod route;
 
 pub use assemble::series_terms;
-pub use options::{BiasCorrection, Information, LagOrder, SpatialOptions};
+pub use options::{BiasCorrection, CheckedOptions, Information, LagOrder, SpatialOptions};
 pub use route::{fit_spatial, fit_spatial_with_engine};
 
 pub(crate) use assemble::{Estimate, Vcov};
@@ -51,7 +51,6 @@ use crate::linalg::traces::{PowerTraces, TraceOptions};
 use crate::linalg::LogDet;
 use crate::models::formula::Design;
 use crate::models::result::{Model, ModelKind};
-use crate::models::within::Fe;
 use crate::weights::{Spectrum, Weights};
 use route::Path;
 use std::sync::Arc;
@@ -120,7 +119,7 @@ pub(crate) struct Ctx<'a> {
     pub trace_opts: TraceOptions,
     pub jac: Jacobian<'a>,
     pub dims: Dims,
-    pub opts: &'a SpatialOptions,
+    pub opts: &'a CheckedOptions,
     pub data: &'a Prepared,
     pub interval: (f64, f64),
 }
@@ -146,25 +145,13 @@ fn fit_impl(
     design: &Design,
     w: &Weights,
     kind: ModelKind,
-    opts: &SpatialOptions,
+    opts: &CheckedOptions,
     engine: &dyn LogDet,
     path: Path,
 ) -> Result<SpatialFit> {
-    opts.check_interval()?;
     let (n, t) = (design.n, design.t);
     if w.n() != n {
         return Err(Error::data(format!("weights have {} units but the data {n}", w.n())));
-    }
-    if kind == ModelKind::Ols {
-        return Err(Error::invalid(
-            "fit_spatial fits sar, sem, sdm, sdem or slx; use ols() for the non-spatial model",
-        ));
-    }
-    if t == 1 && opts.fe != Fe::None {
-        return Err(Error::invalid(format!(
-            "fe \"{}\" needs a panel (T > 1); a cross-section takes fe: \"none\"",
-            opts.fe.name()
-        )));
     }
     let (interval, interval_source) = match &path.spectrum {
         Some(spectrum) => {

@@ -1,8 +1,10 @@
 //! Options of the spatial ML models (API.md "Models"; defaults: METHODS §10).
 
-use crate::error::{Error, Result};
-use crate::linalg::logdet::LOGDET_METHODS;
+use crate::error::{closest, list_some, Error, Result};
+use crate::linalg::logdet::LogDetMethod;
 use crate::linalg::traces::TraceOptions;
+use crate::models::formula::Design;
+use crate::models::result::ModelKind;
 use crate::models::within::Fe;
 
 /// Small-sample correction of the fixed-effects ML estimates (METHODS §7.5).
@@ -18,17 +20,6 @@ pub enum BiasCorrection {
 }
 
 impl BiasCorrection {
-    /// Parses `"none"`, `"elhorst"`, `"lee_yu"`.
-    pub fn parse(s: &str) -> Result<Self> {
-        match s {
-            "none" => Ok(Self::None),
-            "elhorst" => Ok(Self::Elhorst),
-            "lee_yu" | "leeyu" | "lee-yu" => Ok(Self::LeeYu),
-            _ => Err(Error::invalid(format!(
-                "unknown bias_correction '{s}'; valid: \"none\" (default), \"elhorst\", \"lee_yu\""
-            ))),
-        }
-    }
     /// The option value.
     pub fn name(self) -> &'static str {
         match self {
@@ -51,16 +42,6 @@ pub enum LagOrder {
 }
 
 impl LagOrder {
-    /// Parses `"lag_first"`, `"demean_first"`.
-    pub fn parse(s: &str) -> Result<Self> {
-        match s {
-            "lag_first" => Ok(Self::LagFirst),
-            "demean_first" => Ok(Self::DemeanFirst),
-            _ => Err(Error::invalid(format!(
-                "unknown lag_order '{s}'; valid: \"lag_first\" (default), \"demean_first\""
-            ))),
-        }
-    }
     /// The option value.
     pub fn name(self) -> &'static str {
         match self {
@@ -81,16 +62,6 @@ pub enum Information {
 }
 
 impl Information {
-    /// Parses `"elhorst"`, `"full"`.
-    pub fn parse(s: &str) -> Result<Self> {
-        match s {
-            "elhorst" => Ok(Self::Elhorst),
-            "full" => Ok(Self::Full),
-            _ => Err(Error::invalid(format!(
-                "unknown information '{s}'; valid: \"elhorst\" (default), \"full\""
-            ))),
-        }
-    }
     /// The option value.
     pub fn name(self) -> &'static str {
         match self {
@@ -109,9 +80,9 @@ pub struct SpatialOptions {
     pub bias_correction: BiasCorrection,
     /// Lag-then-demean (default) or demean-then-lag.
     pub lag_order: LagOrder,
-    /// Log-determinant method name (default `"auto"`: eigenvalues for small or dense W, the
-    /// exact sparse engine otherwise; see [`crate::linalg::logdet::auto_choice`]).
-    pub lndet: String,
+    /// Log-determinant method (default [`LogDetMethod::Auto`]: eigenvalues for small or dense W,
+    /// the exact sparse engine otherwise; see [`crate::linalg::logdet::auto_choice`]).
+    pub lndet: LogDetMethod,
     /// Search interval of ρ/λ (default: the eigenvalue interval (1/ω_min, 1/ω_max)).
     pub interval: Option<(f64, f64)>,
     /// Regressors that get a spatial lag W·x in SDM/SDEM/SLX (default: all).
@@ -131,7 +102,7 @@ impl SpatialOptions {
             fe,
             bias_correction: BiasCorrection::None,
             lag_order: LagOrder::LagFirst,
-            lndet: "auto".into(),
+            lndet: LogDetMethod::Auto,
             interval: None,
             durbin: None,
             information: Information::Elhorst,
@@ -139,35 +110,15 @@ impl SpatialOptions {
         }
     }
 
-    /// Sets an option from its string value (`key` one of `fe`, `bias_correction`,
-    /// `lag_order`, `lndet`, `information`); unknown keys are an error listing the valid ones.
-    pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
-        match key {
-            "fe" => self.fe = Fe::parse(value)?,
-            "bias_correction" => self.bias_correction = BiasCorrection::parse(value)?,
-            "lag_order" => self.lag_order = LagOrder::parse(value)?,
-            "information" => self.information = Information::parse(value)?,
-            "lndet" => {
-                if !LOGDET_METHODS.contains(&value) {
-                    return Err(Error::invalid(format!(
-                        "unknown lndet '{value}'; valid: {}",
-                        LOGDET_METHODS.map(|m| format!("\"{m}\"")).join(", ")
-                    )));
-                }
-                self.lndet = value.to_string();
-            }
-            _ => {
-                return Err(Error::invalid(format!(
-                    "unknown spatial model option '{key}'; valid: fe, bias_correction, lag_order, lndet, \
-                     interval, durbin, information"
-                )))
-            }
-        }
-        Ok(())
-    }
-
-    /// Checks the interval option: finite, lo < 0 < hi is not required but lo < hi is.
-    pub fn check_interval(&self) -> Result<()> {
+    /// Checks the options against the design and the model before any numeric work and
+    /// returns them checked: the interval is two finite numbers lo < hi; `kind` is a spatial ML
+    /// model (not OLS); fixed effects need a panel (T > 1); a bias correction needs fixed
+    /// effects; `durbin` applies to SDM, SDEM and SLX only and its names are resolved to
+    /// regressor indices (an unknown name is an error with the closest regressor); information
+    /// `"full"` (dummy-variable model) is refused with the Lee–Yu transformed likelihood.
+    /// What needs W (its size, the feasible interval, a row-standardised W for Lee–Yu with time
+    /// effects) is checked by the fit once W is aligned.
+    pub fn check(&self, design: &Design, kind: ModelKind) -> Result<CheckedOptions> {
         if let Some((lo, hi)) = self.interval {
             if !(lo.is_finite() && hi.is_finite() && lo < hi) {
                 return Err(Error::invalid(format!(
@@ -175,34 +126,111 @@ impl SpatialOptions {
                 )));
             }
         }
-        Ok(())
+        if kind == ModelKind::Ols {
+            return Err(Error::invalid(
+                "fit_spatial fits sar, sem, sdm, sdem or slx; use ols() for the non-spatial model",
+            ));
+        }
+        if design.t == 1 && self.fe != Fe::None {
+            return Err(Error::invalid(format!(
+                "fe \"{}\" needs a panel (T > 1); a cross-section takes fe: \"none\"",
+                self.fe.name()
+            )));
+        }
+        let bc = self.bias_correction;
+        if bc != BiasCorrection::None && self.fe == Fe::None {
+            return Err(Error::invalid(format!(
+                "bias_correction \"{}\" corrects fixed-effects estimates; with fe: \"none\" use bias_correction: \"none\"",
+                bc.name()
+            )));
+        }
+        let lagged = self.lagged(design, kind)?;
+        if matches!(kind, ModelKind::Sar | ModelKind::Sdm)
+            && self.information == Information::Full
+            && bc == BiasCorrection::LeeYu
+        {
+            return Err(Error::invalid(
+                "information \"full\" is the information of the dummy-variable model; it does not apply to the Lee–Yu \
+                 transformed likelihood (bias_correction \"lee_yu\"); use information \"elhorst\"",
+            ));
+        }
+        Ok(CheckedOptions {
+            fe: self.fe,
+            bias_correction: bc,
+            lag_order: self.lag_order,
+            lndet: self.lndet,
+            interval: self.interval,
+            lagged,
+            information: self.information,
+            traces: self.traces,
+        })
     }
+
+    /// Indices in `design.names` of the regressors that get W·x (sorted, no repeats): all of
+    /// them for SDM/SDEM/SLX without `durbin`, the named ones with it, none for SAR/SEM.
+    fn lagged(&self, design: &Design, kind: ModelKind) -> Result<Vec<usize>> {
+        match kind {
+            ModelKind::Sdm | ModelKind::Sdem | ModelKind::Slx => match &self.durbin {
+                None => Ok((0..design.names.len()).collect()),
+                Some(list) => {
+                    let mut idx = Vec::new();
+                    for name in list {
+                        match design.names.iter().position(|x| x == name) {
+                            Some(i) if !idx.contains(&i) => idx.push(i),
+                            Some(_) => {}
+                            None => {
+                                let hint = closest(name, design.names.iter().map(String::as_str))
+                                    .map(|c| format!(" (did you mean '{c}'?)"))
+                                    .unwrap_or_default();
+                                return Err(Error::invalid(format!(
+                                    "durbin: '{name}' is not a regressor of the formula{hint}; valid: {}",
+                                    list_some(&design.names, 20)
+                                )));
+                            }
+                        }
+                    }
+                    idx.sort_unstable();
+                    Ok(idx)
+                }
+            },
+            _ => {
+                if self.durbin.is_some() {
+                    return Err(Error::invalid(format!(
+                        "durbin applies to sdm, sdem and slx only, not to {}; drop the option",
+                        kind.name()
+                    )));
+                }
+                Ok(Vec::new())
+            }
+        }
+    }
+}
+
+/// Options checked by [`SpatialOptions::check`] against one design and model; the fit
+/// functions work on these only. Built by `check` alone (outside this crate).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CheckedOptions {
+    /// Fixed effects swept out.
+    pub fe: Fe,
+    /// Small-sample correction (none unless there are fixed effects).
+    pub bias_correction: BiasCorrection,
+    /// Lag-then-demean or demean-then-lag.
+    pub lag_order: LagOrder,
+    /// Log-determinant method.
+    pub lndet: LogDetMethod,
+    /// Search interval of ρ/λ given by the user (finite, lo < hi), else the default.
+    pub interval: Option<(f64, f64)>,
+    /// Indices in the design's regressors of those that get W·x (sorted; empty for SAR/SEM).
+    pub lagged: Vec<usize>,
+    /// Information matrix for the standard errors.
+    pub information: Information,
+    /// Options of the sparse traces.
+    pub traces: TraceOptions,
 }
 
 impl Default for SpatialOptions {
     fn default() -> Self {
         Self::new(Fe::TwoWays)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parse_lists_valid_values() {
-        let e = BiasCorrection::parse("lee").unwrap_err().to_string();
-        assert!(e.contains("\"lee_yu\"") && e.contains("\"elhorst\""), "{e}");
-        let mut o = SpatialOptions::default();
-        o.set("lag_order", "demean_first").unwrap();
-        assert_eq!(o.lag_order, LagOrder::DemeanFirst);
-        let e = o.set("lagorder", "x").unwrap_err().to_string();
-        assert!(e.contains("lag_order"), "{e}");
-        assert!(o
-            .set("lndet", "cheb")
-            .unwrap_err()
-            .to_string()
-            .contains("\"chebyshev\""));
-        assert_eq!(Information::parse("full").unwrap(), Information::Full);
     }
 }

@@ -2,8 +2,8 @@
 //! exact eigenvalue path or sparse path, and why; the log-Jacobian built on that engine.
 
 use super::{fit_impl, SpatialFit, SpatialOptions};
-use crate::error::{Error, Result};
-use crate::linalg::logdet::{auto_choice, choose_logdet, SparseLogDet, EIGEN_MAX_N};
+use crate::error::Result;
+use crate::linalg::logdet::{auto_choice, choose_logdet, LogDetMethod, SparseLogDet, EIGEN_MAX_N};
 use crate::linalg::LogDet;
 use crate::models::formula::Design;
 use crate::models::result::ModelKind;
@@ -48,21 +48,19 @@ impl Jacobian<'_> {
 /// `"eigen"` uses the cached eigenvalues with the analytic score; `"auto"` does so for small or
 /// dense W ([`auto_choice`]) and otherwise takes the sparse path; `"sparse"`, `"chebyshev"` and
 /// `"monte_carlo"` take the sparse path with that log-determinant. The choice is recorded in
-/// `model.info["lndet"]` and `model.info["lndet_choice"]`.
+/// `model.info["lndet"]` and `model.info["lndet_choice"]`. The options are checked
+/// ([`SpatialOptions::check`]) before W is aligned or any numeric work.
 pub fn fit_spatial(design: &Design, w: &Weights, kind: ModelKind, opts: &SpatialOptions) -> Result<SpatialFit> {
+    let opts = &opts.check(design, kind)?;
     let w = w.aligned_to(&design.ids)?;
-    let (name, why) = match opts.lndet.as_str() {
-        "auto" => auto_choice(&w),
-        other => match LOGDET_NAMES.iter().find(|m| **m == other) {
-            Some(m) => (*m, format!("lndet \"{other}\" requested")),
-            // The chooser's error lists the valid names.
-            None => return choose_logdet(&w, other).and_then(|_| Err(Error::invalid(format!("lndet \"{other}\"")))),
-        },
+    let (method, why) = match opts.lndet {
+        LogDetMethod::Auto => auto_choice(&w),
+        other => (other, format!("lndet \"{}\" requested", other.name())),
     };
-    match name {
-        "eigen" => {
+    match method {
+        LogDetMethod::Eigen | LogDetMethod::Auto => {
             if w.n() > EIGEN_MAX_N {
-                choose_logdet(&w, "eigen")?;
+                choose_logdet(&w, LogDetMethod::Eigen)?;
             }
             let spec = w.spectrum()?;
             let path = Path {
@@ -75,8 +73,8 @@ pub fn fit_spatial(design: &Design, w: &Weights, kind: ModelKind, opts: &Spatial
         }
         _ => {
             let sparse = SparseLogDet::new(&w)?;
-            let approx: Option<Box<dyn LogDet>> = match name {
-                "sparse" => None,
+            let approx: Option<Box<dyn LogDet>> = match method {
+                LogDetMethod::Sparse => None,
                 other => Some(choose_logdet(&w, other)?),
             };
             let engine: &dyn LogDet = approx.as_deref().unwrap_or(&sparse);
@@ -103,9 +101,6 @@ pub fn fit_spatial(design: &Design, w: &Weights, kind: ModelKind, opts: &Spatial
     }
 }
 
-/// The valid `lndet` values other than `"auto"`.
-const LOGDET_NAMES: [&str; 4] = ["eigen", "sparse", "chebyshev", "monte_carlo"];
-
 /// Fits `kind` with a given log-determinant engine (Chebyshev, Monte Carlo, sparse LU, ...).
 /// The eigenvalues of W are still used for the interval and the information-matrix traces.
 pub fn fit_spatial_with_engine(
@@ -115,6 +110,7 @@ pub fn fit_spatial_with_engine(
     opts: &SpatialOptions,
     engine: &dyn LogDet,
 ) -> Result<SpatialFit> {
+    let opts = &opts.check(design, kind)?;
     let w = w.aligned_to(&design.ids)?;
     let path = Path {
         spectrum: Some(w.spectrum()?),
