@@ -1,4 +1,4 @@
-//! Effects inference (METHODS §9) for an SDM with N = 176 (economic-distance W on random Ȳ,
+//! Effects inference (docs/methods.md §9) for an SDM with N = 176 (economic-distance W on random Ȳ,
 //! row-standardised) and K = 6 regressors: 1,000 simulated draws (default options), the delta
 //! method, and the exact point effects.
 //!

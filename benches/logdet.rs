@@ -1,4 +1,4 @@
-//! Log-determinant engines at scale (METHODS §4.2–4.5): per-ρ ln|I − ρW| with the sparse
+//! Log-determinant engines at scale (docs/methods.md §4.2–4.5): per-ρ ln|I − ρW| with the sparse
 //! Cholesky (symmetric similar S) and sparse LU paths at N = 10,000 and 100,000, on k = 6
 //! neighbour lattices; eigenvalue setup at N = 2,000; Monte Carlo and Chebyshev setup at
 //! N = 100,000.

@@ -1,4 +1,4 @@
-//! Spatial ML fits (METHODS §7): the city-cluster two-way SDM (N = 176, T = 16) and a k = 6
+//! Spatial ML fits (docs/methods.md §7): the city-cluster two-way SDM (N = 176, T = 16) and a k = 6
 //! nearest-neighbour panel with N = 2,000, T = 10 drawn from a SAR process (two-way SAR and
 //! SDM; the eigenvalues of W are computed once, in the first iteration, and cached).
 //!

@@ -1,7 +1,7 @@
 //! Spatial-weights construction at scale: k-nearest neighbours (k = 6) of N = 100,000 random
-//! points through the R-tree, the dense economic-distance W for N = 5,000 (METHODS §2), queen
+//! points through the R-tree, the dense economic-distance W for N = 5,000 (docs/methods.md §2), queen
 //! contiguity of a 224 × 224 grid of squares (50,176 polygons), and the eigenvalues of a
-//! symmetric-ised k-NN W at N = 2,000 through the symmetric similar matrix (METHODS §4.2).
+//! symmetric-ised k-NN W at N = 2,000 through the symmetric similar matrix (docs/methods.md §4.2).
 //!
 //! Run: `cargo bench --bench weights -- --sample-size 10`.
 

@@ -36,7 +36,7 @@ pub enum Error {
     /// A numerical failure (singular matrix, non-convergence, ...).
     #[error("{0}")]
     Numeric(String),
-    /// The user pressed Ctrl-C while native work was running (see [`crate::interrupt`]).
+    /// The user pressed Ctrl-C while native work was running (see the `interrupt` module).
     #[error("interrupted (Ctrl-C)")]
     Interrupted,
 }

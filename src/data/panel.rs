@@ -1,4 +1,4 @@
-//! Balanced panels stacked time-slow: row r = (t−1)·N + i (METHODS "Notation").
+//! Balanced panels stacked time-slow: row r = (t−1)·N + i (docs/methods.md "Notation").
 //!
 //! Units and periods are keys as written in the data ([`Frame::keys`]): `001` and `1` are two
 //! units. Periods are ordered numerically when every period is a number (1970 < 1971 < 2000),

@@ -18,7 +18,7 @@ pub fn sd(x: &[f64]) -> f64 {
     (x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
 }
 
-/// Element-wise ratio a/b; a zero or missing denominator gives NaN (METHODS §1.4).
+/// Element-wise ratio a/b; a zero or missing denominator gives NaN (docs/methods.md §1.4).
 pub fn ratio(a: &[f64], b: &[f64], scale: f64) -> Vec<f64> {
     a.iter()
         .zip(b)

@@ -1,4 +1,4 @@
-//! Delta-method standard errors of the effects (METHODS §9 (ii)): Var(effect) = ∇'V∇ over
+//! Delta-method standard errors of the effects (docs/methods.md §9 (ii)): Var(effect) = ∇'V∇ over
 //! (β_k, θ_k, ρ) with the full covariance (including the ρ–β cross terms), the gradients from
 //! the trace identities tr(S), tr(SW), tr(SWS), tr(SWSW) (see [`super::exact::gradients_at`]).
 

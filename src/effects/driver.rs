@@ -91,7 +91,7 @@ fn point_of(prep: &Prepared) -> Vec<[f64; 3]> {
     flat.chunks(3).map(|c| [c[0], c[1], c[2]]).collect()
 }
 
-/// Effects with standard errors by the chosen method (METHODS §9).
+/// Effects with standard errors by the chosen method (docs/methods.md §9).
 pub fn effects(input: &EffectsInput, opts: &EffectsOptions) -> Result<Effects> {
     let prep = prepare(input, opts.engine)?;
     let point = point_of(&prep);

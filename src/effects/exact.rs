@@ -1,4 +1,4 @@
-//! Exact point effects (METHODS §9): the averages of S(ρ) = (I − ρW)⁻¹ that the effects need,
+//! Exact point effects (docs/methods.md §9): the averages of S(ρ) = (I − ρW)⁻¹ that the effects need,
 //! from the eigenvalues ω of W or from the power traces tr(Wᵠ), and the effects built on them.
 //!
 //! For regressor k, M_k = S(ρ)(β_k I + θ_k W) and
@@ -173,7 +173,7 @@ pub fn effects_at(av: &Averages, beta: f64, theta: f64) -> [f64; 3] {
     [ade, ate - ade, ate]
 }
 
-/// Gradients of (ADE, AIE, ATE) with respect to (β, θ, ρ) (METHODS §9 (ii)):
+/// Gradients of (ADE, AIE, ATE) with respect to (β, θ, ρ) (docs/methods.md §9 (ii)):
 /// ∇ADE = (s, s_w, β s' + θ s_w'), ∇ATE = (a, a_w, β a' + θ a_w'), ∇AIE = ∇ATE − ∇ADE.
 pub fn gradients_at(av: &Averages, beta: f64, theta: f64) -> [[f64; 3]; 3] {
     let d = [av.s, av.sw, beta * av.ds + theta * av.dsw];
@@ -195,7 +195,7 @@ mod tests {
 
     #[test]
     fn two_unit_closed_form() {
-        // W = [[0,1],[1,0]]: ADE = (β + ρθ)/(1 − ρ²), ATE = (β + θ)/(1 − ρ) (METHODS App. B).
+        // W = [[0,1],[1,0]]: ADE = (β + ρθ)/(1 − ρ²), ATE = (β + θ)/(1 − ρ) (docs/methods.md App. B).
         let k = Kernel::eigen(two_unit(), Totals::RowStochastic);
         let (b, t, r) = (1.3, -0.4, 0.35);
         let e = effects_at(&k.at(r), b, t);

@@ -1,4 +1,4 @@
-//! Direct, indirect and total effects of spatial models with inference (METHODS §9; LeSage &
+//! Direct, indirect and total effects of spatial models with inference (docs/methods.md §9; LeSage &
 //! Pace 2009; spatialreg `impacts`, Elhorst `direct_indirect_effects_estimates.m`).
 //!
 //! For regressor k with S(ρ) = (I − ρW)⁻¹ and M_k = S(ρ)(β_k I + θ_k W):
@@ -16,7 +16,7 @@
 //! * [`delta`]: delta-method standard errors with the full covariance (ρ–β cross terms).
 //! * [`simulate`]: R draws φ⁽ʳ⁾ ~ N(φ̂, V̂), seeded, identical for any thread count.
 //!
-//! Defaults (METHODS §10): simulation, R = 1000 draws, seed [`DEFAULT_SEED`], point estimate at
+//! Defaults (docs/methods.md §10): simulation, R = 1000 draws, seed [`DEFAULT_SEED`], point estimate at
 //! φ̂, SE = sd of the draws, z = point/SE, draws with ρ outside the interval re-drawn (counted).
 
 pub mod delta;

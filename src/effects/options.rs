@@ -2,7 +2,7 @@
 
 /// Default seed of the simulated effects (ChaCha8; draw r uses stream r).
 pub const DEFAULT_SEED: u64 = 20_240_601;
-/// Default number of draws (METHODS §10).
+/// Default number of draws (docs/methods.md §10).
 pub const DEFAULT_DRAWS: usize = 1000;
 /// With both the spectrum and the power traces available, `engine: "auto"` uses the power
 /// series when N exceeds this.
@@ -13,9 +13,9 @@ pub const SERIES_WARN_BOUND: f64 = 1e-8;
 /// How standard errors are obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
-    /// Simulation from N(φ̂, V̂) (METHODS §9 (i)).
+    /// Simulation from N(φ̂, V̂) (docs/methods.md §9 (i)).
     Simulation,
-    /// Delta method (METHODS §9 (ii)).
+    /// Delta method (docs/methods.md §9 (ii)).
     Delta,
 }
 
@@ -29,7 +29,7 @@ impl Method {
     }
 }
 
-/// Which simulation convention is reported (METHODS §9 (i)).
+/// Which simulation convention is reported (docs/methods.md §9 (i)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     /// Point at φ̂, SE = sd of draws, z = point/SE; out-of-interval ρ re-drawn (default).

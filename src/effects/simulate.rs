@@ -1,4 +1,4 @@
-//! Simulated inference for the effects (METHODS §9 (i); LeSage & Pace 2009, the convention of
+//! Simulated inference for the effects (docs/methods.md §9 (i); LeSage & Pace 2009, the convention of
 //! Elhorst, spatialreg and xsmle): R draws φ⁽ʳ⁾ = φ̂ + L z, z ~ N(0, I), LL' = V̂, and the
 //! effects of each draw.
 //!

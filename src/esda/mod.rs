@@ -1,6 +1,6 @@
 //! Exploratory spatial data analysis: global Moran's I ([`moran`]), Geary's C ([`geary`]),
 //! local Moran's I ([`local`]) and the seeded, thread-count-independent permutation engine
-//! they share ([`permutation`]). Formulas: METHODS §3.
+//! they share ([`permutation`]). Formulas: docs/methods.md §3.
 
 pub mod geary;
 pub mod local;
@@ -85,7 +85,7 @@ pub(crate) fn centre(x: &[f64], what: &str) -> Result<(Vec<f64>, f64)> {
 /// z'Wz (the one sparse quadratic form, [`crate::linalg::lag_quad_form`]).
 pub(crate) use crate::linalg::lag_quad_form as quad_form;
 
-/// Sample kurtosis b2 = N Σz⁴ / (Σz²)² of deviations `z` (METHODS §3).
+/// Sample kurtosis b2 = N Σz⁴ / (Σz²)² of deviations `z` (docs/methods.md §3).
 pub(crate) fn kurtosis(z: &[f64], zz: f64) -> f64 {
     let z4: f64 = z.iter().map(|v| v.powi(4)).sum();
     z.len() as f64 * z4 / (zz * zz)

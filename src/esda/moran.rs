@@ -1,5 +1,5 @@
 //! Global Moran's I with its moments under normality and randomisation, a permutation test,
-//! and the panel versions (per period or pooled). METHODS §3.
+//! and the panel versions (per period or pooled). docs/methods.md §3.
 //!
 //! ```text
 //! z = x − x̄,  I = (N/S0) · z'Wz / z'z,  E(I) = −1/(N−1)
@@ -7,7 +7,7 @@
 //! Var_R(I) = [N((N² − 3N + 3) S1 − N S2 + 3 S0²) − b2((N² − N) S1 − 2N S2 + 6 S0²)]
 //!            / ((N−1)(N−2)(N−3) S0²) − E(I)²,   b2 = N Σz⁴ / (Σz²)²
 //! ```
-//! Sources: esda `Moran.__moments`, spdep `moran.test` (identical; METHODS App. A).
+//! Sources: esda `Moran.__moments`, spdep `moran.test` (identical; docs/methods.md App. A).
 
 use super::permutation::{permuted_stats, PermutationTest};
 use super::{centre, check_cross_section, kurtosis, quad_form, MoranOptions};
@@ -59,7 +59,7 @@ pub struct Moran {
     pub warning: Option<String>,
 }
 
-/// E(I), Var_N(I) and Var_R(I) from N, S0, S1, S2 and the kurtosis b2 (METHODS §3).
+/// E(I), Var_N(I) and Var_R(I) from N, S0, S1, S2 and the kurtosis b2 (docs/methods.md §3).
 pub(crate) fn moments(n: f64, s0: f64, s1: f64, s2: f64, b2: f64) -> (f64, f64, f64) {
     let e = -1.0 / (n - 1.0);
     let s02 = s0 * s0;
@@ -130,7 +130,7 @@ fn assemble(i: f64, n: usize, s012: (f64, f64, f64), b2: f64) -> Moran {
 
 /// Global Moran's I of the cross-section `x` (one value per unit, in the order of `w.ids()`)
 /// with moments under normality and randomisation and, if `opts.permutations` is set, an esda
-/// permutation pseudo p (METHODS §3).
+/// permutation pseudo p (docs/methods.md §3).
 ///
 /// Errors: length ≠ w.n(), NaN (naming the unit), N < 4, constant x.
 pub fn moran(x: &[f64], w: &Weights, opts: &MoranOptions) -> Result<Moran> {
@@ -157,7 +157,7 @@ fn attach(m: &mut Moran, sims: &[f64], seed: u64) {
 }
 
 /// Pooled Moran's I of a time-slow stacked NT-vector under W_NT = I_T ⊗ W, with x demeaned
-/// over all NT values and S0, S1, S2 multiplied by T (METHODS §3, "Panel use"). Permutations
+/// over all NT values and S0, S1, S2 multiplied by T (docs/methods.md §3, "Panel use"). Permutations
 /// shuffle all NT values.
 pub fn moran_pooled(x: &[f64], w: &Weights, opts: &MoranOptions) -> Result<Moran> {
     let n = w.n();
@@ -334,7 +334,7 @@ impl std::fmt::Display for Moran {
 /// Which p-value a summary table uses for its stars.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Assumption {
-    /// Normality, two-sided (the default: METHODS §10).
+    /// Normality, two-sided (the default: docs/methods.md §10).
     #[default]
     Normality,
     /// Randomisation, two-sided.
@@ -369,7 +369,7 @@ impl MoranTable {
     }
 
     /// The paper's layout: periods down, variables across, cells "I*** (z)" with stars from the
-    /// two-sided normal p (METHODS §10).
+    /// two-sided normal p (docs/methods.md §10).
     pub fn to_table(&self) -> Table {
         self.to_table_with(Assumption::Normality)
     }
@@ -462,7 +462,7 @@ mod tests {
 
     #[test]
     fn four_ring_alternating_is_minus_one() {
-        // METHODS Appendix B: I = −1, E(I) = −1/3.
+        // docs/methods.md Appendix B: I = −1, E(I) = −1/3.
         let m = moran(&[1.0, -1.0, 1.0, -1.0], &ring(4), &MoranOptions::default()).unwrap();
         assert!((m.i + 1.0).abs() < 1e-15);
         assert!((m.expected + 1.0 / 3.0).abs() < 1e-15);

@@ -6,13 +6,13 @@
 //! are collected in index order. Each worker reuses one buffer; nothing of size N is allocated
 //! per permutation.
 //!
-//! The pseudo p-value follows esda (METHODS §3, Appendix C 7): with `larger` = #{sim ≥ obs},
+//! The pseudo p-value follows esda (docs/methods.md §3, Appendix C 7): with `larger` = #{sim ≥ obs},
 //! take the smaller tail `min(larger, perms − larger)` and report (tail + 1)/(perms + 1).
 //! spdep's `moran.mc(alternative = "greater")` p = (#{sim ≥ obs} + 1)/(perms + 1) is kept as
 //! `p_greater`.
 
-pub use crate::rng::{below, rng_for, shuffle};
 use crate::progress::Progress;
+pub use crate::rng::{below, rng_for, shuffle};
 use rayon::prelude::*;
 
 /// Summary of a permutation test of a statistic.

@@ -1,4 +1,4 @@
-//! Agglomeration indices from a long employment table (id, time, sector, value) (METHODS §1.2–1.3):
+//! Agglomeration indices from a long employment table (id, time, sector, value) (docs/methods.md §1.2–1.3):
 //!
 //! ```text
 //! IS_itj = E_itj / Σ_j E_itj        (share of sector j in unit i, period t)
@@ -20,7 +20,7 @@ use crate::data::{Column, Frame};
 use crate::error::{list_some, Error, Result};
 use std::collections::HashMap;
 
-/// The specialisation index Mar (METHODS §1.2).
+/// The specialisation index Mar (docs/methods.md §1.2).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum MarKind {
     /// max_j LQ_itj over sectors present nationally (the default).
@@ -46,7 +46,7 @@ impl MarKind {
     }
 }
 
-/// The diversity index Jacobs (METHODS §1.3).
+/// The diversity index Jacobs (docs/methods.md §1.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum JacobsKind {
     /// 1/Σ_j |IS_itj − IS_tj| (the default).
@@ -341,7 +341,7 @@ impl Shares {
     }
 }
 
-/// Mar and Jacobs by unit and period (METHODS §1.2–1.3): a `Frame` with the columns id, time,
+/// Mar and Jacobs by unit and period (docs/methods.md §1.2–1.3): a `Frame` with the columns id, time,
 /// `mar`, `jacobs`, one row per (unit, period) in order of first appearance. Errors: total
 /// employment 0, negative employment, duplicate rows, a zero Jacobs denominator (unless
 /// `jacobs_zero` caps it).
@@ -453,7 +453,7 @@ pub fn location_quotients(emp: &Frame, opts: &AggOptions) -> Result<Frame> {
 mod tests {
     use super::*;
 
-    /// METHODS Appendix B: city shares (0.5, 0.3, 0.2), national (0.25, 0.25, 0.5).
+    /// docs/methods.md Appendix B: city shares (0.5, 0.3, 0.2), national (0.25, 0.25, 0.5).
     fn example() -> (Frame, Frame) {
         let f = Frame::from_columns(vec![
             ("id".into(), Column::Text(vec!["a".into(); 3])),

@@ -1,4 +1,4 @@
-//! Variable construction (METHODS §1): agglomeration indices (Mar, Jacobs, location quotients)
+//! Variable construction (docs/methods.md §1): agglomeration indices (Mar, Jacobs, location quotients)
 //! from long employment tables, and the regional economic resilience index Resi.
 
 pub mod agglomeration;

@@ -1,4 +1,4 @@
-//! Regional economic resilience Resi (METHODS §1.1, Martin et al. 2016):
+//! Regional economic resilience Resi (docs/methods.md §1.1, Martin et al. 2016):
 //!
 //! ```text
 //! variant B (growth_change, default; G are growth rates):
@@ -21,7 +21,7 @@ use crate::data::Frame;
 use crate::error::{Error, Result};
 use std::collections::HashMap;
 
-/// Which resilience formula (METHODS §1.1).
+/// Which resilience formula (docs/methods.md §1.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ResilienceKind {
     /// Variant B: change in growth relative to the national change (growth-rate inputs).
@@ -170,7 +170,7 @@ pub fn resilience(f: &Frame, opts: &ResilienceOptions) -> Result<Vec<f64>> {
         for (series, name) in [(g, format!("column '{}'", opts.region)), (&nat[..], national)] {
             if let Some(why) = looks_like_levels(series, &prev) {
                 return Err(Error::data(format!(
-                    "{what}: kind \"growth_change\" (the default, METHODS §1.1 variant B) takes growth rates, \
+                    "{what}: kind \"growth_change\" (the default, docs/methods.md §1.1 variant B) takes growth rates, \
                      but the {name} looks like levels ({why}); for levels (e.g. GDP) pass kind: \"level_growth\" \
                      (variant A); if these really are growth rates, pass check_inputs: false"
                 )));

@@ -1,5 +1,5 @@
 //! Log-determinants ln|I − ρW| and related traces, behind one trait: set up once for W,
-//! then cheap to evaluate at each ρ (METHODS §4).
+//! then cheap to evaluate at each ρ (docs/methods.md §4).
 
 use crate::weights::Spectrum;
 
@@ -7,7 +7,7 @@ pub use dense::{dot, quad_form};
 pub use resolvent::{Resolvent, DENSE_RESOLVENT_LIMIT};
 pub use sparse::lag_quad_form;
 
-/// A log-determinant engine for ln|I_N − ρW| (METHODS §4.2–4.6). Setup (eigenvalues, symbolic
+/// A log-determinant engine for ln|I_N − ρW| (docs/methods.md §4.2–4.6). Setup (eigenvalues, symbolic
 /// factorisation, traces) happens once when the engine is built; `logdet` must not allocate
 /// anything of size N×N.
 pub trait LogDet: Send + Sync {

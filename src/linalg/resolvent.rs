@@ -1,5 +1,5 @@
 //! The resolvent (I − ρW)⁻¹ at one ρ: the one place where I − ρW is factorised, solved with,
-//! and where G = W(I − ρW)⁻¹ and its traces are formed (METHODS §4.3, §7.4).
+//! and where G = W(I − ρW)⁻¹ and its traces are formed (docs/methods.md §4.3, §7.4).
 //!
 //! A [`Resolvent`] is built once per (W, ρ) and then serves every caller: the information
 //! matrices and fit measures of the ML fits, `simulate`, the synthetic panels and the trace
@@ -296,7 +296,7 @@ impl GTraces {
     /// The traces of G* = F'GF under the Lee–Yu transformation with time effects (W* = F'WF,
     /// row-standardised W, whose eigenvalues are those of W without the unit one):
     /// tr G* = tr G − 1/(1−ρ), tr G*² = tr G² − 1/(1−ρ)², tr G*'G* = tr G'G − ‖G'ι‖²/N, with
-    /// `colsum2` = ‖G'ι‖² (METHODS §7.3). The one implementation of that shift.
+    /// `colsum2` = ‖G'ι‖² (docs/methods.md §7.3). The one implementation of that shift.
     pub fn lee_yu_time(&self, colsum2: f64, n: usize) -> GTraces {
         let u = 1.0 / (1.0 - self.rho);
         GTraces {
@@ -309,7 +309,7 @@ impl GTraces {
 }
 
 /// The eigenvalue form of the traces of the resolvent S = (I − ρW)⁻¹ and of G = WS, from the
-/// eigenvalues ω of W (real parts of the complex sums; METHODS §7.4, §9):
+/// eigenvalues ω of W (real parts of the complex sums; docs/methods.md §7.4, §9):
 ///
 /// ```text
 /// [tr S, tr G, tr SG, tr G²] = [Σ 1/(1−ρω), Σ ω/(1−ρω), Σ ω/(1−ρω)², Σ ω²/(1−ρω)²]

@@ -1,12 +1,12 @@
 //! Sparse helpers shared by the log-determinant engines and the trace estimators
-//! (METHODS §4.2–4.5, §9): detection of the symmetric similarity W = D⁻¹C, the sparse quadratic
+//! (docs/methods.md §4.2–4.5, §9): detection of the symmetric similarity W = D⁻¹C, the sparse quadratic
 //! form z'Wz, traces, and a bound on the spectral radius.
 
 use crate::weights::Weights;
 use sprs::CsMat;
 
 /// The diagonal d of a similarity W = D⁻¹C with C symmetric, so that
-/// S = D^{1/2} W D^{−1/2} is symmetric (METHODS §4.2, spatialreg `can.be.simmed`).
+/// S = D^{1/2} W D^{−1/2} is symmetric (docs/methods.md §4.2, spatialreg `can.be.simmed`).
 ///
 /// The row sums recorded by the weights builder when present, else detected from W itself
 /// (up to one factor per connected component, [`crate::weights::similarity::similarity_scale`]);

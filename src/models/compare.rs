@@ -76,7 +76,7 @@ pub fn kind_label(kind: ModelKind) -> &'static str {
 }
 
 /// The estimation convention of a model: lag order and bias correction for spatial ML models
-/// (METHODS §7.1, §7.5); "least squares" for OLS and SLX.
+/// (docs/methods.md §7.1, §7.5); "least squares" for OLS and SLX.
 fn convention(m: &Model) -> String {
     let get = |k: &str| m.info.get(k).map(String::as_str);
     match m.kind {

@@ -1,4 +1,4 @@
-//! Tests of the joint significance of the fixed effects (METHODS §5): likelihood-ratio tests
+//! Tests of the joint significance of the fixed effects (docs/methods.md §5): likelihood-ratio tests
 //! (Elhorst) and the F tests of plm's `pFtest`.
 //!
 //! ```text
@@ -105,7 +105,7 @@ impl std::fmt::Display for SpecTest {
 /// Degrees of freedom of the LR tests of the fixed effects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FeDf {
-    /// N and T (Elhorst; METHODS §10 default).
+    /// N and T (Elhorst; docs/methods.md §10 default).
     #[default]
     Elhorst,
     /// N − 1 and T − 1 (the number of extra free parameters).
@@ -180,7 +180,7 @@ impl FeTests {
     }
 }
 
-/// LR and F tests of the fixed effects of `design` (METHODS §5), from the pooled, individual,
+/// LR and F tests of the fixed effects of `design` (docs/methods.md §5), from the pooled, individual,
 /// time and two-way OLS fits.
 pub fn fe_tests(design: &Design, opts: &FeTestOptions) -> Result<FeTests> {
     let (n, t) = (design.n, design.t);

@@ -1,5 +1,5 @@
 //! Lagrange-multiplier tests for a spatial lag and a spatial error on panel OLS residuals
-//! (METHODS §6; Elhorst `LMsarsem_panel.m` 2010, splm `slmtest`). On a cross-section (T = 1)
+//! (docs/methods.md §6; Elhorst `LMsarsem_panel.m` 2010, splm `slmtest`). On a cross-section (T = 1)
 //! they are Anselin's tests as in spdep `lm.LMtests`.
 //!
 //! ```text
@@ -12,7 +12,7 @@
 //! SARMA   = LM_err + RLM_lag ~ χ²(2)
 //! ```
 //!
-//! SARMA is spdep's definition; it equals the joint statistic of Debarsy & Ertur (METHODS §6,
+//! SARMA is spdep's definition; it equals the joint statistic of Debarsy & Ertur (docs/methods.md §6,
 //! `lm_f_joint.m`) exactly when lag and error share W: with D + T11 = J and T11 = T22 = T12 =
 //! T·T_W, [T·T_W R_y² − 2T·T_W R_e R_y + R_e² J]/[T·T_W(J − T·T_W)] = LM_err + RLM_lag.
 //! The Debarsy–Ertur variant (individual effects only) multiplies every statistic by (T−1)/T.
@@ -101,7 +101,7 @@ impl LmTests {
 }
 
 /// LM-lag, LM-error, their robust versions and SARMA on the residuals of `fit`
-/// (METHODS §6). `w` is aligned to the fit's unit ids first; M·v is computed from the QR of
+/// (docs/methods.md §6). `w` is aligned to the fit's unit ids first; M·v is computed from the QR of
 /// X̃, never as an NT×NT matrix.
 pub fn lm_tests(fit: &OlsFit, w: &Weights, opts: &LmOptions) -> Result<LmTests> {
     let w = w.aligned_to(&fit.ids)?;

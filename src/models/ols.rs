@@ -1,4 +1,4 @@
-//! Non-spatial panel OLS with pooled, individual, time or two-way fixed effects (METHODS §5),
+//! Non-spatial panel OLS with pooled, individual, time or two-way fixed effects (docs/methods.md §5),
 //! and the recovery of the intercept and fixed effects (Elhorst).
 //!
 //! ```text
@@ -84,7 +84,7 @@ pub fn refuse_exact_fit(what: &str, depvar: &str, y: &[f64], sse: f64, fe: Fe) -
     Ok(())
 }
 
-/// Within-transforms raw columns by `fe` (METHODS §5). A column that the fixed effects sweep
+/// Within-transforms raw columns by `fe` (docs/methods.md §5). A column that the fixed effects sweep
 /// out entirely (‖x̃‖ ≤ [`ABSORBED_TOL`]·‖x‖), or a column of zeros, is an error naming it and
 /// saying which effects absorb it. OLS and the spatial models (their regressors and lagged
 /// regressors W·x, lagged from the raw columns first) share this check and its message.
@@ -208,7 +208,7 @@ impl OlsFit {
     }
 }
 
-/// Gaussian log-likelihood at σ̂² = sse/nobs: −(NT/2)(ln(2π·sse/NT) + 1) (METHODS §5).
+/// Gaussian log-likelihood at σ̂² = sse/nobs: −(NT/2)(ln(2π·sse/NT) + 1) (docs/methods.md §5).
 pub fn loglik_ols(sse: f64, nobs: usize) -> f64 {
     let nt = nobs as f64;
     -0.5 * nt * ((2.0 * std::f64::consts::PI * sse / nt).ln() + 1.0)
@@ -219,7 +219,7 @@ fn sum_sq_dev(v: &[f64]) -> f64 {
     v.iter().map(|a| (a - m) * (a - m)).sum()
 }
 
-/// OLS of `design` with fixed effects `fe` (METHODS §5). Standard errors follow plm `within`
+/// OLS of `design` with fixed effects `fe` (docs/methods.md §5). Standard errors follow plm `within`
 /// and Stata `xtreg, fe`: s² = e'e/(NT − K − a) with a = N, T, N + T − 1 absorbed effects
 /// (pooled: a = 1 for the intercept). Perfect collinearity and regressors absorbed by the
 /// fixed effects are errors naming the variable.
@@ -322,7 +322,7 @@ pub fn ols(design: &Design, fe: Fe) -> Result<OlsFit> {
     })
 }
 
-/// The intercept and fixed effects of a fixed-effects OLS fit (METHODS §5, Elhorst), as
+/// The intercept and fixed effects of a fixed-effects OLS fit (docs/methods.md §5, Elhorst), as
 /// deviations from the mean intercept, with σ̂² = e'e/NT and V = σ̂²(X̃'X̃)⁻¹:
 ///
 /// ```text

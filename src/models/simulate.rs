@@ -1,7 +1,7 @@
 //! Panels drawn from a spatial model, for checking that an estimator recovers what it is given
 //! (Monte Carlo, teaching, power calculations).
 //!
-//! Period by period (t = 1..T, stacked time-slow as everywhere, METHODS "Notation"):
+//! Period by period (t = 1..T, stacked time-slow as everywhere, docs/methods.md "Notation"):
 //!
 //! ```text
 //! SAR / SDM / SLX / OLS:  y_t = (I − ρW)⁻¹ (X_t β + W X_t θ + μ + ξ_t ι + ε_t)     (ρ = 0 for SLX, OLS)
@@ -141,7 +141,7 @@ fn solve_lag(w: &Weights, rho: f64, b: &mut [Vec<f64>]) -> Result<()> {
     };
     let mut flat: Vec<f64> = b.iter().flatten().copied().collect();
     if n <= DENSE_LIMIT {
-        // The parameter space of the fitted models (METHODS §4.1): outside it I − ρW is singular
+        // The parameter space of the fitted models (docs/methods.md §4.1): outside it I − ρW is singular
         // (ρ = 1/ω) or the process explodes, and a near-singular LU gives values of 1e15 in
         // silence.
         let (lo, hi) = w.spectrum()?.interval();

@@ -1,5 +1,5 @@
 //! Wald and likelihood-ratio tests of the spatial Durbin model against its restrictions
-//! (METHODS §8; Elhorst's demo). With φ = [β; θ; ρ] and V its covariance block:
+//! (docs/methods.md §8; Elhorst's demo). With φ = [β; θ; ρ] and V its covariance block:
 //!
 //! ```text
 //! SDM → SAR  (θ = 0)         : W = θ'(V_θθ)⁻¹θ ~ χ²(K)

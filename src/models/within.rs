@@ -1,4 +1,4 @@
-//! The within (fixed-effects) transformation of METHODS §5, applied to time-slow stacked
+//! The within (fixed-effects) transformation of docs/methods.md §5, applied to time-slow stacked
 //! NT-vectors without ever forming the NT×NT projector:
 //!
 //! ```text

@@ -10,7 +10,7 @@ use super::{core_err, script_err, RResult};
 use crate::effects::Effects;
 use crate::report::Table;
 use rhai::plugin::*;
-use rhai::{Map};
+use rhai::Map;
 use std::sync::Arc;
 
 /// Direct, indirect and total effects in a script.
@@ -86,7 +86,7 @@ fn effects_of(m: &SModel, opts: &Map) -> RResult<SEffects> {
 pub mod effects_fns {
     use super::*;
 
-    /// Direct, indirect (spillover) and total effects (LeSage–Pace; METHODS §9), exact at the
+    /// Direct, indirect (spillover) and total effects (LeSage–Pace; docs/methods.md §9), exact at the
     /// estimates. Options: method ("simulation" default, 1000 draws; "delta"), draws, seed,
     /// mode ("spillover", "elhorst" mean of draws, "spatialreg"), engine ("auto", "eigen",
     /// "series").

@@ -235,7 +235,7 @@ pub mod models_fns {
         fit_ols(data, formula, &opts).map(|f| SModel(Arc::new(Fitted::Ols(Box::new(f)))))
     }
 
-    /// LR (and F) tests of the unit and time fixed effects (METHODS §5); option df:
+    /// LR (and F) tests of the unit and time fixed effects (docs/methods.md §5); option df:
     /// "N,T" (Elhorst, default) or "N-1,T-1".
     /// ```rhai
     /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
@@ -350,7 +350,7 @@ pub mod models_fns {
         spatial(data, formula, &w, None, &opts, "fit")
     }
 
-    /// Wald test of an SDM against "sar" (θ = 0) or "sem" (θ + ρβ = 0) (METHODS §8).
+    /// Wald test of an SDM against "sar" (θ = 0) or "sem" (θ + ρβ = 0) (docs/methods.md §8).
     /// ```rhai
     /// let c = read_csv("examples/data/columbus/data.csv");
     /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
@@ -584,7 +584,7 @@ pub mod models_fns {
         m.0.model().warnings.iter().map(|w| Dynamic::from(w.clone())).collect()
     }
 
-    /// Recovered intercept and fixed effects with standard errors (OLS; METHODS §5).
+    /// Recovered intercept and fixed effects with standard errors (OLS; docs/methods.md §5).
     /// ```rhai
     /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
     /// print(fixed_effects(ols(p, "gsp ~ pcap + pc + emp", #{fe: "individual"})));

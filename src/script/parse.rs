@@ -260,7 +260,7 @@ impl FromStr for ResilienceKind {
             "growth_change" => Ok(Self::GrowthChange),
             "level_growth" => Ok(Self::LevelGrowth),
             _ => Err(Error::invalid(format!(
-                "unknown kind '{s}'; valid: \"growth_change\" (growth-rate inputs, METHODS §1.1 variant B), \
+                "unknown kind '{s}'; valid: \"growth_change\" (growth-rate inputs, docs/methods.md §1.1 variant B), \
                  \"level_growth\" (GDP levels, variant A)"
             ))),
         }

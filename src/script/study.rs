@@ -390,7 +390,7 @@ pub mod study_fns {
         markdown_of(t)
     }
 
-    /// A panel drawn from a spatial model on the units of `w` (METHODS notation; see
+    /// A panel drawn from a spatial model on the units of `w` (docs/methods.md notation; see
     /// src/models/simulate.rs): y_t = (I − ρW)⁻¹(X_tβ + WX_tθ + μ + ξ_t + ε_t) for sar/sdm (slx,
     /// ols: ρ = 0), y_t = X_tβ + WX_tθ + μ + ξ_t + (I − λW)⁻¹ε_t for sem/sdem. Options: model
     /// (required), beta (required), theta (sdm/sdem/slx; default zeros), rho (or lambda; default

@@ -79,7 +79,7 @@ pub mod weights_fns {
     use super::*;
 
     /// Inverse economic-distance weights 1/|Ȳ_i − Ȳ_j| on the period mean of `var`
-    /// (METHODS §2), row-standardised. Options: form ("inverse", "inverse_squared", "exp"),
+    /// (docs/methods.md §2), row-standardised. Options: form ("inverse", "inverse_squared", "exp"),
     /// min_gap (replace |Δ| below it; ties are otherwise an error), standardize, islands.
     /// ```rhai
     /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
@@ -337,7 +337,7 @@ pub mod weights_fns {
     }
 
     /// Mar (specialisation) and Jacobs (diversity) indices from a long employment table
-    /// (METHODS §1.2–1.3). Options: id, time, sector ("industry"), value ("emp"), national
+    /// (docs/methods.md §1.2–1.3). Options: id, time, sector ("industry"), value ("emp"), national
     /// (Frame of national employment by sector and time), mar ("max_lq", "krugman",
     /// "max_share"), jacobs ("rdi", "rdi_squared", "inverse_hhi"), missing_sector ("missing",
     /// "zero"), jacobs_cap (cap 1/denominator at 1/eps instead of an error).
@@ -366,7 +366,7 @@ pub mod weights_fns {
             .map_err(core_err)
     }
 
-    /// Regional resilience (Martin et al. 2016; METHODS §1.1), one value per row of `f` (NaN in
+    /// Regional resilience (Martin et al. 2016; docs/methods.md §1.1), one value per row of `f` (NaN in
     /// a unit's first period, and after a gap in integer periods: t−1 is the calendar's previous
     /// period, as for `p.lag`). The two variants take different inputs:
     /// - kind "growth_change" (default, variant B) takes GROWTH RATES (fractions, percent, or a

@@ -1,8 +1,8 @@
 //! Builders of spatial weights from data, gathered in one place: reciprocal economic distance
-//! (METHODS §2, [`super::economic`]), inverse distance ([`super::distance`]), distance band
+//! (docs/methods.md §2, [`super::economic`]), inverse distance ([`super::distance`]), distance band
 //! ([`super::band`]) and blocks ([`super::block`]); shared options ([`super::builder`]); points
 //! and metrics ([`super::points`]); and the detection of W = D⁻¹C with C symmetric
-//! (METHODS §4.2, [`super::similarity`]).
+//! (docs/methods.md §4.2, [`super::similarity`]).
 //!
 //! k-nearest neighbours live in [`super::knn`], polygon contiguity in [`super::contiguity`].
 

@@ -1,4 +1,4 @@
-//! Reciprocal economic-distance weights on the period means of a variable (METHODS §2).
+//! Reciprocal economic-distance weights on the period means of a variable (docs/methods.md §2).
 
 use super::builder::{dense_matrix, Common};
 use super::points::no_rows;
@@ -6,7 +6,7 @@ use super::Weights;
 use crate::data::Panel;
 use crate::error::{Error, Result};
 
-/// The kernel of the economic-distance weights c_ij = f(|Ȳ_i − Ȳ_j|) (METHODS §2).
+/// The kernel of the economic-distance weights c_ij = f(|Ȳ_i − Ȳ_j|) (docs/methods.md §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum EconForm {
     /// c_ij = 1/|Ȳ_i − Ȳ_j| (the default).
@@ -48,7 +48,7 @@ pub struct EconomicOptions {
     pub common: Common,
 }
 
-/// Reciprocal economic-distance weights on the period mean of `var` (METHODS §2):
+/// Reciprocal economic-distance weights on the period mean of `var` (docs/methods.md §2):
 /// Ȳ_i = (1/T) Σ_t y_it, c_ij = 1/|Ȳ_i − Ȳ_j| (or the chosen form), c_ii = 0, then
 /// standardised (row by default: w_ij = c_ij / Σ_k c_ik). C is symmetric, so a row-standardised
 /// W keeps the row sums for the symmetric-similarity eigenvalues (§4.2).

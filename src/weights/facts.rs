@@ -1,6 +1,6 @@
 //! The derived facts of a weights matrix, computed once per matrix and kept with it: row sums,
 //! row-stochastic or not, symmetric or not, and the similarity W = D⁻¹C to a symmetric C
-//! (METHODS §4.2). Every test of these facts uses the one tolerance [`FACT_TOL`].
+//! (docs/methods.md §4.2). Every test of these facts uses the one tolerance [`FACT_TOL`].
 
 use super::similarity::{scale_from_transpose, transpose_values};
 use super::{row_sums, Weights};

@@ -64,7 +64,7 @@ pub fn read_weights(path: &str) -> Result<Weights> {
 /// A matrix read as given that is W = D⁻¹C with C symmetric (for example a row-standardised
 /// symmetric matrix: binary contiguity, economic distance) is detected
 /// ([`super::similarity::similarity_scale`]) so that its eigenvalues come from the symmetric similar
-/// matrix (METHODS §4.2).
+/// matrix (docs/methods.md §4.2).
 pub fn read_weights_with(path: &str, opts: &ReadOptions) -> Result<Weights> {
     let format = Format::of_path(path)?;
     let bytes = crate::io::read_file(path)?;

@@ -37,7 +37,7 @@ impl Default for KnnOptions {
 /// Binary k-nearest-neighbour weights: c_ij = 1 when j is among the k nearest units of i
 /// (found with an R-tree, O(N log N)), then standardised. With `symmetric`, c_ij = 1 when either
 /// unit is among the other's k nearest; the row-standardised matrix then keeps the symmetric
-/// similarity (METHODS §4.2). Ties at the k-th distance are broken by the row order of the units
+/// similarity (docs/methods.md §4.2). Ties at the k-th distance are broken by the row order of the units
 /// (the unit that comes first in the data is kept).
 pub fn weights_knn(frame: &Frame, id: &str, x: &str, y: &str, opts: &KnnOptions) -> Result<Weights> {
     let what = "weights_knn";

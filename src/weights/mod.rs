@@ -3,7 +3,7 @@
 //! A [`Weights`] keeps the unit ids, the sparse matrix (CSR, zero diagonal) and, when the matrix
 //! is W = D⁻¹C with C symmetric (row-standardised symmetric weights), the row sums `d` of C so
 //! that the eigenvalues can be taken from the symmetric similar matrix
-//! S = D^{1/2} W D^{−1/2} = D^{−1/2} C D^{−1/2} (METHODS §4.2). The matrix is shared between
+//! S = D^{1/2} W D^{−1/2} = D^{−1/2} C D^{−1/2} (docs/methods.md §4.2). The matrix is shared between
 //! clones (`Arc`); its eigenvalues and its derived facts ([`Facts`]: row sums, row-stochastic,
 //! symmetric, similar to symmetric) are computed once and cached, and reorderings of the units
 //! ([`Weights::aligned_to`]) carry both caches over.
@@ -492,7 +492,7 @@ impl Weights {
         w.into_standardized(std)
     }
 
-    /// S0 = Σ_ij w_ij, S1 = ½ Σ_ij (w_ij + w_ji)², S2 = Σ_i (row_i + col_i)² (METHODS §3).
+    /// S0 = Σ_ij w_ij, S1 = ½ Σ_ij (w_ij + w_ji)², S2 = Σ_i (row_i + col_i)² (docs/methods.md §3).
     pub fn s012(&self) -> (f64, f64, f64) {
         let n = self.n();
         let t = self.matrix.transpose_view().to_csr();
@@ -640,7 +640,7 @@ mod tests {
 
     #[test]
     fn ring_row_standardised() {
-        // 4-ring, METHODS Appendix B: S0 = 4, S1 = 4, S2 = 16.
+        // 4-ring, docs/methods.md Appendix B: S0 = 4, S1 = 4, S2 = 16.
         let t = [
             (0, 1, 1.0),
             (1, 0, 1.0),

@@ -1,4 +1,4 @@
-//! Detection of W = D⁻¹C with C symmetric (METHODS §4.2) for matrices that arrive without
+//! Detection of W = D⁻¹C with C symmetric (docs/methods.md §4.2) for matrices that arrive without
 //! their raw C, and the symmetry tests of sparse matrices.
 
 use super::facts::FACT_TOL;

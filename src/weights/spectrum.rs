@@ -1,5 +1,5 @@
 //! Eigenvalues of W, computed once: from the symmetric similar matrix S = D^{−1/2} C D^{−1/2}
-//! when W = D⁻¹C with C symmetric (METHODS §4.2), from the general eigen solver otherwise.
+//! when W = D⁻¹C with C symmetric (docs/methods.md §4.2), from the general eigen solver otherwise.
 
 use super::Weights;
 use crate::error::{Error, Result};
@@ -34,7 +34,7 @@ impl Spectrum {
     }
 
     /// The feasible interval (1/ω_min, 1/ω_max) of the spatial parameter over the real
-    /// eigenvalues (METHODS §4.1, spatialreg `eigen_setup`). When W has no negative real
+    /// eigenvalues (docs/methods.md §4.1, spatialreg `eigen_setup`). When W has no negative real
     /// eigenvalue (e.g. a directed ring, whose other eigenvalues are complex) or no positive
     /// one, that side is bounded by the spectral radius instead: ±1/max|ω|, inside which
     /// I − ρW is always non-singular.
@@ -199,7 +199,7 @@ mod tests {
     #[test]
     fn two_unit_and_ring_closed_forms() {
         let ids = |n: usize| (1..=n).map(|i| i.to_string()).collect::<Vec<_>>();
-        // W = [[0,1],[1,0]]: ω = ±1, ln|I − ρW| = ln(1 − ρ²) (METHODS App. B).
+        // W = [[0,1],[1,0]]: ω = ±1, ln|I − ρW| = ln(1 − ρ²) (docs/methods.md App. B).
         let w = Weights::from_triplets(ids(2), &[(0, 1, 1.0), (1, 0, 1.0)], Standardization::Row, false).unwrap();
         let s = w.spectrum().unwrap();
         assert!((s.re[0] + 1.0).abs() < 1e-14 && (s.re[1] - 1.0).abs() < 1e-14);

@@ -21,7 +21,7 @@ pub struct Summary {
     pub islands: Vec<String>,
     /// W = W'.
     pub symmetric: bool,
-    /// W = D⁻¹C with C symmetric, so its eigenvalues come from a symmetric matrix (METHODS §4.2).
+    /// W = D⁻¹C with C symmetric, so its eigenvalues come from a symmetric matrix (docs/methods.md §4.2).
     pub similar_to_symmetric: bool,
     /// The standardisation applied.
     pub standardization: Standardization,

@@ -110,7 +110,7 @@ pub fn weights_in_order(path: &str, ids: &[String]) -> spillover::weights::Weigh
         .unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-/// METHODS Appendix B: Ybar_i = i + 0.5 sin(i), W = rowstd(1/|Ybar_i − Ybar_j|), N = 12.
+/// docs/methods.md Appendix B: Ybar_i = i + 0.5 sin(i), W = rowstd(1/|Ybar_i − Ybar_j|), N = 12.
 pub fn appendix_b_w() -> spillover::weights::Weights {
     use spillover::weights::{Standardization, Weights};
     let n = 12;
@@ -127,7 +127,7 @@ pub fn appendix_b_w() -> spillover::weights::Weights {
     Weights::from_triplets(ids, &trip, Standardization::Row, false).unwrap()
 }
 
-/// METHODS Appendix B deterministic panel (N = 12, T = 6, time-slow):
+/// docs/methods.md Appendix B deterministic panel (N = 12, T = 6, time-slow):
 /// y_t = (I − 0.3W)⁻¹(X_t[1, −0.5]' + W X_t[0.4, 0.2]' + μ + ξ_t ι + ε_t), solved by a dense LU.
 pub fn appendix_b() -> (spillover::models::Design, spillover::weights::Weights) {
     use faer::linalg::solvers::Solve;

@@ -1,4 +1,4 @@
-//! Direct, indirect and total effects (METHODS §9): closed forms of Appendix B, the
+//! Direct, indirect and total effects (docs/methods.md §9): closed forms of Appendix B, the
 //! deterministic panel case, and columbus against spatialreg `impacts` (exact, trW, simulated).
 
 use crate::common::{assert_close, fixture, ring};
@@ -65,7 +65,7 @@ fn lag_input(kind: ModelKind, spectrum: Arc<Spectrum>, beta: &[f64], theta: &[Op
 
 #[test]
 fn two_unit_closed_forms_eigen_and_series() {
-    // W = [[0,1],[1,0]]: ADE = (β + ρθ)/(1 − ρ²), ATE = (β + θ)/(1 − ρ) (METHODS App. B).
+    // W = [[0,1],[1,0]]: ADE = (β + ρθ)/(1 − ρ²), ATE = (β + θ)/(1 − ρ) (docs/methods.md App. B).
     let w = ring(2, Standardization::Row);
     let s = w.spectrum().unwrap();
     for &rho in &[-0.6, 0.0, 0.3, 0.85] {
@@ -89,7 +89,7 @@ fn two_unit_closed_forms_eigen_and_series() {
     }
 }
 
-/// Ybar_i = i + 0.5 sin(i), W = rowstd(1/|Ybar_i − Ybar_j|) (METHODS App. B).
+/// Ybar_i = i + 0.5 sin(i), W = rowstd(1/|Ybar_i − Ybar_j|) (docs/methods.md App. B).
 fn panel_w() -> Weights {
     crate::common::appendix_b_w()
 }
@@ -125,7 +125,7 @@ fn deterministic_panel_sdm_and_sar_effects() {
 
 #[test]
 fn delta_gradients_match_central_differences() {
-    // METHODS §9 (ii): ∇ w.r.t. (β_k, θ_k, ρ) against central differences of the exact effects.
+    // docs/methods.md §9 (ii): ∇ w.r.t. (β_k, θ_k, ρ) against central differences of the exact effects.
     let s = panel_w().spectrum().unwrap();
     let base = lag_input(
         ModelKind::Sdm,

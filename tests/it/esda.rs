@@ -1,5 +1,5 @@
-//! Exploratory statistics (METHODS §3): Moran's I, Geary's C, local Moran, permutation tests,
-//! panel tables and plots, against spdep/esda reference values, METHODS Appendix B closed forms
+//! Exploratory statistics (docs/methods.md §3): Moran's I, Geary's C, local Moran, permutation tests,
+//! panel tables and plots, against spdep/esda reference values, docs/methods.md Appendix B closed forms
 //! and exact enumeration of the permutation distribution.
 
 use crate::common::{assert_abs, assert_close, citycluster, expected, fixture, ring, weights_in_order};
@@ -272,7 +272,7 @@ fn four_ring_moran_is_minus_one() {
 
 #[test]
 fn deterministic_panel_case_year_one() {
-    // METHODS Appendix B "Deterministic panel test case": Moran of y in year 1.
+    // docs/methods.md Appendix B "Deterministic panel test case": Moran of y in year 1.
     let (design, w) = crate::common::appendix_b();
     assert_close("W[1,2]", w.to_dense()[1], 0.2893967506, 1e-9);
     let y = design.y[..12].to_vec();

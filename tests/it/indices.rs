@@ -1,4 +1,4 @@
-//! Indices: Mar/Jacobs against the citycluster reference columns and METHODS Appendix B, Resi
+//! Indices: Mar/Jacobs against the citycluster reference columns and docs/methods.md Appendix B, Resi
 //! variants A and B, and their edge cases.
 
 use crate::common::citycluster;
@@ -20,7 +20,7 @@ fn emp_frame(ids: &[&str], sectors: &[f64], emp: &[f64]) -> Frame {
     .unwrap()
 }
 
-/// METHODS Appendix B: city shares (0.5, 0.3, 0.2), national shares (0.25, 0.25, 0.5).
+/// docs/methods.md Appendix B: city shares (0.5, 0.3, 0.2), national shares (0.25, 0.25, 0.5).
 fn appendix_b(mar: MarKind, jacobs: JacobsKind) -> (f64, f64) {
     let f = emp_frame(&["a"; 3], &[1.0, 2.0, 3.0], &[500.0, 300.0, 200.0]);
     let national = Frame::from_columns(vec![
@@ -76,7 +76,7 @@ fn citycluster_spec_and_div_reproduced() {
             worst = worst.max(rel);
             assert!(rel <= 1e-10, "{k}: got {got:e}, want {want:e}");
         }
-        assert!(jac[m] >= 0.5, "Jacobs ≥ 0.5 (METHODS §1.3)");
+        assert!(jac[m] >= 0.5, "Jacobs ≥ 0.5 (docs/methods.md §1.3)");
     }
     assert!(worst < 1e-10);
     // Location quotients: the max over sectors is Mar.

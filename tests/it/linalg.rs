@@ -1,5 +1,5 @@
-//! Log-determinant engines and trace estimators (METHODS §4.2–4.5, §7.4, §9) against the closed
-//! forms and values of METHODS Appendix B and against the exact eigenvalue engine.
+//! Log-determinant engines and trace estimators (docs/methods.md §4.2–4.5, §7.4, §9) against the closed
+//! forms and values of docs/methods.md Appendix B and against the exact eigenvalue engine.
 
 use crate::common::{assert_abs, assert_close, fixture, ids, ring};
 use rand::{RngExt, SeedableRng};
@@ -13,9 +13,9 @@ use spillover::weights::io::read_weights;
 use spillover::weights::{Standardization, Weights};
 
 const RHOS: [f64; 3] = [-0.5, 0.3, 0.8];
-/// METHODS Appendix B, "lndet ρ = −0.5 / 0.3 / 0.8 (exact)".
+/// docs/methods.md Appendix B, "lndet ρ = −0.5 / 0.3 / 0.8 (exact)".
 const LNDET_EXACT: [f64; 3] = [-0.19810807857, -0.09477372704, -1.10603029706];
-/// METHODS Appendix B, "Chebyshev q = 5 at the same ρ".
+/// docs/methods.md Appendix B, "Chebyshev q = 5 at the same ρ".
 const LNDET_CHEB5: [f64; 3] = [-0.19829152317, -0.09477755528, -1.09964799696];
 
 /// Appendix B: Ybar_i = i + 0.5 sin(i), W = rowstd(1/|Ybar_i − Ybar_j|), N = 12.

@@ -1,5 +1,5 @@
-//! Spatial ML models (METHODS §7, §8) against the reference values of tests/fixtures and the
-//! deterministic panel of METHODS Appendix B.
+//! Spatial ML models (docs/methods.md §7, §8) against the reference values of tests/fixtures and the
+//! deterministic panel of docs/methods.md Appendix B.
 
 use crate::common::{
     assert_abs, assert_close, citycluster, expected, expected_list, expected_opt, fixture, weights_in_order,
@@ -545,7 +545,7 @@ fn slx_and_sdem_are_consistent() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// METHODS Appendix B: deterministic panel, N = 12, T = 6.
+// docs/methods.md Appendix B: deterministic panel, N = 12, T = 6.
 
 use crate::common::appendix_b;
 
@@ -697,7 +697,7 @@ fn lndet_engines() {
     assert!(e.contains("chebyshev"), "{e}");
 }
 
-/// Effects of fitted panel models (METHODS §9) against the reference `impacts.*` (exact, 1e−6)
+/// Effects of fitted panel models (docs/methods.md §9) against the reference `impacts.*` (exact, 1e−6)
 /// and `impacts.delta_se.*` (delta method with the full covariance, 1e−5), for every
 /// convention the reference set covers.
 fn check_effects(c: &Case) {

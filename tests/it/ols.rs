@@ -1,5 +1,5 @@
-//! Panel OLS, fixed-effects tests and LM tests (METHODS §5, §6) against plm/splm (produc),
-//! spdep/spreg (columbus) and the closed-form case of METHODS Appendix B.
+//! Panel OLS, fixed-effects tests and LM tests (docs/methods.md §5, §6) against plm/splm (produc),
+//! spdep/spreg (columbus) and the closed-form case of docs/methods.md Appendix B.
 
 use crate::common::{assert_close, expected, fixture, weights_in_order};
 use spillover::data::csv::{read_csv, CsvOptions};
@@ -231,7 +231,7 @@ fn columbus_ols_and_anselin_lm_tests() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// METHODS Appendix B: the deterministic panel (N = 12, T = 6).
+// docs/methods.md Appendix B: the deterministic panel (N = 12, T = 6).
 
 struct AppB {
     design: Design,
@@ -324,7 +324,7 @@ fn appendix_b_lm_tests() {
 #[test]
 fn lm_robust_tests_degenerate_when_wx_is_a_regressor() {
     // Pair the units (1↔2, 3↔4, ...): W² = I, so with regressors [ι, x, Wx] the lag W·X̃b stays
-    // in the column space of X̃, J = T·T_W and the robust tests are 0/0 (METHODS §6).
+    // in the column space of X̃, J = T·T_W and the robust tests are 0/0 (docs/methods.md §6).
     let AppB { mut design, .. } = appendix_b();
     let n = design.n;
     let trip: Vec<(usize, usize, f64)> = (0..n).map(|i| (i, i ^ 1, 1.0)).collect();
@@ -346,7 +346,7 @@ fn fixed_effects_equal_dummy_variable_regression() {
     let fit = ols(&design, Fe::Individual).unwrap();
     let fe = fixed_effects(&fit).unwrap();
     // LSDV: y on x1, x2 and N unit dummies (no intercept); dummy coefficient d_i = α + μ_i
-    // and its SE with σ̂² = e'e/NT equals se(μ_i) of METHODS §5.
+    // and its SE with σ̂² = e'e/NT equals se(μ_i) of docs/methods.md §5.
     let mut cols = design.x.clone();
     let mut names = design.names.clone();
     for i in 0..n {

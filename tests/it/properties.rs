@@ -1,8 +1,8 @@
 //! Property tests (proptest) of identities that hold for every input:
-//! * the within transformation is idempotent (METHODS §5), for every fixed-effects kind;
+//! * the within transformation is idempotent (docs/methods.md §5), for every fixed-effects kind;
 //! * row-standardised W has rows summing to one (islands kept: zero rows stay zero);
-//! * Moran's I is invariant to affine changes a + b·x of the variable, b ≠ 0 (METHODS §3);
-//! * total effects equal (β + θ)/(1 − ρ) for row-standardised W (METHODS §9), computed through
+//! * Moran's I is invariant to affine changes a + b·x of the variable, b ≠ 0 (docs/methods.md §3);
+//! * total effects equal (β + θ)/(1 − ρ) for row-standardised W (docs/methods.md §9), computed through
 //!   the general row-sum-moment path, not the row-stochastic shortcut;
 //!
 //! and a quick in-CI complement of the fuzz targets: the parsers never panic on arbitrary text.

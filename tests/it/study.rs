@@ -127,7 +127,7 @@ fn main_study_is_complete_and_equals_direct_fits() {
     let mean = y.iter().sum::<f64>() / y.len() as f64;
     assert_close("table 2 mean y", cell(&t2, &[("Variable", "y")], "Mean"), mean, 1e-12);
 
-    // Table 6: the direct effect of spec is exact at the estimates (closed form of METHODS §9:
+    // Table 6: the direct effect of spec is exact at the estimates (closed form of docs/methods.md §9:
     // mean diagonal of (I − ρW)⁻¹(β I + θ W) over the eigenvalues ω of W).
     let t6 = csv(&out.join("table6_effects.csv"));
     let m = &sdm.model;

@@ -225,7 +225,7 @@ fn produc_script(tail: &str) -> String {
 
 #[test]
 fn resilience_refuses_levels_as_growth_rates_and_level_growth_is_right() {
-    // Variant A by hand for Alabama 1971 (METHODS §1.1): g = G_t / G_{t−1} − 1.
+    // Variant A by hand for Alabama 1971 (docs/methods.md §1.1): g = G_t / G_{t−1} − 1.
     let f = read_csv(&root("examples/data/produc/data.csv"), &CsvOptions::default()).unwrap();
     let (ids, year, gsp) = (
         f.keys("id").unwrap(),

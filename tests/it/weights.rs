@@ -1,4 +1,4 @@
-//! Spatial weights: builders against the reference matrices, METHODS Appendix B closed forms,
+//! Spatial weights: builders against the reference matrices, docs/methods.md Appendix B closed forms,
 //! file round trips, the similarity path of the eigenvalues, and error messages.
 
 use crate::common::{citycluster, fixture};

@@ -1,5 +1,5 @@
 //! Chebyshev approximation of ln|I − ρW| (Pace & LeSage 2004; spatialreg `cheb_setup` /
-//! `cheb_ldet`; METHODS §4.4).
+//! `cheb_ldet`; docs/methods.md §4.4).
 //!
 //! ```text
 //! τ_k = tr T_k(W),  T_0 = I, T_1 = W, T_k = 2W T_{k−1} − T_{k−2}

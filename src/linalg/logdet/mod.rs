@@ -1,4 +1,4 @@
-//! Log-determinant engines ln|I − ρW| (METHODS §4.2–4.5) and the `auto` chooser.
+//! Log-determinant engines ln|I − ρW| (docs/methods.md §4.2–4.5) and the `auto` chooser.
 //!
 //! | option | engine | exact? |
 //! |---|---|---|

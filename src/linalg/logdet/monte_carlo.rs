@@ -1,5 +1,5 @@
 //! Monte Carlo log-determinant (Barry & Pace 1999, *Linear Algebra Appl.* 289:41–54; LeSage–Pace
-//! `lndetmc.m`, spatialreg `mcdet_setup` / `mcdet_ldet`; METHODS §4.5).
+//! `lndetmc.m`, spatialreg `mcdet_setup` / `mcdet_ldet`; docs/methods.md §4.5).
 //!
 //! ```text
 //! ln|I − ρW| = − Σ_{k≥1} ρᵏ tr(Wᵏ)/k,   truncated at k = m

@@ -1,4 +1,4 @@
-//! Exact sparse log-determinant ln|I − ρW| (METHODS §4.3): a symbolic factorisation once per W,
+//! Exact sparse log-determinant ln|I − ρW| (docs/methods.md §4.3): a symbolic factorisation once per W,
 //! a numeric factorisation per ρ.
 //!
 //! * W = D⁻¹C with C symmetric: I − ρW = D^{−1/2}(I − ρS)D^{1/2} with the symmetric
@@ -114,7 +114,7 @@ enum Path {
     },
 }
 
-/// Exact sparse log-determinant engine (option `lndet: "sparse"`; METHODS §4.3).
+/// Exact sparse log-determinant engine (option `lndet: "sparse"`; docs/methods.md §4.3).
 #[derive(Debug)]
 pub struct SparseLogDet {
     n: usize,
@@ -523,7 +523,7 @@ mod tests {
 
     #[test]
     fn ring_closed_form_both_paths() {
-        // Row-standardised 4-ring: ln|I − ρW| = ln(1 − ρ) + ln(1 + ρ) (METHODS App. B).
+        // Row-standardised 4-ring: ln|I − ρW| = ln(1 − ρ) + ln(1 + ρ) (docs/methods.md App. B).
         let ids: Vec<String> = (1..=4).map(|i| i.to_string()).collect();
         let t: Vec<(usize, usize, f64)> = (0..4)
             .flat_map(|i| [(i, (i + 1) % 4, 1.0), ((i + 1) % 4, i, 1.0)])

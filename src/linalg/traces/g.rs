@@ -1,4 +1,4 @@
-//! Traces of G = W(I − ρW)⁻¹ for the information matrix (METHODS §7.4): dense (through
+//! Traces of G = W(I − ρW)⁻¹ for the information matrix (docs/methods.md §7.4): dense (through
 //! [`Resolvent`]), from the eigenvalues, from sparse solves, by finite differences or Hutchinson probes.
 
 use super::blocks::{dot, lag_transpose, sum_over_blocks, Csr, COLUMN_BLOCK};
@@ -71,7 +71,7 @@ pub fn column_g_traces_cost(w: &Weights, engine: &SparseLogDet) -> f64 {
     w.n() as f64 * per
 }
 
-/// tr(G), tr(GG), tr(G'G) for G = W(I − ρW)⁻¹ (METHODS §7.4), with standard errors when
+/// tr(G), tr(GG), tr(G'G) for G = W(I − ρW)⁻¹ (docs/methods.md §7.4), with standard errors when
 /// estimated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GTraces {
@@ -91,7 +91,7 @@ pub struct GTraces {
     pub draws: usize,
 }
 
-/// tr(G), tr(GG), tr(G'G) for G = W(I − ρW)⁻¹ at `rho` (METHODS §7.4).
+/// tr(G), tr(GG), tr(G'G) for G = W(I − ρW)⁻¹ at `rho` (docs/methods.md §7.4).
 ///
 /// * N ≤ `opts.dense_limit`: exact from the dense [`Resolvent`] (one LU of I − ρW and one N×N
 ///   solve for G'; tr G'G = Σ g_ij²); tr G and tr GG from `spectrum` when given
@@ -151,7 +151,7 @@ pub fn g_traces_stochastic(w: &Weights, factor: &SparseFactor<'_>, opts: &TraceO
     })
 }
 
-/// tr(G), tr(GG), tr(G'G) and ‖G'ι‖² at the ρ of `factor` (G = W(I − ρW)⁻¹; METHODS §7.4),
+/// tr(G), tr(GG), tr(G'G) and ‖G'ι‖² at the ρ of `factor` (G = W(I − ρW)⁻¹; docs/methods.md §7.4),
 /// with no N×N object.
 ///
 /// * When the N column solves cost at most `opts.exact_flop_budget` multiply–adds

@@ -1,4 +1,4 @@
-//! Traces for the information matrix and the effects at any N (METHODS §7.4, §9).
+//! Traces for the information matrix and the effects at any N (docs/methods.md §7.4, §9).
 //!
 //! * [`g_traces`]: tr(G), tr(GG) and tr(G'G) with G = W(I − ρW)⁻¹ — from the eigenvalues
 //!   (tr G = Σ ω/(1−ρω), tr G² = Σ ω²/(1−ρω)²) and one dense solve (tr G'G = ‖G‖_F²) for

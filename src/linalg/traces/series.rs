@@ -8,7 +8,7 @@ use crate::linalg::sparse::{similarity_scale, spectral_bound, trace};
 use crate::weights::{Spectrum, Weights};
 use rayon::prelude::*;
 
-/// Stochastic power traces (Barry & Pace 1999, METHODS §4.5): for each probe u_r the estimates
+/// Stochastic power traces (Barry & Pace 1999, docs/methods.md §4.5): for each probe u_r the estimates
 /// N·u_r'Wᵏu_r / u_r'u_r of tr(Wᵏ), k = 1..m, with tr(W) and tr(W²) = Σ w_ij w_ji exact.
 /// Returns one row per draw (`[draw][k − 1]`).
 /// Errors: see [`probes`].

@@ -1,5 +1,5 @@
 //! Assembly of the fitted model from the optimum: the raw estimates an estimator returns, the
-//! result table with its fit measures (METHODS §7.6), and the power traces of the series effects.
+//! result table with its fit measures (docs/methods.md §7.6), and the power traces of the series effects.
 
 use super::{information, BiasCorrection, Ctx, SpatialFit, BOUND_WARN, SERIES_TERMS, SERIES_TOLERANCE};
 use crate::error::Result;
@@ -193,7 +193,7 @@ pub(super) fn assemble(
     })
 }
 
-/// R² (Elhorst, including the fixed effects) and corr² (METHODS §7.6):
+/// R² (Elhorst, including the fixed effects) and corr² (docs/methods.md §7.6):
 ///
 /// ```text
 /// r = Q(y − ρWy − Zβ)   (SEM, SDEM, SLX: no ρ term),   R² = 1 − r'r / Σ(y − ȳ)²

@@ -1,4 +1,4 @@
-//! Small-sample corrections of the fixed-effects ML estimates (METHODS §7.5).
+//! Small-sample corrections of the fixed-effects ML estimates (docs/methods.md §7.5).
 //!
 //! (a) `elhorst` (Elhorst's `sar_panel_FE` / `sem_panel_FE` with `info.bc = 1`):
 //!

@@ -1,4 +1,4 @@
-//! The model's data (METHODS §7.1): the effective sample dimensions of the likelihood and the
+//! The model's data (docs/methods.md §7.1): the effective sample dimensions of the likelihood and the
 //! raw and demeaned columns the ML fit works on, with the lag of y under the chosen convention.
 
 use super::{CheckedOptions, LagOrder};
@@ -9,7 +9,7 @@ use crate::models::within::{demean, Fe};
 use crate::weights::Weights;
 
 /// Effective sample dimensions of the likelihood: Lee–Yu drops one period (individual/two-way)
-/// and one unit (time/two-way) and adds −ln(1−ρ) to the log-Jacobian (METHODS §7.5b).
+/// and one unit (time/two-way) and adds −ln(1−ρ) to the log-Jacobian (docs/methods.md §7.5b).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Dims {
     pub n: usize,

@@ -1,4 +1,4 @@
-//! SEM and SDEM (SEM with Z = [X, WX]) by concentrated ML (METHODS §7.3).
+//! SEM and SDEM (SEM with Z = [X, WX]) by concentrated ML (docs/methods.md §7.3).
 //!
 //! ```text
 //! y*(λ) = ỹ − λ·L(y),  X*(λ) = X̃ − λ·L(X)        L(·) = Q(W·raw) (lag_first, = dummy-variable ML)

@@ -1,4 +1,4 @@
-//! Analytic information matrices of the spatial ML models (METHODS §7.4), in the parameter
+//! Analytic information matrices of the spatial ML models (docs/methods.md §7.4), in the parameter
 //! order [β (β, θ); ρ or λ; σ²], and the dense N×N pieces they need at the estimate.
 //!
 //! SAR/SDM, with G = W(I − ρW)⁻¹, Ḡ = I_T ⊗ G and Z̃ the (demeaned) regressors:
@@ -142,7 +142,7 @@ mod tests {
 
     #[test]
     fn traces_match_dense_two_unit() {
-        // W = [[0,1],[1,0]]: tr(G) = 2ρ/(1−ρ²) (METHODS App. B); G symmetric so tr(G'G) = tr(G²).
+        // W = [[0,1],[1,0]]: tr(G) = 2ρ/(1−ρ²) (docs/methods.md App. B); G symmetric so tr(G'G) = tr(G²).
         let ids = vec!["a".to_string(), "b".to_string()];
         let w = Weights::from_triplets(ids, &[(0, 1, 1.0), (1, 0, 1.0)], Standardization::Row, false).unwrap();
         let rho = 0.4;

@@ -1,4 +1,4 @@
-//! SAR and SDM (SAR with Z = [X, WX]) by concentrated ML (METHODS §7.2).
+//! SAR and SDM (SAR with Z = [X, WX]) by concentrated ML (docs/methods.md §7.2).
 //!
 //! ```text
 //! b0 = (Z̃'Z̃)⁻¹Z̃'ỹ,  e0 = ỹ − Z̃b0;   bd = (Z̃'Z̃)⁻¹Z̃'(Wy)~,  ed = (Wy)~ − Z̃bd
@@ -59,7 +59,7 @@ pub(crate) fn fit<'a>(ctx: &Ctx<'a>) -> Result<Estimate<'a>> {
     Ok(est)
 }
 
-/// Inverse information of [β, ρ, σ²] at (ρ, β, σ²) (METHODS §7.4); with `information: "full"`
+/// Inverse information of [β, ρ, σ²] at (ρ, β, σ²) (docs/methods.md §7.4); with `information: "full"`
 /// the ρ–ρ term uses ‖QḠμ‖², μ = Zβ + Dα the fitted mean of the dummy-variable model (the
 /// fixed-effect directions projected out), and the ρ–β term Z̃'QḠμ.
 fn vcov_at<'a>(ctx: &Ctx<'a>, rho: f64, beta: &[f64], sigma2: f64) -> Result<Vcov<'a>> {

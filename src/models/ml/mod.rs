@@ -1,4 +1,4 @@
-//! Spatial models estimated by maximum likelihood (METHODS §4.1, §7): SAR, SDM (lag.rs), SEM,
+//! Spatial models estimated by maximum likelihood (docs/methods.md §4.1, §7): SAR, SDM (lag.rs), SEM,
 //! SDEM (error.rs) and SLX (slx.rs), pooled with an intercept or with individual, time or
 //! two-way fixed effects, with the bias corrections of §7.5 (bias.rs) and the information
 //! matrices of §7.4 (information.rs).
@@ -64,9 +64,9 @@ pub const SERIES_TOLERANCE: f64 = 1e-8;
 /// Bounds on the number of power-series terms.
 pub const SERIES_TERMS: (usize, usize) = (10, 200);
 
-/// Distance kept from the ends of the feasible interval in the search (METHODS §4.1).
+/// Distance kept from the ends of the feasible interval in the search (docs/methods.md §4.1).
 pub const BOUND_DELTA: f64 = 1e-9;
-/// Estimates closer than this to an end of the interval raise a warning (METHODS §4.1).
+/// Estimates closer than this to an end of the interval raise a warning (docs/methods.md §4.1).
 pub const BOUND_WARN: f64 = 1e-6;
 
 /// A fitted spatial model plus what the effects module and the tests need.

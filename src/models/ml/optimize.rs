@@ -1,5 +1,5 @@
 //! One-dimensional maximisation of a concentrated log-likelihood ℓc(ρ) on a bounded interval
-//! (METHODS §7.2: bounded Brent, tolerance ≤ 1e−10), polished by solving the analytic score
+//! (docs/methods.md §7.2: bounded Brent, tolerance ≤ 1e−10), polished by solving the analytic score
 //! ℓc'(ρ) = 0 with Brent's root finder, so that ρ̂ is exact to rounding rather than to the
 //! √ε flatness of the maximum.
 

@@ -1,4 +1,4 @@
-//! Options of the spatial ML models (API.md "Models"; defaults: METHODS §10).
+//! Options of the spatial ML models (API.md "Models"; defaults: docs/methods.md §10).
 
 use crate::error::{closest, list_some, Error, Result};
 use crate::linalg::logdet::LogDetMethod;
@@ -7,7 +7,7 @@ use crate::models::formula::Design;
 use crate::models::result::ModelKind;
 use crate::models::within::Fe;
 
-/// Small-sample correction of the fixed-effects ML estimates (METHODS §7.5).
+/// Small-sample correction of the fixed-effects ML estimates (docs/methods.md §7.5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BiasCorrection {
     /// No correction (default; what splm and xsmle do by default).
@@ -30,7 +30,7 @@ impl BiasCorrection {
     }
 }
 
-/// Order of spatial lagging and fixed-effects demeaning (METHODS §7.1).
+/// Order of spatial lagging and fixed-effects demeaning (docs/methods.md §7.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LagOrder {
     /// Lag the raw data, then demean: (Wy)~, and for SEM filter then demean (default; equals
@@ -51,7 +51,7 @@ impl LagOrder {
     }
 }
 
-/// Which information matrix gives the standard errors (METHODS §7.4).
+/// Which information matrix gives the standard errors (docs/methods.md §7.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Information {
     /// Elhorst / splm analytic information (default).
@@ -96,7 +96,7 @@ pub struct SpatialOptions {
 }
 
 impl SpatialOptions {
-    /// Defaults of METHODS §10 with fixed effects `fe`.
+    /// Defaults of docs/methods.md §10 with fixed effects `fe`.
     pub fn new(fe: Fe) -> Self {
         SpatialOptions {
             fe,

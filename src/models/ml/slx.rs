@@ -1,4 +1,4 @@
-//! SLX: least squares on Z̃ = [X̃, (WX)~] with the ML variance (METHODS §7, SDM with ρ = 0):
+//! SLX: least squares on Z̃ = [X̃, (WX)~] with the ML variance (docs/methods.md §7, SDM with ρ = 0):
 //!
 //! ```text
 //! β̂ = (Z̃'Z̃)⁻¹Z̃'ỹ,  σ̂² = e'e/NT,  logL = −(NT/2)(ln 2πσ̂² + 1),
