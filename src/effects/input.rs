@@ -1,11 +1,15 @@
 //! What the effects take from a fitted model: coefficients, covariance, ρ interval and the
 //! traces of W.
 
-use super::prepare::has_rho;
 use crate::error::{Error, Result};
 use crate::models::{Model, ModelKind};
 use crate::weights::{Spectrum, Weights};
 use std::sync::Arc;
+
+/// True for the models with a spatial lag ρ of y (SAR, SDM).
+pub(super) fn has_rho(kind: ModelKind) -> bool {
+    matches!(kind, ModelKind::Sar | ModelKind::Sdm)
+}
 
 /// What the effects need from a fitted spatial model. Coefficient values are given directly;
 /// their covariance is the model's full covariance matrix with index maps into it (so the

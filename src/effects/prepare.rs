@@ -1,6 +1,7 @@
 //! Preparation: checks the input, sets up the averages kernel and the parameter layout.
 
 use super::exact::{self, Kernel, Totals, TraceSource};
+use super::input::has_rho;
 use super::{EffectsInput, TraceEngine, SERIES_ABOVE_N, SERIES_WARN_BOUND};
 use crate::error::{Error, Result};
 use crate::models::ModelKind;
@@ -53,7 +54,7 @@ impl Layout {
     pub fn coef_of(&self, phi: &[f64], k: usize) -> (f64, f64) {
         (phi[self.beta[k]], self.theta[k].map_or(0.0, |j| phi[j]))
     }
-    /// The (ADE, AIE, ATE) of every regressor at φ, flattened as [k][3].
+    /// The (ADE, AIE, ATE) of every regressor at φ, flattened as `[k][3]`.
     pub fn effects_of(&self, kernel: &Kernel, phi: &[f64], out: &mut [f64]) {
         let av = kernel.at(self.rho_of(phi));
         for k in 0..self.beta.len() {
@@ -61,10 +62,6 @@ impl Layout {
             out[3 * k..3 * k + 3].copy_from_slice(&exact::effects_at(&av, b, t));
         }
     }
-}
-
-pub(super) fn has_rho(kind: ModelKind) -> bool {
-    matches!(kind, ModelKind::Sar | ModelKind::Sdm)
 }
 
 /// Checks `input` and sets up the kernel and the parameter layout.

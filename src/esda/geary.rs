@@ -113,7 +113,7 @@ pub(crate) fn geary_variances(n: f64, s0: f64, s1: f64, s2: f64, k: f64) -> (f64
 }
 
 /// Geary's C of the cross-section `x` (order of `w.ids()`); see the module doc for the formulas.
-/// Errors as [`moran`](super::moran): length, NaN, N < 4, constant x.
+/// Errors as [`moran`](super::moran()): length, NaN, N < 4, constant x.
 pub fn geary(x: &[f64], w: &Weights, opts: &MoranOptions) -> Result<Geary> {
     check_cross_section(x, w, "geary", 4)?;
     let (z, zz) = centre(x, "geary")?;

@@ -82,7 +82,7 @@ pub struct LocalMoran {
 }
 
 /// Local Moran's I of the cross-section `x` (order of `w.ids()`). Errors as
-/// [`moran`](super::moran) (length, NaN, N < 4, constant x).
+/// [`moran`](super::moran()) (length, NaN, N < 4, constant x).
 pub fn local_moran(x: &[f64], w: &Weights, opts: &MoranOptions) -> Result<LocalMoran> {
     check_cross_section(x, w, "local_moran", 4)?;
     let (z, zz) = centre(x, "local_moran")?;

@@ -1,4 +1,4 @@
-//! Exploratory spatial data analysis: global Moran's I ([`moran`]), Geary's C ([`geary`]),
+//! Exploratory spatial data analysis: global Moran's I ([`moran()`]), Geary's C ([`geary()`]),
 //! local Moran's I ([`local`]) and the seeded, thread-count-independent permutation engine
 //! they share ([`permutation`]). Formulas: docs/methods.md §3.
 
@@ -18,7 +18,7 @@ use crate::weights::Weights;
 /// Default seed of the permutation tests (any fixed value; results are reproducible).
 pub const DEFAULT_SEED: u64 = 12345;
 
-/// Options of the exploratory statistics ([`moran`], [`geary`], [`local_moran`]).
+/// Options of the exploratory statistics ([`moran()`], [`geary()`], [`local_moran`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MoranOptions {
     /// Number of random permutations for the pseudo p-value; `None` (default) skips them.

@@ -1,8 +1,8 @@
 //! Seeded permutation tests that give identical results for any number of threads.
 //!
 //! Every permutation index k (global statistics) or unit index i (conditional permutations of
-//! local statistics) draws from its own ChaCha8 stream: the generator seeded with `seed`, stream
-//! number k. Draws are therefore independent of how rayon splits the work, and the statistics
+//! local statistics) draws from its own ChaCha8 stream of [`crate::rng`]: the generator seeded
+//! with `seed`, stream number k. Draws are therefore independent of how rayon splits the work, and the statistics
 //! are collected in index order. Each worker reuses one buffer; nothing of size N is allocated
 //! per permutation.
 //!

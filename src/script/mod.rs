@@ -2,7 +2,7 @@
 //! core errors to script errors. One file per area, each an `#[export_module]` whose doc
 //! comments (each with a ```` ```rhai ```` example, run by tests/it/examples.rs) become the
 //! text of `:help` and `spillover functions`, and a `def_package!` that registers the area's
-//! types and functions (data, export, testing, weights, esda, models, effects, study);
+//! types and functions (data, export, json, testing, weights, esda, models, effects, study);
 //! [`SpilloverPackage`] combines them.
 
 /// Registers into the module `lib`, for each listed function, the overload without its last
@@ -41,6 +41,7 @@ pub mod effects;
 pub mod esda;
 pub mod export;
 pub mod guarded;
+pub mod json;
 pub mod models;
 pub mod options;
 pub mod parse;
@@ -128,6 +129,7 @@ rhai::def_package! {
     pub SpilloverPackage(lib):
         data::DataPackage,
         export::ExportPackage,
+        json::JsonPackage,
         testing::TestingPackage,
         weights::WeightsPackage,
         esda::EsdaPackage,

@@ -2,13 +2,8 @@
 //! row-stochastic or not, symmetric or not, and the similarity W = D⁻¹C to a symmetric C
 //! (docs/methods.md §4.2). Every test of these facts uses the one tolerance [`FACT_TOL`].
 
-use super::similarity::{scale_from_transpose, transpose_values};
+use super::similarity::{scale_from_transpose, transpose_values, FACT_TOL};
 use super::{row_sums, Weights};
-
-/// The one relative tolerance of the facts of W: a row "sums to one" when |Σ_j w_ij − 1| ≤
-/// `FACT_TOL`; W is symmetric when |w_ij − w_ji| ≤ `FACT_TOL`·max(|w_ij|, |w_ji|) on every link;
-/// W = D⁻¹C with C symmetric when |d_i w_ij − d_j w_ji| ≤ `FACT_TOL`·max(|d_i w_ij|, |d_j w_ji|).
-pub const FACT_TOL: f64 = 1e-10;
 
 /// What is known about W once its matrix is fixed ([`Weights::facts`]).
 #[derive(Debug, Clone, PartialEq)]

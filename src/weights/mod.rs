@@ -28,7 +28,8 @@ use crate::error::{list_some, Error, Result};
 use sprs::{CsMat, TriMat};
 use std::sync::{Arc, OnceLock};
 
-pub use facts::{Facts, FACT_TOL};
+pub use facts::Facts;
+pub use similarity::FACT_TOL;
 pub use spectrum::Spectrum;
 
 /// How a weights matrix has been standardised.

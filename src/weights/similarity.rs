@@ -1,10 +1,14 @@
 //! Detection of W = D⁻¹C with C symmetric (docs/methods.md §4.2) for matrices that arrive without
 //! their raw C, and the symmetry tests of sparse matrices.
 
-use super::facts::FACT_TOL;
 use super::Weights;
 use crate::error::Result;
 use sprs::CsMat;
+
+/// The one relative tolerance of the facts of W: a row "sums to one" when |Σ_j w_ij − 1| ≤
+/// `FACT_TOL`; W is symmetric when |w_ij − w_ji| ≤ `FACT_TOL`·max(|w_ij|, |w_ji|) on every link;
+/// W = D⁻¹C with C symmetric when |d_i w_ij − d_j w_ji| ≤ `FACT_TOL`·max(|d_i w_ij|, |d_j w_ji|).
+pub const FACT_TOL: f64 = 1e-10;
 
 /// Relative tolerance of [`similarity_scale`]: the one tolerance of the facts of W.
 pub const SIMILARITY_RTOL: f64 = FACT_TOL;

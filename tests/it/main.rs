@@ -10,6 +10,7 @@ mod examples;
 mod features;
 mod indices;
 mod json;
+mod layout;
 mod linalg;
 mod ml;
 mod ols;

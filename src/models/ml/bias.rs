@@ -14,7 +14,7 @@
 //!
 //! (b) `lee_yu`: exact ML of the transformed likelihood, i.e. effective dimensions
 //! N(T−1), (N−1)T or (N−1)(T−1) and the Jacobian ln|I − ρW| − ln(1 − ρ) for time effects
-//! (see [`dims`]).
+//! (see `dims`).
 
 use super::{BiasCorrection, Ctx, Dims, Estimate, Vcov};
 use crate::error::{Error, Result};
