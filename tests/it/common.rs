@@ -110,6 +110,17 @@ pub fn weights_in_order(path: &str, ids: &[String]) -> spillover::weights::Weigh
         .unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
+/// Columbus as a cross-section design `CRIME ~ INC + HOVAL` (rows in the data's order, ids
+/// POLYID) and its W read by the library's reader and aligned to those ids.
+pub fn columbus() -> (spillover::models::Design, spillover::weights::Weights) {
+    use spillover::data::csv::{read_csv, CsvOptions};
+    use spillover::models::{Design, Formula};
+    let f = read_csv(&fixture("columbus/data.csv"), &CsvOptions::default()).unwrap();
+    let d = Design::from_frame(&f, &Formula::parse("CRIME ~ INC + HOVAL").unwrap(), Some("POLYID")).unwrap();
+    let w = weights_in_order(&fixture("columbus/weights.csv"), &d.ids);
+    (d, w)
+}
+
 /// docs/methods.md Appendix B: Ybar_i = i + 0.5 sin(i), W = rowstd(1/|Ybar_i − Ybar_j|), N = 12.
 pub fn appendix_b_w() -> spillover::weights::Weights {
     use spillover::weights::{Standardization, Weights};
@@ -123,8 +134,7 @@ pub fn appendix_b_w() -> spillover::weights::Weights {
             }
         }
     }
-    let ids: Vec<String> = (1..=n).map(|i| i.to_string()).collect();
-    Weights::from_triplets(ids, &trip, Standardization::Row, false).unwrap()
+    Weights::from_triplets(ids(n), &trip, Standardization::Row, false).unwrap()
 }
 
 /// docs/methods.md Appendix B deterministic panel (N = 12, T = 6, time-slow):

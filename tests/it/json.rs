@@ -318,12 +318,7 @@ fn fit_by_returns_the_groups_in_order_of_first_appearance() {
     }
     let f = spillover::data::csv::parse_csv(text.as_bytes(), "groups.csv", &CsvOptions::default()).unwrap();
     let p = Panel::new(&f, "id", "t").unwrap();
-    let ids: Vec<String> = (1..=12).map(|i| i.to_string()).collect();
-    let trip: Vec<(usize, usize, f64)> = (0..12)
-        .flat_map(|i| [(i, (i + 1) % 12, 1.0), ((i + 1) % 12, i, 1.0)])
-        .collect();
-    let w = spillover::weights::Weights::from_triplets(ids, &trip, spillover::weights::Standardization::Row, false)
-        .unwrap();
+    let w = crate::common::ring(12, spillover::weights::Standardization::Row);
     let opts = SpatialOptions::new(Fe::Individual);
     let formula = Formula::parse("y ~ x").unwrap();
     let fits = spillover::models::fit_by(&p, "g", &formula, &w, ModelKind::Sar, &opts, false).unwrap();

@@ -380,3 +380,51 @@ fn layout_checker_sees_imports_and_skips_comments_and_tests() {
     assert_eq!(re.get("knn_weights").map(String::as_str), Some("knn"));
     assert_eq!(re.get("Dist").map(String::as_str), Some("knn"));
 }
+
+#[test]
+fn layout_readme_tree_has_one_line_per_source_folder() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let section = readme.split("## Layout").nth(1).expect("README has a Layout section");
+    let tree = section
+        .split("```")
+        .nth(1)
+        .expect("the Layout section opens with a tree");
+    let listed: BTreeSet<&str> = tree.lines().filter_map(|l| l.split_whitespace().next()).collect();
+    fn dirs(dir: &Path, root: &Path, out: &mut Vec<String>) {
+        out.push(format!(
+            "{}/",
+            dir.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/")
+        ));
+        for e in std::fs::read_dir(dir).expect("read dir") {
+            let p = e.expect("dir entry").path();
+            if p.is_dir() {
+                dirs(&p, root, out);
+            }
+        }
+    }
+    let mut want = Vec::new();
+    dirs(&root.join("src"), root, &mut want);
+    want.extend(
+        [
+            "stdlib/",
+            "scripts/",
+            "tests/",
+            "tests/it/",
+            "tests/scripts/",
+            "tests/fixtures/",
+        ]
+        .map(String::from),
+    );
+    want.extend(["examples/", "benches/", "fuzz/", "docs/"].map(String::from));
+    let missing: Vec<&String> = want.iter().filter(|d| !listed.contains(d.as_str())).collect();
+    assert!(missing.is_empty(), "README Layout tree lacks a line for {missing:?}");
+    for d in &listed {
+        if d.ends_with('/') {
+            assert!(
+                root.join(d).is_dir(),
+                "README Layout tree lists {d}, which is not a folder"
+            );
+        }
+    }
+}

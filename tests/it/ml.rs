@@ -2,7 +2,7 @@
 //! deterministic panel of docs/methods.md Appendix B.
 
 use crate::common::{
-    assert_abs, assert_close, citycluster, expected, expected_list, expected_opt, fixture, weights_in_order,
+    assert_abs, assert_close, citycluster, columbus, expected, expected_list, expected_opt, fixture, weights_in_order,
 };
 use spillover::data::csv::{read_csv, CsvOptions};
 use spillover::data::{Column, Frame, Panel};
@@ -345,13 +345,6 @@ fn panel_wald_and_lr_tests() {
 
 // ---------------------------------------------------------------------------------------------
 // columbus: cross-section with intercept.
-
-fn columbus() -> (Design, Weights) {
-    let f = read_csv(&fixture("columbus/data.csv"), &CsvOptions::default()).unwrap();
-    let d = Design::from_frame(&f, &Formula::parse("CRIME ~ INC + HOVAL").unwrap(), Some("POLYID")).unwrap();
-    let w = weights_in_order(&fixture("columbus/weights.csv"), &d.ids);
-    (d, w)
-}
 
 fn columbus_fit(kind: ModelKind) -> SpatialFit {
     let (d, w) = columbus();

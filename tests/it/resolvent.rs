@@ -2,7 +2,7 @@
 //! against a dense closed form, `simulate` exact at every N, the one dot/quadratic form, and the
 //! facts `Weights` keeps (eigenvalue cache across alignment, facts computed once).
 
-use crate::common::fixture;
+use crate::common::{fixture, ids, ring};
 use spillover::linalg::logdet::{SparseLogDet, SparseMethod};
 use spillover::linalg::traces::{TraceMethod, TraceOptions};
 use spillover::linalg::{dot, quad_form, Resolvent};
@@ -11,16 +11,6 @@ use spillover::models::{Fe, ModelKind};
 use spillover::weights::io::read_weights;
 use spillover::weights::{Standardization, Weights};
 use std::sync::Arc;
-
-fn ring(n: usize) -> Weights {
-    let ids: Vec<String> = (0..n).map(|i| format!("u{i}")).collect();
-    let mut trip = Vec::new();
-    for i in 0..n {
-        trip.push((i, (i + 1) % n, 1.0));
-        trip.push((i, (i + n - 1) % n, 1.0));
-    }
-    Weights::from_triplets(ids, &trip, Standardization::Row, false).unwrap()
-}
 
 /// (I − ρW)⁻¹ by Gauss–Jordan elimination with partial pivoting (row-major N×N), independent
 /// of the library's factorisations.
@@ -173,7 +163,7 @@ fn resolvent_solves_and_traces_match_the_dense_closed_form() {
 #[test]
 fn resolvent_refuses_a_singular_rho() {
     // Row-standardised ring: ω = 1 is an eigenvalue, so I − W is singular.
-    let w = ring(6);
+    let w = ring(6, Standardization::Row);
     let r = Resolvent::dense(&w, 1.0).unwrap();
     let e = r.solve_panel(&[1.0; 6]).unwrap_err().to_string();
     assert!(e.contains("singular") && e.contains("feasible interval"), "{e}");
@@ -186,7 +176,7 @@ fn resolvent_refuses_a_singular_rho() {
 #[test]
 fn simulate_is_exact_above_the_dense_limit_near_the_bound() {
     let n = 2500;
-    let w = ring(n);
+    let w = ring(n, Standardization::Row);
     let mut spec = SimulateSpec::new(ModelKind::Sdm, vec![1.5]);
     spec.theta = vec![0.5];
     spec.names = vec!["x1".into()];
@@ -262,10 +252,9 @@ fn weights_facts_are_computed_once_and_carried_over() {
     let b = w.standardize(Standardization::MinMax).unwrap();
     assert!(!b.has_facts());
     // One tolerance: rows that sum to 1 ± 5e-11 are row-stochastic, 1 ± 1e-9 are not.
-    let ids: Vec<String> = (0..3).map(|i| i.to_string()).collect();
     let near = |e: f64| {
         let t = [(0, 1, 0.5), (0, 2, 0.5 + e), (1, 0, 1.0), (2, 0, 1.0)];
-        Weights::from_triplets(ids.clone(), &t, Standardization::None, false).unwrap()
+        Weights::from_triplets(crate::common::ids(3), &t, Standardization::None, false).unwrap()
     };
     assert!(near(5e-11).facts().row_stochastic);
     assert!(!near(1e-9).facts().row_stochastic);
@@ -278,7 +267,6 @@ fn eigenvalue_sums_match_the_dense_closed_form() {
     // information matrices and the effects; real path (columbus, similar to symmetric) and
     // complex path (the general eigenvalues of a directed W).
     let columbus = read_weights(&fixture("columbus/weights.csv")).unwrap();
-    let ids: Vec<String> = (0..5).map(|i| i.to_string()).collect();
     let t = [
         (0, 1, 1.0),
         (1, 2, 1.0),
@@ -287,7 +275,7 @@ fn eigenvalue_sums_match_the_dense_closed_form() {
         (4, 0, 1.0),
         (0, 2, 0.5),
     ];
-    let directed = Weights::from_triplets(ids, &t, Standardization::Row, false).unwrap();
+    let directed = Weights::from_triplets(ids(5), &t, Standardization::Row, false).unwrap();
     for (w, rho) in [(&columbus, -0.4), (&directed, 0.7)] {
         let n = w.n();
         let s = inverse_i_minus(w, rho);

@@ -243,7 +243,7 @@ fn auto_choice_by_size_and_density() {
             [(x * 0.618_034).fract(), (x * 0.414_214).fract()]
         })
         .collect();
-    let ids: Vec<String> = (0..1100).map(|i| format!("u{i}")).collect();
+    let ids = crate::common::ids(1100);
     let sparse = knn_from_points(ids.clone(), &pts, &KnnOptions::default()).unwrap();
     let (m, why) = auto_choice(&sparse);
     assert_eq!(m, LogDetMethod::Sparse, "{why}");
@@ -278,7 +278,7 @@ fn general_w_power_and_column_traces() {
             [(x * 0.754_877).fract(), (x * 0.569_840).fract()]
         })
         .collect();
-    let ids: Vec<String> = (0..n).map(|i| format!("u{i}")).collect();
+    let ids = crate::common::ids(n);
     let w = knn_from_points(ids, &pts, &KnnOptions::default()).unwrap();
     let s = w.spectrum().unwrap();
     let eig = power_traces(&w, 9, Some(&s), &TraceOptions::default()).unwrap();

@@ -3,7 +3,7 @@
 //! (item 7), one absorbed-regressor message for OLS and the ML models (item 12), and the spectrum
 //! of W kept across reorderings (item 13).
 
-use crate::common::{assert_close, citycluster, expected, fixture, weights_in_order};
+use crate::common::{assert_close, citycluster, expected, fixture, ids, weights_in_order};
 use crate::sandbox::Sandbox;
 use spillover::data::csv::{read_csv, CsvOptions};
 use spillover::data::{Column, Frame, Panel};
@@ -24,8 +24,7 @@ fn columbus_frame() -> Frame {
 
 /// Columbus W with its units in POLYID order 1..49.
 fn columbus_w() -> Weights {
-    let ids: Vec<String> = (1..=49).map(|i| i.to_string()).collect();
-    weights_in_order(&fixture("columbus/weights.csv"), &ids)
+    weights_in_order(&fixture("columbus/weights.csv"), &ids(49))
 }
 
 /// The frame's rows sorted by CRIME (so row k is no longer unit k).

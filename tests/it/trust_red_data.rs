@@ -175,7 +175,7 @@ fn economic_weights_with_many_ties_do_not_list_every_pair() {
     // 20,000 units with one mean: 2·10⁸ pairs were all formatted before the message kept 10
     // (gigabytes of text, an out-of-memory abort).
     let n = 20_000;
-    let ids: Vec<String> = (0..n).map(|i| i.to_string()).collect();
+    let ids = crate::common::ids(n);
     let e = economic_from_means(ids, &vec![1.0; n], "y", &EconomicOptions::default())
         .unwrap_err()
         .to_string();

@@ -400,7 +400,7 @@ fn knn_large_n_is_fast_and_exact() {
             ]
         })
         .collect();
-    let ids: Vec<String> = (0..n).map(|i| i.to_string()).collect();
+    let ids = crate::common::ids(n);
     // (Its speed is measured by benches/weights.rs, "knn k=6 N=100000".)
     let w = knn_from_points(ids, &pts, &KnnOptions::default()).unwrap();
     assert_eq!(w.nnz(), 6 * n);
