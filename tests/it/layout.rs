@@ -92,8 +92,7 @@ fn names_after(code: &str, prefix: &str) -> BTreeSet<String> {
         if let Some(group) = rest.strip_prefix('{') {
             let mut depth = 1;
             let mut element_start = true;
-            let mut chars = group.char_indices();
-            while let Some((k, c)) = chars.next() {
+            for (k, c) in group.char_indices() {
                 match c {
                     '{' => depth += 1,
                     '}' => {
