@@ -16,6 +16,7 @@ mod ml;
 mod ols;
 mod options;
 mod properties;
+mod regressions14;
 mod resolvent;
 mod sandbox;
 mod scale;
