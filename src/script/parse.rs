@@ -3,6 +3,10 @@
 //! with their `name()`. Every error lists the valid values (and, for the effects options and
 //! `lndet`, the closest one as a "did you mean").
 //!
+//! Each enum is one `option_enum!` table: its option word, the accepted spellings of each
+//! value (the first is the name the errors list) and how its error reads; `Words::parse`
+//! does the look-up and builds the message for all of them.
+//!
 //! Rust callers without the `script` feature build the enums directly.
 
 use crate::effects::{Method, Mode, TraceEngine};
@@ -33,90 +37,172 @@ fn unknown_with_hint(prefix: &str, option: &str, got: &str, valid: &[&str]) -> E
     ))
 }
 
-impl FromStr for Fe {
-    type Err = Error;
+/// How an option's text is compared with its spellings.
+#[derive(Clone, Copy)]
+enum Fold {
+    /// To the letter.
+    Exact,
+    /// ASCII case ignored.
+    AnyCase,
+    /// Case and white space ignored.
+    AnyCaseNoSpace,
+}
+
+/// One option enum's words and how its error reads. Built by `option_enum!`: `option` and
+/// `values` from its table, the rest from its `field: value` settings over [`Words::new`].
+struct Words<'a, T> {
+    /// The option's word in errors ("fe", "model").
+    option: &'a str,
+    /// Per value: its spellings (the first is the name errors list) and a note shown after
+    /// that name ("" for none), e.g. `"(default)"`.
+    values: &'a [(T, &'a [&'a str], &'a str)],
+    fold: Fold,
+    /// Text between the quoted culprit and "; valid:" in the plain message.
+    after: &'a str,
+    /// `Some(prefix)`: the [`unknown_with_hint`] message (culprit in double quotes, a "did you
+    /// mean"), prefixed by `prefix`; `None`: "unknown {option} '{got}'{after}; valid: ...".
+    hint: Option<&'a str>,
+    /// Valid forms listed after the values' names (e.g. `"lq:SECTOR"`).
+    extra: &'a [&'a str],
+    /// Parses what no spelling matches (e.g. `"lq:SECTOR"`).
+    fallback: Option<fn(&str) -> Option<T>>,
+}
+
+impl<'a, T: Clone> Words<'a, T> {
+    /// Exact spellings, the plain message.
+    fn new(option: &'a str, values: &'a [(T, &'a [&'a str], &'a str)]) -> Self {
+        Words {
+            option,
+            values,
+            fold: Fold::Exact,
+            after: "",
+            hint: None,
+            extra: &[],
+            fallback: None,
+        }
+    }
+
+    /// The value `s` spells, else the `fallback`'s, else the error listing the valid values.
+    fn parse(&self, s: &str) -> Result<T, Error> {
+        let key: String = match self.fold {
+            Fold::AnyCaseNoSpace => s.chars().filter(|c| !c.is_whitespace()).collect(),
+            Fold::Exact | Fold::AnyCase => s.to_string(),
+        };
+        let spells = |w: &&str| match self.fold {
+            Fold::Exact => *w == key,
+            Fold::AnyCase | Fold::AnyCaseNoSpace => w.eq_ignore_ascii_case(&key),
+        };
+        self.values
+            .iter()
+            .find(|(_, words, _)| words.iter().any(spells))
+            .map(|(v, _, _)| v.clone())
+            .or_else(|| self.fallback.and_then(|f| f(s)))
+            .ok_or_else(|| self.unknown(s))
+    }
+
+    /// The error for `got`: names every valid value (with its note) and `extra`.
+    fn unknown(&self, got: &str) -> Error {
+        let named = self.values.iter().map(|(_, words, note)| (words[0], *note));
+        let valid: Vec<(&str, &str)> = named.chain(self.extra.iter().map(|e| (*e, ""))).collect();
+        if let Some(prefix) = self.hint {
+            let names: Vec<&str> = valid.iter().map(|(name, _)| *name).collect();
+            return unknown_with_hint(prefix, self.option, got, &names);
+        }
+        let list: Vec<String> = valid
+            .iter()
+            .map(|(name, note)| match *note {
+                "" => format!("\"{name}\""),
+                note => format!("\"{name}\" {note}"),
+            })
+            .collect();
+        Error::invalid(format!(
+            "unknown {} '{got}'{}; valid: {}",
+            self.option,
+            self.after,
+            list.join(", ")
+        ))
+    }
+}
+
+/// `impl FromStr` for an option enum from its table:
+///
+/// ```text
+/// /// doc of from_str
+/// Enum: "option word" [, field: value]* ;   // Words settings: fold, after, hint, extra, fallback
+///     Variant => "name" | "alias" ... [; "(note after the name in errors)"],
+///     ...
+/// ```
+macro_rules! option_enum {
+    (
+        $(#[$doc:meta])*
+        $T:ident: $option:literal $(, $field:ident: $value:expr)*;
+        $($v:ident => $($word:literal)|+ $(; $note:literal)?),+ $(,)?
+    ) => {
+        impl FromStr for $T {
+            type Err = Error;
+            $(#[$doc])*
+            fn from_str(s: &str) -> Result<Self, Error> {
+                Words {
+                    $($field: $value,)*
+                    ..Words::<$T>::new(
+                        $option,
+                        &[$(($T::$v, &[$($word),+], concat!("" $(, $note)?))),+],
+                    )
+                }
+                .parse(s)
+            }
+        }
+    };
+}
+
+option_enum! {
     /// `"none"` (alias `"pooled"`), `"individual"` (`"unit"`, `"spatial"`), `"time"`,
     /// `"twoways"` (`"twoway"`, `"two-way"`).
-    fn from_str(s: &str) -> Result<Fe, Error> {
-        match s {
-            "none" | "pooled" => Ok(Fe::None),
-            "individual" | "unit" | "spatial" => Ok(Fe::Individual),
-            "time" => Ok(Fe::Time),
-            "twoways" | "twoway" | "two-way" => Ok(Fe::TwoWays),
-            _ => Err(Error::invalid(format!(
-                "unknown fe '{s}'; valid: \"none\", \"individual\", \"time\", \"twoways\""
-            ))),
-        }
-    }
+    Fe: "fe";
+    None => "none" | "pooled",
+    Individual => "individual" | "unit" | "spatial",
+    Time => "time",
+    TwoWays => "twoways" | "twoway" | "two-way",
 }
 
-impl FromStr for ModelKind {
-    type Err = Error;
+option_enum! {
     /// `"ols"`, `"sar"` (`"slm"`, `"lag"`), `"sem"` (`"error"`), `"sdm"` (`"durbin"`), `"sdem"`,
     /// `"slx"`, in any case.
-    fn from_str(s: &str) -> Result<ModelKind, Error> {
-        Ok(match s.to_ascii_lowercase().as_str() {
-            "ols" => ModelKind::Ols,
-            "sar" | "slm" | "lag" => ModelKind::Sar,
-            "sem" | "error" => ModelKind::Sem,
-            "sdm" | "durbin" => ModelKind::Sdm,
-            "sdem" => ModelKind::Sdem,
-            "slx" => ModelKind::Slx,
-            _ => {
-                return Err(Error::invalid(format!(
-                    "unknown model '{s}'; valid: \"ols\", \"sar\", \"sem\", \"sdm\", \"sdem\", \"slx\""
-                )))
-            }
-        })
-    }
+    ModelKind: "model", fold: Fold::AnyCase;
+    Ols => "ols",
+    Sar => "sar" | "slm" | "lag",
+    Sem => "sem" | "error",
+    Sdm => "sdm" | "durbin",
+    Sdem => "sdem",
+    Slx => "slx",
 }
 
-impl FromStr for BiasCorrection {
-    type Err = Error;
+option_enum! {
     /// `"none"`, `"elhorst"`, `"lee_yu"` (`"leeyu"`, `"lee-yu"`).
-    fn from_str(s: &str) -> Result<Self, Error> {
-        match s {
-            "none" => Ok(Self::None),
-            "elhorst" => Ok(Self::Elhorst),
-            "lee_yu" | "leeyu" | "lee-yu" => Ok(Self::LeeYu),
-            _ => Err(Error::invalid(format!(
-                "unknown bias_correction '{s}'; valid: \"none\" (default), \"elhorst\", \"lee_yu\""
-            ))),
-        }
-    }
+    BiasCorrection: "bias_correction";
+    None => "none"; "(default)",
+    Elhorst => "elhorst",
+    LeeYu => "lee_yu" | "leeyu" | "lee-yu",
 }
 
-impl FromStr for LagOrder {
-    type Err = Error;
+option_enum! {
     /// `"lag_first"`, `"demean_first"`.
-    fn from_str(s: &str) -> Result<Self, Error> {
-        match s {
-            "lag_first" => Ok(Self::LagFirst),
-            "demean_first" => Ok(Self::DemeanFirst),
-            _ => Err(Error::invalid(format!(
-                "unknown lag_order '{s}'; valid: \"lag_first\" (default), \"demean_first\""
-            ))),
-        }
-    }
+    LagOrder: "lag_order";
+    LagFirst => "lag_first"; "(default)",
+    DemeanFirst => "demean_first",
 }
 
-impl FromStr for Information {
-    type Err = Error;
+option_enum! {
     /// `"elhorst"`, `"full"`.
-    fn from_str(s: &str) -> Result<Self, Error> {
-        match s {
-            "elhorst" => Ok(Self::Elhorst),
-            "full" => Ok(Self::Full),
-            _ => Err(Error::invalid(format!(
-                "unknown information '{s}'; valid: \"elhorst\" (default), \"full\""
-            ))),
-        }
-    }
+    Information: "information";
+    Elhorst => "elhorst"; "(default)",
+    Full => "full",
 }
 
 impl FromStr for LogDetMethod {
     type Err = Error;
-    /// One of [`LOGDET_METHODS`].
+    /// One of [`LOGDET_METHODS`] (not an `option_enum!` table: the names are the core's own
+    /// list, [`LogDetMethod::name`]).
     fn from_str(s: &str) -> Result<Self, Error> {
         LogDetMethod::ALL
             .into_iter()
@@ -125,191 +211,184 @@ impl FromStr for LogDetMethod {
     }
 }
 
-impl FromStr for Method {
-    type Err = Error;
+option_enum! {
     /// `"simulation"` (`"sim"`) or `"delta"`, in any case.
-    fn from_str(s: &str) -> Result<Method, Error> {
-        match s.to_ascii_lowercase().as_str() {
-            "simulation" | "sim" => Ok(Method::Simulation),
-            "delta" => Ok(Method::Delta),
-            _ => Err(unknown_with_hint("effects: ", "method", s, &["simulation", "delta"])),
-        }
-    }
+    Method: "method", fold: Fold::AnyCase, hint: Some("effects: ");
+    Simulation => "simulation" | "sim",
+    Delta => "delta",
 }
 
-impl FromStr for Mode {
-    type Err = Error;
+option_enum! {
     /// `"spillover"` (`"default"`), `"elhorst"` or `"spatialreg"`, in any case.
-    fn from_str(s: &str) -> Result<Mode, Error> {
-        match s.to_ascii_lowercase().as_str() {
-            "spillover" | "default" => Ok(Mode::Spillover),
-            "elhorst" => Ok(Mode::Elhorst),
-            "spatialreg" => Ok(Mode::Spatialreg),
-            _ => Err(unknown_with_hint(
-                "effects: ",
-                "mode",
-                s,
-                &["spillover", "elhorst", "spatialreg"],
-            )),
-        }
-    }
+    Mode: "mode", fold: Fold::AnyCase, hint: Some("effects: ");
+    Spillover => "spillover" | "default",
+    Elhorst => "elhorst",
+    Spatialreg => "spatialreg",
 }
 
-impl FromStr for TraceEngine {
-    type Err = Error;
+option_enum! {
     /// `"auto"`, `"eigen"` (`"exact"`) or `"series"` (`"traces"`, `"trw"`), in any case.
-    fn from_str(s: &str) -> Result<TraceEngine, Error> {
-        match s.to_ascii_lowercase().as_str() {
-            "auto" => Ok(TraceEngine::Auto),
-            "eigen" | "exact" => Ok(TraceEngine::Eigen),
-            "series" | "traces" | "trw" => Ok(TraceEngine::Series),
-            _ => Err(unknown_with_hint(
-                "effects: ",
-                "engine",
-                s,
-                &["auto", "eigen", "series"],
-            )),
-        }
-    }
+    TraceEngine: "engine", fold: Fold::AnyCase, hint: Some("effects: ");
+    Auto => "auto",
+    Eigen => "eigen" | "exact",
+    Series => "series" | "traces" | "trw",
 }
 
-impl FromStr for FeDf {
-    type Err = Error;
+option_enum! {
     /// The `df` option of the fixed-effects tests: `"N,T"` / `"elhorst"` or `"N-1,T-1"` /
     /// `"exact"` (spaces and case ignored; `/` for `,`).
-    fn from_str(s: &str) -> Result<FeDf, Error> {
-        let k: String = s
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_lowercase();
-        match k.as_str() {
-            "n,t" | "n/t" | "elhorst" => Ok(FeDf::Elhorst),
-            "n-1,t-1" | "n-1/t-1" | "exact" => Ok(FeDf::Exact),
-            _ => Err(Error::invalid(format!(
-                "unknown df '{s}' for the fixed-effects LR tests; valid: \"N,T\" (Elhorst, default), \"N-1,T-1\""
-            ))),
-        }
-    }
+    FeDf: "df", fold: Fold::AnyCaseNoSpace, after: " for the fixed-effects LR tests";
+    Elhorst => "N,T" | "N/T" | "elhorst"; "(Elhorst, default)",
+    Exact => "N-1,T-1" | "N-1/T-1" | "exact",
 }
 
-impl FromStr for Standardization {
-    type Err = Error;
+option_enum! {
     /// `"row"` (`"r"`, `"W"`), `"none"` (`"binary"`, `"B"`), `"spectral"`, `"minmax"`.
-    fn from_str(s: &str) -> Result<Self, Error> {
-        match s {
-            "row" | "r" | "W" => Ok(Self::Row),
-            "none" | "binary" | "B" => Ok(Self::None),
-            "spectral" => Ok(Self::Spectral),
-            "minmax" => Ok(Self::MinMax),
-            _ => Err(Error::invalid(format!(
-                "unknown standardize '{s}'; valid: \"row\", \"none\", \"spectral\", \"minmax\""
-            ))),
-        }
-    }
+    Standardization: "standardize";
+    Row => "row" | "r" | "W",
+    None => "none" | "binary" | "B",
+    Spectral => "spectral",
+    MinMax => "minmax",
 }
 
-impl FromStr for Metric {
-    type Err = Error;
+option_enum! {
     /// `"euclidean"` or `"haversine"` (`"arc"`, `"great_circle"`).
-    fn from_str(s: &str) -> Result<Self, Error> {
-        match s {
-            "euclidean" => Ok(Self::Euclidean),
-            "haversine" | "arc" | "great_circle" => Ok(Self::Haversine),
-            _ => Err(Error::invalid(format!(
-                "unknown metric '{s}'; valid: \"euclidean\", \"haversine\" (lon/lat in degrees, km)"
-            ))),
-        }
-    }
+    Metric: "metric";
+    Euclidean => "euclidean",
+    Haversine => "haversine" | "arc" | "great_circle"; "(lon/lat in degrees, km)",
 }
 
-impl FromStr for EconForm {
-    type Err = Error;
+option_enum! {
     /// `"inverse"`, `"inverse_squared"`, `"exp"`.
-    fn from_str(s: &str) -> Result<Self, Error> {
-        match s {
-            "inverse" => Ok(Self::Inverse),
-            "inverse_squared" => Ok(Self::InverseSquared),
-            "exp" => Ok(Self::Exp),
-            _ => Err(Error::invalid(format!(
-                "unknown form '{s}'; valid: \"inverse\", \"inverse_squared\", \"exp\""
-            ))),
-        }
-    }
+    EconForm: "form";
+    Inverse => "inverse",
+    InverseSquared => "inverse_squared",
+    Exp => "exp",
 }
 
-impl FromStr for Rule {
-    type Err = Error;
+option_enum! {
     /// `"queen"` or `"rook"`.
-    fn from_str(s: &str) -> Result<Self, Error> {
-        match s {
-            "queen" => Ok(Self::Queen),
-            "rook" => Ok(Self::Rook),
-            _ => Err(Error::invalid(format!(
-                "unknown rule '{s}'; valid: \"queen\", \"rook\""
-            ))),
-        }
-    }
+    Rule: "rule";
+    Queen => "queen",
+    Rook => "rook",
 }
 
-impl FromStr for ResilienceKind {
-    type Err = Error;
+option_enum! {
     /// `"growth_change"` or `"level_growth"`.
-    fn from_str(s: &str) -> Result<Self, Error> {
-        match s {
-            "growth_change" => Ok(Self::GrowthChange),
-            "level_growth" => Ok(Self::LevelGrowth),
-            _ => Err(Error::invalid(format!(
-                "unknown kind '{s}'; valid: \"growth_change\" (growth-rate inputs, docs/methods.md §1.1 variant B), \
-                 \"level_growth\" (GDP levels, variant A)"
-            ))),
-        }
-    }
+    ResilienceKind: "kind";
+    GrowthChange => "growth_change"; "(growth-rate inputs, docs/methods.md §1.1 variant B)",
+    LevelGrowth => "level_growth"; "(GDP levels, variant A)",
 }
 
-impl FromStr for MarKind {
-    type Err = Error;
+option_enum! {
     /// `"max_lq"`, `"krugman"`, `"max_share"` or `"lq:SECTOR"`.
-    fn from_str(s: &str) -> Result<Self, Error> {
-        match s {
-            "max_lq" => Ok(Self::MaxLq),
-            "krugman" => Ok(Self::Krugman),
-            "max_share" => Ok(Self::MaxShare),
-            _ => match s.strip_prefix("lq:") {
-                Some(j) => Ok(Self::Lq(crate::data::key_of_text(j))),
-                None => Err(Error::invalid(format!(
-                    "unknown mar '{s}'; valid: \"max_lq\", \"krugman\", \"max_share\", \"lq:SECTOR\""
-                ))),
-            },
-        }
-    }
+    MarKind: "mar",
+        extra: &["lq:SECTOR"],
+        fallback: Some(|s| s.strip_prefix("lq:").map(|j| MarKind::Lq(crate::data::key_of_text(j))));
+    MaxLq => "max_lq",
+    Krugman => "krugman",
+    MaxShare => "max_share",
 }
 
-impl FromStr for JacobsKind {
-    type Err = Error;
+option_enum! {
     /// `"rdi"`, `"rdi_squared"`, `"inverse_hhi"`.
-    fn from_str(s: &str) -> Result<Self, Error> {
-        match s {
-            "rdi" => Ok(Self::Rdi),
-            "rdi_squared" => Ok(Self::RdiSquared),
-            "inverse_hhi" => Ok(Self::InverseHhi),
-            _ => Err(Error::invalid(format!(
-                "unknown jacobs '{s}'; valid: \"rdi\", \"rdi_squared\", \"inverse_hhi\""
-            ))),
-        }
-    }
+    JacobsKind: "jacobs";
+    Rdi => "rdi",
+    RdiSquared => "rdi_squared",
+    InverseHhi => "inverse_hhi",
 }
 
-impl FromStr for MissingSector {
-    type Err = Error;
+option_enum! {
     /// `"missing"` (`"nan"`) or `"zero"`.
-    fn from_str(s: &str) -> Result<Self, Error> {
-        match s {
-            "missing" | "nan" => Ok(Self::Missing),
-            "zero" => Ok(Self::Zero),
-            _ => Err(Error::invalid(format!(
-                "unknown missing_sector '{s}'; valid: \"missing\", \"zero\""
-            ))),
+    MissingSector: "missing_sector";
+    Missing => "missing" | "nan",
+    Zero => "zero",
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The message of the error `s.parse::<T>()` gives.
+    fn message<T: FromStr<Err = Error> + std::fmt::Debug>(s: &str) -> String {
+        match s.parse::<T>() {
+            Err(Error::Invalid(m)) => m,
+            other => panic!("{s:?}: expected an Invalid error, got {other:?}"),
+        }
+    }
+
+    /// Every `(text, value)` pair parses to its value.
+    fn parses<T: FromStr<Err = Error> + PartialEq + std::fmt::Debug>(pairs: &[(&str, T)]) {
+        for (s, v) in pairs {
+            assert_eq!(&s.parse::<T>().unwrap(), v, "{s}");
+        }
+    }
+
+    #[test]
+    fn every_spelling_parses_to_its_value() {
+        use Fe::{Individual, None, Time, TwoWays};
+        let fe = [("none", None), ("pooled", None), ("individual", Individual)];
+        parses(&fe);
+        parses(&[("unit", Individual), ("spatial", Individual), ("time", Time)]);
+        parses(&[("twoways", TwoWays), ("twoway", TwoWays), ("two-way", TwoWays)]);
+        assert!("None".parse::<Fe>().is_err());
+        use ModelKind::{Ols, Sar, Sdem, Sdm, Sem, Slx};
+        parses(&[("ols", Ols), ("SAR", Sar), ("slm", Sar), ("Lag", Sar), ("sem", Sem)]);
+        parses(&[
+            ("error", Sem),
+            ("sdm", Sdm),
+            ("durbin", Sdm),
+            ("sdem", Sdem),
+            ("slx", Slx),
+        ]);
+        use BiasCorrection as B;
+        parses(&[("lee-yu", B::LeeYu), ("leeyu", B::LeeYu), ("none", B::None)]);
+        parses(&[("demean_first", LagOrder::DemeanFirst)]);
+        parses(&[("full", Information::Full)]);
+        parses(&[("chebyshev", LogDetMethod::Chebyshev)]);
+        parses(&[("SIM", Method::Simulation)]);
+        parses(&[("Default", Mode::Spillover)]);
+        parses(&[("TRW", TraceEngine::Series), ("exact", TraceEngine::Eigen)]);
+        let df = [(" n - 1 / T-1 ", FeDf::Exact), ("N,T", FeDf::Elhorst)];
+        parses(&df);
+        parses(&[("Elhorst", FeDf::Elhorst)]);
+        use Standardization as S;
+        parses(&[("W", S::Row), ("B", S::None), ("minmax", S::MinMax)]);
+        assert!("w".parse::<Standardization>().is_err());
+        parses(&[("great_circle", Metric::Haversine)]);
+        parses(&[("inverse_squared", EconForm::InverseSquared)]);
+        parses(&[("rook", Rule::Rook)]);
+        parses(&[("level_growth", ResilienceKind::LevelGrowth)]);
+        let lq = MarKind::Lq(crate::data::key_of_text("Manufacturing"));
+        parses(&[("krugman", MarKind::Krugman), ("lq:Manufacturing", lq)]);
+        parses(&[("inverse_hhi", JacobsKind::InverseHhi)]);
+        parses(&[("nan", MissingSector::Missing)]);
+    }
+
+    #[test]
+    fn every_error_message_lists_the_valid_values() {
+        let cases = [
+            (message::<Fe>("x"), "unknown fe 'x'; valid: \"none\", \"individual\", \"time\", \"twoways\""),
+            (message::<ModelKind>("Sarr"), "unknown model 'Sarr'; valid: \"ols\", \"sar\", \"sem\", \"sdm\", \"sdem\", \"slx\""),
+            (message::<BiasCorrection>("x"), "unknown bias_correction 'x'; valid: \"none\" (default), \"elhorst\", \"lee_yu\""),
+            (message::<LagOrder>("x"), "unknown lag_order 'x'; valid: \"lag_first\" (default), \"demean_first\""),
+            (message::<Information>("x"), "unknown information 'x'; valid: \"elhorst\" (default), \"full\""),
+            (message::<LogDetMethod>("chebychev"), "unknown lndet \"chebychev\" (did you mean \"chebyshev\"?); valid: \"auto\", \"eigen\", \"sparse\", \"chebyshev\", \"monte_carlo\""),
+            (message::<Method>("Delt"), "effects: unknown method \"Delt\" (did you mean \"delta\"?); valid: \"simulation\", \"delta\""),
+            (message::<Mode>("zzzzzzzz"), "effects: unknown mode \"zzzzzzzz\"; valid: \"spillover\", \"elhorst\", \"spatialreg\""),
+            (message::<TraceEngine>("seris"), "effects: unknown engine \"seris\" (did you mean \"series\"?); valid: \"auto\", \"eigen\", \"series\""),
+            (message::<FeDf>("N, T-1"), "unknown df 'N, T-1' for the fixed-effects LR tests; valid: \"N,T\" (Elhorst, default), \"N-1,T-1\""),
+            (message::<Standardization>("w"), "unknown standardize 'w'; valid: \"row\", \"none\", \"spectral\", \"minmax\""),
+            (message::<Metric>("x"), "unknown metric 'x'; valid: \"euclidean\", \"haversine\" (lon/lat in degrees, km)"),
+            (message::<EconForm>("x"), "unknown form 'x'; valid: \"inverse\", \"inverse_squared\", \"exp\""),
+            (message::<Rule>("x"), "unknown rule 'x'; valid: \"queen\", \"rook\""),
+            (message::<ResilienceKind>("x"), "unknown kind 'x'; valid: \"growth_change\" (growth-rate inputs, docs/methods.md §1.1 variant B), \"level_growth\" (GDP levels, variant A)"),
+            (message::<MarKind>("lq"), "unknown mar 'lq'; valid: \"max_lq\", \"krugman\", \"max_share\", \"lq:SECTOR\""),
+            (message::<JacobsKind>("x"), "unknown jacobs 'x'; valid: \"rdi\", \"rdi_squared\", \"inverse_hhi\""),
+            (message::<MissingSector>("x"), "unknown missing_sector 'x'; valid: \"missing\", \"zero\""),
+        ];
+        for (got, want) in cases {
+            assert_eq!(got, want);
         }
     }
 }
