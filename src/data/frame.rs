@@ -320,6 +320,51 @@ impl Frame {
         Ok(self.take(&idx))
     }
 
+    /// Rows whose `name` key is none of `values` (the complement of [`Frame::filter_keys`]);
+    /// rows with a missing cell are kept.
+    pub fn exclude_keys(&self, name: &str, values: &[String]) -> Result<Frame> {
+        let keys = self.key_cells(name)?;
+        let drop: Vec<String> = values.iter().map(|v| key_of_text(v)).collect();
+        let idx: Vec<usize> = (0..keys.len())
+            .filter(|&i| !keys[i].as_ref().is_some_and(|k| drop.contains(k)))
+            .collect();
+        Ok(self.take(&idx))
+    }
+
+    /// Listwise deletion: the rows with no missing value (NaN, empty text, or in a text column
+    /// a missing-value marker of the reader, default `NA` and `.`) in any of
+    /// `columns` (every column when `columns` is empty), and for each of those columns the
+    /// number of rows missing there (columns with none left out), in the order given.
+    pub fn drop_missing(&self, columns: &[String]) -> Result<(Frame, Vec<(String, usize)>)> {
+        let cols: Vec<String> = if columns.is_empty() {
+            self.names.clone()
+        } else {
+            columns.to_vec()
+        };
+        let default_markers = super::missing::CsvOptions::default().missing;
+        let markers = self.origin.as_ref().map_or(&default_markers, |o| &o.missing);
+        let mut keep = vec![true; self.nrows()];
+        let mut counts = Vec::new();
+        for c in &cols {
+            let missing: Vec<bool> = match self.column(c)? {
+                Column::Num(v) => v.iter().map(|x| x.is_nan()).collect(),
+                Column::Text(v) => v
+                    .iter()
+                    .map(|s| s.trim().is_empty() || markers.iter().any(|m| m == s.trim()))
+                    .collect(),
+            };
+            let k = missing.iter().filter(|&&m| m).count();
+            if k > 0 {
+                counts.push((c.clone(), k));
+            }
+            for (keep, m) in keep.iter_mut().zip(missing) {
+                *keep &= !m;
+            }
+        }
+        let idx: Vec<usize> = (0..keep.len()).filter(|&i| keep[i]).collect();
+        Ok((self.take(&idx), counts))
+    }
+
     /// Only the columns `names`, in that order.
     pub fn select(&self, names: &[String]) -> Result<Frame> {
         let mut cols = Vec::with_capacity(names.len());

@@ -11,6 +11,7 @@ pub mod missing;
 pub mod panel;
 pub mod render;
 pub mod vector;
+pub mod xtsum;
 
 pub use frame::{Column, Frame};
 pub use panel::Panel;

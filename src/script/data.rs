@@ -514,6 +514,84 @@ pub mod data_fns {
             ))
         })
     }
+
+    /// Stata's `xtsum` of panel variables: for each variable the rows overall (with the mean,
+    /// N observations, n units and T-bar = N / n), between (the unit means x̄_i) and within
+    /// (x_it − x̄_i + x̄), each with Std. dev. (n − 1 divisor), Min and Max. Missing values are
+    /// skipped.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// print(xtsum(p, ["gsp", "unemp"]));
+    /// ```
+    #[rhai_fn(name = "xtsum", return_raw)]
+    pub fn panel_xtsum(p: SPanel, vars: Array) -> RResult<STable> {
+        let n = to_strings(&vars, "xtsum")?;
+        crate::data::xtsum::xtsum(&p.0, &n)
+            .map(|t| STable(Arc::new(t)))
+            .map_err(core_err)
+    }
+
+    /// Listwise deletion: the rows of a frame with no missing value (NaN, empty text, NA or .)
+    /// in any of `columns`, and prints what it dropped:
+    /// `drop_missing: dropped 3 of 48 rows (missing in: CRIME 2, INC 1)`. Panels are balanced:
+    /// drop rows of `p.frame()`, then build the panel again (or use `filter`).
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let complete = drop_missing(c, ["CRIME", "INC"]);
+    /// ```
+    #[rhai_fn(name = "drop_missing", return_raw)]
+    pub fn frame_drop_missing(f: SFrame, columns: Array) -> RResult<SFrame> {
+        let cols = to_strings(&columns, "drop_missing")?;
+        let (g, counts) = f.0.drop_missing(&cols).map_err(core_err)?;
+        let dropped = f.0.nrows() - g.nrows();
+        let mut line = format!("drop_missing: dropped {dropped} of {} rows", f.0.nrows());
+        if !counts.is_empty() {
+            let parts: Vec<String> = counts.iter().map(|(c, k)| format!("{c} {k}")).collect();
+            line += &format!(" (missing in: {})", parts.join(", "));
+        }
+        crate::script::print_line(&line);
+        Ok(SFrame(Arc::new(g)))
+    }
+
+    /// Listwise deletion over every column (see `drop_missing(f, columns)`).
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let complete = drop_missing(c);
+    /// ```
+    #[rhai_fn(name = "drop_missing", return_raw)]
+    pub fn frame_drop_missing_all(f: SFrame) -> RResult<SFrame> {
+        frame_drop_missing(f, Array::new())
+    }
+
+    /// Rows whose column `name` is none of `value` (a value or an array of values): the
+    /// complement of `filter`; rows with a missing cell are kept.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let rest = c.exclude("POLYID", [1, 2, 3]);
+    /// ```
+    #[rhai_fn(name = "exclude", return_raw, pure)]
+    pub fn frame_exclude(f: &mut SFrame, name: &str, value: Dynamic) -> RResult<SFrame> {
+        let vals = values_of(&value)?;
+        f.0.exclude_keys(name, &vals)
+            .map(|g| SFrame(Arc::new(g)))
+            .map_err(core_err)
+    }
+
+    /// `filter` with options: `#{not: true}` keeps the rows whose column `name` is none of
+    /// `value` (as `exclude`); `#{not: false}` is `filter(name, value)`.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let rest = c.filter("POLYID", [1, 2, 3], #{not: true});
+    /// ```
+    #[rhai_fn(name = "filter", return_raw, pure)]
+    pub fn frame_filter_opts(f: &mut SFrame, name: &str, value: Dynamic, opts: Map) -> RResult<SFrame> {
+        let o = Opts::new(&opts, "filter", &["not"])?;
+        if o.bool("not")?.unwrap_or(false) {
+            frame_exclude(f, name, value)
+        } else {
+            frame_filter(f, name, value)
+        }
+    }
 }
 
 rhai::def_package! {

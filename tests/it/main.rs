@@ -2,6 +2,7 @@
 //! Reference values come from tests/fixtures (copied from the project's reference set).
 
 mod common;
+mod data_manage;
 mod docs;
 mod effects;
 mod errors;
