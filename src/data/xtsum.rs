@@ -38,7 +38,9 @@ pub fn xtsum_var(p: &Panel, name: &str) -> Result<XtStats> {
     }
     let all: Vec<f64> = x.iter().copied().filter(|v| !v.is_nan()).collect();
     if all.is_empty() {
-        return Err(Error::data(format!("xtsum: variable '{name}' has no non-missing value")));
+        return Err(Error::data(format!(
+            "xtsum: variable '{name}' has no non-missing value"
+        )));
     }
     let (obs, mean, sd, lo, hi) = vector::describe(&all);
     let unit_mean: Vec<f64> = (0..n)
@@ -74,7 +76,14 @@ pub fn xtsum(p: &Panel, names: &[String]) -> Result<Table> {
     for name in names {
         let s = xtsum_var(p, name)?;
         let row = |var: &str, kind: &str, (sd, lo, hi): (f64, f64, f64)| {
-            vec![Cell::from(var), Cell::from(kind), Cell::Empty, sd.into(), lo.into(), hi.into()]
+            vec![
+                Cell::from(var),
+                Cell::from(kind),
+                Cell::Empty,
+                sd.into(),
+                lo.into(),
+                hi.into(),
+            ]
         };
         let mut overall = row(name, "overall", s.overall);
         overall[2] = s.mean.into();

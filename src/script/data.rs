@@ -7,7 +7,7 @@ use super::{core_err, guard, script_err, RResult};
 use crate::data::csv::{read_csv as core_read_csv, CsvOptions};
 use crate::data::{vector, Panel};
 use rhai::plugin::*;
-use rhai::{Array, Dynamic, Map, FLOAT, INT};
+use rhai::{Array, Dynamic, FnPtr, Map, FLOAT, INT};
 use std::sync::Arc;
 
 fn values_of(v: &Dynamic) -> RResult<Vec<String>> {
@@ -591,6 +591,43 @@ pub mod data_fns {
         } else {
             frame_filter(f, name, value)
         }
+    }
+
+    /// The rows for which `predicate(row)` is true; `row` is a map from column name to the
+    /// row's value (as in `f["name"]`). Use `!` in the predicate to exclude. A predicate that
+    /// does not return true or false is an error.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let rich_safe = c.filter(|row| row.INC > 15.0 && !(row.CRIME > 40.0));
+    /// ```
+    #[rhai_fn(name = "filter", return_raw, pure)]
+    pub fn frame_filter_predicate(ctx: NativeCallContext, f: &mut SFrame, predicate: FnPtr) -> RResult<SFrame> {
+        let names = f.0.names().to_vec();
+        let cols: Vec<Array> = names
+            .iter()
+            .map(|n| f.0.column(n).map(column_to_array))
+            .collect::<crate::Result<_>>()
+            .map_err(core_err)?;
+        let mut keep = Vec::new();
+        for r in 0..f.0.nrows() {
+            let row: Map = names
+                .iter()
+                .zip(&cols)
+                .map(|(n, c)| (n.as_str().into(), c[r].clone()))
+                .collect();
+            let v: Dynamic = predicate.call_within_context(&ctx, (row,))?;
+            match v.as_bool() {
+                Ok(true) => keep.push(r),
+                Ok(false) => {}
+                Err(t) => {
+                    return Err(script_err(format!(
+                        "filter: the predicate must return true or false, but returned {t} for row {}",
+                        r + 1
+                    )))
+                }
+            }
+        }
+        Ok(SFrame(Arc::new(f.0.take(&keep))))
     }
 }
 

@@ -62,20 +62,32 @@ fn xtsum_matches_independent_computation_on_produc() {
             groups.entry(id).or_default().push(x[i]);
         }
         let mean = x.iter().sum::<f64>() / x.len() as f64;
-        let unit_means: std::collections::BTreeMap<&str, f64> =
-            groups.iter().map(|(k, g)| (*k, g.iter().sum::<f64>() / g.len() as f64)).collect();
-        let within: Vec<f64> = ids.iter().zip(x).map(|(id, xi)| xi - unit_means[id.as_str()] + mean).collect();
+        let unit_means: std::collections::BTreeMap<&str, f64> = groups
+            .iter()
+            .map(|(k, g)| (*k, g.iter().sum::<f64>() / g.len() as f64))
+            .collect();
+        let within: Vec<f64> = ids
+            .iter()
+            .zip(x)
+            .map(|(id, xi)| xi - unit_means[id.as_str()] + mean)
+            .collect();
         let means: Vec<f64> = unit_means.values().copied().collect();
         let expect = [sd_min_max(x), sd_min_max(&means), sd_min_max(&within)];
         for (r, (sd, lo, hi)) in expect.iter().enumerate() {
             let row = &t.rows[3 * k + r];
             for (got, want) in [(num(&row[3]), sd), (num(&row[4]), lo), (num(&row[5]), hi)] {
-                assert!((got - want).abs() <= 1e-12 * want.abs().max(1.0), "{v} row {r}: {got} vs {want}");
+                assert!(
+                    (got - want).abs() <= 1e-12 * want.abs().max(1.0),
+                    "{v} row {r}: {got} vs {want}"
+                );
             }
         }
         let overall = &t.rows[3 * k];
         assert!((num(&overall[2]) - mean).abs() <= 1e-12 * mean.abs());
-        assert_eq!((num(&overall[6]), num(&overall[7]), num(&overall[8])), (816.0, 48.0, 17.0));
+        assert_eq!(
+            (num(&overall[6]), num(&overall[7]), num(&overall[8])),
+            (816.0, 48.0, 17.0)
+        );
     }
 }
 
@@ -115,12 +127,22 @@ fn script_xtsum_drop_missing_and_filter_not() {
         assert(h.nrows() == 2 && h.keys("id") == ["b", "b"], "not");
         assert(f.exclude("id", ["a", "b"]).nrows() == 0, "exclude");
         assert(f.filter("id", "a", #{not: false}).nrows() == 2, "keep");
+        let q = f.filter(|row| row.id == "a" && !(row.x > 2.0));
+        assert(q.nrows() == 1 && q["x"] == [1.0], "predicate");
         let t = xtsum(panel(f, "id", "t"), ["x"]);
         print(t);
         "#,
     );
-    assert!(out.contains("drop_missing: dropped 2 of 4 rows (missing in: x 1, y 1)"), "{out}");
+    assert!(
+        out.contains("drop_missing: dropped 2 of 4 rows (missing in: x 1, y 1)"),
+        "{out}"
+    );
     assert!(out.contains("between") && out.contains("within"), "{out}");
-    let e = sb.fails(r#"let f = read_csv("d.csv"); f.filter("id", "a", #{nott: true});"#, &["nott"]);
+    let e = sb.fails(
+        r#"let f = read_csv("d.csv"); f.filter("id", "a", #{nott: true});"#,
+        &["nott"],
+    );
+    assert!(!e.is_empty());
+    let e = sb.fails(r#"let f = read_csv("d.csv"); f.filter(|row| 1);"#, &["true or false"]);
     assert!(!e.is_empty());
 }
