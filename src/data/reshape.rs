@@ -149,7 +149,7 @@ pub fn reshape_long(f: &Frame, spec: &LongSpec) -> Result<Frame> {
         f.keys(id)?;
     }
     let (n, k) = (f.nrows(), columns.len());
-    let rows: Vec<usize> = (0..n).flat_map(|i| std::iter::repeat(i).take(k)).collect();
+    let rows: Vec<usize> = (0..n).flat_map(|i| std::iter::repeat_n(i, k)).collect();
     let mut out = f.select(&spec.id)?.take(&rows);
     let time_text: Vec<String> = (0..n).flat_map(|_| periods.iter().cloned()).collect();
     let nums: Option<Vec<f64>> = periods
@@ -217,13 +217,13 @@ pub fn reshape_wide(f: &Frame, id: &[String], time: &str, value: &[String]) -> R
     for (g, rows) in gs.iter().enumerate() {
         for &i in rows {
             let j = pos[times[i].as_str()];
-            if cell[g][j].is_some() {
+            if let Some(prev) = cell[g][j] {
                 let who: Vec<&str> = id_keys.iter().map(|c| c[i].as_str()).collect();
                 return Err(Error::data(format!(
                     "reshape_wide: id {} has two rows for {time} {} (rows {} and {}); keep one",
                     who.join("/"),
                     times[i],
-                    cell[g][j].unwrap() + 1,
+                    prev + 1,
                     i + 1
                 )));
             }
