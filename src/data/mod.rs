@@ -10,6 +10,7 @@ pub mod frame;
 pub mod missing;
 pub mod panel;
 pub mod render;
+pub mod reshape;
 pub mod vector;
 pub mod xtsum;
 

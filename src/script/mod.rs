@@ -45,6 +45,7 @@ pub mod json;
 pub mod models;
 pub mod options;
 pub mod parse;
+pub mod reshape;
 pub mod study;
 pub mod testing;
 pub mod weights;
@@ -128,6 +129,7 @@ rhai::def_package! {
     /// Every spillover type and function: the area packages combined.
     pub SpilloverPackage(lib):
         data::DataPackage,
+        reshape::ReshapePackage,
         export::ExportPackage,
         json::JsonPackage,
         testing::TestingPackage,

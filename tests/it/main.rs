@@ -18,6 +18,7 @@ mod ols;
 mod options;
 mod properties;
 mod regressions14;
+mod reshape;
 mod resolvent;
 mod sandbox;
 mod scale;
