@@ -5,6 +5,7 @@
 //! [`Frame::keys`] is the one place keys come from.
 
 pub mod align;
+pub mod balance;
 pub mod csv;
 pub mod frame;
 pub mod missing;

@@ -629,6 +629,35 @@ pub mod data_fns {
         }
         Ok(SFrame(Arc::new(f.0.take(&keep))))
     }
+
+    /// Balances long panel data: `"drop_units"` keeps the units observed in every period,
+    /// `"drop_periods"` keeps the periods in which every unit is observed, so that every kept
+    /// unit has every kept period exactly once (rows ordered by unit, then period) and `panel`
+    /// accepts the result. Prints what it dropped, e.g. `balance: dropped 3 of 48 units (ids: 4,
+    /// 17, 22) missing some of the 17 periods`. A duplicate (id, time) pair is an error naming
+    /// both rows; if nothing is left the error suggests the other mode.
+    /// ```rhai
+    /// let f = read_csv("examples/data/produc/data.csv");
+    /// let gappy = f.filter(|row| !(row.id == "ALABAMA" && row.time == 1975));
+    /// let b = balance(gappy, "id", "time", "drop_units");
+    /// let p = panel(b, "id", "time");
+    /// ```
+    #[rhai_fn(name = "balance", return_raw)]
+    pub fn frame_balance(f: SFrame, id: &str, time: &str, mode: &str) -> RResult<SFrame> {
+        use crate::data::balance::{balance, balance_report, BalanceMode};
+        let m = match mode {
+            "drop_units" => BalanceMode::DropUnits,
+            "drop_periods" => BalanceMode::DropPeriods,
+            _ => {
+                return Err(script_err(format!(
+                    "balance: unknown mode '{mode}'; use \"drop_units\" or \"drop_periods\""
+                )))
+            }
+        };
+        let b = balance(&f.0, id, time, m).map_err(core_err)?;
+        crate::script::print_line(&balance_report(&b, m));
+        Ok(SFrame(Arc::new(b.frame)))
+    }
 }
 
 rhai::def_package! {

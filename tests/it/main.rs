@@ -1,6 +1,7 @@
 //! One integration-test binary (saves link time): each area in its own module.
 //! Reference values come from tests/fixtures (copied from the project's reference set).
 
+mod balance;
 mod common;
 mod data_manage;
 mod docs;
