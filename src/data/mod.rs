@@ -7,6 +7,7 @@
 pub mod align;
 pub mod balance;
 pub mod csv;
+pub mod expr;
 pub mod frame;
 pub mod missing;
 pub mod panel;
