@@ -146,9 +146,12 @@ pub trait Context {
     }
 }
 
+/// A function of one number.
+type Unary = fn(f64) -> f64;
+
 /// The element-wise functions every context has: name, the function, and the condition it
 /// needs (for the message when a finite input has no finite value).
-const ELEMENTWISE: [(&str, fn(f64) -> f64, &str); 7] = [
+const ELEMENTWISE: [(&str, Unary, &str); 7] = [
     ("log", f64::ln, "positive values"),
     ("log10", f64::log10, "positive values"),
     ("log2", f64::log2, "positive values"),
@@ -158,7 +161,7 @@ const ELEMENTWISE: [(&str, fn(f64) -> f64, &str); 7] = [
     ("I", std::convert::identity, "finite values"),
 ];
 
-fn elementwise(name: &str) -> Option<(fn(f64) -> f64, &'static str)> {
+fn elementwise(name: &str) -> Option<(Unary, &'static str)> {
     ELEMENTWISE
         .iter()
         .find(|(n, _, _)| *n == name)
