@@ -10,6 +10,7 @@ pub mod csv;
 pub mod expr;
 pub mod frame;
 pub mod missing;
+pub mod mutate;
 pub mod panel;
 pub mod render;
 pub mod reshape;

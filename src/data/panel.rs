@@ -194,15 +194,20 @@ impl Panel {
     /// is NaN, as Stata's `L.`; so do quarters and months ([`crate::data::calendar_periods`]);
     /// over other periods it is the previous period in panel order.
     pub fn lag(&self, name: &str, k: i64) -> Result<Vec<f64>> {
-        let v = self.var(name)?;
+        Ok(self.shift(self.var(name)?, k))
+    }
+
+    /// Values `v` (stacked time-slow, N·T of them) k periods earlier within each unit (k < 0:
+    /// later), by the rule of [`Panel::lag`]; NaN where there is no such period.
+    pub fn shift(&self, v: &[f64], k: i64) -> Vec<f64> {
         let n = self.n();
         let src = super::shifted_periods(&self.times, k);
-        Ok((0..v.len())
+        (0..v.len())
             .map(|r| match src[r / n] {
                 Some(s) => v[s * n + r % n],
                 None => f64::NAN,
             })
-            .collect())
+            .collect()
     }
 
     /// First difference x_it − x_i,t−1 within unit; NaN in the first period and after a gap
@@ -244,13 +249,80 @@ impl Panel {
 
             keep[i] = first.as_ref().is_some_and(|k| want.contains(k));
         }
-        let rows: Vec<usize> = (0..n * self.t()).filter(|r| keep[r % n]).collect();
-        if rows.is_empty() {
+        if !keep.contains(&true) {
             return Err(Error::data(format!(
                 "filter: no unit has {column} in [{}]",
                 values.join(", ")
             )));
         }
+        let rows: Vec<bool> = (0..n * self.t()).map(|r| keep[r % n]).collect();
+        self.keep_rows(&rows, &format!("{column} in [{}]", values.join(", ")))
+    }
+
+    /// The sub-panel of the rows whose `column` key (see [`Frame::keys`]) is one of `values`
+    /// (with `exclude`: none of them). Rows with a missing cell never match, so `exclude`
+    /// keeps them, as [`Frame::filter_keys`] and [`Frame::exclude_keys`]. The kept rows must
+    /// be whole units (a column constant within units: the id, a region) or whole periods (the
+    /// time column, a year-level variable), see [`Panel::keep_rows`].
+    pub fn filter_keys(&self, column: &str, values: &[String], exclude: bool) -> Result<Panel> {
+        let keys = self.frame.key_cells(column)?;
+        let want: Vec<String> = values.iter().map(|v| super::key_of_text(v)).collect();
+        let keep: Vec<bool> = keys
+            .iter()
+            .map(|k| k.as_ref().is_some_and(|k| want.contains(k)) != exclude)
+            .collect();
+        let what = format!(
+            "{column} {}in [{}]",
+            if exclude { "not " } else { "" },
+            values.join(", ")
+        );
+        self.keep_rows(&keep, &what)
+    }
+
+    /// The sub-panel of the rows where `keep` (one flag per row, in panel row order) is true.
+    /// A panel stays balanced, so the kept rows must be whole units (every period of a unit
+    /// kept, or none) or whole periods (every unit of a period kept, or none); otherwise the
+    /// error names a unit kept in one period and dropped in another and says how to keep single
+    /// rows (filter the Frame, then `balance`). Keeping nothing is an error. `what` describes
+    /// the condition for messages ("region in [1, 2]", "the predicate").
+    pub fn keep_rows(&self, keep: &[bool], what: &str) -> Result<Panel> {
+        let (n, t) = (self.n(), self.t());
+        if keep.len() != n * t {
+            return Err(Error::data(format!(
+                "filter: {} flags for a panel of {} rows",
+                keep.len(),
+                n * t
+            )));
+        }
+        if !keep.contains(&false) {
+            return Ok(self.clone());
+        }
+        if !keep.contains(&true) {
+            return Err(Error::data(format!(
+                "filter: no row of the panel satisfies {what}, so nothing is left"
+            )));
+        }
+        let whole_units = (0..n).all(|i| (0..t).all(|s| keep[s * n + i] == keep[i]));
+        let whole_periods = (0..t).all(|s| (0..n).all(|i| keep[s * n + i] == keep[s * n]));
+        if !whole_units && !whole_periods {
+            let mixed = (0..n)
+                .find_map(|i| {
+                    let yes = (0..t).find(|&s| keep[s * n + i])?;
+                    let no = (0..t).find(|&s| !keep[s * n + i])?;
+                    Some((i, yes, no))
+                })
+                .unwrap_or((0, 0, 0));
+            let (i, yes, no) = mixed;
+            return Err(Error::data(format!(
+                "filter: {what} holds for unit {} in period {} but not in period {} (it changes over time \
+                 within the unit), so the filtered panel would be unbalanced; a panel filter keeps whole \
+                 units (a condition on the id or on a column constant within units, such as a region) or \
+                 whole periods (a condition on the time column '{}'); to keep single rows, filter the Frame \
+                 p.frame(), then balance(f, \"{}\", \"{}\", \"drop_units\") and build the panel again",
+                self.ids[i], self.times[yes], self.times[no], self.time, self.id, self.time
+            )));
+        }
+        let rows: Vec<usize> = (0..n * t).filter(|&r| keep[r]).collect();
         Panel::new(&self.frame.take(&rows), &self.id, &self.time)
     }
 }

@@ -20,6 +20,37 @@ fn values_of(v: &Dynamic) -> RResult<Vec<String>> {
     }
 }
 
+/// `predicate(row)` for every row of `frame` (`row` maps each column name to the row's value,
+/// as `f["name"]` gives it); a predicate that returns anything but true or false is an error
+/// naming the row.
+fn predicate_mask(ctx: &NativeCallContext, frame: &crate::data::Frame, predicate: &FnPtr) -> RResult<Vec<bool>> {
+    let names = frame.names().to_vec();
+    let cols: Vec<Array> = names
+        .iter()
+        .map(|n| frame.column(n).map(column_to_array))
+        .collect::<crate::Result<_>>()
+        .map_err(core_err)?;
+    let mut keep = Vec::with_capacity(frame.nrows());
+    for r in 0..frame.nrows() {
+        let row: Map = names
+            .iter()
+            .zip(&cols)
+            .map(|(n, c)| (n.as_str().into(), c[r].clone()))
+            .collect();
+        let v: Dynamic = predicate.call_within_context(ctx, (row,))?;
+        match v.as_bool() {
+            Ok(b) => keep.push(b),
+            Err(t) => {
+                return Err(script_err(format!(
+                    "filter: the predicate must return true or false, but returned {t} for row {}",
+                    r + 1
+                )))
+            }
+        }
+    }
+    Ok(keep)
+}
+
 /// Data frames, panels and vector helpers.
 #[export_module(root = "crate::script::guarded")]
 pub mod data_fns {
@@ -309,15 +340,76 @@ pub mod data_fns {
         p.0.with_frame(f).map(|q| SPanel(Arc::new(q))).map_err(core_err)
     }
 
-    /// The units whose `column` equals `value` (or one of an array of values): a balanced sub-panel.
+    /// The rows whose `column` equals `value` (or one of an array of values), which must be
+    /// whole units or whole periods so that the panel stays balanced: a column constant within
+    /// units (the id, a region) keeps those units, the time column (or a column constant
+    /// within periods) keeps those periods. A column that changes within a unit is an error
+    /// that says how to keep single rows (filter `p.frame()`, then `balance`).
     /// ```rhai
     /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
     /// let south = p.filter("region", [5, 6, 7]);
+    /// let seventies = p.filter("time", [1970, 1971, 1972, 1973, 1974, 1975, 1976, 1977, 1978, 1979]);
+    /// print(`${south.n} units, ${seventies.t} periods`);
     /// ```
     #[rhai_fn(name = "filter", return_raw, pure)]
     pub fn panel_filter(p: &mut SPanel, column: &str, value: Dynamic) -> RResult<SPanel> {
         let vals = values_of(&value)?;
-        p.0.filter(column, &vals).map(|q| SPanel(Arc::new(q))).map_err(core_err)
+        p.0.filter_keys(column, &vals, false)
+            .map(|q| SPanel(Arc::new(q)))
+            .map_err(core_err)
+    }
+
+    /// The rows whose `column` is none of `value` (a value or an array of values): the
+    /// complement of `p.filter(column, value)`, with the same rule (whole units or whole
+    /// periods); rows with a missing cell are kept.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let lower48 = p.exclude("id", ["ALABAMA", "TEXAS"]);
+    /// print(lower48.n);
+    /// ```
+    #[rhai_fn(name = "exclude", return_raw, pure)]
+    pub fn panel_exclude(p: &mut SPanel, column: &str, value: Dynamic) -> RResult<SPanel> {
+        let vals = values_of(&value)?;
+        p.0.filter_keys(column, &vals, true)
+            .map(|q| SPanel(Arc::new(q)))
+            .map_err(core_err)
+    }
+
+    /// `p.filter` with options: `#{not: true}` keeps the rows whose column is none of `value`
+    /// (as `p.exclude`); `#{not: false}` is `p.filter(column, value)`.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let rest = p.filter("region", [5, 6, 7], #{not: true});
+    /// print(rest.n);
+    /// ```
+    #[rhai_fn(name = "filter", return_raw, pure)]
+    pub fn panel_filter_opts(p: &mut SPanel, column: &str, value: Dynamic, opts: Map) -> RResult<SPanel> {
+        let o = Opts::new(&opts, "filter", &["not"])?;
+        if o.bool("not")?.unwrap_or(false) {
+            panel_exclude(p, column, value)
+        } else {
+            panel_filter(p, column, value)
+        }
+    }
+
+    /// The rows of a panel for which `predicate(row)` is true (`row` maps each column to the
+    /// row's value, as for a Frame). The rows kept must be whole units (the predicate is the
+    /// same in every period of a unit) or whole periods (the same for every unit of a period),
+    /// so that the panel stays balanced; otherwise the error names a unit kept in one period
+    /// and dropped in another and says how to keep single rows: filter `p.frame()`, then
+    /// `balance(f, id, time, "drop_units")` and build the panel again.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let late = p.filter(|row| row.time >= 1980);
+    /// let no_south = p.filter(|row| !(row.region == 5 || row.region == 6));
+    /// print(`${late.t} periods, ${no_south.n} units`);
+    /// ```
+    #[rhai_fn(name = "filter", return_raw, pure)]
+    pub fn panel_filter_predicate(ctx: NativeCallContext, p: &mut SPanel, predicate: FnPtr) -> RResult<SPanel> {
+        let keep = predicate_mask(&ctx, p.0.frame(), &predicate)?;
+        p.0.keep_rows(&keep, "the predicate")
+            .map(|q| SPanel(Arc::new(q)))
+            .map_err(core_err)
     }
 
     /// The value `k` periods earlier within each unit (k < 0: later; NaN where undefined). With
@@ -602,32 +694,9 @@ pub mod data_fns {
     /// ```
     #[rhai_fn(name = "filter", return_raw, pure)]
     pub fn frame_filter_predicate(ctx: NativeCallContext, f: &mut SFrame, predicate: FnPtr) -> RResult<SFrame> {
-        let names = f.0.names().to_vec();
-        let cols: Vec<Array> = names
-            .iter()
-            .map(|n| f.0.column(n).map(column_to_array))
-            .collect::<crate::Result<_>>()
-            .map_err(core_err)?;
-        let mut keep = Vec::new();
-        for r in 0..f.0.nrows() {
-            let row: Map = names
-                .iter()
-                .zip(&cols)
-                .map(|(n, c)| (n.as_str().into(), c[r].clone()))
-                .collect();
-            let v: Dynamic = predicate.call_within_context(&ctx, (row,))?;
-            match v.as_bool() {
-                Ok(true) => keep.push(r),
-                Ok(false) => {}
-                Err(t) => {
-                    return Err(script_err(format!(
-                        "filter: the predicate must return true or false, but returned {t} for row {}",
-                        r + 1
-                    )))
-                }
-            }
-        }
-        Ok(SFrame(Arc::new(f.0.take(&keep))))
+        let keep = predicate_mask(&ctx, &f.0, &predicate)?;
+        let rows: Vec<usize> = (0..keep.len()).filter(|&r| keep[r]).collect();
+        Ok(SFrame(Arc::new(f.0.take(&rows))))
     }
 
     /// Balances long panel data: `"drop_units"` keeps the units observed in every period,

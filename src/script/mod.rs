@@ -43,6 +43,7 @@ pub mod export;
 pub mod guarded;
 pub mod json;
 pub mod models;
+pub mod mutate;
 pub mod options;
 pub mod parse;
 pub mod reshape;
@@ -130,6 +131,7 @@ rhai::def_package! {
     pub SpilloverPackage(lib):
         data::DataPackage,
         reshape::ReshapePackage,
+        mutate::MutatePackage,
         export::ExportPackage,
         json::JsonPackage,
         testing::TestingPackage,
