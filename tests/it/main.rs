@@ -15,6 +15,7 @@ mod json;
 mod layout;
 mod linalg;
 mod ml;
+mod mutate;
 mod ols;
 mod options;
 mod properties;
