@@ -161,6 +161,11 @@ const ELEMENTWISE: [(&str, Unary, &str); 7] = [
     ("I", std::convert::identity, "finite values"),
 ];
 
+/// Names of the element-wise functions every context has (`log`, `exp`, ..., `I`).
+pub fn elementwise_names() -> Vec<&'static str> {
+    ELEMENTWISE.iter().map(|(n, _, _)| *n).collect()
+}
+
 fn elementwise(name: &str) -> Option<(Unary, &'static str)> {
     ELEMENTWISE
         .iter()
@@ -464,7 +469,7 @@ impl Expr {
         match ctx.call(name, &values, &text) {
             Some(v) => v.map(Value::Vector),
             None => {
-                let mut known: Vec<&str> = ELEMENTWISE.iter().map(|(n, _, _)| *n).collect();
+                let mut known = elementwise_names();
                 known.extend(ctx.functions());
                 let hint = crate::error::closest(name, known.iter().copied())
                     .map(|c| format!("did you mean {c}()? "))

@@ -68,7 +68,10 @@ fn frame_mutate_matches_closed_form() {
     assert_eq!(h.numeric("y").unwrap(), &[20.0, 0.0, 10.0, 30.0]);
     assert_eq!(h.names(), f.names());
     // Several at once, in the order their uses need (b uses a).
-    let two = vec![("b".to_string(), "a^2".to_string()), ("a".to_string(), "y + 1".to_string())];
+    let two = vec![
+        ("b".to_string(), "a^2".to_string()),
+        ("a".to_string(), "y + 1".to_string()),
+    ];
     let (k, _) = mutate_frame(&f, &two).unwrap();
     assert_eq!(k.numeric("a").unwrap(), &[3.0, 1.0, 2.0, 4.0]);
     assert_eq!(k.numeric("b").unwrap(), &[9.0, 1.0, 4.0, 16.0]);
@@ -91,7 +94,11 @@ fn panel_functions_match_hand_values() {
     assert_same(&c("diff(x)"), &[NAN, NAN, 1.0, NAN, 2.0, NAN], "diff(x)");
     assert_same(&c("growth(x)"), &[NAN, NAN, 1.0, NAN, 1.0, NAN], "growth(x)");
     // Means skip missing values: b's mean is (10 + 5) / 2; period 2001's mean is x_a alone.
-    assert_same(&c("unit_mean(x)"), &[7.0 / 3.0, 7.5, 7.0 / 3.0, 7.5, 7.0 / 3.0, 7.5], "unit_mean");
+    assert_same(
+        &c("unit_mean(x)"),
+        &[7.0 / 3.0, 7.5, 7.0 / 3.0, 7.5, 7.0 / 3.0, 7.5],
+        "unit_mean",
+    );
     assert_same(&c("period_mean(x)"), &[5.5, 5.5, 2.0, 2.0, 4.5, 4.5], "period_mean");
     // Arguments may be expressions, and results take part in arithmetic.
     let lx = [1f64.ln(), 10f64.ln(), 2f64.ln(), NAN, 4f64.ln(), 5f64.ln()];
@@ -105,7 +112,11 @@ fn panel_functions_match_hand_values() {
     let within: Vec<f64> = c("x").iter().enumerate().map(|(r, v)| v - um[r % 2]).collect();
     assert_same(&c("x - unit_mean(x)"), &within, "x - unit_mean(x)");
     // A unit with only missing values has a missing mean.
-    assert_same(&c("unit_mean(x * 0 + lag(x, 2))"), &[1.0, 10.0, 1.0, 10.0, 1.0, 10.0], "sparse");
+    assert_same(
+        &c("unit_mean(x * 0 + lag(x, 2))"),
+        &[1.0, 10.0, 1.0, 10.0, 1.0, 10.0],
+        "sparse",
+    );
     // The same as the existing panel methods.
     assert_same(&c("lag(y, 2)"), &p.lag("y", 2).unwrap(), "= p.lag");
     assert_same(&c("diff(y)"), &p.diff("y").unwrap(), "= p.diff");
@@ -124,8 +135,16 @@ fn unit_mean_of_a_unit_without_values_is_missing() {
         ("x", Column::Num(vec![NAN, NAN, 1.0, NAN])),
     ]);
     let p = Panel::new(&f, "id", "t").unwrap();
-    assert_same(&compute_panel(&p, "unit_mean(x)").unwrap(), &[NAN, 1.0, NAN, 1.0], "unit");
-    assert_same(&compute_panel(&p, "period_mean(x)").unwrap(), &[1.0, 1.0, NAN, NAN], "period");
+    assert_same(
+        &compute_panel(&p, "unit_mean(x)").unwrap(),
+        &[NAN, 1.0, NAN, 1.0],
+        "unit",
+    );
+    assert_same(
+        &compute_panel(&p, "period_mean(x)").unwrap(),
+        &[1.0, 1.0, NAN, NAN],
+        "period",
+    );
 }
 
 #[test]
@@ -138,7 +157,11 @@ fn lags_follow_the_calendar_across_a_gap() {
     ]);
     let p = Panel::new(&f, "id", "t").unwrap();
     assert_same(&compute_panel(&p, "lag(x)").unwrap(), &[NAN, 1.0, NAN], "gap");
-    assert_same(&compute_panel(&p, "lag(x)").unwrap(), &p.lag("x", 1).unwrap(), "= p.lag");
+    assert_same(
+        &compute_panel(&p, "lag(x)").unwrap(),
+        &p.lag("x", 1).unwrap(),
+        "= p.lag",
+    );
 }
 
 /// Produc read by hand from the raw CSV: state → [(year, gsp, unemp)] sorted by year.
@@ -259,24 +282,38 @@ fn errors_name_the_culprit_and_the_fix() {
     }
     // Unknown column and function, with did-you-mean.
     let m = e("log(yy) + x");
-    assert!(m.contains("unknown column 'yy'") && m.contains("did you mean 'y'"), "{m}");
+    assert!(
+        m.contains("unknown column 'yy'") && m.contains("did you mean 'y'"),
+        "{m}"
+    );
     let m = e("dif(x)");
-    assert!(m.contains("unknown function dif()") && m.contains("did you mean diff()"), "{m}");
+    assert!(
+        m.contains("unknown function dif()") && m.contains("did you mean diff()"),
+        "{m}"
+    );
     // Panel functions on a Frame say to build a panel.
     for fun in ["lag", "lead", "diff", "growth", "unit_mean", "period_mean"] {
         let m = compute_frame(p.frame(), &format!("{fun}(x)")).unwrap_err().to_string();
-        assert!(m.contains(&format!("{fun}()")) && m.contains("panel(f, id, time)"), "{m}");
+        assert!(
+            m.contains(&format!("{fun}()")) && m.contains("panel(f, id, time)"),
+            "{m}"
+        );
     }
     // A frame read from a file names the row and the line.
     let f = read_csv(&root("examples/data/produc/data.csv"), &CsvOptions::default()).unwrap();
     let m = compute_frame(&f, "1 / (unemp - 4.7)").unwrap_err().to_string();
-    assert!(m.contains("division by zero") && m.contains("in row 1 (line 2 of"), "{m}");
+    assert!(
+        m.contains("division by zero") && m.contains("in row 1 (line 2 of"),
+        "{m}"
+    );
     // mutate names the assignment; id and time cannot be replaced.
     let m = mutate_panel(&p, &assignment("lx", "log(y)")).unwrap_err().to_string();
     assert!(m.starts_with("mutate lx: "), "{m}");
     let m = mutate_panel(&p, &assignment("t", "t + 1")).unwrap_err().to_string();
     assert!(m.contains("'t' is the panel's time column"), "{m}");
-    let m = mutate_frame(p.frame(), &assignment("z", "x +")).unwrap_err().to_string();
+    let m = mutate_frame(p.frame(), &assignment("z", "x +"))
+        .unwrap_err()
+        .to_string();
     assert!(m.contains("mutate z") && m.contains("at the end"), "{m}");
 }
 
@@ -371,8 +408,14 @@ fn script_mutate_compute_and_panel_filters() {
         &["lag()", "panel(f, id, time)"],
     );
     sb.fails(&format!(r#"{pre} p.mutate("l", "lag(x, 0)");"#), &["whole number"]);
-    sb.fails(&format!(r#"{pre} p.compute("xx + 1");"#), &["unknown column 'xx'", "did you mean 'x'"]);
-    sb.fails(&format!(r#"{pre} p.mutate(#{{a: 1}});"#), &["expected the expression as a string"]);
+    sb.fails(
+        &format!(r#"{pre} p.compute("xx + 1");"#),
+        &["unknown column 'xx'", "did you mean 'x'"],
+    );
+    sb.fails(
+        &format!(r#"{pre} p.mutate(#{{a: 1}});"#),
+        &["expected the expression as a string"],
+    );
     sb.fails(
         &format!(r#"{pre} p.filter(|row| row.x > 3.0);"#),
         &["unbalanced", "balance("],
