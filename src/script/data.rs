@@ -102,7 +102,8 @@ pub mod data_fns {
         f.0.nrows() as INT
     }
 
-    /// A column as an array: `f["gdppc"]`.
+    /// A column as an array: `f["gdppc"]`. Arrays do not add up element by element (`+` joins
+    /// them): for arithmetic on columns use `f.compute("a + b")` or `f.mutate(name, "a + b")`.
     /// ```rhai
     /// let c = read_csv("examples/data/columbus/data.csv");
     /// let crime = c["CRIME"];
@@ -296,7 +297,8 @@ pub mod data_fns {
         p.0.frame().nrows() as INT
     }
 
-    /// A variable stacked time-slow: `p["y"]`.
+    /// A variable stacked time-slow: `p["y"]`. For arithmetic on columns use `p.compute(expr)`
+    /// or `p.mutate(name, expr)` (`+` on arrays joins them).
     /// ```rhai
     /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
     /// let gsp = p["gsp"];
