@@ -75,13 +75,13 @@ pub fn list_some<T: fmt::Display>(items: &[T], max: usize) -> String {
     s.join(", ")
 }
 
-/// The candidate closest to `name` by Levenshtein distance (case-insensitive, `strsim`), for
+/// The candidate closest to `name` by optimal-string-alignment distance (Levenshtein plus swapped neighbours) (case-insensitive, `strsim`), for
 /// "did you mean" hints.
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let lname = name.to_lowercase();
     candidates
         .into_iter()
-        .map(|c| (strsim::levenshtein(&lname, &c.to_lowercase()), c))
+        .map(|c| (strsim::osa_distance(&lname, &c.to_lowercase()), c))
         .min_by_key(|(d, _)| *d)
         .filter(|(d, c)| *d <= (c.chars().count().max(name.chars().count()) / 2).max(2))
         .map(|(_, c)| c)
@@ -95,6 +95,8 @@ mod tests {
     fn closest_suggests_near_names() {
         assert_eq!(closest("gdpc", ["gdppc", "spec", "div"]), Some("gdppc"));
         assert_eq!(closest("zzzzzz", ["gdppc", "spec"]), None);
+        // A swapped pair of letters is one edit (optimal string alignment distance).
+        assert_eq!(closest("gps", ["gsp", "pc", "emp"]), Some("gsp"));
     }
 
     #[test]
