@@ -40,6 +40,7 @@ pub mod docs;
 pub mod effects;
 pub mod esda;
 pub mod export;
+pub mod files;
 pub mod guarded;
 pub mod json;
 pub mod models;
@@ -131,6 +132,7 @@ rhai::def_package! {
         data::DataPackage,
         reshape::ReshapePackage,
         export::ExportPackage,
+        files::FilesPackage,
         json::JsonPackage,
         testing::TestingPackage,
         weights::WeightsPackage,
