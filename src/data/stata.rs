@@ -303,7 +303,12 @@ pub fn write_dta(frame: &Frame, path: &str) -> Result<()> {
             rec.push(match out {
                 Out::Num(v) if v[i].is_finite() => Value::Double(StataDouble::Present(v[i])),
                 Out::Num(_) => Value::Double(StataDouble::Missing(MissingValue::System)),
-                Out::Text(t) if strl[j] => Value::LongStringRef(table.get_or_insert(j as u32 + 1, i as u64 + 1, t[i])),
+                // A text strL ends with a null byte that its length counts (the format's rule,
+                // which Stata and pandas rely on).
+                Out::Text(t) if strl[j] => {
+                    let text = format!("{}\0", t[i]);
+                    Value::LongStringRef(table.get_or_insert(j as u32 + 1, i as u64 + 1, text.as_str()))
+                }
                 Out::Text(t) => Value::string(t[i]),
             });
         }
@@ -347,5 +352,59 @@ mod tests {
         assert!(stata_name_problem(&"x".repeat(33)).is_some());
         assert_eq!(suggest_name("gdp per capita"), "gdp_per_capita");
         assert_eq!(suggest_name("2018"), "_2018");
+    }
+
+    /// Stata's extended missing values (`.a`–`.z`) in every numeric type are missing.
+    #[test]
+    fn extended_missing_values_are_missing() {
+        use dta::stata::dta::byte_order::ByteOrder;
+        use dta::stata::dta::dta_writer::DtaWriter;
+        use dta::stata::dta::header::Header;
+        use dta::stata::dta::release::Release;
+        use dta::stata::dta::schema::Schema;
+        use dta::stata::dta::variable::Variable;
+        use dta::stata::dta::variable_type::VariableType as T;
+        use dta::stata::missing_value::MissingValue as M;
+        use dta::stata::{stata_byte::StataByte, stata_double::StataDouble, stata_long::StataLong};
+        let schema = Schema::builder()
+            .add_variable(Variable::builder(T::Byte, "b").format("%8.0g"))
+            .add_variable(Variable::builder(T::Long, "l").format("%12.0g"))
+            .add_variable(Variable::builder(T::Double, "d").format("%10.0g"))
+            .build()
+            .unwrap();
+        let mut rw = DtaWriter::new()
+            .from_writer(Cursor::new(Vec::new()))
+            .write_header(Header::builder(Release::V118, ByteOrder::BigEndian).build())
+            .unwrap()
+            .write_schema(schema)
+            .unwrap()
+            .into_record_writer()
+            .unwrap();
+        for (b, l, d) in [
+            (StataByte::Present(-3), StataLong::Present(70000), StataDouble::Present(0.5)),
+            (StataByte::Missing(M::A), StataLong::Missing(M::Z), StataDouble::Missing(M::System)),
+        ] {
+            rw.write_record(&[Value::Byte(b), Value::Long(l), Value::Double(d)]).unwrap();
+        }
+        let bytes = rw
+            .into_long_string_writer()
+            .unwrap()
+            .into_value_label_writer()
+            .unwrap()
+            .finish()
+            .unwrap()
+            .into_inner();
+        let dir = std::env::temp_dir().join(format!("spillover_dta_missing_{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("m.dta").display().to_string();
+        std::fs::write(&path, bytes).unwrap();
+        let f = read_dta(&path, &DtaOptions::default()).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(f.numeric("b").unwrap()[0], -3.0);
+        assert_eq!(f.numeric("l").unwrap()[0], 70000.0);
+        assert_eq!(f.numeric("d").unwrap()[0], 0.5);
+        for c in ["b", "l", "d"] {
+            assert!(f.numeric(c).unwrap()[1].is_nan(), "{c}");
+        }
     }
 }
