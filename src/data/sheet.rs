@@ -394,12 +394,22 @@ pub fn grid_frame(grid: &Grid, missing: &[String]) -> Result<(Frame, Vec<String>
         };
         if name.is_empty() {
             if let Some(&r) = rows.iter().find(|&&r| *grid.get(r, c) != CellValue::Empty) {
+                let below = cell_name("x", grid.top + r as u32, grid.left + c as u32);
+                let corner = cell_name(
+                    "x",
+                    grid.top + grid.nrows() as u32 - 1,
+                    grid.left + grid.ncols() as u32 - 1,
+                );
                 return Err(Error::data(format!(
-                    "{}: header cell {} is blank but the column has data (e.g. {}); write the column's name in {}",
+                    "{}: header cell {} is blank but the column has data (e.g. {}); write the column's name in {}, \
+                     or, when the table's header row is lower down, read the table's cells with the option range \
+                     (e.g. range: \"{}:{}\")",
                     grid.path,
                     grid.cell_name(0, c),
                     grid.cell_name(r, c),
-                    grid.cell_name(0, c)
+                    grid.cell_name(0, c),
+                    &below[2..],
+                    &corner[2..]
                 )));
             }
             continue; // no name and no data: not a column
@@ -464,6 +474,13 @@ pub fn grid_frame(grid: &Grid, missing: &[String]) -> Result<(Frame, Vec<String>
             }
         };
         cols.push((name, col));
+    }
+    if cols.is_empty() {
+        return Err(Error::data(format!(
+            "{}: the header row {} is empty; choose the sheet with the option sheet and the table's cells with range",
+            where_(),
+            grid.top as u64 + 1
+        )));
     }
     let lines = rows.iter().map(|&r| u64::from(grid.top) + r as u64 + 1).collect();
     let mut f = Frame::from_columns(cols)?.with_origin(Origin {

@@ -39,6 +39,7 @@ pub fn read_dta(path: &str, opts: &DtaOptions) -> Result<Frame> {
     use dta::stata::dta::long_string_table::LongStringTable;
     use dta::stata::dta::value_label_table::ValueLabelTable;
     let bytes = crate::io::read_file(path)?;
+    let file_len = bytes.len();
     let bad = |e: dta::stata::dta::dta_error::DtaError| {
         Error::io(
             path,
@@ -58,7 +59,11 @@ pub fn read_dta(path: &str, opts: &DtaOptions) -> Result<Frame> {
     let mut rr = cr.into_record_reader().map_err(bad)?;
     let schema = rr.schema().clone();
     let vars = schema.variables();
-    let n = usize::try_from(rr.header().observation_count()).unwrap_or(0);
+    // The header's count sizes the columns, but never beyond the file's size (a damaged header
+    // must not ask for a huge allocation).
+    let n = usize::try_from(rr.header().observation_count())
+        .unwrap_or(0)
+        .min(file_len);
     let mut acc: Vec<Acc> = vars
         .iter()
         .map(|v| {
@@ -381,10 +386,19 @@ mod tests {
             .into_record_writer()
             .unwrap();
         for (b, l, d) in [
-            (StataByte::Present(-3), StataLong::Present(70000), StataDouble::Present(0.5)),
-            (StataByte::Missing(M::A), StataLong::Missing(M::Z), StataDouble::Missing(M::System)),
+            (
+                StataByte::Present(-3),
+                StataLong::Present(70000),
+                StataDouble::Present(0.5),
+            ),
+            (
+                StataByte::Missing(M::A),
+                StataLong::Missing(M::Z),
+                StataDouble::Missing(M::System),
+            ),
         ] {
-            rw.write_record(&[Value::Byte(b), Value::Long(l), Value::Double(d)]).unwrap();
+            rw.write_record(&[Value::Byte(b), Value::Long(l), Value::Double(d)])
+                .unwrap();
         }
         let bytes = rw
             .into_long_string_writer()

@@ -55,8 +55,21 @@ fn read_text(path: &str, format: Format, opts: Map) -> RResult<SFrame> {
     super::data::data_fns::read_csv_opts(path, opts)
 }
 
+/// Checks the options of a spreadsheet or Stata file: one of `read_data`'s own options for
+/// another kind of file is an error saying which files it is for.
+fn checked<'a>(path: &str, opts: &'a Map, valid: &[&str]) -> RResult<Opts<'a>> {
+    for (k, what) in OWN {
+        if opts.contains_key(k) && !valid.contains(&k) {
+            return Err(script_err(format!(
+                "read_data: option '{k}' is for {what}, not for '{path}'"
+            )));
+        }
+    }
+    Opts::new(opts, "read_data", valid)
+}
+
 fn read_spreadsheet(path: &str, opts: &Map) -> RResult<SFrame> {
-    let o = Opts::new(opts, "read_data", &["sheet", "range", "missing"])?;
+    let o = checked(path, opts, &["sheet", "range", "missing"])?;
     let mut so = SheetOptions::default();
     if let Some(v) = o.value("sheet") {
         so.sheet = Some(if let Some(k) = v.clone().try_cast::<INT>() {
@@ -85,7 +98,7 @@ fn read_spreadsheet(path: &str, opts: &Map) -> RResult<SFrame> {
 }
 
 fn read_stata(path: &str, opts: &Map) -> RResult<SFrame> {
-    let o = Opts::new(opts, "read_data", &["labels"])?;
+    let o = checked(path, opts, &["labels"])?;
     let d = DtaOptions {
         labels: o.bool("labels")?.unwrap_or(false),
     };

@@ -337,6 +337,15 @@ fn saved_xlsx_and_dta_read_back_to_the_same_frame() {
     let d = sb.path("n.dta").display().to_string();
     write_dta(&f, &d).unwrap();
     assert_same("n.dta", &read_dta(&d, &DtaOptions::default()).unwrap(), &f);
+    // The long text is a strL whose bytes end with the null byte the format requires (Stata and
+    // pandas read text strLs up to that byte).
+    let bytes = std::fs::read(&d).unwrap();
+    let mut payload = "长".repeat(1000).into_bytes();
+    payload.push(0);
+    assert!(
+        bytes.windows(payload.len()).any(|w| w == payload.as_slice()),
+        "strL with its null byte"
+    );
 }
 
 #[test]
@@ -393,5 +402,14 @@ fn save_writes_xlsx_and_dta_from_a_script() {
     sb.fails(
         r#"read_data("produc.xlsx", #{delimiter: ";"});"#,
         &["unknown option 'delimiter'"],
+    );
+    sb.fails(
+        r#"make_dir("out"); save(read_data("produc.xlsx", #{sheet: 1}), "out/p.dta"); read_data("out/p.dta", #{sheet: 1});"#,
+        &["option 'sheet' is for spreadsheets", "out/p.dta"],
+    );
+    let out = sb.succeeds(r#"let f = read_data("produc.xlsx"); print(f.nrows());"#);
+    assert!(
+        out.starts_with("read_data: read sheet 'data' of produc.xlsx, the first of 3 sheets (data, notes, offset)"),
+        "{out}"
     );
 }
