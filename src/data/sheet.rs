@@ -484,7 +484,8 @@ pub fn grid_frame(grid: &Grid, missing: &[String]) -> Result<(Frame, Vec<String>
     }
     let lines = rows.iter().map(|&r| u64::from(grid.top) + r as u64 + 1).collect();
     let mut f = Frame::from_columns(cols)?.with_origin(Origin {
-        path: format!("{} (sheet '{}', row)", grid.path, grid.sheet),
+        // Messages about a cell read "file.xlsx[Sheet1]:ROW:COLUMN: ..." (the sheet's row).
+        path: format!("{}[{}]", grid.path, grid.sheet),
         lines,
         missing: missing.to_vec(),
     });

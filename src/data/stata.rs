@@ -159,7 +159,8 @@ pub fn read_dta(path: &str, opts: &DtaOptions) -> Result<Frame> {
     let mut f = Frame::from_columns(cols)
         .map_err(|e| Error::io(path, e))?
         .with_origin(Origin {
-            path: format!("{path} (observation)"),
+            // Messages about a cell read "file.dta:OBSERVATION:VARIABLE: ...".
+            path: path.to_string(),
             lines: (1..=obs as u64).collect(),
             missing,
         });
