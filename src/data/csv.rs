@@ -60,7 +60,7 @@ fn unclosed_quote(bytes: &[u8], delimiter: u8) -> Option<u64> {
 
 /// True when trimmed `s` is the plain form of finite `x` (the form [`key_of_number`] prints).
 /// A non-finite cell (`inf`, `NaN`) is never plain, so its text is kept for error messages.
-fn is_plain(s: &str, x: f64) -> bool {
+pub(crate) fn is_plain(s: &str, x: f64) -> bool {
     if !x.is_finite() {
         return false;
     }

@@ -1,4 +1,4 @@
-//! Tabular data: CSV reading, data frames, balanced panels and vectorised helpers.
+//! Tabular data: CSV, spreadsheet and Stata files (`read`), data frames, balanced panels and vectorised helpers.
 //!
 //! Ids and periods are text: a unit id or a period is compared exactly as it was written (after
 //! trimming blanks), so `001` and `1` are two units and `12345678901234567` stays itself.
@@ -12,8 +12,11 @@ pub mod frame;
 pub mod missing;
 pub mod mutate;
 pub mod panel;
+pub mod read;
 pub mod render;
 pub mod reshape;
+pub mod sheet;
+pub mod stata;
 pub mod vector;
 pub mod xtsum;
 

@@ -160,6 +160,24 @@ impl Exportable for SFrame {
     fn text(&self) -> String {
         self.0.summary_text()
     }
+    fn save_own(&self, path: &str) -> Option<crate::Result<()>> {
+        save_frame_file(&self.0, path)
+    }
+    const SAVE_DOC: &'static str = FRAME_SAVE_DOC;
+}
+
+/// What `save` writes for a frame or a panel.
+const FRAME_SAVE_DOC: &str =
+    ".json, .csv, .md, .tex, .txt, .xlsx (bold header, numbers as numbers), .dta (Stata 14+, release 118)";
+
+/// Saves a frame as a spreadsheet (`.xlsx`) or a Stata file (`.dta`) by extension; None for
+/// the other formats.
+fn save_frame_file(f: &crate::data::Frame, path: &str) -> Option<crate::Result<()>> {
+    match crate::io::extension(path).as_str() {
+        "xlsx" => Some(crate::data::sheet::write_xlsx(f, path)),
+        "dta" => Some(crate::data::stata::write_dta(f, path)),
+        _ => None,
+    }
 }
 
 impl Exportable for SPanel {
@@ -174,6 +192,10 @@ impl Exportable for SPanel {
     fn text(&self) -> String {
         self.0.summary_text()
     }
+    fn save_own(&self, path: &str) -> Option<crate::Result<()>> {
+        save_frame_file(self.0.frame(), path)
+    }
+    const SAVE_DOC: &'static str = FRAME_SAVE_DOC;
 }
 
 impl Exportable for STable {

@@ -40,6 +40,7 @@ pub mod docs;
 pub mod effects;
 pub mod esda;
 pub mod export;
+pub mod files;
 pub mod guarded;
 pub mod json;
 pub mod models;
@@ -133,6 +134,7 @@ rhai::def_package! {
         reshape::ReshapePackage,
         mutate::MutatePackage,
         export::ExportPackage,
+        files::FilesPackage,
         json::JsonPackage,
         testing::TestingPackage,
         weights::WeightsPackage,

@@ -19,6 +19,7 @@ mod mutate;
 mod ols;
 mod options;
 mod properties;
+mod read_data;
 mod regressions14;
 mod reshape;
 mod resolvent;
