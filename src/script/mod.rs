@@ -45,6 +45,7 @@ pub mod json;
 pub mod models;
 pub mod options;
 pub mod parse;
+pub mod random;
 pub mod reshape;
 pub mod study;
 pub mod testing;
@@ -136,6 +137,7 @@ rhai::def_package! {
         weights::WeightsPackage,
         esda::EsdaPackage,
         models::ModelsPackage,
+        random::RandomPackage,
         effects::EffectsPackage,
         study::StudyPackage
     {}
