@@ -22,7 +22,8 @@
 //! p-values (default, as in the papers, docs/methods.md §18): LM1 and SLM1 one-sided 1 − Φ(z),
 //! LM2 and SLM2 two-sided 2(1 − Φ(|z|)), LMH the χ̄² mixture, the CLMs χ²(1) on LM.
 //! `convention: "splm"` reproduces splm 1.6-5 bit for bit: p = 2(1 − Φ(z)) for LM1, LM2, SLM1,
-//! SLM2 (above 1 for z < 0), √LM for the CLMs (same p), and SLM2's variance with the
+//! SLM2 (above 1 for z < 0), √LM for the CLMs (same p), LMH's p as 1 − cdf (0 once the cdf
+//! rounds to 1), and SLM2's variance with the
 //! non-symmetrised D = I_T ⊗ W (the default uses D̄ = I_T ⊗ (W + W')/2).
 //!
 //! CLMμ works with dense N×N matrices (B'B and its inverse): N ≤ [`DENSE_MAX_N`].
@@ -440,7 +441,15 @@ pub fn bsk_test(design: &Design, w: &Weights, test: BskTest, conv: BskConvention
         BskTest::Lmh => {
             let x = lmh(&pooled(design, &w)?, &w);
             let mut t = SpecTest::chi2("LMH", x, 2.0);
-            t.p = p_chibar_lmh(x);
+            t.p = match conv {
+                BskConvention::Paper => p_chibar_lmh(x),
+                // splm: 1 − pchibar(x), which rounds to 0 for large x.
+                BskConvention::Splm if x > 0.0 => {
+                    let cdf = |df: f64| ChiSquared::new(df).map_or(f64::NAN, |d| d.cdf(x));
+                    1.0 - (0.25 + 0.5 * cdf(1.0) + 0.25 * cdf(2.0))
+                }
+                BskConvention::Splm => 1.0,
+            };
             t.distribution = Some("chi-bar-squared mixture 1/4 chi2(0) + 1/2 chi2(1) + 1/4 chi2(2)".to_string());
             t
         }

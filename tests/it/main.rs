@@ -18,6 +18,7 @@ mod ml;
 mod ols;
 mod options;
 mod properties;
+mod random_effects;
 mod regressions14;
 mod reshape;
 mod resolvent;
