@@ -221,7 +221,7 @@ fn bsk_tests_reproduce_splm_on_insurance() {
         (BskTest::ClmMu, "CLMmu"),
     ] {
         let t = get(test, splm);
-        let tol = if test == BskTest::ClmMu || test == BskTest::ClmLambda { 1e-3 } else { 1e-8 };
+        let tol = if test == BskTest::ClmMu || test == BskTest::ClmLambda { 1e-6 } else { 1e-8 };
         assert_close(&format!("{name}.stat"), t.statistic, expected("insurance", &format!("bsktest.{name}.stat")), tol);
         let p = expected("insurance", &format!("bsktest.{name}.p"));
         if p == 0.0 {
@@ -257,8 +257,8 @@ fn bsk_tests_reproduce_splm_on_produc() {
         (BskTest::Slm1, "LM1", 1e-8),
         (BskTest::Slm2, "LM2", 1e-8),
         (BskTest::Lmh, "LMH", 1e-8),
-        (BskTest::ClmLambda, "CLMlambda", 1e-3),
-        (BskTest::ClmMu, "CLMmu", 1e-3),
+        (BskTest::ClmLambda, "CLMlambda", 1e-6),
+        (BskTest::ClmMu, "CLMmu", 1e-6),
     ] {
         let t = bsk_test(&d, &w, test, splm).unwrap();
         assert_close(name, t.statistic, expected("produc", &format!("bsktest.{name}.stat")), tol);
