@@ -139,7 +139,7 @@ fn pooled(design: &Design, w: &Weights) -> Result<Pooled> {
     let (tr_ww, tr_wtw) = w.traces2();
     let m = w.matrix();
     let tr_w = (0..n).map(|i| m.get(i, i).copied().unwrap_or(0.0)).sum();
-    if !(tr_ww + tr_wtw > 0.0) {
+    if (tr_ww + tr_wtw).is_nan() || tr_ww + tr_wtw <= 0.0 {
         return Err(Error::invalid("bsktest: tr(W² + W'W) = 0 (W has no links)"));
     }
     Ok(Pooled {
@@ -261,21 +261,23 @@ fn lm12(p: &Pooled, w: &Weights) -> (f64, f64) {
     let we = lag(w, &p.e);
     let hs = dot(&p.e, &we) / p.ee;
     let b = p.tr_ww + p.tr_wtw;
-    ((nf * tf / (2.0 * (tf - 1.0))).sqrt() * g, (nf * nf * tf / b).sqrt() * hs)
+    (
+        (nf * tf / (2.0 * (tf - 1.0))).sqrt() * g,
+        (nf * nf * tf / b).sqrt() * hs,
+    )
 }
 
 fn slm1(p: &Pooled) -> f64 {
     let (n, t) = (p.n, p.t);
     let nt = (n * t) as f64;
     // D z = (J_T ⊗ I) z: each unit's sum over periods, repeated.
-    let dz: Vec<Vec<f64>> = p
-        .z
-        .iter()
-        .map(|c| {
-            let s: Vec<f64> = unit_means(c, n).iter().map(|m| m * t as f64).collect();
-            (0..n * t).map(|r| s[r % n]).collect()
-        })
-        .collect();
+    let dz: Vec<Vec<f64>> =
+        p.z.iter()
+            .map(|c| {
+                let s: Vec<f64> = unit_means(c, n).iter().map(|m| m * t as f64).collect();
+                (0..n * t).map(|r| s[r % n]).collect()
+            })
+            .collect();
     let zdz = cross(&p.z, &dz);
     let zd2z: Vec<f64> = zdz.iter().map(|v| v * t as f64).collect();
     let (ed, vd) = moments(p, nt, nt * t as f64, &zdz, &zd2z, false);
@@ -298,12 +300,16 @@ fn slm2(p: &Pooled, w: &Weights, conv: BskConvention) -> f64 {
         }
         BskConvention::Paper => {
             // D̄ = I_T ⊗ (W + W')/2: D̄z = (Wz + W'z)/2.
-            let dz: Vec<Vec<f64>> = p
-                .z
-                .iter()
-                .zip(&wz)
-                .map(|(c, wc)| wc.iter().zip(lag_transposed(w, c)).map(|(a, b)| 0.5 * (a + b)).collect())
-                .collect();
+            let dz: Vec<Vec<f64>> =
+                p.z.iter()
+                    .zip(&wz)
+                    .map(|(c, wc)| {
+                        wc.iter()
+                            .zip(lag_transposed(w, c))
+                            .map(|(a, b)| 0.5 * (a + b))
+                            .collect()
+                    })
+                    .collect();
             let zdz = cross(&p.z, &dz);
             let zd2z = cross_products(&dz);
             let tr_d2 = tf * 0.5 * (p.tr_ww + p.tr_wtw);

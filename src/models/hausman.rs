@@ -176,10 +176,16 @@ pub fn hausman(fe: &Model, re: &Model, opts: &HausmanOptions) -> Result<SpecTest
     let rr = roles(re, opts.params);
     let common: Vec<(String, usize, usize)> = rf
         .iter()
-        .filter_map(|(name, i)| rr.iter().find(|(n2, _)| n2 == name).map(|(_, j)| (name.clone(), *i, *j)))
+        .filter_map(|(name, i)| {
+            rr.iter()
+                .find(|(n2, _)| n2 == name)
+                .map(|(_, j)| (name.clone(), *i, *j))
+        })
         .collect();
     if common.is_empty() {
-        return Err(Error::invalid("hausman: the two models have no common parameters to compare"));
+        return Err(Error::invalid(
+            "hausman: the two models have no common parameters to compare",
+        ));
     }
     let q = common.len();
     let d: Vec<f64> = common

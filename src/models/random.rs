@@ -225,7 +225,7 @@ fn swamy_arora(design: &Design, names: &[String], z: &[Vec<f64>]) -> Result<ReFi
     let (n, t) = (design.n, design.t);
     let nt = n * t;
     let (sigma2_nu, sigma2_1) = swamy_arora_components(design, z, names)?;
-    if !(sigma2_nu > 0.0) {
+    if sigma2_nu.is_nan() || sigma2_nu <= 0.0 {
         return Err(Error::data(format!(
             "random effects (Swamy–Arora): the within residual variance is {sigma2_nu:e}; the regressors reproduce \
              '{}' within units",
@@ -412,7 +412,7 @@ fn maximum_likelihood(design: &Design, names: &[String], z: &[Vec<f64>]) -> Resu
     // Observed information of ψ: minus the central difference of the analytic score.
     let h = PSI_STEP * psi.abs().max(1.0);
     let info_psi = -(score(psi + h) - score(psi - h)) / (2.0 * h);
-    let se_phi = if on_bound || !(info_psi > 0.0) {
+    let se_phi = if on_bound || info_psi.is_nan() || info_psi <= 0.0 {
         warnings.push(if psi - lo < 1e-6 {
             "φ sits at its lower bound 1e-8: the individual effects have no variance (the pooled model is \
              preferred); se(phi) is not available"

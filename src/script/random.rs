@@ -217,8 +217,8 @@ pub mod random_fns {
         let o = Opts::new(&opts, "bsk_tests", &["convention", "fe", "id"])?;
         let conv = bsk_convention(&o)?;
         let design = bsk_design(&data, formula, &w, &o, "bsk_tests")?;
-        let tests = crate::models::bsk::bsk_tests(&design, &w.0, conv)
-            .map_err(|e| script_err(format!("bsk_tests: {e}")))?;
+        let tests =
+            crate::models::bsk::bsk_tests(&design, &w.0, conv).map_err(|e| script_err(format!("bsk_tests: {e}")))?;
         let mut tab = Table::new(
             format!("Baltagi-Song-Koh LM tests (pooled OLS; convention {})", conv.name()),
             ["test", "statistic", "df", "p", "distribution"]
@@ -226,7 +226,11 @@ pub mod random_fns {
                 .to_vec(),
         );
         for t in &tests {
-            let df = if t.df.is_finite() { Cell::Int(t.df as i64) } else { Cell::Empty };
+            let df = if t.df.is_finite() {
+                Cell::Int(t.df as i64)
+            } else {
+                Cell::Empty
+            };
             tab.push(vec![
                 t.name.clone().into(),
                 Cell::Stat(t.statistic),

@@ -72,8 +72,18 @@ fn check_coefs(m: &Model, prefix: &str, terms: &[&str], rel_coef: f64, rel_se: f
 fn swamy_arora_matches_plm_on_insurance() {
     let fit = random_effects(&insurance(), ReMethod::SwamyArora).unwrap();
     check_coefs(&fit.model, "RE.plm", &INSURANCE_X, 1e-8, 1e-8);
-    assert_close("sigma2_idios", fit.sigma2_idios, expected("insurance", "RE.plm.sigma2_idios"), 1e-8);
-    assert_close("sigma2_id", fit.sigma2_mu, expected("insurance", "RE.plm.sigma2_id"), 1e-8);
+    assert_close(
+        "sigma2_idios",
+        fit.sigma2_idios,
+        expected("insurance", "RE.plm.sigma2_idios"),
+        1e-8,
+    );
+    assert_close(
+        "sigma2_id",
+        fit.sigma2_mu,
+        expected("insurance", "RE.plm.sigma2_id"),
+        1e-8,
+    );
     assert_close("theta", fit.theta, expected("insurance", "RE.plm.theta"), 1e-8);
     let m = &fit.model;
     assert_eq!(m.fe, Fe::Random);
@@ -96,7 +106,12 @@ fn maximum_likelihood_matches_splm_remod_on_insurance() {
     check_coefs(m, "RE.ML", &INSURANCE_X, 1e-5, 1e-5);
     assert_close("phi", fit.phi, expected("insurance", "RE.ML.phi"), 1e-5);
     assert_close("sigma2", fit.sigma2_idios, expected("insurance", "RE.ML.sigma2"), 1e-5);
-    assert_close("sigma2_mu", fit.sigma2_mu, expected("insurance", "RE.ML.sigma2_mu"), 1e-5);
+    assert_close(
+        "sigma2_mu",
+        fit.sigma2_mu,
+        expected("insurance", "RE.ML.sigma2_mu"),
+        1e-5,
+    );
     assert_close("logLik", m.loglik, expected("insurance", "RE.ML.logLik"), 1e-8);
     let phi = m.coef("phi").unwrap();
     assert_close("phi.se", phi.std_error, expected("insurance", "RE.ML.phi.se"), 1e-4);
@@ -221,8 +236,17 @@ fn bsk_tests_reproduce_splm_on_insurance() {
         (BskTest::ClmMu, "CLMmu"),
     ] {
         let t = get(test, splm);
-        let tol = if test == BskTest::ClmMu || test == BskTest::ClmLambda { 1e-6 } else { 1e-8 };
-        assert_close(&format!("{name}.stat"), t.statistic, expected("insurance", &format!("bsktest.{name}.stat")), tol);
+        let tol = if test == BskTest::ClmMu || test == BskTest::ClmLambda {
+            1e-6
+        } else {
+            1e-8
+        };
+        assert_close(
+            &format!("{name}.stat"),
+            t.statistic,
+            expected("insurance", &format!("bsktest.{name}.stat")),
+            tol,
+        );
         let p = expected("insurance", &format!("bsktest.{name}.p"));
         if p == 0.0 {
             assert_abs(&format!("{name}.p"), t.p, 0.0, 1e-300);
@@ -241,7 +265,12 @@ fn bsk_tests_reproduce_splm_on_insurance() {
     let lm1 = get(BskTest::Lm1, BskConvention::Paper);
     assert_close("LM1 one-sided p", lm1.p, 0.5 * get(BskTest::Lm1, splm).p, 1e-12);
     let clm = get(BskTest::ClmMu, BskConvention::Paper);
-    assert_close("CLMmu = LM", clm.statistic, get(BskTest::ClmMu, splm).statistic.powi(2), 1e-12);
+    assert_close(
+        "CLMmu = LM",
+        clm.statistic,
+        get(BskTest::ClmMu, splm).statistic.powi(2),
+        1e-12,
+    );
     assert_eq!(clm.df, 1.0);
     // Symmetrised SLM2 differs from splm's non-symmetrised variance for an asymmetric W.
     let s2 = get(BskTest::Slm2, BskConvention::Paper).statistic;
@@ -261,7 +290,12 @@ fn bsk_tests_reproduce_splm_on_produc() {
         (BskTest::ClmMu, "CLMmu", 1e-6),
     ] {
         let t = bsk_test(&d, &w, test, splm).unwrap();
-        assert_close(name, t.statistic, expected("produc", &format!("bsktest.{name}.stat")), tol);
+        assert_close(
+            name,
+            t.statistic,
+            expected("produc", &format!("bsktest.{name}.stat")),
+            tol,
+        );
     }
 }
 
@@ -297,13 +331,22 @@ fn scripts_fit_random_effects_and_refuse_what_is_not_there() {
     assert!(stdout.contains("theta=0.86586808"), "{stdout}");
     assert!(stdout.contains("phi=13.1367"), "{stdout}");
     assert!(stdout.contains("fe=random"), "{stdout}");
-    assert!(stdout.contains("h=191.4827") && stdout.contains("df=8") && stdout.contains("params=8"), "{stdout}");
+    assert!(
+        stdout.contains("h=191.4827") && stdout.contains("df=8") && stdout.contains("params=8"),
+        "{stdout}"
+    );
     assert!(stdout.contains("lmh=711.18406"), "{stdout}");
     assert!(stdout.contains("CLMmu"), "{stdout}");
     assert!(
         stdout.contains("sar: ") && stdout.contains("not yet implemented (issue 16 in progress)"),
         "{stdout}"
     );
-    assert!(stdout.contains("pair: ") && stdout.contains("not comparable"), "{stdout}");
-    assert!(stdout.contains("applies to fe: \\\"random\\\" only") || stdout.contains("applies to fe: \"random\" only"), "{stdout}");
+    assert!(
+        stdout.contains("pair: ") && stdout.contains("not comparable"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("applies to fe: \\\"random\\\" only") || stdout.contains("applies to fe: \"random\" only"),
+        "{stdout}"
+    );
 }
