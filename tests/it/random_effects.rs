@@ -219,6 +219,15 @@ fn hausman_refuses_incomparable_pairs() {
     let re2 = random_effects(&d2, ReMethod::SwamyArora).unwrap().model;
     let e = hausman(&fe, &re2, &o).unwrap_err().to_string();
     assert!(e.contains("different formulas"), "{e}");
+    // A spatial fixed-effects model against a non-spatial random-effects one.
+    let w = insurance_w(&d);
+    let opts = spillover::models::ml::SpatialOptions::new(Fe::Individual);
+    let sar = spillover::models::ml::fit_spatial(&d, &w, spillover::models::ModelKind::Sar, &opts).unwrap();
+    let e = hausman(&sar.model, &re, &o).unwrap_err().to_string();
+    assert!(
+        e.contains("different models sar vs ols") && e.contains("weights"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -316,6 +325,7 @@ fn scripts_fit_random_effects_and_refuse_what_is_not_there() {
          let h = hausman(ols(p, f, #{{fe: \"individual\"}}), re, #{{convention: \"plm\"}});\n\
          print(`h=${{h.statistic}} df=${{h.df}} params=${{h.params.len()}}`);\n\
          print(`lmh=${{bsktest(p, f, w).statistic}}`);\n\
+         print(compare([ols(p, f, #{{fe: \"individual\"}}), re, ml]));\n\
          print(bsk_tests(p, f, w, #{{convention: \"splm\"}}));\n\
          let e1 = \"\"; try {{ sar(p, f, w, #{{fe: \"random\"}}); }} catch (err) {{ e1 = `${{err}}`; }}\n\
          print(`sar: ${{e1}}`);\n\
@@ -337,6 +347,7 @@ fn scripts_fit_random_effects_and_refuse_what_is_not_there() {
     );
     assert!(stdout.contains("lmh=711.18406"), "{stdout}");
     assert!(stdout.contains("CLMmu"), "{stdout}");
+    assert!(stdout.contains("sigma2_mu") && stdout.contains("random"), "{stdout}");
     assert!(
         stdout.contains("sar: ") && stdout.contains("not yet implemented (issue 16 in progress)"),
         "{stdout}"
