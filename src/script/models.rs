@@ -126,7 +126,7 @@ fn fit_ols(data: Dynamic, formula: &str, opts: &Map) -> RResult<Fitted> {
     let o = Opts::new(opts, "ols", &OLS_KEYS)?;
     let d = Data::from_dynamic(&data, o.str("id")?, "ols")?;
     let fe = fe_of(&o, &d)?;
-    let method = super::random::re_method(&o, fe, "ols")?;
+    let method = super::options::re_method(&o, fe, "ols")?;
     let design = d.design(formula, None, "ols")?;
     match method {
         Some(method) => crate::models::random::random_effects(&design, method)

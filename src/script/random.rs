@@ -9,7 +9,6 @@ use super::weights::SWeights;
 use super::{core_err, script_err, RResult};
 use crate::models::bsk::{BskConvention, BskTest};
 use crate::models::hausman::{HausmanConvention, HausmanOptions, HausmanParams};
-use crate::models::random::ReMethod;
 use crate::models::Fe;
 use crate::report::table::{Cell, Table};
 use rhai::plugin::*;
@@ -20,23 +19,6 @@ use std::sync::Arc;
 pub(crate) const HAUSMAN_KEYS: [&str; 3] = ["params", "sign", "convention"];
 /// The options of `bsktest`.
 pub(crate) const BSKTEST_KEYS: [&str; 4] = ["test", "convention", "fe", "id"];
-
-/// The random-effects method of `ols` (option `method`): `Some` for `fe: "random"` (default
-/// "swar"), `None` otherwise; `method` without `fe: "random"` is an error.
-pub(crate) fn re_method(o: &Opts, fe: Fe, func: &str) -> RResult<Option<ReMethod>> {
-    if fe != Fe::Random {
-        if o.str("method")?.is_some() {
-            return Err(script_err(format!(
-                "{func}: option 'method' (\"swar\", \"ml\") applies to fe: \"random\" only; drop it or set fe: \"random\""
-            )));
-        }
-        return Ok(None);
-    }
-    Ok(Some(match o.choice("method", "swar", &["swar", "ml"])?.as_str() {
-        "ml" => ReMethod::Ml,
-        _ => ReMethod::SwamyArora,
-    }))
-}
 
 /// A variance-component field of a random-effects model, else an error naming the field.
 fn re_field(m: &SModel, key: &str) -> RResult<FLOAT> {
