@@ -361,3 +361,57 @@ fn scripts_fit_random_effects_and_refuse_what_is_not_there() {
         "{stdout}"
     );
 }
+
+#[test]
+fn no_individual_effects_truncate_sigma2_mu_and_put_phi_on_its_bound() {
+    // y = 1 + 2x + e with e summing to zero over the periods of every unit: the between
+    // regression fits exactly, so Swamy–Arora's σ̂²_μ is negative (set to 0: pooled OLS) and the
+    // likelihood is largest at the lower bound of φ.
+    let (n, t) = (10usize, 4usize);
+    let mut x = Vec::new();
+    let mut y = Vec::new();
+    for s in 0..t {
+        for i in 0..n {
+            let xi = (i as f64 + 2.0 * s as f64).sin() + 0.1 * i as f64;
+            let e = if s % 2 == 0 { 0.3 } else { -0.3 } * (3.0 * i as f64).cos();
+            x.push(xi);
+            y.push(1.0 + 2.0 * xi + e);
+        }
+    }
+    let d = Design {
+        depvar: "y".into(),
+        names: vec!["x".into()],
+        y,
+        x: vec![x],
+        n,
+        t,
+        ids: (1..=n).map(|i| i.to_string()).collect(),
+        times: (1..=t).map(|s| s.to_string()).collect(),
+    };
+    let sa = random_effects(&d, ReMethod::SwamyArora).unwrap();
+    assert_eq!(sa.sigma2_mu, 0.0);
+    assert_eq!(sa.theta, 0.0);
+    assert!(
+        sa.model.warnings.iter().any(|w| w.contains("negative")),
+        "{:?}",
+        sa.model.warnings
+    );
+    let pooled = ols(&d, Fe::None).unwrap();
+    assert_close("theta = 0 is pooled OLS", sa.beta[1], pooled.b[1], 1e-10);
+    let ml = random_effects(&d, ReMethod::Ml).unwrap();
+    assert!(ml.phi < 1e-6, "phi = {}", ml.phi);
+    assert!(
+        ml.model.warnings.iter().any(|w| w.contains("lower bound")),
+        "{:?}",
+        ml.model.warnings
+    );
+    assert!(ml.model.coef("phi").unwrap().std_error.is_nan());
+    // A cross-section has no random effects.
+    let mut cs = d.clone();
+    cs.t = 1;
+    cs.n = n * t;
+    cs.ids = (1..=n * t).map(|i| i.to_string()).collect();
+    cs.times = vec!["1".into()];
+    let e = random_effects(&cs, ReMethod::SwamyArora).unwrap_err().to_string();
+    assert!(e.contains("T ≥ 2"), "{e}");
+}
