@@ -146,6 +146,17 @@ pub fn compare(models: &[&Model], opts: &CompareOptions) -> Result<Table> {
         row
     };
     t.push(stat("sigma2", &|m| fmt_num(m.sigma2, d + 2)));
+    if models.iter().any(|m| m.fe == super::Fe::Random) {
+        // Random-effects models: σ̂²_μ and θ (σ2 above is σ̂²_ν); blank for the others.
+        for key in ["sigma2_mu", "theta"] {
+            t.push(stat(key, &|m| {
+                m.random_effects_components()
+                    .into_iter()
+                    .find(|(k, _)| *k == key)
+                    .map_or_else(String::new, |(_, v)| fmt_num(v, d + 2))
+            }));
+        }
+    }
     t.push(stat("logLik", &|m| fmt_num(m.loglik, 3)));
     t.push(stat("AIC", &|m| fmt_num(m.aic(), 3)));
     t.push(stat("N", &|m| m.n.to_string()));

@@ -22,7 +22,8 @@ use crate::stats::p_chi2;
 use statrs::distribution::{ContinuousCDF, FisherSnedecor};
 
 /// A test statistic with its degrees of freedom and p-value. Serialises as `{name, statistic,
-/// df, df2, p}` (`df2` null unless an F test).
+/// df, df2, p}` (`df2` null unless an F test), plus `params` (the parameters compared, e.g. by
+/// the Hausman test), `distribution` and `warnings` when set.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SpecTest {
     /// Short name (e.g. `lr_individual_given_time`, `lm_lag`).
@@ -35,6 +36,16 @@ pub struct SpecTest {
     pub df2: Option<f64>,
     /// Upper-tail p-value.
     pub p: f64,
+    /// The parameters the test is about (e.g. those a Hausman test compares); empty when the
+    /// name says it all.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub params: Vec<String>,
+    /// The reference distribution when it is not χ²(df) or F (e.g. `"N(0,1), one-sided"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<String>,
+    /// Warnings about the statistic (e.g. a covariance difference that is not positive definite).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl SpecTest {
@@ -46,6 +57,9 @@ impl SpecTest {
             df,
             df2: None,
             p: p_chi2(statistic, df),
+            params: Vec::new(),
+            distribution: None,
+            warnings: Vec::new(),
         }
     }
     /// An F(df1, df2) test.
@@ -60,6 +74,9 @@ impl SpecTest {
             df: df1,
             df2: Some(df2),
             p,
+            params: Vec::new(),
+            distribution: None,
+            warnings: Vec::new(),
         }
     }
     /// A table row: name, statistic, df, df2, p.
@@ -80,11 +97,28 @@ impl SpecTest {
         ]
     }
 
-    /// A one-row table (test, statistic, df, df2, p) of [`SpecTest::row`].
+    /// A one-row table (test, statistic, df, df2, p) of [`SpecTest::row`], with the compared
+    /// parameters, the distribution and the warnings as notes.
     pub fn to_table(&self) -> Table {
         let mut t = Table::new("", ["test", "statistic", "df", "df2", "p"].map(String::from).to_vec());
         t.push(self.row());
+        for note in self.notes() {
+            t.note(note);
+        }
         t
+    }
+
+    /// The notes printed under the test: compared parameters, distribution, warnings.
+    pub fn notes(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !self.params.is_empty() {
+            out.push(format!("compared: {}", self.params.join(", ")));
+        }
+        if let Some(d) = &self.distribution {
+            out.push(format!("distribution: {d}"));
+        }
+        out.extend(self.warnings.iter().map(|w| format!("warning: {w}")));
+        out
     }
 }
 
@@ -98,7 +132,11 @@ impl std::fmt::Display for SpecTest {
             crate::report::table::fmt_num(self.statistic, 4),
             self.df,
             crate::report::table::fmt_num(self.p, 4)
-        )
+        )?;
+        for note in self.notes() {
+            write!(f, "\n  {note}")?;
+        }
+        Ok(())
     }
 }
 

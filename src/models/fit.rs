@@ -15,6 +15,8 @@ pub enum Fitted {
     Ols(Box<OlsFit>),
     /// A spatial model by ML, with the weights it was fitted with.
     Spatial(Box<SpatialFit>, Arc<Weights>),
+    /// Non-spatial individual random effects (docs/methods.md §11.1).
+    Random(Box<super::random::ReFit>),
 }
 
 impl Fitted {
@@ -23,13 +25,19 @@ impl Fitted {
         match self {
             Fitted::Ols(f) => &f.model,
             Fitted::Spatial(f, _) => &f.model,
+            Fitted::Random(f) => &f.model,
         }
     }
 }
 
-/// Fits `kind` to `design`: OLS with the fixed effects `opts.fe` (W unused), or the spatial
+/// Fits `kind` to `design`: OLS with the fixed effects `opts.fe` (W unused; `fe: random` is
+/// Swamy–Arora random effects, docs/methods.md §11.1), or the spatial
 /// model by ML with W `w` and the options `opts` ([`fit_spatial`]).
 pub fn fit(design: &Design, w: &Arc<Weights>, kind: ModelKind, opts: &SpatialOptions) -> Result<Fitted> {
+    if kind == ModelKind::Ols && opts.fe == super::Fe::Random {
+        let fit = super::random::random_effects(design, super::random::ReMethod::default())?;
+        return Ok(Fitted::Random(Box::new(fit)));
+    }
     if kind == ModelKind::Ols {
         return ols(design, opts.fe).map(|f| Fitted::Ols(Box::new(f)));
     }

@@ -1,14 +1,17 @@
 //! Panel regression models: the within transformation, OLS with fixed effects and its
 //! specification tests, and the spatial models estimated by maximum likelihood.
 
+pub mod bsk;
 pub mod compare;
 pub mod dense;
 pub mod fe_tests;
 pub mod fit;
 pub mod formula;
+pub mod hausman;
 pub mod lm;
 pub mod ml;
 pub mod ols;
+pub mod random;
 pub mod result;
 pub mod simulate;
 pub mod spatial_tests;

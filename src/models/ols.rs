@@ -27,7 +27,7 @@ pub const ABSORBED_TOL: f64 = 1e-10;
 /// What it means for a regressor to be swept out by `fe` (for error messages).
 fn absorbed_reason(fe: Fe) -> &'static str {
     match fe {
-        Fe::None => "is zero",
+        Fe::None | Fe::Random => "is zero",
         Fe::Individual => "does not vary over time within any unit, so the individual fixed effects absorb it",
         Fe::Time => "is the same for every unit in each period, so the time fixed effects absorb it",
         Fe::TwoWays => {
@@ -54,7 +54,7 @@ pub fn refuse_constant_depvar(what: &str, depvar: &str, y_raw: &[f64], y: &[f64]
     let tss = if y.is_empty() { 0.0 } else { sum_sq_dev(y) };
     if tss.is_nan() || tss <= ABSORBED_TOL * ABSORBED_TOL * raw {
         let why = match fe {
-            Fe::None => String::new(),
+            Fe::None | Fe::Random => String::new(),
             _ => format!(" (it {})", absorbed_reason(fe)),
         };
         return Err(Error::data(format!(
@@ -224,6 +224,12 @@ fn sum_sq_dev(v: &[f64]) -> f64 {
 /// (pooled: a = 1 for the intercept). Perfect collinearity and regressors absorbed by the
 /// fixed effects are errors naming the variable.
 pub fn ols(design: &Design, fe: Fe) -> Result<OlsFit> {
+    if fe == Fe::Random {
+        return Err(Error::invalid(
+            "fe: \"random\" is not a within or pooled OLS: fit it with ols(p, formula, #{fe: \"random\"}) \
+             (models::random); the LM tests and fixed_effects take fe \"none\", \"individual\", \"time\" or \"twoways\"",
+        ));
+    }
     let (n, t) = (design.n, design.t);
     let nobs = design.nobs();
     let d = demean_design(design, fe)?;

@@ -271,10 +271,25 @@ impl Model {
             t.note(format!("{k} = {}", fmt_num(v, 6)));
         }
         t.note(format!("N = {}, T = {}, fe = {}", self.n, self.t, self.fe.name()));
+        for (k, v) in self.random_effects_components() {
+            t.note(format!("{k} = {}", fmt_num(v, 6)));
+        }
         for (k, v) in self.info.iter().filter(|(k, _)| !INTERNAL_INFO.contains(&k.as_str())) {
             t.note(format!("{k}: {v}"));
         }
         t
+    }
+
+    /// The variance components of a random-effects model (`fe` random): σ²_ν, σ²_μ, φ, θ
+    /// (plm's theta) from [`Model::extras`]; empty for other models.
+    pub fn random_effects_components(&self) -> Vec<(&'static str, f64)> {
+        if self.fe != Fe::Random {
+            return Vec::new();
+        }
+        ["sigma2_idios", "sigma2_mu", "phi", "theta"]
+            .into_iter()
+            .filter_map(|k| self.extras.get(k).map(|v| (k, *v)))
+            .collect()
     }
 
     /// A one-line title such as "SDM, two-way fixed effects: y".
@@ -284,6 +299,7 @@ impl Model {
             Fe::Individual => "individual (unit) fixed effects",
             Fe::Time => "time fixed effects",
             Fe::TwoWays => "two-way fixed effects",
+            Fe::Random => "individual random effects",
         };
         let kind = match self.kind {
             ModelKind::Ols => "OLS",
@@ -400,6 +416,14 @@ impl std::fmt::Display for Model {
         for pair in head.chunks(3) {
             let line: Vec<String> = pair.iter().map(|(k, v)| format!("{k:<9}= {v:>12}")).collect();
             writeln!(f, "  {}", line.join("    "))?;
+        }
+        let re: Vec<String> = self
+            .random_effects_components()
+            .into_iter()
+            .map(|(k, v)| format!("{k} = {}", fmt_num(v, 6)))
+            .collect();
+        if !re.is_empty() {
+            writeln!(f, "  random effects: {}", re.join(", "))?;
         }
         let mut body = tab;
         body.title.clear();

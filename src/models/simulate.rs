@@ -9,7 +9,7 @@
 //! ```
 //!
 //! with θ = 0 for SAR, SEM and OLS, ε_it ~ N(0, σ²), unit effects μ_i ~ N(0, 1) when `fe` has unit
-//! effects, period effects ξ_t ~ N(0, 1) when it has time effects, and a constant `intercept`.
+//! effects (fixed or random), period effects ξ_t ~ N(0, 1) when it has time effects, and a constant `intercept`.
 //! Regressors are drawn N(0, 1) unless taken from a panel. Each ingredient has its own ChaCha8
 //! stream of `seed` ([`crate::rng::rng_for`]: X stream 0, μ 1, ξ 2, ε 3), so the
 //! same seed gives the same panel and changing β does not change the draws.
@@ -220,7 +220,7 @@ pub fn simulate(w: &Weights, spec: &SimulateSpec, data: Option<&Panel>) -> Resul
             all.chunks(nt).map(<[f64]>::to_vec).collect()
         }
     };
-    let mu = if spec.fe.has_unit() {
+    let mu = if spec.fe.has_unit() || spec.fe == Fe::Random {
         normals(spec.seed, 1, n, 1.0)
     } else {
         vec![0.0; n]

@@ -19,6 +19,9 @@ pub enum Fe {
     Time,
     /// Unit and period fixed effects.
     TwoWays,
+    /// Individual random effects (docs/methods.md §11): nothing is swept out, the model keeps an
+    /// intercept and the unit effects μ_i enter the error (quasi-demeaning, `models::random`).
+    Random,
 }
 
 impl Fe {
@@ -29,6 +32,7 @@ impl Fe {
             Fe::Individual => "individual",
             Fe::Time => "time",
             Fe::TwoWays => "twoways",
+            Fe::Random => "random",
         }
     }
     /// Unit effects swept out?
@@ -40,10 +44,10 @@ impl Fe {
         matches!(self, Fe::Time | Fe::TwoWays)
     }
     /// Number of absorbed parameters besides the slopes (N, T−1+... as in plm's df):
-    /// individual N, time T, two-way N + T − 1, pooled 1 (the intercept).
+    /// individual N, time T, two-way N + T − 1, pooled and random effects 1 (the intercept).
     pub fn absorbed(self, n: usize, t: usize) -> usize {
         match self {
-            Fe::None => 1,
+            Fe::None | Fe::Random => 1,
             Fe::Individual => n,
             Fe::Time => t,
             Fe::TwoWays => n + t - 1,
@@ -69,10 +73,10 @@ pub fn time_means(x: &[f64], n: usize) -> Vec<f64> {
     x.chunks(n).map(|c| c.iter().sum::<f64>() / n as f64).collect()
 }
 
-/// Applies the within transformation in place.
+/// Applies the within transformation in place (random effects sweep out nothing).
 pub fn demean_in_place(x: &mut [f64], n: usize, fe: Fe) {
     match fe {
-        Fe::None => {}
+        Fe::None | Fe::Random => {}
         Fe::Individual => {
             let m = unit_means(x, n);
             for chunk in x.chunks_mut(n) {

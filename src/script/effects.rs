@@ -75,7 +75,7 @@ fn effects_of(m: &SModel, opts: &Map) -> RResult<SEffects> {
         Fitted::Spatial(fit, w) => crate::effects::effects_of_fit(fit, w, &eo)
             .map(|e| SEffects(Arc::new(e)))
             .map_err(core_err),
-        Fitted::Ols(_) => Err(script_err(
+        Fitted::Ols(_) | Fitted::Random(_) => Err(script_err(
             "effects: an OLS model has no spatial effects; fit sar, sdm, sdem, slx or sem",
         )),
     }

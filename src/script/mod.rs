@@ -47,6 +47,7 @@ pub mod models;
 pub mod mutate;
 pub mod options;
 pub mod parse;
+pub mod random;
 pub mod reshape;
 pub mod study;
 pub mod testing;
@@ -140,6 +141,7 @@ rhai::def_package! {
         weights::WeightsPackage,
         esda::EsdaPackage,
         models::ModelsPackage,
+        random::RandomPackage,
         effects::EffectsPackage,
         study::StudyPackage
     {}

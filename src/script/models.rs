@@ -9,7 +9,6 @@ use super::{core_err, script_err, RResult};
 use crate::models::fe_tests::{FeDf, FeTestOptions, SpecTest};
 use crate::models::lm::LmOptions;
 use crate::models::ml::options::SpatialOptions;
-use crate::models::ols::OlsFit;
 use crate::models::{Design, Fe, Formula, Model, ModelKind};
 use crate::report::Table;
 use rhai::plugin::*;
@@ -62,7 +61,7 @@ pub enum Data {
 }
 
 impl Data {
-    fn from_dynamic(d: &Dynamic, id: Option<String>, func: &str) -> RResult<Data> {
+    pub(crate) fn from_dynamic(d: &Dynamic, id: Option<String>, func: &str) -> RResult<Data> {
         if let Some(p) = d.clone().try_cast::<SPanel>() {
             Ok(Data::Panel(p.0))
         } else if let Some(f) = d.clone().try_cast::<SFrame>() {
@@ -78,7 +77,7 @@ impl Data {
     /// The design of `formula`. With weights `w`, a Frame's rows are matched to W's units by
     /// id (option `id`, else a column named "id"; [`Design::from_frame_matched`]); a panel is
     /// matched by its unit ids when the model aligns W.
-    fn design(&self, formula: &str, w: Option<&crate::weights::Weights>, func: &str) -> RResult<Design> {
+    pub(crate) fn design(&self, formula: &str, w: Option<&crate::weights::Weights>, func: &str) -> RResult<Design> {
         let prefixed = |e: crate::Error| script_err(format!("{func}: {e}"));
         let f = Formula::parse(formula).map_err(prefixed)?;
         match (self, w) {
@@ -103,7 +102,7 @@ impl Data {
     }
 }
 
-const OLS_KEYS: [&str; 2] = ["fe", "id"];
+const OLS_KEYS: [&str; 3] = ["fe", "id", "method"];
 /// The options of `fit`, `sar`, `sem`, `sdm` (also checked by the study module).
 pub(crate) const SPATIAL_KEYS: [&str; 10] = [
     "fe",
@@ -118,16 +117,25 @@ pub(crate) const SPATIAL_KEYS: [&str; 10] = [
     "w",
 ];
 
-fn fe_of(o: &Opts, data: &Data) -> RResult<Fe> {
+pub(crate) fn fe_of(o: &Opts, data: &Data) -> RResult<Fe> {
     o.str("fe")?
         .map_or(Ok(data.default_fe()), |s| s.parse::<Fe>().map_err(core_err))
 }
 
-fn fit_ols(data: Dynamic, formula: &str, opts: &Map) -> RResult<OlsFit> {
+fn fit_ols(data: Dynamic, formula: &str, opts: &Map) -> RResult<Fitted> {
     let o = Opts::new(opts, "ols", &OLS_KEYS)?;
     let d = Data::from_dynamic(&data, o.str("id")?, "ols")?;
     let fe = fe_of(&o, &d)?;
-    crate::models::ols::ols(&d.design(formula, None, "ols")?, fe).map_err(core_err)
+    let method = super::options::re_method(&o, fe, "ols")?;
+    let design = d.design(formula, None, "ols")?;
+    match method {
+        Some(method) => crate::models::random::random_effects(&design, method)
+            .map(|f| Fitted::Random(Box::new(f)))
+            .map_err(|e| script_err(format!("ols: {e}"))),
+        None => crate::models::ols::ols(&design, fe)
+            .map(|f| Fitted::Ols(Box::new(f)))
+            .map_err(core_err),
+    }
 }
 
 /// The options `func` takes: [`SPATIAL_KEYS`] without `w`, and without `model` when the
@@ -224,15 +232,20 @@ pub mod models_fns {
 
     /// Panel OLS with fixed effects (`fe`: "none" pooled with intercept, "individual", "time",
     /// "twoways" (default for panels)); standard errors as plm / Stata `xtreg, fe`. A Frame is
-    /// a cross-section (option `id` names its unit column).
+    /// a cross-section (option `id` names its unit column). `fe: "random"` fits individual
+    /// random effects (docs/methods.md §11.1): Swamy–Arora FGLS as plm (`method: "swar"`,
+    /// default) or maximum likelihood as splm (`method: "ml"`); `m.sigma2_mu`, `m.theta`,
+    /// `m.phi` report the variance components.
     /// ```rhai
     /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
     /// let m = ols(p, "gsp ~ pcap + pc + emp", #{fe: "individual"});
     /// print(m);
+    /// let re = ols(p, "gsp ~ pcap + pc + emp", #{fe: "random", method: "ml"});
+    /// print(`phi = ${re.phi}, theta = ${re.theta}`);
     /// ```
     #[rhai_fn(name = "ols", return_raw)]
     pub fn ols(data: Dynamic, formula: &str, opts: Map) -> RResult<SModel> {
-        fit_ols(data, formula, &opts).map(|f| SModel(Arc::new(Fitted::Ols(Box::new(f)))))
+        fit_ols(data, formula, &opts).map(|f| SModel(Arc::new(f)))
     }
 
     /// LR (and F) tests of the unit and time fixed effects (docs/methods.md §5); option df:
@@ -366,7 +379,7 @@ pub mod models_fns {
                     .map(|t| STest(Arc::new(t)))
                     .map_err(core_err)
             }
-            Fitted::Ols(_) => Err(script_err(
+            Fitted::Ols(_) | Fitted::Random(_) => Err(script_err(
                 "wald_test: needs a spatial model (SDM, SDEM or SLX), not OLS",
             )),
         }
@@ -437,7 +450,8 @@ pub mod models_fns {
     pub fn model_name(m: &mut SModel) -> String {
         m.0.model().kind.name().to_string()
     }
-    /// Fixed effects ("none", "individual", "time", "twoways").
+    /// Fixed effects ("none", "individual", "time", "twoways"), or "random" (individual random
+    /// effects).
     /// ```rhai
     /// let c = read_csv("examples/data/columbus/data.csv");
     /// let m = ols(c, "CRIME ~ INC + HOVAL");
@@ -597,6 +611,10 @@ pub mod models_fns {
                 .map_err(core_err),
             Fitted::Spatial(..) => Err(script_err(
                 "fixed_effects: available for OLS models; spatial models report them in a later version",
+            )),
+            Fitted::Random(_) => Err(script_err(
+                "fixed_effects: a random-effects model has no fixed effects (its intercept is the coefficient \
+                 '(intercept)'; sigma2_mu is the variance of the unit effects)",
             )),
         }
     }

@@ -262,3 +262,20 @@ pub fn effects_options(o: &Opts) -> RResult<EffectsOptions> {
     }
     Ok(eo)
 }
+
+/// The random-effects method of `ols` (option `method`): `Some` for `fe: "random"` (default
+/// "swar"), `None` otherwise; `method` without `fe: "random"` is an error.
+pub(crate) fn re_method(o: &Opts, fe: Fe, func: &str) -> RResult<Option<crate::models::random::ReMethod>> {
+    if fe != Fe::Random {
+        if o.str("method")?.is_some() {
+            return Err(script_err(format!(
+                "{func}: option 'method' (\"swar\", \"ml\") applies to fe: \"random\" only; drop it or set fe: \"random\""
+            )));
+        }
+        return Ok(None);
+    }
+    Ok(Some(match o.choice("method", "swar", &["swar", "ml"])?.as_str() {
+        "ml" => crate::models::random::ReMethod::Ml,
+        _ => crate::models::random::ReMethod::SwamyArora,
+    }))
+}

@@ -157,12 +157,13 @@ macro_rules! option_enum {
 
 option_enum! {
     /// `"none"` (alias `"pooled"`), `"individual"` (`"unit"`, `"spatial"`), `"time"`,
-    /// `"twoways"` (`"twoway"`, `"two-way"`).
+    /// `"twoways"` (`"twoway"`, `"two-way"`), `"random"` (`"re"`: individual random effects).
     Fe: "fe";
     None => "none" | "pooled",
     Individual => "individual" | "unit" | "spatial",
     Time => "time",
     TwoWays => "twoways" | "twoway" | "two-way",
+    Random => "random" | "re",
 }
 
 option_enum! {
@@ -368,7 +369,7 @@ mod tests {
     #[test]
     fn every_error_message_lists_the_valid_values() {
         let cases = [
-            (message::<Fe>("x"), "unknown fe 'x'; valid: \"none\", \"individual\", \"time\", \"twoways\""),
+            (message::<Fe>("x"), "unknown fe 'x'; valid: \"none\", \"individual\", \"time\", \"twoways\", \"random\""),
             (message::<ModelKind>("Sarr"), "unknown model 'Sarr'; valid: \"ols\", \"sar\", \"sem\", \"sdm\", \"sdem\", \"slx\""),
             (message::<BiasCorrection>("x"), "unknown bias_correction 'x'; valid: \"none\" (default), \"elhorst\", \"lee_yu\""),
             (message::<LagOrder>("x"), "unknown lag_order 'x'; valid: \"lag_first\" (default), \"demean_first\""),

@@ -19,6 +19,7 @@ mod mutate;
 mod ols;
 mod options;
 mod properties;
+mod random_effects;
 mod read_data;
 mod regressions14;
 mod reshape;

@@ -33,6 +33,7 @@ fn fe_name(fe: Fe) -> &'static str {
         Fe::Individual => "within.individual",
         Fe::Time => "within.time",
         Fe::TwoWays => "within.twoways",
+        Fe::Random => "RE.plm",
     }
 }
 

@@ -115,7 +115,7 @@ pub(crate) fn elhorst<'a>(ctx: &Ctx<'a>, est: &mut Estimate<'a>, recompute: &Rec
             est.resolvent = at.resolvent;
             est.trace_note = at.note;
         }
-        Fe::None => {}
+        Fe::None | Fe::Random => {}
     }
     Ok(())
 }

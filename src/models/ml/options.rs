@@ -131,6 +131,14 @@ impl SpatialOptions {
                 "fit_spatial fits sar, sem, sdm, sdem or slx; use ols() for the non-spatial model",
             ));
         }
+        if self.fe == Fe::Random {
+            return Err(Error::invalid(format!(
+                "fe: \"random\" for {} is not yet implemented (issue 16 in progress); random effects are available \
+                 for the non-spatial model, ols(p, formula, #{{fe: \"random\"}}); spatial models take fe \"none\", \
+                 \"individual\", \"time\" or \"twoways\"",
+                kind.name()
+            )));
+        }
         if design.t == 1 && self.fe != Fe::None {
             return Err(Error::invalid(format!(
                 "fe \"{}\" needs a panel (T > 1); a cross-section takes fe: \"none\"",
