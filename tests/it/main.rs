@@ -3,6 +3,7 @@
 
 mod balance;
 mod common;
+mod csv_options;
 mod data_manage;
 mod docs;
 mod effects;
