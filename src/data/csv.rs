@@ -395,6 +395,32 @@ impl Build {
     }
 }
 
+/// The line of records read in order from `data`, counted from its first line (1): the line
+/// ends before the record's first byte (a record's position in the `csv` reader is where the
+/// previous one ended, before blank lines and line ends).
+struct LineCounter<'a> {
+    data: &'a [u8],
+    pos: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(data: &'a [u8]) -> Self {
+        LineCounter { data, pos: 0, line: 1 }
+    }
+
+    /// The line of the record whose position is `byte` (not before the previous one asked).
+    fn at(&mut self, byte: u64) -> u64 {
+        let mut start = (byte as usize).min(self.data.len()).max(self.pos);
+        while start < self.data.len() && matches!(self.data[start], b'\n' | b'\r') {
+            start += 1;
+        }
+        self.line += self.data[self.pos..start].iter().filter(|&&b| b == b'\n').count() as u64;
+        self.pos = start;
+        self.line
+    }
+}
+
 /// The rows of one piece of the data: its columns, the line of each row counted from the
 /// piece's first line (1), and the number of line ends in the piece.
 struct Piece {
@@ -434,11 +460,12 @@ impl Ctx<'_> {
             buf: String::new(),
         };
         let mut rec = csv::ByteRecord::new();
+        let mut lines_to = LineCounter::new(data);
         loop {
             match rdr.read_byte_record(&mut rec) {
                 Ok(false) => break,
                 Ok(true) => {
-                    let line = rec.position().map_or(0, |p| p.line());
+                    let line = lines_to.at(rec.position().map_or(0, |p| p.byte()));
                     if rec.len() == 1 && rec.get(0) == Some(b"") && ncol > 1 {
                         continue; // blank line
                     }
@@ -468,7 +495,7 @@ impl Ctx<'_> {
                     }
                     lines.push(line);
                 }
-                Err(e) => return Err((e.position().map_or(1, |p| p.line()), 1, e.to_string())),
+                Err(e) => return Err((lines_to.at(e.position().map_or(0, |p| p.byte())), 1, e.to_string())),
             }
         }
         Ok(Piece {
@@ -552,7 +579,7 @@ pub fn parse_csv(bytes: &[u8], path: &str, opts: &CsvOptions) -> Result<Frame> {
         };
         return Err(parse_err(line_off + 1, 1, message));
     }
-    let hline = line_off + header.position().map_or(1, |p| p.line());
+    let hline = line_off + LineCounter::new(body).at(header.position().map_or(0, |p| p.byte()));
     let mut names = Vec::with_capacity(header.len());
     for (j, h) in header.iter().enumerate() {
         let name = std::str::from_utf8(h)
@@ -574,7 +601,8 @@ pub fn parse_csv(bytes: &[u8], path: &str, opts: &CsvOptions) -> Result<Frame> {
         names.push(name);
     }
     let data_start = rdr.position().byte() as usize;
-    let data_line0 = line_off + rdr.position().line() - 1;
+    // The line where the data start, less one (a piece counts its lines from 1).
+    let data_line0 = line_off + body[..data_start.min(body.len())].iter().filter(|&&b| b == b'\n').count() as u64;
     let data = &body[data_start.min(body.len())..];
     if names.len() == 1 && opts.delimiter != b';' && opts.delimiter != b'\t' {
         for (sep, shown, what) in [(';', ";", "semicolon"), ('\t', "\\t", "tab")] {

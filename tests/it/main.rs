@@ -15,6 +15,7 @@ mod indices;
 mod json;
 mod layout;
 mod linalg;
+mod matrix_weights;
 mod ml;
 mod ols;
 mod options;
