@@ -553,7 +553,11 @@ pub fn parse_csv(bytes: &[u8], path: &str, opts: &CsvOptions) -> Result<Frame> {
     };
     let body: &[u8] = &body;
     let quotes = body.contains(&b'"');
-    if let Some(line) = if quotes { unclosed_quote(body, opts.delimiter) } else { None } {
+    if let Some(line) = if quotes {
+        unclosed_quote(body, opts.delimiter)
+    } else {
+        None
+    } {
         return Err(parse_err(
             line + line_off,
             1,
@@ -596,13 +600,21 @@ pub fn parse_csv(bytes: &[u8], path: &str, opts: &CsvOptions) -> Result<Frame> {
             return Err(parse_err(hline, j as u64 + 1, "empty column name in the header".into()));
         }
         if names.contains(&name) {
-            return Err(parse_err(hline, j as u64 + 1, format!("duplicate column name '{name}'")));
+            return Err(parse_err(
+                hline,
+                j as u64 + 1,
+                format!("duplicate column name '{name}'"),
+            ));
         }
         names.push(name);
     }
     let data_start = rdr.position().byte() as usize;
     // The line where the data start, less one (a piece counts its lines from 1).
-    let data_line0 = line_off + body[..data_start.min(body.len())].iter().filter(|&&b| b == b'\n').count() as u64;
+    let data_line0 = line_off
+        + body[..data_start.min(body.len())]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
     let data = &body[data_start.min(body.len())..];
     if names.len() == 1 && opts.delimiter != b';' && opts.delimiter != b'\t' {
         for (sep, shown, what) in [(';', ";", "semicolon"), ('\t', "\\t", "tab")] {
@@ -804,6 +816,133 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("t.csv:2:2:") && e.contains("UTF-8"), "{e}");
+    }
+
+    /// The reader before issue 15 (a string per cell, `key_of_number` per cell), kept as the
+    /// oracle of the values, the column types and the kept texts.
+    fn old_reader(s: &str) -> Vec<(String, Column, Option<Vec<String>>)> {
+        let mut lines = s.lines();
+        let names: Vec<String> = lines.next().unwrap().split(',').map(|h| h.trim().to_string()).collect();
+        let mut cells: Vec<Vec<String>> = vec![Vec::new(); names.len()];
+        for l in lines.filter(|l| !l.is_empty()) {
+            for (j, c) in l.split(',').enumerate() {
+                cells[j].push(c.to_string());
+            }
+        }
+        let markers = CsvOptions::default().missing;
+        let is_marker = |s: &str| markers.iter().any(|m| m == s.trim());
+        names
+            .into_iter()
+            .zip(cells)
+            .map(|(name, vals)| {
+                if vals.iter().all(|s| is_marker(s) || s.trim().parse::<f64>().is_ok()) {
+                    let mut plain = true;
+                    let v = vals
+                        .iter()
+                        .map(|s| {
+                            if is_marker(s) {
+                                return f64::NAN;
+                            }
+                            let t = s.trim();
+                            let x: f64 = t.parse().unwrap();
+                            if !(x.is_finite() && crate::data::key_of_number(x) == t) {
+                                plain = false;
+                            }
+                            if x.is_finite() {
+                                x
+                            } else {
+                                f64::NAN
+                            }
+                        })
+                        .collect();
+                    (name, Column::Num(v), (!plain).then_some(vals))
+                } else {
+                    (name, Column::Text(vals), None)
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn same_frame_as_the_reader_before_issue_15() {
+        let forms = [
+            "0",
+            "-0",
+            "7",
+            "-12",
+            "007",
+            "1.0",
+            "1.50",
+            "0.5",
+            ".5",
+            "5.",
+            "+3",
+            " 4",
+            "12E4",
+            "1e-7",
+            "0.30000000000000004",
+            "0.1",
+            "123456789012345",
+            "1234567890123456",
+            "12345678901234567",
+            "1.2345678901234567",
+            "9007199254740993",
+            "-2.5e-310",
+            "1e300",
+            "0.000123",
+            "inf",
+            "-Infinity",
+            "NaN",
+            "NA",
+            ".",
+            "",
+            "3.14159",
+            "2.718281828459045",
+            "100000000000000000000",
+            "0.10000000000000001",
+            "1.0000000000000002",
+            "0.30000000000000000444",
+            "4.35",
+        ];
+        let mut state = 7u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for round in 0..200 {
+            let mut s = String::from("a,b,c\n");
+            let rows = 1 + (next() % 6) as usize;
+            for _ in 0..rows {
+                let mut cell = || -> String {
+                    let k = next();
+                    match k % 10 {
+                        0 => format!("{}", f64::from_bits(next() >> 2) * 1e-300),
+                        1 => format!("{:.17e}", (next() >> 11) as f64 / 9e15),
+                        2 => format!("{}", (next() >> 11) as f64 / 9e15),
+                        3 if round % 7 == 0 => "x".into(),
+                        _ => forms[(next() % forms.len() as u64) as usize].into(),
+                    }
+                };
+                let (x, y, z) = (cell(), cell(), cell());
+                s += &format!("{x},{y},{z}\n");
+            }
+            let new = parse_csv(s.as_bytes(), "t.csv", &CsvOptions::default()).unwrap();
+            for (name, col, text) in old_reader(&s) {
+                let got = new.column(&name).unwrap();
+                let same = match (&col, got) {
+                    (Column::Num(a), Column::Num(b)) => a.iter().map(|x| x.to_bits()).eq(b.iter().map(|x| x.to_bits())),
+                    (a, b) => a == b,
+                };
+                assert!(same, "column {name} of\n{s}");
+                assert_eq!(
+                    new.written_text(&name).map(<[String]>::to_vec),
+                    text,
+                    "texts of {name} in\n{s}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -260,7 +260,11 @@ pub mod weights_fns {
             },
         };
         let position = ids == MatrixIds::Position;
-        let w = wrap(crate::weights::io::read_weights_layout(path, &ro, &CsvLayout { form, ids }))?;
+        let w = wrap(crate::weights::io::read_weights_layout(
+            path,
+            &ro,
+            &CsvLayout { form, ids },
+        ))?;
         if position {
             crate::script::print_line(&format!(
                 "read_weights: {path} has no unit ids; its {} units are named 1..{} by position (option ids: \"position\")",

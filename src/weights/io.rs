@@ -160,9 +160,8 @@ pub fn parse_weights_layout(
         Format::Csv => {
             let grid = csv_grid(text, path)?;
             if is_matrix(&grid, layout, path)? {
-                let place = |r: usize, c: usize| {
-                    format!("line {}, column {}", grid.lines.get(r).copied().unwrap_or(0), c + 1)
-                };
+                let place =
+                    |r: usize, c: usize| format!("line {}, column {}", grid.lines.get(r).copied().unwrap_or(0), c + 1);
                 return matrix_weights(&grid.cells, &place, path, &layout.ids, opts);
             }
             parse_csv(text, &mut t)?;
@@ -511,8 +510,11 @@ fn is_matrix(grid: &CsvGrid, layout: &CsvLayout, path: &str) -> Result<bool> {
 /// and `n` lines (blank lines left out).
 fn ids_from_file(path: &str, n: usize) -> Result<Vec<String>> {
     let bytes = crate::io::read_file(path)?;
-    let text = std::str::from_utf8(crate::data::csv::strip_bom(&bytes))
-        .map_err(|_| Error::invalid(format!("{path}: the ids file is not valid UTF-8 text; save it as UTF-8")))?;
+    let text = std::str::from_utf8(crate::data::csv::strip_bom(&bytes)).map_err(|_| {
+        Error::invalid(format!(
+            "{path}: the ids file is not valid UTF-8 text; save it as UTF-8"
+        ))
+    })?;
     let grid = csv_grid(text, path)?;
     if let Some((r, row)) = grid.cells.iter().enumerate().find(|(_, r)| r.len() != 1) {
         return Err(Error::Parse {
@@ -665,8 +667,16 @@ pub fn matrix_weights(
                 return Err(Error::data(format!(
                     "{source}: the ids of the header row and of the first column must be the same units (in any \
                      order); only in the header: {}; only in the first column: {}",
-                    if only_cols.is_empty() { "none".into() } else { list_some(&only_cols, 10) },
-                    if only_rows.is_empty() { "none".into() } else { list_some(&only_rows, 10) }
+                    if only_cols.is_empty() {
+                        "none".into()
+                    } else {
+                        list_some(&only_cols, 10)
+                    },
+                    if only_rows.is_empty() {
+                        "none".into()
+                    } else {
+                        list_some(&only_rows, 10)
+                    }
                 )));
             }
             let col_of = col_ids.iter().map(|c| pos[c.as_str()]).collect();

@@ -33,7 +33,10 @@ fn gbk_yearbook_file_reads_chinese_names_and_values() {
     assert_eq!(f.names(), ["城市", "年份", "地区生产总值", "常住人口"]);
     assert_eq!(text(&f, "城市"), ["北京", "上海", "广州", "深圳", "重庆"]);
     assert_eq!(f.keys("城市").unwrap(), ["北京", "上海", "广州", "深圳", "重庆"]);
-    assert_eq!(f.numeric("地区生产总值").unwrap(), [35371.3, 38155.3, 23628.6, 26927.1, 23605.8]);
+    assert_eq!(
+        f.numeric("地区生产总值").unwrap(),
+        [35371.3, 38155.3, 23628.6, 26927.1, 23605.8]
+    );
     assert_eq!(f.numeric("年份").unwrap(), [2019.0; 5]);
     // Lines of the file: two titles, the header on line 3, a comment on line 8.
     assert_eq!(f.origin().unwrap().lines, [4, 5, 6, 7, 9]);
@@ -68,8 +71,13 @@ fn not_utf8_data_cell_names_line_and_column_and_never_decodes_silently() {
     .unwrap();
     assert_eq!(text(&f, "city"), ["杭州"]);
     // Bytes that are not GBK: no gbk suggestion, but the encoding option is named.
-    let e = parse(b"a,b\n1,\xff\xff\n", &CsvOptions::default()).unwrap_err().to_string();
-    assert!(e.starts_with("t.csv:2:2:") && !e.contains("gbk") && e.contains("encoding"), "{e}");
+    let e = parse(b"a,b\n1,\xff\xff\n", &CsvOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("t.csv:2:2:") && !e.contains("gbk") && e.contains("encoding"),
+        "{e}"
+    );
     // Latin-1 and Big5 decode when named.
     let f = parse(
         b"city,x\nZ\xfcrich,1\n",
@@ -127,7 +135,11 @@ fn decimal_comma_files() {
     .unwrap();
     assert_eq!(text(&f, "region")[0], "Île-de-France");
     let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-    let want = |s: &[&str]| s.iter().map(|t| t.parse::<f64>().unwrap().to_bits()).collect::<Vec<_>>();
+    let want = |s: &[&str]| {
+        s.iter()
+            .map(|t| t.parse::<f64>().unwrap().to_bits())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(bits(f.numeric("gdp").unwrap()), want(&["739.6", "282.3", "165.8"]));
     assert_eq!(bits(f.numeric("growth").unwrap()), want(&["1.5", "-0.25", "0.75"]));
     // Decimal comma and comma delimiter: an error naming both options.
@@ -140,12 +152,34 @@ fn decimal_comma_files() {
     )
     .unwrap_err()
     .to_string();
-    assert!(e.contains("decimal") && e.contains("delimiter") && e.contains("\";\""), "{e}");
+    assert!(
+        e.contains("decimal") && e.contains("delimiter") && e.contains("\";\""),
+        "{e}"
+    );
     // The `;` file read with commas: the hint names the delimiter and the decimal comma.
-    let e = read_csv(&root("examples/data/yearbook/gdp_semicolon.csv"), &CsvOptions::default())
+    let e = read_csv(
+        &root("examples/data/yearbook/gdp_semicolon.csv"),
+        &CsvOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("delimiter: \";\"") && e.contains("decimal: \",\""), "{e}");
+    let semi = CsvOptions {
+        delimiter: b';',
+        ..CsvOptions::default()
+    };
+    let e = parse(b"a;b\n1,5;2\n", &semi)
+        .unwrap()
+        .numeric("a")
         .unwrap_err()
         .to_string();
-    assert!(e.contains("delimiter: \";\"") && e.contains("decimal: \",\""), "{e}");
+    assert!(e.starts_with("t.csv:2:1:") && e.contains("decimal: \",\""), "{e}");
+    let e = parse(b"a;b\nx;2\n", &semi)
+        .unwrap()
+        .numeric("a")
+        .unwrap_err()
+        .to_string();
+    assert!(!e.contains("decimal"), "{e}");
     let e = parse(b"a;b\nx;1\n", &CsvOptions::default()).unwrap_err().to_string();
     assert!(e.contains("delimiter: \";\"") && !e.contains("decimal"), "{e}");
     // Under decimal ",", a cell with a point is text, and written texts use the point.
@@ -178,13 +212,25 @@ fn skip_and_comment_keep_the_lines_of_the_file() {
     // A quoted cell may hold the comment character at a line start.
     let f = parse(b"t\nt\nid,x\n1,\"a\n# not a comment\"\n", &o).unwrap();
     assert_eq!(text(&f, "x"), ["a\n# not a comment"]);
-    let e = parse(b"one line\n", &CsvOptions { skip: 3, ..CsvOptions::default() })
-        .unwrap_err()
-        .to_string();
+    let e = parse(
+        b"one line\n",
+        &CsvOptions {
+            skip: 3,
+            ..CsvOptions::default()
+        },
+    )
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("skip") && e.contains("(1)"), "{e}");
-    let e = parse(b"a\nb\n", &CsvOptions { skip: 2, ..CsvOptions::default() })
-        .unwrap_err()
-        .to_string();
+    let e = parse(
+        b"a\nb\n",
+        &CsvOptions {
+            skip: 2,
+            ..CsvOptions::default()
+        },
+    )
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("no header row after the 2 skipped"), "{e}");
 }
 
@@ -193,7 +239,20 @@ fn skip_and_comment_keep_the_lines_of_the_file() {
 #[test]
 fn parallel_pieces_give_the_frame_of_one_piece() {
     let mut s = String::from("id,t,x,y,z,w\n");
-    let forms = ["0.1", "1.0", "001", "12E4", " 7", "NA", "", "-0.25", "0.30000000000000004", "1e-7", "inf", "3"];
+    let forms = [
+        "0.1",
+        "1.0",
+        "001",
+        "12E4",
+        " 7",
+        "NA",
+        "",
+        "-0.25",
+        "0.30000000000000004",
+        "1e-7",
+        "inf",
+        "3",
+    ];
     let rows = 120_000;
     for r in 0..rows {
         let x = forms[r % forms.len()];
@@ -224,7 +283,10 @@ fn parallel_pieces_give_the_frame_of_one_piece() {
     for (r, v) in x.iter().enumerate() {
         let want = forms[r % forms.len()].trim().parse::<f64>().unwrap_or(f64::NAN);
         let want = if want.is_finite() { want } else { f64::NAN };
-        assert!(v.to_bits() == want.to_bits() || (v.is_nan() && want.is_nan()), "row {r}");
+        assert!(
+            v.to_bits() == want.to_bits() || (v.is_nan() && want.is_nan()),
+            "row {r}"
+        );
     }
     assert_eq!(par.written_text("x").unwrap()[2], "001");
     assert_eq!(par.written_text("x").unwrap()[4], " 7");
@@ -254,13 +316,21 @@ fn script_options_of_read_csv() {
     );
     assert!(out.contains("北京") && out.contains("重庆"), "{out}");
     sb.fails(r#"read_csv("g.csv");"#, &["g.csv:1:", "encoding: \"gbk\""]);
-    sb.fails(r#"read_csv("s.csv", #{decimal: ","});"#, &["read_csv", "decimal", "delimiter"]);
-    sb.fails(r#"read_csv("s.csv", #{delimiter: ";;"});"#, &["delimiter", "one ASCII character"]);
-    sb.fails(r#"read_csv("s.csv", #{encodng: "gbk"});"#, &["encodng", "did you mean 'encoding'"]);
+    sb.fails(
+        r#"read_csv("s.csv", #{decimal: ","});"#,
+        &["read_csv", "decimal", "delimiter"],
+    );
+    sb.fails(
+        r#"read_csv("s.csv", #{delimiter: ";;"});"#,
+        &["delimiter", "one ASCII character"],
+    );
+    sb.fails(
+        r#"read_csv("s.csv", #{encodng: "gbk"});"#,
+        &["encodng", "did you mean 'encoding'"],
+    );
     sb.fails(r#"read_csv("s.csv", #{encoding: "ebcdic-x"});"#, &["unknown encoding"]);
     sb.fails(r#"read_csv("s.csv", #{skip: -1});"#, &["skip"]);
 }
-
 
 /// Writes a panel CSV of `n` units × `t` periods as the `scale` example does (`id,time` keys and
 /// four floats in `{:.17e}` form when `sci`, else in Rust's shortest form).

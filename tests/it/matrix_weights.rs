@@ -102,7 +102,11 @@ fn saved_matrix_reads_back_exactly() {
     assert_eq!(entries(&back), entries(&t));
     assert_eq!(back.ids(), t.ids());
     // Values that need 17 digits survive.
-    let odd = parse("i,j,w\na,b,0.1\nb,a,0.30000000000000004\nb,c,0.7\nc,a,1e-300\n", &CsvLayout::default()).unwrap();
+    let odd = parse(
+        "i,j,w\na,b,0.1\nb,a,0.30000000000000004\nb,c,0.7\nc,a,1e-300\n",
+        &CsvLayout::default(),
+    )
+    .unwrap();
     save_weights_form(&odd, path, CsvForm::Matrix).unwrap();
     assert_eq!(entries(&read_weights(path).unwrap()), entries(&odd));
     // The matrix form is for .csv only.
@@ -117,7 +121,13 @@ fn form_is_told_from_the_shape_and_can_be_forced() {
     // A 2 × 2 matrix has three columns, like triplets: its header names its rows' ids.
     let m = parse(",b,a\na,1,0\nb,0,2\n", &CsvLayout::default()).unwrap();
     assert_eq!(m.ids(), ["a", "b"]);
-    assert_eq!(entries(&m), vec![("a".into(), "b".into(), 1f64.to_bits()), ("b".into(), "a".into(), 2f64.to_bits())]);
+    assert_eq!(
+        entries(&m),
+        vec![
+            ("a".into(), "b".into(), 1f64.to_bits()),
+            ("b".into(), "a".into(), 2f64.to_bits())
+        ]
+    );
     // Triplets stay triplets (two data rows with three columns included).
     let t = parse("i,j,w\na,b,1\nb,a,2\n", &CsvLayout::default()).unwrap();
     assert_eq!(entries(&t), entries(&m));
@@ -140,9 +150,15 @@ fn form_is_told_from_the_shape_and_can_be_forced() {
 fn matrix_errors_name_the_unit_the_cell_and_the_fix() {
     let d = CsvLayout::default();
     let e = err(",a,b,c\na,0,1,0\nb,1,5,1\nc,0,1,0\n", &d);
-    assert!(e.contains("line 3, column 3") && e.contains("unit b") && e.contains("diagonal"), "{e}");
+    assert!(
+        e.contains("line 3, column 3") && e.contains("unit b") && e.contains("diagonal"),
+        "{e}"
+    );
     let e = err(",a,b,x\na,0,1,0\nb,1,0,1\nc,0,1,0\n", &d);
-    assert!(e.contains("only in the header: x") && e.contains("only in the first column: c"), "{e}");
+    assert!(
+        e.contains("only in the header: x") && e.contains("only in the first column: c"),
+        "{e}"
+    );
     let e = err(",a,b,c\na,0,1,0\nb,1,0,one\nc,0,1,0\n", &d);
     assert!(e.contains("line 3, column 4") && e.contains("'one'"), "{e}");
     let e = err(",a,b,c\na,0,1,0\nb,1,0\nc,0,1,0\n", &d);
@@ -164,7 +180,10 @@ fn matrix_errors_name_the_unit_the_cell_and_the_fix() {
 fn a_matrix_without_ids_needs_them() {
     let block = "0,1,0\n1,0,1\n0,1,0\n";
     let e = err(block, &CsvLayout::default());
-    assert!(e.contains("no ids") && e.contains("ids: [") && e.contains("\"position\""), "{e}");
+    assert!(
+        e.contains("no ids") && e.contains("ids: [") && e.contains("\"position\""),
+        "{e}"
+    );
     let given = CsvLayout {
         form: CsvForm::Matrix,
         ids: MatrixIds::Given(vec!["x".into(), "y".into(), "z".into()]),
@@ -239,6 +258,12 @@ fn script_reads_and_saves_matrices() {
     assert_eq!(m, ",a,b,c\na,0,1,1\nb,1,0,1\nc,1,1,0\n");
     let e = sb.fails(r#"read_weights("block.csv");"#, &["ids", "position"]);
     assert!(e.contains("block.csv"), "{e}");
-    sb.fails(r#"read_weights("w.csv", #{form: "square"});"#, &["form", "matrix", "triplets"]);
-    sb.fails(r#"let w = read_weights("w.csv"); w.save("m.csv", #{shape: "matrix"});"#, &["shape", "form"]);
+    sb.fails(
+        r#"read_weights("w.csv", #{form: "square"});"#,
+        &["form", "matrix", "triplets"],
+    );
+    sb.fails(
+        r#"let w = read_weights("w.csv"); w.save("m.csv", #{shape: "matrix"});"#,
+        &["shape", "form"],
+    );
 }
