@@ -491,18 +491,27 @@ fn is_matrix(grid: &CsvGrid, layout: &CsvLayout, path: &str) -> Result<bool> {
         }
         CsvForm::Triplets => false,
         CsvForm::Auto if given_ids => true,
-        CsvForm::Auto => match grid.cells.first() {
-            None => false,
-            Some(h) if h.len() == 3 => {
-                // A 2 × 2 matrix also has three columns: its header names its first column's ids.
-                let mut head: Vec<&String> = h[1..].iter().collect();
-                let mut rows: Vec<&String> = grid.cells[1..].iter().filter_map(|r| r.first()).collect();
-                head.sort();
-                rows.sort();
-                grid.cells.len() == 3 && head == rows
+        CsvForm::Auto => {
+            let cells = &grid.cells;
+            match cells.first() {
+                None => false,
+                Some(h) if h.len() == 3 => {
+                    // A 2 × 2 matrix also has three columns: its header names its first column's
+                    // ids. A 3 × 3 block of numbers with a zero diagonal is a matrix without ids.
+                    let mut head: Vec<&String> = h[1..].iter().collect();
+                    let mut rows: Vec<&String> = cells[1..].iter().filter_map(|r| r.first()).collect();
+                    head.sort();
+                    rows.sort();
+                    let block = cells
+                        .iter()
+                        .all(|r| r.len() == 3 && r.iter().all(|c| c.parse::<f64>().is_ok()))
+                        && (0..3).all(|k| cells[k][k].parse::<f64>() == Ok(0.0));
+                    cells.len() == 3 && (head == rows || block)
+                }
+                // N + 1 columns and N rows after the header, or an N × N block of numbers.
+                Some(h) => cells.len() == h.len(),
             }
-            Some(_) => true,
-        },
+        }
     })
 }
 
@@ -756,7 +765,15 @@ fn parse_csv(text: &str, t: &mut Triplets) -> Result<()> {
             continue;
         }
         if rec.len() != 3 {
-            return Err(t.err(ln, 1, format!("expected 3 fields i,j,w, found {}", rec.len())));
+            return Err(t.err(
+                ln,
+                1,
+                format!(
+                    "expected 3 fields i,j,w, found {}; a CSV weights file holds triplets i,j,w or an N × N \
+                     matrix (a header row of N ids, then N rows each starting with its id)",
+                    rec.len()
+                ),
+            ));
         }
         let w = rec[2].trim().parse::<f64>();
         if first {

@@ -163,8 +163,15 @@ fn matrix_errors_name_the_unit_the_cell_and_the_fix() {
     assert!(e.contains("line 3, column 4") && e.contains("'one'"), "{e}");
     let e = err(",a,b,c\na,0,1,0\nb,1,0\nc,0,1,0\n", &d);
     assert!(e.contains("line 3") && e.contains("3 cells"), "{e}");
-    let e = err(",a,b,c\na,0,1,0\nb,1,0,1\n", &d);
+    let forced = CsvLayout {
+        form: CsvForm::Matrix,
+        ids: MatrixIds::InFile,
+    };
+    let e = err(",a,b,c\na,0,1,0\nb,1,0,1\n", &forced);
     assert!(e.contains("3 ids") && e.contains("2 rows"), "{e}");
+    // Neither shape: the triplet reader's error, which names both forms.
+    let e = err(",a,b,c\na,0,1,0\nb,1,0,1\n", &d);
+    assert!(e.starts_with("w.csv:1:") && e.contains("N × N"), "{e}");
     let e = err(",a,b,a\na,0,1,0\nb,1,0,1\na,0,1,0\n", &d);
     assert!(e.contains("'a'"), "{e}");
     let e = err(",a,b,c\na,0,1,\nb,1,0,1\nc,1,1,0\n", &d);
@@ -184,6 +191,14 @@ fn a_matrix_without_ids_needs_them() {
         e.contains("no ids") && e.contains("ids: [") && e.contains("\"position\""),
         "{e}"
     );
+    // A 3 × 3 block that is not symmetric is not taken for headerless triplets either.
+    let e = err("0,1,2\n3,0,4\n5,6,0\n", &CsvLayout::default());
+    assert!(e.contains("no ids"), "{e}");
+    let e = err(
+        "0,0.5,0.5,0\n0.5,0,0,0.5\n0.5,0,0,0.5\n0,0.5,0.5,0\n",
+        &CsvLayout::default(),
+    );
+    assert!(e.contains("no ids"), "{e}");
     let given = CsvLayout {
         form: CsvForm::Matrix,
         ids: MatrixIds::Given(vec!["x".into(), "y".into(), "z".into()]),
