@@ -372,6 +372,11 @@ impl Build {
                     return;
                 }
                 match cells.number(t) {
+                    (Some(x), _) if !*plain => {
+                        // The column keeps every text: no need to tell plain cells apart.
+                        written.push((row, raw.to_string()));
+                        v.push(if x.is_finite() { x } else { f64::NAN });
+                    }
                     (Some(x), normalized) => {
                         let cell_plain = if normalized {
                             is_plain(&cells.norm, x, &mut cells.buf)
