@@ -294,16 +294,20 @@ fn quick_plain(s: &[u8], x: f64) -> Option<bool> {
     }
 }
 
-/// A column being read: numbers (with the cells whose text is not their plain form) until a
-/// cell is neither a number nor a missing marker, then text.
+/// A column being read: numbers (with the cells whose text is not the plain form of their
+/// number) while every number is written in its plain form, numbers with every text kept from
+/// the first number that is not, text from the first cell that is neither a number nor a
+/// missing marker.
 enum Build {
     Num {
         v: Vec<f64>,
         /// (row, text as written) of the cells whose text is not the plain form of their number
-        /// (missing markers, `001`, `1.0`, `1,5`, ` 5`), in row order.
+        /// (missing markers, ` 5` with blanks), in row order.
         written: Vec<(usize, String)>,
-        /// Every number is written in its plain form (blanks around it aside).
-        plain: bool,
+    },
+    Kept {
+        v: Vec<f64>,
+        texts: Vec<String>,
     },
     Text(Vec<String>),
 }
@@ -356,43 +360,59 @@ impl Build {
         Build::Num {
             v: Vec::with_capacity(rows),
             written: Vec::new(),
-            plain: true,
         }
     }
 
     fn push(&mut self, raw: &str, cells: &mut Cells) {
+        let t = raw.trim();
+        let marker = !matches!(self, Build::Text(_)) && cells.is_marker(t);
         match self {
-            Build::Text(t) => t.push(raw.to_string()),
-            Build::Num { v, written, plain } => {
-                let t = raw.trim();
-                let row = v.len();
-                if cells.is_marker(t) {
+            Build::Text(texts) => texts.push(raw.to_string()),
+            Build::Kept { v, texts } => {
+                let x = if marker { Some(f64::NAN) } else { cells.number(t).0 };
+                match x {
+                    Some(x) => {
+                        v.push(if x.is_finite() { x } else { f64::NAN });
+                        texts.push(raw.to_string());
+                    }
+                    None => {
+                        let mut texts = std::mem::take(texts);
+                        texts.push(raw.to_string());
+                        *self = Build::Text(texts);
+                    }
+                }
+            }
+            Build::Num { v, written } => {
+                if marker {
+                    written.push((v.len(), raw.to_string()));
                     v.push(f64::NAN);
-                    written.push((row, raw.to_string()));
                     return;
                 }
                 match cells.number(t) {
-                    (Some(x), _) if !*plain => {
-                        // The column keeps every text: no need to tell plain cells apart.
-                        written.push((row, raw.to_string()));
-                        v.push(if x.is_finite() { x } else { f64::NAN });
-                    }
                     (Some(x), normalized) => {
                         let cell_plain = if normalized {
                             is_plain(&cells.norm, x, &mut cells.buf)
                         } else {
                             is_plain(t, x, &mut cells.buf)
                         };
-                        if !(cell_plain && !normalized && raw.len() == t.len()) {
-                            written.push((row, raw.to_string()));
+                        if cell_plain {
+                            if normalized || raw.len() != t.len() {
+                                written.push((v.len(), raw.to_string()));
+                            }
+                            v.push(x);
+                        } else {
+                            let mut texts = texts_of(v, std::mem::take(written));
+                            texts.reserve(v.capacity().saturating_sub(texts.len()));
+                            texts.push(raw.to_string());
+                            let mut v = std::mem::take(v);
+                            v.push(if x.is_finite() { x } else { f64::NAN });
+                            *self = Build::Kept { v, texts };
                         }
-                        *plain &= cell_plain;
-                        v.push(if x.is_finite() { x } else { f64::NAN });
                     }
                     (None, _) => {
-                        let mut t = texts_of(v, std::mem::take(written));
-                        t.push(raw.to_string());
-                        *self = Build::Text(t);
+                        let mut texts = texts_of(v, std::mem::take(written));
+                        texts.push(raw.to_string());
+                        *self = Build::Text(texts);
                     }
                 }
             }
@@ -745,46 +765,59 @@ fn merge(parts: Vec<Build>, decimal: u8) -> (Column, Option<Vec<String>>) {
     let n: usize = parts
         .iter()
         .map(|b| match b {
-            Build::Num { v, .. } => v.len(),
+            Build::Num { v, .. } | Build::Kept { v, .. } => v.len(),
             Build::Text(t) => t.len(),
         })
         .sum();
-    if parts.iter().all(|b| matches!(b, Build::Num { .. })) {
-        let (mut all, mut kept, mut all_plain) = (Vec::new(), Vec::new(), true);
-        for b in parts {
-            if let Build::Num { v, written, plain } = b {
-                let off = all.len();
-                if off == 0 {
-                    (all, kept) = (v, written);
-                    all.reserve(n - all.len());
-                } else {
-                    kept.extend(written.into_iter().map(|(r, s)| (r + off, s)));
-                    all.extend(v);
+    let numeric = !parts.iter().any(|b| matches!(b, Build::Text(_)));
+    let kept = parts.iter().any(|b| matches!(b, Build::Kept { .. }));
+    let mut values: Vec<f64> = Vec::new();
+    let mut texts: Vec<String> = Vec::new();
+    for b in parts {
+        // The texts of this piece, when the column keeps them or is text.
+        let piece_texts = match b {
+            Build::Num { v, written } => {
+                let t = (!numeric || kept).then(|| texts_of(&v, written));
+                if numeric {
+                    append(&mut values, v, n);
                 }
-                all_plain &= plain;
+                t
+            }
+            Build::Kept { v, texts: t } => {
+                if numeric {
+                    append(&mut values, v, n);
+                }
+                Some(t)
+            }
+            Build::Text(t) => Some(t),
+        };
+        if let Some(t) = piece_texts {
+            append(&mut texts, t, n);
+        }
+    }
+    if !numeric {
+        return (Column::Text(texts), None);
+    }
+    if !kept {
+        return (Column::Num(values), None);
+    }
+    if decimal == b',' {
+        for s in &mut texts {
+            if s.contains(',') {
+                *s = s.replace(',', ".");
             }
         }
-        let text = (!all_plain).then(|| {
-            let mut t = texts_of(&all, kept);
-            if decimal == b',' {
-                for s in &mut t {
-                    if s.contains(',') {
-                        *s = s.replace(',', ".");
-                    }
-                }
-            }
-            t
-        });
-        (Column::Num(all), text)
+    }
+    (Column::Num(values), Some(texts))
+}
+
+/// Appends `part` to `all` (of `n` elements in the end); the first part becomes `all`.
+fn append<T>(all: &mut Vec<T>, part: Vec<T>, n: usize) {
+    if all.is_empty() {
+        *all = part;
+        all.reserve(n.saturating_sub(all.len()));
     } else {
-        let mut all = Vec::with_capacity(n);
-        for b in parts {
-            match b {
-                Build::Num { v, written, .. } => all.extend(texts_of(&v, written)),
-                Build::Text(t) => all.extend(t),
-            }
-        }
-        (Column::Text(all), None)
+        all.extend(part);
     }
 }
 
