@@ -206,10 +206,16 @@ impl Frame {
                     .map(|(i, s)| (i, s.as_str()))
                     .unwrap_or((0, ""));
                 let place = self.place(row, j);
+                let comma = bad.trim().replacen(',', ".", 1).parse::<f64>().is_ok() && bad.contains(',');
                 Err(Error::data(format!(
                     "{place}column '{name}' is used as a number but row {} holds the text '{bad}'; \
-                     fix the cell or mark it missing (empty, NA or .)",
-                    row + 1
+                     fix the cell or mark it missing (empty, NA or .){}",
+                    row + 1,
+                    if comma {
+                        "; it looks like a number with a decimal comma: read the file with the option decimal: \",\""
+                    } else {
+                        ""
+                    }
                 )))
             }
         }

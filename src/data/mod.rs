@@ -27,11 +27,20 @@ pub use panel::Panel;
 /// without a decimal point (`1`, not `1.0`), others in the shortest form that reads back as the
 /// same double.
 pub fn key_of_number(x: f64) -> String {
-    if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e15 {
-        format!("{}", x as i64)
+    let mut s = String::new();
+    write_key_of_number(&mut s, x);
+    s
+}
+
+/// Appends [`key_of_number`]`(x)` to `out` (without allocating a new string: the CSV reader
+/// compares millions of cells with it).
+pub fn write_key_of_number(out: &mut String, x: f64) {
+    use std::fmt::Write;
+    let _ = if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e15 {
+        write!(out, "{}", x as i64)
     } else {
-        format!("{x}")
-    }
+        write!(out, "{x}")
+    };
 }
 
 /// Text key of a written id: the text trimmed of blanks, nothing else (`"001"` stays `"001"`,

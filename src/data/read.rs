@@ -79,7 +79,7 @@ pub fn text_delimiter(
     format: Format,
     given: Option<u8>,
     skip: usize,
-    comment: Option<&str>,
+    comment: Option<u8>,
 ) -> Result<(u8, Option<String>)> {
     if let Some(d) = given {
         return Ok((d, None));
@@ -94,7 +94,7 @@ pub fn text_delimiter(
     let header = text
         .lines()
         .skip(skip)
-        .filter(|l| !comment.is_some_and(|c| !c.is_empty() && l.trim_start().starts_with(c)))
+        .filter(|l| !comment.is_some_and(|c| l.trim_start().as_bytes().first() == Some(&c)))
         .find(|l| !l.trim().is_empty())
         .unwrap_or("");
     let counts = count_outside_quotes(header);
@@ -144,7 +144,7 @@ pub fn read_data(path: &str, opts: &ReadOptions) -> Result<(Frame, Vec<String>)>
     let format = Format::of(path)?;
     match format {
         Format::Csv | Format::Tsv | Format::Txt => {
-            let (delimiter, note) = text_delimiter(path, format, opts.delimiter, 0, None)?;
+            let (delimiter, note) = text_delimiter(path, format, opts.delimiter, opts.csv.skip, opts.csv.comment)?;
             let csv = CsvOptions {
                 delimiter,
                 ..opts.csv.clone()

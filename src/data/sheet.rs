@@ -544,6 +544,7 @@ pub(crate) fn text_column(
         return Column::Text(vals);
     }
     let mut plain = true;
+    let mut buf = String::new();
     let v = vals
         .iter()
         .map(|s| {
@@ -552,7 +553,7 @@ pub(crate) fn text_column(
             }
             let t = s.trim();
             let x: f64 = t.parse().unwrap_or(f64::NAN);
-            plain &= super::csv::is_plain(t, x);
+            plain &= super::csv::is_plain(t, x, &mut buf);
             if x.is_finite() {
                 x
             } else {

@@ -2,9 +2,9 @@
 
 use super::convert::{array_to_column, column_to_array, dyn_to_key, from_f64s, from_strings, to_f64s, to_strings};
 use super::convert::{SFrame, SPanel, STable};
-use super::options::Opts;
+use super::options::{csv_options, Opts, CSV_KEYS};
 use super::{core_err, guard, script_err, RResult};
-use crate::data::csv::{read_csv as core_read_csv, CsvOptions};
+use crate::data::csv::read_csv as core_read_csv;
 use crate::data::{vector, Panel};
 use rhai::plugin::*;
 use rhai::{Array, Dynamic, FnPtr, Map, FLOAT, INT};
@@ -56,27 +56,30 @@ fn predicate_mask(ctx: &NativeCallContext, frame: &crate::data::Frame, predicate
 pub mod data_fns {
     use super::*;
 
-    /// Reads a CSV file with options `#{delimiter: ";", missing: ["", "NA", "-"]}` (`missing`
-    /// replaces the default markers; inf and NaN spellings stay missing).
+    /// Reads a CSV file with options (each optional):
+    /// * `delimiter`: one character (`","`; `";"`, `"\t"`, `"|"`);
+    /// * `decimal`: `"."` (default) or `","` (`1,5` and `-0,25`; the delimiter must then be
+    ///   another character, usually `";"`);
+    /// * `encoding`: the file's text encoding (`"utf-8"` default, `"gbk"`, `"gb18030"`, `"big5"`,
+    ///   `"shift_jis"`, `"euc-kr"`, `"windows-1252"` or `"latin1"`, `"utf-16le"`, ...); a file that
+    ///   is not UTF-8 and has no `encoding` is an error naming the line (and suggesting `"gbk"`
+    ///   when the bytes read as GBK);
+    /// * `missing`: the markers read as missing (replace the default `""`, `"NA"`, `"."`; inf and
+    ///   NaN spellings stay missing);
+    /// * `skip`: lines before the header row (titles), skipped;
+    /// * `comment`: one character; lines starting with it (after blanks) are ignored.
+    ///
+    /// Errors name the line of the file as it is (skipped and comment lines counted).
     /// ```rhai
     /// let c = read_csv("examples/data/columbus/data.csv", #{missing: ["", "NA", "-"]});
+    /// let y = read_csv("examples/data/yearbook/gdp_gbk.csv", #{encoding: "gbk", skip: 2, comment: "#"});
+    /// let e = read_csv("examples/data/yearbook/gdp_semicolon.csv", #{delimiter: ";", decimal: ","});
+    /// print(y.keys("城市"));
     /// ```
     #[rhai_fn(name = "read_csv", return_raw)]
     pub fn read_csv_opts(path: &str, opts: Map) -> RResult<SFrame> {
-        let o = Opts::new(&opts, "read_csv", &["delimiter", "missing"])?;
-        let mut co = CsvOptions::default();
-        if let Some(d) = o.str("delimiter")? {
-            let b = d.as_bytes();
-            if b.len() != 1 {
-                return Err(script_err(
-                    "read_csv: option 'delimiter' must be one ASCII character, e.g. \";\" or \"\\t\"",
-                ));
-            }
-            co.delimiter = b[0];
-        }
-        if let Some(m) = o.strings("missing")? {
-            co.missing = m;
-        }
+        let o = Opts::new(&opts, "read_csv", &CSV_KEYS)?;
+        let co = csv_options(&o)?;
         guard("read_csv", || {
             core_read_csv(path, &co).map(|f| SFrame(Arc::new(f))).map_err(core_err)
         })

@@ -3,12 +3,13 @@
 
 use super::convert::SFrame;
 use super::options::Opts;
+use super::options::{csv_options, CSV_KEYS};
 use super::{core_err, guard, print_line, script_err, RResult};
-use crate::data::read::{text_delimiter, Format};
+use crate::data::read::{read_data, Format, ReadOptions};
 use crate::data::sheet::{read_sheet, SheetOptions, SheetRef};
 use crate::data::stata::{read_dta, DtaOptions};
 use rhai::plugin::*;
-use rhai::{Dynamic, Map, INT};
+use rhai::{Map, INT};
 use std::sync::Arc;
 
 /// The options of `read_data` that are not options of `read_csv`, and the files they are for.
@@ -24,9 +25,9 @@ fn show(notes: &[String]) {
     }
 }
 
-/// Delimited text: the delimiter chosen by extension (and for .txt from the header line,
-/// printed), every other option passed on to `read_csv`.
-fn read_text(path: &str, format: Format, opts: Map) -> RResult<SFrame> {
+/// Delimited text: the options of `read_csv` ([`csv_options`]) and the delimiter chosen by
+/// extension (for .txt from the header line, printed), read by the core `read_data`.
+fn read_text(path: &str, opts: Map) -> RResult<SFrame> {
     for (k, what) in OWN {
         if opts.contains_key(k) {
             return Err(script_err(format!(
@@ -34,25 +35,17 @@ fn read_text(path: &str, format: Format, opts: Map) -> RResult<SFrame> {
             )));
         }
     }
-    let given = opts
-        .get("delimiter")
-        .and_then(|d| d.clone().try_cast::<rhai::ImmutableString>())
-        .and_then(|d| (d.len() == 1).then(|| d.as_bytes()[0]));
-    let skip = opts
-        .get("skip")
-        .and_then(|v| v.as_int().ok())
-        .and_then(|k| usize::try_from(k).ok())
-        .unwrap_or(0);
-    let comment = opts
-        .get("comment")
-        .and_then(|c| c.clone().try_cast::<rhai::ImmutableString>());
-    let (delimiter, note) = text_delimiter(path, format, given, skip, comment.as_deref()).map_err(core_err)?;
-    show(&note.into_iter().collect::<Vec<_>>());
-    let mut opts = opts;
-    if given.is_none() && !opts.contains_key("delimiter") {
-        opts.insert("delimiter".into(), Dynamic::from((delimiter as char).to_string()));
-    }
-    super::data::data_fns::read_csv_opts(path, opts)
+    let o = Opts::new(&opts, "read_data", &CSV_KEYS)?;
+    let csv = csv_options(&o)?;
+    let delimiter = o.str("delimiter")?.is_some().then_some(csv.delimiter);
+    let ro = ReadOptions {
+        csv,
+        delimiter,
+        ..ReadOptions::default()
+    };
+    let (f, notes) = guard("read_data", || read_data(path, &ro).map_err(core_err))?;
+    show(&notes);
+    Ok(SFrame(Arc::new(f)))
 }
 
 /// Checks the options of a spreadsheet or Stata file: one of `read_data`'s own options for
@@ -129,7 +122,7 @@ pub mod files_fns {
         guard("read_data", || {
             let format = Format::of(path).map_err(core_err)?;
             match format {
-                Format::Csv | Format::Tsv | Format::Txt => read_text(path, format, opts),
+                Format::Csv | Format::Tsv | Format::Txt => read_text(path, opts),
                 Format::Sheet => read_spreadsheet(path, &opts),
                 Format::Dta => read_stata(path, &opts),
             }

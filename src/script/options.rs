@@ -3,6 +3,7 @@
 
 use super::convert::{dyn_to_key, to_strings};
 use super::{core_err, script_err, RResult};
+use crate::data::csv::CsvOptions;
 use crate::effects::EffectsOptions;
 use crate::error::closest;
 use crate::models::ml::SpatialOptions;
@@ -278,4 +279,48 @@ pub(crate) fn re_method(o: &Opts, fe: Fe, func: &str) -> RResult<Option<crate::m
         "ml" => crate::models::random::ReMethod::Ml,
         _ => crate::models::random::ReMethod::SwamyArora,
     }))
+}
+
+/// The option keys of `read_csv` (and of every reader of delimited text, e.g. `read_data` on a
+/// `.csv` file): read by [`csv_options`].
+pub const CSV_KEYS: [&str; 6] = ["delimiter", "decimal", "encoding", "missing", "skip", "comment"];
+
+/// One ASCII character of option `key` (`";"`, `"\t"`, `"#"`), or an error naming the
+/// function and the option.
+fn one_char(o: &Opts, key: &str, example: &str) -> RResult<Option<u8>> {
+    match o.str(key)? {
+        None => Ok(None),
+        Some(s) if s.len() == 1 && s.is_ascii() => Ok(Some(s.as_bytes()[0])),
+        Some(s) => Err(script_err(format!(
+            "{}: option '{key}' must be one ASCII character, e.g. {example}; got \"{}\"",
+            o.func,
+            s.escape_debug()
+        ))),
+    }
+}
+
+/// The typed options of reading delimited text ([`CsvOptions`]) from a checked option map whose
+/// keys include [`CSV_KEYS`]: `delimiter` (one character), `decimal` (`"."` or `","`),
+/// `encoding` (a label such as `"gbk"`), `missing` (markers; replace the defaults), `skip`
+/// (lines before the header), `comment` (one character). The options are checked together
+/// (decimal and delimiter differ, the encoding is known): the one place a script's option map
+/// becomes `CsvOptions`, for `read_csv` and `read_data`.
+pub fn csv_options(o: &Opts) -> RResult<CsvOptions> {
+    let mut co = CsvOptions::default();
+    if let Some(d) = one_char(o, "delimiter", "\";\" or \"\\t\"")? {
+        co.delimiter = d;
+    }
+    if let Some(d) = one_char(o, "decimal", "\",\"")? {
+        co.decimal = d;
+    }
+    co.encoding = o.str("encoding")?;
+    if let Some(m) = o.strings("missing")? {
+        co.missing = m;
+    }
+    if let Some(k) = o.usize("skip")? {
+        co.skip = k;
+    }
+    co.comment = one_char(o, "comment", "\"#\"")?;
+    co.check().map_err(|e| script_err(format!("{}: {e}", o.func)))?;
+    Ok(co)
 }

@@ -162,7 +162,7 @@ pub mod study_fns {
     }
 
     /// The option names a function accepts in its option map: "fit" (and "sar", "sem", "sdm",
-    /// whose `model` is fixed) or "effects".
+    /// whose `model` is fixed), "effects", "read_csv" or "read_weights".
     /// ```rhai
     /// print(option_keys("sar"));
     /// ```
@@ -180,9 +180,12 @@ pub mod study_fns {
                 .filter(|k| *k != "w" && *k != "model")
                 .collect(),
             "effects" => super::super::effects::EFFECTS_KEYS.to_vec(),
+            "read_csv" => super::super::options::CSV_KEYS.to_vec(),
+            "read_weights" => super::super::weights::READ_WEIGHTS_KEYS.to_vec(),
             _ => {
                 return Err(script_err(format!(
-                    "option_keys: unknown function '{func}'; known: \"fit\", \"sar\", \"sem\", \"sdm\", \"effects\""
+                    "option_keys: unknown function '{func}'; known: \"fit\", \"sar\", \"sem\", \"sdm\", \"effects\", \
+                     \"read_csv\", \"read_weights\""
                 )))
             }
         };

@@ -10,7 +10,7 @@ use crate::indices::resilience::{National, ResilienceKind, ResilienceOptions, Ze
 use crate::report::Table;
 use crate::weights::build::{BandOptions, Common, DistanceOptions, EconForm, EconomicOptions, Metric};
 use crate::weights::contiguity::{ContiguityOptions, Rule};
-use crate::weights::io::ReadOptions;
+use crate::weights::io::{CsvForm, CsvLayout, MatrixIds, ReadOptions};
 use crate::weights::knn::KnnOptions;
 use crate::weights::{Standardization, Weights};
 use rhai::plugin::*;
@@ -42,6 +42,9 @@ impl Exportable for SWeights {
 }
 
 const COMMON_KEYS: [&str; 2] = ["standardize", "islands"];
+
+/// The option keys of `read_weights`.
+pub const READ_WEIGHTS_KEYS: [&str; 5] = ["standardize", "islands", "allow_negative", "form", "ids"];
 
 fn common(o: &Opts) -> RResult<Common> {
     let mut c = Common::default();
@@ -215,14 +218,22 @@ pub mod weights_fns {
         wrap(crate::weights::contiguity::weights_contiguity(path, &c))
     }
 
-    /// Reads weights with options standardize, islands ("error" or "keep") and
-    /// allow_negative (default false: a negative weight is an error naming the pair of units).
+    /// Reads weights with options `standardize`, `islands` ("error" or "keep"),
+    /// `allow_negative` (default false: a negative weight is an error naming the pair of units),
+    /// and for `.csv` files `form` and `ids`. A `.csv` file holds triplets `i,j,w` or an N × N
+    /// matrix (a first row of ids after an empty cell or a label, then per unit a row starting
+    /// with its id; the columns are matched to the rows by id, in any order), told from its shape
+    /// or forced with `form: "matrix"` / `"triplets"`. A matrix written without ids needs them:
+    /// `ids: [..]` (in row order), `ids: "ids.csv"` (a one-column file) or `ids: "position"`
+    /// (units named 1..N, which is printed). The diagonal must be 0.
     /// ```rhai
     /// let w = read_weights("examples/data/produc/weights.csv", #{standardize: "none"});
+    /// let m = read_weights("examples/data/yearbook/w_matrix.csv", #{form: "matrix"});
+    /// let b = read_weights("examples/data/yearbook/w_block.csv", #{ids: ["北京", "上海", "广州"]});
     /// ```
     #[rhai_fn(name = "read_weights", return_raw)]
     pub fn read_weights_opts(path: &str, opts: Map) -> RResult<SWeights> {
-        let o = Opts::new(&opts, "read_weights", &["standardize", "islands", "allow_negative"])?;
+        let o = Opts::new(&opts, "read_weights", &READ_WEIGHTS_KEYS)?;
         let ro = ReadOptions {
             standardize: o
                 .str("standardize")?
@@ -232,7 +243,58 @@ pub mod weights_fns {
             keep_islands: o.keep_islands()?,
             allow_negative: o.bool("allow_negative")?.unwrap_or(false),
         };
-        wrap(crate::weights::io::read_weights_with(path, &ro))
+        let form = match o.choice("form", "auto", &["auto", "matrix", "triplets"])?.as_str() {
+            "matrix" => CsvForm::Matrix,
+            "triplets" => CsvForm::Triplets,
+            _ => CsvForm::Auto,
+        };
+        let ids = match o.value("ids") {
+            None => MatrixIds::InFile,
+            Some(v) => match v.clone().try_cast::<Array>() {
+                Some(a) => MatrixIds::Given(to_strings(&a, "read_weights: option 'ids'")?),
+                None => match o.str("ids")?.as_deref() {
+                    Some("position") => MatrixIds::Position,
+                    Some(p) => MatrixIds::File(p.to_string()),
+                    None => MatrixIds::InFile,
+                },
+            },
+        };
+        let position = ids == MatrixIds::Position;
+        let w = wrap(crate::weights::io::read_weights_layout(
+            path,
+            &ro,
+            &CsvLayout { form, ids },
+        ))?;
+        if position {
+            crate::script::print_line(&format!(
+                "read_weights: {path} has no unit ids; its {} units are named 1..{} by position (option ids: \"position\")",
+                w.0.n(),
+                w.0.n()
+            ));
+        }
+        Ok(w)
+    }
+
+    /// Saves weights by extension as `save(w, path)` does, with option `form`: `"triplets"`
+    /// (default for .csv) or `"matrix"` (.csv only): the N × N matrix with the ids in the header
+    /// row and the first column, every weight in full precision (it reads back exactly).
+    /// ```rhai
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// make_dir("out");
+    /// w.save("out/w_matrix.csv", #{form: "matrix"});
+    /// let back = read_weights("out/w_matrix.csv");
+    /// ```
+    #[rhai_fn(name = "save", return_raw)]
+    pub fn w_save_opts(w: &mut SWeights, path: &str, opts: Map) -> RResult<()> {
+        let o = Opts::new(&opts, "save", &["form"])?;
+        let form = match o.choice("form", "triplets", &["triplets", "matrix"])?.as_str() {
+            "matrix" => CsvForm::Matrix,
+            _ => CsvForm::Triplets,
+        };
+        if form == CsvForm::Triplets {
+            return crate::script::export::save_exportable(w, path);
+        }
+        crate::weights::io::save_weights_form(&w.0, path, form).map_err(core_err)
     }
 
     /// Number of units.
@@ -534,8 +596,9 @@ rhai::def_package! {
             /// let w = weights_economic(p, "gsp");
             /// ```
             weights_economic(p: SPanel, var: &str) -> SWeights = weights_fns::weights_economic;
-            /// Reads GAL, GWT or CSV triplets `i,j,w` (by extension). GWT/CSV weights are kept as
-            /// given unless `standardize` is set; GAL patterns are row-standardised.
+            /// Reads GAL, GWT or CSV (triplets `i,j,w` or an N × N matrix with ids in the first row
+            /// and column) by extension. GWT/CSV weights are kept as given unless `standardize` is
+            /// set; GAL patterns are row-standardised.
             /// ```rhai
             /// let w = read_weights("examples/data/produc/weights.csv");
             /// ```

@@ -2,7 +2,11 @@
 //! * `.gal` (GeoDa/libpysal): a header line (`n`, or `0 n name id`), then per unit a line
 //!   `id k` and a line of its k neighbour ids. Binary pattern only.
 //! * `.gwt`: a header line (`0 n name id`, or `n`), then lines `i j w`.
-//! * `.csv`: triplets `i,j,w` with a header row (any three names).
+//! * `.csv`: triplets `i,j,w` with a header row (any three names), or an N × N matrix as
+//!   xsmle and MATLAB users keep W: a first row of ids (its first cell empty or any label), then
+//!   per unit a row starting with its id ([`matrix_weights`], which also reads spreadsheet
+//!   grids). The form is told from the shape ([`CsvForm`]); the ids of a matrix written without
+//!   them are given separately ([`MatrixIds`]).
 //!
 //! Ids are text exactly as written (trimmed; [`crate::data::key_of_text`]): `001` and `1` are
 //! two units, `12345678901234567` stays itself. Units are numbered in order of first
@@ -54,6 +58,45 @@ pub struct ReadOptions {
     pub allow_negative: bool,
 }
 
+/// The form of a `.csv` weights file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CsvForm {
+    /// Told from the shape (default): three columns are triplets `i,j,w` (a 2 × 2 matrix, whose
+    /// header ids are its first column's ids, aside); N + 1 columns and N data rows are a matrix.
+    #[default]
+    Auto,
+    /// Triplets `i,j,w`.
+    Triplets,
+    /// An N × N matrix.
+    Matrix,
+}
+
+/// Where the unit ids of an N × N weights matrix come from.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum MatrixIds {
+    /// The file's first row and first column (default).
+    #[default]
+    InFile,
+    /// Given separately, in the order of the rows (and columns); the file is the N × N block of
+    /// numbers only.
+    Given(Vec<String>),
+    /// Read from a one-column file (N lines, or a header line and N lines); the file is the
+    /// N × N block of numbers only.
+    File(String),
+    /// The units are named 1..N by position; the file is the N × N block of numbers only. Only
+    /// when asked for: ids are never made up silently.
+    Position,
+}
+
+/// How a `.csv` weights file is laid out (the other formats have one layout).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CsvLayout {
+    /// Triplets or matrix (default: told from the shape).
+    pub form: CsvForm,
+    /// The ids of a matrix (default: in the file). Ids given separately imply the matrix form.
+    pub ids: MatrixIds,
+}
+
 /// Reads weights with the default options (see [`read_weights_with`]).
 pub fn read_weights(path: &str) -> Result<Weights> {
     read_weights_with(path, &ReadOptions::default())
@@ -66,14 +109,37 @@ pub fn read_weights(path: &str) -> Result<Weights> {
 /// ([`super::similarity::similarity_scale`]) so that its eigenvalues come from the symmetric similar
 /// matrix (docs/methods.md §4.2).
 pub fn read_weights_with(path: &str, opts: &ReadOptions) -> Result<Weights> {
+    read_weights_layout(path, opts, &CsvLayout::default())
+}
+
+/// Reads a weights file as [`read_weights_with`], a `.csv` file in `layout` (triplets or an
+/// N × N matrix, told from the shape by default; see [`matrix_weights`]).
+pub fn read_weights_layout(path: &str, opts: &ReadOptions, layout: &CsvLayout) -> Result<Weights> {
     let format = Format::of_path(path)?;
     let bytes = crate::io::read_file(path)?;
-    parse_weights(&bytes, path, format, opts)
+    parse_weights_layout(&bytes, path, format, opts, layout)
 }
 
 /// Parses the bytes of a weights file in `format` (the pure part of [`read_weights_with`];
 /// `path` is used in error messages only).
 pub fn parse_weights(bytes: &[u8], path: &str, format: Format, opts: &ReadOptions) -> Result<Weights> {
+    parse_weights_layout(bytes, path, format, opts, &CsvLayout::default())
+}
+
+/// Parses the bytes of a weights file in `format`, a `.csv` file in `layout` (the pure part of
+/// [`read_weights_layout`]).
+pub fn parse_weights_layout(
+    bytes: &[u8],
+    path: &str,
+    format: Format,
+    opts: &ReadOptions,
+    layout: &CsvLayout,
+) -> Result<Weights> {
+    if format != Format::Csv && *layout != CsvLayout::default() {
+        return Err(Error::invalid(format!(
+            "{path}: the options form and ids apply to .csv weights files only"
+        )));
+    }
     let bytes = crate::data::csv::strip_bom(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| Error::Parse {
         path: path.to_string(),
@@ -92,16 +158,34 @@ pub fn parse_weights(bytes: &[u8], path: &str, format: Format, opts: &ReadOption
             Standardization::None
         }
         Format::Csv => {
+            let grid = csv_grid(text, path)?;
+            if is_matrix(&grid, layout, path)? {
+                let place =
+                    |r: usize, c: usize| format!("line {}, column {}", grid.lines.get(r).copied().unwrap_or(0), c + 1);
+                return matrix_weights(&grid.cells, &place, path, &layout.ids, opts);
+            }
             parse_csv(text, &mut t)?;
             Standardization::None
         }
     };
+    finish_weights(t.ids, &t.trip, path, default_std, opts)
+}
+
+/// Weights from the ids and triplets read from `path`: the checks of `opts` (islands, negative
+/// weights), then the standardisation asked for or the format's default `default_std`.
+fn finish_weights(
+    ids: Vec<String>,
+    trip: &[(usize, usize, f64)],
+    path: &str,
+    default_std: Standardization,
+    opts: &ReadOptions,
+) -> Result<Weights> {
     let common = super::builder::Common {
         standardize: Standardization::None,
         keep_islands: opts.keep_islands,
         allow_negative: opts.allow_negative,
     };
-    let w = Weights::from_triplets_with(t.ids, &t.trip, &common).map_err(|e| Error::data(format!("{path}: {e}")))?;
+    let w = Weights::from_triplets_with(ids, trip, &common).map_err(|e| Error::data(format!("{path}: {e}")))?;
     let kind = opts.standardize.unwrap_or(default_std);
     if kind == Standardization::None {
         // Weights given already row-standardised are labelled so, so that `subset`
@@ -363,6 +447,308 @@ fn parse_gwt(text: &str, t: &mut Triplets) -> Result<()> {
     Ok(())
 }
 
+/// The records of a CSV file: trimmed cells and the line of each record (blank lines left out).
+struct CsvGrid {
+    cells: Vec<Vec<String>>,
+    lines: Vec<u64>,
+}
+
+fn csv_grid(text: &str, path: &str) -> Result<CsvGrid> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut g = CsvGrid {
+        cells: Vec::new(),
+        lines: Vec::new(),
+    };
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| Error::Parse {
+            path: path.to_string(),
+            line: e.position().map_or(0, |p| p.line()),
+            column: 1,
+            message: format!("malformed CSV: {e}"),
+        })?;
+        if rec.len() == 1 && rec[0].trim().is_empty() {
+            continue;
+        }
+        g.lines.push(rec.position().map_or(0, |p| p.line()));
+        g.cells.push(rec.iter().map(key_of_text).collect());
+    }
+    Ok(g)
+}
+
+/// True when the CSV weights file `grid` is to be read as an N × N matrix (see [`CsvForm`]).
+fn is_matrix(grid: &CsvGrid, layout: &CsvLayout, path: &str) -> Result<bool> {
+    let given_ids = layout.ids != MatrixIds::InFile;
+    Ok(match layout.form {
+        CsvForm::Matrix => true,
+        CsvForm::Triplets if given_ids => {
+            return Err(Error::invalid(format!(
+                "{path}: option ids names the units of a matrix, but form is \"triplets\" (whose ids are in \
+                 the file); drop ids or use form: \"matrix\""
+            )))
+        }
+        CsvForm::Triplets => false,
+        CsvForm::Auto if given_ids => true,
+        CsvForm::Auto => {
+            let cells = &grid.cells;
+            match cells.first() {
+                None => false,
+                Some(h) if h.len() == 3 => {
+                    // A 2 × 2 matrix also has three columns: its header names its first column's
+                    // ids. A 3 × 3 block of numbers with a zero diagonal is a matrix without ids.
+                    let mut head: Vec<&String> = h[1..].iter().collect();
+                    let mut rows: Vec<&String> = cells[1..].iter().filter_map(|r| r.first()).collect();
+                    head.sort();
+                    rows.sort();
+                    let block = cells
+                        .iter()
+                        .all(|r| r.len() == 3 && r.iter().all(|c| c.parse::<f64>().is_ok()))
+                        && (0..3).all(|k| cells[k][k].parse::<f64>() == Ok(0.0));
+                    cells.len() == 3 && (head == rows || block)
+                }
+                // N + 1 columns and N rows after the header, or an N × N block of numbers.
+                Some(h) => cells.len() == h.len(),
+            }
+        }
+    })
+}
+
+/// The ids of a one-column file `path` for a matrix of `n` units: `n` lines, or a header line
+/// and `n` lines (blank lines left out).
+fn ids_from_file(path: &str, n: usize) -> Result<Vec<String>> {
+    let bytes = crate::io::read_file(path)?;
+    let text = std::str::from_utf8(crate::data::csv::strip_bom(&bytes)).map_err(|_| {
+        Error::invalid(format!(
+            "{path}: the ids file is not valid UTF-8 text; save it as UTF-8"
+        ))
+    })?;
+    let grid = csv_grid(text, path)?;
+    if let Some((r, row)) = grid.cells.iter().enumerate().find(|(_, r)| r.len() != 1) {
+        return Err(Error::Parse {
+            path: path.to_string(),
+            line: grid.lines[r],
+            column: 1,
+            message: format!(
+                "the ids file must have one column (one id per line), but this line has {} cells",
+                row.len()
+            ),
+        });
+    }
+    let ids: Vec<String> = grid.cells.into_iter().map(|mut r| r.remove(0)).collect();
+    match ids.len() {
+        k if k == n => Ok(ids),
+        k if k == n + 1 => Ok(ids[1..].to_vec()),
+        k => Err(Error::invalid(format!(
+            "{path}: the ids file lists {k} lines but the matrix has {n} rows; give one id per row (a header line is \
+             allowed)"
+        ))),
+    }
+}
+
+/// The weight in cell `text` from unit `from` to unit `to`, at `at` (for messages).
+fn matrix_cell(text: &str, from: &str, to: &str, at: impl Fn() -> String) -> Result<f64> {
+    if text.is_empty() {
+        return Err(Error::data(format!(
+            "{}: empty cell for the weight from unit {from} to unit {to}; write 0 for no link",
+            at()
+        )));
+    }
+    let w: f64 = text.parse().map_err(|_| {
+        Error::data(format!(
+            "{}: '{text}' is not a number (the weight from unit {from} to unit {to})",
+            at()
+        ))
+    })?;
+    if !w.is_finite() {
+        return Err(Error::data(format!(
+            "{}: weight {text} from unit {from} to unit {to} is not a finite number",
+            at()
+        )));
+    }
+    Ok(w)
+}
+
+/// The first repeated id of `ids` with its two positions, if any.
+fn repeated(ids: &[String]) -> Option<(usize, usize)> {
+    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(ids.len());
+    for (k, id) in ids.iter().enumerate() {
+        if let Some(&first) = seen.get(id.as_str()) {
+            return Some((first, k));
+        }
+        seen.insert(id, k);
+    }
+    None
+}
+
+/// Weights from a grid of text cells that holds an N × N matrix: the one reader of matrix
+/// weights, for CSV files ([`read_weights_layout`]) and spreadsheet grids alike.
+///
+/// * `cells`: the rows as read, each a list of trimmed cell texts (a short row is an error
+///   naming its cells); blank rows already left out.
+/// * `place(r, c)`: where cell `(r, c)` (0-based, in `cells`) is, for messages: `"line 3,
+///   column 5"` for a CSV file, `"Sheet1!C3"` for a spreadsheet.
+/// * `source`: the file, for messages.
+/// * `ids`: [`MatrixIds::InFile`]: the first row is a header (its first cell empty or any
+///   label, then the N column ids) and each of the N rows starts with its id; the columns are
+///   matched to the rows by id, not position (their order may differ), and the two sets of ids
+///   must be the same (else an error naming the ids). Otherwise the grid is the N × N block of
+///   numbers only, with the ids given, read from a one-column file, or 1..N by position. A grid
+///   whose first row is all numbers without `ids` is refused with that fix.
+///
+/// Units are numbered in the order of the rows. The diagonal must be 0 (an error names the unit
+/// and the cell); empty or non-numeric cells are errors naming the cell; negative weights and
+/// units without neighbours follow `opts` as in the triplet reader. The values are kept as
+/// given (standardised only if `opts.standardize` asks), and a matrix that is D⁻¹C with C
+/// symmetric is detected as for every read (docs/methods.md §4.2).
+pub fn matrix_weights(
+    cells: &[Vec<String>],
+    place: &dyn Fn(usize, usize) -> String,
+    source: &str,
+    ids: &MatrixIds,
+    opts: &ReadOptions,
+) -> Result<Weights> {
+    let at = |r: usize, c: usize| format!("{source}: {}", place(r, c));
+    let numeric_first_row = cells
+        .first()
+        .is_some_and(|r| r.iter().all(|c| c.parse::<f64>().is_ok()));
+    let given = match ids {
+        MatrixIds::InFile => None,
+        MatrixIds::Given(v) => Some(v.iter().map(|s| key_of_text(s)).collect::<Vec<_>>()),
+        MatrixIds::File(p) => Some(ids_from_file(p, cells.len())?),
+        MatrixIds::Position => Some((1..=cells.len()).map(|k| k.to_string()).collect()),
+    };
+    let (row_ids, col_of, body, c0): (Vec<String>, Vec<usize>, &[Vec<String>], usize) = match given {
+        None => {
+            let Some(header) = cells.first() else {
+                return Err(Error::data(format!("{source}: the weights matrix is empty")));
+            };
+            if numeric_first_row {
+                return Err(Error::data(format!(
+                    "{}: the first row is numbers, so this {}-column matrix has no ids (a first row and a first \
+                     column of unit ids); give them with #{{ids: [...]}} (in the order of the rows) or \
+                     #{{ids: \"ids.csv\"}} (a one-column file), or #{{ids: \"position\"}} to name the units 1..N \
+                     by position",
+                    at(0, 0),
+                    header.len()
+                )));
+            }
+            let n = header.len().saturating_sub(1);
+            let rows = &cells[1..];
+            if n == 0 || rows.len() != n {
+                return Err(Error::data(format!(
+                    "{source}: an N × N weights matrix has a header row of N unit ids (after a first cell that is \
+                     empty or a label) and N rows, each starting with its id; this file's header names {n} ids \
+                     and {} rows follow (triplets i,j,w have exactly three columns)",
+                    rows.len()
+                )));
+            }
+            let col_ids: Vec<String> = header[1..].to_vec();
+            let row_ids: Vec<String> = rows.iter().map(|r| r.first().cloned().unwrap_or_default()).collect();
+            if let Some(r) = row_ids.iter().position(String::is_empty) {
+                return Err(Error::data(format!(
+                    "{}: the row has no unit id in its first cell",
+                    at(r + 1, 0)
+                )));
+            }
+            if let Some((a, b)) = repeated(&row_ids) {
+                return Err(Error::data(format!(
+                    "{}: unit id '{}' starts two rows (also {})",
+                    at(b + 1, 0),
+                    row_ids[b],
+                    place(a + 1, 0)
+                )));
+            }
+            if let Some((a, b)) = repeated(&col_ids) {
+                return Err(Error::data(format!(
+                    "{}: unit id '{}' heads two columns (also {})",
+                    at(0, b + 1),
+                    col_ids[b],
+                    place(0, a + 1)
+                )));
+            }
+            let pos: HashMap<&str, usize> = row_ids.iter().enumerate().map(|(k, s)| (s.as_str(), k)).collect();
+            let in_cols: std::collections::HashSet<&str> = col_ids.iter().map(String::as_str).collect();
+            let only_cols: Vec<&String> = col_ids.iter().filter(|c| !pos.contains_key(c.as_str())).collect();
+            let only_rows: Vec<&String> = row_ids.iter().filter(|r| !in_cols.contains(r.as_str())).collect();
+            if !only_cols.is_empty() || !only_rows.is_empty() {
+                return Err(Error::data(format!(
+                    "{source}: the ids of the header row and of the first column must be the same units (in any \
+                     order); only in the header: {}; only in the first column: {}",
+                    if only_cols.is_empty() {
+                        "none".into()
+                    } else {
+                        list_some(&only_cols, 10)
+                    },
+                    if only_rows.is_empty() {
+                        "none".into()
+                    } else {
+                        list_some(&only_rows, 10)
+                    }
+                )));
+            }
+            let col_of = col_ids.iter().map(|c| pos[c.as_str()]).collect();
+            (row_ids, col_of, rows, 1)
+        }
+        Some(ids) => {
+            let n = cells.len();
+            if !numeric_first_row {
+                return Err(Error::data(format!(
+                    "{}: the first row holds text, so the file has its own ids; drop the option ids (which is for \
+                     a matrix of numbers only)",
+                    at(0, 0)
+                )));
+            }
+            if ids.len() != n {
+                return Err(Error::data(format!(
+                    "{source}: {} ids are given but the matrix has {n} rows; give one id per row, in order",
+                    ids.len()
+                )));
+            }
+            if let Some((a, b)) = repeated(&ids) {
+                return Err(Error::data(format!(
+                    "{source}: unit id '{}' is given twice (positions {} and {})",
+                    ids[b],
+                    a + 1,
+                    b + 1
+                )));
+            }
+            (ids, (0..n).collect(), cells, 0)
+        }
+    };
+    let n = row_ids.len();
+    let r0 = usize::from(c0 == 1);
+    let mut trip = Vec::new();
+    for (r, row) in body.iter().enumerate() {
+        if row.len() != n + c0 {
+            return Err(Error::data(format!(
+                "{}: this row has {} cells but a row of the {n} × {n} matrix has {}{}",
+                at(r + r0, row.len().min(n + c0)),
+                row.len(),
+                n + c0,
+                if c0 == 1 { " (its id and N weights)" } else { "" }
+            )));
+        }
+        for (c, text) in row[c0..].iter().enumerate() {
+            let j = col_of[c];
+            let w = matrix_cell(text, &row_ids[r], &row_ids[j], || at(r + r0, c + c0))?;
+            if r == j {
+                if w != 0.0 {
+                    return Err(Error::data(format!(
+                        "{}: self-weight w_ii = {text} for unit {}; weights have a zero diagonal",
+                        at(r + r0, c + c0),
+                        row_ids[r]
+                    )));
+                }
+            } else if w != 0.0 {
+                trip.push((r, j, w));
+            }
+        }
+    }
+    finish_weights(row_ids, &trip, source, Standardization::None, opts)
+}
+
 fn parse_csv(text: &str, t: &mut Triplets) -> Result<()> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -379,7 +765,15 @@ fn parse_csv(text: &str, t: &mut Triplets) -> Result<()> {
             continue;
         }
         if rec.len() != 3 {
-            return Err(t.err(ln, 1, format!("expected 3 fields i,j,w, found {}", rec.len())));
+            return Err(t.err(
+                ln,
+                1,
+                format!(
+                    "expected 3 fields i,j,w, found {}; a CSV weights file holds triplets i,j,w or an N × N \
+                     matrix (a header row of N ids, then N rows each starting with its id)",
+                    rec.len()
+                ),
+            ));
         }
         let w = rec[2].trim().parse::<f64>();
         if first {
@@ -392,6 +786,50 @@ fn parse_csv(text: &str, t: &mut Triplets) -> Result<()> {
         t.add(&rec[0], &rec[1], w, ln)?;
     }
     t.finish()
+}
+
+/// Largest number of units [`save_weights_form`] writes as an N × N matrix (N² cells).
+pub const MAX_MATRIX_UNITS: usize = 20_000;
+
+/// Writes `w` to `path` atomically as [`save_weights`] does, a `.csv` file in `form`:
+/// [`CsvForm::Matrix`] writes the N × N matrix, ids in the header row (after an empty cell) and
+/// in the first column, every weight in full precision (the shortest text that reads back as the
+/// same double, so the file reads back exactly); triplets otherwise.
+pub fn save_weights_form(w: &Weights, path: &str, form: CsvForm) -> Result<()> {
+    if form != CsvForm::Matrix {
+        return save_weights(w, path);
+    }
+    if Format::of_path(path)? != Format::Csv {
+        return Err(Error::invalid(format!(
+            "{path}: a weights matrix is saved as .csv; GAL and GWT files hold neighbours and triplets"
+        )));
+    }
+    let n = w.n();
+    if n > MAX_MATRIX_UNITS {
+        return Err(Error::invalid(format!(
+            "{path}: a matrix of {n} × {n} cells is too large to write ({MAX_MATRIX_UNITS} units at most); save \
+             the weights as triplets (form: \"triplets\")"
+        )));
+    }
+    let ids = w.ids();
+    let io = |e: csv::Error| Error::io(path, e);
+    let mut wr = csv::Writer::from_writer(Vec::new());
+    wr.write_record(std::iter::once("").chain(ids.iter().map(String::as_str)))
+        .map_err(io)?;
+    let mut dense = vec![0.0; n];
+    let mut row_text: Vec<String> = Vec::with_capacity(n + 1);
+    for (i, row) in w.matrix().outer_iterator().enumerate() {
+        dense.iter_mut().for_each(|v| *v = 0.0);
+        for (j, v) in row.iter() {
+            dense[j] = *v;
+        }
+        row_text.clear();
+        row_text.push(ids[i].clone());
+        row_text.extend(dense.iter().map(|v| v.to_string()));
+        wr.write_record(&row_text).map_err(io)?;
+    }
+    let out = wr.into_inner().map_err(|e| Error::io(path, e))?;
+    crate::io::write_atomic(path, &out)
 }
 
 /// Writes `w` to `path` atomically: GAL (the binary pattern; values are not kept), GWT or CSV

@@ -445,6 +445,13 @@ fn option_tables_of_the_scripting_guide_list_every_option() {
         option_keys("effects"),
         "the effects option table of docs/scripting.md against option_keys(\"effects\")"
     );
+    for func in ["read_csv", "read_weights"] {
+        assert_eq!(
+            documented_options(&text, &format!("### Options of {func}")),
+            option_keys(func),
+            "the {func} option table of docs/scripting.md against option_keys(\"{func}\")"
+        );
+    }
 }
 
 #[test]

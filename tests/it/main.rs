@@ -3,6 +3,7 @@
 
 mod balance;
 mod common;
+mod csv_options;
 mod data_manage;
 mod docs;
 mod effects;
@@ -14,6 +15,7 @@ mod indices;
 mod json;
 mod layout;
 mod linalg;
+mod matrix_weights;
 mod ml;
 mod mutate;
 mod ols;
