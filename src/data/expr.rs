@@ -161,6 +161,12 @@ const ELEMENTWISE: [(&str, Unary, &str); 7] = [
     ("I", std::convert::identity, "finite values"),
 ];
 
+/// The names of the element-wise functions every context has (`log`, `log10`, `log2`, `exp`,
+/// `sqrt`, `abs`, `I`).
+pub fn function_names() -> Vec<&'static str> {
+    ELEMENTWISE.iter().map(|(n, _, _)| *n).collect()
+}
+
 fn elementwise(name: &str) -> Option<(Unary, &'static str)> {
     ELEMENTWISE
         .iter()

@@ -37,7 +37,7 @@ pub fn fit(design: &Design, w: &Arc<Weights>, kind: ModelKind, opts: &SpatialOpt
 }
 
 /// `message` prefixed with `prefix`, in the same kind of error.
-fn prefixed(e: Error, prefix: &str) -> Error {
+pub(crate) fn prefixed(e: Error, prefix: &str) -> Error {
     match e {
         Error::Io { path, message } => Error::Io {
             path,

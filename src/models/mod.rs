@@ -12,6 +12,7 @@ pub mod ols;
 pub mod result;
 pub mod simulate;
 pub mod spatial_tests;
+pub mod terms;
 pub mod within;
 
 pub use fit::{fit, fit_by, Fitted};

@@ -145,7 +145,7 @@ pub fn demean_design(design: &Design, fe: Fe) -> Result<Demeaned> {
     refuse_constant_depvar("ols", &design.depvar, &design.y, &y, fe)?;
     let mut x = demean_columns(&design.x, &design.names, n, fe)?;
     let mut names = design.names.clone();
-    if fe == Fe::None {
+    if fe == Fe::None && design.intercept {
         x.insert(0, vec![1.0; design.nobs()]);
         names.insert(0, INTERCEPT.to_string());
     }
@@ -224,11 +224,18 @@ fn sum_sq_dev(v: &[f64]) -> f64 {
 /// (pooled: a = 1 for the intercept). Perfect collinearity and regressors absorbed by the
 /// fixed effects are errors naming the variable.
 pub fn ols(design: &Design, fe: Fe) -> Result<OlsFit> {
+    let (design, notes) = design.for_fe(fe)?;
+    let design = &*design;
     let (n, t) = (design.n, design.t);
     let nobs = design.nobs();
     let d = demean_design(design, fe)?;
     let k_slopes = design.x.len();
-    let absorbed = fe.absorbed(n, t);
+    let pooled_intercept = fe == Fe::None && design.intercept;
+    let absorbed = if fe == Fe::None {
+        usize::from(pooled_intercept)
+    } else {
+        fe.absorbed(n, t)
+    };
     let df_resid = nobs as i64 - k_slopes as i64 - absorbed as i64;
     if df_resid <= 0 {
         return Err(Error::data(format!(
@@ -272,6 +279,7 @@ pub fn ols(design: &Design, fe: Fe) -> Result<OlsFit> {
     info.insert("sigma2".into(), "e'e/(NT - K - absorbed); sigma2_ml = e'e/NT".into());
     info.insert("fe".into(), fe.name().into());
     info.insert("r2".into(), "overall (with fixed effects); corr2 = within R2".into());
+    info.extend(notes);
     let model = Model {
         kind: ModelKind::Ols,
         fe,
@@ -289,7 +297,7 @@ pub fn ols(design: &Design, fe: Fe) -> Result<OlsFit> {
         info,
         warnings: Vec::new(),
         provenance: design.provenance(
-            (0..k_slopes).map(|j| j + usize::from(fe == Fe::None)).collect(),
+            (0..k_slopes).map(|j| j + usize::from(pooled_intercept)).collect(),
             vec![None; k_slopes],
             None,
             None,

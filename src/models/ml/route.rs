@@ -51,6 +51,20 @@ impl Jacobian<'_> {
 /// `model.info["lndet"]` and `model.info["lndet_choice"]`. The options are checked
 /// ([`SpatialOptions::check`]) before W is aligned or any numeric work.
 pub fn fit_spatial(design: &Design, w: &Weights, kind: ModelKind, opts: &SpatialOptions) -> Result<SpatialFit> {
+    let (design, notes) = design.for_fe(opts.fe)?;
+    with_notes(fit_spatial_for_fe(&design, w, kind, opts), notes)
+}
+
+/// `fit` with `notes` ([`Design::for_fe`]) added to the model's info.
+fn with_notes(fit: Result<SpatialFit>, notes: Vec<(String, String)>) -> Result<SpatialFit> {
+    fit.map(|mut f| {
+        f.model.info.extend(notes);
+        f
+    })
+}
+
+/// [`fit_spatial`] of a design already reduced by [`Design::for_fe`].
+fn fit_spatial_for_fe(design: &Design, w: &Weights, kind: ModelKind, opts: &SpatialOptions) -> Result<SpatialFit> {
     let opts = &opts.check(design, kind)?;
     let w = w.aligned_to(&design.ids)?;
     let (method, why) = match opts.lndet {
@@ -110,6 +124,8 @@ pub fn fit_spatial_with_engine(
     opts: &SpatialOptions,
     engine: &dyn LogDet,
 ) -> Result<SpatialFit> {
+    let (design, notes) = design.for_fe(opts.fe)?;
+    let design = &*design;
     let opts = &opts.check(design, kind)?;
     let w = w.aligned_to(&design.ids)?;
     let path = Path {
@@ -121,7 +137,7 @@ pub fn fit_spatial_with_engine(
             engine.method()
         ),
     };
-    fit_impl(design, &w, kind, opts, engine, path)
+    with_notes(fit_impl(design, &w, kind, opts, engine, path), notes)
 }
 
 /// The computational path of one fit.
