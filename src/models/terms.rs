@@ -411,8 +411,15 @@ pub fn parse_terms(formula: &str, columns: Option<&[String]>) -> Result<Terms> {
             )));
         }
         let key = t.key();
-        if key == lhs_key || terms[..i].iter().any(|u| u.key() == key) {
+        if key == lhs_key {
             return Err(p.bad(&format!("'{label}' appears twice")));
+        }
+        if let Some(u) = terms[..i].iter().find(|u| u.key() == key) {
+            let also = Some(u.label())
+                .filter(|l| *l != label)
+                .map(|l| format!(" (as '{l}')"))
+                .unwrap_or_default();
+            return Err(p.bad(&format!("'{label}' appears twice{also}")));
         }
     }
     Ok(Terms { lhs, terms, intercept })

@@ -353,7 +353,10 @@ fn invalid_values_and_bad_formulas_are_errors_naming_the_culprit() {
             "log(gsp) ~ pcapp",
             &["unknown variable 'pcapp'", "did you mean 'pcap'?"],
         ),
-        ("lgsp ~ lpcap*unemp + unemp:lpcap", &["'lpcap:unemp' appears twice"]),
+        (
+            "lgsp ~ lpcap*unemp + unemp:lpcap",
+            &["'unemp:lpcap' appears twice (as 'lpcap:unemp')"],
+        ),
         ("lgsp ~ lpcap + unemp^2", &["inside I(...)", "I(unemp^2)"]),
         ("lgsp ~ lpcap + rho", &["reserved name"]),
         (
