@@ -427,3 +427,17 @@ fn scripts_fit_transformed_terms_and_show_the_parsed_terms() {
         "a formula with an intercept keeps #{{outcome, terms}}"
     );
 }
+
+#[test]
+fn fe_tests_refuse_formulas_whose_regressors_differ_between_the_models() {
+    use spillover::models::fe_tests::{fe_tests, FeTestOptions};
+    let o = FeTestOptions::default();
+    let e = fe_tests(&design("lgsp ~ lpcap + factor(region)"), &o)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("factor(region)2") && e.contains("individual"), "{e}");
+    let e = fe_tests(&design("lgsp ~ lpcap - 1"), &o).unwrap_err().to_string();
+    assert!(e.contains("'- 1'"), "{e}");
+    let ok = fe_tests(&design(LOGS), &o).unwrap();
+    assert_eq!(ok.loglik, fe_tests(&design(PRECOMPUTED), &o).unwrap().loglik);
+}
