@@ -2,7 +2,7 @@
 //! a panel or a cross-section.
 
 use super::terms::{parse_terms, Atom, Term, Terms};
-use super::within::{demean, Fe};
+use super::within::{demean, is_absorbed, Fe};
 use crate::data::expr::Context;
 use crate::data::{Frame, Panel};
 use crate::error::{closest, Error, Result};
@@ -222,7 +222,7 @@ fn atom_columns(atom: &Atom, rows: &Rows) -> Result<Vec<(String, Vec<f64>)>> {
         Atom::Expr(e) => {
             let v = e
                 .eval_vec(rows)
-                .map_err(|err| crate::models::fit::prefixed(err, &format!("formula term '{label}': ")))?;
+                .map_err(|err| err.prefixed(&format!("formula term '{label}': ")))?;
             check_magnitude(&label, &v, |r| rows.locate(r))?;
             Ok(vec![(label, v)])
         }
@@ -274,9 +274,10 @@ impl Design {
                 cols = if k == 0 {
                     a
                 } else {
-                    cols.iter()
-                        .flat_map(|(ln, lv)| {
-                            a.iter().map(move |(rn, rv)| {
+                    // The first atom's columns vary fastest, as in R's model.matrix.
+                    a.iter()
+                        .flat_map(|(rn, rv)| {
+                            cols.iter().map(move |(ln, lv)| {
                                 (format!("{ln}:{rn}"), lv.iter().zip(rv).map(|(p, q)| p * q).collect())
                             })
                         })
@@ -323,13 +324,11 @@ impl Design {
     }
 
     /// The design as a model with fixed effects `fe` fits it, with notes for the model's
-    /// `info`: the factor dummies that the effects absorb (x̃ = 0 up to [`ABSORBED_TOL`], e.g.
+    /// `info`: the factor dummies that the effects absorb ([`is_absorbed`], e.g.
     /// a region dummy under unit effects) are dropped and listed under "absorbed_terms", and a
     /// formula without intercept is noted under "intercept" (under fixed effects `- 1` changes
     /// nothing: there is no intercept to remove). Other absorbed regressors stay, for the
     /// estimator to refuse by name. Every regressor absorbed is an error.
-    ///
-    /// [`ABSORBED_TOL`]: crate::models::ols::ABSORBED_TOL
     pub fn for_fe(&self, fe: Fe) -> Result<(Cow<'_, Design>, Vec<(String, String)>)> {
         let mut notes = Vec::new();
         if !self.intercept {
@@ -350,12 +349,7 @@ impl Design {
         } else {
             (0..self.x.len())
                 .filter(|&j| self.factor_of.get(j).is_some_and(Option::is_some))
-                .filter(|&j| {
-                    let c = &self.x[j];
-                    let d = demean(c, self.n, fe);
-                    let dot = |a: &[f64]| a.iter().map(|v| v * v).sum::<f64>().sqrt();
-                    dot(&d) <= crate::models::ols::ABSORBED_TOL * dot(c)
-                })
+                .filter(|&j| is_absorbed(&self.x[j], &demean(&self.x[j], self.n, fe)))
                 .collect()
         };
         if absorbed.is_empty() {

@@ -12,7 +12,7 @@
 use super::dense::{dot, quad_form, LeastSquares, RANK_TOL};
 use super::formula::Design;
 use super::result::{Coef, Model, ModelKind};
-use super::within::{demean, time_means, unit_means, Fe};
+use super::within::{demean, is_absorbed, time_means, unit_means, Fe};
 use crate::error::{Error, Result};
 use crate::report::table::{Cell, Table};
 use std::collections::BTreeMap;
@@ -20,9 +20,7 @@ use std::collections::BTreeMap;
 /// Name of the pooled model's constant.
 pub const INTERCEPT: &str = "(intercept)";
 
-/// A column is absorbed by the fixed effects when its within-transformed norm is at most this
-/// fraction of its raw norm.
-pub const ABSORBED_TOL: f64 = 1e-10;
+pub use super::within::ABSORBED_TOL;
 
 /// What it means for a regressor to be swept out by `fe` (for error messages).
 fn absorbed_reason(fe: Fe) -> &'static str {
@@ -93,8 +91,7 @@ pub fn demean_columns(cols: &[Vec<f64>], names: &[String], n: usize, fe: Fe) -> 
         .enumerate()
         .map(|(j, c)| {
             let d = demean(c, n, fe);
-            let raw = dot(c, c).sqrt();
-            if dot(&d, &d).sqrt() <= ABSORBED_TOL * raw {
+            if is_absorbed(c, &d) {
                 let name = names.get(j).map_or("?", String::as_str);
                 return Err(Error::data(if fe == Fe::None {
                     format!("regressor '{name}' is zero in every observation; drop it")

@@ -356,7 +356,7 @@ pub fn parse_terms(formula: &str, columns: Option<&[String]>) -> Result<Terms> {
         if let Some(why) = reserved_term(piece).filter(|_| piece.starts_with("W*")) {
             return Err(Error::invalid(format!(
                 "formula \"{formula}\": regressor '{piece}' {why}; spatial lags are chosen by the option durbin, \
-                 not written in the formula"
+                 not written in the formula (a column of that name: rename the column and the term)"
             )));
         }
         for (j, (sep, seg)) in split_top(piece, &['-']).into_iter().enumerate() {
