@@ -441,3 +441,57 @@ fn fe_tests_refuse_formulas_whose_regressors_differ_between_the_models() {
     let ok = fe_tests(&design(LOGS), &o).unwrap();
     assert_eq!(ok.loglik, fe_tests(&design(PRECOMPUTED), &o).unwrap().loglik);
 }
+
+#[test]
+fn cross_section_spatial_fit_of_transformed_terms_equals_precomputed() {
+    let c = read_csv(&fixture("columbus/data.csv"), &CsvOptions::default()).unwrap();
+    let w = weights_in_order(&fixture("columbus/weights.csv"), &c.keys("POLYID").unwrap());
+    let lc: Vec<f64> = c.numeric("CRIME").unwrap().iter().map(|v| v.ln()).collect();
+    let sq: Vec<f64> = c.numeric("INC").unwrap().iter().map(|v| v.sqrt()).collect();
+    let pre = c
+        .with_column("lc", Column::Num(lc))
+        .unwrap()
+        .with_column("sq", Column::Num(sq))
+        .unwrap();
+    let fit = |f: &str, kind| {
+        let d = Design::from_frame_matched(&pre, &Formula::parse(f).unwrap(), Some("POLYID"), w.ids()).unwrap();
+        fit_spatial(&d, &w, kind, &SpatialOptions::new(Fe::None)).unwrap().model
+    };
+    for kind in [ModelKind::Sar, ModelKind::Sdm] {
+        let a = fit("log(CRIME) ~ sqrt(INC) + HOVAL", kind);
+        let b = fit("lc ~ sq + HOVAL", kind);
+        assert_same_fit(&a, &b, 1e-13, &format!("columbus {kind:?}"));
+        assert_eq!(a.depvar, "log(CRIME)");
+        if kind == ModelKind::Sdm {
+            assert!(terms(&a).contains(&"W*sqrt(INC)"), "{:?}", terms(&a));
+        }
+    }
+}
+
+#[test]
+fn factor_levels_sort_as_numbers_or_as_text() {
+    let f = Frame::from_columns(vec![
+        ("y".into(), Column::Num(vec![1.0, 3.0, 2.0, 5.0, 4.0, 7.0])),
+        ("n".into(), Column::Num(vec![10.0, 9.0, 10.0, 2.0, 9.0, 2.0])),
+        (
+            "s".into(),
+            Column::Text(["b", "a", "c", "b", "a", "c"].map(String::from).to_vec()),
+        ),
+    ])
+    .unwrap();
+    let d = Design::from_frame(&f, &Formula::parse("y ~ factor(n) + factor(s)").unwrap(), None).unwrap();
+    assert_eq!(d.names, ["factor(n)9", "factor(n)10", "factor(s)b", "factor(s)c"]);
+    assert_eq!(d.x[1], [1.0, 0.0, 1.0, 0.0, 0.0, 0.0]);
+    assert_eq!(d.x[3], [0.0, 0.0, 1.0, 0.0, 0.0, 1.0]);
+    // Interactions of two factors: the first varies fastest, as in R.
+    let d = Design::from_frame(&f, &Formula::parse("y ~ factor(n):factor(s)").unwrap(), None).unwrap();
+    assert_eq!(
+        d.names,
+        [
+            "factor(n)9:factor(s)b",
+            "factor(n)10:factor(s)b",
+            "factor(n)9:factor(s)c",
+            "factor(n)10:factor(s)c"
+        ]
+    );
+}
