@@ -62,6 +62,9 @@ impl Formula {
 
 pub use super::terms::{reserved_term, RESERVED_TERMS};
 
+/// Notes of a design under fixed effects for the model's `info` (key, text).
+pub type Notes = Vec<(String, String)>;
+
 /// The data of a formula: y and the regressor columns, raw (not demeaned), stacked
 /// time-slow over N units and T periods.
 #[derive(Debug, Clone, PartialEq)]
@@ -329,7 +332,7 @@ impl Design {
     /// formula without intercept is noted under "intercept" (under fixed effects `- 1` changes
     /// nothing: there is no intercept to remove). Other absorbed regressors stay, for the
     /// estimator to refuse by name. Every regressor absorbed is an error.
-    pub fn for_fe(&self, fe: Fe) -> Result<(Cow<'_, Design>, Vec<(String, String)>)> {
+    pub fn for_fe(&self, fe: Fe) -> Result<(Cow<'_, Design>, Notes)> {
         let mut notes = Vec::new();
         if !self.intercept {
             notes.push((

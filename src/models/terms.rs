@@ -136,13 +136,12 @@ fn unbalanced(text: &str) -> Option<String> {
         match c {
             '`' => quoted = if quoted.is_some() { None } else { Some(k) },
             '(' if quoted.is_none() => open.push(k),
-            ')' if quoted.is_none() => {
-                if open.pop().is_none() {
-                    return Some(format!(
-                        "unbalanced parentheses: ')' at character {} closes nothing",
-                        k + 1
-                    ));
-                }
+            // (a ')' that closes an open '(' pops it and goes on)
+            ')' if quoted.is_none() && open.pop().is_none() => {
+                return Some(format!(
+                    "unbalanced parentheses: ')' at character {} closes nothing",
+                    k + 1
+                ));
             }
             _ => {}
         }

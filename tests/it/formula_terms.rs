@@ -127,10 +127,11 @@ fn normal_equations(x: &[Vec<f64>], y: &[f64]) -> Vec<f64> {
     for c in 0..k {
         let piv = (c..k).max_by(|&i, &j| a[i][c].abs().total_cmp(&a[j][c].abs())).unwrap();
         a.swap(c, piv);
-        for r in c + 1..k {
-            let f = a[r][c] / a[c][c];
-            for j in c..=k {
-                a[r][j] -= f * a[c][j];
+        let pivot = a[c].clone();
+        for row in a.iter_mut().skip(c + 1) {
+            let f = row[c] / pivot[c];
+            for (x, p) in row.iter_mut().zip(&pivot).skip(c) {
+                *x -= f * p;
             }
         }
     }
