@@ -181,12 +181,11 @@ impl Parse<'_> {
         let e = match Expr::parse(text) {
             Ok(e) => e,
             Err(_) if lenient => return Ok(Atom::Column(text.to_string())),
-            Err(e) if !text.contains(['(', '`']) => {
+            Err(_) if !text.contains(['(', '`']) => {
                 let cols = self.columns.unwrap_or_default();
                 let hint = closest(text, cols.iter().map(String::as_str))
                     .map(|c| format!("; did you mean '{c}'?"))
                     .unwrap_or_default();
-                let _ = e;
                 return Err(Error::data(format!("formula: unknown variable '{text}'{hint}")));
             }
             Err(e) => return Err(Error::invalid(format!("formula \"{}\": {e}", self.formula))),

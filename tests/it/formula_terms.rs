@@ -243,6 +243,13 @@ fn fixed_effects_drop_the_factor_dummies_they_absorb_with_a_note() {
     let ref_fit = fit_spatial(&without, w, ModelKind::Sdm, &SpatialOptions::new(Fe::Individual)).unwrap();
     assert_same_fit(&sdm.model, &ref_fit.model, 0.0, "sdm absorbed region");
     assert!(sdm.model.info["absorbed_terms"].contains("factor(region)2"));
+    let mut o = SpatialOptions::new(Fe::Individual);
+    o.durbin = Some(vec!["lpcap".into(), "factor(region)2".into()]);
+    let e = fit_spatial(&with, w, ModelKind::Sdm, &o).unwrap_err().to_string();
+    assert!(
+        e.contains("'factor(region)2' is a factor dummy that the individual fixed effects absorb"),
+        "{e}"
+    );
     // A non-factor regressor that the effects absorb is still an error naming it.
     let f = produc_frame();
     let r = f.numeric("region").unwrap().to_vec();
