@@ -97,14 +97,20 @@ fn logs_in_the_formula_equal_precomputed_columns() {
         assert_eq!(terms(&ma), as_labels(&terms(&mb)));
     }
     let w = &produc().1;
-    for kind in [ModelKind::Sar, ModelKind::Sem, ModelKind::Sdm] {
-        for fe in [Fe::Individual, Fe::TwoWays] {
+    for kind in [
+        ModelKind::Sar,
+        ModelKind::Sem,
+        ModelKind::Sdm,
+        ModelKind::Sdem,
+        ModelKind::Slx,
+    ] {
+        for fe in [Fe::None, Fe::Individual, Fe::TwoWays] {
             let o = SpatialOptions::new(fe);
             let ma = fit_spatial(&a, w, kind, &o).unwrap().model;
             let mb = fit_spatial(&b, w, kind, &o).unwrap().model;
             assert_same_fit(&ma, &mb, 1e-13, &format!("{kind:?} {fe:?}"));
             assert_eq!(terms(&ma), as_labels(&terms(&mb)));
-            if kind == ModelKind::Sdm {
+            if kind != ModelKind::Sar && kind != ModelKind::Sem {
                 assert!(terms(&ma).contains(&"W*log(pcap)"), "{:?}", terms(&ma));
             }
         }
