@@ -81,6 +81,8 @@ fn knn_panel(n: usize, t: usize, seed: u64) -> (Design, Weights) {
         x2.extend(b);
     }
     let d = Design {
+        intercept: true,
+        factor_of: Vec::new(),
         depvar: "y".into(),
         names: vec!["x1".into(), "x2".into()],
         y,

@@ -45,6 +45,32 @@ pub enum Error {
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
+    /// The error with `prefix` before its message, in the same kind of error (e.g.
+    /// "group 2: ", "formula term 'log(x)': ").
+    pub fn prefixed(self, prefix: &str) -> Error {
+        match self {
+            Error::Io { path, message } => Error::Io {
+                path,
+                message: format!("{prefix}{message}"),
+            },
+            Error::Parse {
+                path,
+                line,
+                column,
+                message,
+            } => Error::Parse {
+                path,
+                line,
+                column,
+                message: format!("{prefix}{message}"),
+            },
+            Error::Data(m) => Error::Data(format!("{prefix}{m}")),
+            Error::Invalid(m) => Error::Invalid(format!("{prefix}{m}")),
+            Error::Numeric(m) => Error::Numeric(format!("{prefix}{m}")),
+            other => other,
+        }
+    }
+
     /// Shorthand for [`Error::Data`].
     pub fn data(msg: impl fmt::Display) -> Self {
         Error::Data(msg.to_string())

@@ -227,6 +227,21 @@ pub fn fe_tests(design: &Design, opts: &FeTestOptions) -> Result<FeTests> {
             "fixed-effects tests need a panel with N ≥ 2 units and T ≥ 2 periods (got N = {n}, T = {t})"
         )));
     }
+    if !design.intercept {
+        return Err(Error::invalid(
+            "fixed-effects tests compare the pooled model with its intercept to the fixed-effects models; drop '- 1' \
+             ('+ 0') from the formula",
+        ));
+    }
+    for fe in [Fe::Individual, Fe::Time, Fe::TwoWays] {
+        if let Some((_, note)) = design.for_fe(fe)?.1.into_iter().find(|(k, _)| k == "absorbed_terms") {
+            return Err(Error::invalid(format!(
+                "fixed-effects tests compare models with the same regressors, but under the {} fixed effects {note}; \
+                 drop that factor from the formula",
+                fe.name()
+            )));
+        }
+    }
     let fits: Vec<OlsFit> = [Fe::None, Fe::Individual, Fe::Time, Fe::TwoWays]
         .iter()
         .map(|&fe| ols(design, fe))

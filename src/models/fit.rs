@@ -44,31 +44,6 @@ pub fn fit(design: &Design, w: &Arc<Weights>, kind: ModelKind, opts: &SpatialOpt
     fit_spatial(design, w, kind, opts).map(|f| Fitted::Spatial(Box::new(f), w.clone()))
 }
 
-/// `message` prefixed with `prefix`, in the same kind of error.
-fn prefixed(e: Error, prefix: &str) -> Error {
-    match e {
-        Error::Io { path, message } => Error::Io {
-            path,
-            message: format!("{prefix}{message}"),
-        },
-        Error::Parse {
-            path,
-            line,
-            column,
-            message,
-        } => Error::Parse {
-            path,
-            line,
-            column,
-            message: format!("{prefix}{message}"),
-        },
-        Error::Data(m) => Error::Data(format!("{prefix}{m}")),
-        Error::Invalid(m) => Error::Invalid(format!("{prefix}{m}")),
-        Error::Numeric(m) => Error::Numeric(format!("{prefix}{m}")),
-        other => other,
-    }
-}
-
 /// One model per group of panel column `column` (constant within units, e.g. "region"): each
 /// group's balanced sub-panel ([`Panel::filter`]) with W restricted to its units and
 /// re-standardised ([`Weights::subset`]; `keep_islands` keeps a unit whose neighbours are all
@@ -88,7 +63,7 @@ pub fn fit_by(
     let groups = crate::data::align::group_keys(panel, column)?;
     let mut out = Vec::with_capacity(groups.len());
     for g in groups {
-        let in_group = |e: Error| prefixed(e, &format!("group {g}: "));
+        let in_group = |e: Error| e.prefixed(&format!("group {g}: "));
         let sub = panel.filter(column, std::slice::from_ref(&g)).map_err(in_group)?;
         let ws = Arc::new(w.subset(sub.ids(), keep_islands).map_err(in_group)?);
         let design = Design::from_panel(&sub, formula).map_err(in_group)?;

@@ -15,6 +15,7 @@ pub mod random;
 pub mod result;
 pub mod simulate;
 pub mod spatial_tests;
+pub mod terms;
 pub mod within;
 
 pub use fit::{fit, fit_by, Fitted};

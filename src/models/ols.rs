@@ -12,7 +12,7 @@
 use super::dense::{dot, quad_form, LeastSquares, RANK_TOL};
 use super::formula::Design;
 use super::result::{Coef, Model, ModelKind};
-use super::within::{demean, time_means, unit_means, Fe};
+use super::within::{demean, is_absorbed, time_means, unit_means, Fe};
 use crate::error::{Error, Result};
 use crate::report::table::{Cell, Table};
 use std::collections::BTreeMap;
@@ -20,9 +20,7 @@ use std::collections::BTreeMap;
 /// Name of the pooled model's constant.
 pub const INTERCEPT: &str = "(intercept)";
 
-/// A column is absorbed by the fixed effects when its within-transformed norm is at most this
-/// fraction of its raw norm.
-pub const ABSORBED_TOL: f64 = 1e-10;
+pub use super::within::ABSORBED_TOL;
 
 /// What it means for a regressor to be swept out by `fe` (for error messages).
 fn absorbed_reason(fe: Fe) -> &'static str {
@@ -93,8 +91,7 @@ pub fn demean_columns(cols: &[Vec<f64>], names: &[String], n: usize, fe: Fe) -> 
         .enumerate()
         .map(|(j, c)| {
             let d = demean(c, n, fe);
-            let raw = dot(c, c).sqrt();
-            if dot(&d, &d).sqrt() <= ABSORBED_TOL * raw {
+            if is_absorbed(c, &d) {
                 let name = names.get(j).map_or("?", String::as_str);
                 return Err(Error::data(if fe == Fe::None {
                     format!("regressor '{name}' is zero in every observation; drop it")
@@ -145,7 +142,7 @@ pub fn demean_design(design: &Design, fe: Fe) -> Result<Demeaned> {
     refuse_constant_depvar("ols", &design.depvar, &design.y, &y, fe)?;
     let mut x = demean_columns(&design.x, &design.names, n, fe)?;
     let mut names = design.names.clone();
-    if fe == Fe::None {
+    if fe == Fe::None && design.intercept {
         x.insert(0, vec![1.0; design.nobs()]);
         names.insert(0, INTERCEPT.to_string());
     }
@@ -230,11 +227,18 @@ pub fn ols(design: &Design, fe: Fe) -> Result<OlsFit> {
              (models::random); the LM tests and fixed_effects take fe \"none\", \"individual\", \"time\" or \"twoways\"",
         ));
     }
+    let (design, notes) = design.for_fe(fe)?;
+    let design = &*design;
     let (n, t) = (design.n, design.t);
     let nobs = design.nobs();
     let d = demean_design(design, fe)?;
     let k_slopes = design.x.len();
-    let absorbed = fe.absorbed(n, t);
+    let pooled_intercept = fe == Fe::None && design.intercept;
+    let absorbed = if fe == Fe::None {
+        usize::from(pooled_intercept)
+    } else {
+        fe.absorbed(n, t)
+    };
     let df_resid = nobs as i64 - k_slopes as i64 - absorbed as i64;
     if df_resid <= 0 {
         return Err(Error::data(format!(
@@ -278,6 +282,7 @@ pub fn ols(design: &Design, fe: Fe) -> Result<OlsFit> {
     info.insert("sigma2".into(), "e'e/(NT - K - absorbed); sigma2_ml = e'e/NT".into());
     info.insert("fe".into(), fe.name().into());
     info.insert("r2".into(), "overall (with fixed effects); corr2 = within R2".into());
+    info.extend(notes);
     let model = Model {
         kind: ModelKind::Ols,
         fe,
@@ -295,7 +300,7 @@ pub fn ols(design: &Design, fe: Fe) -> Result<OlsFit> {
         info,
         warnings: Vec::new(),
         provenance: design.provenance(
-            (0..k_slopes).map(|j| j + usize::from(fe == Fe::None)).collect(),
+            (0..k_slopes).map(|j| j + usize::from(pooled_intercept)).collect(),
             vec![None; k_slopes],
             None,
             None,

@@ -152,6 +152,11 @@ pub fn loglik_re(ssw: f64, ssb: f64, phi: f64, sigma2: f64, n: usize, t: usize) 
 /// are zero, or collinear with the intercept or each other, are errors naming them.
 pub fn random_effects(design: &Design, method: ReMethod) -> Result<ReFit> {
     let (n, t) = (design.n, design.t);
+    if !design.intercept {
+        return Err(Error::invalid(
+            "fe: \"random\" keeps the intercept (E[μ_i] is absorbed in it); drop '- 1' / '+ 0' from the formula",
+        ));
+    }
     if t < 2 {
         return Err(Error::invalid(format!(
             "fe: \"random\" needs a panel with T ≥ 2 periods but the data have T = {t}; use fe: \"none\" for a \

@@ -55,6 +55,17 @@ impl Fe {
     }
 }
 
+/// A column is absorbed by the fixed effects when its within-transformed norm is at most this
+/// fraction of its raw norm.
+pub const ABSORBED_TOL: f64 = 1e-10;
+
+/// True when the fixed effects sweep out column `raw`, whose within transform is `demeaned`:
+/// ‖x̃‖ ≤ [`ABSORBED_TOL`]·‖x‖ (a column of zeros included).
+pub fn is_absorbed(raw: &[f64], demeaned: &[f64]) -> bool {
+    use crate::linalg::dense::dot;
+    dot(demeaned, demeaned).sqrt() <= ABSORBED_TOL * dot(raw, raw).sqrt()
+}
+
 /// Unit means ȳ_i· (length N) of a time-slow stacked vector.
 pub fn unit_means(x: &[f64], n: usize) -> Vec<f64> {
     let t = x.len() / n;

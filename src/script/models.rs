@@ -215,6 +215,20 @@ pub(crate) fn fit_by(p: &SPanel, column: &str, formula: &str, w: &SWeights, opts
         .collect())
 }
 
+/// `#{outcome, terms}` of a formula, with `intercept: false` when it removes the intercept.
+fn terms_map(f: &Formula) -> Map {
+    let mut m = Map::new();
+    m.insert("outcome".into(), Dynamic::from(f.depvar.clone()));
+    m.insert(
+        "terms".into(),
+        Dynamic::from_array(crate::script::convert::from_strings(&f.regressors)),
+    );
+    if !f.intercept {
+        m.insert("intercept".into(), Dynamic::FALSE);
+    }
+    m
+}
+
 fn coef_map(c: &crate::models::Coef) -> Map {
     let mut m = Map::new();
     m.insert("term".into(), Dynamic::from(c.term.clone()));
@@ -666,21 +680,37 @@ pub mod models_fns {
 
     /// The parts of a model formula, parsed by the parser every estimator uses (the same
     /// checks, the same errors): `#{outcome: "y", terms: ["x1", "x2"]}`, the dependent variable
-    /// and the regressors in formula order. A formula holds nothing else: the intercept follows
-    /// the fixed effects (`fe: "none"` has one), and the spatially lagged regressors `W*x` of an
-    /// SDM, SDEM or SLX are chosen by the model's `durbin` option, not written in the formula.
+    /// and the regressor terms as R labels and orders them after expansion (`x*z` gives `x`,
+    /// `z`, `x:z`; `I(hwy+water)` gives `I(hwy + water)`), plus `intercept: false` when the
+    /// formula removes the intercept (`- 1`, `+ 0`). The intercept otherwise follows the fixed
+    /// effects (`fe: "none"` has one), and the spatially lagged regressors `W*x` of an SDM, SDEM
+    /// or SLX are chosen by the model's `durbin` option, not written in the formula.
     /// ```rhai
-    /// let f = formula_terms("y ~ spec + div");
-    /// assert(f.outcome == "y" && f.terms == ["spec", "div"], "outcome and terms");
+    /// let f = formula_terms("log(y) ~ x*z + factor(region)");
+    /// assert(f.outcome == "log(y)" && f.terms == ["x", "z", "factor(region)", "x:z"], "terms");
     /// ```
     #[rhai_fn(name = "formula_terms", return_raw)]
     pub fn formula_terms(formula: &str) -> RResult<Map> {
         let f = Formula::parse(formula).map_err(core_err)?;
-        let mut m = Map::new();
-        m.insert("outcome".into(), Dynamic::from(f.depvar));
+        Ok(terms_map(&f))
+    }
+
+    /// The parts of a formula over data (a Panel or a Frame), as `formula_terms(formula)` plus
+    /// `columns`: the regressor columns the terms make over these data, named as the
+    /// coefficients are (one `factor(g)` column per level but the first, `factor(g)2:x`, ...).
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let f = formula_terms("log(gsp) ~ log(pcap)*unemp + factor(region)", p);
+    /// print(f.columns);   // log(pcap), unemp, factor(region)2, ..., factor(region)9, log(pcap):unemp
+    /// ```
+    #[rhai_fn(name = "formula_terms", return_raw)]
+    pub fn formula_terms_over(formula: &str, data: Dynamic) -> RResult<Map> {
+        let f = Formula::parse(formula).map_err(core_err)?;
+        let design = Data::from_dynamic(&data, None, "formula_terms")?.design(formula, None, "formula_terms")?;
+        let mut m = terms_map(&f);
         m.insert(
-            "terms".into(),
-            Dynamic::from_array(crate::script::convert::from_strings(&f.regressors)),
+            "columns".into(),
+            Dynamic::from_array(crate::script::convert::from_strings(&design.names)),
         );
         Ok(m)
     }

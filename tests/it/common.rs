@@ -166,6 +166,8 @@ pub fn appendix_b() -> (spillover::models::Design, spillover::weights::Weights) 
         x2.extend(x2t);
     }
     let design = spillover::models::Design {
+        intercept: true,
+        factor_of: Vec::new(),
         depvar: "y".into(),
         names: vec!["x1".into(), "x2".into()],
         y,

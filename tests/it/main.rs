@@ -11,6 +11,7 @@ mod errors;
 mod esda;
 mod examples;
 mod features;
+mod formula_terms;
 mod indices;
 mod json;
 mod layout;

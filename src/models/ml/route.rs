@@ -5,7 +5,7 @@ use super::{fit_impl, SpatialFit, SpatialOptions};
 use crate::error::Result;
 use crate::linalg::logdet::{auto_choice, choose_logdet, LogDetMethod, SparseLogDet, EIGEN_MAX_N};
 use crate::linalg::LogDet;
-use crate::models::formula::Design;
+use crate::models::formula::{Design, Notes};
 use crate::models::result::ModelKind;
 use crate::weights::{Spectrum, Weights};
 use std::sync::Arc;
@@ -51,6 +51,35 @@ impl Jacobian<'_> {
 /// `model.info["lndet"]` and `model.info["lndet_choice"]`. The options are checked
 /// ([`SpatialOptions::check`]) before W is aligned or any numeric work.
 pub fn fit_spatial(design: &Design, w: &Weights, kind: ModelKind, opts: &SpatialOptions) -> Result<SpatialFit> {
+    let (design, notes) = for_fe(design, opts)?;
+    with_notes(fit_spatial_for_fe(&design, w, kind, opts), notes)
+}
+
+/// The design under the fixed effects of `opts` ([`Design::for_fe`]); a `durbin` name of a
+/// factor dummy that the effects absorb is an error saying so.
+fn for_fe<'a>(design: &'a Design, opts: &SpatialOptions) -> Result<(std::borrow::Cow<'a, Design>, Notes)> {
+    let (reduced, notes) = design.for_fe(opts.fe)?;
+    let dropped = |n: &String| design.names.contains(n) && !reduced.names.contains(n);
+    if let Some(name) = opts.durbin.iter().flatten().find(|n| dropped(n)) {
+        return Err(crate::error::Error::invalid(format!(
+            "durbin: '{name}' is a factor dummy that the {} fixed effects absorb, so the model drops it; leave it \
+             out of durbin",
+            opts.fe.name()
+        )));
+    }
+    Ok((reduced, notes))
+}
+
+/// `fit` with `notes` ([`Design::for_fe`]) added to the model's info.
+fn with_notes(fit: Result<SpatialFit>, notes: Notes) -> Result<SpatialFit> {
+    fit.map(|mut f| {
+        f.model.info.extend(notes);
+        f
+    })
+}
+
+/// [`fit_spatial`] of a design already reduced by [`Design::for_fe`].
+fn fit_spatial_for_fe(design: &Design, w: &Weights, kind: ModelKind, opts: &SpatialOptions) -> Result<SpatialFit> {
     let opts = &opts.check(design, kind)?;
     let w = w.aligned_to(&design.ids)?;
     let (method, why) = match opts.lndet {
@@ -110,6 +139,8 @@ pub fn fit_spatial_with_engine(
     opts: &SpatialOptions,
     engine: &dyn LogDet,
 ) -> Result<SpatialFit> {
+    let (design, notes) = for_fe(design, opts)?;
+    let design = &*design;
     let opts = &opts.check(design, kind)?;
     let w = w.aligned_to(&design.ids)?;
     let path = Path {
@@ -121,7 +152,7 @@ pub fn fit_spatial_with_engine(
             engine.method()
         ),
     };
-    fit_impl(design, &w, kind, opts, engine, path)
+    with_notes(fit_impl(design, &w, kind, opts, engine, path), notes)
 }
 
 /// The computational path of one fit.

@@ -119,6 +119,8 @@ pub fn sdm_panel(spec: &SdmSpec) -> Result<SyntheticPanel> {
         y.extend(v);
     }
     let design = Design {
+        intercept: true,
+        factor_of: Vec::new(),
         depvar: "y".into(),
         names: (1..=kx).map(|k| format!("x{k}")).collect(),
         y,
