@@ -48,6 +48,31 @@ fn read_text(path: &str, opts: Map) -> RResult<SFrame> {
     Ok(SFrame(Arc::new(f)))
 }
 
+/// Option `sheet` of a reader of workbooks (`read_data`, `read_weights`): a sheet's name or
+/// its number from 1.
+pub(crate) fn sheet_ref(o: &Opts) -> RResult<Option<SheetRef>> {
+    let Some(v) = o.value("sheet") else {
+        return Ok(None);
+    };
+    if let Some(k) = v.clone().try_cast::<INT>() {
+        if k < 1 {
+            return Err(script_err(format!(
+                "{}: option sheet = {k}: sheets are numbered from 1",
+                o.func
+            )));
+        }
+        Ok(Some(SheetRef::Number(k as usize)))
+    } else if let Some(s) = v.clone().try_cast::<rhai::ImmutableString>() {
+        Ok(Some(SheetRef::Name(s.to_string())))
+    } else {
+        Err(script_err(format!(
+            "{}: option 'sheet' must be a sheet's name or its number (from 1), got {}",
+            o.func,
+            v.type_name()
+        )))
+    }
+}
+
 /// Checks the options of a spreadsheet or Stata file: one of `read_data`'s own options for
 /// another kind of file is an error saying which files it is for.
 fn checked<'a>(path: &str, opts: &'a Map, valid: &[&str]) -> RResult<Opts<'a>> {
@@ -64,23 +89,7 @@ fn checked<'a>(path: &str, opts: &'a Map, valid: &[&str]) -> RResult<Opts<'a>> {
 fn read_spreadsheet(path: &str, opts: &Map) -> RResult<SFrame> {
     let o = checked(path, opts, &["sheet", "range", "missing"])?;
     let mut so = SheetOptions::default();
-    if let Some(v) = o.value("sheet") {
-        so.sheet = Some(if let Some(k) = v.clone().try_cast::<INT>() {
-            if k < 1 {
-                return Err(script_err(format!(
-                    "read_data: option sheet = {k}: sheets are numbered from 1"
-                )));
-            }
-            SheetRef::Number(k as usize)
-        } else if let Some(s) = v.clone().try_cast::<rhai::ImmutableString>() {
-            SheetRef::Name(s.to_string())
-        } else {
-            return Err(script_err(format!(
-                "read_data: option 'sheet' must be a sheet's name or its number (from 1), got {}",
-                v.type_name()
-            )));
-        });
-    }
+    so.sheet = sheet_ref(&o)?;
     so.range = o.str("range")?;
     if let Some(m) = o.strings("missing")? {
         so.missing = m;

@@ -45,7 +45,7 @@ pub fn check_keys(map: &Map, what: &str, noun: &str, valid: &[&str], required: &
 /// A checked option map of one function.
 pub struct Opts<'a> {
     map: &'a Map,
-    func: &'static str,
+    pub(crate) func: &'static str,
 }
 
 impl<'a> Opts<'a> {

@@ -34,17 +34,21 @@ impl Exportable for SWeights {
         self.0.summary().to_string()
     }
     fn save_own(&self, path: &str) -> Option<crate::Result<()>> {
-        matches!(crate::report::table::extension(path).as_str(), "gal" | "gwt" | "csv")
-            .then(|| crate::weights::io::save_weights(&self.0, path))
+        matches!(
+            crate::report::table::extension(path).as_str(),
+            "gal" | "gwt" | "csv" | "xlsx"
+        )
+        .then(|| crate::weights::io::save_weights(&self.0, path))
     }
     const SAVE_DOC: &'static str =
-        ".gal, .gwt or .csv (triplets i,j,w), .json (every weight), .md, .tex or .txt (the summary)";
+        ".gal, .gwt, .csv (triplets i,j,w), .xlsx (the N × N matrix), .json (every weight), .md, .tex or .txt \
+         (the summary)";
 }
 
 const COMMON_KEYS: [&str; 2] = ["standardize", "islands"];
 
 /// The option keys of `read_weights`.
-pub const READ_WEIGHTS_KEYS: [&str; 5] = ["standardize", "islands", "allow_negative", "form", "ids"];
+pub const READ_WEIGHTS_KEYS: [&str; 6] = ["standardize", "islands", "allow_negative", "form", "ids", "sheet"];
 
 fn common(o: &Opts) -> RResult<Common> {
     let mut c = Common::default();
@@ -263,7 +267,11 @@ pub mod weights_fns {
         let w = wrap(crate::weights::io::read_weights_layout(
             path,
             &ro,
-            &CsvLayout { form, ids },
+            &CsvLayout {
+                form,
+                ids,
+                sheet: crate::script::files::sheet_ref(&o)?,
+            },
         ))?;
         if position {
             crate::script::print_line(&format!(

@@ -28,8 +28,10 @@ pub enum Format {
     Gal,
     /// GeoDa GWT (weights).
     Gwt,
-    /// CSV triplets `i,j,w`.
+    /// CSV triplets `i,j,w` or an N × N matrix.
     Csv,
+    /// A workbook (`.xlsx`, `.xlsm`, `.xls`, `.ods`): an N × N matrix on one sheet.
+    Sheet,
 }
 
 impl Format {
@@ -39,8 +41,10 @@ impl Format {
             "gal" => Ok(Format::Gal),
             "gwt" => Ok(Format::Gwt),
             "csv" => Ok(Format::Csv),
+            "xlsx" | "xlsm" | "xls" | "ods" => Ok(Format::Sheet),
             other => Err(Error::invalid(format!(
-                "{path}: unknown weights file extension '.{other}'; use .gal, .gwt or .csv"
+                "{path}: unknown weights file extension '.{other}'; use .gal, .gwt, .csv or a workbook \
+                 (.xlsx, .xls, .ods) holding an N × N matrix"
             ))),
         }
     }
@@ -95,6 +99,9 @@ pub struct CsvLayout {
     pub form: CsvForm,
     /// The ids of a matrix (default: in the file). Ids given separately imply the matrix form.
     pub ids: MatrixIds,
+    /// The sheet of a workbook that holds the matrix (default: the workbook's only sheet; a
+    /// workbook of several sheets needs it).
+    pub sheet: Option<crate::data::sheet::SheetRef>,
 }
 
 /// Reads weights with the default options (see [`read_weights_with`]).
@@ -116,6 +123,9 @@ pub fn read_weights_with(path: &str, opts: &ReadOptions) -> Result<Weights> {
 /// N × N matrix, told from the shape by default; see [`matrix_weights`]).
 pub fn read_weights_layout(path: &str, opts: &ReadOptions, layout: &CsvLayout) -> Result<Weights> {
     let format = Format::of_path(path)?;
+    if format == Format::Sheet {
+        return sheet_weights(path, opts, layout);
+    }
     let bytes = crate::io::read_file(path)?;
     parse_weights_layout(&bytes, path, format, opts, layout)
 }
@@ -135,6 +145,11 @@ pub fn parse_weights_layout(
     opts: &ReadOptions,
     layout: &CsvLayout,
 ) -> Result<Weights> {
+    if layout.sheet.is_some() {
+        return Err(Error::invalid(format!(
+            "{path}: the option sheet applies to workbooks (.xlsx, .xls, .ods) only"
+        )));
+    }
     if format != Format::Csv && *layout != CsvLayout::default() {
         return Err(Error::invalid(format!(
             "{path}: the options form and ids apply to .csv weights files only"
@@ -157,6 +172,11 @@ pub fn parse_weights_layout(
             parse_gwt(text, &mut t)?;
             Standardization::None
         }
+        Format::Sheet => {
+            return Err(Error::invalid(format!(
+                "{path}: a workbook is read from its file (read_weights_layout), not from bytes"
+            )))
+        }
         Format::Csv => {
             let grid = csv_grid(text, path)?;
             if is_matrix(&grid, layout, path)? {
@@ -169,6 +189,34 @@ pub fn parse_weights_layout(
         }
     };
     finish_weights(t.ids, &t.trip, path, default_std, opts)
+}
+
+/// An N × N matrix on a sheet of the workbook `path` (the sheet `layout.sheet`, or the only
+/// one), read by [`matrix_weights`] with cells named as `Sheet1!C3` in messages. Triplets are
+/// not read from workbooks (save them as `.csv`).
+fn sheet_weights(path: &str, opts: &ReadOptions, layout: &CsvLayout) -> Result<Weights> {
+    if layout.form == CsvForm::Triplets {
+        return Err(Error::invalid(format!(
+            "{path}: weights in a workbook are read as an N × N matrix; save triplets as a .csv file"
+        )));
+    }
+    let so = crate::data::sheet::SheetOptions {
+        sheet: layout.sheet.clone(),
+        missing: Vec::new(),
+        ..Default::default()
+    };
+    let grid = crate::data::sheet::read_cells(path, &so)?;
+    if layout.sheet.is_none() && !grid.notes.is_empty() {
+        return Err(Error::invalid(format!(
+            "{path}: {}; say which sheet holds the matrix with the option sheet (a name or a number from 1)",
+            grid.notes.join("; ")
+        )));
+    }
+    let cells: Vec<Vec<String>> = (0..grid.nrows())
+        .map(|r| (0..grid.ncols()).map(|c| grid.text(r, c).trim().to_string()).collect())
+        .collect();
+    let place = |r: usize, c: usize| grid.cell_name(r, c);
+    matrix_weights(&cells, &place, path, &layout.ids, opts)
 }
 
 /// Weights from the ids and triplets read from `path`: the checks of `opts` (islands, negative
@@ -799,10 +847,14 @@ pub fn save_weights_form(w: &Weights, path: &str, form: CsvForm) -> Result<()> {
     if form != CsvForm::Matrix {
         return save_weights(w, path);
     }
-    if Format::of_path(path)? != Format::Csv {
-        return Err(Error::invalid(format!(
-            "{path}: a weights matrix is saved as .csv; GAL and GWT files hold neighbours and triplets"
-        )));
+    match Format::of_path(path)? {
+        Format::Csv => {}
+        Format::Sheet => return save_matrix_sheet(w, path),
+        Format::Gal | Format::Gwt => {
+            return Err(Error::invalid(format!(
+                "{path}: a weights matrix is saved as .csv or .xlsx; GAL and GWT files hold neighbours and triplets"
+            )))
+        }
     }
     let n = w.n();
     if n > MAX_MATRIX_UNITS {
@@ -832,11 +884,46 @@ pub fn save_weights_form(w: &Weights, path: &str, form: CsvForm) -> Result<()> {
     crate::io::write_atomic(path, &out)
 }
 
+/// Writes `w` as an N × N matrix to the workbook `path` (`.xlsx` only), atomically: a header
+/// row `id` and the ids, then per unit its id and its row of weights as numbers (doubles, so
+/// the file reads back exactly with [`read_weights_layout`]).
+fn save_matrix_sheet(w: &Weights, path: &str) -> Result<()> {
+    if crate::io::extension(path) != "xlsx" {
+        return Err(Error::invalid(format!(
+            "{path}: weights are written to workbooks as .xlsx only (or .csv)"
+        )));
+    }
+    let n = w.n();
+    if n > MAX_MATRIX_UNITS.min(16_383) {
+        return Err(Error::invalid(format!(
+            "{path}: a sheet holds at most 16,384 columns, too few for a matrix of {n} units; save the weights as \
+             .csv triplets"
+        )));
+    }
+    let mut cols = vec![vec![0.0; n]; n];
+    for (i, row) in w.matrix().outer_iterator().enumerate() {
+        for (j, v) in row.iter() {
+            cols[j][i] = *v;
+        }
+    }
+    let frame = crate::data::Frame::from_columns(
+        std::iter::once(("id".to_string(), crate::data::Column::Text(w.ids().to_vec())))
+            .chain(
+                w.ids()
+                    .iter()
+                    .cloned()
+                    .zip(cols.into_iter().map(crate::data::Column::Num)),
+            )
+            .collect(),
+    )?;
+    crate::data::sheet::write_xlsx(&frame, path)
+}
+
 /// Writes `w` to `path` atomically: GAL (the binary pattern; values are not kept), GWT or CSV
 /// triplets (full-precision values), by extension.
 pub fn save_weights(w: &Weights, path: &str) -> Result<()> {
     let format = Format::of_path(path)?;
-    if format != Format::Csv {
+    if format != Format::Csv && format != Format::Sheet {
         if let Some(bad) = w
             .ids()
             .iter()
@@ -851,6 +938,7 @@ pub fn save_weights(w: &Weights, path: &str) -> Result<()> {
     let n = w.n();
     let mut out = String::new();
     match format {
+        Format::Sheet => return save_matrix_sheet(w, path),
         Format::Gal => {
             out += &format!("0 {n} spillover id\n");
             for (i, row) in w.matrix().outer_iterator().enumerate() {

@@ -299,7 +299,7 @@ fn malformed_weights_and_geojson_name_file_and_line_or_feature() {
         &["selfw.csv:3:", "self-weight", "zero diagonal"],
     );
     c.fails("read_weights(\"p.csv\")", &["p.csv:1:", "expected 3 fields"]);
-    c.fails("read_weights(\"ring.txt\")", &["ring.txt", ".gal, .gwt or .csv"]);
+    c.fails("read_weights(\"ring.txt\")", &["ring.txt", ".gal, .gwt, .csv"]);
     c.fails(
         "weights_contiguity(\"bad.geojson\", #{})",
         &["bad.geojson", "feature 0", "ring 0 position 2", "[x, y]"],

@@ -134,6 +134,7 @@ fn form_is_told_from_the_shape_and_can_be_forced() {
     let forced = CsvLayout {
         form: CsvForm::Matrix,
         ids: MatrixIds::InFile,
+        sheet: None,
     };
     assert_eq!(entries(&parse(",b,a\na,1,0\nb,0,2\n", &forced).unwrap()), entries(&m));
     let e = err(
@@ -141,6 +142,7 @@ fn form_is_told_from_the_shape_and_can_be_forced() {
         &CsvLayout {
             form: CsvForm::Triplets,
             ids: MatrixIds::Given(vec!["a".into()]),
+            sheet: None,
         },
     );
     assert!(e.contains("ids") && e.contains("matrix"), "{e}");
@@ -166,6 +168,7 @@ fn matrix_errors_name_the_unit_the_cell_and_the_fix() {
     let forced = CsvLayout {
         form: CsvForm::Matrix,
         ids: MatrixIds::InFile,
+        sheet: None,
     };
     let e = err(",a,b,c\na,0,1,0\nb,1,0,1\n", &forced);
     assert!(e.contains("3 ids") && e.contains("2 rows"), "{e}");
@@ -202,6 +205,7 @@ fn a_matrix_without_ids_needs_them() {
     let given = CsvLayout {
         form: CsvForm::Matrix,
         ids: MatrixIds::Given(vec!["x".into(), "y".into(), "z".into()]),
+        sheet: None,
     };
     let w = parse(block, &given).unwrap();
     assert_eq!(w.ids(), ["x", "y", "z"]);
@@ -211,6 +215,7 @@ fn a_matrix_without_ids_needs_them() {
         &CsvLayout {
             form: CsvForm::Auto,
             ids: MatrixIds::Position,
+            sheet: None,
         },
     )
     .unwrap();
@@ -220,6 +225,7 @@ fn a_matrix_without_ids_needs_them() {
         &CsvLayout {
             form: CsvForm::Matrix,
             ids: MatrixIds::Given(vec!["x".into(), "y".into()]),
+            sheet: None,
         },
     );
     assert!(e.contains("2 ids") && e.contains("3 rows"), "{e}");
@@ -281,4 +287,57 @@ fn script_reads_and_saves_matrices() {
         r#"let w = read_weights("w.csv"); w.save("m.csv", #{shape: "matrix"});"#,
         &["shape", "form"],
     );
+}
+
+#[test]
+fn workbook_matrix_written_by_openpyxl_is_the_triplet_weights() {
+    use spillover::data::sheet::SheetRef;
+    use spillover::weights::io::read_weights_layout;
+    let t = read_weights(&fixture("produc/weights.csv")).unwrap();
+    let path = fixture("produc/weights_matrix.xlsx");
+    let on = |sheet: Option<SheetRef>| {
+        read_weights_layout(
+            &path,
+            &ReadOptions::default(),
+            &CsvLayout {
+                sheet,
+                ..Default::default()
+            },
+        )
+    };
+    // The columns are in another order than the rows: matched by id.
+    let m = on(Some(SheetRef::Name("W".into()))).unwrap();
+    assert_eq!(entries(&m), entries(&t));
+    assert_eq!(m.ids(), t.ids());
+    assert_eq!(entries(&on(Some(SheetRef::Number(2))).unwrap()), entries(&t));
+    // Two sheets and no sheet option: refused, naming the sheets and the option.
+    let e = on(None).unwrap_err().to_string();
+    assert!(e.contains("2 sheets") && e.contains("option sheet"), "{e}");
+    // The notes sheet is not a matrix.
+    let e = on(Some(SheetRef::Name("notes".into()))).unwrap_err().to_string();
+    assert!(e.contains("N × N"), "{e}");
+}
+
+#[test]
+fn workbook_matrix_saved_reads_back_exactly() {
+    use spillover::weights::io::save_weights;
+    let sb = Sandbox::new("matrix_xlsx", &[]);
+    let t = read_weights(&fixture("produc/weights.csv")).unwrap();
+    let path = sb.path("w.xlsx");
+    let path = path.to_str().unwrap();
+    save_weights(&t, path).unwrap();
+    let back = read_weights(path).unwrap();
+    assert_eq!(entries(&back), entries(&t));
+    assert_eq!(back.ids(), t.ids());
+    let odd = parse(
+        "i,j,w\na,b,0.1\nb,a,0.30000000000000004\nb,c,0.7\nc,a,1e-300\n",
+        &CsvLayout::default(),
+    )
+    .unwrap();
+    save_weights_form(&odd, path, CsvForm::Matrix).unwrap();
+    assert_eq!(entries(&read_weights(path).unwrap()), entries(&odd));
+    let e = save_weights(&t, sb.path("w.ods").to_str().unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains(".xlsx"), "{e}");
 }

@@ -387,6 +387,8 @@ fn no_individual_effects_truncate_sigma2_mu_and_put_phi_on_its_bound() {
         t,
         ids: (1..=n).map(|i| i.to_string()).collect(),
         times: (1..=t).map(|s| s.to_string()).collect(),
+        intercept: true,
+        factor_of: Vec::new(),
     };
     let sa = random_effects(&d, ReMethod::SwamyArora).unwrap();
     assert_eq!(sa.sigma2_mu, 0.0);

@@ -233,8 +233,8 @@ fn save_to_an_unknown_format_lists_the_formats_of_that_type() {
     let s = Sandbox::new("red_save_formats", &[("w.gal", b"0 2\n1 1\n2\n2 1\n1\n")]);
     // Weights are also saved as .gal/.gwt: the message listed only the table formats.
     let err = s.fails("let w = read_weights(\"w.gal\"); save(w, \"w.xyz\");", &["'w.xyz'"]);
-    assert!(err.contains(".gal, .gwt or .csv") && err.contains(".json"), "{err}");
+    assert!(err.contains(".gal, .gwt, .csv") && err.contains(".json"), "{err}");
     let err = s.fails("let w = read_weights(\"w.gal\"); save(w, \"w.png\");", &["no plot"]);
-    assert!(err.contains(".gal, .gwt or .csv"), "{err}");
+    assert!(err.contains(".gal, .gwt, .csv"), "{err}");
     assert!(!s.path("w.xyz").exists() && !s.path("w.png").exists());
 }

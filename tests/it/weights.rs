@@ -472,7 +472,7 @@ fn bad_inputs_give_clear_errors() {
     assert!(read_weights(&tmp("w.txt"))
         .unwrap_err()
         .to_string()
-        .contains(".gal, .gwt or .csv"));
+        .contains(".gal, .gwt, .csv"));
     // Malformed GeoJSON feature.
     let p = tmp("bad.geojson");
     std::fs::write(
