@@ -94,7 +94,7 @@ pub fn text_delimiter(
     let header = text
         .lines()
         .skip(skip)
-        .filter(|l| !comment.is_some_and(|c| l.trim_start().as_bytes().first() == Some(&c)))
+        .filter(|l| comment.is_none_or(|c| l.trim_start().as_bytes().first() != Some(&c)))
         .find(|l| !l.trim().is_empty())
         .unwrap_or("");
     let counts = count_outside_quotes(header);

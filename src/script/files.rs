@@ -88,9 +88,11 @@ fn checked<'a>(path: &str, opts: &'a Map, valid: &[&str]) -> RResult<Opts<'a>> {
 
 fn read_spreadsheet(path: &str, opts: &Map) -> RResult<SFrame> {
     let o = checked(path, opts, &["sheet", "range", "missing"])?;
-    let mut so = SheetOptions::default();
-    so.sheet = sheet_ref(&o)?;
-    so.range = o.str("range")?;
+    let mut so = SheetOptions {
+        sheet: sheet_ref(&o)?,
+        range: o.str("range")?,
+        ..Default::default()
+    };
     if let Some(m) = o.strings("missing")? {
         so.missing = m;
     }
