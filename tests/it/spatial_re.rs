@@ -220,3 +220,127 @@ fn sphtest_convention_reproduces_splm() {
     let t = hausman(&fe.model, &re.model, &HausmanOptions::default()).unwrap();
     assert_close("own all", t.statistic, num(&r, "produc.hausman.sar.all.signed"), 1e-3);
 }
+
+/// The full log-likelihood of docs/methods.md §11.2 computed directly from the data at the
+/// reported estimates (quasi-demeaning, the dense log-determinant).
+fn direct_loglik(fit: &SpatialFit, d: &Design, w: &spillover::weights::Weights) -> f64 {
+    use spillover::models::random::quasi_demean;
+    let m = &fit.model;
+    let (n, t) = (d.n, d.t);
+    let rho = m.coef("rho").unwrap().estimate;
+    let phi = m.coef("phi").unwrap().estimate;
+    let s2 = m.sigma2;
+    let wy = w.lag_panel(&d.y);
+    let mut e: Vec<f64> = d.y.iter().zip(&wy).map(|(a, b)| a - rho * b).collect();
+    e.iter_mut().for_each(|v| *v -= m.coef("(intercept)").unwrap().estimate);
+    for (k, name) in d.names.iter().enumerate() {
+        let b = m.coef(name).unwrap().estimate;
+        e.iter_mut().zip(&d.x[k]).for_each(|(v, x)| *v -= b * x);
+        if let Some(th) = m.coef(&format!("W*{name}")) {
+            let wx = w.lag_panel(&d.x[k]);
+            e.iter_mut().zip(&wx).for_each(|(v, x)| *v -= th.estimate * x);
+        }
+    }
+    let theta = 1.0 - (1.0 + t as f64 * phi).powf(-0.5);
+    let es = quasi_demean(&e, n, theta);
+    let ss: f64 = es.iter().map(|v| v * v).sum();
+    let spec = w.spectrum().unwrap();
+    let logdet = spec.logdet(rho);
+    let (nf, tf) = (n as f64, t as f64);
+    -0.5 * nf * tf * (2.0 * std::f64::consts::PI * s2).ln() - 0.5 * nf * (1.0 + tf * phi).ln() + tf * logdet
+        - ss / (2.0 * s2)
+}
+
+#[test]
+fn sdm_re_fits_the_durbin_model_and_effects_skip_the_intercept() {
+    let d = insurance();
+    let w = weights_in_order(&fixture("insurance/weights.csv"), &d.ids);
+    let sar = re_fit(&d, &w, ModelKind::Sar, Information::Elhorst);
+    assert_close(
+        "SAR direct logLik",
+        direct_loglik(&sar, &d, &w),
+        sar.model.loglik,
+        1e-10,
+    );
+    // SDM-RE with every regressor lagged: the intercept is never lagged; logL is the full value
+    // at the maximum (perturbing ρ or φ lowers the direct log-likelihood).
+    let sdm = re_fit(&d, &w, ModelKind::Sdm, Information::Elhorst);
+    let m = &sdm.model;
+    assert!(m.coef("W*(intercept)").is_none() && m.coef("W*lrgdp").is_some());
+    assert_eq!(m.n_params, 1 + 8 + 8 + 3);
+    assert_close("SDM direct logLik", direct_loglik(&sdm, &d, &w), m.loglik, 1e-10);
+    assert!(m.loglik > sar.model.loglik);
+    for (term, h) in [("rho", 1e-4), ("phi", 1e-2)] {
+        for sign in [-1.0, 1.0] {
+            let mut moved = sdm.clone();
+            let i = moved.model.coefficients.iter().position(|c| c.term == term).unwrap();
+            moved.model.coefficients[i].estimate += sign * h;
+            assert!(direct_loglik(&moved, &d, &w) < m.loglik, "{term} {sign}");
+        }
+    }
+    // durbin: [] is SAR-RE.
+    let mut o = SpatialOptions::new(Fe::Random);
+    o.durbin = Some(Vec::new());
+    let none = fit_spatial(&d, &w, ModelKind::Sdm, &o).unwrap();
+    assert_close("durbin []", none.model.loglik, sar.model.loglik, 1e-12);
+    // The sparse path gives the same fit.
+    let mut o = SpatialOptions::new(Fe::Random);
+    o.lndet = spillover::linalg::logdet::LogDetMethod::Sparse;
+    let sp = fit_spatial(&d, &w, ModelKind::Sdm, &o).unwrap();
+    for (a, b) in sp.model.coefficients.iter().zip(&m.coefficients) {
+        assert_close(&a.term, a.estimate, b.estimate, 1e-7);
+        assert_close(&a.term, a.std_error, b.std_error, 1e-5);
+    }
+    // Effects: one row per regressor (no intercept); the direct effect of SAR-RE at the
+    // estimates is β_k · tr((I − ρW)⁻¹)/N.
+    let opts = spillover::effects::EffectsOptions {
+        method: spillover::effects::Method::Delta,
+        ..Default::default()
+    };
+    let e = spillover::effects::effects_of_fit(&sar, &w, &opts).unwrap();
+    assert_eq!(e.names, INSURANCE_X.map(String::from).to_vec());
+    let rho = sar.model.coef("rho").unwrap().estimate;
+    let spec = w.spectrum().unwrap();
+    let avg: f64 = spec.re.iter().map(|om| 1.0 / (1.0 - rho * om)).sum::<f64>() / d.n as f64;
+    let b = sar.model.coef("lrgdp").unwrap().estimate;
+    assert_close("direct lrgdp", e.direct[0].estimate, b * avg, 1e-8);
+    let e = spillover::effects::effects_of_fit(&sdm, &w, &opts).unwrap();
+    assert_eq!(e.names.len(), 8);
+}
+
+#[test]
+fn scripts_fit_spatial_random_effects() {
+    use crate::sandbox::Sandbox;
+    let data = std::fs::read(fixture("insurance/data.csv")).unwrap();
+    let w = std::fs::read(fixture("insurance/weights.csv")).unwrap();
+    let sb = Sandbox::new("spatial_re", &[("d.csv", &data), ("w.csv", &w)]);
+    let script = format!(
+        "let p = panel(read_csv(\"d.csv\"), \"id\", \"time\");\n\
+         let f = \"{INSURANCE_F}\";\n\
+         let w = read_weights(\"w.csv\");\n\
+         let re = sar(p, f, w, #{{fe: \"random\"}});\n\
+         print(`phi=${{re.coef(\"phi\").estimate}}`);\n\
+         print(`sigma2_mu=${{re.sigma2_mu}}`);\n\
+         let sdm = fit(p, f, w, #{{model: \"sdm\", fe: \"random\", durbin: [\"lrgdp\"]}});\n\
+         print(`terms=${{sdm.coef(\"W*lrgdp\").estimate}}`);\n\
+         print(effects(sdm, #{{method: \"delta\"}}));\n\
+         let fe = sar(p, f, w, #{{fe: \"individual\"}});\n\
+         let h = hausman(fe, re, #{{convention: \"splm\"}});\n\
+         print(`h=${{h.statistic}} df=${{h.df}}`);\n\
+         print(compare([fe, re]));\n\
+         let e1 = \"\"; try {{ sar(p, f, w, #{{fe: \"individual\", information: \"splm\"}}); }} catch (err) {{ e1 = `${{err}}`; }}\n\
+         print(`info: ${{e1}}`);\n"
+    );
+    let out = sb.run(&script);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("phi=10.0528"), "{stdout}");
+    assert!(stdout.contains("sigma2_mu=0.02489"), "{stdout}");
+    assert!(stdout.contains("h=182.31") && stdout.contains("df=8"), "{stdout}");
+    assert!(stdout.contains("phi") && stdout.contains("lrgdp"), "{stdout}");
+    assert!(
+        stdout.contains("info: ") && stdout.contains("random-effects models"),
+        "{stdout}"
+    );
+}
