@@ -441,7 +441,11 @@ pub(crate) fn assemble_random(
     let mut info = est.info;
     info.insert("fe".into(), "random (individual)".into());
     info.insert("lndet".into(), engine.method().to_string());
-    info.insert("information".into(), ctx.opts.information.name().to_string());
+    let information = match ctx.opts.information {
+        Information::Splm => "splm",
+        _ => "observed",
+    };
+    info.insert("information".into(), information.to_string());
     info.insert("interval".into(), format!("({lo:.6}, {hi:.6})"));
     info.insert(
         "sigma2".into(),
