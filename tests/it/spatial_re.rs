@@ -278,6 +278,12 @@ fn sdm_re_fits_the_durbin_model_and_effects_skip_the_intercept() {
             assert!(direct_loglik(&moved, &d, &w) < m.loglik, "{term} {sign}");
         }
     }
+    // splm's box for ρ (option interval) finds the same interior optimum.
+    let mut o = SpatialOptions::new(Fe::Random);
+    o.interval = Some((-0.999, 0.999));
+    let boxed = fit_spatial(&d, &w, ModelKind::Sar, &o).unwrap();
+    assert_close("boxed rho", boxed.rho().unwrap(), sar.rho().unwrap(), 1e-8);
+    assert_eq!(boxed.model.info["interval"], "(-0.999000, 0.999000)");
     // durbin: [] is SAR-RE.
     let mut o = SpatialOptions::new(Fe::Random);
     o.durbin = Some(Vec::new());

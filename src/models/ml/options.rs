@@ -174,8 +174,9 @@ impl SpatialOptions {
         let bc = self.bias_correction;
         if bc != BiasCorrection::None && matches!(self.fe, Fe::None | Fe::Random) {
             return Err(Error::invalid(format!(
-                "bias_correction \"{}\" corrects fixed-effects estimates; with fe: \"none\" use bias_correction: \"none\"",
-                bc.name()
+                "bias_correction \"{}\" corrects fixed-effects estimates; with fe: \"{}\" use bias_correction: \"none\"",
+                bc.name(),
+                self.fe.name()
             )));
         }
         let lagged = self.lagged(design, kind)?;

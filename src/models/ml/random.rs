@@ -140,7 +140,7 @@ impl Profile {
         let sse = quad(&c, &v, m);
         let ssb = quad(&self.cb, &v, m);
         let cv1: f64 = (0..m).map(|j| c[m + j] * v[j]).sum();
-        if !(sse > 0.0) {
+        if sse.is_nan() || sse <= 0.0 {
             return None;
         }
         let nt = self.n * self.t;
