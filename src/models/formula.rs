@@ -334,6 +334,11 @@ impl Design {
     /// estimator to refuse by name. Every regressor absorbed is an error.
     pub fn for_fe(&self, fe: Fe) -> Result<(Cow<'_, Design>, Notes)> {
         let mut notes = Vec::new();
+        if !self.intercept && fe == Fe::Random {
+            return Err(Error::invalid(
+                "fe: \"random\" keeps the intercept (E[μ_i] is absorbed in it); drop '- 1' / '+ 0' from the formula",
+            ));
+        }
         if !self.intercept {
             notes.push((
                 "intercept".to_string(),

@@ -57,6 +57,11 @@ pub enum HausmanConvention {
     Spillover,
     /// plm `phtest`: |d'V⁻¹d| with a regular inverse, df = number compared.
     Plm,
+    /// splm `sphtest` (ML route, docs/methods.md §12.3): the slopes only, V_RE the GLS
+    /// covariance conditional on the spatial parameter and φ (kept by the spatial
+    /// random-effects fits, [`crate::models::ml::random::vcov_gls_key`]), |d'(V_RE − V_FE)⁻¹d|
+    /// with a regular inverse, df = number compared.
+    Splm,
 }
 
 impl HausmanConvention {
@@ -65,6 +70,7 @@ impl HausmanConvention {
         match self {
             HausmanConvention::Spillover => "spillover",
             HausmanConvention::Plm => "plm",
+            HausmanConvention::Splm => "splm",
         }
     }
 }
@@ -172,8 +178,21 @@ pub fn hausman(fe: &Model, re: &Model, opts: &HausmanOptions) -> Result<SpecTest
             diffs.join("; ")
         )));
     }
-    let rf = roles(fe, opts.params);
-    let rr = roles(re, opts.params);
+    let params = match opts.convention {
+        HausmanConvention::Splm => HausmanParams::Slopes,
+        _ => opts.params,
+    };
+    let rf = roles(fe, params);
+    let rr = roles(re, params);
+    // splm: the random-effects covariance of β conditional on the spatial parameter and φ.
+    let re_cov = |i: usize, j: usize| match opts.convention {
+        HausmanConvention::Splm => re
+            .extras
+            .get(&crate::models::ml::random::vcov_gls_key(i, j))
+            .copied()
+            .unwrap_or_else(|| re.cov(i, j)),
+        _ => re.cov(i, j),
+    };
     let common: Vec<(String, usize, usize)> = rf
         .iter()
         .filter_map(|(name, i)| {
@@ -195,8 +214,8 @@ pub fn hausman(fe: &Model, re: &Model, opts: &HausmanOptions) -> Result<SpecTest
     let v = Mat::from_fn(q, q, |a, b| {
         let (ia, ja) = (common[a].1, common[a].2);
         let (ib, jb) = (common[b].1, common[b].2);
-        let x = fe.cov(ia, ib) - re.cov(ja, jb);
-        let y = fe.cov(ib, ia) - re.cov(jb, ja);
+        let x = fe.cov(ia, ib) - re_cov(ja, jb);
+        let y = fe.cov(ib, ia) - re_cov(jb, ja);
         0.5 * (x + y)
     });
     if (0..q).any(|a| (0..q).any(|b| !v[(a, b)].is_finite())) || d.iter().any(|x| !x.is_finite()) {
@@ -218,16 +237,25 @@ pub fn hausman(fe: &Model, re: &Model, opts: &HausmanOptions) -> Result<SpecTest
     let proj: Vec<f64> = (0..q).map(|k| (0..q).map(|i| u[(i, k)] * d[i]).sum()).collect();
     let mut warnings = Vec::new();
     let (stat, df) = match opts.convention {
-        HausmanConvention::Plm => {
+        HausmanConvention::Plm | HausmanConvention::Splm => {
             if eig.iter().any(|x| x.abs() <= tol) || scale == 0.0 {
                 return Err(Error::numeric(format!(
-                    "hausman (convention \"plm\"): V_FE − V_RE is singular (eigenvalues {}); the regular inverse does \
+                    "hausman (convention \"{}\"): V_FE − V_RE is singular (eigenvalues {}); the regular inverse does \
                      not exist (the default convention uses the Moore–Penrose inverse)",
+                    opts.convention.name(),
                     list_some(&eig.iter().map(|x| format!("{x:.3e}")).collect::<Vec<_>>(), 10)
                 )));
             }
             let h: f64 = (0..q).map(|k| proj[k] * proj[k] / eig[k]).sum();
-            (h.abs(), q as f64)
+            // plm always reports |H|; splm's sign is kept unless `abs` (the script default).
+            (
+                if opts.convention == HausmanConvention::Plm {
+                    h.abs()
+                } else {
+                    h
+                },
+                q as f64,
+            )
         }
         HausmanConvention::Spillover => {
             let h: f64 = (0..q)

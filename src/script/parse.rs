@@ -194,10 +194,11 @@ option_enum! {
 }
 
 option_enum! {
-    /// `"elhorst"`, `"full"`.
+    /// `"elhorst"`, `"full"`, `"splm"` (random effects).
     Information: "information";
     Elhorst => "elhorst"; "(default)",
     Full => "full",
+    Splm => "splm",
 }
 
 impl FromStr for LogDetMethod {
@@ -373,7 +374,7 @@ mod tests {
             (message::<ModelKind>("Sarr"), "unknown model 'Sarr'; valid: \"ols\", \"sar\", \"sem\", \"sdm\", \"sdem\", \"slx\""),
             (message::<BiasCorrection>("x"), "unknown bias_correction 'x'; valid: \"none\" (default), \"elhorst\", \"lee_yu\""),
             (message::<LagOrder>("x"), "unknown lag_order 'x'; valid: \"lag_first\" (default), \"demean_first\""),
-            (message::<Information>("x"), "unknown information 'x'; valid: \"elhorst\" (default), \"full\""),
+            (message::<Information>("x"), "unknown information 'x'; valid: \"elhorst\" (default), \"full\", \"splm\""),
             (message::<LogDetMethod>("chebychev"), "unknown lndet \"chebychev\" (did you mean \"chebyshev\"?); valid: \"auto\", \"eigen\", \"sparse\", \"chebyshev\", \"monte_carlo\""),
             (message::<Method>("Delt"), "effects: unknown method \"Delt\" (did you mean \"delta\"?); valid: \"simulation\", \"delta\""),
             (message::<Mode>("zzzzzzzz"), "effects: unknown mode \"zzzzzzzz\"; valid: \"spillover\", \"elhorst\", \"spatialreg\""),

@@ -42,11 +42,21 @@ fn hausman_options(opts: &Map) -> RResult<HausmanOptions> {
         "slopes" => HausmanParams::Slopes,
         _ => HausmanParams::AllCommon,
     };
-    let convention = match o.choice("convention", "spillover", &["spillover", "plm"])?.as_str() {
+    let convention = match o
+        .choice("convention", "spillover", &["spillover", "plm", "splm"])?
+        .as_str()
+    {
         "plm" => HausmanConvention::Plm,
+        "splm" => HausmanConvention::Splm,
         _ => HausmanConvention::Spillover,
     };
-    let abs = o.choice("sign", "signed", &["signed", "abs"])? == "abs" || convention == HausmanConvention::Plm;
+    // plm and splm report |H|; with convention "splm", sign: "signed" keeps the sign.
+    let sign_default = if convention == HausmanConvention::Splm {
+        "abs"
+    } else {
+        "signed"
+    };
+    let abs = o.choice("sign", sign_default, &["signed", "abs"])? == "abs" || convention == HausmanConvention::Plm;
     Ok(HausmanOptions {
         params,
         abs,

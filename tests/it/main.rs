@@ -30,6 +30,7 @@ mod resolvent;
 mod sandbox;
 mod scale;
 mod scripts;
+mod spatial_re;
 mod stdlib;
 mod study;
 mod trust_cli;

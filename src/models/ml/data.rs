@@ -61,7 +61,7 @@ impl Prepared {
         let lagged = &opts.lagged;
         let mut names = Vec::new();
         let mut z_raw = Vec::new();
-        if fe == Fe::None && design.intercept {
+        if (fe == Fe::None && design.intercept) || fe == Fe::Random {
             names.push("(intercept)".to_string());
             z_raw.push(vec![1.0; design.nobs()]);
         }

@@ -69,7 +69,7 @@ fn vcov_at<'a>(ctx: &Ctx<'a>, rho: f64, beta: &[f64], sigma2: f64) -> Result<Vco
     let (tr, note) = traces_at(ctx, &dense)?;
     let nt_obs = d.y.len();
     let gz = match ctx.opts.information {
-        Information::Elhorst => {
+        Information::Elhorst | Information::Splm => {
             let mut zb = vec![0.0; nt_obs];
             for (c, b) in d.z.iter().zip(beta) {
                 zb.iter_mut().zip(c).for_each(|(a, x)| *a += b * x);

@@ -29,6 +29,7 @@ pub mod information;
 pub mod lag;
 pub mod optimize;
 pub mod options;
+pub mod random;
 pub mod slx;
 pub mod synthetic;
 
@@ -51,6 +52,7 @@ use crate::linalg::traces::{PowerTraces, TraceOptions};
 use crate::linalg::LogDet;
 use crate::models::formula::Design;
 use crate::models::result::{Model, ModelKind};
+use crate::models::within::Fe;
 use crate::weights::{Spectrum, Weights};
 use route::Path;
 use std::sync::Arc;
@@ -217,6 +219,19 @@ fn fit_impl(
         data: &data,
         interval,
     };
+    if opts.fe == Fe::Random {
+        let mut fit = random::fit_lag(design, &ctx, kind, engine, path.spectrum.clone())?;
+        fit.model.info.insert("lndet_choice".into(), path.choice);
+        fit.model.info.insert("interval_source".into(), interval_source);
+        if path.spectrum.is_none() {
+            let pt = assemble::series_traces(w, &fit, &ctx.trace_opts)?;
+            fit.model
+                .info
+                .insert("effects_traces".into(), assemble::describe_power_traces(&pt, &fit));
+            fit.power_traces = Some(Arc::new(pt));
+        }
+        return Ok(fit);
+    }
     let est = match kind {
         ModelKind::Sar | ModelKind::Sdm => lag::fit(&ctx)?,
         ModelKind::Sem | ModelKind::Sdem => error::fit(&ctx)?,

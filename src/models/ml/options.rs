@@ -59,6 +59,9 @@ pub enum Information {
     /// Exact information of the model with unit and period dummies (the fixed-effect
     /// directions are projected out of the ρ–ρ term).
     Full,
+    /// Random effects only: splm's block-diagonal covariance, β from the GLS covariance
+    /// conditional on the spatial parameter and φ (docs/methods.md §11.2).
+    Splm,
 }
 
 impl Information {
@@ -67,6 +70,7 @@ impl Information {
         match self {
             Self::Elhorst => "elhorst",
             Self::Full => "full",
+            Self::Splm => "splm",
         }
     }
 }
@@ -131,12 +135,34 @@ impl SpatialOptions {
                 "fit_spatial fits sar, sem, sdm, sdem or slx; use ols() for the non-spatial model",
             ));
         }
-        if self.fe == Fe::Random {
+        if self.fe == Fe::Random && !matches!(kind, ModelKind::Sar | ModelKind::Sdm) {
             return Err(Error::invalid(format!(
                 "fe: \"random\" for {} is not yet implemented (issue 16 in progress); random effects are available \
-                 for the non-spatial model, ols(p, formula, #{{fe: \"random\"}}); spatial models take fe \"none\", \
-                 \"individual\", \"time\" or \"twoways\"",
+                 for sar and sdm and for the non-spatial model, ols(p, formula, #{{fe: \"random\"}}); {} takes fe \
+                 \"none\", \"individual\", \"time\" or \"twoways\"",
+                kind.name(),
                 kind.name()
+            )));
+        }
+        if self.fe == Fe::Random {
+            if design.t < 2 {
+                return Err(Error::invalid(format!(
+                    "fe: \"random\" needs a panel with T ≥ 2 periods but the data have T = {}; use fe: \"none\" for a \
+                     cross-section",
+                    design.t
+                )));
+            }
+            if self.information == Information::Full {
+                return Err(Error::invalid(
+                    "information \"full\" is the information of the fixed-effects dummy-variable model; random effects \
+                     take information \"elhorst\" (default: the observed information) or \"splm\"",
+                ));
+            }
+        } else if self.information == Information::Splm {
+            return Err(Error::invalid(format!(
+                "information \"splm\" is splm's covariance of random-effects models (fe: \"random\"); with fe \"{}\" use \
+                 \"elhorst\" or \"full\"",
+                self.fe.name()
             )));
         }
         if design.t == 1 && self.fe != Fe::None {
@@ -146,10 +172,11 @@ impl SpatialOptions {
             )));
         }
         let bc = self.bias_correction;
-        if bc != BiasCorrection::None && self.fe == Fe::None {
+        if bc != BiasCorrection::None && matches!(self.fe, Fe::None | Fe::Random) {
             return Err(Error::invalid(format!(
-                "bias_correction \"{}\" corrects fixed-effects estimates; with fe: \"none\" use bias_correction: \"none\"",
-                bc.name()
+                "bias_correction \"{}\" corrects fixed-effects estimates; with fe: \"{}\" use bias_correction: \"none\"",
+                bc.name(),
+                self.fe.name()
             )));
         }
         let lagged = self.lagged(design, kind)?;
