@@ -291,9 +291,21 @@ fn scripting_guide_examples_run() {
         "only {} runnable examples in docs/scripting.md",
         runnable.len()
     );
-    // The examples use the bundled data by their paths in the repository and write their
-    // outputs into the current folder: run them in a sandbox that sees examples/ and tests/.
-    let sb = Sandbox::new("docs_examples", &[]);
+    let failures = run_examples("docs/scripting.md", "docs_examples", &runnable);
+    assert!(
+        failures.is_empty(),
+        "{} example(s) of docs/scripting.md failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Runs each (script, line) of document `doc` with the binary and returns the failures. The
+/// examples use the bundled data by their paths in the repository and write their outputs into
+/// the current folder: they run in a sandbox that sees examples/ and tests/.
+#[cfg(unix)]
+fn run_examples(doc: &str, tag: &str, runnable: &[(String, usize)]) -> Vec<String> {
+    let sb = Sandbox::new(tag, &[]);
     for dir in ["examples", "tests"] {
         std::os::unix::fs::symlink(root(dir), sb.path(dir)).unwrap();
     }
@@ -305,15 +317,50 @@ fn scripting_guide_examples_run() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         crate::sandbox::assert_no_panic(&stderr);
         if !out.status.success() {
-            failures.push(format!("docs/scripting.md line {at}:\n{stderr}"));
+            failures.push(format!("{doc} line {at}:\n{stderr}"));
         }
     }
+    failures
+}
+
+/// The README's "Your data" section shows one example per data format and the cleaning calls:
+/// its `rhai` blocks run as written.
+#[cfg(unix)]
+#[test]
+fn readme_your_data_examples_run() {
+    let text = std::fs::read_to_string(root("README.md")).expect("README.md exists");
+    let section = text
+        .split("\n## Your data\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("README has a section \"## Your data\"");
+    let runnable: Vec<(String, usize)> = code_blocks(section)
+        .into_iter()
+        .filter(|(info, _, _)| info == "rhai")
+        .map(|(_, body, at)| (body, at))
+        .collect();
     assert!(
-        failures.is_empty(),
-        "{} example(s) of docs/scripting.md failed:\n{}",
-        failures.len(),
-        failures.join("\n")
+        runnable.len() >= 2,
+        "README \"Your data\" has {} runnable examples",
+        runnable.len()
     );
+    for needle in [
+        "read_data(",
+        ".xlsx",
+        ".dta",
+        "encoding",
+        "decimal",
+        "form: \"matrix\"",
+        "mutate(",
+        "log(",
+    ] {
+        assert!(
+            runnable.iter().any(|(b, _)| b.contains(needle)),
+            "README \"Your data\" shows no example of {needle}"
+        );
+    }
+    let failures = run_examples("README.md (Your data)", "readme_examples", &runnable);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 /// The function names of `spillover functions` (the first word of each signature line).
