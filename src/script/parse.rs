@@ -168,7 +168,7 @@ option_enum! {
 
 option_enum! {
     /// `"ols"`, `"sar"` (`"slm"`, `"lag"`), `"sem"` (`"error"`), `"sdm"` (`"durbin"`), `"sdem"`,
-    /// `"slx"`, in any case.
+    /// `"slx"`, `"sac"` (`"sarar"`), in any case.
     ModelKind: "model", fold: Fold::AnyCase;
     Ols => "ols",
     Sar => "sar" | "slm" | "lag",
@@ -176,6 +176,7 @@ option_enum! {
     Sdm => "sdm" | "durbin",
     Sdem => "sdem",
     Slx => "slx",
+    Sac => "sac" | "sarar",
 }
 
 option_enum! {
