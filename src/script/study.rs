@@ -162,7 +162,7 @@ pub mod study_fns {
     }
 
     /// The option names a function accepts in its option map: "fit" (and "sar", "sem", "sdm",
-    /// whose `model` is fixed) or "effects".
+    /// "sdem", "sac", whose `model` is fixed) or "effects".
     /// ```rhai
     /// print(option_keys("sar"));
     /// ```
@@ -174,7 +174,7 @@ pub mod study_fns {
                 .copied()
                 .filter(|k| *k != "w")
                 .collect(),
-            "sar" | "sem" | "sdm" => super::super::models::SPATIAL_KEYS
+            "sar" | "sem" | "sdm" | "sdem" | "sac" => super::super::models::SPATIAL_KEYS
                 .iter()
                 .copied()
                 .filter(|k| *k != "w" && *k != "model")
@@ -182,7 +182,7 @@ pub mod study_fns {
             "effects" => super::super::effects::EFFECTS_KEYS.to_vec(),
             _ => {
                 return Err(script_err(format!(
-                    "option_keys: unknown function '{func}'; known: \"fit\", \"sar\", \"sem\", \"sdm\", \"effects\""
+                    "option_keys: unknown function '{func}'; known: \"fit\", \"sar\", \"sem\", \"sdm\", \"sdem\", \"sac\", \"effects\""
                 )))
             }
         };

@@ -290,6 +290,11 @@ fn covariance<'a>(
     let k = gram.k;
     let t = ctx.dims.t_eff as f64;
     let nt = ctx.dims.nt_eff();
+    crate::budget::check_f64(
+        &format!("the SAC information matrix (dense N×N matrices G, H and Ġ) with N = {n}"),
+        &[n, n, 4],
+        "SAC standard errors without the dense matrices are not implemented yet; use fewer units",
+    )?;
     let s_res = resolvent_at(ctx, rho)?;
     let b_res = Resolvent::dense(w2, lam)?;
     // G = W S⁻¹, H = W₂ B⁻¹, Ġ = B G B⁻¹ (column-major).
@@ -387,11 +392,17 @@ pub(crate) fn attach(fit: &mut SpatialFit, extra: Extra, interval: (f64, f64)) {
     fit.cov_full = extra.cov;
 }
 
-/// Refuses what SAC does not (yet) offer: random effects and the small-sample corrections.
+/// Refuses what SAC does not (yet) offer: random effects, the small-sample corrections and
+/// `information: "full"`.
 pub(crate) fn check(opts: &super::CheckedOptions) -> Result<()> {
     if opts.fe == Fe::Random {
         return Err(Error::invalid(
             "sac with fe: \"random\" is not yet implemented; use fe \"none\", \"individual\", \"time\" or \"twoways\"",
+        ));
+    }
+    if opts.information != super::Information::Elhorst {
+        return Err(Error::invalid(
+            "information \"full\" is not implemented for sac; use information: \"elhorst\" (the default)",
         ));
     }
     if opts.bias_correction != super::BiasCorrection::None {
