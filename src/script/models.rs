@@ -156,7 +156,7 @@ fn spatial_setup(d: &Data, kind: Option<ModelKind>, o: &Opts, func: &str) -> RRe
             .str("model")?
             .ok_or_else(|| {
                 script_err(format!(
-                    "{func}: option 'model' is required (\"sar\", \"sem\", \"sdm\", \"sdem\", \"slx\", \"ols\")"
+                    "{func}: option 'model' is required (\"sar\", \"sem\", \"sdm\", \"sdem\", \"sac\", \"slx\", \"ols\")"
                 ))
             })?
             .parse::<ModelKind>()

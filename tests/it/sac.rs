@@ -283,8 +283,8 @@ fn sac_loglik(d: &Design, w: &Weights, theta: &[f64]) -> f64 {
     let y = &d.y;
     let wy = w.lag_panel(y);
     let mut e: Vec<f64> = y.iter().zip(&wy).map(|(a, b)| a - rho * b - theta[0]).collect();
-    for j in 1..k {
-        e.iter_mut().zip(&d.x[j - 1]).for_each(|(a, b)| *a -= theta[j] * b);
+    for (x, b) in d.x.iter().zip(&theta[1..k]) {
+        e.iter_mut().zip(x).for_each(|(a, v)| *a -= b * v);
     }
     let we = w.lag_panel(&e);
     let r: Vec<f64> = e.iter().zip(&we).map(|(a, b)| a - lam * b).collect();

@@ -86,16 +86,12 @@ impl Gram {
 
     /// u'Mv.
     fn form(&self, u: &[f64], v: &[f64]) -> f64 {
-        let m = self.m;
-        let mut s = 0.0;
-        for i in 0..m {
-            if u[i] == 0.0 {
-                continue;
-            }
-            let row = &self.a[i * m..(i + 1) * m];
-            s += u[i] * dot(row, v);
-        }
-        s
+        self.a
+            .chunks(self.m)
+            .zip(u)
+            .filter(|(_, ui)| **ui != 0.0)
+            .map(|(row, ui)| ui * dot(row, v))
+            .sum()
     }
 
     /// Coefficients of y*(ρ, λ) in A.
