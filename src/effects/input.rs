@@ -6,9 +6,9 @@ use crate::models::{Model, ModelKind};
 use crate::weights::{Spectrum, Weights};
 use std::sync::Arc;
 
-/// True for the models with a spatial lag ρ of y (SAR, SDM).
+/// True for the models with a spatial lag ρ of y (SAR, SDM, SAC).
 pub(super) fn has_rho(kind: ModelKind) -> bool {
-    matches!(kind, ModelKind::Sar | ModelKind::Sdm)
+    matches!(kind, ModelKind::Sar | ModelKind::Sdm | ModelKind::Sac)
 }
 
 /// What the effects need from a fitted spatial model. Coefficient values are given directly;

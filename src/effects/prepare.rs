@@ -123,7 +123,7 @@ pub fn prepare(input: &EffectsInput, engine: TraceEngine) -> Result<Prepared> {
         match (input.theta[i], input.theta_index[i]) {
             (None, None) => {}
             (Some(t), Some(j)) => {
-                if matches!(kind, ModelKind::Sar | ModelKind::Sem) {
+                if matches!(kind, ModelKind::Sar | ModelKind::Sem | ModelKind::Sac) {
                     return Err(Error::invalid(format!(
                         "effects ({tag}): {tag} has no lagged regressors, but W*{name} was given"
                     )));

@@ -72,6 +72,7 @@ pub fn kind_label(kind: ModelKind) -> &'static str {
         ModelKind::Sdm => "SDM",
         ModelKind::Sdem => "SDEM",
         ModelKind::Slx => "SLX",
+        ModelKind::Sac => "SAC",
     }
 }
 

@@ -21,6 +21,8 @@ pub enum ModelKind {
     Sdem,
     /// Spatially lagged X.
     Slx,
+    /// Spatial lag and spatial error together (SAC / SARAR; docs/methods.md §7.7).
+    Sac,
 }
 
 impl ModelKind {
@@ -33,6 +35,7 @@ impl ModelKind {
             ModelKind::Sdm => "sdm",
             ModelKind::Sdem => "sdem",
             ModelKind::Slx => "slx",
+            ModelKind::Sac => "sac",
         }
     }
 }
@@ -201,7 +204,7 @@ impl Model {
     /// for OLS and SLX.
     pub fn spatial_name(&self) -> Option<&'static str> {
         match self.kind {
-            ModelKind::Sar | ModelKind::Sdm => Some("rho"),
+            ModelKind::Sar | ModelKind::Sdm | ModelKind::Sac => Some("rho"),
             ModelKind::Sem | ModelKind::Sdem => Some("lambda"),
             ModelKind::Ols | ModelKind::Slx => None,
         }
@@ -211,6 +214,17 @@ impl Model {
     /// role. Asking a model for a parameter it does not have is an error saying which it has.
     pub fn spatial_parameter(&self, name: &str) -> crate::Result<f64> {
         let kind = self.kind.name();
+        // SAC has both: rho by its recorded role, lambda right after it.
+        if self.kind == ModelKind::Sac && name == "lambda" {
+            return match self.provenance.spatial_index.map(|i| i + 1) {
+                Some(i) if i < self.coefficients.len() && self.coefficients[i].term == "lambda" => {
+                    Ok(self.coefficients[i].estimate)
+                }
+                _ => Err(crate::Error::invalid(
+                    "this sac model does not record its lambda estimate",
+                )),
+            };
+        }
         match (self.spatial_name(), self.provenance.spatial_index) {
             (Some(own), Some(i)) if own == name && i < self.coefficients.len() => Ok(self.coefficients[i].estimate),
             (Some(own), _) if own != name => Err(crate::Error::invalid(format!(
@@ -308,6 +322,7 @@ impl Model {
             ModelKind::Sdm => "Spatial Durbin (SDM)",
             ModelKind::Sdem => "Spatial Durbin error (SDEM)",
             ModelKind::Slx => "SLX",
+            ModelKind::Sac => "Spatial lag and error (SAC)",
         };
         format!("{kind}, {fe}: {}", self.depvar)
     }

@@ -135,12 +135,15 @@ pub fn wald_test_with_cov(fit: &SpatialFit, restriction: ModelKind, cov: &[f64])
 }
 
 /// Model kinds that `general` nests (itself included): SDM ⊃ SAR, SEM, SLX, OLS; SDEM ⊃ SEM,
-/// SLX, OLS; SAR, SEM, SLX ⊃ OLS.
+/// SLX, OLS; SAC ⊃ SAR, SEM, OLS; SAR, SEM, SLX ⊃ OLS.
 fn nests(general: ModelKind, restricted: ModelKind) -> bool {
     use ModelKind::*;
     general == restricted
         || restricted == Ols
-        || matches!((general, restricted), (Sdm, Sar | Sem | Slx) | (Sdem, Sem | Slx))
+        || matches!(
+            (general, restricted),
+            (Sdm, Sar | Sem | Slx) | (Sdem, Sem | Slx) | (Sac, Sar | Sem)
+        )
 }
 
 /// Every way in which `restricted` is not a restriction of `general` fitted to the same data:
@@ -204,7 +207,7 @@ pub fn nesting_differences(general: &Model, restricted: &Model) -> Vec<String> {
     if !nests(g.kind, r.kind) {
         diffs.push(format!(
             "a {} model is not a restriction of a {} model (sdm nests sar, sem, slx and ols; sdem nests sem, slx \
-             and ols; sar, sem and slx nest ols)",
+             and ols; sac nests sar, sem and ols; sar, sem and slx nest ols)",
             r.kind.name(),
             g.kind.name()
         ));

@@ -1,4 +1,4 @@
-//! Model bindings: `ols`, `fe_tests`, `lm_tests`, `sar`, `sem`, `sdm`, `sdem`, `slx`, `fit`,
+//! Model bindings: `ols`, `fe_tests`, `lm_tests`, `sar`, `sem`, `sdm`, `sdem`, `sac`, `slx`, `fit`,
 //! `wald_test`, `lr_test`, and `Model`/`Test` accessors.
 
 use super::convert::{SFrame, SPanel, STable};
@@ -156,7 +156,7 @@ fn spatial_setup(d: &Data, kind: Option<ModelKind>, o: &Opts, func: &str) -> RRe
             .str("model")?
             .ok_or_else(|| {
                 script_err(format!(
-                    "{func}: option 'model' is required (\"sar\", \"sem\", \"sdm\", \"sdem\", \"slx\", \"ols\")"
+                    "{func}: option 'model' is required (\"sar\", \"sem\", \"sdm\", \"sdem\", \"sac\", \"slx\", \"ols\")"
                 ))
             })?
             .parse::<ModelKind>()
@@ -353,6 +353,22 @@ pub mod models_fns {
     #[rhai_fn(name = "sdem", return_raw)]
     pub fn sdem(data: Dynamic, formula: &str, w: SWeights, opts: Map) -> RResult<SModel> {
         spatial(data, formula, &w, Some(ModelKind::Sdem), &opts, "sdem")
+    }
+
+    /// Spatial lag and spatial error together (SAC / SARAR, docs/methods.md §7.7) by ML:
+    /// y = ρWy + Xβ + u, u = λWu + ε. Coefficients `rho` (lag) and `lambda` (error); effects as
+    /// for sar. Options: fe ("none", "individual", "time", "twoways"; "random" is not yet
+    /// implemented), lag_order ("lag_first", "demean_first" = splm's `spml(model = "within",
+    /// lag = TRUE, spatial.error = "b")`), lndet, interval [lo, hi] (for both ρ and λ), id.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let m = sac(p, "gsp ~ pcap + pc + emp", w, #{fe: "individual"});
+    /// print(`rho = ${m.rho}, lambda = ${m.lambda}`);
+    /// ```
+    #[rhai_fn(name = "sac", return_raw)]
+    pub fn sac(data: Dynamic, formula: &str, w: SWeights, opts: Map) -> RResult<SModel> {
+        spatial(data, formula, &w, Some(ModelKind::Sac), &opts, "sac")
     }
 
     /// SLX: OLS with spatially lagged regressors W*x; options fe, durbin, id.

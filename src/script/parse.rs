@@ -168,7 +168,7 @@ option_enum! {
 
 option_enum! {
     /// `"ols"`, `"sar"` (`"slm"`, `"lag"`), `"sem"` (`"error"`), `"sdm"` (`"durbin"`), `"sdem"`,
-    /// `"slx"`, in any case.
+    /// `"slx"`, `"sac"` (`"sarar"`), in any case.
     ModelKind: "model", fold: Fold::AnyCase;
     Ols => "ols",
     Sar => "sar" | "slm" | "lag",
@@ -176,6 +176,7 @@ option_enum! {
     Sdm => "sdm" | "durbin",
     Sdem => "sdem",
     Slx => "slx",
+    Sac => "sac" | "sarar",
 }
 
 option_enum! {
@@ -334,7 +335,7 @@ mod tests {
         parses(&[("unit", Individual), ("spatial", Individual), ("time", Time)]);
         parses(&[("twoways", TwoWays), ("twoway", TwoWays), ("two-way", TwoWays)]);
         assert!("None".parse::<Fe>().is_err());
-        use ModelKind::{Ols, Sar, Sdem, Sdm, Sem, Slx};
+        use ModelKind::{Ols, Sac, Sar, Sdem, Sdm, Sem, Slx};
         parses(&[("ols", Ols), ("SAR", Sar), ("slm", Sar), ("Lag", Sar), ("sem", Sem)]);
         parses(&[
             ("error", Sem),
@@ -342,6 +343,7 @@ mod tests {
             ("durbin", Sdm),
             ("sdem", Sdem),
             ("slx", Slx),
+            ("SARAR", Sac),
         ]);
         use BiasCorrection as B;
         parses(&[("lee-yu", B::LeeYu), ("leeyu", B::LeeYu), ("none", B::None)]);
@@ -371,7 +373,7 @@ mod tests {
     fn every_error_message_lists_the_valid_values() {
         let cases = [
             (message::<Fe>("x"), "unknown fe 'x'; valid: \"none\", \"individual\", \"time\", \"twoways\", \"random\""),
-            (message::<ModelKind>("Sarr"), "unknown model 'Sarr'; valid: \"ols\", \"sar\", \"sem\", \"sdm\", \"sdem\", \"slx\""),
+            (message::<ModelKind>("Sarr"), "unknown model 'Sarr'; valid: \"ols\", \"sar\", \"sem\", \"sdm\", \"sdem\", \"slx\", \"sac\""),
             (message::<BiasCorrection>("x"), "unknown bias_correction 'x'; valid: \"none\" (default), \"elhorst\", \"lee_yu\""),
             (message::<LagOrder>("x"), "unknown lag_order 'x'; valid: \"lag_first\" (default), \"demean_first\""),
             (message::<Information>("x"), "unknown information 'x'; valid: \"elhorst\" (default), \"full\", \"splm\""),

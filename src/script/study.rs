@@ -162,7 +162,7 @@ pub mod study_fns {
     }
 
     /// The option names a function accepts in its option map: "fit" (and "sar", "sem", "sdm",
-    /// whose `model` is fixed), "effects", "read_csv" or "read_weights".
+    /// "sdem", "sac", whose `model` is fixed), "effects", "read_csv" or "read_weights".
     /// ```rhai
     /// print(option_keys("sar"));
     /// ```
@@ -174,7 +174,7 @@ pub mod study_fns {
                 .copied()
                 .filter(|k| *k != "w")
                 .collect(),
-            "sar" | "sem" | "sdm" => super::super::models::SPATIAL_KEYS
+            "sar" | "sem" | "sdm" | "sdem" | "sac" => super::super::models::SPATIAL_KEYS
                 .iter()
                 .copied()
                 .filter(|k| *k != "w" && *k != "model")
@@ -184,8 +184,8 @@ pub mod study_fns {
             "read_weights" => super::super::weights::READ_WEIGHTS_KEYS.to_vec(),
             _ => {
                 return Err(script_err(format!(
-                    "option_keys: unknown function '{func}'; known: \"fit\", \"sar\", \"sem\", \"sdm\", \"effects\", \
-                     \"read_csv\", \"read_weights\""
+                    "option_keys: unknown function '{func}'; known: \"fit\", \"sar\", \"sem\", \"sdm\", \"sdem\", \"sac\", \
+                     \"effects\", \"read_csv\", \"read_weights\""
                 )))
             }
         };

@@ -27,6 +27,7 @@ mod read_data;
 mod regressions14;
 mod reshape;
 mod resolvent;
+mod sac;
 mod sandbox;
 mod scale;
 mod scripts;

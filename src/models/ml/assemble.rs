@@ -101,7 +101,7 @@ pub(super) fn assemble(
         coefficients.push(Coef::new(name.clone(), est.beta[i], se(i)));
     }
     let param = match kind {
-        ModelKind::Sar | ModelKind::Sdm => "rho",
+        ModelKind::Sar | ModelKind::Sdm | ModelKind::Sac => "rho",
         _ => "lambda",
     };
     let mut warnings = Vec::new();
@@ -204,7 +204,7 @@ fn fit_measures(ctx: &Ctx, kind: ModelKind, est: &Estimate) -> Result<(f64, f64)
     let (n, fe) = (ctx.dims.n, ctx.opts.fe);
     let nt = d.y_raw.len();
     let rho_lag = match kind {
-        ModelKind::Sar | ModelKind::Sdm => est.rho,
+        ModelKind::Sar | ModelKind::Sdm | ModelKind::Sac => est.rho,
         _ => None,
     };
     let mut r = d.y_raw.clone();

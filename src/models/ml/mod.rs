@@ -30,6 +30,7 @@ pub mod lag;
 pub mod optimize;
 pub mod options;
 pub mod random;
+pub mod sac;
 pub mod slx;
 pub mod synthetic;
 
@@ -232,16 +233,26 @@ fn fit_impl(
         }
         return Ok(fit);
     }
+    let mut sac_extra = None;
     let est = match kind {
+        ModelKind::Sac => {
+            sac::check(opts)?;
+            let (est, extra) = sac::fit(&ctx)?;
+            sac_extra = Some(extra);
+            est
+        }
         ModelKind::Sar | ModelKind::Sdm => lag::fit(&ctx)?,
         ModelKind::Sem | ModelKind::Sdem => error::fit(&ctx)?,
         ModelKind::Slx => slx::fit(&ctx)?,
         ModelKind::Ols => unreachable!("refused above"),
     };
     let mut fit = assemble::assemble(design, &ctx, kind, est, engine, path.spectrum.clone())?;
+    if let Some(extra) = sac_extra {
+        sac::attach(&mut fit, extra, interval);
+    }
     fit.model.info.insert("lndet_choice".into(), path.choice);
     fit.model.info.insert("interval_source".into(), interval_source);
-    if path.spectrum.is_none() && matches!(kind, ModelKind::Sar | ModelKind::Sdm) {
+    if path.spectrum.is_none() && matches!(kind, ModelKind::Sar | ModelKind::Sdm | ModelKind::Sac) {
         let pt = assemble::series_traces(w, &fit, &ctx.trace_opts)?;
         fit.model
             .info
