@@ -27,6 +27,7 @@ mod resolvent;
 mod sandbox;
 mod scale;
 mod scripts;
+mod spatial_re_error;
 mod stdlib;
 mod study;
 mod trust_cli;

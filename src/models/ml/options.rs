@@ -1,5 +1,6 @@
 //! Options of the spatial ML models (API.md "Models"; defaults: docs/methods.md §10).
 
+pub use super::random_error::{ReCovariance, ReErrors};
 use crate::error::{closest, list_some, Error, Result};
 use crate::linalg::logdet::LogDetMethod;
 use crate::linalg::traces::TraceOptions;
@@ -93,6 +94,12 @@ pub struct SpatialOptions {
     /// traces and of the power traces of the effects (default [`TraceOptions::default`]; a zero
     /// `exact_flop_budget` forces the stochastic / finite-difference estimators).
     pub traces: TraceOptions,
+    /// Error structure of SEM/SDEM with `fe: "random"` (default [`ReErrors::Bsk`]; refused
+    /// elsewhere).
+    pub errors: Option<ReErrors>,
+    /// Covariance of the random-effects spatial-error fits (default
+    /// [`ReCovariance::Observed`]; refused elsewhere).
+    pub covariance: Option<ReCovariance>,
 }
 
 impl SpatialOptions {
@@ -107,6 +114,8 @@ impl SpatialOptions {
             durbin: None,
             information: Information::Elhorst,
             traces: TraceOptions::default(),
+            errors: None,
+            covariance: None,
         }
     }
 
@@ -131,12 +140,28 @@ impl SpatialOptions {
                 "fit_spatial fits sar, sem, sdm, sdem or slx; use ols() for the non-spatial model",
             ));
         }
-        if self.fe == Fe::Random {
+        // Random effects: SEM/SDEM (errors "bsk" | "kkp", docs/methods.md §11.3) only so far.
+        let re_error = self.fe == Fe::Random && matches!(kind, ModelKind::Sem | ModelKind::Sdem);
+        if self.fe == Fe::Random && !re_error {
             return Err(Error::invalid(format!(
                 "fe: \"random\" for {} is not yet implemented (issue 16 in progress); random effects are available \
-                 for the non-spatial model, ols(p, formula, #{{fe: \"random\"}}); spatial models take fe \"none\", \
-                 \"individual\", \"time\" or \"twoways\"",
+                 for the non-spatial model, ols(p, formula, #{{fe: \"random\"}}), and for sem and sdem; spatial models \
+                 take fe \"none\", \"individual\", \"time\" or \"twoways\"",
                 kind.name()
+            )));
+        }
+        if !re_error && (self.errors.is_some() || self.covariance.is_some()) {
+            let which = if self.errors.is_some() { "errors" } else { "covariance" };
+            return Err(Error::invalid(format!(
+                "option '{which}' applies to sem and sdem with fe: \"random\" only, not to {} with fe \"{}\"; drop it",
+                kind.name(),
+                self.fe.name()
+            )));
+        }
+        if re_error && self.bias_correction != BiasCorrection::None {
+            return Err(Error::invalid(format!(
+                "bias_correction \"{}\" corrects fixed-effects estimates; with fe: \"random\" use bias_correction: \"none\"",
+                self.bias_correction.name()
             )));
         }
         if design.t == 1 && self.fe != Fe::None {
@@ -171,6 +196,8 @@ impl SpatialOptions {
             lagged,
             information: self.information,
             traces: self.traces,
+            errors: self.errors.unwrap_or_default(),
+            covariance: self.covariance.unwrap_or_default(),
         })
     }
 
@@ -235,6 +262,10 @@ pub struct CheckedOptions {
     pub information: Information,
     /// Options of the sparse traces.
     pub traces: TraceOptions,
+    /// Error structure of a random-effects SEM/SDEM.
+    pub errors: ReErrors,
+    /// Covariance of a random-effects SEM/SDEM.
+    pub covariance: ReCovariance,
 }
 
 impl Default for SpatialOptions {

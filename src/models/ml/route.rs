@@ -53,6 +53,10 @@ impl Jacobian<'_> {
 pub fn fit_spatial(design: &Design, w: &Weights, kind: ModelKind, opts: &SpatialOptions) -> Result<SpatialFit> {
     let opts = &opts.check(design, kind)?;
     let w = w.aligned_to(&design.ids)?;
+    if opts.fe == crate::models::within::Fe::Random {
+        // SEM/SDEM with random effects (the only kinds `check` lets through).
+        return super::random_error::fit(design, &w, kind, opts, opts.errors, opts.covariance);
+    }
     let (method, why) = match opts.lndet {
         LogDetMethod::Auto => auto_choice(&w),
         other => (other, format!("lndet \"{}\" requested", other.name())),
@@ -111,6 +115,11 @@ pub fn fit_spatial_with_engine(
     engine: &dyn LogDet,
 ) -> Result<SpatialFit> {
     let opts = &opts.check(design, kind)?;
+    if opts.fe == crate::models::within::Fe::Random {
+        return Err(crate::error::Error::invalid(
+            "fe: \"random\" takes the log-determinant option lndet, not a given engine; use fit_spatial",
+        ));
+    }
     let w = w.aligned_to(&design.ids)?;
     let path = Path {
         spectrum: Some(w.spectrum()?),
