@@ -8,6 +8,7 @@
 //! tests/fixtures/insurance/expected_spatial_re_error.json.
 
 use crate::common::{assert_close, fixture, weights_in_order};
+use crate::sandbox::Sandbox;
 use serde_json::Value;
 use spillover::data::csv::{read_csv, CsvOptions};
 use spillover::data::{Column, Panel};
@@ -221,4 +222,59 @@ fn bsk_and_kkp_match_splm_on_produc() {
             SE_TOL,
         );
     }
+}
+
+#[test]
+fn sdem_random_effects_keeps_the_intercept_unlagged_and_has_effects() {
+    let d = insurance();
+    let f = fit(&d, "insurance", ModelKind::Sdem, None, None);
+    let m = &f.model;
+    assert_eq!(m.kind, ModelKind::Sdem);
+    // Z = [ι, X, WX]: no W*(intercept); parameters k_Z + λ + φ + σ².
+    assert!(m.coef("W*(intercept)").is_none());
+    for x in INSURANCE_X {
+        assert!(m.coef(&format!("W*{x}")).is_some(), "W*{x}");
+    }
+    assert_eq!(m.n_params, 1 + 2 * INSURANCE_X.len() + 3);
+    // The SDEM nests the SEM: its log-likelihood is at least the SEM's.
+    let sem = fit(&d, "insurance", ModelKind::Sem, None, None);
+    assert!(m.loglik >= sem.model.loglik - 1e-9, "{} < {}", m.loglik, sem.model.loglik);
+    // θ_E and θ_plm from φ.
+    let phi = m.coef("phi").unwrap().estimate;
+    assert_close("theta_e", m.extras["theta_e"], (1.0 + 5.0 * phi).powf(-0.5), 1e-12);
+    assert_close("theta", m.extras["theta"], 1.0 - m.extras["theta_e"], 1e-12);
+}
+
+#[test]
+fn script_sem_sdem_and_fit_with_random_effects() {
+    let data = std::fs::read(fixture("insurance/data.csv")).unwrap();
+    let w = std::fs::read(fixture("insurance/weights.csv")).unwrap();
+    let sb = Sandbox::new("spatial_re_error", &[("d.csv", &data), ("w.csv", &w)]);
+    let script = format!(
+        "let p = panel(read_csv(\"d.csv\"), \"id\", \"time\");\n\
+         let f = \"{INSURANCE_F}\";\n\
+         let w = read_weights(\"w.csv\");\n\
+         let b = sem(p, f, w, #{{fe: \"random\"}});\n\
+         let k = fit(p, f, w, #{{model: \"sem\", fe: \"random\", errors: \"kkp\"}});\n\
+         let s = sdem(p, f, w, #{{fe: \"random\", errors: \"kkp\", covariance: \"splm\"}});\n\
+         print(`lambda_b=${{b.coef(\"lambda\").estimate}}`);\n\
+         print(`phi_k=${{k.coef(\"phi\").estimate}} mu=${{k.sigma2_mu}}`);\n\
+         let e = effects(s);\n\
+         print(`effects=${{type_of(e)}}`);\n\
+         print(compare([b, k, s]));\n\
+         let e1 = \"\"; try {{ sem(p, f, w, #{{fe: \"individual\", errors: \"kkp\"}}); }} catch (err) {{ e1 = `${{err}}`; }}\n\
+         print(`e1: ${{e1}}`);\n\
+         let e2 = \"\"; try {{ sem(p, f, w, #{{fe: \"random\", errors: \"bks\"}}); }} catch (err) {{ e2 = `${{err}}`; }}\n\
+         print(`e2: ${{e2}}`);\n"
+    );
+    let out = sb.run(&script);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("lambda_b=-0.01052"), "{stdout}");
+    assert!(stdout.contains("phi_k=15.3355"), "{stdout}");
+    assert!(stdout.contains("effects=Effects"), "{stdout}");
+    assert!(stdout.contains("phi") && stdout.contains("sigma2_mu"), "{stdout}");
+    assert!(stdout.contains("e1: ") && stdout.contains("option 'errors' applies to sem and sdem"), "{stdout}");
+    assert!(stdout.contains("e2: ") && stdout.contains("kkp"), "{stdout}");
 }
