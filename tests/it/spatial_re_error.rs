@@ -238,7 +238,12 @@ fn sdem_random_effects_keeps_the_intercept_unlagged_and_has_effects() {
     assert_eq!(m.n_params, 1 + 2 * INSURANCE_X.len() + 3);
     // The SDEM nests the SEM: its log-likelihood is at least the SEM's.
     let sem = fit(&d, "insurance", ModelKind::Sem, None, None);
-    assert!(m.loglik >= sem.model.loglik - 1e-9, "{} < {}", m.loglik, sem.model.loglik);
+    assert!(
+        m.loglik >= sem.model.loglik - 1e-9,
+        "{} < {}",
+        m.loglik,
+        sem.model.loglik
+    );
     // θ_E and θ_plm from φ.
     let phi = m.coef("phi").unwrap().estimate;
     assert_close("theta_e", m.extras["theta_e"], (1.0 + 5.0 * phi).powf(-0.5), 1e-12);
@@ -275,6 +280,9 @@ fn script_sem_sdem_and_fit_with_random_effects() {
     assert!(stdout.contains("phi_k=15.3355"), "{stdout}");
     assert!(stdout.contains("effects=Effects"), "{stdout}");
     assert!(stdout.contains("phi") && stdout.contains("sigma2_mu"), "{stdout}");
-    assert!(stdout.contains("e1: ") && stdout.contains("option 'errors' applies to sem and sdem"), "{stdout}");
+    assert!(
+        stdout.contains("e1: ") && stdout.contains("option 'errors' applies to sem and sdem"),
+        "{stdout}"
+    );
     assert!(stdout.contains("e2: ") && stdout.contains("kkp"), "{stdout}");
 }

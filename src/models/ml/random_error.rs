@@ -13,7 +13,7 @@
 //!
 //! Every quadratic form is a cross product of A = [y, Z] with v = (1, −β): the within part is
 //! the quadratic polynomial C0 − λ(C1 + C1') + λ²C2 in λ of the within cross products of A and
-//! its spatial lag LA = (I_T ⊗ W)A (docs/methods.md §11.7), and so is the KKP between part. For
+//! its spatial lag LA = (I_T ⊗ W)A (docs/methods.md §11.3, "Evaluation"), and so is the KKP between part. For
 //! BSK the eigen-decomposition BB' = U diag(s²) U' (dense, once per λ) gives
 //! ln|M| = Σ ln(1 + Tφ s_i²) and T(Bā)'M⁻¹(Bb̄) = T Σ_i g_a,i g_b,i/(1 + Tφ s_i²), g = U'BĀ, for
 //! every φ at O(N m²). No NT×NT object is formed; the BSK path needs one dense N×N
