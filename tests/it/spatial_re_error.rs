@@ -286,3 +286,36 @@ fn script_sem_sdem_and_fit_with_random_effects() {
     );
     assert!(stdout.contains("e2: ") && stdout.contains("kkp"), "{stdout}");
 }
+
+#[test]
+fn kkp_on_the_sparse_log_determinant_matches_the_eigenvalue_path() {
+    let d = insurance();
+    let w = weights_in_order(&fixture("insurance/weights.csv"), &d.ids);
+    let mut o = SpatialOptions::new(Fe::Random);
+    o.errors = Some(ReErrors::Kkp);
+    let eigen = fit_spatial(&d, &w, ModelKind::Sem, &o).unwrap();
+    o.lndet = spillover::linalg::logdet::LogDetMethod::Sparse;
+    let sparse = fit_spatial(&d, &w, ModelKind::Sem, &o).unwrap();
+    assert_eq!(sparse.model.info["lndet"], "sparse");
+    assert!(sparse.spectrum.is_none());
+    for (a, b) in eigen.model.coefficients.iter().zip(&sparse.model.coefficients) {
+        assert_close(&a.term, b.estimate, a.estimate, 1e-6);
+    }
+    assert_close("logLik", sparse.model.loglik, eigen.model.loglik, 1e-9);
+}
+
+#[test]
+fn options_of_the_random_error_models_are_checked() {
+    let d = insurance();
+    let w = weights_in_order(&fixture("insurance/weights.csv"), &d.ids);
+    let err = |kind: ModelKind, o: &SpatialOptions| fit_spatial(&d, &w, kind, o).unwrap_err().to_string();
+    let mut o = SpatialOptions::new(Fe::Individual);
+    o.errors = Some(ReErrors::Kkp);
+    assert!(err(ModelKind::Sem, &o).contains("option 'errors' applies to sem and sdem with fe: \"random\""));
+    let mut o = SpatialOptions::new(Fe::Random);
+    o.covariance = Some(ReCovariance::Splm);
+    assert!(err(ModelKind::Sar, &o).contains("not yet implemented"));
+    let mut o = SpatialOptions::new(Fe::Random);
+    o.bias_correction = spillover::models::ml::BiasCorrection::Elhorst;
+    assert!(err(ModelKind::Sem, &o).contains("with fe: \"random\" use bias_correction: \"none\""));
+}

@@ -11,9 +11,11 @@
 //! W(λ) = Σ_t (e_t − ē)'B'B(e_t − ē)   (within part),   S(λ) = T (Bē)'(Bē),   θ_E² = 1/(1 + Tφ)
 //! ```
 //!
-//! Every quadratic form is a cross product of A = [y, Z] with v = (1, −β): the within part is
-//! the quadratic polynomial C0 − λ(C1 + C1') + λ²C2 in λ of the within cross products of A and
-//! its spatial lag LA = (I_T ⊗ W)A (docs/methods.md §11.3, "Evaluation"), and so is the KKP between part. For
+//! Every quadratic form is a cross product of A = [y, Z] with v = (1, −β). With LA = (I_T ⊗ W)A
+//! and D = A − LA the filtered columns are (1 − λ)A + λD, so the within part is the quadratic
+//! (1 − λ)²P0 + (1 − λ)λ(P1 + P1') + λ²P2 of the within cross products P0 = A'A, P1 = A'D,
+//! P2 = D'D, computed once (docs/methods.md §11.3, "Evaluation"), and so is the KKP between part
+//! (this basis keeps the filtered intercept of a row-standardised W exact as λ → 1). For
 //! BSK the eigen-decomposition BB' = U diag(s²) U' (dense, once per λ) gives
 //! ln|M| = Σ ln(1 + Tφ s_i²) and T(Bā)'M⁻¹(Bb̄) = T Σ_i g_a,i g_b,i/(1 + Tφ s_i²), g = U'BĀ, for
 //! every φ at O(N m²). No NT×NT object is formed; the BSK path needs one dense N×N
@@ -111,6 +113,8 @@ struct Cross {
     between: [Vec<f64>; 3],
     /// Unit means of A, row-major N×m.
     abar: Vec<f64>,
+    /// Unit means of D = A − LA, row-major N×m.
+    dbar: Vec<f64>,
     /// Dense W (row-major), BSK only.
     wd: Option<Vec<f64>>,
 }
@@ -127,12 +131,17 @@ fn cross(a: &[Vec<f64>], b: &[Vec<f64>]) -> Vec<f64> {
     c
 }
 
-/// C0 − λ(C1 + C1') + λ²C2.
+/// Cross products of the filtered columns A − λLA = (1 − λ)A + λD, D = A − LA:
+/// (1 − λ)²P0 + (1 − λ)λ(P1 + P1') + λ²P2 with P0 = A'A, P1 = A'D, P2 = D'D. This basis keeps
+/// the filtered intercept (1 − λ)ι of a row-standardised W (Dι = 0) exact as λ → 1, where the
+/// expanded polynomial C0 − 2λC1 + λ²C2 cancels catastrophically.
 fn quad(c: &[Vec<f64>; 3], m: usize, lam: f64) -> Vec<f64> {
+    let (a, b) = (1.0 - lam, lam);
     let mut out = vec![0.0; m * m];
     for i in 0..m {
         for j in 0..m {
-            out[i * m + j] = c[0][i * m + j] - lam * (c[1][i * m + j] + c[1][j * m + i]) + lam * lam * c[2][i * m + j];
+            out[i * m + j] =
+                a * a * c[0][i * m + j] + a * b * (c[1][i * m + j] + c[1][j * m + i]) + b * b * c[2][i * m + j];
         }
     }
     out
@@ -155,8 +164,11 @@ impl Cross {
             .map_err(|e| Error::numeric(format!("sem (random, bsk): eigen-decomposition of BB' failed ({e:?})")))?;
         let u = evd.U();
         let s = evd.S().column_vector();
-        let abar = faer::Mat::<f64>::from_fn(n, m, |i, j| self.abar[i * m + j]);
-        let g = u.transpose() * (&b * &abar);
+        // BĀ = (1 − λ)Ā + λD̄ (the basis of [`quad`]).
+        let ba = faer::Mat::<f64>::from_fn(n, m, |i, j| {
+            (1.0 - lam) * self.abar[i * m + j] + lam * self.dbar[i * m + j]
+        });
+        let g = u.transpose() * &ba;
         Ok(BskAt {
             s2: (0..n).map(|i| s[i].max(0.0)).collect(),
             g: (0..n * m).map(|k| g[(k / m, k % m)]).collect(),
@@ -223,10 +235,17 @@ impl Problem<'_> {
         let m = self.cross.m;
         let (c, det) = self.form(lam, phi, bsk);
         let k = m - 1;
-        let xx: Vec<f64> = (0..k * k).map(|q| c[(q / k + 1) * m + q % k + 1]).collect();
-        let xy: Vec<f64> = (1..m).map(|i| c[i * m]).collect();
-        let b = solve_spd(&xx, k, &xy, "Z'Ω⁻¹Z (the GLS cross products)")?;
-        let sse = c[0] - dot(&xy, &b);
+        // Jacobi scaling: the filtered intercept (1 − λ)ι is tiny near λ = 1.
+        let sc: Vec<f64> = (1..m)
+            .map(|i| 1.0 / c[i * m + i].max(f64::MIN_POSITIVE).sqrt())
+            .collect();
+        let xx: Vec<f64> = (0..k * k)
+            .map(|q| c[(q / k + 1) * m + q % k + 1] * sc[q / k] * sc[q % k])
+            .collect();
+        let xy: Vec<f64> = (1..m).map(|i| c[i * m] * sc[i - 1]).collect();
+        let bs = solve_spd(&xx, k, &xy, "Z'Ω⁻¹Z (the GLS cross products)")?;
+        let sse = c[0] - dot(&xy, &bs);
+        let b: Vec<f64> = bs.iter().zip(&sc).map(|(v, s)| v * s).collect();
         Ok((b, sse, det))
     }
 
@@ -384,30 +403,34 @@ pub(crate) fn fit(
     let mut a = vec![design.y.clone()];
     a.extend(z.iter().cloned());
     let m = a.len();
-    let la: Vec<Vec<f64>> = a.iter().map(|c| w.lag_panel(c)).collect();
+    // D = A − (I_T ⊗ W)A.
+    let da: Vec<Vec<f64>> = a
+        .iter()
+        .map(|c| c.iter().zip(w.lag_panel(c)).map(|(x, l)| x - l).collect())
+        .collect();
     let aw: Vec<Vec<f64>> = a.iter().map(|c| demean(c, n, Fe::Individual)).collect();
-    let law: Vec<Vec<f64>> = la.iter().map(|c| demean(c, n, Fe::Individual)).collect();
+    let dw: Vec<Vec<f64>> = da.iter().map(|c| demean(c, n, Fe::Individual)).collect();
     let am: Vec<Vec<f64>> = a.iter().map(|c| unit_means(c, n)).collect();
-    let lam_: Vec<Vec<f64>> = la.iter().map(|c| unit_means(c, n)).collect();
+    let dm: Vec<Vec<f64>> = da.iter().map(|c| unit_means(c, n)).collect();
     let tf = t as f64;
     let scale = |v: Vec<f64>| v.into_iter().map(|x| tf * x).collect::<Vec<f64>>();
-    let mut abar = vec![0.0; n * m];
-    for (j, col) in am.iter().enumerate() {
-        for i in 0..n {
-            abar[i * m + j] = col[i];
+    let rows = |cols: &[Vec<f64>]| {
+        let mut out = vec![0.0; n * m];
+        for (j, col) in cols.iter().enumerate() {
+            for i in 0..n {
+                out[i * m + j] = col[i];
+            }
         }
-    }
+        out
+    };
     let cross_data = Cross {
         n,
         t,
         m,
-        within: [cross(&aw, &aw), cross(&aw, &law), cross(&law, &law)],
-        between: [
-            scale(cross(&am, &am)),
-            scale(cross(&am, &lam_)),
-            scale(cross(&lam_, &lam_)),
-        ],
-        abar,
+        within: [cross(&aw, &aw), cross(&aw, &dw), cross(&dw, &dw)],
+        between: [scale(cross(&am, &am)), scale(cross(&am, &dm)), scale(cross(&dm, &dm))],
+        abar: rows(&am),
+        dbar: rows(&dm),
         wd: (errors == ReErrors::Bsk).then(|| w.to_dense()),
     };
     // Log-determinant engine and the interval of λ.
