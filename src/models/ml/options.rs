@@ -1,6 +1,5 @@
 //! Options of the spatial ML models (API.md "Models"; defaults: docs/methods.md §10).
 
-pub use super::random_error::{ReCovariance, ReErrors};
 use crate::error::{closest, list_some, Error, Result};
 use crate::linalg::logdet::LogDetMethod;
 use crate::linalg::traces::TraceOptions;
@@ -68,6 +67,48 @@ impl Information {
         match self {
             Self::Elhorst => "elhorst",
             Self::Full => "full",
+        }
+    }
+}
+
+/// Error structure of the spatial-error random-effects model (docs/methods.md §11.3; fitted by `super::random_error`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReErrors {
+    /// Baltagi, Song & Koh (2003): the spatial filter acts on the remainder only (default,
+    /// splm `spatial.error = "b"`, xsmle, Elhorst).
+    #[default]
+    Bsk,
+    /// Kapoor, Kelejian & Prucha (2007): the filter acts on both components (splm "kkp").
+    Kkp,
+}
+
+impl ReErrors {
+    /// The option value.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReErrors::Bsk => "bsk",
+            ReErrors::Kkp => "kkp",
+        }
+    }
+}
+
+/// Covariance of the random-effects spatial estimates (docs/methods.md §18).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReCovariance {
+    /// Inverse observed information of the full likelihood (default).
+    #[default]
+    Observed,
+    /// splm's block-diagonal covariance: GLS β conditional on the variance parameters plus the
+    /// profile Hessian of (φ, λ).
+    Splm,
+}
+
+impl ReCovariance {
+    /// The option value.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReCovariance::Observed => "observed",
+            ReCovariance::Splm => "splm",
         }
     }
 }

@@ -34,7 +34,8 @@
 //! block-diagonal.
 
 use super::optimize;
-use super::{CheckedOptions, SpatialFit, BOUND_DELTA, BOUND_WARN};
+use super::options::{CheckedOptions, ReCovariance, ReErrors};
+use super::{SpatialFit, BOUND_DELTA, BOUND_WARN};
 use crate::error::{Error, Result};
 use crate::linalg::logdet::{auto_choice, choose_logdet, LogDetMethod};
 use crate::linalg::sparse::spectral_bound;
@@ -60,48 +61,6 @@ const SCORE_STEP: f64 = 1e-5;
 /// Step of the central-difference Hessians in λ and ψ (relative for σ²_ν); the standard errors
 /// are stable to ~1e−6 relative for steps between 1e−4 and 2e−3 on insurance and produc.
 const HESS_STEP: f64 = 5e-4;
-
-/// Error structure of the spatial-error random-effects model (docs/methods.md §11.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ReErrors {
-    /// Baltagi, Song & Koh (2003): the spatial filter acts on the remainder only (default,
-    /// splm `spatial.error = "b"`, xsmle, Elhorst).
-    #[default]
-    Bsk,
-    /// Kapoor, Kelejian & Prucha (2007): the filter acts on both components (splm "kkp").
-    Kkp,
-}
-
-impl ReErrors {
-    /// The option value.
-    pub fn name(self) -> &'static str {
-        match self {
-            ReErrors::Bsk => "bsk",
-            ReErrors::Kkp => "kkp",
-        }
-    }
-}
-
-/// Covariance of the random-effects spatial estimates (docs/methods.md §18).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ReCovariance {
-    /// Inverse observed information of the full likelihood (default).
-    #[default]
-    Observed,
-    /// splm's block-diagonal covariance: GLS β conditional on the variance parameters plus the
-    /// profile Hessian of (φ, λ).
-    Splm,
-}
-
-impl ReCovariance {
-    /// The option value.
-    pub fn name(self) -> &'static str {
-        match self {
-            ReCovariance::Observed => "observed",
-            ReCovariance::Splm => "splm",
-        }
-    }
-}
 
 /// Cross products of the data: within (C0, C1, C2) and, for KKP, between ones, plus the unit
 /// means Ā (N×m, row-major) for BSK.
