@@ -104,7 +104,7 @@ impl Data {
 
 const OLS_KEYS: [&str; 3] = ["fe", "id", "method"];
 /// The options of `fit`, `sar`, `sem`, `sdm` (also checked by the study module).
-pub(crate) const SPATIAL_KEYS: [&str; 10] = [
+pub(crate) const SPATIAL_KEYS: [&str; 12] = [
     "fe",
     "id",
     "bias_correction",
@@ -115,6 +115,8 @@ pub(crate) const SPATIAL_KEYS: [&str; 10] = [
     "information",
     "model",
     "w",
+    "errors",
+    "covariance",
 ];
 
 pub(crate) fn fe_of(o: &Opts, data: &Data) -> RResult<Fe> {

@@ -238,6 +238,8 @@ pub fn spatial_options(o: &Opts, fe: Fe) -> RResult<SpatialOptions> {
     }
     so.interval = o.pair("interval")?;
     so.durbin = o.strings("durbin")?;
+    so.errors = o.parsed("errors")?;
+    so.covariance = o.parsed("covariance")?;
     Ok(so)
 }
 

@@ -15,7 +15,7 @@ use crate::indices::agglomeration::{JacobsKind, MarKind, MissingSector};
 use crate::indices::resilience::ResilienceKind;
 use crate::linalg::logdet::{LogDetMethod, LOGDET_METHODS};
 use crate::models::fe_tests::FeDf;
-use crate::models::ml::{BiasCorrection, Information, LagOrder};
+use crate::models::ml::{BiasCorrection, Information, LagOrder, ReCovariance, ReErrors};
 use crate::models::result::ModelKind;
 use crate::models::within::Fe;
 use crate::weights::contiguity::Rule;
@@ -199,6 +199,20 @@ option_enum! {
     Information: "information";
     Elhorst => "elhorst"; "(default)",
     Full => "full",
+    Splm => "splm",
+}
+
+option_enum! {
+    /// `"bsk"` (`"b"`, Baltagi–Song–Koh) or `"kkp"` (Kapoor–Kelejian–Prucha), in any case.
+    ReErrors: "errors", fold: Fold::AnyCase;
+    Bsk => "bsk" | "b"; "(default)",
+    Kkp => "kkp",
+}
+
+option_enum! {
+    /// `"observed"` (full observed information) or `"splm"` (splm's block-diagonal covariance).
+    ReCovariance: "covariance";
+    Observed => "observed"; "(default)",
     Splm => "splm",
 }
 

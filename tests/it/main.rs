@@ -32,6 +32,7 @@ mod sandbox;
 mod scale;
 mod scripts;
 mod spatial_re;
+mod spatial_re_error;
 mod stdlib;
 mod study;
 mod trust_cli;

@@ -327,7 +327,7 @@ fn scripts_fit_random_effects_and_refuse_what_is_not_there() {
          print(`lmh=${{bsktest(p, f, w).statistic}}`);\n\
          print(compare([ols(p, f, #{{fe: \"individual\"}}), re, ml]));\n\
          print(bsk_tests(p, f, w, #{{convention: \"splm\"}}));\n\
-         let e1 = \"\"; try {{ sem(p, f, w, #{{fe: \"random\"}}); }} catch (err) {{ e1 = `${{err}}`; }}\n\
+         let e1 = \"\"; try {{ sac(p, f, w, #{{fe: \"random\"}}); }} catch (err) {{ e1 = `${{err}}`; }}\n\
          print(`sar: ${{e1}}`);\n\
          let e2 = \"\"; try {{ hausman(re, ols(p, f, #{{fe: \"twoways\"}})); }} catch (err) {{ e2 = `${{err}}`; }}\n\
          print(`pair: ${{e2}}`);\n\

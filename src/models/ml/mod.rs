@@ -30,6 +30,7 @@ pub mod lag;
 pub mod optimize;
 pub mod options;
 pub mod random;
+pub mod random_error;
 pub mod sac;
 pub mod slx;
 pub mod synthetic;
@@ -39,7 +40,7 @@ mod data;
 mod route;
 
 pub use assemble::series_terms;
-pub use options::{BiasCorrection, CheckedOptions, Information, LagOrder, SpatialOptions};
+pub use options::{BiasCorrection, CheckedOptions, Information, LagOrder, ReCovariance, ReErrors, SpatialOptions};
 pub use route::{fit_spatial, fit_spatial_with_engine};
 
 pub(crate) use assemble::{Estimate, Vcov};

@@ -75,6 +75,48 @@ impl Information {
     }
 }
 
+/// Error structure of the spatial-error random-effects model (docs/methods.md §11.3; fitted by `super::random_error`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReErrors {
+    /// Baltagi, Song & Koh (2003): the spatial filter acts on the remainder only (default,
+    /// splm `spatial.error = "b"`, xsmle, Elhorst).
+    #[default]
+    Bsk,
+    /// Kapoor, Kelejian & Prucha (2007): the filter acts on both components (splm "kkp").
+    Kkp,
+}
+
+impl ReErrors {
+    /// The option value.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReErrors::Bsk => "bsk",
+            ReErrors::Kkp => "kkp",
+        }
+    }
+}
+
+/// Covariance of the random-effects spatial estimates (docs/methods.md §18).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReCovariance {
+    /// Inverse observed information of the full likelihood (default).
+    #[default]
+    Observed,
+    /// splm's block-diagonal covariance: GLS β conditional on the variance parameters plus the
+    /// profile Hessian of (φ, λ).
+    Splm,
+}
+
+impl ReCovariance {
+    /// The option value.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReCovariance::Observed => "observed",
+            ReCovariance::Splm => "splm",
+        }
+    }
+}
+
 /// Options of [`super::fit_spatial`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct SpatialOptions {
@@ -97,6 +139,12 @@ pub struct SpatialOptions {
     /// traces and of the power traces of the effects (default [`TraceOptions::default`]; a zero
     /// `exact_flop_budget` forces the stochastic / finite-difference estimators).
     pub traces: TraceOptions,
+    /// Error structure of SEM/SDEM with `fe: "random"` (default [`ReErrors::Bsk`]; refused
+    /// elsewhere).
+    pub errors: Option<ReErrors>,
+    /// Covariance of the random-effects spatial-error fits (default
+    /// [`ReCovariance::Observed`]; refused elsewhere).
+    pub covariance: Option<ReCovariance>,
 }
 
 impl SpatialOptions {
@@ -111,6 +159,8 @@ impl SpatialOptions {
             durbin: None,
             information: Information::Elhorst,
             traces: TraceOptions::default(),
+            errors: None,
+            covariance: None,
         }
     }
 
@@ -135,16 +185,20 @@ impl SpatialOptions {
                 "fit_spatial fits sar, sem, sdm, sdem or slx; use ols() for the non-spatial model",
             ));
         }
-        if self.fe == Fe::Random && !matches!(kind, ModelKind::Sar | ModelKind::Sdm) {
+        // Random effects (docs/methods.md §11): sar, sdm (lag) and sem, sdem (errors "bsk" | "kkp");
+        // the covariance is `covariance` ("observed" | "splm"), `information: "splm"` being its
+        // older spelling for the lag models.
+        let re = self.fe == Fe::Random;
+        if re && !matches!(kind, ModelKind::Sar | ModelKind::Sdm | ModelKind::Sem | ModelKind::Sdem) {
             return Err(Error::invalid(format!(
                 "fe: \"random\" for {} is not yet implemented (issue 16 in progress); random effects are available \
-                 for sar and sdm and for the non-spatial model, ols(p, formula, #{{fe: \"random\"}}); {} takes fe \
-                 \"none\", \"individual\", \"time\" or \"twoways\"",
+                 for sar, sdm, sem and sdem and for the non-spatial model, ols(p, formula, #{{fe: \"random\"}}); {} \
+                 takes fe \"none\", \"individual\", \"time\" or \"twoways\"",
                 kind.name(),
                 kind.name()
             )));
         }
-        if self.fe == Fe::Random {
+        if re {
             if design.t < 2 {
                 return Err(Error::invalid(format!(
                     "fe: \"random\" needs a panel with T ≥ 2 periods but the data have T = {}; use fe: \"none\" for a \
@@ -155,13 +209,25 @@ impl SpatialOptions {
             if self.information == Information::Full {
                 return Err(Error::invalid(
                     "information \"full\" is the information of the fixed-effects dummy-variable model; random effects \
-                     take information \"elhorst\" (default: the observed information) or \"splm\"",
+                     take covariance \"observed\" (default) or \"splm\"",
                 ));
             }
-        } else if self.information == Information::Splm {
+        } else if self.information == Information::Splm || self.covariance.is_some() {
+            let which = if self.covariance.is_some() {
+                "covariance"
+            } else {
+                "information \"splm\""
+            };
             return Err(Error::invalid(format!(
-                "information \"splm\" is splm's covariance of random-effects models (fe: \"random\"); with fe \"{}\" use \
+                "option {which} applies to random-effects models (fe: \"random\"); with fe \"{}\" use information \
                  \"elhorst\" or \"full\"",
+                self.fe.name()
+            )));
+        }
+        if self.errors.is_some() && !(re && matches!(kind, ModelKind::Sem | ModelKind::Sdem)) {
+            return Err(Error::invalid(format!(
+                "option 'errors' applies to sem and sdem with fe: \"random\" only, not to {} with fe \"{}\"; drop it",
+                kind.name(),
                 self.fe.name()
             )));
         }
@@ -198,6 +264,12 @@ impl SpatialOptions {
             lagged,
             information: self.information,
             traces: self.traces,
+            errors: self.errors.unwrap_or_default(),
+            covariance: match (self.covariance, self.information) {
+                (Some(c), _) => c,
+                (None, Information::Splm) => ReCovariance::Splm,
+                (None, _) => ReCovariance::default(),
+            },
         })
     }
 
@@ -262,6 +334,10 @@ pub struct CheckedOptions {
     pub information: Information,
     /// Options of the sparse traces.
     pub traces: TraceOptions,
+    /// Error structure of a random-effects SEM/SDEM.
+    pub errors: ReErrors,
+    /// Covariance of a random-effects SEM/SDEM.
+    pub covariance: ReCovariance,
 }
 
 impl Default for SpatialOptions {

@@ -43,7 +43,7 @@ use crate::linalg::{LogDet, Resolvent};
 use crate::models::dense::{cross_products, inverse_spd, solve_spd};
 use crate::models::formula::Design;
 use crate::models::ml::optimize;
-use crate::models::ml::Information;
+use crate::models::ml::ReCovariance;
 use crate::models::random::{theta_of_phi, PHI_BOUNDS};
 use crate::models::result::{Coef, Model, ModelKind};
 use crate::models::within::{demean, unit_means, Fe};
@@ -361,7 +361,7 @@ pub(crate) fn assemble_random(
             est.cov_observed[ij] * scale(i) * scale(j)
         })
         .collect();
-    if ctx.opts.information == Information::Splm {
+    if ctx.opts.covariance == ReCovariance::Splm {
         for i in 0..q {
             for j in 0..q {
                 let (bi, bj) = (i < k, j < k);
@@ -441,9 +441,9 @@ pub(crate) fn assemble_random(
     let mut info = est.info;
     info.insert("fe".into(), "random (individual)".into());
     info.insert("lndet".into(), engine.method().to_string());
-    let information = match ctx.opts.information {
-        Information::Splm => "splm",
-        _ => "observed",
+    let information = match ctx.opts.covariance {
+        ReCovariance::Splm => "splm",
+        ReCovariance::Observed => "observed",
     };
     info.insert("information".into(), information.to_string());
     info.insert("interval".into(), format!("({lo:.6}, {hi:.6})"));
@@ -453,13 +453,15 @@ pub(crate) fn assemble_random(
     );
     info.insert(
         "se".into(),
-        match ctx.opts.information {
-            Information::Splm => "splm: beta sigma2 (Z*'Z*)^-1 conditional on the spatial parameter and phi; \
+        match ctx.opts.covariance {
+            ReCovariance::Splm => "splm: beta sigma2 (Z*'Z*)^-1 conditional on the spatial parameter and phi; \
                                   (spatial, phi) from the observed profile information; block-diagonal"
                 .to_string(),
-            _ => "observed information of the full likelihood in (beta, spatial, ln phi, sigma2); phi and sigma2_mu \
+            ReCovariance::Observed => {
+                "observed information of the full likelihood in (beta, spatial, ln phi, sigma2); phi and sigma2_mu \
                   by the delta method"
-                .to_string(),
+                    .to_string()
+            }
         },
     );
     info.insert(

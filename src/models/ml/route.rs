@@ -82,6 +82,10 @@ fn with_notes(fit: Result<SpatialFit>, notes: Notes) -> Result<SpatialFit> {
 fn fit_spatial_for_fe(design: &Design, w: &Weights, kind: ModelKind, opts: &SpatialOptions) -> Result<SpatialFit> {
     let opts = &opts.check(design, kind)?;
     let w = w.aligned_to(&design.ids)?;
+    if opts.fe == crate::models::within::Fe::Random && matches!(kind, ModelKind::Sem | ModelKind::Sdem) {
+        // SEM/SDEM with random effects (docs/methods.md §11.3); SAR/SDM go the lag path below.
+        return super::random_error::fit(design, &w, kind, opts, opts.errors, opts.covariance);
+    }
     let (method, why) = match opts.lndet {
         LogDetMethod::Auto => auto_choice(&w),
         other => (other, format!("lndet \"{}\" requested", other.name())),
@@ -142,6 +146,11 @@ pub fn fit_spatial_with_engine(
     let (design, notes) = for_fe(design, opts)?;
     let design = &*design;
     let opts = &opts.check(design, kind)?;
+    if opts.fe == crate::models::within::Fe::Random {
+        return Err(crate::error::Error::invalid(
+            "fe: \"random\" takes the log-determinant option lndet, not a given engine; use fit_spatial",
+        ));
+    }
     let w = w.aligned_to(&design.ids)?;
     let path = Path {
         spectrum: Some(w.spectrum()?),
