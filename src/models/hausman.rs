@@ -135,12 +135,7 @@ pub fn pair_differences(fe: &Model, re: &Model) -> Vec<String> {
             list_some(&pr.regressors, 10)
         ));
     }
-    let changed: Vec<&String> = pf
-        .data
-        .iter()
-        .filter(|(k, h)| pr.data.get(*k).is_some_and(|h2| h2 != *h))
-        .map(|(k, _)| k)
-        .collect();
+    let changed = pf.changed_data(pr);
     if !changed.is_empty() {
         diffs.push(format!(
             "different data: the values of {} differ (other rows, units, periods or values)",

@@ -129,6 +129,16 @@ pub struct Provenance {
 }
 
 impl Provenance {
+    /// The variables present in both fits whose values differ (their fingerprints in `data`
+    /// differ): the evidence that two models were not fitted to the same data.
+    pub fn changed_data<'a>(&'a self, other: &Provenance) -> Vec<&'a String> {
+        self.data
+            .iter()
+            .filter(|(k, h)| other.data.get(*k).is_some_and(|h2| h2 != *h))
+            .map(|(k, _)| k)
+            .collect()
+    }
+
     /// The regressors that enter lagged (W·x_k).
     pub fn lagged(&self) -> Vec<&str> {
         self.regressors

@@ -163,12 +163,7 @@ pub fn nesting_differences(general: &Model, restricted: &Model) -> Vec<String> {
     if g.depvar != r.depvar {
         diffs.push(format!("dependent variable {} vs {}", g.depvar, r.depvar));
     }
-    let changed: Vec<&String> = pg
-        .data
-        .iter()
-        .filter(|(k, h)| pr.data.get(*k).is_some_and(|h2| h2 != *h))
-        .map(|(k, _)| k)
-        .collect();
+    let changed = pg.changed_data(pr);
     if !changed.is_empty() {
         diffs.push(format!(
             "different data: the values of {} differ (other rows, units, periods or values{})",
