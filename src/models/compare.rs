@@ -229,6 +229,7 @@ mod tests {
             corr2: 0.4,
             n_params: coefs.len() + 1,
             extras: BTreeMap::new(),
+            vcov_conditional: None,
             info: BTreeMap::new(),
             warnings: vec![],
             provenance: Default::default(),

@@ -59,7 +59,7 @@ pub enum HausmanConvention {
     Plm,
     /// splm `sphtest` (ML route, docs/methods.md §12.3): the slopes only, V_RE the GLS
     /// covariance conditional on the spatial parameter and φ (kept by the spatial
-    /// random-effects fits, [`crate::models::ml::random::vcov_gls_key`]), |d'(V_RE − V_FE)⁻¹d|
+    /// random-effects fits, `Model::vcov_conditional`), |d'(V_RE − V_FE)⁻¹d|
     /// with a regular inverse, df = number compared.
     Splm,
 }
@@ -180,13 +180,27 @@ pub fn hausman(fe: &Model, re: &Model, opts: &HausmanOptions) -> Result<SpecTest
     let rf = roles(fe, params);
     let rr = roles(re, params);
     // splm: the random-effects covariance of β conditional on the spatial parameter and φ.
-    let re_cov = |i: usize, j: usize| match opts.convention {
-        HausmanConvention::Splm => re
-            .extras
-            .get(&crate::models::ml::random::vcov_gls_key(i, j))
-            .copied()
-            .unwrap_or_else(|| re.cov(i, j)),
-        _ => re.cov(i, j),
+    let conditional = match opts.convention {
+        HausmanConvention::Splm => Some(re.vcov_conditional.as_deref().ok_or_else(|| {
+            Error::invalid(format!(
+                "hausman convention \"splm\" compares with splm's conditional GLS covariance of the random-effects \
+                 model, which this {} fit does not carry (it is kept by sar and sdm with fe: \"random\"); use the \
+                 default convention",
+                re.kind.name()
+            ))
+        })?),
+        _ => None,
+    };
+    let re_cov = |i: usize, j: usize| match conditional {
+        Some(v) => {
+            let kz = (v.len() as f64).sqrt().round() as usize;
+            if i < kz && j < kz {
+                v[i * kz + j]
+            } else {
+                0.0
+            }
+        }
+        None => re.cov(i, j),
     };
     let common: Vec<(String, usize, usize)> = rf
         .iter()

@@ -297,6 +297,7 @@ pub fn ols(design: &Design, fe: Fe) -> Result<OlsFit> {
         corr2: r2_within,
         n_params: k + 1,
         extras,
+        vcov_conditional: None,
         info,
         warnings: Vec::new(),
         provenance: design.provenance(

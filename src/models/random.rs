@@ -356,6 +356,7 @@ fn finish(design: &Design, method: ReMethod, mut p: Parts, g: Gls) -> ReFit {
         corr2,
         n_params: k + 2,
         extras: p.extras,
+        vcov_conditional: None,
         info: p.info,
         warnings: p.warnings,
         provenance: design.provenance((1..=k_slopes).collect(), vec![None; k_slopes], None, None),

@@ -100,6 +100,11 @@ pub struct Model {
     pub n_params: usize,
     /// Further named numbers (e.g. `r2_within`, `loglik_elhorst`, `interval_lo`, `df_resid`).
     pub extras: BTreeMap<String, f64>,
+    /// A spatial random-effects fit's σ̂²_ν (Z*'Z*)⁻¹, row-major over its first k_Z coefficients
+    /// (intercept, β, θ): the GLS covariance of β conditional on the spatial parameter and φ, which
+    /// splm reports and its `sphtest` uses (hausman `convention: "splm"`, docs/methods.md §12.3).
+    /// `None` for every other model.
+    pub vcov_conditional: Option<Vec<f64>>,
     /// Named choices (e.g. `bias_correction`, `lag_order`, `lndet`, `information`, `se`).
     pub info: BTreeMap<String, String>,
     /// Warnings raised during estimation (e.g. ρ on the interval bound).

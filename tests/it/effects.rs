@@ -513,6 +513,7 @@ fn bridge_from_model_terms() {
         corr2: f64::NAN,
         n_params: 7,
         extras: Default::default(),
+        vcov_conditional: None,
         info: Default::default(),
         warnings: Vec::new(),
         // The roles as the fitting code records them (β of INC, HOVAL; θ's; ρ first).

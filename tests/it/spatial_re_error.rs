@@ -321,3 +321,26 @@ fn options_of_the_random_error_models_are_checked() {
     o.bias_correction = spillover::models::ml::BiasCorrection::Elhorst;
     assert!(err(ModelKind::Sem, &o).contains("with fe: \"random\" use bias_correction: \"none\""));
 }
+
+/// splm's Hausman convention needs the conditional GLS covariance, which only the lag RE models
+/// keep: on SEM-RE it is refused (it used to fall back to the full covariance silently).
+#[test]
+fn splm_hausman_convention_refuses_a_fit_without_the_conditional_covariance() {
+    use spillover::models::hausman::{hausman, HausmanConvention, HausmanOptions};
+    let d = insurance();
+    let w = weights_in_order(&fixture("insurance/weights.csv"), &d.ids);
+    let fe = fit_spatial(&d, &w, ModelKind::Sem, &SpatialOptions::new(Fe::Individual)).unwrap();
+    let re = fit_spatial(&d, &w, ModelKind::Sem, &SpatialOptions::new(Fe::Random)).unwrap();
+    assert!(re.model.vcov_conditional.is_none());
+    let splm = HausmanOptions {
+        convention: HausmanConvention::Splm,
+        ..Default::default()
+    };
+    let e = hausman(&fe.model, &re.model, &splm).unwrap_err().to_string();
+    assert!(
+        e.contains("conditional GLS covariance") && e.contains("default convention"),
+        "{e}"
+    );
+    // The default convention works on the same pair.
+    assert!(hausman(&fe.model, &re.model, &HausmanOptions::default()).is_ok());
+}

@@ -169,6 +169,7 @@ pub(super) fn assemble(
         corr2,
         n_params: p + 1,
         extras,
+        vcov_conditional: None,
         info,
         warnings,
         provenance: design.provenance(

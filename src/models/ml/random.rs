@@ -51,15 +51,6 @@ use crate::weights::Spectrum;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// Key prefix of the conditional GLS covariance σ²(Z*'Z*)⁻¹ in `Model::extras`:
-/// `vcov_gls[i,j]` for the Z columns i, j (the first coefficients of the table).
-pub const VCOV_GLS_KEY: &str = "vcov_gls";
-
-/// The extras key of entry (i, j) of the conditional GLS covariance.
-pub fn vcov_gls_key(i: usize, j: usize) -> String {
-    format!("{VCOV_GLS_KEY}[{i},{j}]")
-}
-
 /// Raw estimates of a spatial random-effects model, handed to [`assemble_random`].
 pub(crate) struct ReEstimate<'a> {
     /// β over the Z columns (intercept first).
@@ -336,7 +327,7 @@ pub(crate) fn re_fit_measures(y: &[f64], u: &[f64], yhat: &[f64], n: usize, s: f
 /// σ²(Z*'Z*)⁻¹ for β with the (spatial, φ) block of the observed information), σ²_μ = φσ²_ν with
 /// its delta-method standard error, the extras `sigma2_idios`, `sigma2_mu`, `phi`, `theta`
 /// (θ_plm), `theta_e` (θ_E = (1 + Tφ)^{−1/2}), `psi`, `se_sigma2`, `se_sigma2_mu`, the
-/// conditional GLS covariance ([`vcov_gls_key`]), the provenance roles (so `effects`, `compare`
+/// conditional GLS covariance (`Model::vcov_conditional`), the provenance roles (so `effects`, `compare`
 /// and `hausman` work) and AIC/BIC with k_Z + 3 parameters.
 pub(crate) fn assemble_random(
     design: &Design,
@@ -433,11 +424,6 @@ pub(crate) fn assemble_random(
     ] {
         extras.insert(key.to_string(), v);
     }
-    for i in 0..k {
-        for j in 0..k {
-            extras.insert(vcov_gls_key(i, j), est.cov_gls[i * k + j]);
-        }
-    }
     let mut info = est.info;
     info.insert("fe".into(), "random (individual)".into());
     info.insert("lndet".into(), engine.method().to_string());
@@ -485,6 +471,7 @@ pub(crate) fn assemble_random(
         corr2: est.corr2,
         n_params: k + 3,
         extras,
+        vcov_conditional: Some(est.cov_gls),
         info,
         warnings,
         provenance: design.provenance(

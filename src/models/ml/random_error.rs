@@ -594,6 +594,7 @@ pub(crate) fn fit(
         corr2,
         n_params: k + 3,
         extras,
+        vcov_conditional: None,
         info,
         warnings,
         provenance: design.provenance(
