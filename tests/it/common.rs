@@ -179,3 +179,29 @@ pub fn appendix_b() -> (spillover::models::Design, spillover::weights::Weights) 
     };
     (design, w)
 }
+
+/// The insurance model of the reference (`tests/fixtures/insurance/README.md`): the time-varying
+/// regressors, the same for fixed and random effects.
+pub const INSURANCE_F: &str = "lppcd ~ lrgdp + lbank + lden + rirs + lagen + school + vaagr + fam";
+
+/// The design of [`INSURANCE_F`] on the insurance panel (103 provinces × 5 years).
+pub fn insurance_design() -> spillover::models::Design {
+    let f = spillover::data::csv::read_csv(&fixture("insurance/data.csv"), &Default::default()).unwrap();
+    let p = spillover::data::Panel::new(&f, "id", "time").unwrap();
+    spillover::models::Design::from_panel(&p, &spillover::models::Formula::parse(INSURANCE_F).unwrap()).unwrap()
+}
+
+/// The design of `lgsp ~ lpcap + lpc + lemp + unemp` on produc, the logs computed here (the
+/// names of the reference values).
+pub fn produc_log_design() -> spillover::models::Design {
+    use spillover::data::Column;
+    let f = spillover::data::csv::read_csv(&fixture("produc/data.csv"), &Default::default()).unwrap();
+    let mut g = f.clone();
+    for (new, old) in [("lgsp", "gsp"), ("lpcap", "pcap"), ("lpc", "pc"), ("lemp", "emp")] {
+        let v: Vec<f64> = f.numeric(old).unwrap().iter().map(|x| x.ln()).collect();
+        g = g.with_column(new, Column::Num(v)).unwrap();
+    }
+    let p = spillover::data::Panel::new(&g, "id", "time").unwrap();
+    let formula = spillover::models::Formula::parse("lgsp ~ lpcap + lpc + lemp + unemp").unwrap();
+    spillover::models::Design::from_panel(&p, &formula).unwrap()
+}

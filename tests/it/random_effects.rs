@@ -7,22 +7,19 @@
 use crate::common::{assert_abs, assert_close, expected, fixture, weights_in_order};
 use crate::sandbox::Sandbox;
 use spillover::data::csv::{read_csv, CsvOptions};
-use spillover::data::{Column, Panel};
+use spillover::data::Panel;
 use spillover::models::bsk::{bsk_test, BskConvention, BskTest};
 use spillover::models::hausman::{hausman, HausmanConvention, HausmanOptions, HausmanParams};
 use spillover::models::ols::ols;
 use spillover::models::random::{random_effects, ReMethod};
 use spillover::models::{Design, Fe, Formula, Model};
 
-const INSURANCE_F: &str = "lppcd ~ lrgdp + lbank + lden + rirs + lagen + school + vaagr + fam";
+use crate::common::INSURANCE_F;
 const INSURANCE_X: [&str; 8] = ["lrgdp", "lbank", "lden", "rirs", "lagen", "school", "vaagr", "fam"];
-const PRODUC_F: &str = "lgsp ~ lpcap + lpc + lemp + unemp";
 const PRODUC_X: [&str; 4] = ["lpcap", "lpc", "lemp", "unemp"];
 
 fn insurance() -> Design {
-    let f = read_csv(&fixture("insurance/data.csv"), &CsvOptions::default()).unwrap();
-    let p = Panel::new(&f, "id", "time").unwrap();
-    Design::from_panel(&p, &Formula::parse(INSURANCE_F).unwrap()).unwrap()
+    crate::common::insurance_design()
 }
 
 fn insurance_w(d: &Design) -> spillover::weights::Weights {
@@ -30,14 +27,7 @@ fn insurance_w(d: &Design) -> spillover::weights::Weights {
 }
 
 fn produc() -> Design {
-    let f = read_csv(&fixture("produc/data.csv"), &CsvOptions::default()).unwrap();
-    let mut g = f.clone();
-    for (new, old) in [("lgsp", "gsp"), ("lpcap", "pcap"), ("lpc", "pc"), ("lemp", "emp")] {
-        let v: Vec<f64> = f.numeric(old).unwrap().iter().map(|x| x.ln()).collect();
-        g = g.with_column(new, Column::Num(v)).unwrap();
-    }
-    let p = Panel::new(&g, "id", "time").unwrap();
-    Design::from_panel(&p, &Formula::parse(PRODUC_F).unwrap()).unwrap()
+    crate::common::produc_log_design()
 }
 
 /// Reference name of a coefficient: "(Intercept)" in the references.

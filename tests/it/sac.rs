@@ -13,7 +13,7 @@ use spillover::models::spatial_tests::lr_test;
 use spillover::models::{Design, Fe, Formula, ModelKind};
 use spillover::weights::Weights;
 
-const INSURANCE_F: &str = "lppcd ~ lrgdp + lbank + lden + rirs + lagen + school + vaagr + fam";
+use crate::common::INSURANCE_F;
 const INSURANCE_X: [&str; 8] = ["lrgdp", "lbank", "lden", "rirs", "lagen", "school", "vaagr", "fam"];
 
 fn insurance() -> (Design, Weights) {

@@ -6,16 +6,13 @@
 
 use crate::common::{assert_close, fixture, weights_in_order};
 use serde_json::Value;
-use spillover::data::csv::{read_csv, CsvOptions};
-use spillover::data::{Column, Panel};
 use spillover::models::hausman::{hausman, HausmanConvention, HausmanOptions, HausmanParams};
 use spillover::models::ml::{fit_spatial, Information, SpatialFit, SpatialOptions};
-use spillover::models::{Design, Fe, Formula, ModelKind};
+use spillover::models::{Design, Fe, ModelKind};
 use std::collections::HashMap;
 
-const INSURANCE_F: &str = "lppcd ~ lrgdp + lbank + lden + rirs + lagen + school + vaagr + fam";
+use crate::common::INSURANCE_F;
 const INSURANCE_X: [&str; 8] = ["lrgdp", "lbank", "lden", "rirs", "lagen", "school", "vaagr", "fam"];
-const PRODUC_F: &str = "lgsp ~ lpcap + lpc + lemp + unemp";
 
 /// The figures of expected_spatial_re.json by name.
 fn reference() -> HashMap<String, Value> {
@@ -45,20 +42,11 @@ fn list(r: &HashMap<String, Value>, name: &str) -> Vec<f64> {
 }
 
 fn insurance() -> Design {
-    let f = read_csv(&fixture("insurance/data.csv"), &CsvOptions::default()).unwrap();
-    let p = Panel::new(&f, "id", "time").unwrap();
-    Design::from_panel(&p, &Formula::parse(INSURANCE_F).unwrap()).unwrap()
+    crate::common::insurance_design()
 }
 
 fn produc() -> Design {
-    let f = read_csv(&fixture("produc/data.csv"), &CsvOptions::default()).unwrap();
-    let mut g = f.clone();
-    for (new, old) in [("lgsp", "gsp"), ("lpcap", "pcap"), ("lpc", "pc"), ("lemp", "emp")] {
-        let v: Vec<f64> = f.numeric(old).unwrap().iter().map(|x| x.ln()).collect();
-        g = g.with_column(new, Column::Num(v)).unwrap();
-    }
-    let p = Panel::new(&g, "id", "time").unwrap();
-    Design::from_panel(&p, &Formula::parse(PRODUC_F).unwrap()).unwrap()
+    crate::common::produc_log_design()
 }
 
 fn re_fit(d: &Design, w: &spillover::weights::Weights, kind: ModelKind, information: Information) -> SpatialFit {

@@ -10,14 +10,12 @@
 use crate::common::{assert_close, fixture, weights_in_order};
 use crate::sandbox::Sandbox;
 use serde_json::Value;
-use spillover::data::csv::{read_csv, CsvOptions};
-use spillover::data::{Column, Panel};
 use spillover::models::ml::{fit_spatial, ReCovariance, ReErrors, SpatialFit, SpatialOptions};
-use spillover::models::{Design, Fe, Formula, ModelKind};
+use spillover::models::{Design, Fe, ModelKind};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-const INSURANCE_F: &str = "lppcd ~ lrgdp + lbank + lden + rirs + lagen + school + vaagr + fam";
+use crate::common::INSURANCE_F;
 const INSURANCE_X: [&str; 8] = ["lrgdp", "lbank", "lden", "rirs", "lagen", "school", "vaagr", "fam"];
 /// Tolerance of the numerical-Hessian standard errors of the references (module doc).
 const SE_TOL: f64 = 5e-3;
@@ -43,20 +41,11 @@ fn want(name: &str) -> f64 {
 }
 
 fn insurance() -> Design {
-    let f = read_csv(&fixture("insurance/data.csv"), &CsvOptions::default()).unwrap();
-    let p = Panel::new(&f, "id", "time").unwrap();
-    Design::from_panel(&p, &Formula::parse(INSURANCE_F).unwrap()).unwrap()
+    crate::common::insurance_design()
 }
 
 fn produc() -> Design {
-    let f = read_csv(&fixture("produc/data.csv"), &CsvOptions::default()).unwrap();
-    let mut g = f.clone();
-    for (new, old) in [("lgsp", "gsp"), ("lpcap", "pcap"), ("lpc", "pc"), ("lemp", "emp")] {
-        let v: Vec<f64> = f.numeric(old).unwrap().iter().map(|x| x.ln()).collect();
-        g = g.with_column(new, Column::Num(v)).unwrap();
-    }
-    let p = Panel::new(&g, "id", "time").unwrap();
-    Design::from_panel(&p, &Formula::parse("lgsp ~ lpcap + lpc + lemp + unemp").unwrap()).unwrap()
+    crate::common::produc_log_design()
 }
 
 fn fit(d: &Design, case: &str, kind: ModelKind, errors: Option<ReErrors>, cov: Option<ReCovariance>) -> SpatialFit {
