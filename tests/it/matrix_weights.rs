@@ -341,3 +341,31 @@ fn workbook_matrix_saved_reads_back_exactly() {
         .to_string();
     assert!(e.contains(".xlsx"), "{e}");
 }
+
+/// Empty inputs are refused naming the file: an empty CSV (either form), an empty workbook.
+#[test]
+fn empty_matrix_files_are_refused() {
+    let sb = Sandbox::new("matrix_empty", &[("e.csv", b"")]);
+    let csv = sb.path("e.csv");
+    let csv = csv.to_str().unwrap();
+    let forced = CsvLayout {
+        form: CsvForm::Matrix,
+        ..Default::default()
+    };
+    let e = spillover::weights::io::read_weights_layout(csv, &ReadOptions::default(), &forced)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("e.csv") && e.contains("empty"), "{e}");
+    let e = read_weights(csv).unwrap_err().to_string();
+    assert!(e.contains("e.csv") && e.contains("no units"), "{e}");
+    let xlsx = sb.path("empty.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    wb.add_worksheet();
+    wb.save(&xlsx).unwrap();
+    let e = read_weights(xlsx.to_str().unwrap()).unwrap_err().to_string();
+    assert!(e.contains("empty.xlsx") && e.contains("empty"), "{e}");
+    let e = spillover::data::read::read_data(xlsx.to_str().unwrap(), &Default::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("empty.xlsx") && e.contains("no cells"), "{e}");
+}

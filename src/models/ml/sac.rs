@@ -73,14 +73,7 @@ struct Profile {
 impl Gram {
     fn new(cols: &[Vec<f64>], k: usize) -> Gram {
         let m = cols.len();
-        let mut a = vec![0.0; m * m];
-        for i in 0..m {
-            for j in 0..=i {
-                let v = dot(&cols[i], &cols[j]);
-                a[i * m + j] = v;
-                a[j * m + i] = v;
-            }
-        }
+        let a = crate::models::dense::cross_products(cols);
         Gram { k, m, a }
     }
 
