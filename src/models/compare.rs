@@ -103,7 +103,7 @@ pub fn kind_label(kind: ModelKind) -> &'static str {
 /// The estimation convention of a model: lag order and bias correction for spatial ML models
 /// with fixed effects (docs/methods.md §7.1, §7.5); "least squares" for OLS and SLX; for
 /// random-effects models the estimator (Swamy–Arora FGLS or ML, docs/methods.md §11), the error
-/// structure of the spatial-error models ("bsk" or "kkp", §11.4) and the covariance (§18).
+/// structure of the spatial-error models ("bsk" or "kkp", §11.3) and the covariance (§18).
 fn convention(m: &Model) -> String {
     let get = |k: &str| m.info.get(k).map(String::as_str);
     if m.fe == super::Fe::Random {
