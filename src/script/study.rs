@@ -228,10 +228,10 @@ pub mod study_fns {
     }
 
     /// Models side by side, esttab style: per term the estimate with stars and its standard
-    /// error in parentheses (rho/lambda last, then phi of random-effects models), then sigma2
-    /// (and sigma2_mu, theta when a model has random effects), logLik, AIC, N, T, FE and the
-    /// convention (for random-effects models: the estimator, the error structure bsk/kkp and the
-    /// covariance). Options: names (column headers), decimals (default 4), title.
+    /// error in parentheses (rho/lambda last), then sigma2, logLik, AIC, N, T, FE and the
+    /// convention. Random-effects models add the row phi after rho/lambda and sigma2_mu, theta
+    /// under sigma2, and their convention names the estimator, the error structure (bsk/kkp) and
+    /// the covariance. Options: names (column headers), decimals (default 4), title.
     /// ```rhai
     /// let c = read_csv("examples/data/columbus/data.csv");
     /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
