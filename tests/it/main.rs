@@ -35,6 +35,7 @@ mod spatial_re;
 mod spatial_re_error;
 mod stdlib;
 mod study;
+mod study_random;
 mod trust_cli;
 mod trust_data;
 mod trust_models;
