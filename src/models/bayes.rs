@@ -411,7 +411,7 @@ pub fn log_marginal(design: &Design, w: &Weights, kind: ModelKind, opts: &BayesO
     })
 }
 
-/// The twelve cross-product blocks of the SEM/SDEM integrand: Z(λ)'Z(λ), Z(λ)'y(λ) and
+/// The ten cross-product blocks of the SEM/SDEM integrand: Z(λ)'Z(λ), Z(λ)'y(λ) and
 /// y(λ)'y(λ) are quadratics in λ of Z'Z, Z'WZ, (WZ)'WZ, Z'y, Z'Wy, (WZ)'y, (WZ)'Wy, y'y, y'Wy,
 /// (Wy)'Wy (docs/methods.md §15.2).
 struct SemBlocks {

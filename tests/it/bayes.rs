@@ -45,7 +45,10 @@ fn reference(name: &str) -> f64 {
 #[track_caller]
 fn close(what: &str, got: f64, want: f64) {
     let err = (got - want).abs() / want.abs();
-    assert!(err <= REL, "{what}: got {got:.12e}, want {want:.12e}, relative error {err:.2e}");
+    assert!(
+        err <= REL,
+        "{what}: got {got:.12e}, want {want:.12e}, relative error {err:.2e}"
+    );
 }
 
 /// The script prelude: produc as a panel with the logs, its W and the formula.
@@ -94,7 +97,11 @@ fn row(t: &Table, row: &str) -> (f64, f64) {
 
 /// a = (NT − p − dofadj)/2 for a model with p regressors under `eff`.
 fn a_of(model: &str, eff: &str) -> f64 {
-    let p = if matches!(model, "SDM" | "SDEM" | "SLX") { 2 * K } else { K };
+    let p = if matches!(model, "SDM" | "SDEM" | "SLX") {
+        2 * K
+    } else {
+        K
+    };
     let dofadj = if eff == "individual" { N } else { N + T - 1 };
     (N * T - p - dofadj) as f64 / 2.0
 }
@@ -115,13 +122,19 @@ fn check_lesage(eff: &str, prior: &str) {
         assert_eq!(t.rows[i][0], Cell::Text(m.to_string()));
         let (lm, pr) = row(&t, m);
         let tag = format!("BMC.static.{eff}.noLY.{prior}");
-        close(&format!("{tag}.lmarginal[{m}]"), lm, reference(&format!("{tag}.lmarginal[{m}]")));
+        close(
+            &format!("{tag}.lmarginal[{m}]"),
+            lm,
+            reference(&format!("{tag}.lmarginal[{m}]")),
+        );
         close(&format!("{tag}.prob[{m}]"), pr, reference(&format!("{tag}.prob[{m}]")));
     }
 }
 
 fn check_exact(eff: &str, prior: &str) {
-    let t = table(&format!(r#"model_probabilities(p, f, w, #{{fe: "{eff}", prior: "{prior}"}})"#));
+    let t = table(&format!(
+        r#"model_probabilities(p, f, w, #{{fe: "{eff}", prior: "{prior}"}})"#
+    ));
     let tag = format!("BMC.static.{eff}.noLY.{prior}");
     let want: Vec<f64> = MODELS
         .iter()
@@ -195,7 +208,12 @@ fn check_weights(eff: &str, model: &str, compat: &str) {
     let want: Vec<(f64, f64)> = if compat == "lesage" {
         W_NAMES
             .iter()
-            .map(|w| (reference(&format!("{tag}.lmarginal[{w}]")), reference(&format!("{tag}.prob[{w}]"))))
+            .map(|w| {
+                (
+                    reference(&format!("{tag}.lmarginal[{w}]")),
+                    reference(&format!("{tag}.prob[{w}]")),
+                )
+            })
             .collect()
     } else {
         let shift = a_of(model, eff) * std::f64::consts::LN_2;
@@ -283,9 +301,18 @@ fn errors_name_the_fix() {
         &["b:", "47", "48"],
     );
     fails(r#"w_probabilities(p, f, [w])"#, &["at least two", "[w1, w2]"]);
-    fails(r#"w_probabilities(p, f, [w, knn5], #{names: ["a"]})"#, &["one name per W"]);
+    fails(
+        r#"w_probabilities(p, f, [w, knn5], #{names: ["a"]})"#,
+        &["one name per W"],
+    );
     fails(r#"w_probabilities(p, f, [w, 3])"#, &["element 2", "Weights"]);
-    fails(r#"model_probabilities(p, f, w, #{compat: "matlab"})"#, &["compat", "lesage"]);
+    fails(
+        r#"model_probabilities(p, f, w, #{compat: "matlab"})"#,
+        &["compat", "lesage"],
+    );
     fails(r#"model_probabilities(p, f, w, #{a0: 2.0})"#, &["prior: \"beta\""]);
-    fails(r#"model_probabilities(p, f, w, #{fe: "random"})"#, &["random", "twoways"]);
+    fails(
+        r#"model_probabilities(p, f, w, #{fe: "random"})"#,
+        &["random", "twoways"],
+    );
 }
