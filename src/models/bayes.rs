@@ -243,7 +243,9 @@ fn grid(lo: f64, hi: f64, step: f64, compat: Compat, n: usize) -> Result<Vec<f64
         Compat::Exact => (lo + GRID_EDGE, hi - GRID_EDGE),
         Compat::LeSage => (if n >= 1000 { 0.0 } else { lo + step }, hi - step),
     };
-    if !(b > a) || !(step > 0.0) {
+    // Written positively so that NaN fails too.
+    let nonempty = b > a && step > 0.0;
+    if !nonempty {
         return Err(Error::invalid(format!(
             "the integration interval ({a}, {b}) of rho is empty for grid_step {step}; use a smaller grid_step"
         )));
