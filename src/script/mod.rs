@@ -2,7 +2,7 @@
 //! core errors to script errors. One file per area, each an `#[export_module]` whose doc
 //! comments (each with a ```` ```rhai ```` example, run by tests/it/examples.rs) become the
 //! text of `:help` and `spillover functions`, and a `def_package!` that registers the area's
-//! types and functions (data, export, json, testing, weights, esda, models, effects, study);
+//! types and functions (data, export, json, testing, weights, esda, models, random, bayes, effects, study);
 //! [`SpilloverPackage`] combines them.
 
 /// Registers into the module `lib`, for each listed function, the overload without its last
@@ -34,6 +34,7 @@ macro_rules! without_options {
     )+};
 }
 
+pub mod bayes;
 pub mod convert;
 pub mod data;
 pub mod docs;
@@ -142,6 +143,7 @@ rhai::def_package! {
         esda::EsdaPackage,
         models::ModelsPackage,
         random::RandomPackage,
+        bayes::BayesPackage,
         effects::EffectsPackage,
         study::StudyPackage
     {}
