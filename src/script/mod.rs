@@ -52,6 +52,7 @@ pub mod reshape;
 pub mod study;
 pub mod testing;
 pub mod weights;
+pub mod weights_build;
 
 use rhai::{Engine, EvalAltResult};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -139,6 +140,7 @@ rhai::def_package! {
         json::JsonPackage,
         testing::TestingPackage,
         weights::WeightsPackage,
+        weights_build::WeightsBuildPackage,
         esda::EsdaPackage,
         models::ModelsPackage,
         random::RandomPackage,
