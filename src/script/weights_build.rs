@@ -200,6 +200,41 @@ pub mod weights_build_fns {
         wrap(a.0.plus(&b.0))
     }
 
+    /// Adds the link between units `i` and `j` (both directions) to a contiguity W and
+    /// standardises again as W is; e.g. Hainan–Guangdong in provincial studies. W must be a
+    /// pattern (every row one repeated value: binary or row-standardised binary).
+    /// ```rhai
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let w2 = w.add_link("MAINE", "MASSACHUSETTS");
+    /// print(w2.nnz - w.nnz);
+    /// ```
+    #[rhai_fn(name = "add_link", return_raw, pure)]
+    pub fn w_add_link(w: &mut SWeights, i: &str, j: &str) -> RResult<SWeights> {
+        wrap(w.0.edit_link(i, j, true, false))
+    }
+
+    /// Removes the link between units `i` and `j` (both directions) from a contiguity W and
+    /// standardises again; a unit left without neighbours is an error (`#{islands: "keep"}`).
+    /// ```rhai
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let w2 = w.remove_link("ALABAMA", "FLORIDA", #{islands: "error"});
+    /// ```
+    #[rhai_fn(name = "remove_link", return_raw, pure)]
+    pub fn w_remove_link_opts(w: &mut SWeights, i: &str, j: &str, opts: Map) -> RResult<SWeights> {
+        let o = Opts::new(&opts, "remove_link", &["islands"])?;
+        wrap(w.0.edit_link(i, j, false, o.keep_islands()?))
+    }
+
+    /// Removes the link between units `i` and `j` (both directions) and standardises again.
+    /// ```rhai
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let w2 = w.remove_link("ALABAMA", "FLORIDA");
+    /// ```
+    #[rhai_fn(name = "remove_link", return_raw, pure)]
+    pub fn w_remove_link(w: &mut SWeights, i: &str, j: &str) -> RResult<SWeights> {
+        wrap(w.0.edit_link(i, j, false, false))
+    }
+
     /// The binary pattern of W: 1 for every link, unstandardised.
     /// ```rhai
     /// let w = read_weights("examples/data/produc/weights.csv");

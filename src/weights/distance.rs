@@ -73,11 +73,17 @@ fn kernel(opts: &DistanceOptions, what: &str) -> Result<impl Fn(f64) -> f64 + Sy
         if v.is_finite() && v > 0.0 {
             Ok(v)
         } else {
-            Err(Error::invalid(format!("{what}: {name} must be a positive number, got {v}")))
+            Err(Error::invalid(format!(
+                "{what}: {name} must be a positive number, got {v}"
+            )))
         }
     };
     let (decay, alpha, band) = match opts.decay {
-        Decay::Inverse => (opts.decay, positive("alpha (power)", opts.alpha.unwrap_or(opts.power))?, 0.0),
+        Decay::Inverse => (
+            opts.decay,
+            positive("alpha (power)", opts.alpha.unwrap_or(opts.power))?,
+            0.0,
+        ),
         Decay::InverseSquared => {
             if opts.alpha.is_some_and(|a| a != 2.0) {
                 return Err(Error::invalid(format!(

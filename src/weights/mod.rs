@@ -20,6 +20,7 @@ pub mod facts;
 pub mod geodesic;
 pub mod io;
 pub mod knn;
+pub mod links;
 pub mod nested;
 pub mod order;
 pub mod points;

@@ -163,7 +163,12 @@ fn decay_families_follow_their_definitions() {
     let w = build(Decay::Inverse, None, None, none()).unwrap();
     assert_dense("inverse", &w.to_dense(), &expect(&|d| 1.0 / d), 1e-15);
     let w = build(Decay::Inverse, Some(1.5), None, row).unwrap();
-    assert_dense("inverse 1.5 row", &w.to_dense(), &rowstd(&expect(&|d| d.powf(-1.5)), n), 1e-14);
+    assert_dense(
+        "inverse 1.5 row",
+        &w.to_dense(),
+        &rowstd(&expect(&|d| d.powf(-1.5)), n),
+        1e-14,
+    );
     // Row a of 1/d standardised: (1, 1/3, 1/7) / (31/21).
     let w = build(Decay::Inverse, None, None, row).unwrap();
     assert!((w.to_dense()[1] - 21.0 / 31.0).abs() < 1e-15);
@@ -172,23 +177,58 @@ fn decay_families_follow_their_definitions() {
     assert_dense("inverse_squared", &w.to_dense(), &expect(&|d| 1.0 / (d * d)), 1e-15);
     // Exponential exp(−0.3 d).
     let w = build(Decay::Exponential, Some(0.3), None, row).unwrap();
-    assert_dense("exponential", &w.to_dense(), &rowstd(&expect(&|d| (-0.3 * d).exp()), n), 1e-14);
+    assert_dense(
+        "exponential",
+        &w.to_dense(),
+        &rowstd(&expect(&|d| (-0.3 * d).exp()), n),
+        1e-14,
+    );
     // Double power with d̄ = 4.5 and α = 2 (default): (1 − (d/4.5)²)² for d < 4.5, else 0 (no
     // link): the pairs (a, d) and (b, d) are not links.
     let w = build(Decay::DoublePower, None, Some(4.5), none()).unwrap();
-    let dp = |d: f64| if d < 4.5 { (1.0 - (d / 4.5).powi(2)).powi(2) } else { 0.0 };
+    let dp = |d: f64| {
+        if d < 4.5 {
+            (1.0 - (d / 4.5).powi(2)).powi(2)
+        } else {
+            0.0
+        }
+    };
     assert_dense("double_power", &w.to_dense(), &expect(&dp), 1e-15);
     assert_eq!(w.nnz(), 8, "only pairs closer than d̄ are links");
     // α = 3 and row standardisation.
     let w = build(Decay::DoublePower, Some(3.0), Some(4.5), row).unwrap();
-    let dp3 = |d: f64| if d < 4.5 { (1.0 - (d / 4.5).powi(3)).powi(3) } else { 0.0 };
+    let dp3 = |d: f64| {
+        if d < 4.5 {
+            (1.0 - (d / 4.5).powi(3)).powi(3)
+        } else {
+            0.0
+        }
+    };
     assert_dense("double_power 3", &w.to_dense(), &rowstd(&expect(&dp3), n), 1e-14);
     // The cut-off is inclusive: with cutoff 2, the pair (b, c) at distance exactly 2 is kept.
-    let w = build(Decay::Inverse, None, Some(2.0), Common { keep_islands: true, ..none() }).unwrap();
+    let w = build(
+        Decay::Inverse,
+        None,
+        Some(2.0),
+        Common {
+            keep_islands: true,
+            ..none()
+        },
+    )
+    .unwrap();
     let cut = |d: f64| if d <= 2.0 { 1.0 / d } else { 0.0 };
     assert_dense("inverse cutoff", &w.to_dense(), &expect(&cut), 1e-15);
     // Spectral standardisation of the symmetric 1/d matrix: largest |eigenvalue| 1.
-    let w = build(Decay::Inverse, None, None, Common { standardize: Standardization::Spectral, ..none() }).unwrap();
+    let w = build(
+        Decay::Inverse,
+        None,
+        None,
+        Common {
+            standardize: Standardization::Spectral,
+            ..none()
+        },
+    )
+    .unwrap();
     let r = w.spectrum().unwrap().spectral_radius();
     assert!((r - 1.0).abs() < 1e-12, "{r}");
     // Missing or bad parameters are errors that say what to pass.
@@ -315,7 +355,12 @@ fn nested_forms_follow_their_definitions() {
     assert!(n2.sym_scale().is_some());
     // N2 without the last standardisation: the raw product, row a = (0.3, 0.6).
     let raw = nested(&inv, NestedForm::N2, None, false).unwrap();
-    assert_dense("N2 raw", &raw.to_dense(), &c_of(&|i, j| ybar[j] / ymean / d(i, j)), 1e-14);
+    assert_dense(
+        "N2 raw",
+        &raw.to_dense(),
+        &c_of(&|i, j| ybar[j] / ymean / d(i, j)),
+        1e-14,
+    );
     assert!((raw.to_dense()[1] - 0.3).abs() < 1e-15);
     // N1 on a contiguity chain a – b – c: rowstd(W_g) · diag(Ȳ_j/Ȳ̄), kept raw.
     let chain = Weights::from_triplets(
@@ -403,19 +448,43 @@ fn higher_order_contiguity_matches_the_produc_reference() {
     assert_eq!(got, want);
     assert!((two.facts().row_sums.iter().sum::<f64>() - 48.0).abs() < 1e-12);
     // Order 1 is the binary pattern of W.
-    let one = higher_order(&w, 1, false, &Common { standardize: Standardization::None, ..Common::default() }).unwrap();
+    let one = higher_order(
+        &w,
+        1,
+        false,
+        &Common {
+            standardize: Standardization::None,
+            ..Common::default()
+        },
+    )
+    .unwrap();
     assert_eq!(one, w.binary().unwrap());
     // A 4-unit chain: order 3 links only the two ends; order 2 leaves nobody an island.
     let chain = Weights::from_triplets(
         (1..=4).map(|i| i.to_string()).collect(),
-        &[(0, 1, 1.0), (1, 0, 1.0), (1, 2, 1.0), (2, 1, 1.0), (2, 3, 1.0), (3, 2, 1.0)],
+        &[
+            (0, 1, 1.0),
+            (1, 0, 1.0),
+            (1, 2, 1.0),
+            (2, 1, 1.0),
+            (2, 3, 1.0),
+            (3, 2, 1.0),
+        ],
         Standardization::Row,
         false,
     )
     .unwrap();
-    let e = higher_order(&chain, 3, false, &Common::default()).unwrap_err().to_string();
-    assert!(e.contains("order(3)") && e.contains("islands") && e.contains('2'), "{e}");
-    let keep = Common { keep_islands: true, ..none() };
+    let e = higher_order(&chain, 3, false, &Common::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("order(3)") && e.contains("islands") && e.contains('2'),
+        "{e}"
+    );
+    let keep = Common {
+        keep_islands: true,
+        ..none()
+    };
     let o3 = higher_order(&chain, 3, false, &keep).unwrap();
     assert_eq!(o3.nnz(), 2);
     assert!(higher_order(&chain, 0, false, &keep).is_err());
@@ -452,15 +521,30 @@ fn weights_algebra_matches_ids_and_computes_elementwise() {
     let e = w1.hadamard(&w2, false).unwrap_err().to_string();
     assert!(e.contains("islands") && e.contains('b') && e.contains('c'), "{e}");
     let h = w1.hadamard(&w2, true).unwrap();
-    assert_dense("W1 ∘ W2", &h.to_dense(), &[0.0, 12.0, 7.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], 1e-15);
+    assert_dense(
+        "W1 ∘ W2",
+        &h.to_dense(),
+        &[0.0, 12.0, 7.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+        1e-15,
+    );
     // Binary pattern and standardisation.
     let b = w1.binary().unwrap();
-    assert_dense("binary", &b.to_dense(), &[0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0], 0.0);
+    assert_dense(
+        "binary",
+        &b.to_dense(),
+        &[0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0],
+        0.0,
+    );
     let r = sum.standardize(Standardization::Row).unwrap();
     assert!(r.facts().row_sums.iter().all(|s| (s - 1.0).abs() < 1e-15));
     // Different units: the error names the first id found in one W only.
-    let w3 = Weights::from_triplets(ids(&["a", "b", "x"]), &[(0, 1, 1.0), (1, 2, 1.0), (2, 0, 1.0)], Standardization::None, false)
-        .unwrap();
+    let w3 = Weights::from_triplets(
+        ids(&["a", "b", "x"]),
+        &[(0, 1, 1.0), (1, 2, 1.0), (2, 0, 1.0)],
+        Standardization::None,
+        false,
+    )
+    .unwrap();
     let e = w1.plus(&w3).unwrap_err().to_string();
     assert!(e.contains("'c'") && e.contains("not in the second"), "{e}");
     let e = w3.hadamard(&w1, true).unwrap_err().to_string();
@@ -544,4 +628,42 @@ fn rhai_calls_of_the_weights_variants() {
     .unwrap_err();
     assert!(e.contains("double_power"), "{e}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn links_are_added_and_removed_symmetrically_and_restandardised() {
+    let w = read_weights(&fixture("produc/weights.csv")).unwrap();
+    // MAINE has one neighbour (NEW_HAMPSHIRE); MASSACHUSETTS five.
+    let w2 = w.edit_link("MAINE", "MASSACHUSETTS", true, false).unwrap();
+    assert_eq!(w2.nnz(), w.nnz() + 2);
+    let l = links_of_w(&w2);
+    let key = |a: &str, b: &str| (a.to_string(), b.to_string());
+    assert!((l[&key("MAINE", "MASSACHUSETTS")] - 0.5).abs() < 1e-15);
+    assert!((l[&key("MAINE", "NEW_HAMPSHIRE")] - 0.5).abs() < 1e-15);
+    assert!((l[&key("MASSACHUSETTS", "MAINE")] - 1.0 / 6.0).abs() < 1e-15);
+    assert!((l[&key("MASSACHUSETTS", "VERMONT")] - 1.0 / 6.0).abs() < 1e-15);
+    // Removing it again gives the original pattern, row-standardised.
+    let back = w2.edit_link("MASSACHUSETTS", "MAINE", false, false).unwrap();
+    let orig = links_of_w(&w);
+    let got = links_of_w(&back);
+    assert_eq!(got.len(), orig.len());
+    for (k, v) in &orig {
+        assert!((got[k] - v).abs() < 1e-14, "{k:?}");
+    }
+    // MAINE's only link removed: an island named in the error; unknown ids are named.
+    let e = w
+        .edit_link("MAINE", "NEW_HAMPSHIRE", false, false)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("remove_link") && e.contains("MAINE") && e.contains("islands"),
+        "{e}"
+    );
+    let e = w.edit_link("MAINE", "HAINAN", true, false).unwrap_err().to_string();
+    assert!(e.contains("'HAINAN'"), "{e}");
+    // A weighted W is refused: a new link would have no obvious weight.
+    let f = points_frame(&["a", "b", "c"], &[[0.0, 0.0], [1.0, 0.0], [3.0, 0.0]]);
+    let d = weights_distance(&f, "id", "x", "y", &DistanceOptions::default()).unwrap();
+    let e = d.edit_link("a", "b", false, true).unwrap_err().to_string();
+    assert!(e.contains("not all equal"), "{e}");
 }
