@@ -351,6 +351,16 @@ fn nested_forms_follow_their_definitions() {
     assert_dense("N2", &n2.to_dense(), &want, 1e-14);
     assert!((n2.to_dense()[1] - 1.0 / 3.0).abs() < 1e-15 && (n2.to_dense()[2] - 2.0 / 3.0).abs() < 1e-15);
     assert_eq!(n2.ids(), inv.ids());
+    // Ȳ is matched by id: the same W with its units listed as (c, b, a) gives the same weights.
+    let order: Vec<String> = ["c", "b", "a"].iter().map(|s| s.to_string()).collect();
+    let permuted = nested(&inv.aligned_to(&order).unwrap(), NestedForm::N2, None, true).unwrap();
+    assert_eq!(permuted.ids(), order.as_slice());
+    assert_dense(
+        "N2 permuted",
+        &permuted.aligned_to(inv.ids()).unwrap().to_dense(),
+        &want,
+        1e-14,
+    );
     // Real spectrum through the similarity D'D_Y (METHODS §16.3): recorded.
     assert!(n2.sym_scale().is_some());
     // N2 without the last standardisation: the raw product, row a = (0.3, 0.6).
