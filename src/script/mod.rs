@@ -53,6 +53,7 @@ pub mod reshape;
 pub mod study;
 pub mod testing;
 pub mod weights;
+pub mod weights_build;
 
 use rhai::{Engine, EvalAltResult};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -140,6 +141,7 @@ rhai::def_package! {
         json::JsonPackage,
         testing::TestingPackage,
         weights::WeightsPackage,
+        weights_build::WeightsBuildPackage,
         esda::EsdaPackage,
         models::ModelsPackage,
         random::RandomPackage,

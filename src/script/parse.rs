@@ -19,7 +19,9 @@ use crate::models::ml::{BiasCorrection, Information, LagOrder, ReCovariance, ReE
 use crate::models::result::ModelKind;
 use crate::models::within::Fe;
 use crate::weights::contiguity::Rule;
+use crate::weights::distance::Decay;
 use crate::weights::economic::EconForm;
+use crate::weights::nested::NestedForm;
 use crate::weights::points::Metric;
 use crate::weights::Standardization;
 use std::str::FromStr;
@@ -269,10 +271,22 @@ option_enum! {
 }
 
 option_enum! {
-    /// `"euclidean"` or `"haversine"` (`"arc"`, `"great_circle"`).
+    /// `"euclidean"`, `"haversine"` (`"arc"`, `"great_circle"`) or `"ellipsoid"` (`"wgs84"`,
+    /// `"geodesic"`).
     Metric: "metric";
     Euclidean => "euclidean",
     Haversine => "haversine" | "arc" | "great_circle"; "(lon/lat in degrees, km)",
+    Ellipsoid => "ellipsoid" | "wgs84" | "geodesic"; "(lon/lat in degrees, km, WGS84)",
+}
+
+option_enum! {
+    /// `"inverse"`, `"inverse_squared"`, `"exponential"` (`"exp"`), `"double_power"`
+    /// (`"dpd"`, `"bisquare"`).
+    Decay: "decay";
+    Inverse => "inverse" | "idw",
+    InverseSquared => "inverse_squared",
+    Exponential => "exponential" | "exp",
+    DoublePower => "double_power" | "dpd" | "bisquare",
 }
 
 option_enum! {
@@ -281,6 +295,17 @@ option_enum! {
     Inverse => "inverse",
     InverseSquared => "inverse_squared",
     Exp => "exp",
+}
+
+option_enum! {
+    /// `"N2"` (`"nested"`), `"N1"`, `"hadamard"` (`"N3"`), `"convex"` (`"N4"`), `"gravity"`
+    /// (`"N5"`); case ignored.
+    NestedForm: "form", fold: Fold::AnyCase;
+    N2 => "N2" | "nested"; "(default)",
+    N1 => "N1",
+    Hadamard => "hadamard" | "N3",
+    Convex => "convex" | "N4",
+    Gravity => "gravity" | "N5",
 }
 
 option_enum! {
@@ -397,7 +422,7 @@ mod tests {
             (message::<TraceEngine>("seris"), "effects: unknown engine \"seris\" (did you mean \"series\"?); valid: \"auto\", \"eigen\", \"series\""),
             (message::<FeDf>("N, T-1"), "unknown df 'N, T-1' for the fixed-effects LR tests; valid: \"N,T\" (Elhorst, default), \"N-1,T-1\""),
             (message::<Standardization>("w"), "unknown standardize 'w'; valid: \"row\", \"none\", \"spectral\", \"minmax\""),
-            (message::<Metric>("x"), "unknown metric 'x'; valid: \"euclidean\", \"haversine\" (lon/lat in degrees, km)"),
+            (message::<Metric>("x"), "unknown metric 'x'; valid: \"euclidean\", \"haversine\" (lon/lat in degrees, km), \"ellipsoid\" (lon/lat in degrees, km, WGS84)"),
             (message::<EconForm>("x"), "unknown form 'x'; valid: \"inverse\", \"inverse_squared\", \"exp\""),
             (message::<Rule>("x"), "unknown rule 'x'; valid: \"queen\", \"rook\""),
             (message::<ResilienceKind>("x"), "unknown kind 'x'; valid: \"growth_change\" (growth-rate inputs, docs/methods.md §1.1 variant B), \"level_growth\" (GDP levels, variant A)"),

@@ -46,3 +46,4 @@ mod trust_red_models;
 mod trust_study;
 mod trust_weights;
 mod weights;
+mod weights_variants;
