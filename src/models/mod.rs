@@ -1,6 +1,7 @@
 //! Panel regression models: the within transformation, OLS with fixed effects and its
 //! specification tests, and the spatial models estimated by maximum likelihood.
 
+pub mod bsjk;
 pub mod bsk;
 pub mod compare;
 pub mod dense;

@@ -2,6 +2,7 @@
 //! Reference values come from tests/fixtures (copied from the project's reference set).
 
 mod balance;
+mod bsjk;
 mod common;
 mod csv_options;
 mod data_manage;
