@@ -69,7 +69,7 @@ impl BsjkTest {
             BsjkTest::C3 => "C.3",
         }
     }
-    /// The name in the BSK family (`bsktest(..., #{test: "bsjk_c1"})`, docs/methods.md §13.5).
+    /// The name in the BSK family (`bsktest(..., #{test: "bsjk_c1"})`, docs/methods.md §13.3).
     pub fn family_name(self) -> &'static str {
         match self {
             BsjkTest::J => "bsjk_j",

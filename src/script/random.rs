@@ -28,7 +28,7 @@ pub(crate) const BSK_TESTS_KEYS: [&str; 4] = ["tests", "convention", "fe", "id"]
 pub(crate) const BSJK_TESTS_KEYS: [&str; 3] = ["convention", "fe", "id"];
 
 /// A test of the BSK family by name: the BSK tests ("LM1", …, "CLMmu") and the BSJK tests under
-/// their family names ("bsjk_j", "bsjk_c1", "bsjk_c2", "bsjk_c3"; docs/methods.md §13.5).
+/// their family names ("bsjk_j", "bsjk_c1", "bsjk_c2", "bsjk_c3"; docs/methods.md §13.3).
 #[derive(Debug, Clone, Copy)]
 enum FamilyTest {
     Bsk(BskTest),
