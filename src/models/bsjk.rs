@@ -78,13 +78,6 @@ impl BsjkTest {
             BsjkTest::C3 => "bsjk_c3",
         }
     }
-    /// The test of a name: "J", "C.1", … or "bsjk_j", "bsjk_c1", … (case-insensitive).
-    pub fn parse(s: &str) -> Option<BsjkTest> {
-        let l = s.to_ascii_lowercase();
-        BsjkTest::ALL
-            .into_iter()
-            .find(|t| l == t.name().to_ascii_lowercase() || l == t.family_name())
-    }
 }
 
 /// N×T matrix of a time-slow NT-vector.

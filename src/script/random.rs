@@ -326,7 +326,10 @@ pub mod random_fns {
         let o = Opts::new(&opts, "bsjktest", &BSKTEST_KEYS)?;
         let names: Vec<&str> = BsjkTest::ALL.iter().map(|t| t.name()).collect();
         let which = o.choice("test", "C.1", &names)?;
-        let test = BsjkTest::parse(&which).unwrap_or(BsjkTest::C1);
+        let test = BsjkTest::ALL
+            .into_iter()
+            .find(|t| t.name() == which)
+            .unwrap_or(BsjkTest::C1);
         let conv = bsk_convention(&o)?;
         let design = bsk_design(&data, formula, &w, &o, "bsjktest")?;
         crate::models::bsjk::bsjk_test(&design, &w.0, test, conv)

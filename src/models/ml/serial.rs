@@ -124,6 +124,9 @@ struct Problem {
     moments: Moments,
 }
 
+/// A cross-product of two column lists (m×m row-major).
+type CrossFn<'a> = dyn Fn(&[Vec<f64>], &[Vec<f64>]) -> Vec<f64> + 'a;
+
 /// Σ_t w_t x_t'y_t with per-period weights, x, y time-slow.
 fn weighted_cross(a: &[Vec<f64>], b: &[Vec<f64>], n: usize, weight: &dyn Fn(usize) -> f64) -> Vec<f64> {
     let m = a.len();
@@ -285,7 +288,7 @@ fn problem(design: &Design, w: Option<&Weights>, model: SerialModel) -> Result<(
                 .collect();
             let one = |_: usize| 1.0;
             let inner = |p: usize| if p == 0 || p + 1 == t { 0.0 } else { 1.0 };
-            let three = |f: &dyn Fn(&[Vec<f64>], &[Vec<f64>]) -> Vec<f64>| [f(&a, &a), f(&a, &d), f(&d, &d)];
+            let three = |f: &CrossFn| [f(&a, &a), f(&a, &d), f(&d, &d)];
             Moments::Semsr {
                 forms: [
                     three(&|x, y| weighted_cross(x, y, n, &one)),
