@@ -2,6 +2,7 @@
 //! specification tests, and the spatial models estimated by maximum likelihood.
 
 pub mod bayes;
+pub mod bsjk;
 pub mod bsk;
 pub mod compare;
 pub mod dense;

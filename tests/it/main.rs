@@ -3,6 +3,7 @@
 
 mod balance;
 mod bayes;
+mod bsjk;
 mod common;
 mod csv_options;
 mod data_manage;

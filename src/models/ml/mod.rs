@@ -32,6 +32,7 @@ pub mod options;
 pub mod random;
 pub mod random_error;
 pub mod sac;
+pub mod serial;
 pub mod slx;
 pub mod synthetic;
 

@@ -94,7 +94,7 @@ fn cross(a: &[Vec<f64>], b: &[Vec<f64>]) -> Vec<f64> {
 /// (1 − λ)²P0 + (1 − λ)λ(P1 + P1') + λ²P2 with P0 = A'A, P1 = A'D, P2 = D'D. This basis keeps
 /// the filtered intercept (1 − λ)ι of a row-standardised W (Dι = 0) exact as λ → 1, where the
 /// expanded polynomial C0 − 2λC1 + λ²C2 cancels catastrophically.
-fn quad(c: &[Vec<f64>; 3], m: usize, lam: f64) -> Vec<f64> {
+pub(super) fn quad(c: &[Vec<f64>; 3], m: usize, lam: f64) -> Vec<f64> {
     let (a, b) = (1.0 - lam, lam);
     let mut out = vec![0.0; m * m];
     for i in 0..m {
