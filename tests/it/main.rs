@@ -33,6 +33,7 @@ mod scale;
 mod scripts;
 mod spatial_re;
 mod spatial_re_error;
+mod spatial_re_sparse;
 mod stdlib;
 mod study;
 mod trust_cli;
