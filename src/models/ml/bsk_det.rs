@@ -82,13 +82,16 @@ impl Means {
     }
 }
 
+/// s_i² (eigenvalues of BB') and G = U'BĀ (N×m row-major) at one λ.
+type Decomposition = Arc<(Vec<f64>, Vec<f64>)>;
+
 /// The dense eigen path (module documentation).
 pub struct DenseBsk {
     means: Means,
     /// Dense W, row-major.
     wd: Vec<f64>,
-    /// Decompositions by λ (bits): s_i² and G = U'BĀ (N×m row-major).
-    cache: RefCell<Vec<(u64, Arc<(Vec<f64>, Vec<f64>)>)>>,
+    /// Decompositions by λ (bits).
+    cache: RefCell<Vec<(u64, Decomposition)>>,
     count: Cell<usize>,
 }
 
@@ -103,7 +106,7 @@ impl DenseBsk {
         }
     }
 
-    fn decomposition(&self, lam: f64) -> Result<Arc<(Vec<f64>, Vec<f64>)>> {
+    fn decomposition(&self, lam: f64) -> Result<Decomposition> {
         let key = lam.to_bits();
         if let Some((_, v)) = self.cache.borrow().iter().find(|(k, _)| *k == key) {
             return Ok(v.clone());
@@ -135,13 +138,13 @@ impl DenseBsk {
 
 impl BskDet for DenseBsk {
     fn at(&self, lam: f64, phi: f64) -> Result<Arc<BskTerms>> {
-        let (n, m, t) = (self.means.n, self.means.m, self.means.t as f64);
+        let (m, t) = (self.means.m, self.means.t as f64);
         let dec = self.decomposition(lam)?;
         let (s2, g) = (&dec.0, &dec.1);
         let mut between = vec![0.0; m * m];
         let mut logdet = 0.0;
-        for i in 0..n {
-            let d = 1.0 + t * phi * s2[i];
+        for (i, s) in s2.iter().enumerate() {
+            let d = 1.0 + t * phi * s;
             logdet += d.ln();
             let gi = &g[i * m..(i + 1) * m];
             let f = t / d;

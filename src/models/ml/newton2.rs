@@ -10,18 +10,23 @@
 //! d    = −H⁻¹g  (H negative definite; otherwise the scaled gradient g_i/|H_ii|)
 //! ```
 //!
-//! seven evaluations per step (six new). [`check`] is the convergence test of §11.7: one
-//! Newton step from the optimiser's point must change ℓ by less than [`tolerance`].
-//! [`maximize`] iterates damped Newton steps (halving while ℓ does not increase) until a step
-//! changes ℓ by less than that tolerance: the optimiser of the sparse Baltagi–Song–Koh path,
-//! where every evaluation at a new (λ, φ) is a sparse Cholesky factorisation and a nested
-//! search would need hundreds of them.
+//! seven evaluations per step (six new). [`maximize`] iterates damped Newton steps (halving while
+//! ℓ decreases) until a step changes ℓ by less than [`tolerance`], which is the convergence test
+//! of §11.7; the point where that final step starts is returned (a step below the tolerance is
+//! not taken). From the nested Brent point of a random-effects fit ([`check`]) the first step
+//! usually passes at once, so the estimates are the Brent ones; when Brent stopped early (the
+//! coarse search of the sparse path at large N) a few steps finish the job. It is also the
+//! optimiser of the sparse Baltagi–Song–Koh path, where every evaluation at a new (λ, φ) is a
+//! sparse Cholesky factorisation and a nested search would need hundreds of them.
 
 /// Central-difference step in both coordinates (ρ/λ and ψ).
 pub const STEP: f64 = 1e-4;
 
 /// Largest number of Newton iterations of [`maximize`].
 pub const MAX_ITERATIONS: usize = 50;
+
+/// Largest number of Newton iterations of [`check`].
+pub const CHECK_ITERATIONS: usize = 5;
 
 /// The convergence tolerance on the change of ℓ: 1e−10 (docs/methods.md §11.7), raised to
 /// 16ε|ℓ| when ℓ is so large that its rounding error exceeds 1e−10 (|ℓ| > 2.8e4, large N).
@@ -50,7 +55,8 @@ impl Newton {
     /// A sentence for `model.info["convergence"]`.
     pub fn describe(&self, optimiser: &str) -> String {
         format!(
-            "{optimiser}; a final 2-D Newton step (central differences) changes logLik by {:.2e} ({} {:.1e})",
+            "{optimiser}; {} 2-D Newton step(s) (central differences), the last changing logLik by {:.2e} ({} {:.1e})",
+            self.iterations,
             self.change,
             if self.converged {
                 "converged: below"
@@ -117,24 +123,20 @@ fn step(f: &dyn Fn([f64; 2]) -> f64, x: [f64; 2], fx: f64, lo: [f64; 2], hi: [f6
     (x, fx, evals)
 }
 
-/// The convergence check of docs/methods.md §11.7 at the optimiser's point `x` (ℓ(x) = `fx`):
-/// one Newton step; converged when it changes ℓ by less than [`tolerance`]. The point is kept.
-pub fn check(f: &dyn Fn([f64; 2]) -> f64, x: [f64; 2], fx: f64, lo: [f64; 2], hi: [f64; 2]) -> Newton {
-    let (_, fy, evaluations) = step(f, x, fx, lo, hi);
-    let change = fy - fx;
-    Newton {
-        x,
-        value: fx,
-        change,
-        converged: change.abs() < tolerance(fx),
-        evaluations: evaluations + 1,
-        iterations: 1,
-    }
+/// The convergence check of docs/methods.md §11.7 at the optimiser's point `x`: [`maximize`]
+/// from there with at most [`CHECK_ITERATIONS`] steps. When the first step changes ℓ by less
+/// than [`tolerance`], `x` is returned unchanged.
+pub fn check(f: &dyn Fn([f64; 2]) -> f64, x: [f64; 2], lo: [f64; 2], hi: [f64; 2]) -> Newton {
+    maximize_with(f, x, lo, hi, CHECK_ITERATIONS)
 }
 
 /// Damped Newton iterations from `x0` inside [lo, hi] until a step changes ℓ by less than
 /// [`tolerance`] (at most [`MAX_ITERATIONS`]; Ctrl-C stops them).
 pub fn maximize(f: &dyn Fn([f64; 2]) -> f64, x0: [f64; 2], lo: [f64; 2], hi: [f64; 2]) -> Newton {
+    maximize_with(f, x0, lo, hi, MAX_ITERATIONS)
+}
+
+fn maximize_with(f: &dyn Fn([f64; 2]) -> f64, x0: [f64; 2], lo: [f64; 2], hi: [f64; 2], max: usize) -> Newton {
     let mut x = [x0[0].clamp(lo[0], hi[0]), x0[1].clamp(lo[1], hi[1])];
     let mut fx = f(x);
     let mut out = Newton {
@@ -148,19 +150,19 @@ pub fn maximize(f: &dyn Fn([f64; 2]) -> f64, x0: [f64; 2], lo: [f64; 2], hi: [f6
     if !fx.is_finite() {
         return out;
     }
-    while out.iterations < MAX_ITERATIONS && !crate::interrupt::requested() {
+    while out.iterations < max && !crate::interrupt::requested() {
         let (y, fy, e) = step(f, x, fx, lo, hi);
         out.evaluations += e;
         out.iterations += 1;
         let change = fy - fx;
-        if fy > fx {
-            x = y;
-            fx = fy;
-        }
         out.change = change;
         if change.abs() < tolerance(fx) {
             out.converged = true;
             break;
+        }
+        if fy > fx {
+            x = y;
+            fx = fy;
         }
     }
     out.x = x;
@@ -181,10 +183,13 @@ mod tests {
             r.converged && (r.x[0] - 1.0).abs() < 1e-8 && (r.x[1] + 2.0).abs() < 1e-8,
             "{r:?}"
         );
-        let c = check(&f, r.x, r.value, [-10.0, -10.0], [10.0, 10.0]);
-        assert!(c.converged, "{c:?}");
-        // Away from the maximum the check fails.
-        let c = check(&f, [0.9, -2.0], f([0.9, -2.0]), [-10.0, -10.0], [10.0, 10.0]);
+        let c = check(&f, r.x, [-10.0, -10.0], [10.0, 10.0]);
+        assert!(c.converged && c.x == r.x && c.iterations == 1, "{c:?}");
+        // Away from the maximum the first step is taken and the next one converges.
+        let c = check(&f, [0.9, -2.0], [-10.0, -10.0], [10.0, 10.0]);
+        assert!(c.converged && c.iterations == 2 && (c.x[0] - 1.0).abs() < 1e-8, "{c:?}");
+        // With one step allowed it is not converged.
+        let c = maximize_with(&f, [0.9, -2.0], [-10.0, -10.0], [10.0, 10.0], 1);
         assert!(!c.converged && c.change > 1e-3, "{c:?}");
         // A non-quadratic concave function.
         let g = |p: [f64; 2]| -(p[0] - 0.3).powi(4) - (p[0] - 0.3).powi(2) - (p[1].exp() - 2.0).powi(2);

@@ -386,17 +386,11 @@ pub(crate) fn fit(
             let score = |lam: f64| prob.outer_score(lam);
             optimize::maximize_with(|lam| prob.inner(lam).1, Some(&score), lo, hi, 1e-10, optimize::GRID)
         };
-        let lam = outer.x;
-        let (psi, loglik) = prob.inner(lam);
-        let check = newton2::check(&lc2, [lam, psi], loglik, [lo, plo], [hi, phi_hi]);
-        (
-            lam,
-            psi,
-            loglik,
-            outer.evaluations,
-            "nested bounded Brent".to_string(),
-            check,
-        )
+        let (psi, _) = prob.inner(outer.x);
+        let check = newton2::check(&lc2, [outer.x, psi], [lo, plo], [hi, phi_hi]);
+        let evaluations = outer.evaluations + check.evaluations;
+        let how = "nested bounded Brent".to_string();
+        (check.x[0], check.x[1], check.value, evaluations, how, check)
     };
     crate::interrupt::check()?;
     if !loglik.is_finite() {
