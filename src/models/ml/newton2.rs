@@ -80,9 +80,11 @@ impl Newton {
     }
 }
 
-/// One Newton step from `x` (ℓ(x) = `fx`) inside the box [lo, hi]: the new point, ℓ there and
-/// the number of evaluations. Non-finite values of `f` count as −∞.
-fn step(f: &dyn Fn([f64; 2]) -> f64, x: [f64; 2], fx: f64, lo: [f64; 2], hi: [f64; 2]) -> ([f64; 2], f64, usize) {
+/// One Newton step from `x` (ℓ(x) = `fx`) inside the box [lo, hi]: the new point, ℓ there, the
+/// number of evaluations and the change of ℓ of the full (undamped) step. When no halving of the
+/// step increases ℓ, `x` and `fx` are returned (the full step's change then tells whether that
+/// is rounding, |change| < tolerance, or a failed step). Non-finite values of `f` count as −∞.
+fn step(f: &dyn Fn([f64; 2]) -> f64, x: [f64; 2], fx: f64, lo: [f64; 2], hi: [f64; 2]) -> ([f64; 2], f64, usize, f64) {
     let ev = |p: [f64; 2]| {
         let v = f(p);
         if v.is_finite() {
@@ -103,7 +105,7 @@ fn step(f: &dyn Fn([f64; 2]) -> f64, x: [f64; 2], fx: f64, lo: [f64; 2], hi: [f6
     let h11 = (p1 - 2.0 * fx + m1) / (h[1] * h[1]);
     let h01 = (pp - p0 - p1 + 2.0 * fx - m0 - m1 + mm) / (2.0 * h[0] * h[1]);
     if !(g[0].is_finite() && g[1].is_finite() && h00.is_finite() && h11.is_finite() && h01.is_finite()) {
-        return (x, fx, evals);
+        return (x, fx, evals, f64::NEG_INFINITY);
     }
     let det = h00 * h11 - h01 * h01;
     let mut d = if h00 < 0.0 && det > 0.0 {
@@ -111,16 +113,22 @@ fn step(f: &dyn Fn([f64; 2]) -> f64, x: [f64; 2], fx: f64, lo: [f64; 2], hi: [f6
     } else {
         [g[0] / h00.abs().max(1.0), g[1] / h11.abs().max(1.0)]
     };
+    let mut full = None;
     for _ in 0..30 {
         let y = [(x[0] + d[0]).clamp(lo[0], hi[0]), (x[1] + d[1]).clamp(lo[1], hi[1])];
         let fy = ev(y);
         evals += 1;
+        let change = *full.get_or_insert(fy - fx);
         if fy >= fx || crate::interrupt::requested() {
-            return (y, fy, evals);
+            return (y, fy, evals, fy - fx);
+        }
+        if change.abs() < tolerance(fx) {
+            // The full step is within rounding of ℓ(x): converged.
+            return (x, fx, evals, change);
         }
         d = [0.5 * d[0], 0.5 * d[1]];
     }
-    (x, fx, evals)
+    (x, fx, evals, full.unwrap_or(f64::NEG_INFINITY))
 }
 
 /// The convergence check of docs/methods.md §11.7 at the optimiser's point `x`: [`maximize`]
@@ -151,19 +159,21 @@ fn maximize_with(f: &dyn Fn([f64; 2]) -> f64, x0: [f64; 2], lo: [f64; 2], hi: [f
         return out;
     }
     while out.iterations < max && !crate::interrupt::requested() {
-        let (y, fy, e) = step(f, x, fx, lo, hi);
+        let (y, fy, e, change) = step(f, x, fx, lo, hi);
         out.evaluations += e;
         out.iterations += 1;
-        let change = fy - fx;
         out.change = change;
         if change.abs() < tolerance(fx) {
             out.converged = true;
             break;
         }
-        if fy > fx {
-            x = y;
-            fx = fy;
+        if fy <= fx {
+            // No halving of the step increases ℓ although the full step changes it by more
+            // than the tolerance: not converged, and no progress is possible.
+            break;
         }
+        x = y;
+        fx = fy;
     }
     out.x = x;
     out.value = fx;
