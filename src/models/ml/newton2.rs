@@ -135,16 +135,26 @@ fn step(f: &dyn Fn([f64; 2]) -> f64, x: [f64; 2], fx: f64, lo: [f64; 2], hi: [f6
 /// from there with at most [`CHECK_ITERATIONS`] steps. When the first step changes ℓ by less
 /// than [`tolerance`], `x` is returned unchanged.
 pub fn check(f: &dyn Fn([f64; 2]) -> f64, x: [f64; 2], lo: [f64; 2], hi: [f64; 2]) -> Newton {
-    maximize_with(f, x, lo, hi, CHECK_ITERATIONS)
+    maximize_with(f, x, lo, hi, CHECK_ITERATIONS, false)
 }
 
 /// Damped Newton iterations from `x0` inside [lo, hi] until a step changes ℓ by less than
-/// [`tolerance`] (at most [`MAX_ITERATIONS`]; Ctrl-C stops them).
+/// [`tolerance`] (at most [`MAX_ITERATIONS`]; Ctrl-C stops them); that last step is taken when
+/// it increases ℓ.
 pub fn maximize(f: &dyn Fn([f64; 2]) -> f64, x0: [f64; 2], lo: [f64; 2], hi: [f64; 2]) -> Newton {
-    maximize_with(f, x0, lo, hi, MAX_ITERATIONS)
+    maximize_with(f, x0, lo, hi, MAX_ITERATIONS, true)
 }
 
-fn maximize_with(f: &dyn Fn([f64; 2]) -> f64, x0: [f64; 2], lo: [f64; 2], hi: [f64; 2], max: usize) -> Newton {
+/// Newton iterations from `x0`, at most `max`; `take_last`: also take the final step (below the
+/// tolerance) when it increases ℓ.
+fn maximize_with(
+    f: &dyn Fn([f64; 2]) -> f64,
+    x0: [f64; 2],
+    lo: [f64; 2],
+    hi: [f64; 2],
+    max: usize,
+    take_last: bool,
+) -> Newton {
     let mut x = [x0[0].clamp(lo[0], hi[0]), x0[1].clamp(lo[1], hi[1])];
     let mut fx = f(x);
     let mut out = Newton {
@@ -165,6 +175,10 @@ fn maximize_with(f: &dyn Fn([f64; 2]) -> f64, x0: [f64; 2], lo: [f64; 2], hi: [f
         out.change = change;
         if change.abs() < tolerance(fx) {
             out.converged = true;
+            if take_last && fy > fx {
+                x = y;
+                fx = fy;
+            }
             break;
         }
         if fy <= fx {
@@ -199,7 +213,7 @@ mod tests {
         let c = check(&f, [0.9, -2.0], [-10.0, -10.0], [10.0, 10.0]);
         assert!(c.converged && c.iterations == 2 && (c.x[0] - 1.0).abs() < 1e-8, "{c:?}");
         // With one step allowed it is not converged.
-        let c = maximize_with(&f, [0.9, -2.0], [-10.0, -10.0], [10.0, 10.0], 1);
+        let c = maximize_with(&f, [0.9, -2.0], [-10.0, -10.0], [10.0, 10.0], 1, false);
         assert!(!c.converged && c.change > 1e-3, "{c:?}");
         // A non-quadratic concave function.
         let g = |p: [f64; 2]| -(p[0] - 0.3).powi(4) - (p[0] - 0.3).powi(2) - (p[1].exp() - 2.0).powi(2);
