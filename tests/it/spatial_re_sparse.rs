@@ -113,7 +113,8 @@ fn insurance_sparse_path_equals_eigen_path() {
             eigen.model.loglik,
             1e-10,
         );
-        assert_close(&format!("{what} sigma2"), sparse.model.sigma2, eigen.model.sigma2, 1e-8);
+        let rel = if errors.is_some() { 1e-6 } else { 1e-8 };
+        assert_close(&format!("{what} sigma2"), sparse.model.sigma2, eigen.model.sigma2, rel);
     }
 }
 
