@@ -171,6 +171,9 @@ impl BskDet for DenseBsk {
     }
 }
 
+/// (λ, φ) as bits, the cache key of [`SparseBsk`].
+type Key = (u64, u64);
+
 /// The sparse path (module documentation).
 pub struct SparseBsk {
     means: Means,
@@ -182,7 +185,7 @@ pub struct SparseBsk {
     e1: Vec<f64>,
     e2: Vec<f64>,
     symbolic: SymbolicCholesky<usize>,
-    cache: RefCell<Vec<((u64, u64), Arc<BskTerms>)>>,
+    cache: RefCell<Vec<(Key, Arc<BskTerms>)>>,
     count: Cell<usize>,
 }
 
