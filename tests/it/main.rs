@@ -35,6 +35,7 @@ mod scale;
 mod scripts;
 mod spatial_re;
 mod spatial_re_error;
+mod spatial_re_sparse;
 mod stdlib;
 mod study;
 mod study_random;

@@ -24,9 +24,11 @@
 //!   power traces tr(Wᵏ) of the series effects ([`SpatialFit::power_traces`]).
 
 pub mod bias;
+pub mod bsk_det;
 pub mod error;
 pub mod information;
 pub mod lag;
+pub mod newton2;
 pub mod optimize;
 pub mod options;
 pub mod random;
@@ -46,7 +48,7 @@ pub use route::{fit_spatial, fit_spatial_with_engine};
 
 pub(crate) use assemble::{Estimate, Vcov};
 pub(crate) use data::{Dims, Prepared};
-pub(crate) use route::Jacobian;
+pub(crate) use route::{Engines, Jacobian};
 
 use crate::error::{Error, Result};
 use crate::linalg::logdet::SparseLogDet;
@@ -146,19 +148,15 @@ impl Ctx<'_> {
     }
 }
 
-fn fit_impl(
-    design: &Design,
+/// The search interval of ρ/λ and where it comes from (docs/methods.md §4.1), for every spatial
+/// ML fit: the eigenvalue interval (1/ω_min, 1/ω_max) on the exact path (option `interval`
+/// must lie inside it), else (−1/r, 1/r) with r ≥ the spectral radius, or the option.
+pub(crate) fn search_interval(
+    spectrum: Option<&Spectrum>,
     w: &Weights,
-    kind: ModelKind,
     opts: &CheckedOptions,
-    engine: &dyn LogDet,
-    path: Path,
-) -> Result<SpatialFit> {
-    let (n, t) = (design.n, design.t);
-    if w.n() != n {
-        return Err(Error::data(format!("weights have {} units but the data {n}", w.n())));
-    }
-    let (interval, interval_source) = match &path.spectrum {
+) -> Result<((f64, f64), String)> {
+    Ok(match spectrum {
         Some(spectrum) => {
             let feasible = spectrum.interval();
             match opts.interval {
@@ -193,7 +191,22 @@ fn fit_impl(
                 Some(iv) => (iv, "option interval (not checked against the eigenvalues)".to_string()),
             }
         }
-    };
+    })
+}
+
+fn fit_impl(
+    design: &Design,
+    w: &Weights,
+    kind: ModelKind,
+    opts: &CheckedOptions,
+    engine: &dyn LogDet,
+    path: Path,
+) -> Result<SpatialFit> {
+    let (n, t) = (design.n, design.t);
+    if w.n() != n {
+        return Err(Error::data(format!("weights have {} units but the data {n}", w.n())));
+    }
+    let (interval, interval_source) = search_interval(path.spectrum.as_deref(), w, opts)?;
     let dims = bias::dims(n, t, opts, w)?;
     let data = Prepared::new(design, w, kind, opts)?;
     let nobs_eff = dims.n_eff * dims.t_eff;

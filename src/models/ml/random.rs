@@ -213,9 +213,26 @@ pub(crate) fn fit_lag<'a>(
         prof.at(r, psi).map_or(f64::NAN, |a| a.d_rho) + tf * ctx.jac.deriv(r)
     };
     let best = ctx.maximize(f, score)?;
-    let rho = best.x;
-    let inner = prof.inner(rho);
-    let psi = inner.x;
+    let inner = prof.inner(best.x);
+    // docs/methods.md §11.7: a final 2-D Newton step from the Brent point must change ℓ by < 1e−10
+    // (a few steps are taken when it does not).
+    let check = {
+        // The log-Jacobian by ρ (bits): one factorisation per ρ on the sparse path.
+        let jac = std::cell::RefCell::new(Vec::<(u64, f64)>::new());
+        let jac_at = |r: f64| {
+            let hit = jac.borrow().iter().find(|(k, _)| *k == r.to_bits()).map(|(_, v)| *v);
+            hit.unwrap_or_else(|| {
+                let v = tf * ctx.jac.value(r);
+                jac.borrow_mut().push((r.to_bits(), v));
+                v
+            })
+        };
+        let lc2 = |p: [f64; 2]| prof.at(p[0], p[1]).map_or(f64::NAN, |a| a.value) + jac_at(p[0]);
+        let (lo, hi) = (ctx.interval.0 + super::BOUND_DELTA, ctx.interval.1 - super::BOUND_DELTA);
+        let psi_bounds = (PHI_BOUNDS.0.ln(), PHI_BOUNDS.1.ln());
+        super::newton2::check(&lc2, [best.x, inner.x], [lo, psi_bounds.0], [hi, psi_bounds.1])
+    };
+    let [rho, psi] = check.x;
     let at = prof.at(rho, psi).ok_or_else(|| {
         Error::numeric(format!(
             "{} random effects: the likelihood is not finite at the optimum (rho = {rho}, phi = {})",
@@ -284,6 +301,7 @@ pub(crate) fn fit_lag<'a>(
     if let Some(note) = trace_note {
         info.insert("traces".into(), note);
     }
+    info.insert("convergence".into(), check.describe("nested bounded Brent"));
     let est = ReEstimate {
         beta,
         spatial: ("rho", rho),
@@ -298,7 +316,9 @@ pub(crate) fn fit_lag<'a>(
         info,
         resolvent: Some(res),
     };
-    assemble_random(design, ctx, kind, est, engine, spectrum)
+    let mut fit = assemble_random(design, ctx, kind, est, engine, spectrum)?;
+    fit.model.warnings.extend(check.warning("rho"));
+    Ok(fit)
 }
 
 /// R² = 1 − r'r/Σ(y − ȳ)² with r = u − (1 − s)ū_i (u the structural residual, s = θ_E², the

@@ -16,15 +16,19 @@
 //! (1 − λ)²P0 + (1 − λ)λ(P1 + P1') + λ²P2 of the within cross products P0 = A'A, P1 = A'D,
 //! P2 = D'D, computed once (docs/methods.md §11.3, "Evaluation"), and so is the KKP between part
 //! (this basis keeps the filtered intercept of a row-standardised W exact as λ → 1). For
-//! BSK the eigen-decomposition BB' = U diag(s²) U' (dense, once per λ) gives
-//! ln|M| = Σ ln(1 + Tφ s_i²) and T(Bā)'M⁻¹(Bb̄) = T Σ_i g_a,i g_b,i/(1 + Tφ s_i²), g = U'BĀ, for
-//! every φ at O(N m²). No NT×NT object is formed; the BSK path needs one dense N×N
-//! decomposition per λ and is limited to N ≤ [`BSK_MAX_N`]. ln|B| comes from the project's
-//! log-determinant engine (eigenvalues, or the sparse engine for large N).
+//! BSK, ln|M| and T(Bā)'M⁻¹(Bb̄) come from [`super::bsk_det`]: the dense eigen-decomposition
+//! of BB' once per λ on the eigenvalue path (N ≤ [`BSK_MAX_N`]), a sparse Cholesky of
+//! M = I + TφBB' per (λ, φ) on the sparse path. No NT×NT object is formed. ln|B| comes from the
+//! log-determinant engine the fixed-effects fits use ([`super::Engines`]: eigenvalues, or the
+//! sparse engine for large N), once per λ (cached).
 //!
-//! Estimation (docs/methods.md §18): β and σ²_ν are concentrated out (GLS); ℓc(λ, ψ) is
+//! Estimation (docs/methods.md §11.7, §18): β and σ²_ν are concentrated out (GLS); ℓc(λ, ψ) is
 //! maximised by nested bounded Brent, outer λ on the feasible interval kept 1e−9 from its ends,
-//! inner ψ ∈ [ln 1e−8, ln 1e8], tolerance 1e−10.
+//! inner ψ ∈ [ln 1e−8, ln 1e8], tolerance 1e−10 (on the sparse path above
+//! [`super::SPARSE_FAST_ABOVE_N`] units: a 13-point grid and Brent without the score polish, as
+//! the fixed-effects fits). Sparse BSK, where every (λ, φ) is a factorisation: damped 2-D Newton
+//! ([`super::newton2`]) from the KKP optimum. Every fit ends with the §11.7 check: a 2-D Newton
+//! step from the estimate must change ℓ by less than 1e−10, else a warning.
 //!
 //! Covariance ([`ReCovariance`]): the default is the inverse observed information of the full
 //! ℓ in (β, λ, ψ, σ²_ν), a central-difference Hessian (steps 1e−2·se_GLS for β, 5e−4 for λ and
@@ -33,26 +37,22 @@
 //! inverse central-difference Hessian of ℓc (the profile information), σ²_ν with 2σ⁴/NT,
 //! block-diagonal.
 
-use super::optimize;
+use super::bsk_det::{BskDet, DenseBsk, Means, SparseBsk};
 use super::options::{CheckedOptions, ReCovariance, ReErrors};
-use super::{SpatialFit, BOUND_DELTA, BOUND_WARN};
+use super::{newton2, optimize, search_interval, Engines};
+use super::{SpatialFit, BOUND_DELTA, BOUND_WARN, SPARSE_FAST_ABOVE_N};
 use crate::error::{Error, Result};
-use crate::linalg::logdet::{auto_choice, choose_logdet, LogDetMethod};
-use crate::linalg::sparse::spectral_bound;
 use crate::linalg::LogDet;
 use crate::models::dense::{dot, inverse_spd, solve_spd};
 use crate::models::formula::Design;
 use crate::models::random::{theta_of_phi, PHI_BOUNDS};
 use crate::models::result::{Coef, Model, ModelKind};
 use crate::models::within::{demean, unit_means, Fe};
-use crate::weights::{Spectrum, Weights};
-use std::cell::RefCell;
+use crate::weights::Weights;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
-/// Largest N for the Baltagi–Song–Koh likelihood, which needs the dense eigen-decomposition of
-/// BB' (N×N) at every λ; the KKP structure has no such limit.
-pub const BSK_MAX_N: usize = 2000;
+pub use super::bsk_det::BSK_MAX_N;
 
 /// Step of the central-difference scores that polish the Brent optima (the score root is found
 /// to rounding, so λ̂ and ψ̂ are not limited by the √ε flatness of the maximum).
@@ -62,20 +62,13 @@ const SCORE_STEP: f64 = 1e-5;
 /// are stable to ~1e−6 relative for steps between 1e−4 and 2e−3 on insurance and produc.
 const HESS_STEP: f64 = 5e-4;
 
-/// Cross products of the data: within (C0, C1, C2) and, for KKP, between ones, plus the unit
-/// means Ā (N×m, row-major) for BSK.
+/// Cross products of the data: within (C0, C1, C2) and, for KKP, between ones.
 struct Cross {
     n: usize,
     t: usize,
     m: usize,
     within: [Vec<f64>; 3],
     between: [Vec<f64>; 3],
-    /// Unit means of A, row-major N×m.
-    abar: Vec<f64>,
-    /// Unit means of D = A − LA, row-major N×m.
-    dbar: Vec<f64>,
-    /// Dense W (row-major), BSK only.
-    wd: Option<Vec<f64>>,
 }
 
 /// m×m cross products a_i'b_j of two column lists.
@@ -106,93 +99,67 @@ pub(super) fn quad(c: &[Vec<f64>; 3], m: usize, lam: f64) -> Vec<f64> {
     out
 }
 
-/// The BSK quantities at one λ: s_i² (eigenvalues of BB') and G = U'BĀ (N×m, row-major).
-struct BskAt {
-    s2: Vec<f64>,
-    g: Vec<f64>,
-}
-
-impl Cross {
-    fn bsk_at(&self, lam: f64) -> Result<BskAt> {
-        let (n, m) = (self.n, self.m);
-        let wd = self.wd.as_ref().expect("dense W for BSK");
-        let b = faer::Mat::<f64>::from_fn(n, n, |i, j| f64::from(i == j) - lam * wd[i * n + j]);
-        let bbt = &b * b.transpose();
-        let evd = bbt
-            .self_adjoint_eigen(faer::Side::Lower)
-            .map_err(|e| Error::numeric(format!("sem (random, bsk): eigen-decomposition of BB' failed ({e:?})")))?;
-        let u = evd.U();
-        let s = evd.S().column_vector();
-        // BĀ = (1 − λ)Ā + λD̄ (the basis of [`quad`]).
-        let ba = faer::Mat::<f64>::from_fn(n, m, |i, j| {
-            (1.0 - lam) * self.abar[i * m + j] + lam * self.dbar[i * m + j]
-        });
-        let g = u.transpose() * &ba;
-        Ok(BskAt {
-            s2: (0..n).map(|i| s[i].max(0.0)).collect(),
-            g: (0..n * m).map(|k| g[(k / m, k % m)]).collect(),
-        })
-    }
-}
-
 /// Everything one evaluation needs.
 struct Problem<'a> {
     cross: Cross,
-    errors: ReErrors,
     engine: &'a dyn LogDet,
-    /// Cache of the BSK decomposition by λ (bits).
-    cache: RefCell<Vec<(u64, Arc<BskAt>)>>,
+    /// The BSK between terms (dense or sparse, [`super::bsk_det`]); `None` for KKP.
+    bsk: Option<Box<dyn BskDet>>,
+    /// Evaluate the KKP likelihood even for BSK (the start of the sparse BSK optimiser).
+    kkp_start: Cell<bool>,
+    /// ln|B| by λ (bits): one factorisation per λ on the sparse path.
+    ldet: RefCell<Vec<(u64, f64)>>,
 }
 
 impl Problem<'_> {
-    fn bsk(&self, lam: f64) -> Result<Arc<BskAt>> {
+    /// ln|I − λW| from the engine, cached by λ.
+    fn logdet(&self, lam: f64) -> f64 {
         let key = lam.to_bits();
-        if let Some((_, v)) = self.cache.borrow().iter().find(|(k, _)| *k == key) {
-            return Ok(v.clone());
+        if let Some((_, v)) = self.ldet.borrow().iter().find(|(k, _)| *k == key) {
+            return *v;
         }
-        let v = Arc::new(self.cross.bsk_at(lam)?);
-        let mut c = self.cache.borrow_mut();
-        if c.len() >= 8 {
+        let v = self.engine.logdet(lam);
+        let mut c = self.ldet.borrow_mut();
+        if c.len() >= 32 {
             c.remove(0);
         }
-        c.push((key, v.clone()));
-        Ok(v)
+        c.push((key, v));
+        v
+    }
+
+    /// The BSK terms in use (none for KKP and for the KKP start).
+    fn bsk(&self) -> Option<&dyn BskDet> {
+        if self.kkp_start.get() {
+            None
+        } else {
+            self.bsk.as_deref()
+        }
     }
 
     /// The quadratic-form matrix C(λ, φ) (m×m) and the determinant term of ℓ.
-    fn form(&self, lam: f64, phi: f64, bsk: Option<&BskAt>) -> (Vec<f64>, f64) {
+    fn form(&self, lam: f64, phi: f64) -> Result<(Vec<f64>, f64)> {
         let (n, t, m) = (self.cross.n, self.cross.t as f64, self.cross.m);
         let mut c = quad(&self.cross.within, m, lam);
-        let jac = t * self.engine.logdet(lam);
-        match (self.errors, bsk) {
-            (ReErrors::Kkp, _) | (ReErrors::Bsk, None) => {
+        let jac = t * self.logdet(lam);
+        match self.bsk() {
+            None => {
                 let a = 1.0 + t * phi;
                 let cb = quad(&self.cross.between, m, lam);
                 c.iter_mut().zip(&cb).for_each(|(x, y)| *x += y / a);
-                (c, jac - 0.5 * n as f64 * a.ln())
+                Ok((c, jac - 0.5 * n as f64 * a.ln()))
             }
-            (ReErrors::Bsk, Some(b)) => {
-                let mut ld = 0.0;
-                for i in 0..n {
-                    let d = 1.0 + t * phi * b.s2[i];
-                    ld += d.ln();
-                    let gi = &b.g[i * m..(i + 1) * m];
-                    let f = t / d;
-                    for p in 0..m {
-                        for q in 0..m {
-                            c[p * m + q] += f * gi[p] * gi[q];
-                        }
-                    }
-                }
-                (c, jac - 0.5 * ld)
+            Some(b) => {
+                let at = b.at(lam, phi)?;
+                c.iter_mut().zip(&at.between).for_each(|(x, y)| *x += y);
+                Ok((c, jac - 0.5 * at.logdet))
             }
         }
     }
 
     /// β(λ, φ), SSE and the determinant term.
-    fn profile(&self, lam: f64, phi: f64, bsk: Option<&BskAt>) -> Result<(Vec<f64>, f64, f64)> {
+    fn profile(&self, lam: f64, phi: f64) -> Result<(Vec<f64>, f64, f64)> {
         let m = self.cross.m;
-        let (c, det) = self.form(lam, phi, bsk);
+        let (c, det) = self.form(lam, phi)?;
         let k = m - 1;
         // Jacobi scaling: the filtered intercept (1 − λ)ι is tiny near λ = 1.
         let sc: Vec<f64> = (1..m)
@@ -212,33 +179,14 @@ impl Problem<'_> {
         (self.cross.n * self.cross.t) as f64
     }
 
-    /// ℓc(λ, ψ) (β and σ²_ν concentrated out; full Gaussian value).
-    fn lc(&self, lam: f64, psi: f64, bsk: Option<&BskAt>) -> f64 {
+    /// ℓc(λ, ψ) (β and σ²_ν concentrated out; full Gaussian value); −∞ where it fails.
+    fn lc(&self, lam: f64, psi: f64) -> f64 {
         let nt = self.nt();
-        match self.profile(lam, psi.exp(), bsk) {
-            Ok((_, sse, det)) if sse > 0.0 => {
+        match self.profile(lam, psi.exp()) {
+            Ok((_, sse, det)) if sse > 0.0 && det.is_finite() => {
                 -0.5 * nt * ((2.0 * std::f64::consts::PI).ln() + 1.0) - 0.5 * nt * (sse / nt).ln() + det
             }
             _ => f64::NEG_INFINITY,
-        }
-    }
-
-    fn bsk_opt(&self, lam: f64) -> Option<Arc<BskAt>> {
-        match self.errors {
-            ReErrors::Bsk => self.bsk(lam).ok(),
-            ReErrors::Kkp => None,
-        }
-    }
-
-    /// ℓc at (λ, ψ) with the BSK decomposition looked up.
-    fn lc_at(&self, lam: f64, psi: f64) -> f64 {
-        if self.errors == ReErrors::Bsk {
-            match self.bsk(lam) {
-                Ok(b) => self.lc(lam, psi, Some(&b)),
-                Err(_) => f64::NEG_INFINITY,
-            }
-        } else {
-            self.lc(lam, psi, None)
         }
     }
 
@@ -250,11 +198,9 @@ impl Problem<'_> {
         if s2 <= 0.0 {
             return f64::NEG_INFINITY;
         }
-        let bsk = self.bsk_opt(lam);
-        if self.errors == ReErrors::Bsk && bsk.is_none() {
+        let Ok((c, det)) = self.form(lam, psi.exp()) else {
             return f64::NEG_INFINITY;
-        }
-        let (c, det) = self.form(lam, psi.exp(), bsk.as_deref());
+        };
         let v: Vec<f64> = std::iter::once(1.0).chain(x[..k].iter().map(|b| -b)).collect();
         let mut q = 0.0;
         for i in 0..m {
@@ -267,11 +213,7 @@ impl Problem<'_> {
 
     /// ψ̂(λ) and ℓc there (inner Brent).
     fn inner(&self, lam: f64) -> (f64, f64) {
-        let bsk = self.bsk_opt(lam);
-        if self.errors == ReErrors::Bsk && bsk.is_none() {
-            return (0.0, f64::NEG_INFINITY);
-        }
-        let f = |psi: f64| self.lc(lam, psi, bsk.as_deref());
+        let f = |psi: f64| self.lc(lam, psi);
         let score = |psi: f64| (f(psi + SCORE_STEP) - f(psi - SCORE_STEP)) / (2.0 * SCORE_STEP);
         let (lo, hi) = (PHI_BOUNDS.0.ln(), PHI_BOUNDS.1.ln());
         let r = optimize::maximize_with(f, Some(&score), lo, hi, 1e-10, optimize::GRID);
@@ -281,7 +223,7 @@ impl Problem<'_> {
     /// dℓc/dλ at (λ, ψ̂(λ)) (envelope theorem): a central difference at fixed ψ̂.
     fn outer_score(&self, lam: f64) -> f64 {
         let (psi, _) = self.inner(lam);
-        (self.lc_at(lam + SCORE_STEP, psi) - self.lc_at(lam - SCORE_STEP, psi)) / (2.0 * SCORE_STEP)
+        (self.lc(lam + SCORE_STEP, psi) - self.lc(lam - SCORE_STEP, psi)) / (2.0 * SCORE_STEP)
     }
 }
 
@@ -312,15 +254,16 @@ fn hessian(f: &dyn Fn(&[f64]) -> f64, x: &[f64], h: &[f64]) -> Vec<f64> {
 }
 
 /// Fits SEM or SDEM with individual random effects (module documentation) on W already aligned
-/// to the design's units, with the checked options (`opts.fe` is [`Fe::Random`]).
+/// to the design's units, with the checked options (`opts.fe` is [`Fe::Random`]) and the
+/// log-determinant engines the fixed-effects fits would use ([`Engines::choose`]).
 pub(crate) fn fit(
     design: &Design,
     w: &Weights,
     kind: ModelKind,
     opts: &CheckedOptions,
-    errors: ReErrors,
-    covariance: ReCovariance,
+    engines: &Engines,
 ) -> Result<SpatialFit> {
+    let (errors, covariance) = (opts.errors, opts.covariance);
     let (n, t) = (design.n, design.t);
     let tag = format!("{} (fe: \"random\", errors: \"{}\")", kind.name(), errors.name());
     if t < 2 {
@@ -331,10 +274,11 @@ pub(crate) fn fit(
     if w.n() != n {
         return Err(Error::data(format!("weights have {} units but the data {n}", w.n())));
     }
-    if errors == ReErrors::Bsk && n > BSK_MAX_N {
+    if errors == ReErrors::Bsk && n > BSK_MAX_N && engines.spectrum.is_some() {
         return Err(Error::invalid(format!(
-            "{tag}: the Baltagi–Song–Koh likelihood needs a dense eigen-decomposition of BB' ({n} × {n}) at every \
-             λ, which spillover does for N ≤ {BSK_MAX_N} only; use errors: \"kkp\" (no such limit) or fewer units"
+            "{tag}: on the eigenvalue path the Baltagi–Song–Koh likelihood needs a dense eigen-decomposition of BB' \
+             ({n} × {n}) at every λ, which spillover does for N ≤ {BSK_MAX_N} only; use lndet: \"sparse\" or \"auto\" \
+             (a sparse Cholesky of I + TφBB'), or errors: \"kkp\""
         )));
     }
     // Columns A = [y, ι, X, WX].
@@ -388,67 +332,79 @@ pub(crate) fn fit(
         m,
         within: [cross(&aw, &aw), cross(&aw, &dw), cross(&dw, &dw)],
         between: [scale(cross(&am, &am)), scale(cross(&am, &dm)), scale(cross(&dm, &dm))],
-        abar: rows(&am),
-        dbar: rows(&dm),
-        wd: (errors == ReErrors::Bsk).then(|| w.to_dense()),
     };
-    // Log-determinant engine and the interval of λ.
-    let (method, why) = match opts.lndet {
-        LogDetMethod::Auto => auto_choice(w),
-        other => (other, format!("lndet \"{}\" requested", other.name())),
-    };
-    let spectrum: Option<Arc<Spectrum>> = match method {
-        LogDetMethod::Eigen | LogDetMethod::Auto => Some(w.spectrum()?),
-        _ => None,
-    };
-    let boxed: Option<Box<dyn LogDet>> = match &spectrum {
-        Some(_) => None,
-        None => Some(choose_logdet(w, method)?),
-    };
-    let engine: &dyn LogDet = match (&spectrum, &boxed) {
-        (Some(s), _) => &**s,
-        (None, Some(b)) => &**b,
-        _ => unreachable!("one engine"),
-    };
-    let interval = match (&spectrum, opts.interval) {
-        (_, Some(iv)) => iv,
-        (Some(s), None) => s.interval(),
-        (None, None) => {
-            let r = spectral_bound(w.matrix());
-            if !(r.is_finite() && r > 0.0) {
-                return Err(Error::invalid(
-                    "the weights matrix has no positive entry, so lambda is not identified; check the weights",
-                ));
-            }
-            (-1.0 / r, 1.0 / r)
+    // Log-determinant engine (as the fixed-effects fits), the BSK terms and the interval of λ.
+    let engine = engines.engine();
+    let spectrum = engines.spectrum.clone();
+    let bsk: Option<Box<dyn BskDet>> = match errors {
+        ReErrors::Kkp => None,
+        ReErrors::Bsk => {
+            let means = Means {
+                n,
+                t,
+                m,
+                abar: rows(&am),
+                dbar: rows(&dm),
+            };
+            Some(match &spectrum {
+                Some(_) => Box::new(DenseBsk::new(w, means)),
+                None => Box::new(SparseBsk::new(w, means)?),
+            })
         }
     };
+    let (interval, _) = search_interval(spectrum.as_deref(), w, opts)?;
     let prob = Problem {
         cross: cross_data,
-        errors,
         engine,
-        cache: RefCell::new(Vec::new()),
+        bsk,
+        kkp_start: Cell::new(false),
+        ldet: RefCell::new(Vec::new()),
     };
-    // Nested bounded Brent: outer λ, inner ψ.
     let (lo, hi) = (interval.0 + BOUND_DELTA, interval.1 - BOUND_DELTA);
-    let score = |lam: f64| prob.outer_score(lam);
-    let outer = optimize::maximize_with(|lam| prob.inner(lam).1, Some(&score), lo, hi, 1e-10, optimize::GRID);
+    let (plo, phi_hi) = (PHI_BOUNDS.0.ln(), PHI_BOUNDS.1.ln());
+    let lc2 = |p: [f64; 2]| prob.lc(p[0], p[1]);
+    let sparse_bsk = prob.bsk.as_ref().is_some_and(|b| b.method() == "sparse");
+    let (lam, psi, loglik, evaluations, optimiser, check) = if sparse_bsk {
+        // Every (λ, φ) is a sparse Cholesky factorisation: damped 2-D Newton from the KKP
+        // optimum (one factorisation of B per λ, located coarsely).
+        prob.kkp_start.set(true);
+        let start = optimize::maximize_with(|lam| prob.inner(lam).1, None, lo, hi, 1e-6, optimize::SPARSE_GRID);
+        let psi0 = prob.inner(start.x).0;
+        prob.kkp_start.set(false);
+        let r = newton2::maximize(&lc2, [start.x, psi0], [lo, plo], [hi, phi_hi]);
+        let how = format!(
+            "damped 2-D Newton in (lambda, ln phi) from the KKP optimum, {} iterations",
+            r.iterations
+        );
+        (r.x[0], r.x[1], r.value, start.evaluations + r.evaluations, how, r)
+    } else {
+        // Nested bounded Brent: outer λ, inner ψ (a coarse grid without the score polish on
+        // the sparse path at large N, as the fixed-effects fits).
+        let outer = if spectrum.is_none() && n > SPARSE_FAST_ABOVE_N {
+            optimize::maximize_with(|lam| prob.inner(lam).1, None, lo, hi, 1e-12, optimize::SPARSE_GRID)
+        } else {
+            let score = |lam: f64| prob.outer_score(lam);
+            optimize::maximize_with(|lam| prob.inner(lam).1, Some(&score), lo, hi, 1e-10, optimize::GRID)
+        };
+        let (psi, _) = prob.inner(outer.x);
+        let check = newton2::check(&lc2, [outer.x, psi], [lo, plo], [hi, phi_hi]);
+        let evaluations = outer.evaluations + check.evaluations;
+        let how = "nested bounded Brent".to_string();
+        (check.x[0], check.x[1], check.value, evaluations, how, check)
+    };
     crate::interrupt::check()?;
-    if !outer.value.is_finite() {
+    if !loglik.is_finite() {
         return Err(Error::numeric(format!(
             "{tag}: the log-likelihood is not finite anywhere in λ ∈ ({lo:.6}, {hi:.6}), φ ∈ [1e-8, 1e8]"
         )));
     }
-    let lam = outer.x;
-    let (psi, loglik) = prob.inner(lam);
     let phi = psi.exp();
-    let bsk = prob.bsk_opt(lam);
-    let (beta, sse, _) = prob.profile(lam, phi, bsk.as_deref())?;
+    let (beta, sse, _) = prob.profile(lam, phi)?;
     let nt = prob.nt();
     let sigma2 = sse / nt;
     let k = m - 1;
     // GLS covariance of β conditional on (λ, φ): σ²(Z'Ω⁻¹Z)⁻¹.
-    let (c, _) = prob.form(lam, phi, bsk.as_deref());
+    let (c, _) = prob.form(lam, phi)?;
     let xx: Vec<f64> = (0..k * k).map(|q| c[(q / k + 1) * m + q % k + 1]).collect();
     let xx_inv = inverse_spd(&xx, k, "Z'Ω⁻¹Z (the GLS cross products)")?;
     let se_gls: Vec<f64> = (0..k).map(|j| (sigma2 * xx_inv[j * k + j]).max(0.0).sqrt()).collect();
@@ -482,7 +438,7 @@ pub(crate) fn fit(
                     cov[i * p + j] = sigma2 * xx_inv[i * k + j];
                 }
             }
-            let f = |x: &[f64]| prob.lc_at(x[0], x[1]);
+            let f = |x: &[f64]| prob.lc(x[0], x[1]);
             let hs = hessian(&f, &[lam, psi], &[HESS_STEP, HESS_STEP]);
             let neg: Vec<f64> = hs.iter().map(|v| -v).collect();
             let v = inverse_spd(&neg, 2, "the profile Hessian of (lambda, psi) at the estimate")?;
@@ -557,16 +513,22 @@ pub(crate) fn fit(
         ("se_sigma2_mu", var_mu.max(0.0).sqrt()),
         ("interval_lo", interval.0),
         ("interval_hi", interval.1),
-        ("evaluations", outer.evaluations as f64),
+        ("evaluations", evaluations as f64),
     ] {
         extras.insert(key.to_string(), v);
     }
+    warnings.extend(check.warning("lambda"));
     let mut info = BTreeMap::new();
+    info.insert("convergence".into(), check.describe(&optimiser));
+    if let Some(b) = &prob.bsk {
+        info.insert("bsk".into(), b.describe());
+        extras.insert("bsk_factorisations".into(), b.factorisations() as f64);
+    }
     info.insert("fe".into(), "random (individual)".to_string());
     info.insert("errors".into(), errors.name().to_string());
     info.insert("covariance".into(), format!("{}: {cov_note}", covariance.name()));
     info.insert("lndet".into(), engine.method().to_string());
-    info.insert("lndet_choice".into(), why);
+    info.insert("lndet_choice".into(), engines.choice.clone());
     info.insert("interval".into(), format!("({:.6}, {:.6})", interval.0, interval.1));
     info.insert(
         "sigma2".into(),
