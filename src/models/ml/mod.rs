@@ -40,6 +40,7 @@ pub mod synthetic;
 
 mod assemble;
 mod data;
+mod engines;
 mod route;
 
 pub use assemble::series_terms;
@@ -48,7 +49,8 @@ pub use route::{fit_spatial, fit_spatial_with_engine};
 
 pub(crate) use assemble::{Estimate, Vcov};
 pub(crate) use data::{Dims, Prepared};
-pub(crate) use route::{Engines, Jacobian};
+pub(crate) use engines::Engines;
+pub(crate) use route::Jacobian;
 
 use crate::error::{Error, Result};
 use crate::linalg::logdet::SparseLogDet;
