@@ -31,6 +31,7 @@ pub mod optimize;
 pub mod options;
 pub mod random;
 pub mod random_error;
+pub mod random_expected;
 pub mod sac;
 pub mod slx;
 pub mod synthetic;
