@@ -165,7 +165,10 @@ pub fn random_effects_with(design: &Design, method: ReMethod, time_dummies: Opti
     fit.model.provenance = prov;
     fit.model.info.insert(
         "time_dummies".into(),
-        format!("{label}: {} fixed period dummies (first period dropped)", aug.x.len() - k),
+        format!(
+            "{label}: {} fixed period dummies (first period dropped)",
+            aug.x.len() - k
+        ),
     );
     Ok(fit)
 }

@@ -78,7 +78,10 @@ pub(crate) fn fit_spatial_with_time_dummies(
     fit.theta_index.truncate(k);
     fit.model.info.insert(
         "time_dummies".into(),
-        format!("{label}: {} fixed period dummies (first period dropped)", aug.x.len() - k),
+        format!(
+            "{label}: {} fixed period dummies (first period dropped)",
+            aug.x.len() - k
+        ),
     );
     Ok(fit)
 }

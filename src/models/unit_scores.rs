@@ -48,7 +48,9 @@ impl UnitScores {
     /// Σ_i s_i (the total score: ≈ 0 at the estimate).
     pub fn total(&self) -> Vec<f64> {
         let p = self.p();
-        (0..p).map(|j| (0..self.n).map(|i| self.scores[i * p + j]).sum()).collect()
+        (0..p)
+            .map(|j| (0..self.n).map(|i| self.scores[i * p + j]).sum())
+            .collect()
     }
 
     /// B s_i for every unit: N × p row-major (the unit's influence on the estimate).
@@ -92,7 +94,9 @@ pub fn g_diagonal(w: &[f64], n: usize, rho: f64) -> Result<Vec<f64>> {
         .map(|i| (0..n).map(|j| w[i * n + j] * inv[(j, i)]).sum())
         .collect();
     if d.iter().any(|v| !v.is_finite()) {
-        return Err(Error::numeric(format!("unit scores: I − ρW is singular at rho = {rho}")));
+        return Err(Error::numeric(format!(
+            "unit scores: I − ρW is singular at rho = {rho}"
+        )));
     }
     Ok(d)
 }

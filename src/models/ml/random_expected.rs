@@ -241,5 +241,9 @@ pub(crate) fn error_expected_covariance(
     }
     let k = (zoz.len() as f64).sqrt().round() as usize;
     let info = error_expected_information(zoz, k, &w.to_dense(), n, t, lambda, phi, sigma2, bsk)?;
-    inverse_spd(&info, k + 3, "the expected information of the random-effects likelihood")
+    inverse_spd(
+        &info,
+        k + 3,
+        "the expected information of the random-effects likelihood",
+    )
 }
