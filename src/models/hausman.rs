@@ -18,7 +18,12 @@
 //! |λ| ≤ 1e−12·largest dropped), df is the rank of V (the number of eigenvalues kept, as
 //! Stata's `hausman`; = q unless V is singular), and a warning gives the smallest eigenvalue
 //! and the number of negative ones. `sign: "abs"` reports |H| (plm, splm); `convention: "plm"`
-//! reproduces plm `phtest`: |d'V⁻¹d| with a regular inverse and df = q.
+//! reproduces plm `phtest`: |d'V⁻¹d| with a regular inverse and df = q; `convention: "stata"`
+//! Stata's `hausman` (generalized inverse [`invsym`], df = rank, signed), with `sigma`
+//! (`sigmamore`/`sigmaless`) on the non-spatial pair; `covariance: "robust"` replaces V by the
+//! cluster-by-unit sandwich of both fits' per-unit scores (docs/methods.md §12.4,
+//! [`crate::models::unit_scores`]). Two-way fixed effects pair with random effects carrying
+//! period dummies (`time_dummies`, docs/methods.md §12.1).
 
 use super::fe_tests::SpecTest;
 use super::result::{Model, ModelKind, Provenance};
