@@ -173,7 +173,8 @@ pub fn pair_differences(fe: &Model, re: &Model) -> Vec<String> {
         (Fe::TwoWays, false) if re.fe == Fe::Random => diffs.push(
             "the first model has two-way fixed effects but the random-effects model has no period dummies, so it \
              is not its random-effects counterpart; fit the random-effects model with time_dummies: true (fixed \
-             period dummies inside random effects), or the fixed-effects model with fe: \"individual\""
+             period dummies inside random effects), or the fixed-effects model with individual fixed effects \
+             (fe: \"individual\")"
                 .to_string(),
         ),
         (Fe::Individual, true) => diffs.push(

@@ -93,6 +93,14 @@ impl Data {
         .map_err(prefixed)
     }
 
+    /// The time column of a Panel (`None` for a cross-section).
+    fn time_column(&self) -> Option<&str> {
+        match self {
+            Data::Panel(p) => Some(p.time_name()),
+            _ => None,
+        }
+    }
+
     /// Default fixed effects: two-way for panels with T > 1, none for cross-sections.
     fn default_fe(&self) -> Fe {
         match self {
@@ -130,7 +138,7 @@ fn fit_ols(data: Dynamic, formula: &str, opts: &Map) -> RResult<Fitted> {
     let d = Data::from_dynamic(&data, o.str("id")?, "ols")?;
     let fe = fe_of(&o, &d)?;
     let method = super::options::re_method(&o, fe, "ols")?;
-    let td = super::options::time_dummies_label(&o, fe, &d)?;
+    let td = super::options::time_dummies_label(&o, fe, d.time_column())?;
     let design = d.design(formula, None, "ols")?;
     match method {
         Some(method) => crate::models::random::random_effects_with(&design, method, td.as_deref())
@@ -168,7 +176,7 @@ fn spatial_setup(d: &Data, kind: Option<ModelKind>, o: &Opts, func: &str) -> RRe
     };
     let fe = fe_of(o, d)?;
     let mut so = super::options::spatial_options(o, fe)?;
-    so.time_dummies = super::options::time_dummies_label(o, fe, d)?;
+    so.time_dummies = super::options::time_dummies_label(o, fe, d.time_column())?;
     Ok((kind, so))
 }
 

@@ -244,8 +244,9 @@ pub fn spatial_options(o: &Opts, fe: Fe) -> RResult<SpatialOptions> {
 }
 
 /// The label of the period dummies of option `time_dummies` (`factor(<time column>)` of a
-/// panel) when it is true, else `None`; true needs fe: "random" and a Panel.
-pub(crate) fn time_dummies_label(o: &Opts, fe: Fe, data: &super::models::Data) -> RResult<Option<String>> {
+/// panel whose time column is `time_column`) when it is true, else `None`; true needs
+/// fe: "random" and a Panel (`time_column` given).
+pub(crate) fn time_dummies_label(o: &Opts, fe: Fe, time_column: Option<&str>) -> RResult<Option<String>> {
     if o.bool("time_dummies")? != Some(true) {
         return Ok(None);
     }
@@ -257,9 +258,9 @@ pub(crate) fn time_dummies_label(o: &Opts, fe: Fe, data: &super::models::Data) -
             fe.name()
         )));
     }
-    match data {
-        super::models::Data::Panel(p) => Ok(Some(format!("factor({})", p.time_name()))),
-        _ => Err(script_err(format!(
+    match time_column {
+        Some(c) => Ok(Some(format!("factor({c})"))),
+        None => Err(script_err(format!(
             "{}: option time_dummies needs a Panel (period dummies of its time column)",
             o.func
         ))),

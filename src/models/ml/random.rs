@@ -36,6 +36,7 @@
 //! convention of the Hausman test (§12.3).
 
 use super::information::{resolvent_at, traces_at};
+use super::random_expected::lag_expected_covariance;
 use super::{Ctx, SpatialFit, BOUND_WARN};
 use crate::error::{Error, Result};
 use crate::linalg::dot;
@@ -281,7 +282,11 @@ pub(crate) fn fit_lag<'a>(
     let yhat = res.solve_panel(&zb)?;
     let (r2, corr2) = re_fit_measures(&d.y_raw, &u, &yhat, n, s);
     if ctx.opts.covariance == ReCovariance::Expected {
-        cov_observed = super::random_expected::lag_expected_covariance(ctx, &d.z_raw, &yhat, &tr, s, phi, sigma2)?;
+        // Expected information (docs/methods.md §11.2): cross products of [Z, ḠZβ].
+        let mut zg = d.z_raw.clone();
+        zg.push(ctx.w.lag_panel(&yhat));
+        let (cwg, cbg) = within_between_cross(&zg, n);
+        cov_observed = lag_expected_covariance(&cwg, &cbg, &tr, s, (n, ctx.dims.t), phi, sigma2)?;
     }
     let mut info = BTreeMap::new();
     if let Some(note) = trace_note {

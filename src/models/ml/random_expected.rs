@@ -32,6 +32,10 @@ use crate::models::dense::inverse_spd;
 use faer::linalg::solvers::Solve;
 use faer::Mat;
 
+/// Largest N for the expected information of the spatial-error random-effects models (dense
+/// N × N inverses and products).
+pub const EXPECTED_MAX_N: usize = 2000;
+
 /// The pieces of the SAR-RE / SDM-RE expected information at an estimate.
 pub struct LagPieces<'a> {
     /// Z*'Z* (k×k, row-major): quasi-demeaned cross products of the Z columns.
@@ -181,29 +185,23 @@ pub fn psi_covariance(info: &[f64], k: usize, phi: f64) -> Result<Vec<f64>> {
     inverse_spd(&m, p, "the expected information of the random-effects likelihood")
 }
 
-/// The SAR-RE / SDM-RE expected-information covariance in (β, ρ, ψ, σ²_ν) at the estimate:
-/// `z` the raw Z columns, `yhat` = (I_T ⊗ (I − ρW))⁻¹Zβ (so ḠZβ = (I_T ⊗ W)·yhat), the traces
-/// at ρ̂, s = θ_E², φ and σ²_ν. The quasi-demeaned cross products are C_W + s·C_B of
-/// [Z, ḠZβ] (§11.7).
+/// The SAR-RE / SDM-RE expected-information covariance in (β, ρ, ψ, σ²_ν) at the estimate,
+/// from the within and between cross products (C_W, C_B; §11.7) of the columns [Z, ḠZβ]
+/// (k + 1 columns, row-major), the traces at ρ̂, s = θ_E², N, T, φ and σ²_ν: the quasi-demeaned
+/// cross products are C_W + s·C_B.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn lag_expected_covariance(
-    ctx: &super::Ctx,
-    z: &[Vec<f64>],
-    yhat: &[f64],
+    cw: &[f64],
+    cb: &[f64],
     tr: &super::information::Traces,
     s: f64,
+    (n, t): (usize, usize),
     phi: f64,
     sigma2: f64,
 ) -> Result<Vec<f64>> {
-    let n = ctx.dims.n;
-    let t = ctx.dims.t;
-    let gzb = ctx.w.lag_panel(yhat);
-    let mut cols: Vec<Vec<f64>> = z.to_vec();
-    cols.push(gzb);
-    let m = cols.len();
+    let m = (cw.len() as f64).sqrt().round() as usize;
     let k = m - 1;
-    let (cw, cb) = super::random::within_between_cross(&cols, n);
-    let c: Vec<f64> = cw.iter().zip(&cb).map(|(w, b)| w + s * b).collect();
+    let c: Vec<f64> = cw.iter().zip(cb).map(|(w, b)| w + s * b).collect();
     let zz: Vec<f64> = (0..k * k).map(|ij| c[(ij / k) * m + ij % k]).collect();
     let z_gzb: Vec<f64> = (0..k).map(|i| c[i * m + k]).collect();
     let info = lag_expected_information(&LagPieces {
@@ -223,7 +221,7 @@ pub(crate) fn lag_expected_covariance(
 
 /// The SEM-RE / SDEM-RE expected-information covariance in (β, λ, φ, σ²_ν) (φ, not ψ: the
 /// error models map nothing afterwards) from the GLS cross products `zoz` = Z'Ω⁻¹Z at
-/// (λ̂, φ̂) and W. Dense N×N algebra, so N ≤ [`super::random_error::BSK_MAX_N`].
+/// (λ̂, φ̂) and W. Dense N×N algebra, so N ≤ [`EXPECTED_MAX_N`].
 pub(crate) fn error_expected_covariance(
     zoz: &[f64],
     w: &crate::weights::Weights,
@@ -232,11 +230,10 @@ pub(crate) fn error_expected_covariance(
     bsk: bool,
 ) -> Result<Vec<f64>> {
     let n = w.n();
-    if n > super::random_error::BSK_MAX_N {
+    if n > EXPECTED_MAX_N {
         return Err(Error::invalid(format!(
             "covariance \"expected\" for the spatial-error random-effects models needs dense N × N traces, which \
-             spillover computes for N ≤ {} only (N = {n}); use covariance \"observed\"",
-            super::random_error::BSK_MAX_N
+             spillover computes for N ≤ {EXPECTED_MAX_N} only (N = {n}); use covariance \"observed\""
         )));
     }
     let k = (zoz.len() as f64).sqrt().round() as usize;
