@@ -516,7 +516,9 @@ pub fn invsym(a: &[f64], q: usize) -> (Vec<f64>, usize) {
     let mut swept = vec![false; q];
     for k in 0..q {
         let piv = m[k * q + k];
-        if !(piv.abs() > INVSYM_TOL * a[k * q + k].abs()) || piv == 0.0 {
+        // A NaN pivot is skipped as well.
+        let keep = piv.abs() > INVSYM_TOL * a[k * q + k].abs() && piv != 0.0;
+        if !keep {
             continue;
         }
         swept[k] = true;

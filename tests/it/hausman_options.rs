@@ -407,12 +407,11 @@ fn total_is_zero(what: &str, m: &Model) {
         .unwrap_or_else(|| panic!("{what}: no scores"));
     let p = s.p();
     let total = s.total();
-    for j in 0..p {
+    for (j, tot) in total.iter().enumerate() {
         let rss = (0..s.n).map(|i| s.scores[i * p + j].powi(2)).sum::<f64>().sqrt();
         assert!(
-            total[j].abs() <= 1e-6 * rss,
-            "{what}: total score {j} = {} (unit scores {rss})",
-            total[j]
+            tot.abs() <= 1e-6 * rss,
+            "{what}: total score {j} = {tot} (unit scores {rss})"
         );
     }
 }
