@@ -18,6 +18,8 @@ pub mod result;
 pub mod simulate;
 pub mod spatial_tests;
 pub mod terms;
+pub mod time_dummies;
+pub mod unit_scores;
 pub mod within;
 
 pub use fit::{fit, fit_by, Fitted};

@@ -93,6 +93,14 @@ impl Data {
         .map_err(prefixed)
     }
 
+    /// The time column of a Panel (`None` for a cross-section).
+    fn time_column(&self) -> Option<&str> {
+        match self {
+            Data::Panel(p) => Some(p.time_name()),
+            _ => None,
+        }
+    }
+
     /// Default fixed effects: two-way for panels with T > 1, none for cross-sections.
     fn default_fe(&self) -> Fe {
         match self {
@@ -102,9 +110,9 @@ impl Data {
     }
 }
 
-const OLS_KEYS: [&str; 3] = ["fe", "id", "method"];
+const OLS_KEYS: [&str; 4] = ["fe", "id", "method", "time_dummies"];
 /// The options of `fit`, `sar`, `sem`, `sdm` (also checked by the study module).
-pub(crate) const SPATIAL_KEYS: [&str; 12] = [
+pub(crate) const SPATIAL_KEYS: [&str; 13] = [
     "fe",
     "id",
     "bias_correction",
@@ -117,6 +125,7 @@ pub(crate) const SPATIAL_KEYS: [&str; 12] = [
     "w",
     "errors",
     "covariance",
+    "time_dummies",
 ];
 
 pub(crate) fn fe_of(o: &Opts, data: &Data) -> RResult<Fe> {
@@ -129,9 +138,10 @@ fn fit_ols(data: Dynamic, formula: &str, opts: &Map) -> RResult<Fitted> {
     let d = Data::from_dynamic(&data, o.str("id")?, "ols")?;
     let fe = fe_of(&o, &d)?;
     let method = super::options::re_method(&o, fe, "ols")?;
+    let td = super::options::time_dummies_label(&o, fe, d.time_column())?;
     let design = d.design(formula, None, "ols")?;
     match method {
-        Some(method) => crate::models::random::random_effects(&design, method)
+        Some(method) => crate::models::random::random_effects_with(&design, method, td.as_deref())
             .map(|f| Fitted::Random(Box::new(f)))
             .map_err(|e| script_err(format!("ols: {e}"))),
         None => crate::models::ols::ols(&design, fe)
@@ -164,7 +174,9 @@ fn spatial_setup(d: &Data, kind: Option<ModelKind>, o: &Opts, func: &str) -> RRe
             .parse::<ModelKind>()
             .map_err(core_err)?,
     };
-    let so = super::options::spatial_options(o, fe_of(o, d)?)?;
+    let fe = fe_of(o, d)?;
+    let mut so = super::options::spatial_options(o, fe)?;
+    so.time_dummies = super::options::time_dummies_label(o, fe, d.time_column())?;
     Ok((kind, so))
 }
 

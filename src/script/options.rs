@@ -243,6 +243,30 @@ pub fn spatial_options(o: &Opts, fe: Fe) -> RResult<SpatialOptions> {
     Ok(so)
 }
 
+/// The label of the period dummies of option `time_dummies` (`factor(<time column>)` of a
+/// panel whose time column is `time_column`) when it is true, else `None`; true needs
+/// fe: "random" and a Panel (`time_column` given).
+pub(crate) fn time_dummies_label(o: &Opts, fe: Fe, time_column: Option<&str>) -> RResult<Option<String>> {
+    if o.bool("time_dummies")? != Some(true) {
+        return Ok(None);
+    }
+    if fe != Fe::Random {
+        return Err(script_err(format!(
+            "{}: option time_dummies (fixed period dummies inside random effects) applies to fe: \"random\"; with fe \
+             \"{}\" use fe: \"time\" or \"twoways\" for period effects",
+            o.func,
+            fe.name()
+        )));
+    }
+    match time_column {
+        Some(c) => Ok(Some(format!("factor({c})"))),
+        None => Err(script_err(format!(
+            "{}: option time_dummies needs a Panel (period dummies of its time column)",
+            o.func
+        ))),
+    }
+}
+
 /// The typed options of `effects` (and the study module's `spec.effects`) read from a checked
 /// option map: method, mode, engine (their errors already name `effects`), draws (at most a
 /// million), seed.

@@ -212,10 +212,12 @@ option_enum! {
 }
 
 option_enum! {
-    /// `"observed"` (full observed information) or `"splm"` (splm's block-diagonal covariance).
+    /// `"observed"` (full observed information), `"splm"` (splm's block-diagonal covariance) or
+    /// `"expected"` (the analytic expected information).
     ReCovariance: "covariance";
     Observed => "observed"; "(default)",
     Splm => "splm",
+    Expected => "expected",
 }
 
 impl FromStr for LogDetMethod {

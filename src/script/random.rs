@@ -11,7 +11,7 @@ use super::{core_err, script_err, RResult};
 use crate::models::bsjk::BsjkTest;
 use crate::models::bsk::{BskConvention, BskTest};
 use crate::models::fe_tests::SpecTest;
-use crate::models::hausman::{HausmanConvention, HausmanOptions, HausmanParams};
+use crate::models::hausman::{HausmanConvention, HausmanCovariance, HausmanOptions, HausmanParams, HausmanSigma};
 use crate::models::Fe;
 use crate::report::table::{Cell, Table};
 use rhai::plugin::*;
@@ -19,7 +19,7 @@ use rhai::{Dynamic, Map, FLOAT};
 use std::sync::Arc;
 
 /// The options of `hausman`.
-pub(crate) const HAUSMAN_KEYS: [&str; 3] = ["params", "sign", "convention"];
+pub(crate) const HAUSMAN_KEYS: [&str; 5] = ["params", "sign", "convention", "covariance", "sigma"];
 /// The options of `bsktest`.
 pub(crate) const BSKTEST_KEYS: [&str; 4] = ["test", "convention", "fe", "id"];
 /// The options of `bsk_tests`.
@@ -119,12 +119,22 @@ fn hausman_options(opts: &Map) -> RResult<HausmanOptions> {
         _ => HausmanParams::AllCommon,
     };
     let convention = match o
-        .choice("convention", "spillover", &["spillover", "plm", "splm"])?
+        .choice("convention", "spillover", &["spillover", "plm", "splm", "stata"])?
         .as_str()
     {
         "plm" => HausmanConvention::Plm,
         "splm" => HausmanConvention::Splm,
+        "stata" => HausmanConvention::Stata,
         _ => HausmanConvention::Spillover,
+    };
+    let covariance = match o.choice("covariance", "classical", &["classical", "robust"])?.as_str() {
+        "robust" => HausmanCovariance::Robust,
+        _ => HausmanCovariance::Classical,
+    };
+    let sigma = match o.choice("sigma", "own", &["own", "more", "less"])?.as_str() {
+        "more" => HausmanSigma::More,
+        "less" => HausmanSigma::Less,
+        _ => HausmanSigma::Own,
     };
     // plm and splm report |H|; with convention "splm", sign: "signed" keeps the sign.
     let sign_default = if convention == HausmanConvention::Splm {
@@ -137,6 +147,8 @@ fn hausman_options(opts: &Map) -> RResult<HausmanOptions> {
         params,
         abs,
         convention,
+        covariance,
+        sigma,
     })
 }
 
@@ -205,7 +217,12 @@ pub mod random_fns {
     /// spatial models, θ and ρ/λ), reported with its sign; when V_FE − V_RE is not positive
     /// definite the Moore–Penrose inverse is used, df = its rank, and `t.warnings` says so. Options: params ("all_common" default, "slopes"), sign ("signed"
     /// default, "abs"), convention ("spillover" default, "plm": plm `phtest`, |H| with a regular
-    /// inverse). `t.params` lists the compared parameters.
+    /// inverse; "splm": `sphtest`; "stata": Stata's `hausman`, generalized inverse, df = rank),
+    /// covariance ("classical" default, "robust": cluster-by-unit sandwich from both fits'
+    /// per-unit scores, §12.4), sigma ("own" default, "more"/"less": Stata's
+    /// sigmamore/sigmaless, non-spatial pair). A two-way fixed-effects model pairs with a
+    /// random-effects model fitted with `time_dummies: true`. `t.params` lists the compared
+    /// parameters.
     /// ```rhai
     /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
     /// let f = "gsp ~ pcap + pc + emp + unemp";

@@ -14,6 +14,7 @@ mod esda;
 mod examples;
 mod features;
 mod formula_terms;
+mod hausman_options;
 mod indices;
 mod json;
 mod layout;

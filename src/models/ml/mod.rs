@@ -33,8 +33,10 @@ pub mod optimize;
 pub mod options;
 pub mod random;
 pub mod random_error;
+pub mod random_expected;
 pub mod sac;
 pub mod serial;
+pub mod scores;
 pub mod slx;
 pub mod synthetic;
 
@@ -239,6 +241,7 @@ fn fit_impl(
     };
     if opts.fe == Fe::Random {
         let mut fit = random::fit_lag(design, &ctx, kind, engine, path.spectrum.clone())?;
+        scores::attach_lag_scores(&ctx, &mut fit)?;
         fit.model.info.insert("lndet_choice".into(), path.choice);
         fit.model.info.insert("interval_source".into(), interval_source);
         if path.spectrum.is_none() {
@@ -264,6 +267,7 @@ fn fit_impl(
         ModelKind::Ols => unreachable!("refused above"),
     };
     let mut fit = assemble::assemble(design, &ctx, kind, est, engine, path.spectrum.clone())?;
+    scores::attach_lag_scores(&ctx, &mut fit)?;
     if let Some(extra) = sac_extra {
         sac::attach(&mut fit, extra, interval);
     }

@@ -105,6 +105,9 @@ pub enum ReCovariance {
     /// splm's block-diagonal covariance: GLS β conditional on the variance parameters plus the
     /// profile Hessian of (φ, λ).
     Splm,
+    /// The analytic expected information (docs/methods.md §11.2–11.3,
+    /// [`super::random_expected`]).
+    Expected,
 }
 
 impl ReCovariance {
@@ -113,6 +116,7 @@ impl ReCovariance {
         match self {
             ReCovariance::Observed => "observed",
             ReCovariance::Splm => "splm",
+            ReCovariance::Expected => "expected",
         }
     }
 }
@@ -145,6 +149,9 @@ pub struct SpatialOptions {
     /// Covariance of the random-effects spatial-error fits (default
     /// [`ReCovariance::Observed`]; refused elsewhere).
     pub covariance: Option<ReCovariance>,
+    /// Random effects only: fixed period dummies inside the model, labelled (e.g.
+    /// `factor(year)`; docs/methods.md §12.1, [`crate::models::time_dummies`]). Default `None`.
+    pub time_dummies: Option<String>,
 }
 
 impl SpatialOptions {
@@ -161,6 +168,7 @@ impl SpatialOptions {
             traces: TraceOptions::default(),
             errors: None,
             covariance: None,
+            time_dummies: None,
         }
     }
 

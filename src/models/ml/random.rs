@@ -36,6 +36,7 @@
 //! convention of the Hausman test (§12.3).
 
 use super::information::{resolvent_at, traces_at};
+use super::random_expected::lag_expected_covariance;
 use super::{Ctx, SpatialFit, BOUND_WARN};
 use crate::error::{Error, Result};
 use crate::linalg::dot;
@@ -283,7 +284,7 @@ pub(crate) fn fit_lag<'a>(
         }
     }
     let neg: Vec<f64> = h.iter().map(|x| -x).collect();
-    let cov_observed = inverse_spd(&neg, p, "the observed information of the random-effects likelihood")?;
+    let mut cov_observed = inverse_spd(&neg, p, "the observed information of the random-effects likelihood")?;
     let czz: Vec<f64> = (0..k * k).map(|ij| c[(2 + ij / k) * m + 2 + ij % k]).collect();
     let cov_gls: Vec<f64> = inverse_spd(&czz, k, "Z*'Z*")?.into_iter().map(|x| x * sigma2).collect();
     // Fit measures (§11.8): structural residual minus the BLUP (1 − θ_E²)ū_i; corr² of y and
@@ -297,6 +298,13 @@ pub(crate) fn fit_lag<'a>(
     u.iter_mut().zip(&zb).for_each(|(a, b)| *a -= b);
     let yhat = res.solve_panel(&zb)?;
     let (r2, corr2) = re_fit_measures(&d.y_raw, &u, &yhat, n, s);
+    if ctx.opts.covariance == ReCovariance::Expected {
+        // Expected information (docs/methods.md §11.2): cross products of [Z, ḠZβ].
+        let mut zg = d.z_raw.clone();
+        zg.push(ctx.w.lag_panel(&yhat));
+        let (cwg, cbg) = within_between_cross(&zg, n);
+        cov_observed = lag_expected_covariance(&cwg, &cbg, &tr, s, (n, ctx.dims.t), phi, sigma2)?;
+    }
     let mut info = BTreeMap::new();
     if let Some(note) = trace_note {
         info.insert("traces".into(), note);
@@ -447,11 +455,7 @@ pub(crate) fn assemble_random(
     let mut info = est.info;
     info.insert("fe".into(), "random (individual)".into());
     info.insert("lndet".into(), engine.method().to_string());
-    let information = match ctx.opts.covariance {
-        ReCovariance::Splm => "splm",
-        ReCovariance::Observed => "observed",
-    };
-    info.insert("information".into(), information.to_string());
+    info.insert("information".into(), ctx.opts.covariance.name().to_string());
     info.insert("interval".into(), format!("({lo:.6}, {hi:.6})"));
     info.insert(
         "sigma2".into(),
@@ -462,6 +466,9 @@ pub(crate) fn assemble_random(
         match ctx.opts.covariance {
             ReCovariance::Splm => "splm: beta sigma2 (Z*'Z*)^-1 conditional on the spatial parameter and phi; \
                                   (spatial, phi) from the observed profile information; block-diagonal"
+                .to_string(),
+            ReCovariance::Expected => "expected information (docs/methods.md §11.2-11.3) in (beta, spatial, phi, \
+                                     sigma2); sigma2_mu by the delta method"
                 .to_string(),
             ReCovariance::Observed => {
                 "observed information of the full likelihood in (beta, spatial, ln phi, sigma2); phi and sigma2_mu \

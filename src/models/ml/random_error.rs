@@ -432,6 +432,16 @@ pub(crate) fn fit(
                 "observed information of the full log-likelihood in (beta, lambda, psi = ln phi, sigma2_idios), \
                         central-difference Hessian; phi and sigma2_mu by the delta method";
         }
+        ReCovariance::Expected => {
+            cov = super::random_expected::error_expected_covariance(
+                &xx,
+                w,
+                t,
+                (lam, phi, sigma2),
+                errors == ReErrors::Bsk,
+            )?;
+            cov_note = "expected information (docs/methods.md §11.3) in (beta, lambda, phi, sigma2_idios)";
+        }
         ReCovariance::Splm => {
             for i in 0..k {
                 for j in 0..k {

@@ -52,6 +52,9 @@ impl Jacobian<'_> {
 /// `model.info["lndet"]` and `model.info["lndet_choice"]`. The options are checked
 /// ([`SpatialOptions::check`]) before W is aligned or any numeric work.
 pub fn fit_spatial(design: &Design, w: &Weights, kind: ModelKind, opts: &SpatialOptions) -> Result<SpatialFit> {
+    if let Some(label) = &opts.time_dummies {
+        return crate::models::time_dummies::fit_spatial_with_time_dummies(design, w, kind, opts, label);
+    }
     let (design, notes) = for_fe(design, opts)?;
     with_notes(fit_spatial_for_fe(&design, w, kind, opts), notes)
 }
