@@ -24,6 +24,8 @@
 //!   power traces tr(Wᵏ) of the series effects ([`SpatialFit::power_traces`]).
 
 pub mod bias;
+pub mod dynamic;
+mod dynamic_bias;
 pub mod error;
 pub mod information;
 pub mod lag;
@@ -41,6 +43,8 @@ mod route;
 
 pub use assemble::series_terms;
 pub use options::{BiasCorrection, CheckedOptions, Information, LagOrder, ReCovariance, ReErrors, SpatialOptions};
+pub use dynamic::{DynamicCorrection, DynamicCovariance, DynamicInfo, DynamicOptions};
+pub use dynamic_bias::spectral_radius as dynamic_spectral_radius;
 pub use route::{fit_spatial, fit_spatial_with_engine};
 
 pub(crate) use assemble::{Estimate, Vcov};
@@ -98,6 +102,9 @@ pub struct SpatialFit {
     pub n: usize,
     /// Search interval of the spatial parameter.
     pub interval: (f64, f64),
+    /// Dynamic models (docs/methods.md §14): the correction, the uncorrected fit, the
+    /// positions of τ and η, the stability report; `None` for static models.
+    pub dynamic: Option<Arc<dynamic::DynamicInfo>>,
 }
 
 impl SpatialFit {
@@ -193,6 +200,12 @@ fn fit_impl(
             }
         }
     };
+    if opts.dynamic.is_some() {
+        let mut fit = dynamic::fit(design, w, kind, opts, engine, path.spectrum.clone(), path.exact_score, interval)?;
+        fit.model.info.insert("lndet_choice".into(), path.choice);
+        fit.model.info.insert("interval_source".into(), interval_source);
+        return Ok(fit);
+    }
     let dims = bias::dims(n, t, opts, w)?;
     let data = Prepared::new(design, w, kind, opts)?;
     let nobs_eff = dims.n_eff * dims.t_eff;

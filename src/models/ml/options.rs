@@ -145,6 +145,9 @@ pub struct SpatialOptions {
     /// Covariance of the random-effects spatial-error fits (default
     /// [`ReCovariance::Observed`]; refused elsewhere).
     pub covariance: Option<ReCovariance>,
+    /// Dynamic model (docs/methods.md §14): y(t−1) and W·y(t−1) as regressors on the sample
+    /// t = 2..T, with its bias correction and covariance (default `None`: static).
+    pub dynamic: Option<super::DynamicOptions>,
 }
 
 impl SpatialOptions {
@@ -161,6 +164,7 @@ impl SpatialOptions {
             traces: TraceOptions::default(),
             errors: None,
             covariance: None,
+            dynamic: None,
         }
     }
 
@@ -245,6 +249,9 @@ impl SpatialOptions {
                 self.fe.name()
             )));
         }
+        if self.dynamic.is_some() {
+            self.check_dynamic(kind)?;
+        }
         let lagged = self.lagged(design, kind)?;
         if matches!(kind, ModelKind::Sar | ModelKind::Sdm)
             && self.information == Information::Full
@@ -270,7 +277,40 @@ impl SpatialOptions {
                 (None, Information::Splm) => ReCovariance::Splm,
                 (None, _) => ReCovariance::default(),
             },
+            dynamic: self.dynamic,
         })
+    }
+
+    /// The dynamic model (docs/methods.md §14) is a SAR or SDM with individual, time or two-way
+    /// fixed effects and the §14 information; its correction is `dynamic.bias_correction`.
+    fn check_dynamic(&self, kind: ModelKind) -> Result<()> {
+        if !matches!(kind, ModelKind::Sar | ModelKind::Sdm) {
+            return Err(Error::invalid(format!(
+                "dynamic: available for sar and sdm, not {}; drop the option dynamic",
+                kind.name()
+            )));
+        }
+        if !matches!(self.fe, Fe::Individual | Fe::Time | Fe::TwoWays) {
+            return Err(Error::invalid(format!(
+                "dynamic: fe \"{}\" is not available; dynamic models take fe \"individual\", \"time\" or \"twoways\"",
+                self.fe.name()
+            )));
+        }
+        if self.bias_correction != BiasCorrection::None {
+            return Err(Error::invalid(format!(
+                "dynamic: bias_correction \"{}\" is a static correction; dynamic models take \"ydl\", \
+                 \"lee_yu_transform\", \"lee_yu_direct\" or \"none\"",
+                self.bias_correction.name()
+            )));
+        }
+        if self.information != Information::Elhorst {
+            return Err(Error::invalid(format!(
+                "dynamic: information \"{}\" is not available; the dynamic covariance is that of docs/methods.md §14 \
+                 (option covariance: \"structural\", \"gaussian\", \"sdpdmod\")",
+                self.information.name()
+            )));
+        }
+        Ok(())
     }
 
     /// Indices in `design.names` of the regressors that get W·x (sorted, no repeats): all of
@@ -338,6 +378,8 @@ pub struct CheckedOptions {
     pub errors: ReErrors,
     /// Covariance of a random-effects SEM/SDEM.
     pub covariance: ReCovariance,
+    /// Dynamic model options.
+    pub dynamic: Option<super::DynamicOptions>,
 }
 
 impl Default for SpatialOptions {

@@ -616,5 +616,6 @@ pub(crate) fn fit(
         power_traces: None,
         n,
         interval,
+        dynamic: None,
     })
 }
