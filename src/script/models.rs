@@ -249,7 +249,11 @@ fn dynamic_info(m: &SModel, what: &str) -> RResult<Arc<crate::models::ml::Dynami
         Fitted::Spatial(f, _) => f.dynamic.clone(),
         _ => None,
     }
-    .ok_or_else(|| script_err(format!("m.{what}: available for dynamic models (sar/sdm with dynamic: true)")))
+    .ok_or_else(|| {
+        script_err(format!(
+            "m.{what}: available for dynamic models (sar/sdm with dynamic: true)"
+        ))
+    })
 }
 
 /// The estimate of the dynamic coefficient at `index` (τ or η).
@@ -613,9 +617,13 @@ pub mod models_fns {
                     Some(u) => SModel(Arc::new(Fitted::Spatial(u.clone(), w.clone()))),
                     None => m.clone(),
                 }),
-                None => Err(script_err("m.uncorrected: available for dynamic models (dynamic: true)")),
+                None => Err(script_err(
+                    "m.uncorrected: available for dynamic models (dynamic: true)",
+                )),
             },
-            _ => Err(script_err("m.uncorrected: available for dynamic models (dynamic: true)")),
+            _ => Err(script_err(
+                "m.uncorrected: available for dynamic models (dynamic: true)",
+            )),
         }
     }
     /// Stability of a dynamic model (docs/methods.md §14.1): `#{spectral_radius, stable,

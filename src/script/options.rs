@@ -258,7 +258,10 @@ pub fn split_dynamic(opts: &Map, func: &'static str) -> RResult<(Map, Option<cra
     }
     let o = Opts::new(&mine, func, &["dynamic", "time_lag", "space_time_lag"])?;
     if o.bool("dynamic")? != Some(true) {
-        if let Some(k) = ["time_lag", "space_time_lag"].into_iter().find(|k| mine.contains_key(*k)) {
+        if let Some(k) = ["time_lag", "space_time_lag"]
+            .into_iter()
+            .find(|k| mine.contains_key(*k))
+        {
             return Err(script_err(format!(
                 "{func}: option '{k}' applies to dynamic models; add dynamic: true or drop it"
             )));

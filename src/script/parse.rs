@@ -15,7 +15,9 @@ use crate::indices::agglomeration::{JacobsKind, MarKind, MissingSector};
 use crate::indices::resilience::ResilienceKind;
 use crate::linalg::logdet::{LogDetMethod, LOGDET_METHODS};
 use crate::models::fe_tests::FeDf;
-use crate::models::ml::{BiasCorrection, DynamicCorrection, DynamicCovariance, Information, LagOrder, ReCovariance, ReErrors};
+use crate::models::ml::{
+    BiasCorrection, DynamicCorrection, DynamicCovariance, Information, LagOrder, ReCovariance, ReErrors,
+};
 use crate::models::result::ModelKind;
 use crate::models::within::Fe;
 use crate::weights::contiguity::Rule;

@@ -9,8 +9,8 @@ use crate::common::{fixture, produc_log_design, weights_in_order};
 use crate::sandbox::Sandbox;
 use serde_json::Value;
 use spillover::models::ml::{
-    dynamic_spectral_radius, fit_spatial, DynamicCorrection, DynamicCovariance, DynamicOptions, LagOrder,
-    SpatialFit, SpatialOptions,
+    dynamic_spectral_radius, fit_spatial, DynamicCorrection, DynamicCovariance, DynamicOptions, LagOrder, SpatialFit,
+    SpatialOptions,
 };
 use spillover::models::{Design, Fe, ModelKind};
 use spillover::weights::Weights;
@@ -41,7 +41,10 @@ fn reference_opt(name: &str) -> Option<f64> {
 #[track_caller]
 fn close(what: &str, got: f64, want: f64, rel: f64) {
     let err = (got - want).abs() / want.abs();
-    assert!(err <= rel, "{what}: got {got:.12e}, dynown {want:.12e}, relative error {err:.2e} > {rel:.0e}");
+    assert!(
+        err <= rel,
+        "{what}: got {got:.12e}, dynown {want:.12e}, relative error {err:.2e} > {rel:.0e}"
+    );
 }
 
 fn produc() -> &'static (Design, Weights) {
@@ -102,7 +105,12 @@ fn check(f: &SpatialFit, prefix: &str, se_field: Option<&str>, sdm: bool, eta: b
     terms.push(("rho".into(), "rho".into()));
     for (term, name) in &terms {
         let c = m.coef(term).unwrap_or_else(|| panic!("{prefix}: no term {term}"));
-        close(&format!("{prefix}.{name}"), c.estimate, reference(&format!("{prefix}.{name}")), 1e-6);
+        close(
+            &format!("{prefix}.{name}"),
+            c.estimate,
+            reference(&format!("{prefix}.{name}")),
+            1e-6,
+        );
         if let Some(se) = se_field {
             let key = name.strip_prefix("coef").map_or(format!("[{name}]"), str::to_string);
             close(
@@ -113,8 +121,18 @@ fn check(f: &SpatialFit, prefix: &str, se_field: Option<&str>, sdm: bool, eta: b
             );
         }
     }
-    close(&format!("{prefix}.sigma2"), m.sigma2, reference(&format!("{prefix}.sigma2")), 1e-6);
-    close(&format!("{prefix}.logLik"), m.loglik, reference(&format!("{prefix}.logLik")), 1e-9);
+    close(
+        &format!("{prefix}.sigma2"),
+        m.sigma2,
+        reference(&format!("{prefix}.sigma2")),
+        1e-6,
+    );
+    close(
+        &format!("{prefix}.logLik"),
+        m.loglik,
+        reference(&format!("{prefix}.logLik")),
+        1e-9,
+    );
     for dim in ["n_eff", "t_eff"] {
         if let Some(want) = reference_opt(&format!("{prefix}.{dim}")) {
             assert_eq!(m.extras[dim], want, "{prefix}.{dim}");
@@ -140,7 +158,13 @@ fn ydl_correction_individual_sar_and_sdm() {
         let prefix = format!("DYN.{tag}.individual.LY");
         check(&f, &prefix, Some("se_info"), sdm, true);
         let dy = f.dynamic.as_ref().unwrap();
-        check(dy.uncorrected.as_ref().unwrap(), &format!("{prefix}.nobc"), Some("se_info"), sdm, true);
+        check(
+            dy.uncorrected.as_ref().unwrap(),
+            &format!("{prefix}.nobc"),
+            Some("se_info"),
+            sdm,
+            true,
+        );
         assert_eq!(dy.unit_roots as f64, reference(&format!("{prefix}.mm")));
     }
 }
@@ -181,11 +205,26 @@ fn two_way_uncorrected_lee_yu_and_direct() {
         let prefix = format!("DYN.{tag}.twoways.LY");
         check(&f, &prefix, Some("se_info"), sdm, true);
         let dy = f.dynamic.as_ref().unwrap();
-        check(dy.uncorrected.as_ref().unwrap(), &format!("{prefix}.nobc"), Some("se_info"), sdm, true);
-        for (corr, name) in [(DynamicCorrection::None, "noLY"), (DynamicCorrection::LeeYuDirect, "DIR")] {
+        check(
+            dy.uncorrected.as_ref().unwrap(),
+            &format!("{prefix}.nobc"),
+            Some("se_info"),
+            sdm,
+            true,
+        );
+        for (corr, name) in [
+            (DynamicCorrection::None, "noLY"),
+            (DynamicCorrection::LeeYuDirect, "DIR"),
+        ] {
             let mut s = spec(kind, Fe::TwoWays, corr);
             s.lag_order = LagOrder::DemeanFirst;
-            check(&fit(&s), &format!("DYN.{tag}.twoways.{name}"), Some("se_info"), sdm, true);
+            check(
+                &fit(&s),
+                &format!("DYN.{tag}.twoways.{name}"),
+                Some("se_info"),
+                sdm,
+                true,
+            );
         }
     }
 }
@@ -197,7 +236,11 @@ fn spectral_radius_and_unit_root_wald() {
     let f = fit(&s);
     let dy = f.dynamic.as_ref().unwrap();
     // METHODS App. F.4: spectral radius of A at the corrected values, 0.9356033 (7 digits).
-    assert!((dy.spectral_radius - 0.9356033).abs() < 5e-8, "radius {}", dy.spectral_radius);
+    assert!(
+        (dy.spectral_radius - 0.9356033).abs() < 5e-8,
+        "radius {}",
+        dy.spectral_radius
+    );
     assert!(dy.stable());
     assert_eq!(f.model.extras["spectral_radius"], dy.spectral_radius);
     let w = &produc().1;
@@ -283,15 +326,30 @@ fn script_dynamic_options_and_getters() {
     close("script tau", num("tau"), reference("DYN.SDM.individual.LY.tau"), 1e-6);
     close("script eta", num("eta"), reference("DYN.SDM.individual.LY.eta"), 1e-6);
     close("script rho", num("rho"), reference("DYN.SDM.individual.LY.rho"), 1e-6);
-    close("script uncorrected tau", num("utau"), reference("DYN.SDM.individual.LY.nobc.tau"), 1e-6);
+    close(
+        "script uncorrected tau",
+        num("utau"),
+        reference("DYN.SDM.individual.LY.nobc.tau"),
+        1e-6,
+    );
     assert_eq!((get("n"), get("t")), ("48".to_string(), "16".to_string()));
     assert!((num("radius") - 0.9356033).abs() < 5e-8);
     assert_eq!(get("stable"), "true");
     assert_eq!(get("same"), "true");
     assert_eq!(get("same_unc"), "true");
-    let line = |key: &str| stdout.lines().find(|l| l.starts_with(&format!("{key}="))).unwrap().to_string();
+    let line = |key: &str| {
+        stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{key}=")))
+            .unwrap()
+            .to_string()
+    };
     assert!(line("e1").contains("no eta term"), "{}", line("e1"));
-    assert!(line("e2").contains("lee_yu_direct") && line("e2").contains("twoways"), "{}", line("e2"));
+    assert!(
+        line("e2").contains("lee_yu_direct") && line("e2").contains("twoways"),
+        "{}",
+        line("e2")
+    );
     assert!(line("e3").contains("dynamic: true"), "{}", line("e3"));
     assert!(line("e4").contains("sar and sdm"), "{}", line("e4"));
     assert!(line("e5").contains("ydl"), "{}", line("e5"));
@@ -311,4 +369,22 @@ fn initial_condition_needs_three_periods() {
     o.dynamic = Some(DynamicOptions::default());
     let e = fit_spatial(&short, w, ModelKind::Sar, &o).unwrap_err().to_string();
     assert!(e.contains("T ≥ 3"), "{e}");
+}
+
+#[test]
+fn static_effects_of_a_dynamic_fit_are_the_short_run_effects() {
+    use spillover::effects::{effects_of_fit, EffectsOptions, Method};
+    let f = fit(&spec(ModelKind::Sdm, Fe::Individual, DynamicCorrection::Ydl));
+    assert_eq!(f.regressors, X.to_vec());
+    let o = EffectsOptions {
+        method: Method::Delta,
+        ..Default::default()
+    };
+    let e = effects_of_fit(&f, &produc().1, &o).unwrap();
+    for (k, x) in X.iter().enumerate() {
+        for (rows, what) in [(&e.direct, "direct"), (&e.indirect, "indirect"), (&e.total, "total")] {
+            let name = format!("DYN.SDM.individual.LY.impacts.short.{what}[{x}]");
+            close(&name, rows[k].estimate, reference(&name), 1e-6);
+        }
+    }
 }

@@ -362,8 +362,7 @@ pub(super) fn fit(
     let beta1 = theta1[..p - 2].to_vec();
     let sse1 = sse_at(&ctx, rho1, &beta1);
     let nt = dims.nt_eff();
-    let loglik =
-        -0.5 * nt * (2.0 * std::f64::consts::PI * s21).ln() + t_eff * ctx.jac.value(rho1) - sse1 / (2.0 * s21);
+    let loglik = -0.5 * nt * (2.0 * std::f64::consts::PI * s21).ln() + t_eff * ctx.jac.value(rho1) - sse1 / (2.0 * s21);
     let g1 = lag::vcov_at(&ctx, rho1, &beta1, s21)?;
     let vcov = covariance(&ctx, dy.covariance, rho1, &beta1, s21, g1.v)?;
     let est1 = Estimate {
@@ -378,7 +377,19 @@ pub(super) fn fit(
         resolvent: g1.resolvent,
         trace_note: g1.note,
     };
-    finish(&aug, &ctx, kind, est1, engine, &spec, &idx, &dy, corr, mm, Some(uncorrected))
+    finish(
+        &aug,
+        &ctx,
+        kind,
+        est1,
+        engine,
+        &spec,
+        &idx,
+        &dy,
+        corr,
+        mm,
+        Some(uncorrected),
+    )
 }
 
 /// Positions of τ, η in Z and the number of Z columns.
@@ -414,14 +425,7 @@ fn structural_residuals(ctx: &Ctx, rho: f64, beta: &[f64]) -> Vec<f64> {
 /// with n = n_eff, and under the Lee–Yu transformation G replaced by P G P, P = I − J̄_N (the
 /// transformation's projector; its trace is tr G − 1/(1 − ρ)). μ4 is the mean fourth power of
 /// the structural residuals (default) or of the reduced-form residuals ỹ − S⁻¹Z̃δ (SDPDmod).
-fn covariance(
-    ctx: &Ctx,
-    how: DynamicCovariance,
-    rho: f64,
-    beta: &[f64],
-    sigma2: f64,
-    v: Vec<f64>,
-) -> Result<Vec<f64>> {
+fn covariance(ctx: &Ctx, how: DynamicCovariance, rho: f64, beta: &[f64], sigma2: f64, v: Vec<f64>) -> Result<Vec<f64>> {
     if how == DynamicCovariance::Gaussian {
         return Ok(v);
     }
@@ -505,13 +509,28 @@ fn finish(
     uncorrected: Option<SpatialFit>,
 ) -> Result<SpatialFit> {
     let mut fit = assemble(aug, ctx, kind, est, engine, Some(spec.clone()))?;
+    // The effects concern the regressors of the formula: τ and η are not regressors (their
+    // coefficients stay in the table and the covariance at `tau_index`, `eta_index`), so the
+    // static effects of the fit are the impact (short-run) effects S⁻¹(β_k I + θ_k W).
+    let m = usize::from(idx.tau.is_some()) + usize::from(idx.eta.is_some());
+    fit.regressors.drain(..m);
+    fit.beta_index.drain(..m);
+    fit.theta_index.drain(..m);
+    let roles = &mut fit.model.provenance;
+    roles.regressors.drain(..m.min(roles.regressors.len()));
+    roles.beta_index.drain(..m.min(roles.beta_index.len()));
+    roles.theta_index.drain(..m.min(roles.theta_index.len()));
     let coef = |i: Option<usize>| i.map_or(0.0, |i| fit.model.coefficients[i].estimate);
     let (tau, eta, rho) = (coef(idx.tau), coef(idx.eta), fit.rho().unwrap_or(0.0));
     let radius = spectral_radius(spec, tau, eta, rho);
     // Wald test of τ + ρ + η = 1 with the reported covariance.
     let sel: Vec<usize> = [idx.tau, idx.eta, fit.rho_index].into_iter().flatten().collect();
     let sum: f64 = sel.iter().map(|&i| fit.model.coefficients[i].estimate).sum();
-    let var: f64 = sel.iter().flat_map(|&i| sel.iter().map(move |&j| (i, j))).map(|(i, j)| fit.cov(i, j)).sum();
+    let var: f64 = sel
+        .iter()
+        .flat_map(|&i| sel.iter().map(move |&j| (i, j)))
+        .map(|(i, j)| fit.cov(i, j))
+        .sum();
     let what = match (idx.tau.is_some(), idx.eta.is_some()) {
         (true, true) => "tau + rho + eta = 1",
         (true, false) => "tau + rho = 1",
@@ -520,22 +539,33 @@ fn finish(
     };
     let wald = SpecTest::chi2(format!("Wald test of {what}"), (sum - 1.0).powi(2) / var, 1.0);
     let info = &mut fit.model.info;
-    info.insert("dynamic".into(), format!(
-        "sample t = 2..T_d: N = {}, T = {} of {} observed periods (the first is the initial condition)",
-        aug.n,
-        aug.t,
-        aug.t + 1
-    ));
+    info.insert(
+        "dynamic".into(),
+        format!(
+            "sample t = 2..T_d: N = {}, T = {} of {} observed periods (the first is the initial condition)",
+            aug.n,
+            aug.t,
+            aug.t + 1
+        ),
+    );
     info.insert("bias_correction".into(), corr.name().to_string());
     info.insert("covariance".into(), dy.covariance.name().to_string());
-    let sig = if ctx.dims.shift { "SSE/((N-1)T) (Lee-Yu transformation)" } else { "SSE/NT (QML)" };
+    let sig = if ctx.dims.shift {
+        "SSE/((N-1)T) (Lee-Yu transformation)"
+    } else {
+        "SSE/NT (QML)"
+    };
     info.insert("sigma2".into(), sig.to_string());
     let stable = radius < 1.0 - 1e-8;
     info.insert(
         "stability".into(),
         format!(
             "spectral radius of S^-1(tau I + eta W) = {radius:.8}: {}",
-            if stable { "stable" } else { "NOT stable (long-run effects do not exist)" }
+            if stable {
+                "stable"
+            } else {
+                "NOT stable (long-run effects do not exist)"
+            }
         ),
     );
     let ex = &mut fit.model.extras;

@@ -58,11 +58,7 @@ fn eigenvalues(spec: &Spectrum, drop_unit: bool) -> Vec<C> {
     let mut ev: Vec<C> = spec.re.iter().copied().zip(spec.im.iter().copied()).collect();
     if drop_unit {
         let dist = |z: &C| (z.0 - 1.0).hypot(z.1);
-        if let Some((i, _)) = ev
-            .iter()
-            .enumerate()
-            .min_by(|a, b| dist(a.1).total_cmp(&dist(b.1)))
-        {
+        if let Some((i, _)) = ev.iter().enumerate().min_by(|a, b| dist(a.1).total_cmp(&dist(b.1))) {
             ev.remove(i);
         }
     }

@@ -42,9 +42,9 @@ mod data;
 mod route;
 
 pub use assemble::series_terms;
-pub use options::{BiasCorrection, CheckedOptions, Information, LagOrder, ReCovariance, ReErrors, SpatialOptions};
 pub use dynamic::{DynamicCorrection, DynamicCovariance, DynamicInfo, DynamicOptions};
 pub use dynamic_bias::spectral_radius as dynamic_spectral_radius;
+pub use options::{BiasCorrection, CheckedOptions, Information, LagOrder, ReCovariance, ReErrors, SpatialOptions};
 pub use route::{fit_spatial, fit_spatial_with_engine};
 
 pub(crate) use assemble::{Estimate, Vcov};
@@ -201,7 +201,16 @@ fn fit_impl(
         }
     };
     if opts.dynamic.is_some() {
-        let mut fit = dynamic::fit(design, w, kind, opts, engine, path.spectrum.clone(), path.exact_score, interval)?;
+        let mut fit = dynamic::fit(
+            design,
+            w,
+            kind,
+            opts,
+            engine,
+            path.spectrum.clone(),
+            path.exact_score,
+            interval,
+        )?;
         fit.model.info.insert("lndet_choice".into(), path.choice);
         fit.model.info.insert("interval_source".into(), interval_source);
         return Ok(fit);
