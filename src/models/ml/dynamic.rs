@@ -24,7 +24,7 @@
 
 use super::assemble::{assemble, Estimate};
 use super::dynamic_bias::{bias_vector, spectral_radius, BiasTerms};
-use super::{lag, Ctx, Dims, Jacobian, Prepared, SpatialFit};
+use super::{lag, Ctx, Dims, DynamicCorrection, DynamicCovariance, DynamicOptions, Jacobian, Prepared, SpatialFit};
 use crate::error::{Error, Result};
 use crate::linalg::resolvent::Resolvent;
 use crate::linalg::LogDet;
@@ -40,87 +40,6 @@ use std::sync::Arc;
 pub const TAU_TERM: &str = "y(t-1)";
 /// Term name of η, the coefficient of W y_{t−1}.
 pub const ETA_TERM: &str = "W*y(t-1)";
-
-/// Bias correction of a dynamic fit (docs/methods.md §14.2–14.3, §14.6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DynamicCorrection {
-    /// Yu, de Jong & Lee (2008): ϑ̂ + Σ̂⁻¹â/T (individual effects; default there).
-    Ydl,
-    /// Lee & Yu (2010) transformation for two-way effects, then the YDL correction in N − 1
-    /// dimensions (default for two-way effects).
-    LeeYuTransform,
-    /// Lee & Yu (2010) direct approach: two-way demeaning, ϑ̂ + Σ̂⁻¹â/T + Σ̂⁻¹â₂/N.
-    LeeYuDirect,
-    /// No correction (default for time effects).
-    None,
-}
-
-impl DynamicCorrection {
-    /// The option value.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Ydl => "ydl",
-            Self::LeeYuTransform => "lee_yu_transform",
-            Self::LeeYuDirect => "lee_yu_direct",
-            Self::None => "none",
-        }
-    }
-    /// The default for fixed effects `fe` (docs/methods.md §14.6).
-    pub fn default_for(fe: Fe) -> Self {
-        match fe {
-            Fe::Individual => Self::Ydl,
-            Fe::TwoWays => Self::LeeYuTransform,
-            _ => Self::None,
-        }
-    }
-}
-
-/// Covariance of the dynamic estimates: (Σ⁻¹ + Σ⁻¹ΩΣ⁻¹)/(NT) (docs/methods.md §14.2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum DynamicCovariance {
-    /// Ω with μ4 from the structural residuals ε̂ = Sỹ − Z̃δ̂ (default).
-    #[default]
-    Structural,
-    /// Ω = 0 (the Gaussian information only).
-    Gaussian,
-    /// Ω with μ4 from the reduced-form residuals ỹ − S⁻¹Z̃δ̂, as SDPDmod.
-    Sdpdmod,
-}
-
-impl DynamicCovariance {
-    /// The option value.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Structural => "structural",
-            Self::Gaussian => "gaussian",
-            Self::Sdpdmod => "sdpdmod",
-        }
-    }
-}
-
-/// Options of a dynamic fit (`SpatialOptions::dynamic`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DynamicOptions {
-    /// τ y_{t−1} (default true).
-    pub time_lag: bool,
-    /// η W y_{t−1} (default true).
-    pub space_time_lag: bool,
-    /// The correction; `None` = the default for the fixed effects.
-    pub bias_correction: Option<DynamicCorrection>,
-    /// The covariance (default structural μ4).
-    pub covariance: DynamicCovariance,
-}
-
-impl Default for DynamicOptions {
-    fn default() -> Self {
-        DynamicOptions {
-            time_lag: true,
-            space_time_lag: true,
-            bias_correction: None,
-            covariance: DynamicCovariance::default(),
-        }
-    }
-}
 
 /// What a dynamic fit adds to [`SpatialFit`].
 #[derive(Debug, Clone)]

@@ -42,9 +42,12 @@ mod data;
 mod route;
 
 pub use assemble::series_terms;
-pub use dynamic::{DynamicCorrection, DynamicCovariance, DynamicInfo, DynamicOptions};
+pub use dynamic::DynamicInfo;
 pub use dynamic_bias::spectral_radius as dynamic_spectral_radius;
-pub use options::{BiasCorrection, CheckedOptions, Information, LagOrder, ReCovariance, ReErrors, SpatialOptions};
+pub use options::{
+    BiasCorrection, CheckedOptions, DynamicCorrection, DynamicCovariance, DynamicOptions, Information, LagOrder,
+    ReCovariance, ReErrors, SpatialOptions,
+};
 pub use route::{fit_spatial, fit_spatial_with_engine};
 
 pub(crate) use assemble::{Estimate, Vcov};
