@@ -269,7 +269,7 @@ pub(super) fn fit(
     }
     let theta1: Vec<f64> = theta0.iter().zip(&shift).map(|(a, b)| a + b).collect();
     let (rho1, s21) = (theta1[p - 2], theta1[p - 1]);
-    if !(rho1 > interval.0 && rho1 < interval.1) || !(s21 > 0.0 && s21.is_finite()) {
+    if !(rho1 > interval.0 && rho1 < interval.1 && s21 > 0.0 && s21.is_finite()) {
         return Err(Error::numeric(format!(
             "dynamic: the {} bias correction moves rho from {rho0:.6} to {rho1:.6} (sigma2 {s21:.6e}), outside the \
              feasible interval ({:.6}, {:.6}); use bias_correction: \"none\"",
