@@ -15,7 +15,9 @@ use crate::indices::agglomeration::{JacobsKind, MarKind, MissingSector};
 use crate::indices::resilience::ResilienceKind;
 use crate::linalg::logdet::{LogDetMethod, LOGDET_METHODS};
 use crate::models::fe_tests::FeDf;
-use crate::models::ml::{BiasCorrection, Information, LagOrder, ReCovariance, ReErrors};
+use crate::models::ml::{
+    BiasCorrection, DynamicCorrection, DynamicCovariance, Information, LagOrder, ReCovariance, ReErrors,
+};
 use crate::models::result::ModelKind;
 use crate::models::within::Fe;
 use crate::weights::contiguity::Rule;
@@ -187,6 +189,23 @@ option_enum! {
     None => "none"; "(default)",
     Elhorst => "elhorst",
     LeeYu => "lee_yu" | "leeyu" | "lee-yu",
+}
+
+option_enum! {
+    /// Dynamic models: `"ydl"`, `"lee_yu_transform"`, `"lee_yu_direct"`, `"none"`.
+    DynamicCorrection: "bias_correction";
+    Ydl => "ydl"; "(default for fe \"individual\")",
+    LeeYuTransform => "lee_yu_transform"; "(default for fe \"twoways\")",
+    LeeYuDirect => "lee_yu_direct",
+    None => "none"; "(default for fe \"time\")",
+}
+
+option_enum! {
+    /// Dynamic models: `"structural"`, `"gaussian"`, `"sdpdmod"`.
+    DynamicCovariance: "covariance";
+    Structural => "structural"; "(default)",
+    Gaussian => "gaussian",
+    Sdpdmod => "sdpdmod",
 }
 
 option_enum! {

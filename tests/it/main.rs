@@ -8,6 +8,7 @@ mod common;
 mod csv_options;
 mod data_manage;
 mod docs;
+mod dynamic;
 mod effects;
 mod errors;
 mod esda;

@@ -25,6 +25,8 @@
 
 pub mod bias;
 pub mod bsk_det;
+pub mod dynamic;
+mod dynamic_bias;
 pub mod error;
 pub mod information;
 pub mod lag;
@@ -35,8 +37,8 @@ pub mod random;
 pub mod random_error;
 pub mod random_expected;
 pub mod sac;
-pub mod serial;
 pub mod scores;
+pub mod serial;
 pub mod slx;
 pub mod synthetic;
 
@@ -46,7 +48,12 @@ mod engines;
 mod route;
 
 pub use assemble::series_terms;
-pub use options::{BiasCorrection, CheckedOptions, Information, LagOrder, ReCovariance, ReErrors, SpatialOptions};
+pub use dynamic::DynamicInfo;
+pub use dynamic_bias::spectral_radius as dynamic_spectral_radius;
+pub use options::{
+    BiasCorrection, CheckedOptions, DynamicCorrection, DynamicCovariance, DynamicOptions, Information, LagOrder,
+    ReCovariance, ReErrors, SpatialOptions,
+};
 pub use route::{fit_spatial, fit_spatial_with_engine};
 
 pub(crate) use assemble::{Estimate, Vcov};
@@ -105,6 +112,9 @@ pub struct SpatialFit {
     pub n: usize,
     /// Search interval of the spatial parameter.
     pub interval: (f64, f64),
+    /// Dynamic models (docs/methods.md §14): the correction, the uncorrected fit, the
+    /// positions of τ and η, the stability report; `None` for static models.
+    pub dynamic: Option<Arc<dynamic::DynamicInfo>>,
 }
 
 impl SpatialFit {
@@ -211,6 +221,21 @@ fn fit_impl(
         return Err(Error::data(format!("weights have {} units but the data {n}", w.n())));
     }
     let (interval, interval_source) = search_interval(path.spectrum.as_deref(), w, opts)?;
+    if opts.dynamic.is_some() {
+        let mut fit = dynamic::fit(
+            design,
+            w,
+            kind,
+            opts,
+            engine,
+            path.spectrum.clone(),
+            path.exact_score,
+            interval,
+        )?;
+        fit.model.info.insert("lndet_choice".into(), path.choice);
+        fit.model.info.insert("interval_source".into(), interval_source);
+        return Ok(fit);
+    }
     let dims = bias::dims(n, t, opts, w)?;
     let data = Prepared::new(design, w, kind, opts)?;
     let nobs_eff = dims.n_eff * dims.t_eff;

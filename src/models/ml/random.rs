@@ -521,5 +521,6 @@ pub(crate) fn assemble_random(
         power_traces: None,
         n: design.n,
         interval: ctx.interval,
+        dynamic: None,
     })
 }

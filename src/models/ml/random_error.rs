@@ -588,5 +588,6 @@ pub(crate) fn fit(
         power_traces: None,
         n,
         interval,
+        dynamic: None,
     })
 }
