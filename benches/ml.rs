@@ -2,12 +2,14 @@
 //! nearest-neighbour panel with N = 2,000, T = 10 drawn from a SAR process (two-way SAR and
 //! SDM; the eigenvalues of W are computed once, in the first iteration, and cached).
 //!
+//! Group `ml_random`: the random-effects fits (SAR-RE, SEM-RE bsk and kkp) on the same data.
+//!
 //! Run: `cargo bench --bench ml -- --sample-size 10`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use spillover::data::csv::{read_csv, CsvOptions};
 use spillover::data::Panel;
-use spillover::models::ml::{fit_spatial, SpatialOptions};
+use spillover::models::ml::{fit_spatial, ReErrors, SpatialOptions};
 use spillover::models::{Design, Fe, Formula, ModelKind};
 use spillover::weights::knn::{knn_from_points, KnnOptions};
 use spillover::weights::{Standardization, Weights};
@@ -126,5 +128,29 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// Random-effects ML fits (docs/methods.md §11): SAR-RE and SEM-RE with both error structures
+/// on the city clusters, and SAR-RE on the N = 2,000 kNN panel (eigenvalues cached as above).
+fn bench_random(c: &mut Criterion) {
+    let mut g = c.benchmark_group("ml_random");
+    let (d, w) = city();
+    let sar = SpatialOptions::new(Fe::Random);
+    g.bench_function("citycluster_sar_re_n176_t16", |b| {
+        b.iter(|| fit_spatial(&d, &w, ModelKind::Sar, &sar).unwrap())
+    });
+    for errors in [ReErrors::Bsk, ReErrors::Kkp] {
+        let mut o = SpatialOptions::new(Fe::Random);
+        o.errors = Some(errors);
+        g.bench_function(format!("citycluster_sem_re_{errors:?}_n176_t16").to_lowercase(), |b| {
+            b.iter(|| fit_spatial(&d, &w, ModelKind::Sem, &o).unwrap())
+        });
+    }
+    let (d, w) = knn_panel(2000, 10, 7);
+    w.spectrum().unwrap();
+    g.bench_function("knn_sar_re_n2000_t10", |b| {
+        b.iter(|| fit_spatial(&d, &w, ModelKind::Sar, &sar).unwrap())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench, bench_random);
 criterion_main!(benches);
