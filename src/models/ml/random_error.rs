@@ -1,49 +1,56 @@
-//! SEM and SDEM with individual random effects by maximum likelihood (docs/methods.md §11.3):
-//! the Baltagi–Song–Koh error structure ("bsk", default) and the Kapoor–Kelejian–Prucha one
-//! ("kkp"). Z = [ι, X] (SEM) or [ι, X, WX] (SDEM); the intercept is kept and never lagged.
+//! SEM, SDEM and SAC (SARAR) with individual random effects by maximum likelihood
+//! (docs/methods.md §11.3, §11.9): the Baltagi–Song–Koh error structure ("bsk", default) and the
+//! Kapoor–Kelejian–Prucha one ("kkp"). Z = [ι, X] (SEM, SAC) or [ι, X, WX] (SDEM); the intercept
+//! is kept and never lagged. SAC adds the spatial lag ρ(I_T ⊗ W)y.
 //!
 //! ```text
-//! y = Zβ + u,   B = I_N − λW,   φ = σ²_μ/σ²_ν,   ψ = ln φ,   e = y − Zβ,   ē = unit means of e
+//! y = ρ(I_T ⊗ W)y + Zβ + u  (SAC; ρ = 0 for SEM/SDEM),   B = I_N − λW,   A(ρ) = I_N − ρW
+//! φ = σ²_μ/σ²_ν,   ψ = ln φ,   e = y − ρ(I_T ⊗ W)y − Zβ,   ē = unit means of e
 //! KKP: u = (I_T ⊗ B⁻¹)((ι_T ⊗ I_N)μ + ν)
-//!      ℓ = −(NT/2) ln(2πσ²_ν) − (N/2) ln(1 + Tφ) + T ln|B| − [W(λ) + θ_E² S(λ)] / (2σ²_ν)
+//!      ℓ = −(NT/2) ln(2πσ²_ν) − (N/2) ln(1 + Tφ) + T ln|A(ρ)| + T ln|B| − [W(λ) + θ_E² S(λ)] / (2σ²_ν)
 //! BSK: u = (ι_T ⊗ I_N)μ + (I_T ⊗ B⁻¹)ν,   M = I_N + Tφ BB'
-//!      ℓ = −(NT/2) ln(2πσ²_ν) + T ln|B| − ½ ln|M| − [W(λ) + T (Bē)'M⁻¹(Bē)] / (2σ²_ν)
+//!      ℓ = −(NT/2) ln(2πσ²_ν) + T ln|A(ρ)| + T ln|B| − ½ ln|M| − [W(λ) + T (Bē)'M⁻¹(Bē)] / (2σ²_ν)
 //! W(λ) = Σ_t (e_t − ē)'B'B(e_t − ē)   (within part),   S(λ) = T (Bē)'(Bē),   θ_E² = 1/(1 + Tφ)
 //! ```
 //!
-//! Every quadratic form is a cross product of A = [y, Z] with v = (1, −β). With LA = (I_T ⊗ W)A
-//! and D = A − LA the filtered columns are (1 − λ)A + λD, so the within part is the quadratic
-//! (1 − λ)²P0 + (1 − λ)λ(P1 + P1') + λ²P2 of the within cross products P0 = A'A, P1 = A'D,
-//! P2 = D'D, computed once (docs/methods.md §11.3, "Evaluation"), and so is the KKP between part
-//! (this basis keeps the filtered intercept of a row-standardised W exact as λ → 1). For
-//! BSK the eigen-decomposition BB' = U diag(s²) U' (dense, once per λ) gives
+//! Every quadratic form is a cross product of the columns A = [y, Z] (SEM, SDEM) or
+//! A = [y, Wy, Z] (SAC) with v = (1, −β) or v = (1, −ρ, −β): the SAC likelihood is the SEM one
+//! with y replaced by y − ρWy plus T ln|I − ρW|, so ρ only changes v and adds a log-determinant.
+//! With LA = (I_T ⊗ W)A and D = A − LA the filtered columns are (1 − λ)A + λD, so the within part
+//! is the quadratic (1 − λ)²P0 + (1 − λ)λ(P1 + P1') + λ²P2 of the within cross products
+//! P0 = A'A, P1 = A'D, P2 = D'D, computed once (docs/methods.md §11.3, "Evaluation"), and so is
+//! the KKP between part (this basis keeps the filtered intercept of a row-standardised W exact as
+//! λ → 1). For BSK the eigen-decomposition BB' = U diag(s²) U' (dense, once per λ) gives
 //! ln|M| = Σ ln(1 + Tφ s_i²) and T(Bā)'M⁻¹(Bb̄) = T Σ_i g_a,i g_b,i/(1 + Tφ s_i²), g = U'BĀ, for
-//! every φ at O(N m²). No NT×NT object is formed; the BSK path needs one dense N×N
-//! decomposition per λ and is limited to N ≤ [`BSK_MAX_N`]. ln|B| comes from the project's
-//! log-determinant engine (eigenvalues, or the sparse engine for large N).
+//! every φ and ρ at O(N m²). No NT×NT object is formed; the BSK path needs one dense N×N
+//! decomposition per λ and is limited to N ≤ [`BSK_MAX_N`]. ln|B| and ln|A(ρ)| come from the
+//! project's log-determinant engine (eigenvalues, or the sparse engine for large N).
 //!
-//! Estimation (docs/methods.md §18): β and σ²_ν are concentrated out (GLS); ℓc(λ, ψ) is
+//! Estimation (docs/methods.md §11.7, §18): β and σ²_ν are concentrated out (GLS); ℓc is
 //! maximised by nested bounded Brent, outer λ on the feasible interval kept 1e−9 from its ends,
-//! inner ψ ∈ [ln 1e−8, ln 1e8], tolerance 1e−10.
+//! (SAC) middle ρ on the same interval, inner ψ ∈ [ln 1e−8, ln 1e8], tolerance 1e−10. λ is the
+//! outer parameter so that one BSK decomposition serves every (ρ, ψ) at that λ.
 //!
 //! Covariance ([`ReCovariance`]): the default is the inverse observed information of the full
-//! ℓ in (β, λ, ψ, σ²_ν), a central-difference Hessian (steps 1e−2·se_GLS for β, 5e−4 for λ and
-//! ψ, 5e−4·σ²_ν for σ²_ν), mapped to φ = e^ψ by the delta method; `"splm"` reproduces splm
-//! (`semREmod`, `sem2REmod`): β by GLS σ²_ν(Z'Ω⁻¹Z)⁻¹ conditional on (λ̂, φ̂), (λ, φ) from the
-//! inverse central-difference Hessian of ℓc (the profile information), σ²_ν with 2σ⁴/NT,
-//! block-diagonal.
+//! ℓ in (β, [ρ,] λ, ψ, σ²_ν), a central-difference Hessian (steps 1e−2·se_GLS for β, 5e−4 for ρ,
+//! λ and ψ, 5e−4·σ²_ν for σ²_ν), mapped to φ = e^ψ by the delta method; `"splm"` reproduces
+//! splm (`semREmod`, `sem2REmod`, `saremREmod`, `sarem2REmod`): β by GLS σ²_ν(Z'Ω⁻¹Z)⁻¹
+//! conditional on ([ρ̂,] λ̂, φ̂), ([ρ,] λ, φ) from the inverse central-difference Hessian of ℓc
+//! (the profile information), σ²_ν with 2σ⁴/NT, block-diagonal. The conditional GLS covariance
+//! is kept in both cases (`Model::vcov_conditional`, for hausman `convention: "splm"`).
 
 use super::optimize;
 use super::options::{CheckedOptions, ReCovariance, ReErrors};
-use super::{SpatialFit, BOUND_DELTA, BOUND_WARN};
+use super::random::{assemble_random, ReEstimate};
+use super::{SpatialFit, BOUND_DELTA};
 use crate::error::{Error, Result};
-use crate::linalg::logdet::{auto_choice, choose_logdet, LogDetMethod};
+use crate::linalg::logdet::{auto_choice, choose_logdet, LogDetMethod, SparseLogDet};
 use crate::linalg::sparse::spectral_bound;
-use crate::linalg::LogDet;
+use crate::linalg::{LogDet, Resolvent, DENSE_RESOLVENT_LIMIT};
 use crate::models::dense::{dot, inverse_spd, solve_spd};
 use crate::models::formula::Design;
-use crate::models::random::{theta_of_phi, PHI_BOUNDS};
-use crate::models::result::{Coef, Model, ModelKind};
+use crate::models::random::PHI_BOUNDS;
+use crate::models::result::ModelKind;
 use crate::models::within::{demean, unit_means, Fe};
 use crate::weights::{Spectrum, Weights};
 use std::cell::RefCell;
@@ -68,6 +75,8 @@ struct Cross {
     n: usize,
     t: usize,
     m: usize,
+    /// Leading columns that are not regressors: 1 ([y]) or 2 ([y, Wy], SAC).
+    lead: usize,
     within: [Vec<f64>; 3],
     between: [Vec<f64>; 3],
     /// Unit means of A, row-major N×m.
@@ -118,9 +127,11 @@ impl Cross {
         let wd = self.wd.as_ref().expect("dense W for BSK");
         let b = faer::Mat::<f64>::from_fn(n, n, |i, j| f64::from(i == j) - lam * wd[i * n + j]);
         let bbt = &b * b.transpose();
-        let evd = bbt
-            .self_adjoint_eigen(faer::Side::Lower)
-            .map_err(|e| Error::numeric(format!("sem (random, bsk): eigen-decomposition of BB' failed ({e:?})")))?;
+        let evd = bbt.self_adjoint_eigen(faer::Side::Lower).map_err(|e| {
+            Error::numeric(format!(
+                "random effects (errors \"bsk\"): eigen-decomposition of BB' failed ({e:?})"
+            ))
+        })?;
         let u = evd.U();
         let s = evd.S().column_vector();
         // BĀ = (1 − λ)Ā + λD̄ (the basis of [`quad`]).
@@ -140,11 +151,48 @@ struct Problem<'a> {
     cross: Cross,
     errors: ReErrors,
     engine: &'a dyn LogDet,
+    /// SAC: the spatial lag ρ(I_T ⊗ W)y is in the model (column 1 of A).
+    lag: bool,
+    /// Search interval of ρ and λ, kept [`BOUND_DELTA`] from the feasible ends.
+    bounds: (f64, f64),
     /// Cache of the BSK decomposition by λ (bits).
     cache: RefCell<Vec<(u64, Arc<BskAt>)>>,
 }
 
+/// Position of the parameters in x = [β, (ρ), λ, ψ, σ²_ν] (the order of the coefficient table).
+#[derive(Clone, Copy)]
+struct Layout {
+    k: usize,
+    lag: bool,
+}
+
+impl Layout {
+    fn lam(self) -> usize {
+        self.k + usize::from(self.lag)
+    }
+    fn psi(self) -> usize {
+        self.lam() + 1
+    }
+    fn len(self) -> usize {
+        self.psi() + 2
+    }
+    fn rho_of(self, x: &[f64]) -> f64 {
+        if self.lag {
+            x[self.k]
+        } else {
+            0.0
+        }
+    }
+}
+
 impl Problem<'_> {
+    fn layout(&self) -> Layout {
+        Layout {
+            k: self.cross.m - self.cross.lead,
+            lag: self.lag,
+        }
+    }
+
     fn bsk(&self, lam: f64) -> Result<Arc<BskAt>> {
         let key = lam.to_bits();
         if let Some((_, v)) = self.cache.borrow().iter().find(|(k, _)| *k == key) {
@@ -159,11 +207,14 @@ impl Problem<'_> {
         Ok(v)
     }
 
-    /// The quadratic-form matrix C(λ, φ) (m×m) and the determinant term of ℓ.
-    fn form(&self, lam: f64, phi: f64, bsk: Option<&BskAt>) -> (Vec<f64>, f64) {
+    /// The quadratic-form matrix C(λ, φ) (m×m) and the determinant term of ℓ at (ρ, λ, φ).
+    fn form(&self, rho: f64, lam: f64, phi: f64, bsk: Option<&BskAt>) -> (Vec<f64>, f64) {
         let (n, t, m) = (self.cross.n, self.cross.t as f64, self.cross.m);
         let mut c = quad(&self.cross.within, m, lam);
-        let jac = t * self.engine.logdet(lam);
+        let mut jac = t * self.engine.logdet(lam);
+        if self.lag {
+            jac += t * self.engine.logdet(rho);
+        }
         match (self.errors, bsk) {
             (ReErrors::Kkp, _) | (ReErrors::Bsk, None) => {
                 let a = 1.0 + t * phi;
@@ -189,21 +240,46 @@ impl Problem<'_> {
         }
     }
 
-    /// β(λ, φ), SSE and the determinant term.
-    fn profile(&self, lam: f64, phi: f64, bsk: Option<&BskAt>) -> Result<(Vec<f64>, f64, f64)> {
-        let m = self.cross.m;
-        let (c, det) = self.form(lam, phi, bsk);
-        let k = m - 1;
+    /// Coefficients of the dependent column y − ρWy over the leading columns of A.
+    fn dep(&self, rho: f64) -> Vec<f64> {
+        if self.lag {
+            vec![1.0, -rho]
+        } else {
+            vec![1.0]
+        }
+    }
+
+    /// The GLS cross products Z'Ω⁻¹Z (k×k) of C.
+    fn zz(&self, c: &[f64]) -> Vec<f64> {
+        let (m, l) = (self.cross.m, self.cross.lead);
+        let k = m - l;
+        (0..k * k).map(|q| c[(q / k + l) * m + q % k + l]).collect()
+    }
+
+    /// β(ρ, λ, φ), SSE and the determinant term.
+    fn profile(&self, rho: f64, lam: f64, phi: f64, bsk: Option<&BskAt>) -> Result<(Vec<f64>, f64, f64)> {
+        let (m, l) = (self.cross.m, self.cross.lead);
+        let (c, det) = self.form(rho, lam, phi, bsk);
+        let k = m - l;
+        let a = self.dep(rho);
+        let cyy: f64 = (0..l)
+            .map(|i| a[i] * (0..l).map(|j| c[i * m + j] * a[j]).sum::<f64>())
+            .sum();
         // Jacobi scaling: the filtered intercept (1 − λ)ι is tiny near λ = 1.
-        let sc: Vec<f64> = (1..m)
+        let sc: Vec<f64> = (l..m)
             .map(|i| 1.0 / c[i * m + i].max(f64::MIN_POSITIVE).sqrt())
             .collect();
-        let xx: Vec<f64> = (0..k * k)
-            .map(|q| c[(q / k + 1) * m + q % k + 1] * sc[q / k] * sc[q % k])
+        let xx: Vec<f64> = self
+            .zz(&c)
+            .iter()
+            .enumerate()
+            .map(|(q, v)| v * sc[q / k] * sc[q % k])
             .collect();
-        let xy: Vec<f64> = (1..m).map(|i| c[i * m] * sc[i - 1]).collect();
+        let xy: Vec<f64> = (0..k)
+            .map(|j| sc[j] * (0..l).map(|i| a[i] * c[i * m + l + j]).sum::<f64>())
+            .collect();
         let bs = solve_spd(&xx, k, &xy, "Z'Ω⁻¹Z (the GLS cross products)")?;
-        let sse = c[0] - dot(&xy, &bs);
+        let sse = cyy - dot(&xy, &bs);
         let b: Vec<f64> = bs.iter().zip(&sc).map(|(v, s)| v * s).collect();
         Ok((b, sse, det))
     }
@@ -212,10 +288,10 @@ impl Problem<'_> {
         (self.cross.n * self.cross.t) as f64
     }
 
-    /// ℓc(λ, ψ) (β and σ²_ν concentrated out; full Gaussian value).
-    fn lc(&self, lam: f64, psi: f64, bsk: Option<&BskAt>) -> f64 {
+    /// ℓc(ρ, λ, ψ) (β and σ²_ν concentrated out; full Gaussian value).
+    fn lc(&self, rho: f64, lam: f64, psi: f64, bsk: Option<&BskAt>) -> f64 {
         let nt = self.nt();
-        match self.profile(lam, psi.exp(), bsk) {
+        match self.profile(rho, lam, psi.exp(), bsk) {
             Ok((_, sse, det)) if sse > 0.0 => {
                 -0.5 * nt * ((2.0 * std::f64::consts::PI).ln() + 1.0) - 0.5 * nt * (sse / nt).ln() + det
             }
@@ -230,23 +306,23 @@ impl Problem<'_> {
         }
     }
 
-    /// ℓc at (λ, ψ) with the BSK decomposition looked up.
-    fn lc_at(&self, lam: f64, psi: f64) -> f64 {
+    /// ℓc at (ρ, λ, ψ) with the BSK decomposition looked up.
+    fn lc_at(&self, rho: f64, lam: f64, psi: f64) -> f64 {
         if self.errors == ReErrors::Bsk {
             match self.bsk(lam) {
-                Ok(b) => self.lc(lam, psi, Some(&b)),
+                Ok(b) => self.lc(rho, lam, psi, Some(&b)),
                 Err(_) => f64::NEG_INFINITY,
             }
         } else {
-            self.lc(lam, psi, None)
+            self.lc(rho, lam, psi, None)
         }
     }
 
-    /// The full ℓ at x = [β, λ, ψ, σ²_ν].
+    /// The full ℓ at x = [β, (ρ), λ, ψ, σ²_ν].
     fn full(&self, x: &[f64]) -> f64 {
+        let lay = self.layout();
         let m = self.cross.m;
-        let k = m - 1;
-        let (lam, psi, s2) = (x[k], x[k + 1], x[k + 2]);
+        let (rho, lam, psi, s2) = (lay.rho_of(x), x[lay.lam()], x[lay.psi()], x[lay.psi() + 1]);
         if s2 <= 0.0 {
             return f64::NEG_INFINITY;
         }
@@ -254,8 +330,9 @@ impl Problem<'_> {
         if self.errors == ReErrors::Bsk && bsk.is_none() {
             return f64::NEG_INFINITY;
         }
-        let (c, det) = self.form(lam, psi.exp(), bsk.as_deref());
-        let v: Vec<f64> = std::iter::once(1.0).chain(x[..k].iter().map(|b| -b)).collect();
+        let (c, det) = self.form(rho, lam, psi.exp(), bsk.as_deref());
+        let mut v = self.dep(rho);
+        v.extend(x[..lay.k].iter().map(|b| -b));
         let mut q = 0.0;
         for i in 0..m {
             for j in 0..m {
@@ -265,23 +342,47 @@ impl Problem<'_> {
         -0.5 * self.nt() * (2.0 * std::f64::consts::PI * s2).ln() + det - q / (2.0 * s2)
     }
 
-    /// ψ̂(λ) and ℓc there (inner Brent).
-    fn inner(&self, lam: f64) -> (f64, f64) {
+    /// ψ̂(ρ, λ) and ℓc there (inner Brent).
+    fn inner(&self, rho: f64, lam: f64) -> (f64, f64) {
         let bsk = self.bsk_opt(lam);
         if self.errors == ReErrors::Bsk && bsk.is_none() {
             return (0.0, f64::NEG_INFINITY);
         }
-        let f = |psi: f64| self.lc(lam, psi, bsk.as_deref());
+        let f = |psi: f64| self.lc(rho, lam, psi, bsk.as_deref());
         let score = |psi: f64| (f(psi + SCORE_STEP) - f(psi - SCORE_STEP)) / (2.0 * SCORE_STEP);
         let (lo, hi) = (PHI_BOUNDS.0.ln(), PHI_BOUNDS.1.ln());
         let r = optimize::maximize_with(f, Some(&score), lo, hi, 1e-10, optimize::GRID);
         (r.x, r.value)
     }
 
-    /// dℓc/dλ at (λ, ψ̂(λ)) (envelope theorem): a central difference at fixed ψ̂.
+    /// (ρ̂(λ), ψ̂(λ)) and ℓc there: the middle Brent over ρ (SAC; ρ = 0 otherwise), its score
+    /// a central difference at fixed ψ̂(ρ, λ) (envelope theorem).
+    fn middle(&self, lam: f64) -> (f64, f64, f64) {
+        if !self.lag {
+            let (psi, v) = self.inner(0.0, lam);
+            return (0.0, psi, v);
+        }
+        let score = |rho: f64| {
+            let (psi, _) = self.inner(rho, lam);
+            (self.lc_at(rho + SCORE_STEP, lam, psi) - self.lc_at(rho - SCORE_STEP, lam, psi)) / (2.0 * SCORE_STEP)
+        };
+        let (lo, hi) = self.bounds;
+        let r = optimize::maximize_with(
+            |rho| self.inner(rho, lam).1,
+            Some(&score),
+            lo,
+            hi,
+            1e-10,
+            optimize::GRID,
+        );
+        let (psi, v) = self.inner(r.x, lam);
+        (r.x, psi, v)
+    }
+
+    /// dℓc/dλ at (ρ̂(λ), λ, ψ̂(λ)) (envelope theorem): a central difference at fixed ρ̂, ψ̂.
     fn outer_score(&self, lam: f64) -> f64 {
-        let (psi, _) = self.inner(lam);
-        (self.lc_at(lam + SCORE_STEP, psi) - self.lc_at(lam - SCORE_STEP, psi)) / (2.0 * SCORE_STEP)
+        let (rho, psi, _) = self.middle(lam);
+        (self.lc_at(rho, lam + SCORE_STEP, psi) - self.lc_at(rho, lam - SCORE_STEP, psi)) / (2.0 * SCORE_STEP)
     }
 }
 
@@ -311,33 +412,11 @@ fn hessian(f: &dyn Fn(&[f64]) -> f64, x: &[f64], h: &[f64]) -> Vec<f64> {
     hess
 }
 
-/// Fits SEM or SDEM with individual random effects (module documentation) on W already aligned
-/// to the design's units, with the checked options (`opts.fe` is [`Fe::Random`]).
-pub(crate) fn fit(
-    design: &Design,
-    w: &Weights,
-    kind: ModelKind,
-    opts: &CheckedOptions,
-    errors: ReErrors,
-    covariance: ReCovariance,
-) -> Result<SpatialFit> {
-    let (n, t) = (design.n, design.t);
-    let tag = format!("{} (fe: \"random\", errors: \"{}\")", kind.name(), errors.name());
-    if t < 2 {
-        return Err(Error::invalid(format!(
-            "{tag} needs a panel with T ≥ 2 periods but the data have T = {t}; use fe: \"none\" for a cross-section"
-        )));
-    }
-    if w.n() != n {
-        return Err(Error::data(format!("weights have {} units but the data {n}", w.n())));
-    }
-    if errors == ReErrors::Bsk && n > BSK_MAX_N {
-        return Err(Error::invalid(format!(
-            "{tag}: the Baltagi–Song–Koh likelihood needs a dense eigen-decomposition of BB' ({n} × {n}) at every \
-             λ, which spillover does for N ≤ {BSK_MAX_N} only; use errors: \"kkp\" (no such limit) or fewer units"
-        )));
-    }
-    // Columns A = [y, ι, X, WX].
+/// The Z columns (intercept, X, W·x of `lagged`) with their names and roles, and the cross
+/// products of A = [y, (Wy), Z].
+fn cross_data(design: &Design, w: &Weights, errors: ReErrors, lag: bool, lagged: &[usize]) -> Result<(Cross, Columns)> {
+    let n = design.n;
+    let t = design.t;
     let k_slopes = design.x.len();
     let mut names = vec!["(intercept)".to_string()];
     let mut z: Vec<Vec<f64>> = vec![vec![1.0; design.nobs()]];
@@ -346,20 +425,17 @@ pub(crate) fn fit(
         z.push(col.clone());
     }
     let mut theta_index = vec![None; k_slopes];
-    for &j in &opts.lagged {
+    for &j in lagged {
         theta_index[j] = Some(names.len());
         names.push(format!("W*{}", design.names[j]));
         z.push(w.lag_panel(&design.x[j]));
     }
-    let ls = crate::models::dense::LeastSquares::new(&z, &names)?;
-    let e0 = ls.annihilate(&z, &design.y);
-    if dot(&e0, &e0) <= 1e-24 * dot(&design.y, &design.y).max(f64::MIN_POSITIVE) {
-        return Err(Error::data(format!(
-            "{tag}: the regressors reproduce '{}' exactly, so the likelihood is unbounded; drop regressors",
-            design.depvar
-        )));
-    }
+    let wy = w.lag_panel(&design.y);
     let mut a = vec![design.y.clone()];
+    if lag {
+        a.push(wy.clone());
+    }
+    let lead = a.len();
     a.extend(z.iter().cloned());
     let m = a.len();
     // D = A − (I_T ⊗ W)A.
@@ -386,13 +462,73 @@ pub(crate) fn fit(
         n,
         t,
         m,
+        lead,
         within: [cross(&aw, &aw), cross(&aw, &dw), cross(&dw, &dw)],
         between: [scale(cross(&am, &am)), scale(cross(&am, &dm)), scale(cross(&dm, &dm))],
         abar: rows(&am),
         dbar: rows(&dm),
         wd: (errors == ReErrors::Bsk).then(|| w.to_dense()),
     };
-    // Log-determinant engine and the interval of λ.
+    let beta_index: Vec<usize> = (1..=k_slopes).collect();
+    Ok((
+        cross_data,
+        Columns {
+            names,
+            z,
+            wy,
+            beta_index,
+            theta_index,
+        },
+    ))
+}
+
+/// The regressor columns of the model and their roles.
+struct Columns {
+    names: Vec<String>,
+    z: Vec<Vec<f64>>,
+    /// (I_T ⊗ W)y.
+    wy: Vec<f64>,
+    beta_index: Vec<usize>,
+    theta_index: Vec<Option<usize>>,
+}
+
+/// Fits SEM, SDEM or SAC with individual random effects (module documentation) on W already
+/// aligned to the design's units, with the checked options (`opts.fe` is [`Fe::Random`]).
+pub(crate) fn fit(
+    design: &Design,
+    w: &Weights,
+    kind: ModelKind,
+    opts: &CheckedOptions,
+    errors: ReErrors,
+    covariance: ReCovariance,
+) -> Result<SpatialFit> {
+    let (n, t) = (design.n, design.t);
+    let lag = kind == ModelKind::Sac;
+    let tag = format!("{} (fe: \"random\", errors: \"{}\")", kind.name(), errors.name());
+    if t < 2 {
+        return Err(Error::invalid(format!(
+            "{tag} needs a panel with T ≥ 2 periods but the data have T = {t}; use fe: \"none\" for a cross-section"
+        )));
+    }
+    if w.n() != n {
+        return Err(Error::data(format!("weights have {} units but the data {n}", w.n())));
+    }
+    if errors == ReErrors::Bsk && n > BSK_MAX_N {
+        return Err(Error::invalid(format!(
+            "{tag}: the Baltagi–Song–Koh likelihood needs a dense eigen-decomposition of BB' ({n} × {n}) at every \
+             λ, which spillover does for N ≤ {BSK_MAX_N} only; use errors: \"kkp\" (no such limit) or fewer units"
+        )));
+    }
+    let (cross_data, cols) = cross_data(design, w, errors, lag, &opts.lagged)?;
+    let ls = crate::models::dense::LeastSquares::new(&cols.z, &cols.names)?;
+    let e0 = ls.annihilate(&cols.z, &design.y);
+    if dot(&e0, &e0) <= 1e-24 * dot(&design.y, &design.y).max(f64::MIN_POSITIVE) {
+        return Err(Error::data(format!(
+            "{tag}: the regressors reproduce '{}' exactly, so the likelihood is unbounded; drop regressors",
+            design.depvar
+        )));
+    }
+    // Log-determinant engine and the interval of λ (and ρ).
     let (method, why) = match opts.lndet {
         LogDetMethod::Auto => auto_choice(w),
         other => (other, format!("lndet \"{}\" requested", other.name())),
@@ -423,16 +559,19 @@ pub(crate) fn fit(
             (-1.0 / r, 1.0 / r)
         }
     };
+    let (lo, hi) = (interval.0 + BOUND_DELTA, interval.1 - BOUND_DELTA);
     let prob = Problem {
         cross: cross_data,
         errors,
         engine,
+        lag,
+        bounds: (lo, hi),
         cache: RefCell::new(Vec::new()),
     };
-    // Nested bounded Brent: outer λ, inner ψ.
-    let (lo, hi) = (interval.0 + BOUND_DELTA, interval.1 - BOUND_DELTA);
+    // Nested bounded Brent: outer λ, (middle ρ,) inner ψ.
+    let objective = |lam: f64| prob.middle(lam).2;
     let score = |lam: f64| prob.outer_score(lam);
-    let outer = optimize::maximize_with(|lam| prob.inner(lam).1, Some(&score), lo, hi, 1e-10, optimize::GRID);
+    let outer = optimize::maximize_with(objective, Some(&score), lo, hi, 1e-10, optimize::GRID);
     crate::interrupt::check()?;
     if !outer.value.is_finite() {
         return Err(Error::numeric(format!(
@@ -440,102 +579,93 @@ pub(crate) fn fit(
         )));
     }
     let lam = outer.x;
-    let (psi, loglik) = prob.inner(lam);
+    let (rho, psi, loglik) = prob.middle(lam);
     let phi = psi.exp();
     let bsk = prob.bsk_opt(lam);
-    let (beta, sse, _) = prob.profile(lam, phi, bsk.as_deref())?;
+    let (beta, sse, _) = prob.profile(rho, lam, phi, bsk.as_deref())?;
     let nt = prob.nt();
     let sigma2 = sse / nt;
-    let k = m - 1;
-    // GLS covariance of β conditional on (λ, φ): σ²(Z'Ω⁻¹Z)⁻¹.
-    let (c, _) = prob.form(lam, phi, bsk.as_deref());
-    let xx: Vec<f64> = (0..k * k).map(|q| c[(q / k + 1) * m + q % k + 1]).collect();
-    let xx_inv = inverse_spd(&xx, k, "Z'Ω⁻¹Z (the GLS cross products)")?;
-    let se_gls: Vec<f64> = (0..k).map(|j| (sigma2 * xx_inv[j * k + j]).max(0.0).sqrt()).collect();
-    // Covariance of [β, λ, φ, σ²] (p = k + 3).
-    let p = k + 3;
-    let mut cov = vec![0.0; p * p];
-    let cov_note;
-    match covariance {
+    let lay = prob.layout();
+    let k = lay.k;
+    // GLS covariance of β conditional on (ρ, λ, φ): σ²(Z'Ω⁻¹Z)⁻¹.
+    let (c, _) = prob.form(rho, lam, phi, bsk.as_deref());
+    let xx_inv = inverse_spd(&prob.zz(&c), k, "Z'Ω⁻¹Z (the GLS cross products)")?;
+    let cov_gls: Vec<f64> = xx_inv.iter().map(|v| sigma2 * v).collect();
+    let se_gls: Vec<f64> = (0..k).map(|j| cov_gls[j * k + j].max(0.0).sqrt()).collect();
+    // Covariance of [β, (ρ), λ, ψ, σ²].
+    let p = lay.len();
+    let mut x = beta.clone();
+    if lag {
+        x.push(rho);
+    }
+    x.extend([lam, psi, sigma2]);
+    let spatial_names = if lag { "rho, lambda" } else { "lambda" };
+    let (cov, cov_note) = match covariance {
         ReCovariance::Observed => {
-            let mut x = beta.clone();
-            x.extend([lam, psi, sigma2]);
             let mut h: Vec<f64> = se_gls.iter().map(|s| 1e-2 * s.max(1e-12)).collect();
-            h.extend([HESS_STEP, HESS_STEP, HESS_STEP * sigma2]);
+            h.extend(std::iter::repeat(HESS_STEP).take(p - k - 1));
+            h.push(HESS_STEP * sigma2);
             let f = |x: &[f64]| prob.full(x);
-            let hs = hessian(&f, &x, &h);
-            let neg: Vec<f64> = hs.iter().map(|v| -v).collect();
-            let v = inverse_spd(&neg, p, "the observed information of (β, λ, ψ, σ²_ν) at the estimate")?;
-            let jac: Vec<f64> = (0..p).map(|i| if i == k + 1 { phi } else { 1.0 }).collect();
-            for i in 0..p {
-                for j in 0..p {
-                    cov[i * p + j] = jac[i] * v[i * p + j] * jac[j];
-                }
-            }
-            cov_note =
-                "observed information of the full log-likelihood in (beta, lambda, psi = ln phi, sigma2_idios), \
-                        central-difference Hessian; phi and sigma2_mu by the delta method";
+            let neg: Vec<f64> = hessian(&f, &x, &h).iter().map(|v| -v).collect();
+            let what = format!("the observed information of (β, {spatial_names}, ψ, σ²_ν) at the estimate");
+            (
+                inverse_spd(&neg, p, &what)?,
+                format!(
+                    "observed information of the full log-likelihood in (beta, {spatial_names}, psi = ln phi, \
+                     sigma2_idios), central-difference Hessian; phi and sigma2_mu by the delta method"
+                ),
+            )
         }
         ReCovariance::Splm => {
+            let mut cov = vec![0.0; p * p];
             for i in 0..k {
                 for j in 0..k {
-                    cov[i * p + j] = sigma2 * xx_inv[i * k + j];
+                    cov[i * p + j] = cov_gls[i * k + j];
                 }
             }
-            let f = |x: &[f64]| prob.lc_at(x[0], x[1]);
-            let hs = hessian(&f, &[lam, psi], &[HESS_STEP, HESS_STEP]);
-            let neg: Vec<f64> = hs.iter().map(|v| -v).collect();
-            let v = inverse_spd(&neg, 2, "the profile Hessian of (lambda, psi) at the estimate")?;
-            let jac = [1.0, phi];
-            for i in 0..2 {
-                for j in 0..2 {
-                    cov[(k + i) * p + k + j] = jac[i] * v[i * 2 + j] * jac[j];
+            // Profile Hessian of ℓc over ((ρ,) λ, ψ).
+            let np = p - k - 1;
+            let f = |y: &[f64]| {
+                let r = if lag { y[0] } else { 0.0 };
+                prob.lc_at(r, y[np - 2], y[np - 1])
+            };
+            let neg: Vec<f64> = hessian(&f, &x[k..k + np], &vec![HESS_STEP; np])
+                .iter()
+                .map(|v| -v)
+                .collect();
+            let what = format!("the profile Hessian of ({spatial_names}, psi) at the estimate");
+            let v = inverse_spd(&neg, np, &what)?;
+            for i in 0..np {
+                for j in 0..np {
+                    cov[(k + i) * p + k + j] = v[i * np + j];
                 }
             }
             cov[(p - 1) * p + p - 1] = 2.0 * sigma2 * sigma2 / nt;
-            cov_note = "splm: GLS sigma2 (Z' Omega^-1 Z)^-1 conditional on (lambda, phi); (lambda, phi) from the \
-                        central-difference profile Hessian; sigma2_idios 2 sigma^4/NT; block-diagonal";
+            (
+                cov,
+                format!(
+                    "GLS sigma2 (Z' Omega^-1 Z)^-1 conditional on ({spatial_names}, phi); ({spatial_names}, phi) from \
+                     the central-difference profile Hessian; sigma2_idios 2 sigma^4/NT; block-diagonal"
+                ),
+            )
         }
-    }
-    let se = |i: usize| cov[i * p + i].max(0.0).sqrt();
-    let mut coefficients: Vec<Coef> = names
-        .iter()
-        .enumerate()
-        .map(|(j, name)| Coef::new(name.clone(), beta[j], se(j)))
+    };
+    // Fit measures: SEM/SDEM from the raw residuals e = y − Zβ̂ (as splm's summary); SAC from the
+    // structural residual y − ρ̂Wy − Zβ̂, corr² with the reduced form (I_T ⊗ (I − ρ̂W))⁻¹Zβ̂.
+    let zb = crate::models::dense::x_times(&cols.z, &beta);
+    let e: Vec<f64> = (0..design.nobs())
+        .map(|i| design.y[i] - rho * cols.wy[i] - zb[i])
         .collect();
-    coefficients.push(Coef::new("lambda", lam, se(k)));
-    coefficients.push(Coef::new("phi", phi, se(k + 1)));
-    let q = k + 2;
-    let mut vcov = vec![0.0; q * q];
-    for i in 0..q {
-        for j in 0..q {
-            vcov[i * q + j] = cov[i * p + j];
-        }
-    }
-    let mut warnings = Vec::new();
-    if lam - interval.0 < BOUND_WARN || interval.1 - lam < BOUND_WARN {
-        warnings.push(format!(
-            "lambda = {lam:.8} is on the bound of the search interval ({:.6}, {:.6}); results should not be used",
-            interval.0, interval.1
-        ));
-    }
-    if psi <= PHI_BOUNDS.0.ln() + 1e-6 {
-        warnings.push(
-            "phi is on its lower guard 1e-8: the individual effects have no variance (the pooled model is preferred)"
-                .to_string(),
-        );
-    }
-    let sigma2_mu = phi * sigma2;
-    let (vphi, vs2, cphis2) = (
-        cov[(k + 1) * p + k + 1],
-        cov[(p - 1) * p + p - 1],
-        cov[(k + 1) * p + p - 1],
-    );
-    let var_mu = sigma2 * sigma2 * vphi + phi * phi * vs2 + 2.0 * phi * sigma2 * cphis2;
-    let theta = theta_of_phi(phi, t);
-    // Fit measures from the raw residuals e = y − Zβ̂ (as splm's summary).
-    let fitted = crate::models::dense::x_times(&z, &beta);
-    let e: Vec<f64> = design.y.iter().zip(&fitted).map(|(y, f)| y - f).collect();
+    let fitted = if lag {
+        let sparse = if n > DENSE_RESOLVENT_LIMIT {
+            Some(SparseLogDet::new(w)?)
+        } else {
+            None
+        };
+        Resolvent::exact(w, rho, sparse.as_ref())?.solve_panel(&zb)?
+    } else {
+        zb
+    };
     let ybar = design.y.iter().sum::<f64>() / nt;
     let sst: f64 = design.y.iter().map(|v| (v - ybar).powi(2)).sum();
     let r2 = 1.0 - dot(&e, &e) / sst;
@@ -546,75 +676,41 @@ pub(crate) fn fit(
         sff += (f - fbar) * (f - fbar);
     }
     let corr2 = sxy * sxy / (sst * sff);
-    let mut extras = BTreeMap::new();
-    for (key, v) in [
-        ("sigma2_idios", sigma2),
-        ("sigma2_mu", sigma2_mu),
-        ("phi", phi),
-        ("theta", theta),
-        ("theta_e", 1.0 - theta),
-        ("se_sigma2", vs2.max(0.0).sqrt()),
-        ("se_sigma2_mu", var_mu.max(0.0).sqrt()),
-        ("interval_lo", interval.0),
-        ("interval_hi", interval.1),
-        ("evaluations", outer.evaluations as f64),
-    ] {
-        extras.insert(key.to_string(), v);
-    }
     let mut info = BTreeMap::new();
-    info.insert("fe".into(), "random (individual)".to_string());
     info.insert("errors".into(), errors.name().to_string());
-    info.insert("covariance".into(), format!("{}: {cov_note}", covariance.name()));
-    info.insert("lndet".into(), engine.method().to_string());
     info.insert("lndet_choice".into(), why);
-    info.insert("interval".into(), format!("({:.6}, {:.6})", interval.0, interval.1));
-    info.insert(
-        "sigma2".into(),
-        "sigma2_idios (idiosyncratic variance, ML); sigma2_mu = phi * sigma2_idios".into(),
-    );
     info.insert(
         "r2".into(),
-        "1 - e'e/TSS with e = y - Zb (raw residuals, as splm); corr2 = corr(y, Zb)^2".into(),
+        if lag {
+            "1 - e'e/TSS with e = y - rho Wy - Zb (structural residuals); corr2 = corr(y, (I - rho W)^-1 Zb)^2"
+        } else {
+            "1 - e'e/TSS with e = y - Zb (raw residuals, as splm); corr2 = corr(y, Zb)^2"
+        }
+        .into(),
     );
-    if let Some(note) = engine.error_note() {
-        info.insert("lndet_note".into(), note);
+    let mut spatial = Vec::new();
+    if lag {
+        spatial.push(("rho", rho));
     }
-    let beta_index: Vec<usize> = (1..=k_slopes).collect();
-    let model = Model {
-        kind,
-        fe: Fe::Random,
-        depvar: design.depvar.clone(),
-        n,
-        t,
-        coefficients,
-        vcov,
+    spatial.push(("lambda", lam));
+    let est = ReEstimate {
+        names: cols.names,
+        beta_index: cols.beta_index,
+        theta_index: cols.theta_index,
+        beta,
+        spatial,
+        phi,
         sigma2,
         loglik,
+        cov,
+        cov_gls,
+        covariance,
+        cov_note,
+        interval,
+        evaluations: outer.evaluations,
         r2,
         corr2,
-        n_params: k + 3,
-        extras,
-        vcov_conditional: None,
         info,
-        warnings,
-        provenance: design.provenance(
-            beta_index.clone(),
-            theta_index.clone(),
-            Some(k),
-            Some(crate::models::WeightsFingerprint::of(w)),
-        ),
     };
-    Ok(SpatialFit {
-        model,
-        kind,
-        regressors: design.names.clone(),
-        beta_index,
-        theta_index,
-        rho_index: Some(k),
-        cov_full: cov,
-        spectrum,
-        power_traces: None,
-        n,
-        interval,
-    })
+    assemble_random(design, w, kind, est, engine, spectrum.clone())
 }
