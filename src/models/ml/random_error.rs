@@ -28,8 +28,10 @@
 //!
 //! Estimation (docs/methods.md §11.7, §18): β and σ²_ν are concentrated out (GLS); ℓc is
 //! maximised by nested bounded Brent, outer λ on the feasible interval kept 1e−9 from its ends,
-//! (SAC) middle ρ on the same interval, inner ψ ∈ [ln 1e−8, ln 1e8], tolerance 1e−10. λ is the
-//! outer parameter so that one BSK decomposition serves every (ρ, ψ) at that λ.
+//! middle ψ ∈ [ln 1e−8, ln 1e8], (SAC) innermost ρ on the same interval as λ, tolerance 1e−10.
+//! λ is the outer parameter so that one BSK decomposition serves every (ψ, ρ) at that λ, and ρ
+//! the innermost because at fixed (λ, φ) the residual sum of squares is a quadratic in ρ
+//! (a 2×2 reduced cross-product), leaving one log-determinant per evaluation.
 //!
 //! Covariance ([`ReCovariance`]): the default is the inverse observed information of the full
 //! ℓ in (β, [ρ,] λ, ψ, σ²_ν), a central-difference Hessian (steps 1e−2·se_GLS for β, 5e−4 for ρ,
@@ -207,14 +209,21 @@ impl Problem<'_> {
         Ok(v)
     }
 
-    /// The quadratic-form matrix C(λ, φ) (m×m) and the determinant term of ℓ at (ρ, λ, φ).
-    fn form(&self, rho: f64, lam: f64, phi: f64, bsk: Option<&BskAt>) -> (Vec<f64>, f64) {
+    /// T ln|I − ρW| for SAC (the lag Jacobian), 0 otherwise.
+    fn lag_det(&self, rho: f64) -> f64 {
+        if self.lag {
+            self.cross.t as f64 * self.engine.logdet(rho)
+        } else {
+            0.0
+        }
+    }
+
+    /// The quadratic-form matrix C(λ, φ) (m×m) and the determinant term of ℓ without the lag
+    /// Jacobian.
+    fn form(&self, lam: f64, phi: f64, bsk: Option<&BskAt>) -> (Vec<f64>, f64) {
         let (n, t, m) = (self.cross.n, self.cross.t as f64, self.cross.m);
         let mut c = quad(&self.cross.within, m, lam);
-        let mut jac = t * self.engine.logdet(lam);
-        if self.lag {
-            jac += t * self.engine.logdet(rho);
-        }
+        let jac = t * self.engine.logdet(lam);
         match (self.errors, bsk) {
             (ReErrors::Kkp, _) | (ReErrors::Bsk, None) => {
                 let a = 1.0 + t * phi;
@@ -259,7 +268,8 @@ impl Problem<'_> {
     /// β(ρ, λ, φ), SSE and the determinant term.
     fn profile(&self, rho: f64, lam: f64, phi: f64, bsk: Option<&BskAt>) -> Result<(Vec<f64>, f64, f64)> {
         let (m, l) = (self.cross.m, self.cross.lead);
-        let (c, det) = self.form(rho, lam, phi, bsk);
+        let (c, det) = self.form(lam, phi, bsk);
+        let det = det + self.lag_det(rho);
         let k = m - l;
         let a = self.dep(rho);
         let cyy: f64 = (0..l)
@@ -330,7 +340,8 @@ impl Problem<'_> {
         if self.errors == ReErrors::Bsk && bsk.is_none() {
             return f64::NEG_INFINITY;
         }
-        let (c, det) = self.form(rho, lam, psi.exp(), bsk.as_deref());
+        let (c, det) = self.form(lam, psi.exp(), bsk.as_deref());
+        let det = det + self.lag_det(rho);
         let mut v = self.dep(rho);
         v.extend(x[..lay.k].iter().map(|b| -b));
         let mut q = 0.0;
@@ -342,46 +353,86 @@ impl Problem<'_> {
         -0.5 * self.nt() * (2.0 * std::f64::consts::PI * s2).ln() + det - q / (2.0 * s2)
     }
 
-    /// ψ̂(ρ, λ) and ℓc there (inner Brent).
-    fn inner(&self, rho: f64, lam: f64) -> (f64, f64) {
-        let bsk = self.bsk_opt(lam);
-        if self.errors == ReErrors::Bsk && bsk.is_none() {
-            return (0.0, f64::NEG_INFINITY);
+    /// ρ̂(λ, ψ) and ℓc there. At fixed (λ, φ) the GLS residual sum of squares is a quadratic in
+    /// ρ: with a = (1, −ρ) over [y, Wy] and R = C_LL − C_LZ C_ZZ⁻¹ C_ZL (2×2, one solve),
+    /// SSE(ρ) = R₀₀ − 2ρR₀₁ + ρ²R₁₁, so the innermost search over ρ (SAC; ρ = 0 otherwise) costs
+    /// one log-determinant per evaluation.
+    fn best_rho(&self, lam: f64, psi: f64, bsk: Option<&BskAt>) -> (f64, f64) {
+        let (m, l) = (self.cross.m, self.cross.lead);
+        let k = m - l;
+        let (c, det) = self.form(lam, psi.exp(), bsk);
+        let sc: Vec<f64> = (l..m)
+            .map(|i| 1.0 / c[i * m + i].max(f64::MIN_POSITIVE).sqrt())
+            .collect();
+        let xx: Vec<f64> = self
+            .zz(&c)
+            .iter()
+            .enumerate()
+            .map(|(q, v)| v * sc[q / k] * sc[q % k])
+            .collect();
+        let mut r = vec![0.0; l * l];
+        for a in 0..l {
+            let xa: Vec<f64> = (0..k).map(|j| sc[j] * c[a * m + l + j]).collect();
+            let Ok(ba) = solve_spd(&xx, k, &xa, "Z'Ω⁻¹Z (the GLS cross products)") else {
+                return (0.0, f64::NEG_INFINITY);
+            };
+            for b in 0..l {
+                let xb: Vec<f64> = (0..k).map(|j| sc[j] * c[b * m + l + j]).collect();
+                r[a * l + b] = c[a * m + b] - dot(&xb, &ba);
+            }
         }
-        let f = |psi: f64| self.lc(rho, lam, psi, bsk.as_deref());
-        let score = |psi: f64| (f(psi + SCORE_STEP) - f(psi - SCORE_STEP)) / (2.0 * SCORE_STEP);
-        let (lo, hi) = (PHI_BOUNDS.0.ln(), PHI_BOUNDS.1.ln());
-        let r = optimize::maximize_with(f, Some(&score), lo, hi, 1e-10, optimize::GRID);
-        (r.x, r.value)
-    }
-
-    /// (ρ̂(λ), ψ̂(λ)) and ℓc there: the middle Brent over ρ (SAC; ρ = 0 otherwise), its score
-    /// a central difference at fixed ψ̂(ρ, λ) (envelope theorem).
-    fn middle(&self, lam: f64) -> (f64, f64, f64) {
+        let nt = self.nt();
+        let base = -0.5 * nt * ((2.0 * std::f64::consts::PI).ln() + 1.0) + det;
+        let sse = |rho: f64| {
+            if l == 1 {
+                r[0]
+            } else {
+                r[0] - rho * (r[1] + r[2]) + rho * rho * r[3]
+            }
+        };
+        let value = |rho: f64| {
+            let e = sse(rho);
+            if e > 0.0 {
+                base - 0.5 * nt * (e / nt).ln() + self.lag_det(rho)
+            } else {
+                f64::NEG_INFINITY
+            }
+        };
         if !self.lag {
-            let (psi, v) = self.inner(0.0, lam);
-            return (0.0, psi, v);
+            return (0.0, value(0.0));
         }
         let score = |rho: f64| {
-            let (psi, _) = self.inner(rho, lam);
-            (self.lc_at(rho + SCORE_STEP, lam, psi) - self.lc_at(rho - SCORE_STEP, lam, psi)) / (2.0 * SCORE_STEP)
+            let h = SCORE_STEP;
+            let dj = (self.lag_det(rho + h) - self.lag_det(rho - h)) / (2.0 * h);
+            0.5 * nt * ((r[1] + r[2]) - 2.0 * rho * r[3]) / sse(rho) + dj
         };
         let (lo, hi) = self.bounds;
-        let r = optimize::maximize_with(
-            |rho| self.inner(rho, lam).1,
-            Some(&score),
-            lo,
-            hi,
-            1e-10,
-            optimize::GRID,
-        );
-        let (psi, v) = self.inner(r.x, lam);
-        (r.x, psi, v)
+        let best = optimize::maximize_with(value, Some(&score), lo, hi, 1e-10, optimize::GRID);
+        (best.x, best.value)
+    }
+
+    /// (ψ̂(λ), ρ̂(λ)) and ℓc there: the middle Brent over ψ of the ρ-profile ([`Self::best_rho`]),
+    /// its score a central difference at fixed ρ̂ (envelope theorem).
+    fn inner(&self, lam: f64) -> (f64, f64, f64) {
+        let bsk = self.bsk_opt(lam);
+        if self.errors == ReErrors::Bsk && bsk.is_none() {
+            return (0.0, 0.0, f64::NEG_INFINITY);
+        }
+        let f = |psi: f64| self.best_rho(lam, psi, bsk.as_deref()).1;
+        let score = |psi: f64| {
+            let (rho, _) = self.best_rho(lam, psi, bsk.as_deref());
+            (self.lc(rho, lam, psi + SCORE_STEP, bsk.as_deref()) - self.lc(rho, lam, psi - SCORE_STEP, bsk.as_deref()))
+                / (2.0 * SCORE_STEP)
+        };
+        let (lo, hi) = (PHI_BOUNDS.0.ln(), PHI_BOUNDS.1.ln());
+        let r = optimize::maximize_with(f, Some(&score), lo, hi, 1e-10, optimize::GRID);
+        let (rho, value) = self.best_rho(lam, r.x, bsk.as_deref());
+        (r.x, rho, value)
     }
 
     /// dℓc/dλ at (ρ̂(λ), λ, ψ̂(λ)) (envelope theorem): a central difference at fixed ρ̂, ψ̂.
     fn outer_score(&self, lam: f64) -> f64 {
-        let (rho, psi, _) = self.middle(lam);
+        let (psi, rho, _) = self.inner(lam);
         (self.lc_at(rho, lam + SCORE_STEP, psi) - self.lc_at(rho, lam - SCORE_STEP, psi)) / (2.0 * SCORE_STEP)
     }
 }
@@ -568,8 +619,8 @@ pub(crate) fn fit(
         bounds: (lo, hi),
         cache: RefCell::new(Vec::new()),
     };
-    // Nested bounded Brent: outer λ, (middle ρ,) inner ψ.
-    let objective = |lam: f64| prob.middle(lam).2;
+    // Nested bounded Brent: outer λ, middle ψ, (innermost ρ, closed-form SSE).
+    let objective = |lam: f64| prob.inner(lam).2;
     let score = |lam: f64| prob.outer_score(lam);
     let outer = optimize::maximize_with(objective, Some(&score), lo, hi, 1e-10, optimize::GRID);
     crate::interrupt::check()?;
@@ -579,7 +630,7 @@ pub(crate) fn fit(
         )));
     }
     let lam = outer.x;
-    let (rho, psi, loglik) = prob.middle(lam);
+    let (psi, rho, loglik) = prob.inner(lam);
     let phi = psi.exp();
     let bsk = prob.bsk_opt(lam);
     let (beta, sse, _) = prob.profile(rho, lam, phi, bsk.as_deref())?;
@@ -588,7 +639,7 @@ pub(crate) fn fit(
     let lay = prob.layout();
     let k = lay.k;
     // GLS covariance of β conditional on (ρ, λ, φ): σ²(Z'Ω⁻¹Z)⁻¹.
-    let (c, _) = prob.form(rho, lam, phi, bsk.as_deref());
+    let (c, _) = prob.form(lam, phi, bsk.as_deref());
     let xx_inv = inverse_spd(&prob.zz(&c), k, "Z'Ω⁻¹Z (the GLS cross products)")?;
     let cov_gls: Vec<f64> = xx_inv.iter().map(|v| sigma2 * v).collect();
     let se_gls: Vec<f64> = (0..k).map(|j| cov_gls[j * k + j].max(0.0).sqrt()).collect();
