@@ -654,7 +654,7 @@ pub(crate) fn fit(
     let (cov, cov_note) = match covariance {
         ReCovariance::Observed => {
             let mut h: Vec<f64> = se_gls.iter().map(|s| 1e-2 * s.max(1e-12)).collect();
-            h.extend(std::iter::repeat(HESS_STEP).take(p - k - 1));
+            h.extend(std::iter::repeat_n(HESS_STEP, p - k - 1));
             h.push(HESS_STEP * sigma2);
             let f = |x: &[f64]| prob.full(x);
             let neg: Vec<f64> = hessian(&f, &x, &h).iter().map(|v| -v).collect();
