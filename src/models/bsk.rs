@@ -109,22 +109,23 @@ impl BskConvention {
 }
 
 /// Pooled OLS pieces shared by LM1, LM2, SLM1, SLM2 and LMH.
-struct Pooled {
-    n: usize,
-    t: usize,
+pub(crate) struct Pooled {
+    pub(crate) n: usize,
+    pub(crate) t: usize,
     /// Z = [1, X] columns.
     z: Vec<Vec<f64>>,
     /// (Z'Z)⁻¹ row-major.
     a_inv: Vec<f64>,
-    e: Vec<f64>,
-    ee: f64,
+    pub(crate) e: Vec<f64>,
+    pub(crate) ee: f64,
     /// tr(W²), tr(W'W), tr(W).
-    tr_ww: f64,
-    tr_wtw: f64,
+    pub(crate) tr_ww: f64,
+    pub(crate) tr_wtw: f64,
     tr_w: f64,
 }
 
-fn pooled(design: &Design, w: &Weights) -> Result<Pooled> {
+/// The pooled OLS residuals and the traces of W (W aligned to the design's units).
+pub(crate) fn pooled(design: &Design, w: &Weights) -> Result<Pooled> {
     let (n, t) = (design.n, design.t);
     if t < 2 {
         return Err(Error::invalid(format!(

@@ -1,7 +1,8 @@
 //! Models side by side, as Stata's `esttab` prints them: one column per model, two rows per term
 //! (the estimate with significance stars, then its standard error in parentheses), the spatial
-//! parameters ρ and λ last, and a footer of fit statistics (σ², log-likelihood, AIC, N, T, fixed
-//! effects, convention). Stars use the two-sided normal p-values of the models
+//! parameters ρ and λ last (then φ = σ²_μ/σ²_ν of random-effects models), and a footer of fit
+//! statistics (σ², for random-effects models σ²_μ and θ, log-likelihood, AIC, N, T, effects,
+//! convention). Stars use the two-sided normal p-values of the models
 //! (*** p < 0.01, ** p < 0.05, * p < 0.1; none when z or p is undefined:
 //! `crate::report::table::stars_for`).
 
@@ -33,15 +34,32 @@ impl Default for CompareOptions {
 /// The spatial parameters, listed after every other term.
 const SPATIAL_TERMS: [&str; 2] = ["rho", "lambda"];
 
+/// The variance ratio φ = σ²_μ/σ²_ν of random-effects models (docs/methods.md §11), listed after
+/// the spatial parameters: a coefficient of the ML fits, a reported number of the Swamy–Arora fit.
+const PHI: &str = "phi";
+
+/// φ of a random-effects model that does not carry it as a coefficient (Swamy–Arora), from its
+/// variance components; `None` for every other model.
+fn phi_component(m: &Model) -> Option<f64> {
+    if m.coef(PHI).is_some() {
+        return None;
+    }
+    m.random_effects_components()
+        .into_iter()
+        .find(|(k, _)| *k == PHI)
+        .map(|(_, v)| v)
+}
+
 /// Terms of all models in order of first appearance: regressors, then lagged `W*x` terms, then
-/// `rho` and `lambda`.
+/// `rho` and `lambda`, then `phi` (when a model has it as a coefficient or a random-effects
+/// component).
 fn term_order(models: &[&Model]) -> Vec<String> {
     let mut plain: Vec<String> = Vec::new();
     let mut lagged: Vec<String> = Vec::new();
     for m in models {
         for c in &m.coefficients {
             let term = &c.term;
-            if SPATIAL_TERMS.contains(&term.as_str()) {
+            if SPATIAL_TERMS.contains(&term.as_str()) || term == PHI {
                 continue;
             }
             let list = if term.starts_with("W*") {
@@ -60,6 +78,12 @@ fn term_order(models: &[&Model]) -> Vec<String> {
             plain.push(s.to_string());
         }
     }
+    if models
+        .iter()
+        .any(|m| m.coef(PHI).is_some() || phi_component(m).is_some())
+    {
+        plain.push(PHI.to_string());
+    }
     plain
 }
 
@@ -77,9 +101,33 @@ pub fn kind_label(kind: ModelKind) -> &'static str {
 }
 
 /// The estimation convention of a model: lag order and bias correction for spatial ML models
-/// (docs/methods.md §7.1, §7.5); "least squares" for OLS and SLX.
+/// with fixed effects (docs/methods.md §7.1, §7.5); "least squares" for OLS and SLX; for
+/// random-effects models the estimator (Swamy–Arora FGLS or ML, docs/methods.md §11), the error
+/// structure of the spatial-error models ("bsk" or "kkp", §11.3) and the covariance (§18).
 fn convention(m: &Model) -> String {
     let get = |k: &str| m.info.get(k).map(String::as_str);
+    if m.fe == super::Fe::Random {
+        let mut parts = vec!["random (individual)".to_string()];
+        if m.kind == ModelKind::Ols {
+            parts.push(
+                match get("method") {
+                    Some("ml") => "ML",
+                    _ => "Swamy-Arora FGLS",
+                }
+                .to_string(),
+            );
+        } else {
+            parts.push("ML".to_string());
+            if let Some(e) = get("errors") {
+                parts.push(format!("errors {e}"));
+            }
+            // "covariance" reads "NAME: explanation" on some fits; the name is what matters here.
+            if let Some(c) = get("covariance").or_else(|| get("information")) {
+                parts.push(format!("covariance {}", c.split(':').next().unwrap_or(c).trim()));
+            }
+        }
+        return parts.join(", ");
+    }
     match m.kind {
         ModelKind::Ols | ModelKind::Slx => "least squares".to_string(),
         _ => format!(
@@ -91,8 +139,12 @@ fn convention(m: &Model) -> String {
 }
 
 /// Models side by side (esttab style): rows `term` (estimate and stars) and an unnamed row under
-/// it with `(std. error)`; then `sigma2`, `logLik`, `AIC`, `N`, `T`, `FE`, `convention`. A term a
-/// model does not have is left empty. Errors when `models` is empty or `names` has the wrong
+/// it with `(std. error)`, `phi` last for random-effects models (the Swamy–Arora φ without a
+/// standard error); then `sigma2` (σ²_ν for random-effects models), `sigma2_mu` and `theta` when
+/// a model has random effects, `logLik`, `AIC`, `N`, `T`, `FE` (the effects: "random" for
+/// random-effects models), `convention` (see `convention`: lag order and bias correction, or the
+/// random-effects estimator, error structure and covariance). A term a model does not have is
+/// left empty. Errors when `models` is empty or `names` has the wrong
 /// length.
 pub fn compare(models: &[&Model], opts: &CompareOptions) -> Result<Table> {
     if models.is_empty() {
@@ -124,6 +176,14 @@ pub fn compare(models: &[&Model], opts: &CompareOptions) -> Result<Table> {
         let mut est = vec![Cell::Text(term.clone())];
         let mut se = vec![Cell::Empty];
         for m in models {
+            if term == PHI {
+                if let Some(v) = phi_component(m) {
+                    // Swamy–Arora: φ is computed from the moment estimates, with no standard error.
+                    est.push(Cell::Text(fmt_num(v, d)));
+                    se.push(Cell::Empty);
+                    continue;
+                }
+            }
             match m.coef(&term) {
                 Some(c) => {
                     if !(c.z.is_finite() && c.p.is_finite()) {
@@ -172,7 +232,9 @@ pub fn compare(models: &[&Model], opts: &CompareOptions) -> Result<Table> {
 }
 
 /// The same models in long form with full-precision numbers (model, term, estimate, std_error,
-/// z, p), for machine reading.
+/// z, p), for machine reading: every coefficient, then `sigma2`, `logLik`, `AIC`, and for
+/// random-effects models `sigma2_mu` (with its standard error when the fit reports one), `theta`
+/// and, when it is not a coefficient (Swamy–Arora), `phi`.
 pub fn compare_long(models: &[&Model], names: Option<&[String]>) -> Result<Table> {
     if let Some(n) = names {
         if n.len() != models.len() {
@@ -203,6 +265,18 @@ pub fn compare_long(models: &[&Model], names: Option<&[String]>) -> Result<Table
         }
         for (label, v) in [("sigma2", m.sigma2), ("logLik", m.loglik), ("AIC", m.aic())] {
             t.push(vec![Cell::Text(name.clone()), Cell::Text(label.into()), Cell::Num(v)]);
+        }
+        for (key, v) in m.random_effects_components() {
+            let row = match key {
+                "sigma2_mu" => {
+                    let se = m.extras.get("se_sigma2_mu").map_or(Cell::Empty, |s| Cell::Num(*s));
+                    vec![Cell::Text(name.clone()), Cell::Text(key.into()), Cell::Num(v), se]
+                }
+                "theta" => vec![Cell::Text(name.clone()), Cell::Text(key.into()), Cell::Num(v)],
+                PHI if m.coef(PHI).is_none() => vec![Cell::Text(name.clone()), Cell::Text(key.into()), Cell::Num(v)],
+                _ => continue,
+            };
+            t.push(row);
         }
     }
     Ok(t)

@@ -69,6 +69,14 @@ pub fn solve_spd(a: &[f64], k: usize, b: &[f64], what: &str) -> Result<Vec<f64>>
     Ok((0..k).map(|i| x[(i, 0)]).collect())
 }
 
+/// ln|A| = 2 Σ ln L_ii of a symmetric positive definite K×K row-major A from its Cholesky
+/// factor A = LL'. `what` names the matrix in the error raised when A is not positive definite.
+pub fn logdet_spd(a: &[f64], k: usize, what: &str) -> Result<f64> {
+    let f = llt(a, k, what)?;
+    let l = f.L();
+    Ok(2.0 * (0..k).map(|i| l[(i, i)].ln()).sum::<f64>())
+}
+
 /// A⁻¹ (row-major) of a symmetric positive definite K×K row-major A (Cholesky).
 pub fn inverse_spd(a: &[f64], k: usize, what: &str) -> Result<Vec<f64>> {
     let inv = llt(a, k, what)?.inverse();

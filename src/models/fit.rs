@@ -35,10 +35,21 @@ impl Fitted {
 /// model by ML with W `w` and the options `opts` ([`fit_spatial`]).
 pub fn fit(design: &Design, w: &Arc<Weights>, kind: ModelKind, opts: &SpatialOptions) -> Result<Fitted> {
     if kind == ModelKind::Ols && opts.fe == super::Fe::Random {
-        let fit = super::random::random_effects(design, super::random::ReMethod::default())?;
+        let fit = super::random::random_effects_with(
+            design,
+            super::random::ReMethod::default(),
+            opts.time_dummies.as_deref(),
+        )?;
         return Ok(Fitted::Random(Box::new(fit)));
     }
     if kind == ModelKind::Ols {
+        if opts.time_dummies.is_some() {
+            return Err(crate::error::Error::invalid(format!(
+                "time_dummies (fixed period dummies inside random effects) applies to fe: \"random\"; with fe \"{}\" \
+                 use fe: \"time\" or \"twoways\" for period effects",
+                opts.fe.name()
+            )));
+        }
         return ols(design, opts.fe).map(|f| Fitted::Ols(Box::new(f)));
     }
     fit_spatial(design, w, kind, opts).map(|f| Fitted::Spatial(Box::new(f), w.clone()))

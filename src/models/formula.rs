@@ -202,7 +202,7 @@ impl Context for Rows<'_> {
 
 /// The levels of a factor in R's order: numerically when every level is a number, else as
 /// text.
-fn sorted_levels(keys: &[String]) -> Vec<String> {
+pub(crate) fn sorted_levels(keys: &[String]) -> Vec<String> {
     let mut levels: Vec<String> = keys.to_vec();
     levels.sort();
     levels.dedup();
@@ -484,6 +484,8 @@ impl Design {
             spatial_index,
             weights,
             data: self.fingerprints(),
+            time_dummies: None,
+            scores: None,
         }
     }
 }

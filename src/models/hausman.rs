@@ -18,10 +18,16 @@
 //! |λ| ≤ 1e−12·largest dropped), df is the rank of V (the number of eigenvalues kept, as
 //! Stata's `hausman`; = q unless V is singular), and a warning gives the smallest eigenvalue
 //! and the number of negative ones. `sign: "abs"` reports |H| (plm, splm); `convention: "plm"`
-//! reproduces plm `phtest`: |d'V⁻¹d| with a regular inverse and df = q.
+//! reproduces plm `phtest`: |d'V⁻¹d| with a regular inverse and df = q; `convention: "stata"`
+//! Stata's `hausman` (generalized inverse [`invsym`], df = rank, signed), with `sigma`
+//! (`sigmamore`/`sigmaless`) on the non-spatial pair; `covariance: "robust"` replaces V by the
+//! cluster-by-unit sandwich of both fits' per-unit scores (docs/methods.md §12.4,
+//! [`crate::models::unit_scores`]). Two-way fixed effects pair with random effects carrying
+//! period dummies (`time_dummies`, docs/methods.md §12.1).
 
 use super::fe_tests::SpecTest;
 use super::result::{Model, ModelKind, Provenance};
+use super::unit_scores::{cross_covariance, UnitScores};
 use super::within::Fe;
 use crate::error::{list_some, Error, Result};
 use faer::{Mat, Side};
@@ -62,6 +68,11 @@ pub enum HausmanConvention {
     /// random-effects fits, `Model::vcov_conditional`), |d'(V_RE − V_FE)⁻¹d|
     /// with a regular inverse, df = number compared.
     Splm,
+    /// Stata's `hausman` (docs/methods.md §12.1): (b − B)'(V_b − V_B)⁻(b − B) with the
+    /// generalized inverse of Stata's `invsym` (a sweep in column order that skips a column
+    /// whose pivot is zero up to rounding, [`invsym`]), df = the number of columns swept (rank),
+    /// the statistic printed with its sign.
+    Stata,
 }
 
 impl HausmanConvention {
@@ -71,6 +82,53 @@ impl HausmanConvention {
             HausmanConvention::Spillover => "spillover",
             HausmanConvention::Plm => "plm",
             HausmanConvention::Splm => "splm",
+            HausmanConvention::Stata => "stata",
+        }
+    }
+}
+
+/// The covariance of d = b̂_FE − b̂_RE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HausmanCovariance {
+    /// V̂_FE − V̂_RE from each model's own covariance (default).
+    #[default]
+    Classical,
+    /// The cluster-by-unit sandwich of docs/methods.md §12.4 from both fits' per-unit scores:
+    /// Var(d) = V_FF + V_RR − V_FR − V_FR', V_ab = B_a (Σ_i s_a,i s_b,i') B_b'
+    /// ([`crate::models::unit_scores`]).
+    Robust,
+}
+
+impl HausmanCovariance {
+    /// The option value.
+    pub fn name(self) -> &'static str {
+        match self {
+            HausmanCovariance::Classical => "classical",
+            HausmanCovariance::Robust => "robust",
+        }
+    }
+}
+
+/// Stata's `sigmamore` / `sigmaless` (non-spatial pair only, docs/methods.md §12.1): both
+/// covariances rescaled to one disturbance variance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HausmanSigma {
+    /// Each model's own σ² (default).
+    #[default]
+    Own,
+    /// `sigmamore`: both based on the efficient (random-effects) model's σ², V_FE·σ²_RE/σ²_FE.
+    More,
+    /// `sigmaless`: both based on the consistent (fixed-effects) model's σ², V_RE·σ²_FE/σ²_RE.
+    Less,
+}
+
+impl HausmanSigma {
+    /// The option value.
+    pub fn name(self) -> &'static str {
+        match self {
+            HausmanSigma::Own => "own",
+            HausmanSigma::More => "more",
+            HausmanSigma::Less => "less",
         }
     }
 }
@@ -84,6 +142,10 @@ pub struct HausmanOptions {
     pub abs: bool,
     /// Peer convention.
     pub convention: HausmanConvention,
+    /// Classical or cluster-robust covariance of the contrast.
+    pub covariance: HausmanCovariance,
+    /// Stata's `sigmamore` / `sigmaless` (non-spatial pair only).
+    pub sigma: HausmanSigma,
 }
 
 /// (name, index in `coefficients`) of the parameters of `m` with role in `params`, in the
@@ -105,12 +167,27 @@ fn roles(m: &Model, params: HausmanParams) -> Vec<(String, usize)> {
 /// model fitted to the same data (empty when they are).
 pub fn pair_differences(fe: &Model, re: &Model) -> Vec<String> {
     let mut diffs = Vec::new();
-    if fe.fe != Fe::Individual {
-        diffs.push(format!(
+    let dummies = re.provenance.time_dummies.is_some();
+    match (fe.fe, dummies) {
+        (Fe::Individual, false) | (Fe::TwoWays, true) => {}
+        (Fe::TwoWays, false) if re.fe == Fe::Random => diffs.push(
+            "the first model has two-way fixed effects but the random-effects model has no period dummies, so it \
+             is not its random-effects counterpart; fit the random-effects model with time_dummies: true (fixed \
+             period dummies inside random effects), or the fixed-effects model with individual fixed effects \
+             (fe: \"individual\")"
+                .to_string(),
+        ),
+        (Fe::Individual, true) => diffs.push(
+            "the random-effects model carries period dummies (time_dummies: true), whose fixed-effects counterpart \
+             has two-way effects; fit the first model with fe: \"twoways\", or the second without time_dummies"
+                .to_string(),
+        ),
+        _ => diffs.push(format!(
             "the first model has fe \"{}\"; the Hausman test needs individual fixed effects (fe: \"individual\"), \
-             the counterpart of individual random effects",
+             the counterpart of individual random effects (or fe: \"twoways\" against random effects with \
+             time_dummies: true)",
             fe.fe.name()
-        ));
+        )),
     }
     if re.fe != Fe::Random {
         diffs.push(format!(
@@ -173,6 +250,7 @@ pub fn hausman(fe: &Model, re: &Model, opts: &HausmanOptions) -> Result<SpecTest
             diffs.join("; ")
         )));
     }
+    check_options(fe, re, opts)?;
     let params = match opts.convention {
         HausmanConvention::Splm => HausmanParams::Slopes,
         _ => opts.params,
@@ -220,17 +298,51 @@ pub fn hausman(fe: &Model, re: &Model, opts: &HausmanOptions) -> Result<SpecTest
         .iter()
         .map(|(_, i, j)| fe.coefficients[*i].estimate - re.coefficients[*j].estimate)
         .collect();
-    let v = Mat::from_fn(q, q, |a, b| {
-        let (ia, ja) = (common[a].1, common[a].2);
-        let (ib, jb) = (common[b].1, common[b].2);
-        let x = fe.cov(ia, ib) - re_cov(ja, jb);
-        let y = fe.cov(ib, ia) - re_cov(jb, ja);
-        0.5 * (x + y)
-    });
+    // sigmamore / sigmaless: one disturbance variance for both covariances.
+    let (sf, sr) = match opts.sigma {
+        HausmanSigma::Own => (1.0, 1.0),
+        HausmanSigma::More => (covariance_sigma2(re) / covariance_sigma2(fe), 1.0),
+        HausmanSigma::Less => (1.0, covariance_sigma2(fe) / covariance_sigma2(re)),
+    };
+    let v = match opts.covariance {
+        HausmanCovariance::Classical => Mat::from_fn(q, q, |a, b| {
+            let (ia, ja) = (common[a].1, common[a].2);
+            let (ib, jb) = (common[b].1, common[b].2);
+            let x = sf * fe.cov(ia, ib) - sr * re_cov(ja, jb);
+            let y = sf * fe.cov(ib, ia) - sr * re_cov(jb, ja);
+            0.5 * (x + y)
+        }),
+        HausmanCovariance::Robust => {
+            let var = robust_difference(fe, re, &common)?;
+            Mat::from_fn(q, q, |a, b| 0.5 * (var[a * q + b] + var[b * q + a]))
+        }
+    };
     if (0..q).any(|a| (0..q).any(|b| !v[(a, b)].is_finite())) || d.iter().any(|x| !x.is_finite()) {
         return Err(Error::numeric(
             "hausman: a compared coefficient or its variance is not finite in one of the models",
         ));
+    }
+    if opts.convention == HausmanConvention::Stata {
+        let vv: Vec<f64> = (0..q * q).map(|ab| v[(ab / q, ab % q)]).collect();
+        let (ginv, rank) = invsym(&vv, q);
+        let h: f64 = (0..q)
+            .map(|a| d[a] * (0..q).map(|b| ginv[a * q + b] * d[b]).sum::<f64>())
+            .sum();
+        let mut warnings = Vec::new();
+        if rank < q {
+            warnings.push(format!(
+                "V_b − V_B is not positive definite: the generalized inverse (Stata's invsym) sweeps {rank} of {q} \
+                 columns, so df = {rank}"
+            ));
+        }
+        if h < 0.0 {
+            warnings.push(
+                "chi2 < 0: the model fitted on these data fails to meet the asymptotic assumptions of the Hausman test"
+                    .to_string(),
+            );
+        }
+        let stat = if opts.abs { h.abs() } else { h };
+        return Ok(finish_test(fe, stat, rank as f64, common, warnings));
     }
     let evd = v
         .self_adjoint_eigen(Side::Lower)
@@ -266,7 +378,7 @@ pub fn hausman(fe: &Model, re: &Model, opts: &HausmanOptions) -> Result<SpecTest
                 q as f64,
             )
         }
-        HausmanConvention::Spillover => {
+        HausmanConvention::Spillover | HausmanConvention::Stata => {
             let h: f64 = (0..q)
                 .filter(|&k| eig[k].abs() > tol)
                 .map(|k| proj[k] * proj[k] / eig[k])
@@ -286,6 +398,11 @@ pub fn hausman(fe: &Model, re: &Model, opts: &HausmanOptions) -> Result<SpecTest
         }
     };
     let stat = if opts.abs { stat.abs() } else { stat };
+    Ok(finish_test(fe, stat, df, common, warnings))
+}
+
+/// The Test of a Hausman statistic.
+fn finish_test(fe: &Model, stat: f64, df: f64, common: Vec<(String, usize, usize)>, warnings: Vec<String>) -> SpecTest {
     let mut t = SpecTest::chi2(
         match fe.kind {
             ModelKind::Ols => "hausman".to_string(),
@@ -299,5 +416,138 @@ pub fn hausman(fe: &Model, re: &Model, opts: &HausmanOptions) -> Result<SpecTest
     }
     t.params = common.into_iter().map(|(n, _, _)| n).collect();
     t.warnings = warnings;
-    Ok(t)
+    t
+}
+
+/// Refuses option combinations that have no meaning: `sigma` outside the non-spatial pair or
+/// with another convention than the default or "stata", or with the robust covariance; the
+/// robust covariance with a peer convention.
+fn check_options(fe: &Model, re: &Model, opts: &HausmanOptions) -> Result<()> {
+    if opts.sigma != HausmanSigma::Own {
+        if fe.kind != ModelKind::Ols || re.kind != ModelKind::Ols {
+            return Err(Error::invalid(format!(
+                "hausman: sigma \"{}\" (Stata's sigmamore/sigmaless) rescales the covariances of two least-squares \
+                 fits by one disturbance variance; it applies to the non-spatial pair (ols), not to {}; drop it",
+                opts.sigma.name(),
+                fe.kind.name()
+            )));
+        }
+        if matches!(opts.convention, HausmanConvention::Plm | HausmanConvention::Splm)
+            || opts.covariance == HausmanCovariance::Robust
+        {
+            return Err(Error::invalid(format!(
+                "hausman: sigma \"{}\" is a Stata option of the classical contrast; use it with the default or \
+                 convention \"stata\" and covariance \"classical\"",
+                opts.sigma.name()
+            )));
+        }
+    }
+    if opts.covariance == HausmanCovariance::Robust
+        && matches!(opts.convention, HausmanConvention::Plm | HausmanConvention::Splm)
+    {
+        return Err(Error::invalid(format!(
+            "hausman: convention \"{}\" reproduces the classical contrast; covariance \"robust\" takes the default \
+             or \"stata\" convention",
+            opts.convention.name()
+        )));
+    }
+    Ok(())
+}
+
+/// The σ² a model's covariance is proportional to: the random-effects GLS s² of Swamy–Arora
+/// (`sigma2_gls`), else σ̂² (within OLS: e'e/(NT − N − K); ML: σ̂²_ν).
+fn covariance_sigma2(m: &Model) -> f64 {
+    m.extras.get("sigma2_gls").copied().unwrap_or(m.sigma2)
+}
+
+/// The cluster-robust Var(d) over the compared parameters (docs/methods.md §12.4), q × q.
+fn robust_difference(fe: &Model, re: &Model, common: &[(String, usize, usize)]) -> Result<Vec<f64>> {
+    let scores = |m: &Model, which: &str| {
+        m.provenance.scores.clone().ok_or_else(|| {
+            Error::invalid(format!(
+                "hausman covariance \"robust\" needs the per-unit scores of both fits, which the {which} model \
+                 ({}, fe \"{}\") does not carry; they are recorded by ols with fe \"individual\" or \"twoways\" \
+                 and fe \"random\", and by sar and sdm with fe \"individual\", \"twoways\" (no bias correction) \
+                 or \"random\" on the eigenvalue path; use covariance \"classical\"",
+                m.kind.name(),
+                m.fe.name()
+            ))
+        })
+    };
+    let (sf, sr) = (scores(fe, "fixed-effects")?, scores(re, "random-effects")?);
+    let pos = |s: &UnitScores, coef: usize, name: &str| {
+        s.coef.iter().position(|c| *c == Some(coef)).ok_or_else(|| {
+            Error::invalid(format!(
+                "hausman covariance \"robust\": the parameter {name} has no recorded score; use covariance \
+                 \"classical\""
+            ))
+        })
+    };
+    let mut a = Vec::new();
+    let mut b = Vec::new();
+    for (name, i, j) in common {
+        a.push(pos(&sf, *i, name)?);
+        b.push(pos(&sr, *j, name)?);
+    }
+    let q = common.len();
+    let vff = cross_covariance(&sf, &sf, &a, &a)?;
+    let vrr = cross_covariance(&sr, &sr, &b, &b)?;
+    let vfr = cross_covariance(&sf, &sr, &a, &b)?;
+    Ok((0..q * q)
+        .map(|ab| {
+            let (x, y) = (ab / q, ab % q);
+            vff[ab] + vrr[ab] - vfr[x * q + y] - vfr[y * q + x]
+        })
+        .collect())
+}
+
+/// Relative tolerance of [`invsym`]: a pivot at most this times the column's original diagonal
+/// element in absolute value is not swept [UNCONFIRMED: Stata's exact tolerance].
+pub const INVSYM_TOL: f64 = 1e-13;
+
+/// A generalized inverse of a symmetric q × q matrix in the manner of Stata's `invsym`: the
+/// sweep operator in column order, skipping (and leaving zero in the result) every column whose
+/// current pivot is ≤ [`INVSYM_TOL`]·|its original diagonal| in absolute value (a negative
+/// pivot is swept, so an indefinite difference gives a negative statistic, as Stata prints it).
+/// Returns the inverse (row-major) and the number of columns swept (Stata's
+/// `colsof − diag0cnt`, the df of `hausman`). For a positive definite matrix it is the inverse.
+pub fn invsym(a: &[f64], q: usize) -> (Vec<f64>, usize) {
+    let mut m = a.to_vec();
+    let mut swept = vec![false; q];
+    for k in 0..q {
+        let piv = m[k * q + k];
+        // A NaN pivot is skipped as well.
+        let keep = piv.abs() > INVSYM_TOL * a[k * q + k].abs() && piv != 0.0;
+        if !keep {
+            continue;
+        }
+        swept[k] = true;
+        // Sweep on k (Goodnight 1979): the swept block holds −A⁻¹ during the sweep.
+        for i in 0..q {
+            for j in 0..q {
+                if i != k && j != k {
+                    m[i * q + j] -= m[i * q + k] * m[k * q + j] / piv;
+                }
+            }
+        }
+        for i in 0..q {
+            if i != k {
+                m[i * q + k] /= piv;
+                m[k * q + i] /= piv;
+            }
+        }
+        m[k * q + k] = -1.0 / piv;
+    }
+    let rank = swept.iter().filter(|x| **x).count();
+    let out = (0..q * q)
+        .map(|ij| {
+            let (i, j) = (ij / q, ij % q);
+            if swept[i] && swept[j] {
+                -m[ij]
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    (out, rank)
 }

@@ -1,6 +1,8 @@
 //! Panel regression models: the within transformation, OLS with fixed effects and its
 //! specification tests, and the spatial models estimated by maximum likelihood.
 
+pub mod bayes;
+pub mod bsjk;
 pub mod bsk;
 pub mod compare;
 pub mod dense;
@@ -16,6 +18,8 @@ pub mod result;
 pub mod simulate;
 pub mod spatial_tests;
 pub mod terms;
+pub mod time_dummies;
+pub mod unit_scores;
 pub mod within;
 
 pub use fit::{fit, fit_by, Fitted};

@@ -283,7 +283,7 @@ pub fn ols(design: &Design, fe: Fe) -> Result<OlsFit> {
     info.insert("fe".into(), fe.name().into());
     info.insert("r2".into(), "overall (with fixed effects); corr2 = within R2".into());
     info.extend(notes);
-    let model = Model {
+    let mut model = Model {
         kind: ModelKind::Ols,
         fe,
         depvar: design.depvar.clone(),
@@ -307,6 +307,16 @@ pub fn ols(design: &Design, fe: Fe) -> Result<OlsFit> {
             None,
         ),
     };
+    if matches!(fe, Fe::Individual | Fe::TwoWays) {
+        // Per-unit within scores X̃_i'ẽ_i with bread (X̃'X̃)⁻¹ (docs/methods.md §12.4).
+        model.provenance.scores = Some(std::sync::Arc::new(super::unit_scores::least_squares(
+            &d.x,
+            &resid,
+            n,
+            xtx_inv.clone(),
+            (0..k).map(Some).collect(),
+        )));
+    }
     let means = RawMeans {
         y: design.y.iter().sum::<f64>() / nobs as f64,
         x: design.x.iter().map(|c| c.iter().sum::<f64>() / nobs as f64).collect(),

@@ -147,6 +147,32 @@ pub fn loglik_re(ssw: f64, ssb: f64, phi: f64, sigma2: f64, n: usize, t: usize) 
     -0.5 * nf * tf * (2.0 * std::f64::consts::PI * sigma2).ln() - 0.5 * nf * a.ln() - (ssw + ssb / a) / (2.0 * sigma2)
 }
 
+/// [`random_effects`] with fixed period dummies inside the random-effects model when
+/// `time_dummies` gives their label (e.g. `factor(year)`; [`super::time_dummies`],
+/// docs/methods.md §12.1): the fit of the design with the dummies appended (the same numbers as
+/// the formula term `factor(year)`), the dummies without a role, and the provenance of `design`
+/// marked with the label, so that the Hausman test pairs it with two-way fixed effects.
+pub fn random_effects_with(design: &Design, method: ReMethod, time_dummies: Option<&str>) -> Result<ReFit> {
+    let Some(label) = time_dummies else {
+        return random_effects(design, method);
+    };
+    let aug = super::time_dummies::with_time_dummies(design, label)?;
+    let mut fit = random_effects(&aug, method)?;
+    let k = design.x.len();
+    let mut prov = design.provenance((1..=k).collect(), vec![None; k], None, None);
+    prov.time_dummies = Some(label.to_string());
+    prov.scores = fit.model.provenance.scores.take();
+    fit.model.provenance = prov;
+    fit.model.info.insert(
+        "time_dummies".into(),
+        format!(
+            "{label}: {} fixed period dummies (first period dropped)",
+            aug.x.len() - k
+        ),
+    );
+    Ok(fit)
+}
+
 /// Fits `design` with individual random effects by `method` (see the module documentation).
 /// The panel must be balanced with T ≥ 2 (a `Design` is N·T by construction); regressors that
 /// are zero, or collinear with the intercept or each other, are errors naming them.
@@ -209,7 +235,11 @@ fn swamy_arora_components(design: &Design, z: &[Vec<f64>], names: &[String]) -> 
     };
     let sigma2_nu = sse_w / df_w as f64;
     // Between regression on the unit means (intercept and every regressor).
-    let kb = z.len();
+    let kb = z
+        .iter()
+        .enumerate()
+        .filter(|(j, c)| *j == 0 || !constant(&unit_means(c, n)))
+        .count();
     if n <= kb {
         return Err(Error::data(format!(
             "random effects (Swamy–Arora): the between regression on the {n} unit means has {kb} coefficients \
@@ -218,12 +248,31 @@ fn swamy_arora_components(design: &Design, z: &[Vec<f64>], names: &[String]) -> 
             kb - 1
         )));
     }
-    let zb: Vec<Vec<f64>> = z.iter().map(|c| unit_means(c, n)).collect();
+    // Columns whose unit means are the same for every unit (e.g. period dummies, whose means are
+    // all 1/T) are aliased with the intercept in the between regression; plm drops aliased
+    // coefficients there, and so does this (they do not count in N − K − 1).
+    let (zb, bnames): (Vec<Vec<f64>>, Vec<String>) = z
+        .iter()
+        .zip(names)
+        .enumerate()
+        .map(|(j, (c, name))| (j, unit_means(c, n), name.clone()))
+        .filter(|(j, m, _)| *j == 0 || !constant(m))
+        .map(|(_, m, name)| (m, name))
+        .unzip();
     let yb = unit_means(&design.y, n);
-    let ls = LeastSquares::new(&zb, names)?;
+    let ls = LeastSquares::new(&zb, &bnames)?;
     let eb = ls.annihilate(&zb, &yb);
     let sigma2_1 = t as f64 * dot(&eb, &eb) / (n - kb) as f64;
     Ok((sigma2_nu, sigma2_1))
+}
+
+/// True when every entry of `m` equals the first up to 1e−12 relative (a column aliased with
+/// the intercept).
+fn constant(m: &[f64]) -> bool {
+    let (lo, hi) = m
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)));
+    hi - lo <= 1e-12 * lo.abs().max(hi.abs())
 }
 
 fn swamy_arora(design: &Design, names: &[String], z: &[Vec<f64>]) -> Result<ReFit> {
@@ -295,7 +344,7 @@ fn swamy_arora(design: &Design, names: &[String], z: &[Vec<f64>]) -> Result<ReFi
         info,
         warnings,
     };
-    Ok(finish(design, ReMethod::SwamyArora, fit, g))
+    Ok(finish(design, z, ReMethod::SwamyArora, fit, g))
 }
 
 /// What the two estimators hand to [`finish`].
@@ -312,7 +361,7 @@ struct Parts {
     warnings: Vec<String>,
 }
 
-fn finish(design: &Design, method: ReMethod, mut p: Parts, g: Gls) -> ReFit {
+fn finish(design: &Design, z: &[Vec<f64>], method: ReMethod, mut p: Parts, g: Gls) -> ReFit {
     let (n, t) = (design.n, design.t);
     let k_slopes = design.x.len();
     // R² of the quasi-demeaned regression (plm) and corr²(y, Zβ̂).
@@ -361,6 +410,17 @@ fn finish(design: &Design, method: ReMethod, mut p: Parts, g: Gls) -> ReFit {
         warnings: p.warnings,
         provenance: design.provenance((1..=k_slopes).collect(), vec![None; k_slopes], None, None),
     };
+    let mut model = model;
+    // Per-unit GLS scores Z*_i'e*_i with bread (Z*'Z*)⁻¹ (docs/methods.md §12.4).
+    let zs: Vec<Vec<f64>> = z.iter().map(|c| quasi_demean(c, n, p.theta)).collect();
+    let es = quasi_demean(&g.e, n, p.theta);
+    model.provenance.scores = Some(std::sync::Arc::new(super::unit_scores::least_squares(
+        &zs,
+        &es,
+        n,
+        g.ls.xtx_inv(),
+        (0..k).map(Some).collect(),
+    )));
     ReFit {
         model,
         method,
@@ -475,5 +535,5 @@ fn maximum_likelihood(design: &Design, names: &[String], z: &[Vec<f64>]) -> Resu
         info,
         warnings,
     };
-    Ok(finish(design, ReMethod::Ml, fit, g))
+    Ok(finish(design, z, ReMethod::Ml, fit, g))
 }

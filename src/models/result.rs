@@ -131,6 +131,13 @@ pub struct Provenance {
     /// A hash of each variable's values (the dependent variable and the regressors) keyed by
     /// unit and period, independent of the row order.
     pub data: BTreeMap<String, u64>,
+    /// A random-effects fit with fixed period dummies (option `time_dummies`, docs/methods.md
+    /// §12.1): the label of the dummies (e.g. `factor(year)`); `None` otherwise. The Hausman
+    /// test pairs such a fit with two-way fixed effects.
+    pub time_dummies: Option<String>,
+    /// Per-unit scores and the bread of the fit, for the cluster-robust Hausman test
+    /// (docs/methods.md §12.4; recorded by the fits that support it, `None` otherwise).
+    pub scores: Option<std::sync::Arc<crate::models::unit_scores::UnitScores>>,
 }
 
 impl Provenance {

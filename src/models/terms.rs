@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! formula := lhs "~" rhs
-//! rhs     := item (("+" | "-") item)*          "- 1" / "+ 0" remove the intercept, "- t" removes term t
+//! rhs     := item (("+" | "-") item)*          "- 1" / "+ 0" remove the intercept ("+ 1" keeps it), "- t" removes term t
 //! item    := product ("*" product)*            a*b = a + b + a:b (every sub-product)
 //! product := atom (":" atom)*                  the interaction: element-wise product
 //! atom    := column | `odd name` | f(expr) | I(expr) | factor(column)
@@ -371,11 +371,10 @@ pub fn parse_terms(formula: &str, columns: Option<&[String]>) -> Result<Terms> {
                     intercept = false;
                     continue;
                 }
+                // R: `+ 1` (or `- 0`) asks for the intercept; the last of `- 1` / `+ 1` wins.
                 ("1", false) | ("0", true) => {
-                    return Err(p.bad(&format!(
-                        "'{seg}': the intercept follows the fixed effects (fe: \"none\" has one); drop the term, or \
-                         write - 1 to remove it"
-                    )))
+                    intercept = true;
+                    continue;
                 }
                 _ => {}
             }

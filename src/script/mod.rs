@@ -2,7 +2,7 @@
 //! core errors to script errors. One file per area, each an `#[export_module]` whose doc
 //! comments (each with a ```` ```rhai ```` example, run by tests/it/examples.rs) become the
 //! text of `:help` and `spillover functions`, and a `def_package!` that registers the area's
-//! types and functions (data, export, json, testing, weights, esda, models, effects, study);
+//! types and functions (data, export, json, testing, weights, esda, models, random, bayes, effects, study);
 //! [`SpilloverPackage`] combines them.
 
 /// Registers into the module `lib`, for each listed function, the overload without its last
@@ -34,6 +34,7 @@ macro_rules! without_options {
     )+};
 }
 
+pub mod bayes;
 pub mod convert;
 pub mod data;
 pub mod docs;
@@ -52,6 +53,7 @@ pub mod reshape;
 pub mod study;
 pub mod testing;
 pub mod weights;
+pub mod weights_build;
 
 use rhai::{Engine, EvalAltResult};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -139,9 +141,11 @@ rhai::def_package! {
         json::JsonPackage,
         testing::TestingPackage,
         weights::WeightsPackage,
+        weights_build::WeightsBuildPackage,
         esda::EsdaPackage,
         models::ModelsPackage,
         random::RandomPackage,
+        bayes::BayesPackage,
         effects::EffectsPackage,
         study::StudyPackage
     {}

@@ -93,6 +93,14 @@ impl Data {
         .map_err(prefixed)
     }
 
+    /// The time column of a Panel (`None` for a cross-section).
+    fn time_column(&self) -> Option<&str> {
+        match self {
+            Data::Panel(p) => Some(p.time_name()),
+            _ => None,
+        }
+    }
+
     /// Default fixed effects: two-way for panels with T > 1, none for cross-sections.
     fn default_fe(&self) -> Fe {
         match self {
@@ -102,9 +110,9 @@ impl Data {
     }
 }
 
-const OLS_KEYS: [&str; 3] = ["fe", "id", "method"];
+const OLS_KEYS: [&str; 4] = ["fe", "id", "method", "time_dummies"];
 /// The options of `fit`, `sar`, `sem`, `sdm` (also checked by the study module).
-pub(crate) const SPATIAL_KEYS: [&str; 12] = [
+pub(crate) const SPATIAL_KEYS: [&str; 13] = [
     "fe",
     "id",
     "bias_correction",
@@ -117,6 +125,7 @@ pub(crate) const SPATIAL_KEYS: [&str; 12] = [
     "w",
     "errors",
     "covariance",
+    "time_dummies",
 ];
 
 pub(crate) fn fe_of(o: &Opts, data: &Data) -> RResult<Fe> {
@@ -129,9 +138,10 @@ fn fit_ols(data: Dynamic, formula: &str, opts: &Map) -> RResult<Fitted> {
     let d = Data::from_dynamic(&data, o.str("id")?, "ols")?;
     let fe = fe_of(&o, &d)?;
     let method = super::options::re_method(&o, fe, "ols")?;
+    let td = super::options::time_dummies_label(&o, fe, d.time_column())?;
     let design = d.design(formula, None, "ols")?;
     match method {
-        Some(method) => crate::models::random::random_effects(&design, method)
+        Some(method) => crate::models::random::random_effects_with(&design, method, td.as_deref())
             .map(|f| Fitted::Random(Box::new(f)))
             .map_err(|e| script_err(format!("ols: {e}"))),
         None => crate::models::ols::ols(&design, fe)
@@ -164,7 +174,9 @@ fn spatial_setup(d: &Data, kind: Option<ModelKind>, o: &Opts, func: &str) -> RRe
             .parse::<ModelKind>()
             .map_err(core_err)?,
     };
-    let so = super::options::spatial_options(o, fe_of(o, d)?)?;
+    let fe = fe_of(o, d)?;
+    let mut so = super::options::spatial_options(o, fe)?;
+    so.time_dummies = super::options::time_dummies_label(o, fe, d.time_column())?;
     Ok((kind, so))
 }
 
@@ -188,9 +200,11 @@ pub(crate) fn spatial(
     opts: &Map,
     func: &'static str,
 ) -> RResult<SModel> {
-    let o = Opts::new(opts, func, &spatial_keys(kind))?;
+    let (opts, dynamic) = super::options::split_dynamic(opts, func)?;
+    let o = Opts::new(&opts, func, &spatial_keys(kind))?;
     let d = Data::from_dynamic(&data, o.str("id")?, func)?;
-    let (kind, so) = spatial_setup(&d, kind, &o, func)?;
+    let (kind, mut so) = spatial_setup(&d, kind, &o, func)?;
+    so.dynamic = dynamic;
     let design = d.design(formula, Some(&w.0), func)?;
     crate::models::fit(&design, &w.0, kind, &so)
         .map(|f| model_of(f, func))
@@ -239,6 +253,34 @@ fn coef_map(c: &crate::models::Coef) -> Map {
     m.insert("z".into(), Dynamic::from_float(c.z));
     m.insert("p".into(), Dynamic::from_float(c.p));
     m
+}
+
+/// The dynamic report of `m` (`what` names the getter in the error).
+fn dynamic_info(m: &SModel, what: &str) -> RResult<Arc<crate::models::ml::DynamicInfo>> {
+    match &*m.0 {
+        Fitted::Spatial(f, _) => f.dynamic.clone(),
+        _ => None,
+    }
+    .ok_or_else(|| {
+        script_err(format!(
+            "m.{what}: available for dynamic models (sar/sdm with dynamic: true)"
+        ))
+    })
+}
+
+/// The estimate of the dynamic coefficient at `index` (τ or η).
+fn dynamic_coef(
+    m: &SModel,
+    what: &str,
+    index: impl Fn(&crate::models::ml::DynamicInfo) -> Option<usize>,
+) -> RResult<FLOAT> {
+    let d = dynamic_info(m, what)?;
+    let i = index(&d).ok_or_else(|| {
+        script_err(format!(
+            "m.{what}: this dynamic model has no {what} term (time_lag / space_time_lag: false)"
+        ))
+    })?;
+    Ok(m.0.model().coefficients[i].estimate)
 }
 
 /// Panel OLS, specification tests and spatial models.
@@ -311,7 +353,13 @@ pub mod models_fns {
     /// matched to W's units by id: option id, else a column named "id" (never by row position).
     /// Regressors may not be named rho, lambda, sigma2, phi, (intercept) or W*... Options: fe,
     /// bias_correction ("none", "elhorst", "lee_yu"), lag_order ("lag_first", "demean_first"),
-    /// lndet, interval [lo, hi], information ("elhorst", "full"), id.
+    /// lndet, interval [lo, hi], information ("elhorst", "full"), id. Dynamic panels
+    /// (docs/methods.md §14): `dynamic: true` adds τ y(t−1) (`time_lag`, default true) and
+    /// η W·y(t−1) (`space_time_lag`, default true) on the sample t = 2..T, with fe
+    /// "individual", "time" or "twoways", bias_correction "ydl" (default, individual),
+    /// "lee_yu_transform" (default, two-way), "lee_yu_direct" or "none" (default, time), and
+    /// covariance "structural" (default), "gaussian" or "sdpdmod"; then `m.tau`, `m.eta`,
+    /// `m.uncorrected` and `m.stability`.
     /// ```rhai
     /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
     /// let w = read_weights("examples/data/produc/weights.csv");
@@ -543,6 +591,74 @@ pub mod models_fns {
         m.0.model()
             .spatial_parameter("lambda")
             .map_err(|e| script_err(format!("m.lambda: {e}")))
+    }
+    /// τ̂, the coefficient of y(t−1) in a dynamic model (docs/methods.md §14; term "y(t-1)").
+    /// Any other model is an error.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let m = sdm(p, "gsp ~ pcap + pc + emp", w, #{fe: "individual", dynamic: true});
+    /// print(`tau = ${m.tau}, eta = ${m.eta}, rho = ${m.rho}`);
+    /// ```
+    #[rhai_fn(get = "tau", return_raw, pure)]
+    pub fn model_tau(m: &mut SModel) -> RResult<FLOAT> {
+        dynamic_coef(m, "tau", |d| d.tau_index)
+    }
+    /// η̂, the coefficient of W·y(t−1) in a dynamic model (term "W*y(t-1)"). Any other model
+    /// is an error.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// print(sar(p, "gsp ~ pcap + pc + emp", w, #{fe: "individual", dynamic: true}).eta);
+    /// ```
+    #[rhai_fn(get = "eta", return_raw, pure)]
+    pub fn model_eta(m: &mut SModel) -> RResult<FLOAT> {
+        dynamic_coef(m, "eta", |d| d.eta_index)
+    }
+    /// The uncorrected QML fit of a dynamic model (the same model when no bias correction was
+    /// applied). Any other model is an error.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let m = sdm(p, "gsp ~ pcap + pc + emp", w, #{fe: "individual", dynamic: true});
+    /// print(`corrected tau ${m.tau}, uncorrected ${m.uncorrected.tau}`);
+    /// ```
+    #[rhai_fn(get = "uncorrected", return_raw, pure)]
+    pub fn model_uncorrected(m: &mut SModel) -> RResult<SModel> {
+        match &*m.0 {
+            Fitted::Spatial(f, w) => match &f.dynamic {
+                Some(d) => Ok(match &d.uncorrected {
+                    Some(u) => SModel(Arc::new(Fitted::Spatial(u.clone(), w.clone()))),
+                    None => m.clone(),
+                }),
+                None => Err(script_err(
+                    "m.uncorrected: available for dynamic models (dynamic: true)",
+                )),
+            },
+            _ => Err(script_err(
+                "m.uncorrected: available for dynamic models (dynamic: true)",
+            )),
+        }
+    }
+    /// Stability of a dynamic model (docs/methods.md §14.1): `#{spectral_radius, stable,
+    /// unit_roots, wald}` — the spectral radius of S⁻¹(τI + ηW) at the reported estimates,
+    /// whether it is below 1, the number of unit roots removed by the bias correction, and the
+    /// Wald test of τ + ρ + η = 1 (a Test).
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let s = sdm(p, "gsp ~ pcap + pc + emp", w, #{fe: "individual", dynamic: true}).stability;
+    /// print(`radius ${s.spectral_radius}, Wald p ${s.wald.p}`);
+    /// ```
+    #[rhai_fn(get = "stability", return_raw, pure)]
+    pub fn model_stability(m: &mut SModel) -> RResult<Map> {
+        let d = dynamic_info(m, "stability")?;
+        let mut out = Map::new();
+        out.insert("spectral_radius".into(), Dynamic::from_float(d.spectral_radius));
+        out.insert("stable".into(), Dynamic::from_bool(d.stable()));
+        out.insert("unit_roots".into(), Dynamic::from_int(d.unit_roots as INT));
+        out.insert("wald".into(), Dynamic::from(STest(Arc::new(d.wald_unit.clone()))));
+        Ok(out)
     }
     /// AIC = −2 logL + 2k.
     /// ```rhai

@@ -243,6 +243,82 @@ pub fn spatial_options(o: &Opts, fe: Fe) -> RResult<SpatialOptions> {
     Ok(so)
 }
 
+/// The label of the period dummies of option `time_dummies` (`factor(<time column>)` of a
+/// panel whose time column is `time_column`) when it is true, else `None`; true needs
+/// fe: "random" and a Panel (`time_column` given).
+pub(crate) fn time_dummies_label(o: &Opts, fe: Fe, time_column: Option<&str>) -> RResult<Option<String>> {
+    if o.bool("time_dummies")? != Some(true) {
+        return Ok(None);
+    }
+    if fe != Fe::Random {
+        return Err(script_err(format!(
+            "{}: option time_dummies (fixed period dummies inside random effects) applies to fe: \"random\"; with fe \
+             \"{}\" use fe: \"time\" or \"twoways\" for period effects",
+            o.func,
+            fe.name()
+        )));
+    }
+    match time_column {
+        Some(c) => Ok(Some(format!("factor({c})"))),
+        None => Err(script_err(format!(
+            "{}: option time_dummies needs a Panel (period dummies of its time column)",
+            o.func
+        ))),
+    }
+}
+
+/// The options of a dynamic model (docs/methods.md §14) taken out of `opts`: with `dynamic:
+/// true`, `time_lag` and `space_time_lag` (default true), `bias_correction` ("ydl",
+/// "lee_yu_transform", "lee_yu_direct", "none"; default by the fixed effects) and `covariance`
+/// ("structural", "gaussian", "sdpdmod") are read here and removed, so that the rest is read
+/// as a static model's options. Without `dynamic: true` the dynamic-only options are an error.
+pub fn split_dynamic(opts: &Map, func: &'static str) -> RResult<(Map, Option<crate::models::ml::DynamicOptions>)> {
+    let mut rest = opts.clone();
+    let mut mine = Map::new();
+    for key in ["dynamic", "time_lag", "space_time_lag"] {
+        if let Some(v) = rest.remove(key) {
+            mine.insert(key.into(), v);
+        }
+    }
+    let o = Opts::new(&mine, func, &["dynamic", "time_lag", "space_time_lag"])?;
+    if o.bool("dynamic")? != Some(true) {
+        if let Some(k) = ["time_lag", "space_time_lag"]
+            .into_iter()
+            .find(|k| mine.contains_key(*k))
+        {
+            return Err(script_err(format!(
+                "{func}: option '{k}' applies to dynamic models; add dynamic: true or drop it"
+            )));
+        }
+        return Ok((rest, None));
+    }
+    let mut d = crate::models::ml::DynamicOptions::default();
+    if let Some(v) = o.bool("time_lag")? {
+        d.time_lag = v;
+    }
+    if let Some(v) = o.bool("space_time_lag")? {
+        d.space_time_lag = v;
+    }
+    if !d.time_lag && !d.space_time_lag {
+        return Err(script_err(format!(
+            "{func}: dynamic with time_lag: false and space_time_lag: false has no dynamic term; keep one, or drop \
+             dynamic for the static model"
+        )));
+    }
+    let mut own = Map::new();
+    for key in ["bias_correction", "covariance"] {
+        if let Some(v) = rest.remove(key) {
+            own.insert(key.into(), v);
+        }
+    }
+    let oo = Opts::new(&own, func, &["bias_correction", "covariance"])?;
+    d.bias_correction = oo.parsed("bias_correction")?;
+    if let Some(c) = oo.parsed("covariance")? {
+        d.covariance = c;
+    }
+    Ok((rest, Some(d)))
+}
+
 /// The typed options of `effects` (and the study module's `spec.effects`) read from a checked
 /// option map: method, mode, engine (their errors already name `effects`), draws (at most a
 /// million), seed.

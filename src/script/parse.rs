@@ -15,11 +15,15 @@ use crate::indices::agglomeration::{JacobsKind, MarKind, MissingSector};
 use crate::indices::resilience::ResilienceKind;
 use crate::linalg::logdet::{LogDetMethod, LOGDET_METHODS};
 use crate::models::fe_tests::FeDf;
-use crate::models::ml::{BiasCorrection, Information, LagOrder, ReCovariance, ReErrors};
+use crate::models::ml::{
+    BiasCorrection, DynamicCorrection, DynamicCovariance, Information, LagOrder, ReCovariance, ReErrors,
+};
 use crate::models::result::ModelKind;
 use crate::models::within::Fe;
 use crate::weights::contiguity::Rule;
+use crate::weights::distance::Decay;
 use crate::weights::economic::EconForm;
+use crate::weights::nested::NestedForm;
 use crate::weights::points::Metric;
 use crate::weights::Standardization;
 use std::str::FromStr;
@@ -188,6 +192,23 @@ option_enum! {
 }
 
 option_enum! {
+    /// Dynamic models: `"ydl"`, `"lee_yu_transform"`, `"lee_yu_direct"`, `"none"`.
+    DynamicCorrection: "bias_correction";
+    Ydl => "ydl"; "(default for fe \"individual\")",
+    LeeYuTransform => "lee_yu_transform"; "(default for fe \"twoways\")",
+    LeeYuDirect => "lee_yu_direct",
+    None => "none"; "(default for fe \"time\")",
+}
+
+option_enum! {
+    /// Dynamic models: `"structural"`, `"gaussian"`, `"sdpdmod"`.
+    DynamicCovariance: "covariance";
+    Structural => "structural"; "(default)",
+    Gaussian => "gaussian",
+    Sdpdmod => "sdpdmod",
+}
+
+option_enum! {
     /// `"lag_first"`, `"demean_first"`.
     LagOrder: "lag_order";
     LagFirst => "lag_first"; "(default)",
@@ -210,10 +231,12 @@ option_enum! {
 }
 
 option_enum! {
-    /// `"observed"` (full observed information) or `"splm"` (splm's block-diagonal covariance).
+    /// `"observed"` (full observed information), `"splm"` (splm's block-diagonal covariance) or
+    /// `"expected"` (the analytic expected information).
     ReCovariance: "covariance";
     Observed => "observed"; "(default)",
     Splm => "splm",
+    Expected => "expected",
 }
 
 impl FromStr for LogDetMethod {
@@ -269,10 +292,22 @@ option_enum! {
 }
 
 option_enum! {
-    /// `"euclidean"` or `"haversine"` (`"arc"`, `"great_circle"`).
+    /// `"euclidean"`, `"haversine"` (`"arc"`, `"great_circle"`) or `"ellipsoid"` (`"wgs84"`,
+    /// `"geodesic"`).
     Metric: "metric";
     Euclidean => "euclidean",
     Haversine => "haversine" | "arc" | "great_circle"; "(lon/lat in degrees, km)",
+    Ellipsoid => "ellipsoid" | "wgs84" | "geodesic"; "(lon/lat in degrees, km, WGS84)",
+}
+
+option_enum! {
+    /// `"inverse"`, `"inverse_squared"`, `"exponential"` (`"exp"`), `"double_power"`
+    /// (`"dpd"`, `"bisquare"`).
+    Decay: "decay";
+    Inverse => "inverse" | "idw",
+    InverseSquared => "inverse_squared",
+    Exponential => "exponential" | "exp",
+    DoublePower => "double_power" | "dpd" | "bisquare",
 }
 
 option_enum! {
@@ -281,6 +316,17 @@ option_enum! {
     Inverse => "inverse",
     InverseSquared => "inverse_squared",
     Exp => "exp",
+}
+
+option_enum! {
+    /// `"N2"` (`"nested"`), `"N1"`, `"hadamard"` (`"N3"`), `"convex"` (`"N4"`), `"gravity"`
+    /// (`"N5"`); case ignored.
+    NestedForm: "form", fold: Fold::AnyCase;
+    N2 => "N2" | "nested"; "(default)",
+    N1 => "N1",
+    Hadamard => "hadamard" | "N3",
+    Convex => "convex" | "N4",
+    Gravity => "gravity" | "N5",
 }
 
 option_enum! {
@@ -397,7 +443,7 @@ mod tests {
             (message::<TraceEngine>("seris"), "effects: unknown engine \"seris\" (did you mean \"series\"?); valid: \"auto\", \"eigen\", \"series\""),
             (message::<FeDf>("N, T-1"), "unknown df 'N, T-1' for the fixed-effects LR tests; valid: \"N,T\" (Elhorst, default), \"N-1,T-1\""),
             (message::<Standardization>("w"), "unknown standardize 'w'; valid: \"row\", \"none\", \"spectral\", \"minmax\""),
-            (message::<Metric>("x"), "unknown metric 'x'; valid: \"euclidean\", \"haversine\" (lon/lat in degrees, km)"),
+            (message::<Metric>("x"), "unknown metric 'x'; valid: \"euclidean\", \"haversine\" (lon/lat in degrees, km), \"ellipsoid\" (lon/lat in degrees, km, WGS84)"),
             (message::<EconForm>("x"), "unknown form 'x'; valid: \"inverse\", \"inverse_squared\", \"exp\""),
             (message::<Rule>("x"), "unknown rule 'x'; valid: \"queen\", \"rook\""),
             (message::<ResilienceKind>("x"), "unknown kind 'x'; valid: \"growth_change\" (growth-rate inputs, docs/methods.md §1.1 variant B), \"level_growth\" (GDP levels, variant A)"),

@@ -1,14 +1,17 @@
 //! Random-effects bindings: the `method` option of `ols(..., #{fe: "random"})`, the
 //! variance-component fields of a random-effects Model (`sigma2_mu`, `theta`, `phi`), the
-//! Hausman test (`hausman`) and the Baltagi–Song–Koh LM tests (`bsktest`, `bsk_tests`).
+//! Hausman test (`hausman`), the Baltagi–Song–Koh LM tests (`bsktest`, `bsk_tests`) and the
+//! Baltagi–Song–Jung–Koh tests (`bsjktest`, `bsjk_tests`; also `bsktest` tests "bsjk_j", …).
 
 use super::convert::STable;
 use super::models::{Data, SModel, STest};
 use super::options::Opts;
 use super::weights::SWeights;
 use super::{core_err, script_err, RResult};
+use crate::models::bsjk::BsjkTest;
 use crate::models::bsk::{BskConvention, BskTest};
-use crate::models::hausman::{HausmanConvention, HausmanOptions, HausmanParams};
+use crate::models::fe_tests::SpecTest;
+use crate::models::hausman::{HausmanConvention, HausmanCovariance, HausmanOptions, HausmanParams, HausmanSigma};
 use crate::models::Fe;
 use crate::report::table::{Cell, Table};
 use rhai::plugin::*;
@@ -16,9 +19,82 @@ use rhai::{Dynamic, Map, FLOAT};
 use std::sync::Arc;
 
 /// The options of `hausman`.
-pub(crate) const HAUSMAN_KEYS: [&str; 3] = ["params", "sign", "convention"];
+pub(crate) const HAUSMAN_KEYS: [&str; 5] = ["params", "sign", "convention", "covariance", "sigma"];
 /// The options of `bsktest`.
 pub(crate) const BSKTEST_KEYS: [&str; 4] = ["test", "convention", "fe", "id"];
+/// The options of `bsk_tests`.
+pub(crate) const BSK_TESTS_KEYS: [&str; 4] = ["tests", "convention", "fe", "id"];
+/// The options of `bsjk_tests`.
+pub(crate) const BSJK_TESTS_KEYS: [&str; 3] = ["convention", "fe", "id"];
+
+/// A test of the BSK family by name: the BSK tests ("LM1", …, "CLMmu") and the BSJK tests under
+/// their family names ("bsjk_j", "bsjk_c1", "bsjk_c2", "bsjk_c3"; docs/methods.md §13.3).
+#[derive(Debug, Clone, Copy)]
+enum FamilyTest {
+    Bsk(BskTest),
+    Bsjk(BsjkTest),
+}
+
+fn family_names() -> Vec<&'static str> {
+    BskTest::ALL
+        .iter()
+        .map(|t| t.name())
+        .chain(BsjkTest::ALL.iter().map(|t| t.family_name()))
+        .collect()
+}
+
+fn family_test(name: &str) -> Option<FamilyTest> {
+    BskTest::ALL
+        .into_iter()
+        .find(|t| t.name() == name)
+        .map(FamilyTest::Bsk)
+        .or_else(|| {
+            BsjkTest::ALL
+                .into_iter()
+                .find(|t| t.family_name() == name)
+                .map(FamilyTest::Bsjk)
+        })
+}
+
+fn run_family(
+    design: &crate::models::Design,
+    w: &SWeights,
+    test: FamilyTest,
+    conv: BskConvention,
+) -> crate::Result<SpecTest> {
+    match test {
+        FamilyTest::Bsk(t) => crate::models::bsk::bsk_test(design, &w.0, t, conv),
+        FamilyTest::Bsjk(t) => crate::models::bsjk::bsjk_test(design, &w.0, t, conv),
+    }
+}
+
+/// The Table (test, statistic, df, p, distribution) of BSK-family tests.
+fn test_table(title: String, tests: &[SpecTest]) -> STable {
+    let mut tab = Table::new(
+        title,
+        ["test", "statistic", "df", "p", "distribution"]
+            .map(String::from)
+            .to_vec(),
+    );
+    for t in tests {
+        let df = if t.df.is_finite() {
+            Cell::Int(t.df as i64)
+        } else {
+            Cell::Empty
+        };
+        tab.push(vec![
+            t.name.clone().into(),
+            Cell::Stat(t.statistic),
+            df,
+            Cell::Stat(t.p),
+            t.distribution
+                .clone()
+                .unwrap_or_else(|| format!("chi2({})", t.df))
+                .into(),
+        ]);
+    }
+    STable(Arc::new(tab))
+}
 
 /// A variance-component field of a random-effects model, else an error naming the field.
 fn re_field(m: &SModel, key: &str) -> RResult<FLOAT> {
@@ -43,12 +119,22 @@ fn hausman_options(opts: &Map) -> RResult<HausmanOptions> {
         _ => HausmanParams::AllCommon,
     };
     let convention = match o
-        .choice("convention", "spillover", &["spillover", "plm", "splm"])?
+        .choice("convention", "spillover", &["spillover", "plm", "splm", "stata"])?
         .as_str()
     {
         "plm" => HausmanConvention::Plm,
         "splm" => HausmanConvention::Splm,
+        "stata" => HausmanConvention::Stata,
         _ => HausmanConvention::Spillover,
+    };
+    let covariance = match o.choice("covariance", "classical", &["classical", "robust"])?.as_str() {
+        "robust" => HausmanCovariance::Robust,
+        _ => HausmanCovariance::Classical,
+    };
+    let sigma = match o.choice("sigma", "own", &["own", "more", "less"])?.as_str() {
+        "more" => HausmanSigma::More,
+        "less" => HausmanSigma::Less,
+        _ => HausmanSigma::Own,
     };
     // plm and splm report |H|; with convention "splm", sign: "signed" keeps the sign.
     let sign_default = if convention == HausmanConvention::Splm {
@@ -61,6 +147,8 @@ fn hausman_options(opts: &Map) -> RResult<HausmanOptions> {
         params,
         abs,
         convention,
+        covariance,
+        sigma,
     })
 }
 
@@ -129,7 +217,12 @@ pub mod random_fns {
     /// spatial models, θ and ρ/λ), reported with its sign; when V_FE − V_RE is not positive
     /// definite the Moore–Penrose inverse is used, df = its rank, and `t.warnings` says so. Options: params ("all_common" default, "slopes"), sign ("signed"
     /// default, "abs"), convention ("spillover" default, "plm": plm `phtest`, |H| with a regular
-    /// inverse). `t.params` lists the compared parameters.
+    /// inverse; "splm": `sphtest`; "stata": Stata's `hausman`, generalized inverse, df = rank),
+    /// covariance ("classical" default, "robust": cluster-by-unit sandwich from both fits'
+    /// per-unit scores, §12.4), sigma ("own" default, "more"/"less": Stata's
+    /// sigmamore/sigmaless, non-spatial pair). A two-way fixed-effects model pairs with a
+    /// random-effects model fitted with `time_dummies: true`. `t.params` lists the compared
+    /// parameters.
     /// ```rhai
     /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
     /// let f = "gsp ~ pcap + pc + emp + unemp";
@@ -171,9 +264,10 @@ pub mod random_fns {
     /// One Baltagi–Song–Koh LM test on the pooled regression (docs/methods.md §13.2): option
     /// test "LMH" (default; joint, χ̄² mixture), "LM1" (random effects), "LM2" (spatial error),
     /// "SLM1", "SLM2" (standardised), "CLMlambda" (spatial error given random effects), "CLMmu"
-    /// (random effects given a spatial error); convention "paper" (default: p-values as in the
-    /// papers, CLM statistics as LM) or "splm" (splm's p = 2(1 − Φ(z)) and √LM). Data: a Panel;
-    /// options fe ("none" only) and id as for the models.
+    /// (random effects given a spatial error), and the Baltagi–Song–Jung–Koh tests "bsjk_j",
+    /// "bsjk_c1", "bsjk_c2", "bsjk_c3" (as bsjktest's "J", "C.1", "C.2", "C.3"); convention
+    /// "paper" (default: p-values as in the papers, CLM statistics as LM) or "splm" (splm's
+    /// p = 2(1 − Φ(z)) and √LM). Data: a Panel; options fe ("none" only) and id as for the models.
     /// ```rhai
     /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
     /// let w = read_weights("examples/data/produc/weights.csv");
@@ -183,21 +277,18 @@ pub mod random_fns {
     #[rhai_fn(name = "bsktest", return_raw)]
     pub fn bsktest(data: Dynamic, formula: &str, w: SWeights, opts: Map) -> RResult<STest> {
         let o = Opts::new(&opts, "bsktest", &BSKTEST_KEYS)?;
-        let names: Vec<&str> = BskTest::ALL.iter().map(|t| t.name()).collect();
-        let which = o.choice("test", "LMH", &names)?;
-        let test = BskTest::ALL
-            .into_iter()
-            .find(|t| t.name() == which)
-            .unwrap_or(BskTest::Lmh);
+        let which = o.choice("test", "LMH", &family_names())?;
+        let test = family_test(&which).unwrap_or(FamilyTest::Bsk(BskTest::Lmh));
         let conv = bsk_convention(&o)?;
         let design = bsk_design(&data, formula, &w, &o, "bsktest")?;
-        crate::models::bsk::bsk_test(&design, &w.0, test, conv)
+        run_family(&design, &w, test, conv)
             .map(|t| STest(Arc::new(t)))
             .map_err(|e| script_err(format!("bsktest: {e}")))
     }
 
     /// Every Baltagi–Song–Koh test (LM1, LM2, SLM1, SLM2, LMH, CLMlambda, CLMmu) as a Table
-    /// (test, statistic, df, p, distribution); options as bsktest without test.
+    /// (test, statistic, df, p, distribution); options as bsktest without test, plus tests (a
+    /// list of bsktest test names, e.g. ["LMH", "bsjk_j", "bsjk_c1"], to choose the rows).
     /// ```rhai
     /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
     /// let w = read_weights("examples/data/produc/weights.csv");
@@ -206,32 +297,85 @@ pub mod random_fns {
     /// ```
     #[rhai_fn(name = "bsk_tests", return_raw)]
     pub fn bsk_tests(data: Dynamic, formula: &str, w: SWeights, opts: Map) -> RResult<STable> {
-        let o = Opts::new(&opts, "bsk_tests", &["convention", "fe", "id"])?;
+        let o = Opts::new(&opts, "bsk_tests", &BSK_TESTS_KEYS)?;
         let conv = bsk_convention(&o)?;
+        let tests: Vec<FamilyTest> = match o.strings("tests")? {
+            None => BskTest::ALL.into_iter().map(FamilyTest::Bsk).collect(),
+            Some(names) => names
+                .iter()
+                .map(|n| {
+                    family_test(n).ok_or_else(|| {
+                        script_err(format!(
+                            "bsk_tests: option tests: \"{n}\" is not a test; valid: {}",
+                            family_names().join(", ")
+                        ))
+                    })
+                })
+                .collect::<RResult<_>>()?,
+        };
         let design = bsk_design(&data, formula, &w, &o, "bsk_tests")?;
-        let tests =
-            crate::models::bsk::bsk_tests(&design, &w.0, conv).map_err(|e| script_err(format!("bsk_tests: {e}")))?;
-        let mut tab = Table::new(
+        let results = tests
+            .iter()
+            .map(|&t| run_family(&design, &w, t, conv))
+            .collect::<crate::Result<Vec<_>>>()
+            .map_err(|e| script_err(format!("bsk_tests: {e}")))?;
+        Ok(test_table(
             format!("Baltagi-Song-Koh LM tests (pooled OLS; convention {})", conv.name()),
-            ["test", "statistic", "df", "p", "distribution"]
-                .map(String::from)
-                .to_vec(),
-        );
-        for t in &tests {
-            let df = if t.df.is_finite() {
-                Cell::Int(t.df as i64)
-            } else {
-                Cell::Empty
-            };
-            tab.push(vec![
-                t.name.clone().into(),
-                Cell::Stat(t.statistic),
-                df,
-                Cell::Stat(t.p),
-                t.distribution.clone().unwrap_or_else(|| "chi2(df)".into()).into(),
-            ]);
-        }
-        Ok(STable(Arc::new(tab)))
+            &results,
+        ))
+    }
+
+    /// One Baltagi–Song–Jung–Koh (2007) LM test on the pooled regression (docs/methods.md §13.3):
+    /// option test "C.1" (default; spatial error given random effects and AR(1) serial
+    /// correlation), "C.2" (serial correlation given random effects and spatial error), "C.3"
+    /// (random effects given serial correlation and spatial error) or "J" (joint, χ²(3), T ≥ 3);
+    /// convention "paper" (default: variance components from the ML fit of the restricted
+    /// model) or "splm" (splm `bsjktest`: components from û'û/NT, its code as written). `t.params`
+    /// describes the restricted fit. Options fe ("none" only) and id as for the models.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let t = bsjktest(p, "gsp ~ pcap + pc + emp", w, #{test: "J"});
+    /// print(`${t.name}: ${t.statistic}, df ${t.df}, p = ${t.p}`);
+    /// ```
+    #[rhai_fn(name = "bsjktest", return_raw)]
+    pub fn bsjktest(data: Dynamic, formula: &str, w: SWeights, opts: Map) -> RResult<STest> {
+        let o = Opts::new(&opts, "bsjktest", &BSKTEST_KEYS)?;
+        let names: Vec<&str> = BsjkTest::ALL.iter().map(|t| t.name()).collect();
+        let which = o.choice("test", "C.1", &names)?;
+        let test = BsjkTest::ALL
+            .into_iter()
+            .find(|t| t.name() == which)
+            .unwrap_or(BsjkTest::C1);
+        let conv = bsk_convention(&o)?;
+        let design = bsk_design(&data, formula, &w, &o, "bsjktest")?;
+        crate::models::bsjk::bsjk_test(&design, &w.0, test, conv)
+            .map(|t| STest(Arc::new(t)))
+            .map_err(|e| script_err(format!("bsjktest: {e}")))
+    }
+
+    /// Every Baltagi–Song–Jung–Koh test (J, C.1, C.2, C.3) as a Table (test, statistic, df, p,
+    /// distribution); options as bsjktest without test.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let tab = bsjk_tests(p, "gsp ~ pcap + pc + emp", w, #{convention: "splm"});
+    /// print(tab["C.3"].statistic);
+    /// ```
+    #[rhai_fn(name = "bsjk_tests", return_raw)]
+    pub fn bsjk_tests(data: Dynamic, formula: &str, w: SWeights, opts: Map) -> RResult<STable> {
+        let o = Opts::new(&opts, "bsjk_tests", &BSJK_TESTS_KEYS)?;
+        let conv = bsk_convention(&o)?;
+        let design = bsk_design(&data, formula, &w, &o, "bsjk_tests")?;
+        let tests =
+            crate::models::bsjk::bsjk_tests(&design, &w.0, conv).map_err(|e| script_err(format!("bsjk_tests: {e}")))?;
+        Ok(test_table(
+            format!(
+                "Baltagi-Song-Jung-Koh LM tests (pooled regression; convention {})",
+                conv.name()
+            ),
+            &tests,
+        ))
     }
 }
 
@@ -261,6 +405,20 @@ rhai::def_package! {
             /// print(bsk_tests(p, "gsp ~ pcap + pc + emp", w));
             /// ```
             bsk_tests(data: Dynamic, formula: &str, w: SWeights) -> STable = random_fns::bsk_tests;
+            /// The C.1 test with default options.
+            /// ```rhai
+            /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+            /// let w = read_weights("examples/data/produc/weights.csv");
+            /// print(bsjktest(p, "gsp ~ pcap + pc + emp", w));
+            /// ```
+            bsjktest(data: Dynamic, formula: &str, w: SWeights) -> STest = random_fns::bsjktest;
+            /// Every BSJK test with default options.
+            /// ```rhai
+            /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+            /// let w = read_weights("examples/data/produc/weights.csv");
+            /// print(bsjk_tests(p, "gsp ~ pcap + pc + emp", w));
+            /// ```
+            bsjk_tests(data: Dynamic, formula: &str, w: SWeights) -> STable = random_fns::bsjk_tests;
         }
     }
 }

@@ -229,7 +229,9 @@ pub mod study_fns {
 
     /// Models side by side, esttab style: per term the estimate with stars and its standard
     /// error in parentheses (rho/lambda last), then sigma2, logLik, AIC, N, T, FE and the
-    /// convention. Options: names (column headers), decimals (default 4), title.
+    /// convention. Random-effects models add the row phi after rho/lambda and sigma2_mu, theta
+    /// under sigma2, and their convention names the estimator, the error structure (bsk/kkp) and
+    /// the covariance. Options: names (column headers), decimals (default 4), title.
     /// ```rhai
     /// let c = read_csv("examples/data/columbus/data.csv");
     /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
@@ -258,7 +260,8 @@ pub mod study_fns {
     }
 
     /// The models in long form at full precision: model, term, estimate, std_error, z, p (plus
-    /// sigma2, logLik, AIC rows) — the machine-readable companion of `compare`.
+    /// sigma2, logLik, AIC rows; sigma2_mu, theta and the Swamy–Arora phi for random-effects
+    /// models) — the machine-readable companion of `compare`.
     /// ```rhai
     /// let c = read_csv("examples/data/columbus/data.csv");
     /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});

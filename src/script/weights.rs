@@ -8,7 +8,7 @@ use super::{core_err, script_err, RResult};
 use crate::indices::agglomeration::{AggOptions, JacobsKind, JacobsZero, MarKind, MissingSector};
 use crate::indices::resilience::{National, ResilienceKind, ResilienceOptions, ZeroDenominator};
 use crate::report::Table;
-use crate::weights::build::{BandOptions, Common, DistanceOptions, EconForm, EconomicOptions, Metric};
+use crate::weights::build::{BandOptions, Common, Decay, DistanceOptions, EconForm, EconomicOptions, Metric};
 use crate::weights::contiguity::{ContiguityOptions, Rule};
 use crate::weights::io::{CsvForm, CsvLayout, MatrixIds, ReadOptions};
 use crate::weights::knn::KnnOptions;
@@ -45,12 +45,12 @@ impl Exportable for SWeights {
          (the summary)";
 }
 
-const COMMON_KEYS: [&str; 2] = ["standardize", "islands"];
+pub(crate) const COMMON_KEYS: [&str; 2] = ["standardize", "islands"];
 
 /// The option keys of `read_weights`.
 pub const READ_WEIGHTS_KEYS: [&str; 6] = ["standardize", "islands", "allow_negative", "form", "ids", "sheet"];
 
-fn common(o: &Opts) -> RResult<Common> {
+pub(crate) fn common(o: &Opts) -> RResult<Common> {
     let mut c = Common::default();
     if let Some(s) = o.str("standardize")? {
         c.standardize = s.parse::<Standardization>().map_err(core_err)?;
@@ -76,7 +76,7 @@ fn xy(o: &Opts) -> RResult<(String, String, String)> {
     ))
 }
 
-fn wrap(r: crate::Result<Weights>) -> RResult<SWeights> {
+pub(crate) fn wrap(r: crate::Result<Weights>) -> RResult<SWeights> {
     r.map(|w| SWeights(Arc::new(w))).map_err(core_err)
 }
 
@@ -105,24 +105,44 @@ pub mod weights_fns {
         wrap(crate::weights::build::weights_economic(&p.0, var, &eo))
     }
 
-    /// Inverse-distance weights 1/d^power from coordinates (one row per unit). Options: id, x,
-    /// y (column names; defaults "id", "x", "y"), metric ("euclidean" or "haversine" on
-    /// lon/lat degrees, km), power (1), cutoff, standardize, islands.
+    /// Distance-decay weights from coordinates (one row per unit; docs/methods.md §16.1–16.2).
+    /// Options: id, x, y (column names; defaults "id", "x", "y"); metric ("euclidean",
+    /// "haversine" on lon/lat degrees with R = 6371.0088 km, "ellipsoid" for the WGS84
+    /// geodesic, km); decay ("inverse" 1/d^alpha, "inverse_squared" 1/d², "exponential"
+    /// exp(−alpha·d) with alpha required, "double_power" (1 − (d/cutoff)^alpha)^alpha with
+    /// cutoff required and alpha 2 by default); alpha (power is its older name; default 1);
+    /// cutoff (pairs with d ≤ cutoff only, inclusive); standardize ("row" last by default,
+    /// "none", "spectral", "minmax"); islands.
     /// ```rhai
     /// let c = read_csv("examples/data/columbus/data.csv");
     /// let w = weights_distance(c, #{id: "POLYID", x: "X", y: "Y", power: 2});
+    /// let g = weights_distance(c, #{id: "POLYID", x: "X", y: "Y", metric: "ellipsoid",
+    ///                              decay: "double_power", cutoff: 600.0});
+    /// let e = weights_distance(c, #{id: "POLYID", x: "X", y: "Y", decay: "exponential", alpha: 0.5});
     /// ```
     #[rhai_fn(return_raw)]
     pub fn weights_distance(f: SFrame, opts: Map) -> RResult<SWeights> {
         let o = Opts::new(
             &opts,
             "weights_distance",
-            &keys(&["id", "x", "y", "metric", "power", "cutoff"]),
+            &keys(&["id", "x", "y", "metric", "power", "alpha", "decay", "cutoff"]),
         )?;
         let (id, x, y) = xy(&o)?;
+        let (power, alpha) = (o.float("power")?, o.float("alpha")?);
+        if let (Some(p), Some(a)) = (power, alpha) {
+            if p != a {
+                return Err(script_err(format!(
+                    "weights_distance: power ({p}) and alpha ({a}) name the same exponent; pass one of them"
+                )));
+            }
+        }
         let d = DistanceOptions {
             metric: metric(&o)?,
-            power: o.float("power")?.unwrap_or(1.0),
+            power: 1.0,
+            decay: o
+                .str("decay")?
+                .map_or(Ok(Decay::default()), |s| s.parse::<Decay>().map_err(core_err))?,
+            alpha: alpha.or(power),
             cutoff: o.float("cutoff")?,
             common: common(&o)?,
         };
@@ -284,25 +304,35 @@ pub mod weights_fns {
     }
 
     /// Saves weights by extension as `save(w, path)` does, with option `form`: `"triplets"`
-    /// (default for .csv) or `"matrix"` (.csv only): the N × N matrix with the ids in the header
-    /// row and the first column, every weight in full precision (it reads back exactly).
+    /// (default for .csv) or `"matrix"` (.csv or .xlsx): the N × N matrix with the ids in the
+    /// header row and the first column, every weight in full precision (it reads back exactly);
+    /// `"gal"` (the neighbour lists, .gal) or `"gwt"` (id, id, weight, .gwt). The file is written
+    /// atomically.
     /// ```rhai
     /// let w = read_weights("examples/data/produc/weights.csv");
     /// make_dir("out");
     /// w.save("out/w_matrix.csv", #{form: "matrix"});
+    /// w.save("out/w.gwt", #{form: "gwt"});
     /// let back = read_weights("out/w_matrix.csv");
     /// ```
     #[rhai_fn(name = "save", return_raw)]
     pub fn w_save_opts(w: &mut SWeights, path: &str, opts: Map) -> RResult<()> {
         let o = Opts::new(&opts, "save", &["form"])?;
-        let form = match o.choice("form", "triplets", &["triplets", "matrix"])?.as_str() {
-            "matrix" => CsvForm::Matrix,
-            _ => CsvForm::Triplets,
-        };
-        if form == CsvForm::Triplets {
-            return crate::script::export::save_exportable(w, path);
+        let form = o.choice("form", "triplets", &["triplets", "matrix", "gal", "gwt"])?;
+        match form.as_str() {
+            "matrix" => crate::weights::io::save_weights_form(&w.0, path, CsvForm::Matrix).map_err(core_err),
+            "gal" | "gwt" => {
+                let ext = crate::report::table::extension(path);
+                if ext != form {
+                    return Err(script_err(format!(
+                        "save: form \"{form}\" writes a .{form} file, but {path} ends in .{ext}; name it .{form} \
+                         (read_weights tells the format by the extension)"
+                    )));
+                }
+                crate::weights::io::save_weights(&w.0, path).map_err(core_err)
+            }
+            _ => crate::script::export::save_exportable(w, path),
         }
-        crate::weights::io::save_weights_form(&w.0, path, form).map_err(core_err)
     }
 
     /// Number of units.

@@ -9,7 +9,7 @@
 pub use super::band::{weights_band, BandOptions};
 pub use super::block::weights_block;
 pub use super::builder::{Common, MAX_DENSE_N};
-pub use super::distance::{weights_distance, DistanceOptions};
+pub use super::distance::{weights_distance, Decay, DistanceOptions};
 pub use super::economic::{economic_from_means, weights_economic, EconForm, EconomicOptions};
 pub use super::points::{haversine_km, unit_points, unit_rows, Metric, EARTH_RADIUS_KM};
 pub use super::similarity::{is_symmetric_fast, is_symmetric_tol, similarity_scale, with_similarity, SIMILARITY_RTOL};

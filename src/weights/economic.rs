@@ -56,8 +56,16 @@ pub struct EconomicOptions {
 /// Tied means (Ȳ_i = Ȳ_j, i ≠ j) give an infinite weight: an error listing the pairs unless
 /// `min_gap` is set. Missing values of `var` are an error naming the unit and period.
 pub fn weights_economic(panel: &Panel, var: &str, opts: &EconomicOptions) -> Result<Weights> {
+    let ybar = unit_means(panel, var, "weights_economic")?;
+    economic_from_means(panel.ids().to_vec(), &ybar, var, opts)
+}
+
+/// The sample-period mean Ȳ_i = (1/T) Σ_t y_it of `var` for each unit, in the order of
+/// `panel.ids()` (docs/methods.md §2). Missing values are an error naming the unit and period;
+/// `what` names the caller in the error for an empty panel.
+pub fn unit_means(panel: &Panel, var: &str, what: &str) -> Result<Vec<f64>> {
     if panel.n() == 0 {
-        return Err(no_rows(panel.frame(), "weights_economic"));
+        return Err(no_rows(panel.frame(), what));
     }
     let v = panel.var_complete(var)?;
     let (n, t) = (panel.n(), panel.t());
@@ -70,7 +78,7 @@ pub fn weights_economic(panel: &Panel, var: &str, opts: &EconomicOptions) -> Res
     for m in &mut ybar {
         *m /= t as f64;
     }
-    economic_from_means(panel.ids().to_vec(), &ybar, var, opts)
+    Ok(ybar)
 }
 
 /// Economic-distance weights from given unit means Ȳ (see [`weights_economic`]).

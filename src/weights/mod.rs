@@ -8,6 +8,7 @@
 //! symmetric, similar to symmetric) are computed once and cached, and reorderings of the units
 //! ([`Weights::aligned_to`]) carry both caches over.
 
+pub mod algebra;
 pub mod band;
 pub mod block;
 pub mod build;
@@ -16,8 +17,12 @@ pub mod contiguity;
 pub mod distance;
 pub mod economic;
 pub mod facts;
+pub mod geodesic;
 pub mod io;
 pub mod knn;
+pub mod links;
+pub mod nested;
+pub mod order;
 pub mod points;
 pub mod serialize;
 pub mod similarity;

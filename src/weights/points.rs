@@ -1,10 +1,12 @@
-//! Points and metrics: coordinates of units from a frame, the metrics (euclidean, haversine)
-//! and the spatial index (an R-tree, `rstar`) shared by the distance builders.
+//! Points and metrics: coordinates of units from a frame, the metrics (euclidean, haversine,
+//! WGS84 ellipsoid) and the spatial index (an R-tree, `rstar`) shared by the distance builders.
 //!
-//! Plane coordinates are indexed as 2-D points. Longitude/latitude (haversine metric) are
-//! indexed as 3-D unit vectors: the chord |p − q| = 2 sin(d/2R) is increasing in the
-//! great-circle distance d, so nearest neighbours and bands by chord are exact; distances
-//! reported are haversine distances.
+//! Plane coordinates are indexed as 2-D points. Longitude/latitude (haversine and ellipsoid
+//! metrics) are indexed as 3-D unit vectors: the chord |p − q| = 2 sin(d/2R) is increasing in the
+//! great-circle distance d, so nearest neighbours and bands by chord are exact for the haversine
+//! metric. The ellipsoidal distance lies within [`ELLIPSOID_SPHERE_RATIO`] of the spherical
+//! one, so the index finds candidates on the sphere with that margin and ranks them by the
+//! ellipsoidal distance (exact as well). Distances reported are those of the metric.
 
 use super::builder::{check_links, max_links};
 use crate::data::Frame;
@@ -14,8 +16,14 @@ use rstar::primitives::GeomWithData;
 use rstar::RTree;
 use std::collections::HashMap;
 
-/// Mean Earth radius in km used by the haversine metric (libpysal's `RADIUS_EARTH_KM`).
-pub const EARTH_RADIUS_KM: f64 = 6371.0;
+/// Mean Earth radius in km used by the haversine metric: the IUGG mean radius R₁ = (2a + b)/3
+/// of WGS84, as sf with s2 (docs/methods.md §16.1).
+pub const EARTH_RADIUS_KM: f64 = 6371.0088;
+
+/// Bound on |d_ellipsoid / d_sphere − 1| between the WGS84 geodesic and the great-circle
+/// distance on the sphere of [`EARTH_RADIUS_KM`] (the true bound is about 0.6%: the meridian
+/// radius of curvature runs from b²/a = 6335.4 km to a²/b = 6399.6 km); used as a search margin.
+pub const ELLIPSOID_SPHERE_RATIO: f64 = 0.02;
 
 /// Distance between two coordinate pairs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -26,6 +34,9 @@ pub enum Metric {
     /// Great-circle distance in km on a sphere of radius [`EARTH_RADIUS_KM`]; x = longitude,
     /// y = latitude, in degrees.
     Haversine,
+    /// Geodesic distance in km on the WGS84 ellipsoid ([`super::geodesic::ellipsoid_km`]);
+    /// x = longitude, y = latitude, in degrees.
+    Ellipsoid,
 }
 
 impl Metric {
@@ -34,13 +45,19 @@ impl Metric {
         match self {
             Self::Euclidean => "euclidean",
             Self::Haversine => "haversine",
+            Self::Ellipsoid => "ellipsoid",
         }
+    }
+    /// True for the metrics on (longitude, latitude) in degrees.
+    pub fn is_geographic(self) -> bool {
+        matches!(self, Self::Haversine | Self::Ellipsoid)
     }
     /// The distance between points `a` and `b` (x, y).
     pub fn distance(self, a: [f64; 2], b: [f64; 2]) -> f64 {
         match self {
             Self::Euclidean => (a[0] - b[0]).hypot(a[1] - b[1]),
             Self::Haversine => haversine_km(a, b),
+            Self::Ellipsoid => super::geodesic::ellipsoid_km(a, b),
         }
     }
 }
@@ -81,7 +98,7 @@ impl<'a> PointIndex<'a> {
             Metric::Euclidean => Tree::Plane(RTree::bulk_load(
                 pts.iter().enumerate().map(|(i, p)| Plane::new(*p, i)).collect(),
             )),
-            Metric::Haversine => Tree::Sphere(RTree::bulk_load(
+            Metric::Haversine | Metric::Ellipsoid => Tree::Sphere(RTree::bulk_load(
                 pts.iter()
                     .enumerate()
                     .map(|(i, p)| Sphere::new(unit_vector(*p), i))
@@ -119,12 +136,38 @@ impl<'a> PointIndex<'a> {
                 i,
                 k,
             ),
-            Tree::Sphere(t) => pick(
+            Tree::Sphere(t) if self.metric == Metric::Haversine => pick(
                 t.nearest_neighbor_iter_with_distance_2(&unit_vector(self.pts[i]))
                     .map(|(p, d)| (d, p.data)),
                 i,
                 k,
             ),
+            Tree::Sphere(t) => {
+                // Candidates in spherical order, ranked by the ellipsoidal distance; the search
+                // stops once the spherical distance, shrunk by the margin, passes the k-th
+                // ellipsoidal distance found (no farther unit can be closer on the ellipsoid).
+                if k == 0 {
+                    return Vec::new();
+                }
+                let mut v: Vec<(f64, usize)> = Vec::new();
+                for (p, chord2) in t.nearest_neighbor_iter_with_distance_2(&unit_vector(self.pts[i])) {
+                    let j = p.data;
+                    if j == i {
+                        continue;
+                    }
+                    let sphere = 2.0 * EARTH_RADIUS_KM * (chord2.sqrt() / 2.0).min(1.0).asin();
+                    if v.len() >= k {
+                        v.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                        if sphere * (1.0 - ELLIPSOID_SPHERE_RATIO) > v[k - 1].0 {
+                            break;
+                        }
+                    }
+                    v.push((self.metric.distance(self.pts[i], self.pts[j]), j));
+                }
+                v.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                v.truncate(k);
+                v.into_iter().map(|p| p.1).collect()
+            }
         }
     }
 
@@ -137,7 +180,11 @@ impl<'a> PointIndex<'a> {
                 .map(|p| p.data)
                 .collect(),
             Tree::Sphere(t) => {
-                let half = cutoff / (2.0 * EARTH_RADIUS_KM);
+                let margin = match self.metric {
+                    Metric::Ellipsoid => 1.0 / (1.0 - ELLIPSOID_SPHERE_RATIO),
+                    _ => 1.0,
+                };
+                let half = cutoff * margin / (2.0 * EARTH_RADIUS_KM);
                 let chord = if half >= std::f64::consts::FRAC_PI_2 {
                     4.0
                 } else {
@@ -253,7 +300,7 @@ pub fn unit_rows(frame: &Frame, id: &str, cols: &[&str], what: &str) -> Result<(
 }
 
 /// Unit ids and (x, y) coordinates, one per unit; missing coordinates are an error naming the
-/// unit; for the haversine metric latitudes must lie in [−90, 90].
+/// unit; for the geographic metrics latitudes must lie in [−90, 90].
 pub fn unit_points(
     frame: &Frame,
     id: &str,
@@ -273,7 +320,7 @@ pub fn unit_points(
                 ids[u], p[0], p[1]
             )));
         }
-        if metric == Metric::Haversine && (p[1].abs() > 90.0 || p[0].abs() > 360.0) {
+        if metric.is_geographic() && (p[1].abs() > 90.0 || p[0].abs() > 360.0) {
             return Err(Error::data(format!(
                 "{what}: unit {} has ({x}, {y}) = ({}, {}), not a (longitude, latitude) in degrees; \
                  check the order of x (longitude) and y (latitude) or use metric \"euclidean\"",

@@ -194,6 +194,12 @@ pub fn insurance_design() -> spillover::models::Design {
 /// The design of `lgsp ~ lpcap + lpc + lemp + unemp` on produc, the logs computed here (the
 /// names of the reference values).
 pub fn produc_log_design() -> spillover::models::Design {
+    produc_log_design_with("lgsp ~ lpcap + lpc + lemp + unemp")
+}
+
+/// The design of `formula` over produc with the logged columns lgsp, lpcap, lpc, lemp (panel
+/// columns id, time).
+pub fn produc_log_design_with(formula: &str) -> spillover::models::Design {
     use spillover::data::Column;
     let f = spillover::data::csv::read_csv(&fixture("produc/data.csv"), &Default::default()).unwrap();
     let mut g = f.clone();
@@ -202,6 +208,6 @@ pub fn produc_log_design() -> spillover::models::Design {
         g = g.with_column(new, Column::Num(v)).unwrap();
     }
     let p = spillover::data::Panel::new(&g, "id", "time").unwrap();
-    let formula = spillover::models::Formula::parse("lgsp ~ lpcap + lpc + lemp + unemp").unwrap();
+    let formula = spillover::models::Formula::parse(formula).unwrap();
     spillover::models::Design::from_panel(&p, &formula).unwrap()
 }

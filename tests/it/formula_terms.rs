@@ -274,6 +274,21 @@ fn minus_one_removes_the_pooled_intercept() {
     assert_eq!(m.info["intercept"], "none (the formula removes it)");
     let zero = ols(&design("lgsp ~ 0 + lpcap + unemp"), Fe::None).unwrap().model;
     assert_same_fit(&zero, &m, 0.0, "+ 0");
+    // `+ 1` asks for the intercept (R): the last of `- 1` / `+ 1` wins.
+    let with = ols(&design("lgsp ~ lpcap + unemp"), Fe::None).unwrap().model;
+    for f in [
+        "lgsp ~ 1 + lpcap + unemp",
+        "lgsp ~ lpcap + unemp + 1",
+        "lgsp ~ lpcap - 1 + unemp + 1",
+    ] {
+        assert_same_fit(&ols(&design(f), Fe::None).unwrap().model, &with, 0.0, f);
+    }
+    assert_same_fit(
+        &ols(&design("lgsp ~ 1 + lpcap + unemp - 1"), Fe::None).unwrap().model,
+        &m,
+        0.0,
+        "+ 1 - 1",
+    );
     // Residual degrees of freedom NT − K (no intercept counted).
     assert_eq!(m.extras["df_resid"], (48 * 17 - 2) as f64);
     // Spatial pooled model without intercept.

@@ -2,16 +2,20 @@
 //! Reference values come from tests/fixtures (copied from the project's reference set).
 
 mod balance;
+mod bayes;
+mod bsjk;
 mod common;
 mod csv_options;
 mod data_manage;
 mod docs;
+mod dynamic;
 mod effects;
 mod errors;
 mod esda;
 mod examples;
 mod features;
 mod formula_terms;
+mod hausman_options;
 mod indices;
 mod json;
 mod layout;
@@ -34,8 +38,10 @@ mod scale;
 mod scripts;
 mod spatial_re;
 mod spatial_re_error;
+mod spatial_re_sparse;
 mod stdlib;
 mod study;
+mod study_random;
 mod trust_cli;
 mod trust_data;
 mod trust_models;
@@ -45,3 +51,4 @@ mod trust_red_models;
 mod trust_study;
 mod trust_weights;
 mod weights;
+mod weights_variants;

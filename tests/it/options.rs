@@ -12,7 +12,9 @@ use spillover::models::fe_tests::FeDf;
 use spillover::models::ml::{fit_spatial, BiasCorrection, Information, LagOrder, SpatialOptions};
 use spillover::models::{Fe, ModelKind};
 use spillover::weights::contiguity::Rule;
+use spillover::weights::distance::Decay;
 use spillover::weights::economic::EconForm;
+use spillover::weights::nested::NestedForm;
 use spillover::weights::points::Metric;
 use spillover::weights::{Standardization, Weights};
 use std::fmt::Debug;
@@ -56,7 +58,21 @@ fn every_option_enum_round_trips_its_text_and_lists_the_valid_values() {
     round_trip::<TraceEngine>(&["auto", "eigen", "series"], |x| x.name().into(), "dense");
     round_trip::<FeDf>(&["N,T", "N-1,T-1"], |x| x.name().into(), "N-2");
     round_trip::<Standardization>(&["row", "none", "spectral", "minmax"], |x| x.name().into(), "rows");
-    round_trip::<Metric>(&["euclidean", "haversine"], |x| x.name().into(), "manhattan");
+    round_trip::<Metric>(
+        &["euclidean", "haversine", "ellipsoid"],
+        |x| x.name().into(),
+        "manhattan",
+    );
+    round_trip::<Decay>(
+        &["inverse", "inverse_squared", "exponential", "double_power"],
+        |x| x.name().into(),
+        "gauss",
+    );
+    round_trip::<NestedForm>(
+        &["N2", "N1", "hadamard", "convex", "gravity"],
+        |x| x.name().into(),
+        "N6",
+    );
     round_trip::<EconForm>(&["inverse", "inverse_squared", "exp"], |x| x.name().into(), "log");
     round_trip::<Rule>(&["queen", "rook"], |x| x.name().into(), "bishop");
     round_trip::<ResilienceKind>(&["growth_change", "level_growth"], |x| x.name().into(), "growth");

@@ -11,9 +11,10 @@
 //! coefficient `lambda` and the error coefficient `rho`. KKP has no SARAR reference: its
 //! likelihood is checked against a direct dense evaluation with the NT×NT covariance Ω.
 
-use crate::common::{assert_close, fixture, weights_in_order, INSURANCE_F};
+use crate::common::{assert_abs, assert_close, fixture, weights_in_order, INSURANCE_F};
 use crate::sandbox::Sandbox;
 use serde_json::Value;
+use spillover::linalg::logdet::LogDetMethod;
 use spillover::models::hausman::{hausman, HausmanConvention, HausmanOptions, HausmanParams};
 use spillover::models::ml::{fit_spatial, ReCovariance, ReErrors, SpatialFit, SpatialOptions};
 use spillover::models::{Design, Fe, ModelKind};
@@ -371,6 +372,7 @@ fn sphtest_convention_on_the_error_model_reproduces_splm() {
         params: HausmanParams::Slopes,
         abs: true,
         convention: HausmanConvention::Splm,
+        ..HausmanOptions::default()
     };
     for (errors, tag) in [
         (ReErrors::Kkp, "sphtest.error.fits"),
@@ -409,4 +411,52 @@ fn scripts_fit_sac_with_random_effects() {
     assert!(out.contains("kkp=true"), "{out}");
     assert!(out.contains("lrgdp") && out.contains("ndirect"), "{out}");
     assert!(out.contains("bad: ") && out.contains("bsk"), "{out}");
+}
+
+/// docs/methods.md §11.9, "Feasible region": SAC-RE with KKP errors on the sparse path
+/// (`lndet: "sparse"`, ln|I − ρW| and ln|B| from the same cached sparse log-determinant) equals
+/// the eigenvalue path on insurance (estimates to 1e−6 of max(|est|, se), as the error models of
+/// tests/it/spatial_re_sparse.rs; logLik to 1e−8) and passes the §11.7 check; BSK on the sparse
+/// path and `covariance: "expected"` are refused with the alternatives named.
+#[test]
+fn sac_random_sparse_path_kkp_equals_eigen_and_refusals_name_the_alternatives() {
+    let (d, w) = insurance();
+    let with = |errors: ReErrors, lndet: LogDetMethod, cov: Option<ReCovariance>| {
+        let mut o = SpatialOptions::new(Fe::Random);
+        o.errors = Some(errors);
+        o.lndet = lndet;
+        o.covariance = cov;
+        fit_spatial(&d, &w, ModelKind::Sac, &o)
+    };
+    let eigen = with(ReErrors::Kkp, LogDetMethod::Auto, None).unwrap_or_else(|e| panic!("{e}"));
+    let sparse = with(ReErrors::Kkp, LogDetMethod::Sparse, None).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(eigen.model.info["lndet"], "eigen");
+    assert_eq!(sparse.model.info["lndet"], "sparse");
+    for f in [&eigen, &sparse] {
+        let c = &f.model.info["convergence"];
+        assert!(c.contains("converged: below"), "{c}");
+        assert!(f.model.warnings.is_empty(), "{:?}", f.model.warnings);
+    }
+    for (a, b) in eigen.model.coefficients.iter().zip(&sparse.model.coefficients) {
+        assert_eq!(a.term, b.term);
+        let tol = 1e-6 * a.estimate.abs().max(a.std_error);
+        assert_abs(&format!("sparse {}", a.term), b.estimate, a.estimate, tol);
+    }
+    assert_close("sparse logLik", sparse.model.loglik, eigen.model.loglik, 1e-8);
+    let Err(bsk) = with(ReErrors::Bsk, LogDetMethod::Sparse, None) else {
+        panic!("sac-re with bsk errors on the sparse path was not refused");
+    };
+    let msg = bsk.to_string();
+    assert!(
+        msg.contains("errors: \"kkp\"") && msg.contains("lndet: \"eigen\""),
+        "{msg}"
+    );
+    let Err(expected) = with(ReErrors::Bsk, LogDetMethod::Auto, Some(ReCovariance::Expected)) else {
+        panic!("covariance \"expected\" for sac-re was not refused");
+    };
+    let msg = expected.to_string();
+    assert!(
+        msg.contains("covariance \"expected\"") && msg.contains("\"observed\""),
+        "{msg}"
+    );
 }

@@ -171,6 +171,7 @@ fn sphtest_convention_reproduces_splm() {
         params: HausmanParams::Slopes,
         abs: true,
         convention: HausmanConvention::Splm,
+        ..HausmanOptions::default()
     };
     let t = hausman(&fe.model, &re.model, &opts).unwrap();
     assert_close("sphtest", t.statistic, num(&r, "sphtest.lag.fits.stat"), 1e-3);
@@ -186,6 +187,7 @@ fn sphtest_convention_reproduces_splm() {
         convention: HausmanConvention::Splm,
         abs: false,
         params: HausmanParams::Slopes,
+        ..HausmanOptions::default()
     };
     let t = hausman(&fe.model, &re.model, &signed).unwrap();
     assert_close(

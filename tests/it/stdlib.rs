@@ -90,8 +90,9 @@ fn study_stdlib_script_passes_and_sections_write_their_files() {
 
 #[test]
 fn formula_terms_is_the_estimators_parser() {
-    let ok: [(&str, &str, &[&str]); 2] = [
+    let ok: [(&str, &str, &[&str]); 3] = [
         ("y ~ a + b", "y", &["a", "b"]),
+        ("y ~ 1 + a", "y", &["a"]),
         ("  growth~ x1+x2 +x3 ", "growth", &["x1", "x2", "x3"]),
     ];
     let engine = spillover::script::new_engine(None);
@@ -115,7 +116,7 @@ fn formula_terms_is_the_estimators_parser() {
             .collect();
         assert_eq!(got, terms);
     }
-    for formula in ["y ~ a + ", "y ~ a + rho", "y ~ a + a", "y ~ 1 + a", "y a", " ~ a"] {
+    for formula in ["y ~ a + ", "y ~ a + rho", "y ~ a + a", "y ~ 1", "y a", " ~ a"] {
         let core = Formula::parse(formula).expect_err(formula);
         let err = engine
             .eval::<rhai::Map>(&format!("formula_terms({formula:?})"))

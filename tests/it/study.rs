@@ -36,12 +36,12 @@ fn run_script(script: &str, out: &Path) {
 }
 
 /// A CSV written by a script.
-fn csv(path: &Path) -> Frame {
+pub(crate) fn csv(path: &Path) -> Frame {
     read_csv(path.to_str().unwrap(), &CsvOptions::default()).unwrap()
 }
 
 /// The numeric cell `col` of the first row whose key columns equal `keys`.
-fn cell(f: &Frame, keys: &[(&str, &str)], col: &str) -> f64 {
+pub(crate) fn cell(f: &Frame, keys: &[(&str, &str)], col: &str) -> f64 {
     let cols: Vec<Vec<String>> = keys.iter().map(|(k, _)| f.keys(k).unwrap()).collect();
     let r = (0..f.nrows())
         .find(|&r| keys.iter().zip(&cols).all(|((_, v), c)| c[r] == *v))

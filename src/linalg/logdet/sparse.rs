@@ -353,7 +353,7 @@ impl SparseLogDet {
 
 /// Σ ln L_ii of a numeric Cholesky factor (simplicial: the diagonal is the first entry of each
 /// column; supernodal: the diagonal of each supernode's leading square block).
-fn cholesky_log_diag(symbolic: &SymbolicCholesky<usize>, l_values: &[f64]) -> f64 {
+pub(crate) fn cholesky_log_diag(symbolic: &SymbolicCholesky<usize>, l_values: &[f64]) -> f64 {
     match symbolic.raw() {
         SymbolicCholeskyRaw::Simplicial(s) => {
             let cp = s.col_ptr();

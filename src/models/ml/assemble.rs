@@ -191,6 +191,7 @@ pub(super) fn assemble(
         power_traces: None,
         n: design.n,
         interval: ctx.interval,
+        dynamic: None,
     })
 }
 

@@ -56,7 +56,7 @@ pub(crate) struct Prepared {
 
 impl Prepared {
     /// The model's data under the checked options (durbin names already resolved).
-    pub(super) fn new(design: &Design, w: &Weights, kind: ModelKind, opts: &CheckedOptions) -> Result<Prepared> {
+    pub(crate) fn new(design: &Design, w: &Weights, kind: ModelKind, opts: &CheckedOptions) -> Result<Prepared> {
         let (n, fe) = (design.n, opts.fe);
         let lagged = &opts.lagged;
         let mut names = Vec::new();

@@ -62,7 +62,7 @@ pub(crate) fn fit<'a>(ctx: &Ctx<'a>) -> Result<Estimate<'a>> {
 /// Inverse information of [β, ρ, σ²] at (ρ, β, σ²) (docs/methods.md §7.4); with `information: "full"`
 /// the ρ–ρ term uses ‖QḠμ‖², μ = Zβ + Dα the fitted mean of the dummy-variable model (the
 /// fixed-effect directions projected out), and the ρ–β term Z̃'QḠμ.
-fn vcov_at<'a>(ctx: &Ctx<'a>, rho: f64, beta: &[f64], sigma2: f64) -> Result<Vcov<'a>> {
+pub(crate) fn vcov_at<'a>(ctx: &Ctx<'a>, rho: f64, beta: &[f64], sigma2: f64) -> Result<Vcov<'a>> {
     let d = ctx.data;
     let (n, fe) = (ctx.dims.n, ctx.opts.fe);
     let dense = resolvent_at(ctx, rho)?;

@@ -24,27 +24,41 @@
 //!   power traces tr(Wᵏ) of the series effects ([`SpatialFit::power_traces`]).
 
 pub mod bias;
+pub mod bsk_det;
+pub mod dynamic;
+mod dynamic_bias;
 pub mod error;
 pub mod information;
 pub mod lag;
+pub mod newton2;
 pub mod optimize;
 pub mod options;
 pub mod random;
 pub mod random_error;
+pub mod random_expected;
 pub mod sac;
+pub mod scores;
+pub mod serial;
 pub mod slx;
 pub mod synthetic;
 
 mod assemble;
 mod data;
+mod engines;
 mod route;
 
 pub use assemble::series_terms;
-pub use options::{BiasCorrection, CheckedOptions, Information, LagOrder, ReCovariance, ReErrors, SpatialOptions};
+pub use dynamic::DynamicInfo;
+pub use dynamic_bias::spectral_radius as dynamic_spectral_radius;
+pub use options::{
+    BiasCorrection, CheckedOptions, DynamicCorrection, DynamicCovariance, DynamicOptions, Information, LagOrder,
+    ReCovariance, ReErrors, SpatialOptions,
+};
 pub use route::{fit_spatial, fit_spatial_with_engine};
 
 pub(crate) use assemble::{Estimate, Vcov};
 pub(crate) use data::{Dims, Prepared};
+pub(crate) use engines::Engines;
 pub(crate) use route::Jacobian;
 
 use crate::error::{Error, Result};
@@ -98,6 +112,9 @@ pub struct SpatialFit {
     pub n: usize,
     /// Search interval of the spatial parameter.
     pub interval: (f64, f64),
+    /// Dynamic models (docs/methods.md §14): the correction, the uncorrected fit, the
+    /// positions of τ and η, the stability report; `None` for static models.
+    pub dynamic: Option<Arc<dynamic::DynamicInfo>>,
 }
 
 impl SpatialFit {
@@ -145,19 +162,15 @@ impl Ctx<'_> {
     }
 }
 
-fn fit_impl(
-    design: &Design,
+/// The search interval of ρ/λ and where it comes from (docs/methods.md §4.1), for every spatial
+/// ML fit: the eigenvalue interval (1/ω_min, 1/ω_max) on the exact path (option `interval`
+/// must lie inside it), else (−1/r, 1/r) with r ≥ the spectral radius, or the option.
+pub(crate) fn search_interval(
+    spectrum: Option<&Spectrum>,
     w: &Weights,
-    kind: ModelKind,
     opts: &CheckedOptions,
-    engine: &dyn LogDet,
-    path: Path,
-) -> Result<SpatialFit> {
-    let (n, t) = (design.n, design.t);
-    if w.n() != n {
-        return Err(Error::data(format!("weights have {} units but the data {n}", w.n())));
-    }
-    let (interval, interval_source) = match &path.spectrum {
+) -> Result<((f64, f64), String)> {
+    Ok(match spectrum {
         Some(spectrum) => {
             let feasible = spectrum.interval();
             match opts.interval {
@@ -192,7 +205,37 @@ fn fit_impl(
                 Some(iv) => (iv, "option interval (not checked against the eigenvalues)".to_string()),
             }
         }
-    };
+    })
+}
+
+fn fit_impl(
+    design: &Design,
+    w: &Weights,
+    kind: ModelKind,
+    opts: &CheckedOptions,
+    engine: &dyn LogDet,
+    path: Path,
+) -> Result<SpatialFit> {
+    let (n, t) = (design.n, design.t);
+    if w.n() != n {
+        return Err(Error::data(format!("weights have {} units but the data {n}", w.n())));
+    }
+    let (interval, interval_source) = search_interval(path.spectrum.as_deref(), w, opts)?;
+    if opts.dynamic.is_some() {
+        let mut fit = dynamic::fit(
+            design,
+            w,
+            kind,
+            opts,
+            engine,
+            path.spectrum.clone(),
+            path.exact_score,
+            interval,
+        )?;
+        fit.model.info.insert("lndet_choice".into(), path.choice);
+        fit.model.info.insert("interval_source".into(), interval_source);
+        return Ok(fit);
+    }
     let dims = bias::dims(n, t, opts, w)?;
     let data = Prepared::new(design, w, kind, opts)?;
     let nobs_eff = dims.n_eff * dims.t_eff;
@@ -223,6 +266,7 @@ fn fit_impl(
     };
     if opts.fe == Fe::Random {
         let mut fit = random::fit_lag(design, &ctx, kind, engine, path.spectrum.clone())?;
+        scores::attach_lag_scores(&ctx, &mut fit)?;
         fit.model.info.insert("lndet_choice".into(), path.choice);
         fit.model.info.insert("interval_source".into(), interval_source);
         if path.spectrum.is_none() {
@@ -248,6 +292,7 @@ fn fit_impl(
         ModelKind::Ols => unreachable!("refused above"),
     };
     let mut fit = assemble::assemble(design, &ctx, kind, est, engine, path.spectrum.clone())?;
+    scores::attach_lag_scores(&ctx, &mut fit)?;
     if let Some(extra) = sac_extra {
         sac::attach(&mut fit, extra, interval);
     }

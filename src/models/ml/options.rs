@@ -105,6 +105,9 @@ pub enum ReCovariance {
     /// splm's block-diagonal covariance: GLS β conditional on the variance parameters plus the
     /// profile Hessian of (φ, λ).
     Splm,
+    /// The analytic expected information (docs/methods.md §11.2–11.3,
+    /// [`super::random_expected`]).
+    Expected,
 }
 
 impl ReCovariance {
@@ -113,6 +116,7 @@ impl ReCovariance {
         match self {
             ReCovariance::Observed => "observed",
             ReCovariance::Splm => "splm",
+            ReCovariance::Expected => "expected",
         }
     }
 }
@@ -145,6 +149,12 @@ pub struct SpatialOptions {
     /// Covariance of the random-effects spatial-error fits (default
     /// [`ReCovariance::Observed`]; refused elsewhere).
     pub covariance: Option<ReCovariance>,
+    /// Random effects only: fixed period dummies inside the model, labelled (e.g.
+    /// `factor(year)`; docs/methods.md §12.1, [`crate::models::time_dummies`]). Default `None`.
+    pub time_dummies: Option<String>,
+    /// Dynamic model (docs/methods.md §14): y(t−1) and W·y(t−1) as regressors on the sample
+    /// t = 2..T, with its bias correction and covariance (default `None`: static).
+    pub dynamic: Option<DynamicOptions>,
 }
 
 impl SpatialOptions {
@@ -161,6 +171,8 @@ impl SpatialOptions {
             traces: TraceOptions::default(),
             errors: None,
             covariance: None,
+            time_dummies: None,
+            dynamic: None,
         }
     }
 
@@ -186,8 +198,8 @@ impl SpatialOptions {
             ));
         }
         // Random effects (docs/methods.md §11): sar, sdm (lag), sem, sdem and sac (errors "bsk" |
-        // "kkp"); the covariance is `covariance` ("observed" | "splm"), `information: "splm"`
-        // being its older spelling for the lag models.
+        // "kkp"); the covariance is `covariance` ("observed" | "splm" | "expected", the last not
+        // for sac), `information: "splm"` being its older spelling for the lag models.
         let re = self.fe == Fe::Random;
         if re
             && !matches!(
@@ -215,6 +227,13 @@ impl SpatialOptions {
                 return Err(Error::invalid(
                     "information \"full\" is the information of the fixed-effects dummy-variable model; random effects \
                      take covariance \"observed\" (default) or \"splm\"",
+                ));
+            }
+            if kind == ModelKind::Sac && self.covariance == Some(ReCovariance::Expected) {
+                return Err(Error::invalid(
+                    "sac (fe: \"random\"): covariance \"expected\" is not implemented for sac with random effects \
+                     (docs/methods.md §11.9 gives the information matrix); use covariance \"observed\" (the default) \
+                     or \"splm\"",
                 ));
             }
         } else if self.information == Information::Splm || self.covariance.is_some() {
@@ -251,6 +270,9 @@ impl SpatialOptions {
                 self.fe.name()
             )));
         }
+        if self.dynamic.is_some() {
+            self.check_dynamic(kind)?;
+        }
         let lagged = self.lagged(design, kind)?;
         if matches!(kind, ModelKind::Sar | ModelKind::Sdm)
             && self.information == Information::Full
@@ -276,7 +298,40 @@ impl SpatialOptions {
                 (None, Information::Splm) => ReCovariance::Splm,
                 (None, _) => ReCovariance::default(),
             },
+            dynamic: self.dynamic,
         })
+    }
+
+    /// The dynamic model (docs/methods.md §14) is a SAR or SDM with individual, time or two-way
+    /// fixed effects and the §14 information; its correction is `dynamic.bias_correction`.
+    fn check_dynamic(&self, kind: ModelKind) -> Result<()> {
+        if !matches!(kind, ModelKind::Sar | ModelKind::Sdm) {
+            return Err(Error::invalid(format!(
+                "dynamic: available for sar and sdm, not {}; drop the option dynamic",
+                kind.name()
+            )));
+        }
+        if !matches!(self.fe, Fe::Individual | Fe::Time | Fe::TwoWays) {
+            return Err(Error::invalid(format!(
+                "dynamic: fe \"{}\" is not available; dynamic models take fe \"individual\", \"time\" or \"twoways\"",
+                self.fe.name()
+            )));
+        }
+        if self.bias_correction != BiasCorrection::None {
+            return Err(Error::invalid(format!(
+                "dynamic: bias_correction \"{}\" is a static correction; dynamic models take \"ydl\", \
+                 \"lee_yu_transform\", \"lee_yu_direct\" or \"none\"",
+                self.bias_correction.name()
+            )));
+        }
+        if self.information != Information::Elhorst {
+            return Err(Error::invalid(format!(
+                "dynamic: information \"{}\" is not available; the dynamic covariance is that of docs/methods.md §14 \
+                 (option covariance: \"structural\", \"gaussian\", \"sdpdmod\")",
+                self.information.name()
+            )));
+        }
+        Ok(())
     }
 
     /// Indices in `design.names` of the regressors that get W·x (sorted, no repeats): all of
@@ -344,10 +399,93 @@ pub struct CheckedOptions {
     pub errors: ReErrors,
     /// Covariance of a random-effects SEM/SDEM.
     pub covariance: ReCovariance,
+    /// Dynamic model options.
+    pub dynamic: Option<DynamicOptions>,
 }
 
 impl Default for SpatialOptions {
     fn default() -> Self {
         Self::new(Fe::TwoWays)
+    }
+}
+
+/// Bias correction of a dynamic fit (docs/methods.md §14.2–14.3, §14.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DynamicCorrection {
+    /// Yu, de Jong & Lee (2008): ϑ̂ + Σ̂⁻¹â/T (individual effects; default there).
+    Ydl,
+    /// Lee & Yu (2010) transformation for two-way effects, then the YDL correction in N − 1
+    /// dimensions (default for two-way effects).
+    LeeYuTransform,
+    /// Lee & Yu (2010) direct approach: two-way demeaning, ϑ̂ + Σ̂⁻¹â/T + Σ̂⁻¹â₂/N.
+    LeeYuDirect,
+    /// No correction (default for time effects).
+    None,
+}
+
+impl DynamicCorrection {
+    /// The option value.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Ydl => "ydl",
+            Self::LeeYuTransform => "lee_yu_transform",
+            Self::LeeYuDirect => "lee_yu_direct",
+            Self::None => "none",
+        }
+    }
+    /// The default for fixed effects `fe` (docs/methods.md §14.6).
+    pub fn default_for(fe: Fe) -> Self {
+        match fe {
+            Fe::Individual => Self::Ydl,
+            Fe::TwoWays => Self::LeeYuTransform,
+            _ => Self::None,
+        }
+    }
+}
+
+/// Covariance of the dynamic estimates: (Σ⁻¹ + Σ⁻¹ΩΣ⁻¹)/(NT) (docs/methods.md §14.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DynamicCovariance {
+    /// Ω with μ4 from the structural residuals ε̂ = Sỹ − Z̃δ̂ (default).
+    #[default]
+    Structural,
+    /// Ω = 0 (the Gaussian information only).
+    Gaussian,
+    /// Ω with μ4 from the reduced-form residuals ỹ − S⁻¹Z̃δ̂, as SDPDmod.
+    Sdpdmod,
+}
+
+impl DynamicCovariance {
+    /// The option value.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Structural => "structural",
+            Self::Gaussian => "gaussian",
+            Self::Sdpdmod => "sdpdmod",
+        }
+    }
+}
+
+/// Options of a dynamic fit (`SpatialOptions::dynamic`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DynamicOptions {
+    /// τ y_{t−1} (default true).
+    pub time_lag: bool,
+    /// η W y_{t−1} (default true).
+    pub space_time_lag: bool,
+    /// The correction; `None` = the default for the fixed effects.
+    pub bias_correction: Option<DynamicCorrection>,
+    /// The covariance (default structural μ4).
+    pub covariance: DynamicCovariance,
+}
+
+impl Default for DynamicOptions {
+    fn default() -> Self {
+        DynamicOptions {
+            time_lag: true,
+            space_time_lag: true,
+            bias_correction: None,
+            covariance: DynamicCovariance::default(),
+        }
     }
 }

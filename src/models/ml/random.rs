@@ -36,6 +36,7 @@
 //! convention of the Hausman test (§12.3).
 
 use super::information::{resolvent_at, traces_at};
+use super::random_expected::lag_expected_covariance;
 use super::{Ctx, SpatialFit, BOUND_WARN};
 use crate::error::{Error, Result};
 use crate::linalg::dot;
@@ -237,9 +238,26 @@ pub(crate) fn fit_lag<'a>(
         prof.at(r, psi).map_or(f64::NAN, |a| a.d_rho) + tf * ctx.jac.deriv(r)
     };
     let best = ctx.maximize(f, score)?;
-    let rho = best.x;
-    let inner = prof.inner(rho);
-    let psi = inner.x;
+    let inner = prof.inner(best.x);
+    // docs/methods.md §11.7: a final 2-D Newton step from the Brent point must change ℓ by < 1e−10
+    // (a few steps are taken when it does not).
+    let check = {
+        // The log-Jacobian by ρ (bits): one factorisation per ρ on the sparse path.
+        let jac = std::cell::RefCell::new(Vec::<(u64, f64)>::new());
+        let jac_at = |r: f64| {
+            let hit = jac.borrow().iter().find(|(k, _)| *k == r.to_bits()).map(|(_, v)| *v);
+            hit.unwrap_or_else(|| {
+                let v = tf * ctx.jac.value(r);
+                jac.borrow_mut().push((r.to_bits(), v));
+                v
+            })
+        };
+        let lc2 = |p: [f64; 2]| prof.at(p[0], p[1]).map_or(f64::NAN, |a| a.value) + jac_at(p[0]);
+        let (lo, hi) = (ctx.interval.0 + super::BOUND_DELTA, ctx.interval.1 - super::BOUND_DELTA);
+        let psi_bounds = (PHI_BOUNDS.0.ln(), PHI_BOUNDS.1.ln());
+        super::newton2::check(&lc2, [best.x, inner.x], [lo, psi_bounds.0], [hi, psi_bounds.1])
+    };
+    let [rho, psi] = check.x;
     let at = prof.at(rho, psi).ok_or_else(|| {
         Error::numeric(format!(
             "{} random effects: the likelihood is not finite at the optimum (rho = {rho}, phi = {})",
@@ -290,7 +308,7 @@ pub(crate) fn fit_lag<'a>(
         }
     }
     let neg: Vec<f64> = h.iter().map(|x| -x).collect();
-    let cov_observed = inverse_spd(&neg, p, "the observed information of the random-effects likelihood")?;
+    let mut cov_observed = inverse_spd(&neg, p, "the observed information of the random-effects likelihood")?;
     let czz: Vec<f64> = (0..k * k).map(|ij| c[(2 + ij / k) * m + 2 + ij % k]).collect();
     let cov_gls: Vec<f64> = inverse_spd(&czz, k, "Z*'Z*")?.into_iter().map(|x| x * sigma2).collect();
     // Fit measures (§11.8): structural residual minus the BLUP (1 − θ_E²)ū_i; corr² of y and
@@ -304,10 +322,18 @@ pub(crate) fn fit_lag<'a>(
     u.iter_mut().zip(&zb).for_each(|(a, b)| *a -= b);
     let yhat = res.solve_panel(&zb)?;
     let (r2, corr2) = re_fit_measures(&d.y_raw, &u, &yhat, n, s);
+    if ctx.opts.covariance == ReCovariance::Expected {
+        // Expected information (docs/methods.md §11.2): cross products of [Z, ḠZβ].
+        let mut zg = d.z_raw.clone();
+        zg.push(ctx.w.lag_panel(&yhat));
+        let (cwg, cbg) = within_between_cross(&zg, n);
+        cov_observed = lag_expected_covariance(&cwg, &cbg, &tr, s, (n, ctx.dims.t), phi, sigma2)?;
+    }
     let mut info = BTreeMap::new();
     if let Some(note) = trace_note {
         info.insert("traces".into(), note);
     }
+    info.insert("convergence".into(), check.describe("nested bounded Brent"));
     info.insert(
         "r2".into(),
         "R2 = 1 - r'r/SST, r = y - rho Wy - Zb - (1 - theta_e^2) mean_i(u); corr2 = corr(y, fitted)^2".into(),
@@ -319,6 +345,10 @@ pub(crate) fn fit_lag<'a>(
             splm_block_diagonal(&mut cov, p, &cov_gls, k);
             "beta sigma2 (Z*'Z*)^-1 conditional on rho and phi; (rho, phi, sigma2) from the observed information \
              (equal to the profile information); block-diagonal"
+        }
+        ReCovariance::Expected => {
+            "expected information (docs/methods.md §11.2) in (beta, rho, phi, sigma2); sigma2_mu by the delta \
+             method"
         }
         ReCovariance::Observed => {
             "analytic observed information of the full likelihood in (beta, rho, ln phi, sigma2); phi and sigma2_mu \
@@ -345,7 +375,9 @@ pub(crate) fn fit_lag<'a>(
         corr2,
         info,
     };
-    assemble_random(design, ctx.w, kind, est, engine, spectrum)
+    let mut fit = assemble_random(design, ctx.w, kind, est, engine, spectrum)?;
+    fit.model.warnings.extend(check.warning("rho"));
+    Ok(fit)
 }
 
 /// R² = 1 − r'r/Σ(y − ȳ)² with r = u − (1 − s)ū_i (u the structural residual, s = θ_E², the
@@ -473,6 +505,7 @@ pub(crate) fn assemble_random(
     let mut info = est.info;
     info.insert("fe".into(), "random (individual)".into());
     info.insert("lndet".into(), engine.method().to_string());
+    info.insert("information".into(), est.covariance.name().to_string());
     info.insert(
         "covariance".into(),
         format!("{}: {}", est.covariance.name(), est.cov_note),
@@ -521,5 +554,6 @@ pub(crate) fn assemble_random(
         power_traces: None,
         n: design.n,
         interval: est.interval,
+        dynamic: None,
     })
 }

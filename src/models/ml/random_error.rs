@@ -20,48 +20,53 @@
 //! is the quadratic (1 − λ)²P0 + (1 − λ)λ(P1 + P1') + λ²P2 of the within cross products
 //! P0 = A'A, P1 = A'D, P2 = D'D, computed once (docs/methods.md §11.3, "Evaluation"), and so is
 //! the KKP between part (this basis keeps the filtered intercept of a row-standardised W exact as
-//! λ → 1). For BSK the eigen-decomposition BB' = U diag(s²) U' (dense, once per λ) gives
-//! ln|M| = Σ ln(1 + Tφ s_i²) and T(Bā)'M⁻¹(Bb̄) = T Σ_i g_a,i g_b,i/(1 + Tφ s_i²), g = U'BĀ, for
-//! every φ and ρ at O(N m²). No NT×NT object is formed; the BSK path needs one dense N×N
-//! decomposition per λ and is limited to N ≤ [`BSK_MAX_N`]. ln|B| and ln|A(ρ)| come from the
-//! project's log-determinant engine (eigenvalues, or the sparse engine for large N).
+//! λ → 1). For BSK, ln|M| and T(Bā)'M⁻¹(Bb̄) come from [`super::bsk_det`]: the dense
+//! eigen-decomposition of BB' once per λ on the eigenvalue path (N ≤ [`BSK_MAX_N`]), a sparse
+//! Cholesky of M = I + TφBB' per (λ, φ) on the sparse path. No NT×NT object is formed. ln|B| and
+//! (SAC) ln|A(ρ)| come from the log-determinant engine the fixed-effects fits use
+//! ([`super::Engines`]: eigenvalues, or the sparse engine for large N), through one cache by the
+//! argument (one factorisation per value on the sparse path).
 //!
 //! Estimation (docs/methods.md §11.7, §18): β and σ²_ν are concentrated out (GLS); ℓc is
 //! maximised by nested bounded Brent, outer λ on the feasible interval kept 1e−9 from its ends,
-//! middle ψ ∈ [ln 1e−8, ln 1e8], (SAC) innermost ρ on the same interval as λ, tolerance 1e−10.
-//! λ is the outer parameter so that one BSK decomposition serves every (ψ, ρ) at that λ, and ρ
-//! the innermost because at fixed (λ, φ) the residual sum of squares is a quadratic in ρ
-//! (a 2×2 reduced cross-product), leaving one log-determinant per evaluation.
+//! middle ψ ∈ [ln 1e−8, ln 1e8], (SAC) innermost ρ on the same interval as λ, tolerance 1e−10
+//! (on the sparse path above [`super::SPARSE_FAST_ABOVE_N`] units: a 13-point grid and Brent
+//! without the score polish for λ and ρ, as the fixed-effects fits). λ is the outer parameter so
+//! that one BSK decomposition serves every (ψ, ρ) at that λ, and ρ the innermost because at fixed
+//! (λ, φ) the residual sum of squares is a quadratic in ρ (a 2×2 reduced cross-product), leaving
+//! one log-determinant per evaluation. Sparse BSK (SEM/SDEM), where every (λ, φ) is a
+//! factorisation: damped 2-D Newton ([`super::newton2`]) from the KKP optimum; SAC with sparse
+//! BSK is refused (the three-level search would need a factorisation per ψ step at every λ).
+//! Every fit ends with the §11.7 check: a 2-D Newton step in (λ, ψ) (for SAC on the ρ-profile)
+//! from the estimate must change ℓ by less than 1e−10, else a warning.
 //!
 //! Covariance ([`ReCovariance`]): the default is the inverse observed information of the full
 //! ℓ in (β, [ρ,] λ, ψ, σ²_ν), a central-difference Hessian (steps 1e−2·se_GLS for β, 5e−4 for ρ,
-//! λ and ψ, 5e−4·σ²_ν for σ²_ν), mapped to φ = e^ψ by the delta method; `"splm"` reproduces
+//! λ and ψ, 5e−4·σ²_ν for σ²_ν), mapped to φ = e^ψ by the delta method; `"expected"` (SEM/SDEM)
+//! the inverse expected information ([`super::random_expected`]); `"splm"` reproduces
 //! splm (`semREmod`, `sem2REmod`, `saremREmod`, `sarem2REmod`): β by GLS σ²_ν(Z'Ω⁻¹Z)⁻¹
 //! conditional on ([ρ̂,] λ̂, φ̂), ([ρ,] λ, φ) from the inverse central-difference Hessian of ℓc
 //! (the profile information), σ²_ν with 2σ⁴/NT, block-diagonal. The conditional GLS covariance
-//! is kept in both cases (`Model::vcov_conditional`, for hausman `convention: "splm"`).
+//! is kept in every case (`Model::vcov_conditional`, for hausman `convention: "splm"`).
 
-use super::optimize;
+use super::bsk_det::{BskDet, DenseBsk, Means, SparseBsk};
 use super::options::{CheckedOptions, ReCovariance, ReErrors};
 use super::random::{assemble_random, ReEstimate};
-use super::{SpatialFit, BOUND_DELTA};
+use super::{newton2, optimize, search_interval, Engines};
+use super::{SpatialFit, BOUND_DELTA, SPARSE_FAST_ABOVE_N};
 use crate::error::{Error, Result};
-use crate::linalg::logdet::{auto_choice, choose_logdet, LogDetMethod, SparseLogDet};
-use crate::linalg::sparse::spectral_bound;
+use crate::linalg::logdet::SparseLogDet;
 use crate::linalg::{LogDet, Resolvent, DENSE_RESOLVENT_LIMIT};
 use crate::models::dense::{dot, inverse_spd, solve_spd};
 use crate::models::formula::Design;
 use crate::models::random::PHI_BOUNDS;
 use crate::models::result::ModelKind;
 use crate::models::within::{demean, unit_means, Fe};
-use crate::weights::{Spectrum, Weights};
-use std::cell::RefCell;
+use crate::weights::Weights;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
-/// Largest N for the Baltagi–Song–Koh likelihood, which needs the dense eigen-decomposition of
-/// BB' (N×N) at every λ; the KKP structure has no such limit.
-pub const BSK_MAX_N: usize = 2000;
+pub use super::bsk_det::BSK_MAX_N;
 
 /// Step of the central-difference scores that polish the Brent optima (the score root is found
 /// to rounding, so λ̂ and ψ̂ are not limited by the √ε flatness of the maximum).
@@ -71,8 +76,10 @@ const SCORE_STEP: f64 = 1e-5;
 /// are stable to ~1e−6 relative for steps between 1e−4 and 2e−3 on insurance and produc.
 const HESS_STEP: f64 = 5e-4;
 
-/// Cross products of the data: within (C0, C1, C2) and, for KKP, between ones, plus the unit
-/// means Ā (N×m, row-major) for BSK.
+/// Entries of the log-determinant cache (λ and ρ values; SAC's innermost grid alone has 41).
+const LOGDET_CACHE: usize = 256;
+
+/// Cross products of the data: within (C0, C1, C2) and, for KKP, between ones.
 struct Cross {
     n: usize,
     t: usize,
@@ -81,12 +88,6 @@ struct Cross {
     lead: usize,
     within: [Vec<f64>; 3],
     between: [Vec<f64>; 3],
-    /// Unit means of A, row-major N×m.
-    abar: Vec<f64>,
-    /// Unit means of D = A − LA, row-major N×m.
-    dbar: Vec<f64>,
-    /// Dense W (row-major), BSK only.
-    wd: Option<Vec<f64>>,
 }
 
 /// m×m cross products a_i'b_j of two column lists.
@@ -105,7 +106,7 @@ fn cross(a: &[Vec<f64>], b: &[Vec<f64>]) -> Vec<f64> {
 /// (1 − λ)²P0 + (1 − λ)λ(P1 + P1') + λ²P2 with P0 = A'A, P1 = A'D, P2 = D'D. This basis keeps
 /// the filtered intercept (1 − λ)ι of a row-standardised W (Dι = 0) exact as λ → 1, where the
 /// expanded polynomial C0 − 2λC1 + λ²C2 cancels catastrophically.
-fn quad(c: &[Vec<f64>; 3], m: usize, lam: f64) -> Vec<f64> {
+pub(super) fn quad(c: &[Vec<f64>; 3], m: usize, lam: f64) -> Vec<f64> {
     let (a, b) = (1.0 - lam, lam);
     let mut out = vec![0.0; m * m];
     for i in 0..m {
@@ -117,48 +118,23 @@ fn quad(c: &[Vec<f64>; 3], m: usize, lam: f64) -> Vec<f64> {
     out
 }
 
-/// The BSK quantities at one λ: s_i² (eigenvalues of BB') and G = U'BĀ (N×m, row-major).
-struct BskAt {
-    s2: Vec<f64>,
-    g: Vec<f64>,
-}
-
-impl Cross {
-    fn bsk_at(&self, lam: f64) -> Result<BskAt> {
-        let (n, m) = (self.n, self.m);
-        let wd = self.wd.as_ref().expect("dense W for BSK");
-        let b = faer::Mat::<f64>::from_fn(n, n, |i, j| f64::from(i == j) - lam * wd[i * n + j]);
-        let bbt = &b * b.transpose();
-        let evd = bbt.self_adjoint_eigen(faer::Side::Lower).map_err(|e| {
-            Error::numeric(format!(
-                "random effects (errors \"bsk\"): eigen-decomposition of BB' failed ({e:?})"
-            ))
-        })?;
-        let u = evd.U();
-        let s = evd.S().column_vector();
-        // BĀ = (1 − λ)Ā + λD̄ (the basis of [`quad`]).
-        let ba = faer::Mat::<f64>::from_fn(n, m, |i, j| {
-            (1.0 - lam) * self.abar[i * m + j] + lam * self.dbar[i * m + j]
-        });
-        let g = u.transpose() * &ba;
-        Ok(BskAt {
-            s2: (0..n).map(|i| s[i].max(0.0)).collect(),
-            g: (0..n * m).map(|k| g[(k / m, k % m)]).collect(),
-        })
-    }
-}
-
 /// Everything one evaluation needs.
 struct Problem<'a> {
     cross: Cross,
-    errors: ReErrors,
     engine: &'a dyn LogDet,
+    /// The BSK between terms (dense or sparse, [`super::bsk_det`]); `None` for KKP.
+    bsk: Option<Box<dyn BskDet>>,
+    /// Evaluate the KKP likelihood even for BSK (the start of the sparse BSK optimiser).
+    kkp_start: Cell<bool>,
+    /// ln|I − aW| by a (bits), for λ and (SAC) ρ alike: one factorisation per value on the
+    /// sparse path.
+    ldet: RefCell<Vec<(u64, f64)>>,
     /// SAC: the spatial lag ρ(I_T ⊗ W)y is in the model (column 1 of A).
     lag: bool,
     /// Search interval of ρ and λ, kept [`BOUND_DELTA`] from the feasible ends.
     bounds: (f64, f64),
-    /// Cache of the BSK decomposition by λ (bits).
-    cache: RefCell<Vec<(u64, Arc<BskAt>)>>,
+    /// Sparse path at large N: coarse grids without the score polish (as the fixed-effects fits).
+    fast: bool,
 }
 
 /// Position of the parameters in x = [β, (ρ), λ, ψ, σ²_ν] (the order of the coefficient table).
@@ -195,56 +171,56 @@ impl Problem<'_> {
         }
     }
 
-    fn bsk(&self, lam: f64) -> Result<Arc<BskAt>> {
-        let key = lam.to_bits();
-        if let Some((_, v)) = self.cache.borrow().iter().find(|(k, _)| *k == key) {
-            return Ok(v.clone());
+    /// ln|I − aW| from the engine, cached by a (λ and ρ share the cache).
+    fn logdet(&self, a: f64) -> f64 {
+        let key = a.to_bits();
+        if let Some((_, v)) = self.ldet.borrow().iter().find(|(k, _)| *k == key) {
+            return *v;
         }
-        let v = Arc::new(self.cross.bsk_at(lam)?);
-        let mut c = self.cache.borrow_mut();
-        if c.len() >= 8 {
+        let v = self.engine.logdet(a);
+        let mut c = self.ldet.borrow_mut();
+        if c.len() >= LOGDET_CACHE {
             c.remove(0);
         }
-        c.push((key, v.clone()));
-        Ok(v)
+        c.push((key, v));
+        v
     }
 
     /// T ln|I − ρW| for SAC (the lag Jacobian), 0 otherwise.
     fn lag_det(&self, rho: f64) -> f64 {
         if self.lag {
-            self.cross.t as f64 * self.engine.logdet(rho)
+            self.cross.t as f64 * self.logdet(rho)
         } else {
             0.0
         }
     }
 
+    /// The BSK terms in use (none for KKP and for the KKP start).
+    fn bsk(&self) -> Option<&dyn BskDet> {
+        if self.kkp_start.get() {
+            None
+        } else {
+            self.bsk.as_deref()
+        }
+    }
+
     /// The quadratic-form matrix C(λ, φ) (m×m) and the determinant term of ℓ without the lag
     /// Jacobian.
-    fn form(&self, lam: f64, phi: f64, bsk: Option<&BskAt>) -> (Vec<f64>, f64) {
+    fn form(&self, lam: f64, phi: f64) -> Result<(Vec<f64>, f64)> {
         let (n, t, m) = (self.cross.n, self.cross.t as f64, self.cross.m);
         let mut c = quad(&self.cross.within, m, lam);
-        let jac = t * self.engine.logdet(lam);
-        match (self.errors, bsk) {
-            (ReErrors::Kkp, _) | (ReErrors::Bsk, None) => {
+        let jac = t * self.logdet(lam);
+        match self.bsk() {
+            None => {
                 let a = 1.0 + t * phi;
                 let cb = quad(&self.cross.between, m, lam);
                 c.iter_mut().zip(&cb).for_each(|(x, y)| *x += y / a);
-                (c, jac - 0.5 * n as f64 * a.ln())
+                Ok((c, jac - 0.5 * n as f64 * a.ln()))
             }
-            (ReErrors::Bsk, Some(b)) => {
-                let mut ld = 0.0;
-                for i in 0..n {
-                    let d = 1.0 + t * phi * b.s2[i];
-                    ld += d.ln();
-                    let gi = &b.g[i * m..(i + 1) * m];
-                    let f = t / d;
-                    for p in 0..m {
-                        for q in 0..m {
-                            c[p * m + q] += f * gi[p] * gi[q];
-                        }
-                    }
-                }
-                (c, jac - 0.5 * ld)
+            Some(b) => {
+                let at = b.at(lam, phi)?;
+                c.iter_mut().zip(&at.between).for_each(|(x, y)| *x += y);
+                Ok((c, jac - 0.5 * at.logdet))
             }
         }
     }
@@ -266,9 +242,9 @@ impl Problem<'_> {
     }
 
     /// β(ρ, λ, φ), SSE and the determinant term.
-    fn profile(&self, rho: f64, lam: f64, phi: f64, bsk: Option<&BskAt>) -> Result<(Vec<f64>, f64, f64)> {
+    fn profile(&self, rho: f64, lam: f64, phi: f64) -> Result<(Vec<f64>, f64, f64)> {
         let (m, l) = (self.cross.m, self.cross.lead);
-        let (c, det) = self.form(lam, phi, bsk);
+        let (c, det) = self.form(lam, phi)?;
         let det = det + self.lag_det(rho);
         let k = m - l;
         let a = self.dep(rho);
@@ -298,33 +274,14 @@ impl Problem<'_> {
         (self.cross.n * self.cross.t) as f64
     }
 
-    /// ℓc(ρ, λ, ψ) (β and σ²_ν concentrated out; full Gaussian value).
-    fn lc(&self, rho: f64, lam: f64, psi: f64, bsk: Option<&BskAt>) -> f64 {
+    /// ℓc(ρ, λ, ψ) (β and σ²_ν concentrated out; full Gaussian value); −∞ where it fails.
+    fn lc(&self, rho: f64, lam: f64, psi: f64) -> f64 {
         let nt = self.nt();
-        match self.profile(rho, lam, psi.exp(), bsk) {
-            Ok((_, sse, det)) if sse > 0.0 => {
+        match self.profile(rho, lam, psi.exp()) {
+            Ok((_, sse, det)) if sse > 0.0 && det.is_finite() => {
                 -0.5 * nt * ((2.0 * std::f64::consts::PI).ln() + 1.0) - 0.5 * nt * (sse / nt).ln() + det
             }
             _ => f64::NEG_INFINITY,
-        }
-    }
-
-    fn bsk_opt(&self, lam: f64) -> Option<Arc<BskAt>> {
-        match self.errors {
-            ReErrors::Bsk => self.bsk(lam).ok(),
-            ReErrors::Kkp => None,
-        }
-    }
-
-    /// ℓc at (ρ, λ, ψ) with the BSK decomposition looked up.
-    fn lc_at(&self, rho: f64, lam: f64, psi: f64) -> f64 {
-        if self.errors == ReErrors::Bsk {
-            match self.bsk(lam) {
-                Ok(b) => self.lc(rho, lam, psi, Some(&b)),
-                Err(_) => f64::NEG_INFINITY,
-            }
-        } else {
-            self.lc(rho, lam, psi, None)
         }
     }
 
@@ -336,11 +293,9 @@ impl Problem<'_> {
         if s2 <= 0.0 {
             return f64::NEG_INFINITY;
         }
-        let bsk = self.bsk_opt(lam);
-        if self.errors == ReErrors::Bsk && bsk.is_none() {
+        let Ok((c, det)) = self.form(lam, psi.exp()) else {
             return f64::NEG_INFINITY;
-        }
-        let (c, det) = self.form(lam, psi.exp(), bsk.as_deref());
+        };
         let det = det + self.lag_det(rho);
         let mut v = self.dep(rho);
         v.extend(x[..lay.k].iter().map(|b| -b));
@@ -353,14 +308,19 @@ impl Problem<'_> {
         -0.5 * self.nt() * (2.0 * std::f64::consts::PI * s2).ln() + det - q / (2.0 * s2)
     }
 
-    /// ρ̂(λ, ψ) and ℓc there. At fixed (λ, φ) the GLS residual sum of squares is a quadratic in
-    /// ρ: with a = (1, −ρ) over [y, Wy] and R = C_LL − C_LZ C_ZZ⁻¹ C_ZL (2×2, one solve),
-    /// SSE(ρ) = R₀₀ − 2ρR₀₁ + ρ²R₁₁, so the innermost search over ρ (SAC; ρ = 0 otherwise) costs
-    /// one log-determinant per evaluation.
-    fn best_rho(&self, lam: f64, psi: f64, bsk: Option<&BskAt>) -> (f64, f64) {
+    /// ρ̂(λ, ψ) and ℓc there (SAC). At fixed (λ, φ) the GLS residual sum of squares is a
+    /// quadratic in ρ: with a = (1, −ρ) over [y, Wy] and R = C_LL − C_LZ C_ZZ⁻¹ C_ZL (2×2, one
+    /// solve), SSE(ρ) = R₀₀ − 2ρR₀₁ + ρ²R₁₁, so the innermost search over ρ costs one
+    /// log-determinant per evaluation.
+    fn best_rho(&self, lam: f64, psi: f64) -> (f64, f64) {
         let (m, l) = (self.cross.m, self.cross.lead);
         let k = m - l;
-        let (c, det) = self.form(lam, psi.exp(), bsk);
+        let Ok((c, det)) = self.form(lam, psi.exp()) else {
+            return (0.0, f64::NEG_INFINITY);
+        };
+        if !det.is_finite() {
+            return (0.0, f64::NEG_INFINITY);
+        }
         let sc: Vec<f64> = (l..m)
             .map(|i| 1.0 / c[i * m + i].max(f64::MIN_POSITIVE).sqrt())
             .collect();
@@ -392,8 +352,9 @@ impl Problem<'_> {
         };
         let value = |rho: f64| {
             let e = sse(rho);
-            if e > 0.0 {
-                base - 0.5 * nt * (e / nt).ln() + self.lag_det(rho)
+            let j = self.lag_det(rho);
+            if e > 0.0 && j.is_finite() {
+                base - 0.5 * nt * (e / nt).ln() + j
             } else {
                 f64::NEG_INFINITY
             }
@@ -401,42 +362,53 @@ impl Problem<'_> {
         if !self.lag {
             return (0.0, value(0.0));
         }
-        let score = |rho: f64| {
-            let h = SCORE_STEP;
-            let dj = (self.lag_det(rho + h) - self.lag_det(rho - h)) / (2.0 * h);
-            0.5 * nt * ((r[1] + r[2]) - 2.0 * rho * r[3]) / sse(rho) + dj
-        };
         let (lo, hi) = self.bounds;
-        let best = optimize::maximize_with(value, Some(&score), lo, hi, 1e-10, optimize::GRID);
+        let best = if self.fast {
+            optimize::maximize_with(value, None, lo, hi, 1e-12, optimize::SPARSE_GRID)
+        } else {
+            let score = |rho: f64| {
+                let h = SCORE_STEP;
+                let dj = (self.lag_det(rho + h) - self.lag_det(rho - h)) / (2.0 * h);
+                0.5 * nt * ((r[1] + r[2]) - 2.0 * rho * r[3]) / sse(rho) + dj
+            };
+            optimize::maximize_with(value, Some(&score), lo, hi, 1e-10, optimize::GRID)
+        };
         (best.x, best.value)
     }
 
-    /// (ψ̂(λ), ρ̂(λ)) and ℓc there: the middle Brent over ψ of the ρ-profile ([`Self::best_rho`]),
-    /// its score a central difference at fixed ρ̂ (envelope theorem).
-    fn inner(&self, lam: f64) -> (f64, f64, f64) {
-        let bsk = self.bsk_opt(lam);
-        if self.errors == ReErrors::Bsk && bsk.is_none() {
-            return (0.0, 0.0, f64::NEG_INFINITY);
+    /// The profile ℓc(λ, ψ) = max_ρ ℓc(ρ, λ, ψ) and its ρ̂ (ρ = 0 for SEM/SDEM).
+    fn profile_lc(&self, lam: f64, psi: f64) -> (f64, f64) {
+        if self.lag {
+            self.best_rho(lam, psi)
+        } else {
+            (0.0, self.lc(0.0, lam, psi))
         }
-        let f = |psi: f64| self.best_rho(lam, psi, bsk.as_deref()).1;
+    }
+
+    /// (ψ̂(λ), ρ̂(λ)) and ℓc there: the middle Brent over ψ of the ρ-profile
+    /// ([`Self::profile_lc`]), its score a central difference at fixed ρ̂ (envelope theorem).
+    fn inner(&self, lam: f64) -> (f64, f64, f64) {
+        let f = |psi: f64| self.profile_lc(lam, psi).1;
         let score = |psi: f64| {
-            let (rho, _) = self.best_rho(lam, psi, bsk.as_deref());
-            (self.lc(rho, lam, psi + SCORE_STEP, bsk.as_deref()) - self.lc(rho, lam, psi - SCORE_STEP, bsk.as_deref()))
-                / (2.0 * SCORE_STEP)
+            let (rho, _) = self.profile_lc(lam, psi);
+            (self.lc(rho, lam, psi + SCORE_STEP) - self.lc(rho, lam, psi - SCORE_STEP)) / (2.0 * SCORE_STEP)
         };
         let (lo, hi) = (PHI_BOUNDS.0.ln(), PHI_BOUNDS.1.ln());
         let r = optimize::maximize_with(f, Some(&score), lo, hi, 1e-10, optimize::GRID);
-        let (rho, value) = self.best_rho(lam, r.x, bsk.as_deref());
-        (r.x, rho, value)
+        if self.lag {
+            let (rho, value) = self.best_rho(lam, r.x);
+            (r.x, rho, value)
+        } else {
+            (r.x, 0.0, r.value)
+        }
     }
 
     /// dℓc/dλ at (ρ̂(λ), λ, ψ̂(λ)) (envelope theorem): a central difference at fixed ρ̂, ψ̂.
     fn outer_score(&self, lam: f64) -> f64 {
         let (psi, rho, _) = self.inner(lam);
-        (self.lc_at(rho, lam + SCORE_STEP, psi) - self.lc_at(rho, lam - SCORE_STEP, psi)) / (2.0 * SCORE_STEP)
+        (self.lc(rho, lam + SCORE_STEP, psi) - self.lc(rho, lam - SCORE_STEP, psi)) / (2.0 * SCORE_STEP)
     }
 }
-
 /// Central-difference Hessian of `f` at `x` with steps `h`.
 fn hessian(f: &dyn Fn(&[f64]) -> f64, x: &[f64], h: &[f64]) -> Vec<f64> {
     let p = x.len();
@@ -463,9 +435,15 @@ fn hessian(f: &dyn Fn(&[f64]) -> f64, x: &[f64], h: &[f64]) -> Vec<f64> {
     hess
 }
 
-/// The Z columns (intercept, X, W·x of `lagged`) with their names and roles, and the cross
-/// products of A = [y, (Wy), Z].
-fn cross_data(design: &Design, w: &Weights, errors: ReErrors, lag: bool, lagged: &[usize]) -> Result<(Cross, Columns)> {
+/// The Z columns (intercept, X, W·x of `lagged`) with their names and roles, the cross
+/// products of A = [y, (Wy), Z] and, for BSK, the unit means of A and D ([`Means`]).
+fn cross_data(
+    design: &Design,
+    w: &Weights,
+    errors: ReErrors,
+    lag: bool,
+    lagged: &[usize],
+) -> Result<(Cross, Option<Means>, Columns)> {
     let n = design.n;
     let t = design.t;
     let k_slopes = design.x.len();
@@ -516,13 +494,18 @@ fn cross_data(design: &Design, w: &Weights, errors: ReErrors, lag: bool, lagged:
         lead,
         within: [cross(&aw, &aw), cross(&aw, &dw), cross(&dw, &dw)],
         between: [scale(cross(&am, &am)), scale(cross(&am, &dm)), scale(cross(&dm, &dm))],
+    };
+    let means = (errors == ReErrors::Bsk).then(|| Means {
+        n,
+        t,
+        m,
         abar: rows(&am),
         dbar: rows(&dm),
-        wd: (errors == ReErrors::Bsk).then(|| w.to_dense()),
-    };
+    });
     let beta_index: Vec<usize> = (1..=k_slopes).collect();
     Ok((
         cross_data,
+        means,
         Columns {
             names,
             z,
@@ -544,15 +527,16 @@ struct Columns {
 }
 
 /// Fits SEM, SDEM or SAC with individual random effects (module documentation) on W already
-/// aligned to the design's units, with the checked options (`opts.fe` is [`Fe::Random`]).
+/// aligned to the design's units, with the checked options (`opts.fe` is [`Fe::Random`]) and the
+/// log-determinant engines the fixed-effects fits would use ([`Engines::choose`]).
 pub(crate) fn fit(
     design: &Design,
     w: &Weights,
     kind: ModelKind,
     opts: &CheckedOptions,
-    errors: ReErrors,
-    covariance: ReCovariance,
+    engines: &Engines,
 ) -> Result<SpatialFit> {
+    let (errors, covariance) = (opts.errors, opts.covariance);
     let (n, t) = (design.n, design.t);
     let lag = kind == ModelKind::Sac;
     let tag = format!("{} (fe: \"random\", errors: \"{}\")", kind.name(), errors.name());
@@ -564,13 +548,27 @@ pub(crate) fn fit(
     if w.n() != n {
         return Err(Error::data(format!("weights have {} units but the data {n}", w.n())));
     }
-    if errors == ReErrors::Bsk && n > BSK_MAX_N {
+    if errors == ReErrors::Bsk && n > BSK_MAX_N && engines.spectrum.is_some() {
         return Err(Error::invalid(format!(
-            "{tag}: the Baltagi–Song–Koh likelihood needs a dense eigen-decomposition of BB' ({n} × {n}) at every \
-             λ, which spillover does for N ≤ {BSK_MAX_N} only; use errors: \"kkp\" (no such limit) or fewer units"
+            "{tag}: on the eigenvalue path the Baltagi–Song–Koh likelihood needs a dense eigen-decomposition of BB' \
+             ({n} × {n}) at every λ, which spillover does for N ≤ {BSK_MAX_N} only; use lndet: \"sparse\" or \"auto\" \
+             (a sparse Cholesky of I + TφBB'), or errors: \"kkp\""
         )));
     }
-    let (cross_data, cols) = cross_data(design, w, errors, lag, &opts.lagged)?;
+    if lag && errors == ReErrors::Bsk && engines.spectrum.is_none() {
+        let eigen = if n <= BSK_MAX_N {
+            format!(", or lndet: \"eigen\" (N = {n} ≤ {BSK_MAX_N}: the dense BSK terms)")
+        } else {
+            String::new()
+        };
+        return Err(Error::invalid(format!(
+            "{tag}: on the sparse path ({}) every (λ, φ) of the Baltagi–Song–Koh likelihood is a sparse Cholesky \
+             factorisation of I + TφBB', and SAC's nested search over (λ, φ, ρ) would need one per step, which \
+             spillover does not do; use errors: \"kkp\" (the sparse path fits it){eigen}",
+            engines.choice
+        )));
+    }
+    let (cross_data, means, cols) = cross_data(design, w, errors, lag, &opts.lagged)?;
     let ls = crate::models::dense::LeastSquares::new(&cols.z, &cols.names)?;
     let e0 = ls.annihilate(&cols.z, &design.y);
     if dot(&e0, &e0) <= 1e-24 * dot(&design.y, &design.y).max(f64::MIN_POSITIVE) {
@@ -579,68 +577,81 @@ pub(crate) fn fit(
             design.depvar
         )));
     }
-    // Log-determinant engine and the interval of λ (and ρ).
-    let (method, why) = match opts.lndet {
-        LogDetMethod::Auto => auto_choice(w),
-        other => (other, format!("lndet \"{}\" requested", other.name())),
+    // Log-determinant engine (as the fixed-effects fits), the BSK terms and the interval of λ
+    // (and ρ).
+    let engine = engines.engine();
+    let spectrum = engines.spectrum.clone();
+    let bsk: Option<Box<dyn BskDet>> = match means {
+        None => None,
+        Some(means) => Some(match &spectrum {
+            Some(_) => Box::new(DenseBsk::new(w, means)),
+            None => Box::new(SparseBsk::new(w, means)?),
+        }),
     };
-    let spectrum: Option<Arc<Spectrum>> = match method {
-        LogDetMethod::Eigen | LogDetMethod::Auto => Some(w.spectrum()?),
-        _ => None,
-    };
-    let boxed: Option<Box<dyn LogDet>> = match &spectrum {
-        Some(_) => None,
-        None => Some(choose_logdet(w, method)?),
-    };
-    let engine: &dyn LogDet = match (&spectrum, &boxed) {
-        (Some(s), _) => &**s,
-        (None, Some(b)) => &**b,
-        _ => unreachable!("one engine"),
-    };
-    let interval = match (&spectrum, opts.interval) {
-        (_, Some(iv)) => iv,
-        (Some(s), None) => s.interval(),
-        (None, None) => {
-            let r = spectral_bound(w.matrix());
-            if !(r.is_finite() && r > 0.0) {
-                return Err(Error::invalid(
-                    "the weights matrix has no positive entry, so lambda is not identified; check the weights",
-                ));
-            }
-            (-1.0 / r, 1.0 / r)
-        }
-    };
+    let (interval, _) = search_interval(spectrum.as_deref(), w, opts)?;
     let (lo, hi) = (interval.0 + BOUND_DELTA, interval.1 - BOUND_DELTA);
+    let fast = spectrum.is_none() && n > SPARSE_FAST_ABOVE_N;
     let prob = Problem {
         cross: cross_data,
-        errors,
         engine,
+        bsk,
+        kkp_start: Cell::new(false),
+        ldet: RefCell::new(Vec::new()),
         lag,
         bounds: (lo, hi),
-        cache: RefCell::new(Vec::new()),
+        fast,
     };
-    // Nested bounded Brent: outer λ, middle ψ, (innermost ρ, closed-form SSE).
-    let objective = |lam: f64| prob.inner(lam).2;
-    let score = |lam: f64| prob.outer_score(lam);
-    let outer = optimize::maximize_with(objective, Some(&score), lo, hi, 1e-10, optimize::GRID);
+    let (plo, phi_hi) = (PHI_BOUNDS.0.ln(), PHI_BOUNDS.1.ln());
+    // ℓc(λ, ψ), ρ profiled out for SAC (the function the §11.7 check and the 2-D Newton see).
+    let lc2 = |p: [f64; 2]| prob.profile_lc(p[0], p[1]).1;
+    let sparse_bsk = prob.bsk.as_ref().is_some_and(|b| b.method() == "sparse");
+    let (lam, psi, evaluations, optimiser, check) = if sparse_bsk {
+        // SEM/SDEM only (SAC is refused above). Every (λ, φ) is a sparse Cholesky
+        // factorisation: damped 2-D Newton from the KKP optimum (one factorisation of B per λ,
+        // located coarsely).
+        prob.kkp_start.set(true);
+        let start = optimize::maximize_with(|lam| prob.inner(lam).2, None, lo, hi, 1e-6, optimize::SPARSE_GRID);
+        let psi0 = prob.inner(start.x).0;
+        prob.kkp_start.set(false);
+        let r = newton2::maximize(&lc2, [start.x, psi0], [lo, plo], [hi, phi_hi]);
+        let how = format!(
+            "damped 2-D Newton in (lambda, ln phi) from the KKP optimum, {} iterations",
+            r.iterations
+        );
+        (r.x[0], r.x[1], start.evaluations + r.evaluations, how, r)
+    } else {
+        // Nested bounded Brent: outer λ, middle ψ, (SAC) innermost ρ with the closed-form
+        // SSE(ρ) (a coarse grid without the score polish on the sparse path at large N, as the
+        // fixed-effects fits).
+        let outer = if fast {
+            optimize::maximize_with(|lam| prob.inner(lam).2, None, lo, hi, 1e-12, optimize::SPARSE_GRID)
+        } else {
+            let score = |lam: f64| prob.outer_score(lam);
+            optimize::maximize_with(|lam| prob.inner(lam).2, Some(&score), lo, hi, 1e-10, optimize::GRID)
+        };
+        let (psi, _, _) = prob.inner(outer.x);
+        let check = newton2::check(&lc2, [outer.x, psi], [lo, plo], [hi, phi_hi]);
+        let evaluations = outer.evaluations + check.evaluations;
+        let how = "nested bounded Brent".to_string();
+        (check.x[0], check.x[1], evaluations, how, check)
+    };
     crate::interrupt::check()?;
-    if !outer.value.is_finite() {
+    let (rho, loglik) = prob.profile_lc(lam, psi);
+    if !loglik.is_finite() {
         return Err(Error::numeric(format!(
             "{tag}: the log-likelihood is not finite anywhere in λ ∈ ({lo:.6}, {hi:.6}), φ ∈ [1e-8, 1e8]"
         )));
     }
-    let lam = outer.x;
-    let (psi, rho, loglik) = prob.inner(lam);
     let phi = psi.exp();
-    let bsk = prob.bsk_opt(lam);
-    let (beta, sse, _) = prob.profile(rho, lam, phi, bsk.as_deref())?;
+    let (beta, sse, _) = prob.profile(rho, lam, phi)?;
     let nt = prob.nt();
     let sigma2 = sse / nt;
     let lay = prob.layout();
     let k = lay.k;
     // GLS covariance of β conditional on (ρ, λ, φ): σ²(Z'Ω⁻¹Z)⁻¹.
-    let (c, _) = prob.form(lam, phi, bsk.as_deref());
-    let xx_inv = inverse_spd(&prob.zz(&c), k, "Z'Ω⁻¹Z (the GLS cross products)")?;
+    let (c, _) = prob.form(lam, phi)?;
+    let zoz = prob.zz(&c);
+    let xx_inv = inverse_spd(&zoz, k, "Z'Ω⁻¹Z (the GLS cross products)")?;
     let cov_gls: Vec<f64> = xx_inv.iter().map(|v| sigma2 * v).collect();
     let se_gls: Vec<f64> = (0..k).map(|j| cov_gls[j * k + j].max(0.0).sqrt()).collect();
     // Covariance of [β, (ρ), λ, ψ, σ²].
@@ -667,6 +678,26 @@ pub(crate) fn fit(
                 ),
             )
         }
+        ReCovariance::Expected => {
+            // SEM/SDEM (SAC is refused by the option check): the covariance in (β, λ, φ, σ²_ν), its φ row and
+            // column mapped to ψ = ln φ (d ψ = dφ/φ) for the common delta-method step.
+            let mut cov = super::random_expected::error_expected_covariance(
+                &zoz,
+                w,
+                t,
+                (lam, phi, sigma2),
+                errors == ReErrors::Bsk,
+            )?;
+            let ipsi = lay.psi();
+            for i in 0..p {
+                cov[i * p + ipsi] /= phi;
+                cov[ipsi * p + i] /= phi;
+            }
+            (
+                cov,
+                "expected information (docs/methods.md §11.3) in (beta, lambda, phi, sigma2_idios)".to_string(),
+            )
+        }
         ReCovariance::Splm => {
             let mut cov = vec![0.0; p * p];
             for i in 0..k {
@@ -678,7 +709,7 @@ pub(crate) fn fit(
             let np = p - k - 1;
             let f = |y: &[f64]| {
                 let r = if lag { y[0] } else { 0.0 };
-                prob.lc_at(r, y[np - 2], y[np - 1])
+                prob.lc(r, y[np - 2], y[np - 1])
             };
             let neg: Vec<f64> = hessian(&f, &x[k..k + np], &vec![HESS_STEP; np])
                 .iter()
@@ -708,12 +739,18 @@ pub(crate) fn fit(
         .map(|i| design.y[i] - rho * cols.wy[i] - zb[i])
         .collect();
     let fitted = if lag {
-        let sparse = if n > DENSE_RESOLVENT_LIMIT {
-            Some(SparseLogDet::new(w)?)
-        } else {
-            None
+        // The sparse factorisation of the engines when there is one (else built) above the
+        // dense-resolvent limit.
+        let own;
+        let sparse = match (&engines.sparse, n > DENSE_RESOLVENT_LIMIT) {
+            (_, false) => None,
+            (Some(s), true) => Some(s),
+            (None, true) => {
+                own = SparseLogDet::new(w)?;
+                Some(&own)
+            }
         };
-        Resolvent::exact(w, rho, sparse.as_ref())?.solve_panel(&zb)?
+        Resolvent::exact(w, rho, sparse)?.solve_panel(&zb)?
     } else {
         zb
     };
@@ -729,7 +766,11 @@ pub(crate) fn fit(
     let corr2 = sxy * sxy / (sst * sff);
     let mut info = BTreeMap::new();
     info.insert("errors".into(), errors.name().to_string());
-    info.insert("lndet_choice".into(), why);
+    info.insert("lndet_choice".into(), engines.choice.clone());
+    info.insert("convergence".into(), check.describe(&optimiser));
+    if let Some(b) = &prob.bsk {
+        info.insert("bsk".into(), b.describe());
+    }
     info.insert(
         "r2".into(),
         if lag {
@@ -758,10 +799,17 @@ pub(crate) fn fit(
         covariance,
         cov_note,
         interval,
-        evaluations: outer.evaluations,
+        evaluations,
         r2,
         corr2,
         info,
     };
-    assemble_random(design, w, kind, est, engine, spectrum.clone())
+    let mut fit = assemble_random(design, w, kind, est, engine, spectrum)?;
+    fit.model.warnings.extend(check.warning("lambda"));
+    if let Some(b) = &prob.bsk {
+        fit.model
+            .extras
+            .insert("bsk_factorisations".into(), b.factorisations() as f64);
+    }
+    Ok(fit)
 }

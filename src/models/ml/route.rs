@@ -1,9 +1,10 @@
 //! The computational route of one fit (module doc of [`super`]): which log-determinant engine,
 //! exact eigenvalue path or sparse path, and why; the log-Jacobian built on that engine.
 
+use super::engines::Engines;
 use super::{fit_impl, SpatialFit, SpatialOptions};
 use crate::error::Result;
-use crate::linalg::logdet::{auto_choice, choose_logdet, LogDetMethod, SparseLogDet, EIGEN_MAX_N};
+use crate::linalg::logdet::SparseLogDet;
 use crate::linalg::LogDet;
 use crate::models::formula::{Design, Notes};
 use crate::models::result::ModelKind;
@@ -51,6 +52,9 @@ impl Jacobian<'_> {
 /// `model.info["lndet"]` and `model.info["lndet_choice"]`. The options are checked
 /// ([`SpatialOptions::check`]) before W is aligned or any numeric work.
 pub fn fit_spatial(design: &Design, w: &Weights, kind: ModelKind, opts: &SpatialOptions) -> Result<SpatialFit> {
+    if let Some(label) = &opts.time_dummies {
+        return crate::models::time_dummies::fit_spatial_with_time_dummies(design, w, kind, opts, label);
+    }
     let (design, notes) = for_fe(design, opts)?;
     with_notes(fit_spatial_for_fe(&design, w, kind, opts), notes)
 }
@@ -82,11 +86,12 @@ fn with_notes(fit: Result<SpatialFit>, notes: Notes) -> Result<SpatialFit> {
 fn fit_spatial_for_fe(design: &Design, w: &Weights, kind: ModelKind, opts: &SpatialOptions) -> Result<SpatialFit> {
     let opts = &opts.check(design, kind)?;
     let w = w.aligned_to(&design.ids)?;
+    let engines = Engines::choose(&w, opts.lndet)?;
     if opts.fe == crate::models::within::Fe::Random && matches!(kind, ModelKind::Sem | ModelKind::Sdem | ModelKind::Sac)
     {
         // SEM/SDEM/SAC with random effects (docs/methods.md §11.3, §11.9); SAR/SDM go the lag
         // path below.
-        let mut fit = super::random_error::fit(design, &w, kind, opts, opts.errors, opts.covariance)?;
+        let mut fit = super::random_error::fit(design, &w, kind, opts, &engines)?;
         if kind == ModelKind::Sac && fit.spectrum.is_none() {
             // The power traces of the series effects (sparse path), as for the other lag models.
             let pt = super::assemble::series_traces(&w, &fit, &opts.traces)?;
@@ -98,52 +103,13 @@ fn fit_spatial_for_fe(design: &Design, w: &Weights, kind: ModelKind, opts: &Spat
         }
         return Ok(fit);
     }
-    let (method, why) = match opts.lndet {
-        LogDetMethod::Auto => auto_choice(&w),
-        other => (other, format!("lndet \"{}\" requested", other.name())),
+    let path = Path {
+        spectrum: engines.spectrum.clone(),
+        sparse: engines.sparse.as_ref(),
+        exact_score: engines.spectrum.is_some(),
+        choice: engines.choice.clone(),
     };
-    match method {
-        LogDetMethod::Eigen | LogDetMethod::Auto => {
-            if w.n() > EIGEN_MAX_N {
-                choose_logdet(&w, LogDetMethod::Eigen)?;
-            }
-            let spec = w.spectrum()?;
-            let path = Path {
-                spectrum: Some(spec.clone()),
-                sparse: None,
-                exact_score: true,
-                choice: format!("{why}; eigenvalues of W, exact"),
-            };
-            fit_impl(design, &w, kind, opts, &*spec, path)
-        }
-        _ => {
-            let sparse = SparseLogDet::new(&w)?;
-            let approx: Option<Box<dyn LogDet>> = match method {
-                LogDetMethod::Sparse => None,
-                other => Some(choose_logdet(&w, other)?),
-            };
-            let engine: &dyn LogDet = approx.as_deref().unwrap_or(&sparse);
-            let how = if sparse.is_cholesky() {
-                format!(
-                    "sparse Cholesky of the symmetric similar matrix (nnz(L) = {}), one symbolic factorisation reused",
-                    sparse.factor_nnz()
-                )
-            } else {
-                "sparse LU (AMD ordering computed once, numeric factorisation per rho)".to_string()
-            };
-            let choice = match approx {
-                None => format!("{why}; {how}"),
-                Some(_) => format!("{why}; standard errors and fitted values from the {how}"),
-            };
-            let path = Path {
-                spectrum: None,
-                sparse: Some(&sparse),
-                exact_score: false,
-                choice,
-            };
-            fit_impl(design, &w, kind, opts, engine, path)
-        }
-    }
+    fit_impl(design, &w, kind, opts, engines.engine(), path)
 }
 
 /// Fits `kind` with a given log-determinant engine (Chebyshev, Monte Carlo, sparse LU, ...).
