@@ -262,7 +262,7 @@ pub fn hausman(fe: &Model, re: &Model, opts: &HausmanOptions) -> Result<SpecTest
         HausmanConvention::Splm => Some(re.vcov_conditional.as_deref().ok_or_else(|| {
             Error::invalid(format!(
                 "hausman convention \"splm\" compares with splm's conditional GLS covariance of the random-effects \
-                 model, which this {} fit does not carry (it is kept by sar and sdm with fe: \"random\"); use the \
+                 model, which this {} fit does not carry (every spatial random-effects fit keeps it: sar, sdm, sem, sdem, sac with fe: \"random\"); use the \
                  default convention",
                 re.kind.name()
             ))

@@ -405,10 +405,12 @@ pub mod models_fns {
         spatial(data, formula, &w, Some(ModelKind::Sdem), &opts, "sdem")
     }
 
-    /// Spatial lag and spatial error together (SAC / SARAR, docs/methods.md §7.7) by ML:
+    /// Spatial lag and spatial error together (SAC / SARAR, docs/methods.md §7.7, §11.9) by ML:
     /// y = ρWy + Xβ + u, u = λWu + ε. Coefficients `rho` (lag) and `lambda` (error); effects as
-    /// for sar. Options: fe ("none", "individual", "time", "twoways"; "random" is not yet
-    /// implemented), lag_order ("lag_first", "demean_first" = splm's `spml(model = "within",
+    /// for sar. Options: fe ("none", "individual", "time", "twoways", or "random": individual
+    /// random effects with the intercept kept, coefficient `phi` = σ²_μ/σ²_ν, errors "bsk"
+    /// (default, splm `spml(model = "random", lag = TRUE)`) or "kkp", covariance "observed" or
+    /// "splm"), lag_order ("lag_first", "demean_first" = splm's `spml(model = "within",
     /// lag = TRUE, spatial.error = "b")`), lndet, interval [lo, hi] (for both ρ and λ), id.
     /// ```rhai
     /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");

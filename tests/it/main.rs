@@ -32,6 +32,7 @@ mod regressions14;
 mod reshape;
 mod resolvent;
 mod sac;
+mod sac_random;
 mod sandbox;
 mod scale;
 mod scripts;

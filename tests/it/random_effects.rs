@@ -317,7 +317,7 @@ fn scripts_fit_random_effects_and_refuse_what_is_not_there() {
          print(`lmh=${{bsktest(p, f, w).statistic}}`);\n\
          print(compare([ols(p, f, #{{fe: \"individual\"}}), re, ml]));\n\
          print(bsk_tests(p, f, w, #{{convention: \"splm\"}}));\n\
-         let e1 = \"\"; try {{ sac(p, f, w, #{{fe: \"random\"}}); }} catch (err) {{ e1 = `${{err}}`; }}\n\
+         let e1 = \"\"; try {{ slx(p, f, w, #{{fe: \"random\"}}); }} catch (err) {{ e1 = `${{err}}`; }}\n\
          print(`sar: ${{e1}}`);\n\
          let e2 = \"\"; try {{ hausman(re, ols(p, f, #{{fe: \"twoways\"}})); }} catch (err) {{ e2 = `${{err}}`; }}\n\
          print(`pair: ${{e2}}`);\n\
@@ -339,7 +339,7 @@ fn scripts_fit_random_effects_and_refuse_what_is_not_there() {
     assert!(stdout.contains("CLMmu"), "{stdout}");
     assert!(stdout.contains("sigma2_mu") && stdout.contains("random"), "{stdout}");
     assert!(
-        stdout.contains("sar: ") && stdout.contains("not yet implemented (issue 16 in progress)"),
+        stdout.contains("sar: ") && stdout.contains("fe: \"random\" is not available for slx"),
         "{stdout}"
     );
     assert!(

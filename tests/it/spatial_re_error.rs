@@ -270,7 +270,7 @@ fn script_sem_sdem_and_fit_with_random_effects() {
     assert!(stdout.contains("effects=Effects"), "{stdout}");
     assert!(stdout.contains("phi") && stdout.contains("sigma2_mu"), "{stdout}");
     assert!(
-        stdout.contains("e1: ") && stdout.contains("option 'errors' applies to sem and sdem"),
+        stdout.contains("e1: ") && stdout.contains("option 'errors' applies to sem, sdem and sac"),
         "{stdout}"
     );
     assert!(stdout.contains("e2: ") && stdout.contains("kkp"), "{stdout}");
@@ -300,19 +300,20 @@ fn options_of_the_random_error_models_are_checked() {
     let err = |kind: ModelKind, o: &SpatialOptions| fit_spatial(&d, &w, kind, o).unwrap_err().to_string();
     let mut o = SpatialOptions::new(Fe::Individual);
     o.errors = Some(ReErrors::Kkp);
-    assert!(err(ModelKind::Sem, &o).contains("option 'errors' applies to sem and sdem with fe: \"random\""));
+    assert!(err(ModelKind::Sem, &o).contains("option 'errors' applies to sem, sdem and sac with fe: \"random\""));
     let mut o = SpatialOptions::new(Fe::TwoWays);
     o.covariance = Some(ReCovariance::Splm);
     assert!(err(ModelKind::Sar, &o).contains("applies to random-effects models"));
     let o = SpatialOptions::new(Fe::Random);
-    assert!(err(ModelKind::Sac, &o).contains("not yet implemented"));
+    assert!(err(ModelKind::Slx, &o).contains("fe: \"random\" is not available for slx"));
     let mut o = SpatialOptions::new(Fe::Random);
     o.bias_correction = spillover::models::ml::BiasCorrection::Elhorst;
     assert!(err(ModelKind::Sem, &o).contains("with fe: \"random\" use bias_correction: \"none\""));
 }
 
-/// splm's Hausman convention needs the conditional GLS covariance, which only the lag RE models
-/// keep: on SEM-RE it is refused (it used to fall back to the full covariance silently).
+/// splm's Hausman convention needs the conditional GLS covariance, which every spatial RE fit
+/// keeps (SEM-RE too); a fit without it is refused (it used to fall back to the full covariance
+/// silently).
 #[test]
 fn splm_hausman_convention_refuses_a_fit_without_the_conditional_covariance() {
     use spillover::models::hausman::{hausman, HausmanConvention, HausmanOptions};
@@ -320,12 +321,15 @@ fn splm_hausman_convention_refuses_a_fit_without_the_conditional_covariance() {
     let w = weights_in_order(&fixture("insurance/weights.csv"), &d.ids);
     let fe = fit_spatial(&d, &w, ModelKind::Sem, &SpatialOptions::new(Fe::Individual)).unwrap();
     let re = fit_spatial(&d, &w, ModelKind::Sem, &SpatialOptions::new(Fe::Random)).unwrap();
-    assert!(re.model.vcov_conditional.is_none());
+    assert!(re.model.vcov_conditional.is_some());
     let splm = HausmanOptions {
         convention: HausmanConvention::Splm,
         ..Default::default()
     };
-    let e = hausman(&fe.model, &re.model, &splm).unwrap_err().to_string();
+    assert!(hausman(&fe.model, &re.model, &splm).is_ok());
+    let mut without = re.model.clone();
+    without.vcov_conditional = None;
+    let e = hausman(&fe.model, &without, &splm).unwrap_err().to_string();
     assert!(
         e.contains("conditional GLS covariance") && e.contains("default convention"),
         "{e}"

@@ -143,7 +143,7 @@ pub struct SpatialOptions {
     /// traces and of the power traces of the effects (default [`TraceOptions::default`]; a zero
     /// `exact_flop_budget` forces the stochastic / finite-difference estimators).
     pub traces: TraceOptions,
-    /// Error structure of SEM/SDEM with `fe: "random"` (default [`ReErrors::Bsk`]; refused
+    /// Error structure of SEM/SDEM/SAC with `fe: "random"` (default [`ReErrors::Bsk`]; refused
     /// elsewhere).
     pub errors: Option<ReErrors>,
     /// Covariance of the random-effects spatial-error fits (default
@@ -197,15 +197,20 @@ impl SpatialOptions {
                 "fit_spatial fits sar, sem, sdm, sdem or slx; use ols() for the non-spatial model",
             ));
         }
-        // Random effects (docs/methods.md §11): sar, sdm (lag) and sem, sdem (errors "bsk" | "kkp");
-        // the covariance is `covariance` ("observed" | "splm"), `information: "splm"` being its
-        // older spelling for the lag models.
+        // Random effects (docs/methods.md §11): sar, sdm (lag), sem, sdem and sac (errors "bsk" |
+        // "kkp"); the covariance is `covariance` ("observed" | "splm" | "expected", the last not
+        // for sac), `information: "splm"` being its older spelling for the lag models.
         let re = self.fe == Fe::Random;
-        if re && !matches!(kind, ModelKind::Sar | ModelKind::Sdm | ModelKind::Sem | ModelKind::Sdem) {
+        if re
+            && !matches!(
+                kind,
+                ModelKind::Sar | ModelKind::Sdm | ModelKind::Sem | ModelKind::Sdem | ModelKind::Sac
+            )
+        {
             return Err(Error::invalid(format!(
-                "fe: \"random\" for {} is not yet implemented (issue 16 in progress); random effects are available \
-                 for sar, sdm, sem and sdem and for the non-spatial model, ols(p, formula, #{{fe: \"random\"}}); {} \
-                 takes fe \"none\", \"individual\", \"time\" or \"twoways\"",
+                "fe: \"random\" is not available for {}; random effects are available for sar, sdm, sem, sdem and \
+                 sac and for the non-spatial model, ols(p, formula, #{{fe: \"random\"}}); {} takes fe \"none\", \
+                 \"individual\", \"time\" or \"twoways\"",
                 kind.name(),
                 kind.name()
             )));
@@ -224,6 +229,13 @@ impl SpatialOptions {
                      take covariance \"observed\" (default) or \"splm\"",
                 ));
             }
+            if kind == ModelKind::Sac && self.covariance == Some(ReCovariance::Expected) {
+                return Err(Error::invalid(
+                    "sac (fe: \"random\"): covariance \"expected\" is not implemented for sac with random effects \
+                     (docs/methods.md §11.9 gives the information matrix); use covariance \"observed\" (the default) \
+                     or \"splm\"",
+                ));
+            }
         } else if self.information == Information::Splm || self.covariance.is_some() {
             let which = if self.covariance.is_some() {
                 "covariance"
@@ -236,9 +248,10 @@ impl SpatialOptions {
                 self.fe.name()
             )));
         }
-        if self.errors.is_some() && !(re && matches!(kind, ModelKind::Sem | ModelKind::Sdem)) {
+        if self.errors.is_some() && !(re && matches!(kind, ModelKind::Sem | ModelKind::Sdem | ModelKind::Sac)) {
             return Err(Error::invalid(format!(
-                "option 'errors' applies to sem and sdem with fe: \"random\" only, not to {} with fe \"{}\"; drop it",
+                "option 'errors' applies to sem, sdem and sac with fe: \"random\" only, not to {} with fe \"{}\"; \
+                 drop it",
                 kind.name(),
                 self.fe.name()
             )));
@@ -382,7 +395,7 @@ pub struct CheckedOptions {
     pub information: Information,
     /// Options of the sparse traces.
     pub traces: TraceOptions,
-    /// Error structure of a random-effects SEM/SDEM.
+    /// Error structure of a random-effects SEM/SDEM/SAC.
     pub errors: ReErrors,
     /// Covariance of a random-effects SEM/SDEM.
     pub covariance: ReCovariance,

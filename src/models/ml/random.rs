@@ -32,7 +32,7 @@
 //! φ by the delta method (se φ = φ·se ψ). `information: "splm"` reproduces splm's
 //! block-diagonal covariance: β from σ²(Z*'Z*)⁻¹ = σ² C_ZZ⁻¹ (conditional on ρ̂, φ̂), (ρ, φ) from
 //! the profile information, which equals their block of the inverse full observed information.
-//! The conditional GLS covariance is always kept (extras `vcov_gls[i,j]`) for the splm
+//! The conditional GLS covariance is always kept (`Model::vcov_conditional`) for the splm
 //! convention of the Hausman test (§12.3).
 
 use super::information::{resolvent_at, traces_at};
@@ -40,7 +40,7 @@ use super::random_expected::lag_expected_covariance;
 use super::{Ctx, SpatialFit, BOUND_WARN};
 use crate::error::{Error, Result};
 use crate::linalg::dot;
-use crate::linalg::{LogDet, Resolvent};
+use crate::linalg::LogDet;
 use crate::models::dense::{cross_products, inverse_spd, solve_spd};
 use crate::models::formula::Design;
 use crate::models::ml::optimize;
@@ -48,35 +48,59 @@ use crate::models::ml::ReCovariance;
 use crate::models::random::{theta_of_phi, PHI_BOUNDS};
 use crate::models::result::{Coef, Model, ModelKind};
 use crate::models::within::{demean, unit_means, Fe};
-use crate::weights::Spectrum;
+use crate::weights::{Spectrum, Weights};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Raw estimates of a spatial random-effects model, handed to [`assemble_random`].
-pub(crate) struct ReEstimate<'a> {
+pub(crate) struct ReEstimate {
+    /// Names of the Z columns (intercept, X, W*x).
+    pub names: Vec<String>,
+    /// Index in Z of each regressor's β and θ (provenance roles).
+    pub beta_index: Vec<usize>,
+    pub theta_index: Vec<Option<usize>>,
     /// β over the Z columns (intercept first).
     pub beta: Vec<f64>,
-    /// The spatial parameter: ("rho", ρ) for the lag models, ("lambda", λ) for the error ones.
-    pub spatial: (&'static str, f64),
+    /// The spatial parameters in coefficient order: [("rho", ρ)] for SAR/SDM, [("lambda", λ)]
+    /// for SEM/SDEM, [("rho", ρ), ("lambda", λ)] for SAC.
+    pub spatial: Vec<(&'static str, f64)>,
     /// φ̂ = σ̂²_μ/σ̂²_ν.
     pub phi: f64,
     /// σ̂²_ν.
     pub sigma2: f64,
     /// Full Gaussian log-likelihood at the optimum.
     pub loglik: f64,
-    /// Covariance of (β, spatial, ψ = ln φ, σ²_ν) from the observed information, row-major.
-    pub cov_observed: Vec<f64>,
-    /// σ̂²_ν (Z*'Z*)⁻¹ (β block conditional on the spatial parameter and φ), row-major.
+    /// Covariance of (β, spatial, ψ = ln φ, σ²_ν) under `covariance`, row-major.
+    pub cov: Vec<f64>,
+    /// σ̂²_ν (Z'Ω⁻¹Z)⁻¹ (β conditional on the spatial parameters and φ; splm's `vcov`), row-major.
     pub cov_gls: Vec<f64>,
+    /// Which covariance `cov` is, and how it was computed.
+    pub covariance: ReCovariance,
+    pub cov_note: String,
+    /// Search interval of the spatial parameters.
+    pub interval: (f64, f64),
     /// Objective evaluations.
     pub evaluations: usize,
     /// R² and corr² (docs/methods.md §11.8).
     pub r2: f64,
     pub corr2: f64,
-    /// Extra notes (error structure, ...).
+    /// Extra notes (error structure, R² definition, ...).
     pub info: BTreeMap<String, String>,
-    /// The factorisation at the estimate, when one was computed.
-    pub resolvent: Option<Resolvent<'a>>,
+}
+
+/// splm's block-diagonal covariance (docs/methods.md §11.2): the β block replaced by the
+/// conditional GLS covariance `cov_gls` (k×k), the β–other blocks set to zero; `cov` is q×q.
+pub(crate) fn splm_block_diagonal(cov: &mut [f64], q: usize, cov_gls: &[f64], k: usize) {
+    for i in 0..q {
+        for j in 0..q {
+            let (bi, bj) = (i < k, j < k);
+            if bi && bj {
+                cov[i * q + j] = cov_gls[i * k + j];
+            } else if bi != bj {
+                cov[i * q + j] = 0.0;
+            }
+        }
+    }
 }
 
 /// Within and between cross-products of columns over `n` units (docs/methods.md §11.7):
@@ -310,21 +334,48 @@ pub(crate) fn fit_lag<'a>(
         info.insert("traces".into(), note);
     }
     info.insert("convergence".into(), check.describe("nested bounded Brent"));
+    info.insert(
+        "r2".into(),
+        "R2 = 1 - r'r/SST, r = y - rho Wy - Zb - (1 - theta_e^2) mean_i(u); corr2 = corr(y, fitted)^2".into(),
+    );
+    let covariance = ctx.opts.covariance;
+    let mut cov = cov_observed;
+    let cov_note = match covariance {
+        ReCovariance::Splm => {
+            splm_block_diagonal(&mut cov, p, &cov_gls, k);
+            "beta sigma2 (Z*'Z*)^-1 conditional on rho and phi; (rho, phi, sigma2) from the observed information \
+             (equal to the profile information); block-diagonal"
+        }
+        ReCovariance::Expected => {
+            "expected information (docs/methods.md §11.2) in (beta, rho, phi, sigma2); sigma2_mu by the delta \
+             method"
+        }
+        ReCovariance::Observed => {
+            "analytic observed information of the full likelihood in (beta, rho, ln phi, sigma2); phi and sigma2_mu \
+             by the delta method"
+        }
+    };
+    drop(res);
     let est = ReEstimate {
+        names: d.names.clone(),
+        beta_index: d.beta_index.clone(),
+        theta_index: d.theta_index.clone(),
         beta,
-        spatial: ("rho", rho),
+        spatial: vec![("rho", rho)],
         phi,
         sigma2,
         loglik,
-        cov_observed,
+        cov,
         cov_gls,
+        covariance,
+        cov_note: cov_note.to_string(),
+        interval: ctx.interval,
         evaluations: evals.get() + inner.evaluations,
         r2,
         corr2,
         info,
-        resolvent: Some(res),
     };
-    let mut fit = assemble_random(design, ctx, kind, est, engine, spectrum)?;
+    let mut fit = assemble_random(design, ctx.w, kind, est, engine, spectrum)?;
     fit.model.warnings.extend(check.warning("rho"));
     Ok(fit)
 }
@@ -348,59 +399,56 @@ pub(crate) fn re_fit_measures(y: &[f64], u: &[f64], yhat: &[f64], n: usize, s: f
     (r2, sxy * sxy / (sxx * syy))
 }
 
-/// The result of a spatial random-effects fit, shared by every spatial RE estimator
-/// (docs/methods.md §11.6, §11.8, §18): the coefficient table [Z columns (intercept, X, W*x),
-/// the spatial parameter, `phi`], its covariance by `ctx.opts.information` (default the observed
-/// information with φ by the delta method, se φ = φ·se ψ; `"splm"`: the block-diagonal
-/// σ²(Z*'Z*)⁻¹ for β with the (spatial, φ) block of the observed information), σ²_μ = φσ²_ν with
-/// its delta-method standard error, the extras `sigma2_idios`, `sigma2_mu`, `phi`, `theta`
-/// (θ_plm), `theta_e` (θ_E = (1 + Tφ)^{−1/2}), `psi`, `se_sigma2`, `se_sigma2_mu`, the
-/// conditional GLS covariance (`Model::vcov_conditional`), the provenance roles (so `effects`, `compare`
-/// and `hausman` work) and AIC/BIC with k_Z + 3 parameters.
+/// The result of a spatial random-effects fit, shared by every spatial RE estimator (SAR-RE,
+/// SDM-RE, SEM-RE, SDEM-RE and SAC-RE; docs/methods.md §11.6, §11.8, §18): the coefficient
+/// table [Z columns (intercept, X, W*x), the spatial parameters (`rho`, `lambda`), `phi`] with
+/// the covariance the estimator computed in (β, spatial, ψ = ln φ, σ²_ν) mapped to φ by the
+/// delta method (se φ = φ·se ψ), σ²_μ = φσ²_ν with its delta-method standard error, the extras
+/// `sigma2_idios`, `sigma2_mu`, `phi`, `theta` (θ_plm), `theta_e` (θ_E = (1 + Tφ)^{−1/2}),
+/// `psi`, `se_sigma2`, `se_sigma2_mu`, the conditional GLS covariance of β
+/// (`Model::vcov_conditional`, splm's `vcov`), the provenance roles (so `effects`, `compare` and
+/// `hausman` work; the first spatial parameter is the recorded one) and AIC/BIC with
+/// k_Z + (spatial parameters) + 2 parameters.
 pub(crate) fn assemble_random(
     design: &Design,
-    ctx: &Ctx,
+    w: &Weights,
     kind: ModelKind,
     est: ReEstimate,
     engine: &dyn LogDet,
     spectrum: Option<Arc<Spectrum>>,
 ) -> Result<SpatialFit> {
-    let data = ctx.data;
-    let k = data.names.len();
-    let p = k + 2; // β, spatial, phi
-    let q = k + 3; // + σ²
+    let k = est.names.len();
+    let ns = est.spatial.len();
+    let p = k + ns + 1; // β, spatial, phi
+    let q = p + 1; // + σ²
+    let (ipsi, is2) = (k + ns, k + ns + 1);
+    if est.cov.len() != q * q || est.cov_gls.len() != k * k || est.beta.len() != k {
+        return Err(Error::numeric(format!(
+            "{} random effects: inconsistent covariance dimensions (internal error)",
+            kind.name()
+        )));
+    }
     let t = design.t;
     let phi = est.phi;
-    let (param, spatial) = est.spatial;
-    // Covariance of (β, spatial, φ, σ²): Jacobian of ψ → φ is φ.
-    let scale = |i: usize| if i == k + 1 { phi } else { 1.0 };
-    let mut cov_full: Vec<f64> = (0..q * q)
+    // Covariance of (β, spatial, φ, σ²): the Jacobian of ψ → φ is φ.
+    let scale = |i: usize| if i == ipsi { phi } else { 1.0 };
+    let cov_full: Vec<f64> = (0..q * q)
         .map(|ij| {
             let (i, j) = (ij / q, ij % q);
-            est.cov_observed[ij] * scale(i) * scale(j)
+            est.cov[ij] * scale(i) * scale(j)
         })
         .collect();
-    if ctx.opts.covariance == ReCovariance::Splm {
-        for i in 0..q {
-            for j in 0..q {
-                let (bi, bj) = (i < k, j < k);
-                if bi && bj {
-                    cov_full[i * q + j] = est.cov_gls[i * k + j];
-                } else if bi != bj {
-                    cov_full[i * q + j] = 0.0;
-                }
-            }
-        }
-    }
     let se = |i: usize| cov_full[i * q + i].max(0.0).sqrt();
-    let mut coefficients: Vec<Coef> = data
+    let mut coefficients: Vec<Coef> = est
         .names
         .iter()
         .enumerate()
         .map(|(i, name)| Coef::new(name.clone(), est.beta[i], se(i)))
         .collect();
-    coefficients.push(Coef::new(param, spatial, se(k)));
-    coefficients.push(Coef::new("phi", phi, se(k + 1)));
+    for (j, (param, value)) in est.spatial.iter().enumerate() {
+        coefficients.push(Coef::new(*param, *value, se(k + j)));
+    }
+    coefficients.push(Coef::new("phi", phi, se(ipsi)));
     let mut vcov = vec![0.0; p * p];
     for i in 0..p {
         for j in 0..p {
@@ -408,12 +456,14 @@ pub(crate) fn assemble_random(
         }
     }
     let mut warnings = Vec::new();
-    let (lo, hi) = ctx.interval;
-    if spatial - lo < BOUND_WARN || hi - spatial < BOUND_WARN {
-        warnings.push(format!(
-            "{param} = {spatial:.8} is on the bound of the search interval ({lo:.6}, {hi:.6}); results should not be \
-             used (check the model, or widen the interval)"
-        ));
+    let (lo, hi) = est.interval;
+    for (param, value) in &est.spatial {
+        if value - lo < BOUND_WARN || hi - value < BOUND_WARN {
+            warnings.push(format!(
+                "{param} = {value:.8} is on the bound of the search interval ({lo:.6}, {hi:.6}); results should not \
+                 be used (check the model, or widen the interval)"
+            ));
+        }
     }
     let psi = phi.ln();
     if psi - PHI_BOUNDS.0.ln() < 1e-6 {
@@ -428,9 +478,9 @@ pub(crate) fn assemble_random(
     // σ²_μ = φσ²_ν by the delta method over (φ, σ²).
     let sigma2_mu = phi * est.sigma2;
     let (vpp, vps, vss) = (
-        cov_full[(k + 1) * q + k + 1],
-        cov_full[(k + 1) * q + k + 2],
-        cov_full[(k + 2) * q + k + 2],
+        cov_full[ipsi * q + ipsi],
+        cov_full[ipsi * q + is2],
+        cov_full[is2 * q + is2],
     );
     let se_mu = (est.sigma2 * est.sigma2 * vpp + 2.0 * phi * est.sigma2 * vps + phi * phi * vss)
         .max(0.0)
@@ -444,7 +494,7 @@ pub(crate) fn assemble_random(
         ("theta", theta),
         ("theta_e", 1.0 - theta),
         ("psi", psi),
-        ("se_sigma2", se(k + 2)),
+        ("se_sigma2", se(is2)),
         ("se_sigma2_mu", se_mu),
         ("interval_lo", lo),
         ("interval_hi", hi),
@@ -455,31 +505,15 @@ pub(crate) fn assemble_random(
     let mut info = est.info;
     info.insert("fe".into(), "random (individual)".into());
     info.insert("lndet".into(), engine.method().to_string());
-    info.insert("information".into(), ctx.opts.covariance.name().to_string());
+    info.insert("information".into(), est.covariance.name().to_string());
+    info.insert(
+        "covariance".into(),
+        format!("{}: {}", est.covariance.name(), est.cov_note),
+    );
     info.insert("interval".into(), format!("({lo:.6}, {hi:.6})"));
     info.insert(
         "sigma2".into(),
         "sigma2_idios (idiosyncratic variance, ML e*'e*/NT); sigma2_mu = phi * sigma2_idios".into(),
-    );
-    info.insert(
-        "se".into(),
-        match ctx.opts.covariance {
-            ReCovariance::Splm => "splm: beta sigma2 (Z*'Z*)^-1 conditional on the spatial parameter and phi; \
-                                  (spatial, phi) from the observed profile information; block-diagonal"
-                .to_string(),
-            ReCovariance::Expected => "expected information (docs/methods.md §11.2-11.3) in (beta, spatial, phi, \
-                                     sigma2); sigma2_mu by the delta method"
-                .to_string(),
-            ReCovariance::Observed => {
-                "observed information of the full likelihood in (beta, spatial, ln phi, sigma2); phi and sigma2_mu \
-                  by the delta method"
-                    .to_string()
-            }
-        },
-    );
-    info.insert(
-        "r2".into(),
-        "R2 = 1 - r'r/SST, r = y - rho Wy - Zb - (1 - theta_e^2) mean_i(u); corr2 = corr(y, fitted)^2".into(),
     );
     if let Some(note) = engine.error_note() {
         info.insert("lndet_note".into(), note);
@@ -496,31 +530,30 @@ pub(crate) fn assemble_random(
         loglik: est.loglik,
         r2: est.r2,
         corr2: est.corr2,
-        n_params: k + 3,
+        n_params: p + 1,
         extras,
         vcov_conditional: Some(est.cov_gls),
         info,
         warnings,
         provenance: design.provenance(
-            data.beta_index.clone(),
-            data.theta_index.clone(),
+            est.beta_index.clone(),
+            est.theta_index.clone(),
             Some(k),
-            Some(crate::models::WeightsFingerprint::of(ctx.w)),
+            Some(crate::models::WeightsFingerprint::of(w)),
         ),
     };
-    drop(est.resolvent);
     Ok(SpatialFit {
         model,
         kind,
-        regressors: data.regressors.clone(),
-        beta_index: data.beta_index.clone(),
-        theta_index: data.theta_index.clone(),
+        regressors: design.names.clone(),
+        beta_index: est.beta_index,
+        theta_index: est.theta_index,
         rho_index: Some(k),
         cov_full,
         spectrum,
         power_traces: None,
         n: design.n,
-        interval: ctx.interval,
+        interval: est.interval,
         dynamic: None,
     })
 }

@@ -87,9 +87,21 @@ fn fit_spatial_for_fe(design: &Design, w: &Weights, kind: ModelKind, opts: &Spat
     let opts = &opts.check(design, kind)?;
     let w = w.aligned_to(&design.ids)?;
     let engines = Engines::choose(&w, opts.lndet)?;
-    if opts.fe == crate::models::within::Fe::Random && matches!(kind, ModelKind::Sem | ModelKind::Sdem) {
-        // SEM/SDEM with random effects (docs/methods.md §11.3); SAR/SDM go the lag path below.
-        return super::random_error::fit(design, &w, kind, opts, &engines);
+    if opts.fe == crate::models::within::Fe::Random && matches!(kind, ModelKind::Sem | ModelKind::Sdem | ModelKind::Sac)
+    {
+        // SEM/SDEM/SAC with random effects (docs/methods.md §11.3, §11.9); SAR/SDM go the lag
+        // path below.
+        let mut fit = super::random_error::fit(design, &w, kind, opts, &engines)?;
+        if kind == ModelKind::Sac && fit.spectrum.is_none() {
+            // The power traces of the series effects (sparse path), as for the other lag models.
+            let pt = super::assemble::series_traces(&w, &fit, &opts.traces)?;
+            fit.model.info.insert(
+                "effects_traces".into(),
+                super::assemble::describe_power_traces(&pt, &fit),
+            );
+            fit.power_traces = Some(Arc::new(pt));
+        }
+        return Ok(fit);
     }
     let path = Path {
         spectrum: engines.spectrum.clone(),

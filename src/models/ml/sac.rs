@@ -43,7 +43,6 @@ use crate::error::{Error, Result};
 use crate::linalg::resolvent::Resolvent;
 use crate::models::dense::{dot, inverse_spd, solve_spd};
 use crate::models::result::Coef;
-use crate::models::within::Fe;
 use crate::weights::Weights;
 
 /// Offsets of the blocks of A = [ỹ, L₁y, L₂y, L₂L₁y, Z̃, L₂Z].
@@ -381,14 +380,9 @@ pub(crate) fn attach(fit: &mut SpatialFit, extra: Extra, interval: (f64, f64)) {
     fit.cov_full = extra.cov;
 }
 
-/// Refuses what SAC does not (yet) offer: random effects, the small-sample corrections and
-/// `information: "full"`.
+/// Refuses what the fixed-effects SAC does not (yet) offer: the small-sample corrections and
+/// `information: "full"` (random effects are fitted by `super::random_error`).
 pub(crate) fn check(opts: &super::CheckedOptions) -> Result<()> {
-    if opts.fe == Fe::Random {
-        return Err(Error::invalid(
-            "sac with fe: \"random\" is not yet implemented; use fe \"none\", \"individual\", \"time\" or \"twoways\"",
-        ));
-    }
     if opts.information != super::Information::Elhorst {
         return Err(Error::invalid(
             "information \"full\" is not implemented for sac; use information: \"elhorst\" (the default)",
