@@ -2,7 +2,7 @@
 //! nearest-neighbour panel with N = 2,000, T = 10 drawn from a SAR process (two-way SAR and
 //! SDM; the eigenvalues of W are computed once, in the first iteration, and cached).
 //!
-//! Group `ml_random`: the random-effects fits (SAR-RE, SEM-RE bsk and kkp) on the same data.
+//! Group `ml_random`: the random-effects fits (SAR-RE, SEM-RE bsk and kkp, SAC-RE) on the same data.
 //!
 //! Run: `cargo bench --bench ml -- --sample-size 10`.
 
@@ -128,8 +128,8 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-/// Random-effects ML fits (docs/methods.md §11): SAR-RE and SEM-RE with both error structures
-/// on the city clusters, and SAR-RE on the N = 2,000 kNN panel (eigenvalues cached as above).
+/// Random-effects ML fits (docs/methods.md §11): SAR-RE, SEM-RE with both error structures and
+/// SAC-RE (bsk) on the city clusters, and SAR-RE on the N = 2,000 kNN panel (eigenvalues cached as above).
 fn bench_random(c: &mut Criterion) {
     let mut g = c.benchmark_group("ml_random");
     let (d, w) = city();
@@ -144,6 +144,9 @@ fn bench_random(c: &mut Criterion) {
             b.iter(|| fit_spatial(&d, &w, ModelKind::Sem, &o).unwrap())
         });
     }
+    g.bench_function("citycluster_sac_re_bsk_n176_t16", |b| {
+        b.iter(|| fit_spatial(&d, &w, ModelKind::Sac, &sar).unwrap())
+    });
     let (d, w) = knn_panel(2000, 10, 7);
     w.spectrum().unwrap();
     g.bench_function("knn_sar_re_n2000_t10", |b| {
