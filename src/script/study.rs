@@ -310,6 +310,52 @@ pub mod study_fns {
             .map_err(core_err)
     }
 
+    /// The same model under several weights matrices, side by side (the robustness table of a
+    /// paper): one fit per W with the fit options of `fit` (`model` required, `fe`, …), then a
+    /// `compare` table of coefficients, rho/lambda, logLik, AIC, BIC, N, T and FE. Each column
+    /// equals a separate `fit(p, f, w_k, opts)`. The options of `compare` (names — default "W1",
+    /// "W2", … —, decimals, title, keep, drop, order, labels, paren, stars, stats) shape the table.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let t = robustness(p, "gsp ~ pcap + emp", [w, w.binary()], #{model: "sar", names: ["row", "binary"]});
+    /// print(t);
+    /// ```
+    #[rhai_fn(name = "robustness", return_raw)]
+    pub fn robustness(data: Dynamic, formula: &str, ws: Array, opts: Map) -> RResult<STable> {
+        let mut fit_opts = Map::new();
+        let mut table_opts = Map::new();
+        for (k, v) in &opts {
+            if COMPARE_KEYS.contains(&k.as_str()) {
+                table_opts.insert(k.clone(), v.clone());
+            } else {
+                fit_opts.insert(k.clone(), v.clone());
+            }
+        }
+        let co = compare_options(&table_opts, "robustness")?;
+        let mut fits = Vec::with_capacity(ws.len());
+        for (k, w) in ws.iter().enumerate() {
+            let w = w.clone().try_cast::<SWeights>().ok_or_else(|| {
+                script_err(format!(
+                    "robustness: element {k} of the weights array is {}, expected Weights",
+                    w.type_name()
+                ))
+            })?;
+            fits.push(super::super::models::spatial(
+                data.clone(),
+                formula,
+                &w,
+                None,
+                &fit_opts,
+                "robustness",
+            )?);
+        }
+        let refs: Vec<&Model> = fits.iter().map(|m| m.0.model()).collect();
+        crate::models::robustness::robustness_table(&refs, &co)
+            .map(|t| STable(Arc::new(t)))
+            .map_err(core_err)
+    }
+
     /// The models in long form at full precision: model, term, estimate, std_error, z, p (plus
     /// sigma2, logLik, AIC rows; sigma2_mu, theta and the Swamy–Arora phi for random-effects
     /// models) — the machine-readable companion of `compare`.

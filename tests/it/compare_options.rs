@@ -180,3 +180,50 @@ fn bad_options_are_errors_that_name_the_fix() {
     let e = eval(r#"compare([o, s], #{star: [0.1]})"#).unwrap_err();
     assert!(e.contains("'star'") && e.contains("stars"), "{e}");
 }
+
+/// The prelude plus the two alternative weights matrices of produc.
+fn three_w() -> String {
+    format!(
+        r#"
+        let knn5 = read_weights({knn5:?});
+        let order2 = read_weights({order2:?});
+        let opts = #{{model: "sdm", fe: "twoways"}};
+        "#,
+        knn5 = fixture("produc/weights_alt_knn5.csv"),
+        order2 = fixture("produc/weights_alt_order2.csv"),
+    )
+}
+
+#[test]
+fn robustness_columns_equal_separate_fits() {
+    // 17 decimals: the texts agree only if the estimates agree to the last bits.
+    let t = table(&format!(
+        r#"{}
+        robustness(p, f, [w, knn5, order2], #{{model: "sdm", fe: "twoways", names: ["usaww", "knn5", "order2"], decimals: 17}})"#,
+        three_w()
+    ));
+    let separate = table(&format!(
+        r#"{}
+        compare([fit(p, f, w, opts), fit(p, f, knn5, opts), fit(p, f, order2, opts)],
+                #{{names: ["usaww", "knn5", "order2"], decimals: 17, stats: ["loglik", "aic", "bic", "n", "t", "fe"]}})"#,
+        three_w()
+    ));
+    assert_eq!(t.columns, vec!["", "usaww", "knn5", "order2"]);
+    assert_eq!(t.rows, separate.rows);
+    let first = first_column(&t);
+    for want in ["lpcap", "W*lpcap", "rho", "logLik", "AIC"] {
+        assert!(first.contains(&want.to_string()), "{want} missing: {first:?}");
+    }
+    // The three W give three different ρ̂.
+    let rho = t.row_named("rho").unwrap();
+    assert!(rho[1] != rho[2] && rho[2] != rho[3], "{rho:?}");
+    assert!(t.title.contains("SDM"), "{}", t.title);
+}
+
+#[test]
+fn robustness_refuses_what_is_not_weights() {
+    let e = eval(r#"robustness(p, f, [w, 3], #{model: "sdm"})"#).unwrap_err();
+    assert!(e.contains("element 1") && e.contains("Weights"), "{e}");
+    let e = eval(r#"robustness(p, f, [w], #{fe: "twoways"})"#).unwrap_err();
+    assert!(e.contains("'model' is required"), "{e}");
+}
