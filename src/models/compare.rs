@@ -279,10 +279,13 @@ fn shown_terms(models: &[&Model], opts: &CompareOptions) -> Result<Vec<String>> 
     Ok(terms)
 }
 
+/// The text of a footer statistic of a model.
+type StatText = Box<dyn Fn(&Model) -> String>;
+
 /// One footer statistic of a model (option `stats`, keys of [`STAT_KEYS`]): its row label and
 /// its text; `None` for an unknown key. R² measures a model does not report are left empty.
-fn stat_row(key: &str, d: usize) -> Option<(&'static str, Box<dyn Fn(&Model) -> String>)> {
-    let extra = |k: &'static str| -> Box<dyn Fn(&Model) -> String> {
+fn stat_row(key: &str, d: usize) -> Option<(&'static str, StatText)> {
+    let extra = |k: &'static str| -> StatText {
         Box::new(move |m: &Model| m.extras.get(k).map_or_else(String::new, |v| fmt_num(*v, d)))
     };
     Some(match key {
