@@ -26,22 +26,6 @@ pub enum Paren {
 }
 
 impl Paren {
-    /// The option values, as the error message lists them.
-    pub const NAMES: [&'static str; 4] = ["se", "t", "p", "ci"];
-
-    /// The value named `s` ("se", "t", "p", "ci").
-    pub fn parse(s: &str) -> Result<Paren> {
-        match s {
-            "se" => Ok(Paren::Se),
-            "t" => Ok(Paren::T),
-            "p" => Ok(Paren::P),
-            "ci" => Ok(Paren::Ci),
-            _ => Err(Error::invalid(format!(
-                "compare: paren \"{s}\" is not valid; valid values: \"se\", \"t\", \"p\", \"ci\""
-            ))),
-        }
-    }
-
     /// The first words of the table's note.
     fn note(self) -> &'static str {
         match self {

@@ -113,7 +113,18 @@ pub fn compare_options_with(opts: &Map, func: &'static str, extra: &[&str]) -> R
         co.title = t;
     }
     if let Some(p) = o.str("paren")? {
-        co.paren = crate::models::compare::Paren::parse(&p).map_err(core_err)?;
+        use crate::models::compare::Paren;
+        co.paren = match p.as_str() {
+            "se" => Paren::Se,
+            "t" => Paren::T,
+            "p" => Paren::P,
+            "ci" => Paren::Ci,
+            _ => {
+                return Err(script_err(format!(
+                    "{func}: option paren: \"{p}\" is not valid; valid values: \"se\", \"t\", \"p\", \"ci\""
+                )))
+            }
+        };
     }
     if let Some(v) = o.value("labels") {
         let m = v.clone().try_cast::<Map>().ok_or_else(|| {
