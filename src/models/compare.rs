@@ -3,12 +3,56 @@
 //! parameters ρ and λ last (then φ = σ²_μ/σ²_ν of random-effects models), and a footer of fit
 //! statistics (σ², for random-effects models σ²_μ and θ, log-likelihood, AIC, N, T, effects,
 //! convention). Stars use the two-sided normal p-values of the models
-//! (*** p < 0.01, ** p < 0.05, * p < 0.1; none when z or p is undefined:
-//! `crate::report::table::stars_for`).
+//! (*** p < 0.01, ** p < 0.05, * p < 0.1 by default; none when z or p is undefined;
+//! levels set by option `stars`). Options follow esttab: `keep`, `drop`, `order`, `labels`,
+//! `paren`, `stars`, `stats`, `decimals`.
 
 use crate::error::{Error, Result};
 use crate::models::{Model, ModelKind};
-use crate::report::table::{fmt_num, stars_for, stat_cells, Cell, Table};
+use crate::report::table::{fmt_num, stat_cells, Cell, Table};
+
+/// What stands in parentheses under each estimate (esttab's `se`, `t`, `p`, `ci`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Paren {
+    /// The standard error (default).
+    #[default]
+    Se,
+    /// The z statistic estimate / std. error (the models use normal inference).
+    T,
+    /// The two-sided normal p-value.
+    P,
+    /// The 95% normal confidence interval estimate ± Φ⁻¹(0.975)·se, in brackets.
+    Ci,
+}
+
+impl Paren {
+    /// The first words of the table's note.
+    fn note(self) -> &'static str {
+        match self {
+            Paren::Se => "Standard errors in parentheses",
+            Paren::T => "z statistics in parentheses",
+            Paren::P => "p-values in parentheses",
+            Paren::Ci => "95% confidence intervals in brackets",
+        }
+    }
+}
+
+/// The footer statistics `compare` can show (option `stats`), in the order the keys list them.
+pub const STAT_KEYS: [&str; 13] = [
+    "nobs",
+    "n",
+    "t",
+    "r2",
+    "r2_within",
+    "r2_between",
+    "r2_overall",
+    "loglik",
+    "aic",
+    "bic",
+    "sigma2",
+    "fe",
+    "convention",
+];
 
 /// Options of [`compare`].
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +63,22 @@ pub struct CompareOptions {
     pub decimals: usize,
     /// Table title.
     pub title: String,
+    /// The footer rows, keys of [`STAT_KEYS`] in the order given; `None` for the default footer
+    /// (sigma2, the random-effects components, logLik, AIC, N, T, FE, convention).
+    pub stats: Option<Vec<String>>,
+    /// Only these terms (in the default order unless `order` says otherwise).
+    pub keep: Option<Vec<String>>,
+    /// Terms left out.
+    pub drop: Option<Vec<String>>,
+    /// These terms first, in this order, then the others in the default order.
+    pub order: Option<Vec<String>>,
+    /// Display labels of terms (term → label); unlisted terms show their name.
+    pub labels: Vec<(String, String)>,
+    /// What stands in parentheses under each estimate.
+    pub paren: Paren,
+    /// Significance levels of the stars: an estimate gets one star per level its p-value is
+    /// below (default [0.1, 0.05, 0.01]: * p < 0.1, ** p < 0.05, *** p < 0.01).
+    pub stars: Vec<f64>,
 }
 
 impl Default for CompareOptions {
@@ -27,6 +87,13 @@ impl Default for CompareOptions {
             names: None,
             decimals: 4,
             title: "Model comparison".into(),
+            stats: None,
+            keep: None,
+            drop: None,
+            order: None,
+            labels: Vec::new(),
+            paren: Paren::Se,
+            stars: vec![0.1, 0.05, 0.01],
         }
     }
 }
@@ -138,20 +205,129 @@ fn convention(m: &Model) -> String {
     }
 }
 
+/// Stars of an estimate: one per level of `levels` its p-value is below; none when z or p is
+/// undefined (NaN or infinite). With the default levels this is `crate::stats::stars`.
+fn stars_at(z: f64, p: f64, levels: &[f64]) -> String {
+    if !(z.is_finite() && p.is_finite()) {
+        return String::new();
+    }
+    "*".repeat(levels.iter().filter(|l| p < **l).count())
+}
+
+/// The note on the stars: "*** p<0.01, ** p<0.05, * p<0.1" for the default levels.
+fn stars_note(levels: &[f64]) -> String {
+    let mut l = levels.to_vec();
+    l.sort_by(f64::total_cmp);
+    let n = l.len();
+    l.iter()
+        .enumerate()
+        .map(|(i, v)| format!("{} p<{v}", "*".repeat(n - i)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The error for a term of option `what` that no model has, naming the models' terms.
+fn unknown_term(what: &str, term: &str, all: &[String]) -> Error {
+    Error::invalid(format!(
+        "compare: {what}: term '{term}' is in none of the models; their terms: {}",
+        all.join(", ")
+    ))
+}
+
+/// The terms shown, in order: the default order (`term_order`) restricted by `keep` and `drop`,
+/// with the terms of `order` first. A term of `keep`, `drop`, `order` or `labels` that no model
+/// has is an error naming it and the models' terms.
+fn shown_terms(models: &[&Model], opts: &CompareOptions) -> Result<Vec<String>> {
+    let all = term_order(models);
+    for (what, list) in [("keep", &opts.keep), ("drop", &opts.drop), ("order", &opts.order)] {
+        for term in list.iter().flatten() {
+            if !all.contains(term) {
+                return Err(unknown_term(what, term, &all));
+            }
+        }
+    }
+    for (term, _) in &opts.labels {
+        if !all.contains(term) {
+            return Err(unknown_term("labels", term, &all));
+        }
+    }
+    let shown = |t: &String| {
+        opts.keep.as_ref().is_none_or(|k| k.contains(t)) && opts.drop.as_ref().is_none_or(|d| !d.contains(t))
+    };
+    let mut terms: Vec<String> = Vec::new();
+    for t in opts.order.iter().flatten().chain(&all) {
+        if shown(t) && !terms.contains(t) {
+            terms.push(t.clone());
+        }
+    }
+    Ok(terms)
+}
+
+/// The text of a footer statistic of a model.
+type StatText = Box<dyn Fn(&Model) -> String>;
+
+/// One footer statistic of a model (option `stats`, keys of [`STAT_KEYS`]): its row label and
+/// its text; `None` for an unknown key. R² measures a model does not report are left empty.
+fn stat_row(key: &str, d: usize) -> Option<(&'static str, StatText)> {
+    let extra = |k: &'static str| -> StatText {
+        Box::new(move |m: &Model| m.extras.get(k).map_or_else(String::new, |v| fmt_num(*v, d)))
+    };
+    Some(match key {
+        "nobs" => ("Obs", Box::new(|m: &Model| m.nobs().to_string())),
+        "n" => ("N", Box::new(|m: &Model| m.n.to_string())),
+        "t" => ("T", Box::new(|m: &Model| m.t.to_string())),
+        "r2" => ("R2", Box::new(move |m: &Model| fmt_num(m.r2, d))),
+        "r2_within" => ("R2 within", extra("r2_within")),
+        "r2_between" => ("R2 between", extra("r2_between")),
+        "r2_overall" => ("R2 overall", extra("r2_overall")),
+        "loglik" => ("logLik", Box::new(|m: &Model| fmt_num(m.loglik, 3))),
+        "aic" => ("AIC", Box::new(|m: &Model| fmt_num(m.aic(), 3))),
+        "bic" => ("BIC", Box::new(|m: &Model| fmt_num(m.bic(), 3))),
+        "sigma2" => ("sigma2", Box::new(move |m: &Model| fmt_num(m.sigma2, d + 2))),
+        "fe" => ("FE", Box::new(|m: &Model| m.fe.name().to_string())),
+        "convention" => ("convention", Box::new(convention)),
+        _ => return None,
+    })
+}
+
+/// Checks the options that do not depend on the models: star levels in (0, 1), `stats` keys of
+/// [`STAT_KEYS`].
+fn check_options(opts: &CompareOptions) -> Result<()> {
+    if let Some(l) = opts.stars.iter().find(|l| !(**l > 0.0 && **l < 1.0)) {
+        return Err(Error::invalid(format!(
+            "compare: star level {l} is not a probability in (0, 1); e.g. stars: [0.1, 0.05, 0.01]"
+        )));
+    }
+    if let Some(k) = opts.stats.iter().flatten().find(|k| !STAT_KEYS.contains(&k.as_str())) {
+        return Err(Error::invalid(format!(
+            "compare: unknown stats key '{k}'; valid keys: {}",
+            STAT_KEYS.join(", ")
+        )));
+    }
+    Ok(())
+}
+
 /// Models side by side (esttab style): rows `term` (estimate and stars) and an unnamed row under
 /// it with `(std. error)`, `phi` last for random-effects models (the Swamy–Arora φ without a
 /// standard error); then `sigma2` (σ²_ν for random-effects models), `sigma2_mu` and `theta` when
 /// a model has random effects, `logLik`, `AIC`, `N`, `T`, `FE` (the effects: "random" for
 /// random-effects models), `convention` (see `convention`: lag order and bias correction, or the
 /// random-effects estimator, error structure and covariance). A term a model does not have is
-/// left empty. Errors when `models` is empty or `names` has the wrong
-/// length.
+/// left empty.
+///
+/// Options (esttab's): `keep`, `drop`, `order` select and order the terms, `labels` renames
+/// them, `paren` chooses what stands under the estimate (standard error, z, p, or the 95%
+/// normal interval estimate ± Φ⁻¹(0.975)·se), `stars` the significance levels, `stats` the
+/// footer rows (keys of [`STAT_KEYS`], in the order given). Errors when `models` is empty,
+/// `names` has the wrong length, a term of `keep`/`drop`/`order`/`labels` is in no model, a
+/// `stats` key is unknown or a star level is not in (0, 1).
 pub fn compare(models: &[&Model], opts: &CompareOptions) -> Result<Table> {
     if models.is_empty() {
         return Err(Error::invalid(
             "compare: no models given; pass an array of fitted models",
         ));
     }
+    check_options(opts)?;
     let names: Vec<String> = match &opts.names {
         Some(n) if n.len() != models.len() => {
             return Err(Error::invalid(format!(
@@ -168,12 +344,18 @@ pub fn compare(models: &[&Model], opts: &CompareOptions) -> Result<Table> {
             .collect(),
     };
     let d = opts.decimals;
+    let z975 = crate::stats::normal_quantile(0.975);
     let mut columns = vec![String::new()];
     columns.extend(names);
     let mut t = Table::new(opts.title.clone(), columns);
     let mut undefined = false;
-    for term in term_order(models) {
-        let mut est = vec![Cell::Text(term.clone())];
+    for term in shown_terms(models, opts)? {
+        let label = opts
+            .labels
+            .iter()
+            .find(|(k, _)| *k == term)
+            .map_or_else(|| term.clone(), |(_, l)| l.clone());
+        let mut est = vec![Cell::Text(label)];
         let mut se = vec![Cell::Empty];
         for m in models {
             if term == PHI {
@@ -189,8 +371,21 @@ pub fn compare(models: &[&Model], opts: &CompareOptions) -> Result<Table> {
                     if !(c.z.is_finite() && c.p.is_finite()) {
                         undefined = true;
                     }
-                    est.push(Cell::Text(format!("{}{}", fmt_num(c.estimate, d), stars_for(c.z, c.p))));
-                    se.push(Cell::Text(format!("({})", fmt_num(c.std_error, d))));
+                    est.push(Cell::Text(format!(
+                        "{}{}",
+                        fmt_num(c.estimate, d),
+                        stars_at(c.z, c.p, &opts.stars)
+                    )));
+                    se.push(Cell::Text(match opts.paren {
+                        Paren::Se => format!("({})", fmt_num(c.std_error, d)),
+                        Paren::T => format!("({})", fmt_num(c.z, d)),
+                        Paren::P => format!("({})", fmt_num(c.p, d)),
+                        Paren::Ci => format!(
+                            "[{}, {}]",
+                            fmt_num(c.estimate - z975 * c.std_error, d),
+                            fmt_num(c.estimate + z975 * c.std_error, d)
+                        ),
+                    }));
                 }
                 None => {
                     est.push(Cell::Empty);
@@ -206,25 +401,42 @@ pub fn compare(models: &[&Model], opts: &CompareOptions) -> Result<Table> {
         row.extend(models.iter().map(|m| Cell::Text(f(m))));
         row
     };
-    t.push(stat("sigma2", &|m| fmt_num(m.sigma2, d + 2)));
-    if models.iter().any(|m| m.fe == super::Fe::Random) {
-        // Random-effects models: σ̂²_μ and θ (σ2 above is σ̂²_ν); blank for the others.
-        for key in ["sigma2_mu", "theta"] {
-            t.push(stat(key, &|m| {
-                m.random_effects_components()
-                    .into_iter()
-                    .find(|(k, _)| *k == key)
-                    .map_or_else(String::new, |(_, v)| fmt_num(v, d + 2))
-            }));
+    match &opts.stats {
+        Some(keys) => {
+            for k in keys {
+                // Keys were checked by `check_options`.
+                if let Some((label, f)) = stat_row(k, d) {
+                    t.push(stat(label, &*f));
+                }
+            }
+        }
+        None => {
+            t.push(stat("sigma2", &|m| fmt_num(m.sigma2, d + 2)));
+            if models.iter().any(|m| m.fe == super::Fe::Random) {
+                // Random-effects models: σ̂²_μ and θ (σ2 above is σ̂²_ν); blank for the others.
+                for key in ["sigma2_mu", "theta"] {
+                    t.push(stat(key, &|m| {
+                        m.random_effects_components()
+                            .into_iter()
+                            .find(|(k, _)| *k == key)
+                            .map_or_else(String::new, |(_, v)| fmt_num(v, d + 2))
+                    }));
+                }
+            }
+            t.push(stat("logLik", &|m| fmt_num(m.loglik, 3)));
+            t.push(stat("AIC", &|m| fmt_num(m.aic(), 3)));
+            t.push(stat("N", &|m| m.n.to_string()));
+            t.push(stat("T", &|m| m.t.to_string()));
+            t.push(stat("FE", &|m| m.fe.name().to_string()));
+            t.push(stat("convention", &|m| convention(m)));
         }
     }
-    t.push(stat("logLik", &|m| fmt_num(m.loglik, 3)));
-    t.push(stat("AIC", &|m| fmt_num(m.aic(), 3)));
-    t.push(stat("N", &|m| m.n.to_string()));
-    t.push(stat("T", &|m| m.t.to_string()));
-    t.push(stat("FE", &|m| m.fe.name().to_string()));
-    t.push(stat("convention", &|m| convention(m)));
-    t.note("Standard errors in parentheses; *** p<0.01, ** p<0.05, * p<0.1 (two-sided, normal).");
+    let stars = if opts.stars.is_empty() {
+        "no significance stars".to_string()
+    } else {
+        format!("{} (two-sided, normal)", stars_note(&opts.stars))
+    };
+    t.note(format!("{}; {stars}.", opts.paren.note()));
     if undefined {
         t.note("Estimates whose z or p is undefined (NaN or infinite) have no stars.");
     }

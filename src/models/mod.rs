@@ -15,6 +15,7 @@ pub mod ml;
 pub mod ols;
 pub mod random;
 pub mod result;
+pub mod robustness;
 pub mod simulate;
 pub mod spatial_tests;
 pub mod terms;

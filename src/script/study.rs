@@ -88,6 +88,70 @@ const SIMULATE_KEYS: [&str; 13] = [
     "y",
 ];
 
+/// The option keys of `compare`.
+pub const COMPARE_KEYS: [&str; 10] = [
+    "names", "decimals", "title", "stats", "keep", "drop", "order", "labels", "paren", "stars",
+];
+
+/// The options of `compare` from a script map (keys [`COMPARE_KEYS`], plus `extra` keys the
+/// caller reads itself; `func` names the function in messages).
+pub fn compare_options_with(opts: &Map, func: &'static str, extra: &[&str]) -> RResult<CompareOptions> {
+    let valid: Vec<&str> = COMPARE_KEYS.iter().chain(extra).copied().collect();
+    let o = Opts::new(opts, func, &valid)?;
+    let mut co = CompareOptions {
+        names: o.strings("names")?,
+        stats: o.strings("stats")?,
+        keep: o.strings("keep")?,
+        drop: o.strings("drop")?,
+        order: o.strings("order")?,
+        ..Default::default()
+    };
+    if let Some(d) = o.usize("decimals")? {
+        co.decimals = d;
+    }
+    if let Some(t) = o.str("title")? {
+        co.title = t;
+    }
+    if let Some(p) = o.str("paren")? {
+        use crate::models::compare::Paren;
+        co.paren = match p.as_str() {
+            "se" => Paren::Se,
+            "t" => Paren::T,
+            "p" => Paren::P,
+            "ci" => Paren::Ci,
+            _ => {
+                return Err(script_err(format!(
+                    "{func}: option paren: \"{p}\" is not valid; valid values: \"se\", \"t\", \"p\", \"ci\""
+                )))
+            }
+        };
+    }
+    if let Some(v) = o.value("labels") {
+        let m = v.clone().try_cast::<Map>().ok_or_else(|| {
+            script_err(format!(
+                "{func}: option 'labels' must be a map term → label, e.g. #{{INC: \"income\"}}, got {}",
+                v.type_name()
+            ))
+        })?;
+        co.labels = m.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    }
+    if let Some(v) = o.value("stars") {
+        let a = v.clone().try_cast::<Array>().ok_or_else(|| {
+            script_err(format!(
+                "{func}: option 'stars' must be an array of levels, e.g. [0.1, 0.05, 0.01], got {}",
+                v.type_name()
+            ))
+        })?;
+        co.stars = to_f64s(&a, &format!("{func}: stars"))?;
+    }
+    Ok(co)
+}
+
+/// The options of `compare` from a script map.
+fn compare_options(opts: &Map, func: &'static str) -> RResult<CompareOptions> {
+    compare_options_with(opts, func, &[])
+}
+
 /// Comparison tables and simulation.
 #[export_module(root = "crate::script::guarded")]
 pub mod study_fns {
@@ -231,30 +295,74 @@ pub mod study_fns {
     /// error in parentheses (rho/lambda last), then sigma2, logLik, AIC, N, T, FE and the
     /// convention. Random-effects models add the row phi after rho/lambda and sigma2_mu, theta
     /// under sigma2, and their convention names the estimator, the error structure (bsk/kkp) and
-    /// the covariance. Options: names (column headers), decimals (default 4), title.
+    /// the covariance. Options: names (column headers), decimals (default 4), title; keep, drop
+    /// (arrays of terms), order (these terms first), labels (map term → label), paren ("se"
+    /// default, "t" for z, "p", "ci" for the 95% interval), stars (levels, default
+    /// [0.1, 0.05, 0.01]), stats (footer rows in this order, keys "nobs", "n", "t", "r2",
+    /// "r2_within", "r2_between", "r2_overall", "loglik", "aic", "bic", "sigma2", "fe",
+    /// "convention"). A term no model has, or an unknown stats key, is an error listing the
+    /// valid ones.
     /// ```rhai
     /// let c = read_csv("examples/data/columbus/data.csv");
     /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
     /// let o = ols(c, "CRIME ~ INC + HOVAL", #{id: "POLYID"});
     /// let s = sar(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"});
     /// print(compare([o, s], #{names: ["OLS", "SAR"], decimals: 3}));
+    /// print(compare([o, s], #{keep: ["INC", "rho"], labels: #{INC: "income"}, paren: "t",
+    ///                        stars: [0.05, 0.01], stats: ["nobs", "r2", "aic", "bic"]}));
     /// ```
     #[rhai_fn(name = "compare", return_raw)]
     pub fn compare(models: Array, opts: Map) -> RResult<STable> {
-        let o = Opts::new(&opts, "compare", &["names", "decimals", "title"])?;
         let ms = models_of(&models)?;
         let refs: Vec<&Model> = ms.iter().map(|m| m.0.model()).collect();
-        let mut co = CompareOptions {
-            names: o.strings("names")?,
-            ..Default::default()
-        };
-        if let Some(d) = o.usize("decimals")? {
-            co.decimals = d;
-        }
-        if let Some(t) = o.str("title")? {
-            co.title = t;
-        }
+        let co = compare_options(&opts, "compare")?;
         crate::models::compare::compare(&refs, &co)
+            .map(|t| STable(Arc::new(t)))
+            .map_err(core_err)
+    }
+
+    /// The same model under several weights matrices, side by side (the robustness table of a
+    /// paper): one fit per W with the fit options of `fit` (`model` required, `fe`, …), then a
+    /// `compare` table of coefficients, rho/lambda, logLik, AIC, BIC, N, T and FE. Each column
+    /// equals a separate `fit(p, f, w_k, opts)`. The options of `compare` (names — default "W1",
+    /// "W2", … —, decimals, title, keep, drop, order, labels, paren, stars, stats) shape the table.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let t = robustness(p, "gsp ~ pcap + emp", [w, w.binary()], #{model: "sar", names: ["row", "binary"]});
+    /// print(t);
+    /// ```
+    #[rhai_fn(name = "robustness", return_raw)]
+    pub fn robustness(data: Dynamic, formula: &str, ws: Array, opts: Map) -> RResult<STable> {
+        let mut fit_opts = Map::new();
+        let mut table_opts = Map::new();
+        for (k, v) in &opts {
+            if COMPARE_KEYS.contains(&k.as_str()) {
+                table_opts.insert(k.clone(), v.clone());
+            } else {
+                fit_opts.insert(k.clone(), v.clone());
+            }
+        }
+        let co = compare_options(&table_opts, "robustness")?;
+        let mut fits = Vec::with_capacity(ws.len());
+        for (k, w) in ws.iter().enumerate() {
+            let w = w.clone().try_cast::<SWeights>().ok_or_else(|| {
+                script_err(format!(
+                    "robustness: element {k} of the weights array is {}, expected Weights",
+                    w.type_name()
+                ))
+            })?;
+            fits.push(super::super::models::spatial(
+                data.clone(),
+                formula,
+                &w,
+                None,
+                &fit_opts,
+                "robustness",
+            )?);
+        }
+        let refs: Vec<&Model> = fits.iter().map(|m| m.0.model()).collect();
+        crate::models::robustness::robustness_table(&refs, &co)
             .map(|t| STable(Arc::new(t)))
             .map_err(core_err)
     }

@@ -5,6 +5,7 @@ mod balance;
 mod bayes;
 mod bsjk;
 mod common;
+mod compare_options;
 mod csv_options;
 mod data_manage;
 mod docs;
