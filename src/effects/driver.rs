@@ -33,7 +33,7 @@ impl EffectRow {
         crate::stats::normal_interval(self.estimate, self.std_error, level)
     }
 
-    fn new(estimate: f64, std_error: f64, z: f64, point: f64, mean: f64) -> EffectRow {
+    pub(super) fn new(estimate: f64, std_error: f64, z: f64, point: f64, mean: f64) -> EffectRow {
         EffectRow {
             estimate,
             std_error,
@@ -76,6 +76,9 @@ pub struct Effects {
     pub total: Vec<EffectRow>,
     /// Warnings (covariance floored, series truncated, interval clipped, ...).
     pub warnings: Vec<String>,
+    /// Dynamic models: the long-run block and the stability facts (`direct`, `indirect` and
+    /// `total` above are then the short-run effects; docs/methods.md §14.5).
+    pub dynamic: Option<Box<super::dynamic::DynamicEffects>>,
 }
 
 /// Exact point effects at φ̂: one `[ADE, AIE, ATE]` per regressor.
@@ -84,7 +87,7 @@ pub fn point_effects(input: &EffectsInput, engine: TraceEngine) -> Result<Vec<[f
     Ok(point_of(&prep))
 }
 
-fn point_of(prep: &Prepared) -> Vec<[f64; 3]> {
+pub(super) fn point_of(prep: &Prepared) -> Vec<[f64; 3]> {
     let k = prep.layout.beta.len();
     let mut flat = vec![0.0; 3 * k];
     prep.layout.effects_of(&prep.kernel, &prep.layout.mean, &mut flat);
@@ -93,6 +96,12 @@ fn point_of(prep: &Prepared) -> Vec<[f64; 3]> {
 
 /// Effects with standard errors by the chosen method (docs/methods.md §9).
 pub fn effects(input: &EffectsInput, opts: &EffectsOptions) -> Result<Effects> {
+    if opts.mode == Mode::Sdpdmod {
+        return Err(crate::error::Error::invalid(
+            "effects: mode \"sdpdmod\" (SDPDmod's impactsSDPDm) applies to dynamic models (dynamic: true); \
+             use mode \"elhorst\" for the mean of the draws",
+        ));
+    }
     let prep = prepare(input, opts.engine)?;
     let point = point_of(&prep);
     let k = point.len();
@@ -123,7 +132,7 @@ pub fn effects(input: &EffectsInput, opts: &EffectsOptions) -> Result<Effects> {
                     let (m, s) = (sim.mean[3 * i + e], sim.sd[3 * i + e]);
                     let row = match opts.mode {
                         Mode::Spillover => EffectRow::new(pt[e], s, ratio(pt[e], s), pt[e], m),
-                        Mode::Elhorst => EffectRow::new(m, s, ratio(m, s), pt[e], m),
+                        Mode::Elhorst | Mode::Sdpdmod => EffectRow::new(m, s, ratio(m, s), pt[e], m),
                         Mode::Spatialreg => EffectRow::new(pt[e], s, ratio(m, s), pt[e], m),
                     };
                     rows[e].push(row);
@@ -147,11 +156,12 @@ pub fn effects(input: &EffectsInput, opts: &EffectsOptions) -> Result<Effects> {
         indirect,
         total,
         warnings,
+        dynamic: None,
     })
 }
 
 /// a/b, NaN when b is not positive (a zero SE, e.g. the SEM indirect effect).
-fn ratio(a: f64, b: f64) -> f64 {
+pub(super) fn ratio(a: f64, b: f64) -> f64 {
     if b > 0.0 {
         a / b
     } else {
@@ -164,7 +174,10 @@ fn ratio(a: f64, b: f64) -> f64 {
 /// used) are carried into the effects' warnings, so the effects table says so too.
 pub fn effects_of_fit(fit: &crate::models::ml::SpatialFit, w: &Weights, opts: &EffectsOptions) -> Result<Effects> {
     let input = input_from_fit(fit, w)?;
-    let mut e = effects(&input, opts)?;
+    let mut e = match &fit.dynamic {
+        Some(info) => super::dynamic::dynamic_effects(&input, info, &fit.model, opts)?,
+        None => effects(&input, opts)?,
+    };
     for warning in &fit.model.warnings {
         e.warnings.push(format!("the model: {warning}"));
     }

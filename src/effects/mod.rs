@@ -21,6 +21,7 @@
 
 pub mod delta;
 mod driver;
+pub mod dynamic;
 pub mod exact;
 mod input;
 mod options;
@@ -29,6 +30,7 @@ pub mod simulate;
 mod table;
 
 pub use driver::{effects, effects_of_fit, point_effects, EffectRow, Effects};
+pub use dynamic::{DynamicEffects, LongRun};
 pub use exact::{Averages, Kernel, Totals, TraceSource};
 pub use input::{input_from_fit, input_from_model, row_sum_moments, EffectsInput};
 pub use options::{

@@ -259,11 +259,13 @@ option_enum! {
 }
 
 option_enum! {
-    /// `"spillover"` (`"default"`), `"elhorst"` or `"spatialreg"`, in any case.
+    /// `"spillover"` (`"default"`), `"elhorst"`, `"spatialreg"` or `"sdpdmod"` (dynamic
+    /// models), in any case.
     Mode: "mode", fold: Fold::AnyCase, hint: Some("effects: ");
     Spillover => "spillover" | "default",
     Elhorst => "elhorst",
     Spatialreg => "spatialreg",
+    Sdpdmod => "sdpdmod",
 }
 
 option_enum! {
