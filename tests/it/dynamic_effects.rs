@@ -128,7 +128,9 @@ fn sdm_individual_short_and_long_run_point_effects() {
 }
 
 #[test]
-fn sar_point_effects() {
+fn sar_and_two_way_point_effects() {
+    check_points(&fit(ModelKind::Sdm, Fe::TwoWays, true), "DYN.SDM.twoways.LY", true);
+    check_points(&fit(ModelKind::Sar, Fe::TwoWays, true), "DYN.SAR.twoways.LY", true);
     check_points(
         &fit(ModelKind::Sar, Fe::Individual, true),
         "DYN.SAR.individual.LY",
