@@ -1,12 +1,10 @@
 //! The driver: point effects and effects with standard errors by the chosen method.
 
-use super::{
-    delta, input_from_fit, prepare, simulate, EffectsInput, EffectsOptions, Method, Mode, Prepared, TraceEngine,
-};
+use super::prepare::{point_of, ratio};
+use super::{delta, prepare, simulate, EffectsInput, EffectsOptions, Method, Mode, TraceEngine};
 use crate::error::Result;
 use crate::models::ModelKind;
 use crate::stats::p_normal_two_sided;
-use crate::weights::Weights;
 
 /// One effect of one regressor. Serialises as `{estimate, std_error, z, p, point, mean}` (NaN
 /// and infinities as `null`).
@@ -78,20 +76,13 @@ pub struct Effects {
     pub warnings: Vec<String>,
     /// Dynamic models: the long-run block and the stability facts (`direct`, `indirect` and
     /// `total` above are then the short-run effects; docs/methods.md §14.5).
-    pub dynamic: Option<Box<super::dynamic::DynamicEffects>>,
+    pub dynamic: Option<Box<DynamicEffects>>,
 }
 
 /// Exact point effects at φ̂: one `[ADE, AIE, ATE]` per regressor.
 pub fn point_effects(input: &EffectsInput, engine: TraceEngine) -> Result<Vec<[f64; 3]>> {
     let prep = prepare(input, engine)?;
     Ok(point_of(&prep))
-}
-
-pub(super) fn point_of(prep: &Prepared) -> Vec<[f64; 3]> {
-    let k = prep.layout.beta.len();
-    let mut flat = vec![0.0; 3 * k];
-    prep.layout.effects_of(&prep.kernel, &prep.layout.mean, &mut flat);
-    flat.chunks(3).map(|c| [c[0], c[1], c[2]]).collect()
 }
 
 /// Effects with standard errors by the chosen method (docs/methods.md §9).
@@ -160,26 +151,26 @@ pub fn effects(input: &EffectsInput, opts: &EffectsOptions) -> Result<Effects> {
     })
 }
 
-/// a/b, NaN when b is not positive (a zero SE, e.g. the SEM indirect effect).
-pub(super) fn ratio(a: f64, b: f64) -> f64 {
-    if b > 0.0 {
-        a / b
-    } else {
-        f64::NAN
-    }
+/// Long-run direct, indirect and total effects, one row per regressor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LongRun {
+    /// Average long-run direct effects.
+    pub direct: Vec<EffectRow>,
+    /// Average long-run indirect effects.
+    pub indirect: Vec<EffectRow>,
+    /// Average long-run total effects.
+    pub total: Vec<EffectRow>,
 }
 
-/// Effects of a fitted spatial model on `w` ([`input_from_fit`], then [`effects`]). The model's
-/// own warnings (e.g. ρ on the bound of its search interval, where the results should not be
-/// used) are carried into the effects' warnings, so the effects table says so too.
-pub fn effects_of_fit(fit: &crate::models::ml::SpatialFit, w: &Weights, opts: &EffectsOptions) -> Result<Effects> {
-    let input = input_from_fit(fit, w)?;
-    let mut e = match &fit.dynamic {
-        Some(info) => super::dynamic::dynamic_effects(&input, info, &fit.model, opts)?,
-        None => effects(&input, opts)?,
-    };
-    for warning in &fit.model.warnings {
-        e.warnings.push(format!("the model: {warning}"));
-    }
-    Ok(e)
+/// The dynamic part of [`Effects`]: the long run (or why it is refused) and the stability facts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DynamicEffects {
+    /// Long-run effects; `None` when the process is not stable (see `refused`).
+    pub long: Option<LongRun>,
+    /// Why the long run is not reported.
+    pub refused: Option<String>,
+    /// Spectral radius of S⁻¹(τI + ηW) at the estimates.
+    pub spectral_radius: f64,
+    /// Draws re-drawn because the process was unstable (simulation).
+    pub unstable_redrawn: usize,
 }

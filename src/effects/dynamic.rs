@@ -23,13 +23,17 @@
 //! (our ChaCha8 generator, so the draws are not R's), the mean of the draws reported, nothing
 //! re-drawn.
 
-use super::driver::{point_of, ratio};
+use super::prepare::{point_of, ratio};
 use super::simulate::{simulate_with, Reject};
-use super::{delta, exact, prepare, EffectRow, Effects, EffectsInput, EffectsOptions, Method, Mode, Prepared};
+use super::{
+    delta, exact, input_from_fit, prepare, DynamicEffects, EffectRow, Effects, EffectsInput, EffectsOptions, LongRun,
+    Method, Mode, Prepared,
+};
 use crate::error::{Error, Result};
 use crate::linalg::quad_form;
 use crate::models::ml::{dynamic_spectral_radius, DynamicInfo};
 use crate::models::Model;
+use crate::weights::Weights;
 
 /// Stability threshold of the spectral radius (docs/methods.md §14.1).
 pub const STABLE_BELOW: f64 = 1.0 - 1e-8;
@@ -38,30 +42,6 @@ pub const SDPDMOD_DRAWS: usize = 200;
 /// Seed of mode `"sdpdmod"` when `seed` is left at its default (SDPDmod's `sd`); draw r uses
 /// seed + 10r.
 pub const SDPDMOD_SEED: u64 = 12345;
-
-/// Long-run direct, indirect and total effects, one row per regressor.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LongRun {
-    /// Average long-run direct effects.
-    pub direct: Vec<EffectRow>,
-    /// Average long-run indirect effects.
-    pub indirect: Vec<EffectRow>,
-    /// Average long-run total effects.
-    pub total: Vec<EffectRow>,
-}
-
-/// The dynamic part of [`Effects`]: the long run (or why it is refused) and the stability facts.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DynamicEffects {
-    /// Long-run effects; `None` when the process is not stable (see `refused`).
-    pub long: Option<LongRun>,
-    /// Why the long run is not reported.
-    pub refused: Option<String>,
-    /// Spectral radius of S⁻¹(τI + ηW) at the estimates.
-    pub spectral_radius: f64,
-    /// Draws re-drawn because the process was unstable (simulation).
-    pub unstable_redrawn: usize,
-}
 
 /// Where τ and η sit in the local parameter vector, and the spectrum for the stability check.
 struct Dyn<'a> {
@@ -333,4 +313,19 @@ pub fn dynamic_effects(
             unstable_redrawn: unstable,
         })),
     })
+}
+
+/// Effects of a fitted spatial model on `w` ([`input_from_fit`], then [`effects`]). The model's
+/// own warnings (e.g. ρ on the bound of its search interval, where the results should not be
+/// used) are carried into the effects' warnings, so the effects table says so too.
+pub fn effects_of_fit(fit: &crate::models::ml::SpatialFit, w: &Weights, opts: &EffectsOptions) -> Result<Effects> {
+    let input = input_from_fit(fit, w)?;
+    let mut e = match &fit.dynamic {
+        Some(info) => dynamic_effects(&input, info, &fit.model, opts)?,
+        None => super::effects(&input, opts)?,
+    };
+    for warning in &fit.model.warnings {
+        e.warnings.push(format!("the model: {warning}"));
+    }
+    Ok(e)
 }

@@ -208,8 +208,8 @@ pub fn simulate_with(
         let rho = l.rho_of(&l.mean);
         let se = l.rho.map_or(f64::NAN, |j| l.cov[j * d + j].sqrt());
         return Err(Error::numeric(format!(
-            "effects: for {failed} draw(s), {MAX_REDRAWS} consecutive draws had rho outside ({lo}, {hi}) \
-             (rho = {rho}, se = {se:.4}) or an unstable dynamic process; the simulation cannot respect the bounds; \
+            "effects: for {failed} draw(s), {MAX_REDRAWS} consecutive draws of rho fell outside ({lo}, {hi}) \
+             (rho = {rho}, se = {se:.4}) or gave an unstable dynamic process; the simulation cannot respect the bounds; \
              use method \"delta\""
         )));
     }
