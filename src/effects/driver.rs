@@ -1,12 +1,10 @@
 //! The driver: point effects and effects with standard errors by the chosen method.
 
-use super::{
-    delta, input_from_fit, prepare, simulate, EffectsInput, EffectsOptions, Method, Mode, Prepared, TraceEngine,
-};
+use super::prepare::{point_of, ratio};
+use super::{delta, prepare, simulate, EffectsInput, EffectsOptions, Method, Mode, TraceEngine};
 use crate::error::Result;
 use crate::models::ModelKind;
 use crate::stats::p_normal_two_sided;
-use crate::weights::Weights;
 
 /// One effect of one regressor. Serialises as `{estimate, std_error, z, p, point, mean}` (NaN
 /// and infinities as `null`).
@@ -33,7 +31,7 @@ impl EffectRow {
         crate::stats::normal_interval(self.estimate, self.std_error, level)
     }
 
-    fn new(estimate: f64, std_error: f64, z: f64, point: f64, mean: f64) -> EffectRow {
+    pub(super) fn new(estimate: f64, std_error: f64, z: f64, point: f64, mean: f64) -> EffectRow {
         EffectRow {
             estimate,
             std_error,
@@ -76,6 +74,9 @@ pub struct Effects {
     pub total: Vec<EffectRow>,
     /// Warnings (covariance floored, series truncated, interval clipped, ...).
     pub warnings: Vec<String>,
+    /// Dynamic models: the long-run block and the stability facts (`direct`, `indirect` and
+    /// `total` above are then the short-run effects; docs/methods.md §14.5).
+    pub dynamic: Option<Box<DynamicEffects>>,
 }
 
 /// Exact point effects at φ̂: one `[ADE, AIE, ATE]` per regressor.
@@ -84,15 +85,14 @@ pub fn point_effects(input: &EffectsInput, engine: TraceEngine) -> Result<Vec<[f
     Ok(point_of(&prep))
 }
 
-fn point_of(prep: &Prepared) -> Vec<[f64; 3]> {
-    let k = prep.layout.beta.len();
-    let mut flat = vec![0.0; 3 * k];
-    prep.layout.effects_of(&prep.kernel, &prep.layout.mean, &mut flat);
-    flat.chunks(3).map(|c| [c[0], c[1], c[2]]).collect()
-}
-
 /// Effects with standard errors by the chosen method (docs/methods.md §9).
 pub fn effects(input: &EffectsInput, opts: &EffectsOptions) -> Result<Effects> {
+    if opts.mode == Mode::Sdpdmod {
+        return Err(crate::error::Error::invalid(
+            "effects: mode \"sdpdmod\" (SDPDmod's impactsSDPDm) applies to dynamic models (dynamic: true); \
+             use mode \"elhorst\" for the mean of the draws",
+        ));
+    }
     let prep = prepare(input, opts.engine)?;
     let point = point_of(&prep);
     let k = point.len();
@@ -123,7 +123,7 @@ pub fn effects(input: &EffectsInput, opts: &EffectsOptions) -> Result<Effects> {
                     let (m, s) = (sim.mean[3 * i + e], sim.sd[3 * i + e]);
                     let row = match opts.mode {
                         Mode::Spillover => EffectRow::new(pt[e], s, ratio(pt[e], s), pt[e], m),
-                        Mode::Elhorst => EffectRow::new(m, s, ratio(m, s), pt[e], m),
+                        Mode::Elhorst | Mode::Sdpdmod => EffectRow::new(m, s, ratio(m, s), pt[e], m),
                         Mode::Spatialreg => EffectRow::new(pt[e], s, ratio(m, s), pt[e], m),
                     };
                     rows[e].push(row);
@@ -147,26 +147,30 @@ pub fn effects(input: &EffectsInput, opts: &EffectsOptions) -> Result<Effects> {
         indirect,
         total,
         warnings,
+        dynamic: None,
     })
 }
 
-/// a/b, NaN when b is not positive (a zero SE, e.g. the SEM indirect effect).
-fn ratio(a: f64, b: f64) -> f64 {
-    if b > 0.0 {
-        a / b
-    } else {
-        f64::NAN
-    }
+/// Long-run direct, indirect and total effects, one row per regressor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LongRun {
+    /// Average long-run direct effects.
+    pub direct: Vec<EffectRow>,
+    /// Average long-run indirect effects.
+    pub indirect: Vec<EffectRow>,
+    /// Average long-run total effects.
+    pub total: Vec<EffectRow>,
 }
 
-/// Effects of a fitted spatial model on `w` ([`input_from_fit`], then [`effects`]). The model's
-/// own warnings (e.g. ρ on the bound of its search interval, where the results should not be
-/// used) are carried into the effects' warnings, so the effects table says so too.
-pub fn effects_of_fit(fit: &crate::models::ml::SpatialFit, w: &Weights, opts: &EffectsOptions) -> Result<Effects> {
-    let input = input_from_fit(fit, w)?;
-    let mut e = effects(&input, opts)?;
-    for warning in &fit.model.warnings {
-        e.warnings.push(format!("the model: {warning}"));
-    }
-    Ok(e)
+/// The dynamic part of [`Effects`]: the long run (or why it is refused) and the stability facts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DynamicEffects {
+    /// Long-run effects; `None` when the process is not stable (see `refused`).
+    pub long: Option<LongRun>,
+    /// Why the long run is not reported.
+    pub refused: Option<String>,
+    /// Spectral radius of S⁻¹(τI + ηW) at the estimates.
+    pub spectral_radius: f64,
+    /// Draws re-drawn because the process was unstable (simulation).
+    pub unstable_redrawn: usize,
 }

@@ -21,6 +21,7 @@
 
 pub mod delta;
 mod driver;
+pub mod dynamic;
 pub mod exact;
 mod input;
 mod options;
@@ -28,7 +29,8 @@ mod prepare;
 pub mod simulate;
 mod table;
 
-pub use driver::{effects, effects_of_fit, point_effects, EffectRow, Effects};
+pub use driver::{effects, point_effects, DynamicEffects, EffectRow, Effects, LongRun};
+pub use dynamic::effects_of_fit;
 pub use exact::{Averages, Kernel, Totals, TraceSource};
 pub use input::{input_from_fit, input_from_model, row_sum_moments, EffectsInput};
 pub use options::{

@@ -38,6 +38,10 @@ pub enum Mode {
     Elhorst,
     /// spatialreg: point at φ̂, SE = sd, z = mean/sd; out-of-interval draws discarded.
     Spatialreg,
+    /// SDPDmod `impactsSDPDm` (dynamic models only, docs/methods.md §14.5): reported effect =
+    /// mean of the draws, t = mean/sd, nothing re-drawn; 200 draws with draw r seeded
+    /// 12345 + 10r unless `draws`/`seed` are set.
+    Sdpdmod,
 }
 
 impl Mode {
@@ -47,6 +51,7 @@ impl Mode {
             Mode::Spillover => "spillover",
             Mode::Elhorst => "elhorst",
             Mode::Spatialreg => "spatialreg",
+            Mode::Sdpdmod => "sdpdmod",
         }
     }
 }

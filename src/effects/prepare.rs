@@ -298,3 +298,20 @@ pub fn prepare(input: &EffectsInput, engine: TraceEngine) -> Result<Prepared> {
         warnings,
     })
 }
+
+/// Exact point effects at φ̂ of the prepared input: one `[ADE, AIE, ATE]` per regressor.
+pub(super) fn point_of(prep: &Prepared) -> Vec<[f64; 3]> {
+    let k = prep.layout.beta.len();
+    let mut flat = vec![0.0; 3 * k];
+    prep.layout.effects_of(&prep.kernel, &prep.layout.mean, &mut flat);
+    flat.chunks(3).map(|c| [c[0], c[1], c[2]]).collect()
+}
+
+/// a/b, NaN when b is not positive (a zero SE, e.g. the SEM indirect effect).
+pub(super) fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 {
+        a / b
+    } else {
+        f64::NAN
+    }
+}

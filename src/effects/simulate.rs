@@ -31,6 +31,8 @@ pub struct Simulated {
     pub kept: usize,
     /// Draws repeated because ρ fell outside the interval.
     pub redrawn: usize,
+    /// Draws repeated because the dynamic process was unstable (long-run effects).
+    pub unstable: usize,
     /// Draws dropped because ρ fell outside the interval (discard mode).
     pub discarded: usize,
     /// Mean over the kept draws.
@@ -83,13 +85,66 @@ pub fn factor(cov: &[f64], d: usize) -> Result<(Vec<f64>, Option<String>)> {
 }
 
 enum Outcome {
-    Kept(Vec<f64>, usize),
+    Kept(Vec<f64>, [usize; 2]),
     Discarded,
     Failed,
 }
 
+/// Why a draw is not used: ρ outside its interval (index 0) or, for the long-run effects of a
+/// dynamic model, an unstable process (index 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reject {
+    /// ρ outside the open interval.
+    Interval,
+    /// Spectral radius of S⁻¹(τI + ηW) at or above 1.
+    Unstable,
+}
+
+/// How draw r seeds its generator: `(seed, stream)` of [`rng_for`].
+pub type SeedOf<'a> = &'a (dyn Fn(usize) -> (u64, u64) + Sync);
+/// Accepts a draw φ (`Ok`) or says why it is rejected.
+pub type Accept<'a> = &'a (dyn Fn(&[f64]) -> std::result::Result<(), Reject> + Sync);
+/// Writes the `nout` simulated quantities of a draw φ.
+pub type Eval<'a> = &'a (dyn Fn(&[f64], &mut [f64]) + Sync);
+
 /// R = `draws` simulated effects (see the module doc).
 pub fn simulate(prep: &Prepared, draws: usize, seed: u64, discard: bool) -> Result<Simulated> {
+    let l = &prep.layout;
+    let (lo, hi) = prep.interval;
+    let accept = |phi: &[f64]| {
+        let rho = l.rho_of(phi);
+        if prep.has_rho && !(rho > lo && rho < hi) {
+            Err(Reject::Interval)
+        } else {
+            Ok(())
+        }
+    };
+    let eval = |phi: &[f64], out: &mut [f64]| l.effects_of(&prep.kernel, phi, out);
+    simulate_with(
+        prep,
+        draws,
+        &|r| (seed, r as u64),
+        discard,
+        3 * l.beta.len(),
+        &accept,
+        &eval,
+    )
+}
+
+/// The simulation engine shared by the static and the dynamic effects: R = `draws` draws
+/// φ⁽ʳ⁾ = φ̂ + L z from the local parameters of `prep.layout`, each rejected draw repeated
+/// from the same stream (or, with `discard`, dropped), and the mean and sd of the `nout`
+/// quantities `eval` writes. `simulated.redrawn` counts the re-draws for ρ outside its
+/// interval, `simulated.unstable` those for an unstable process.
+pub fn simulate_with(
+    prep: &Prepared,
+    draws: usize,
+    seed_of: SeedOf,
+    discard: bool,
+    nout: usize,
+    accept: Accept,
+    eval: Eval,
+) -> Result<Simulated> {
     if draws < 2 {
         return Err(Error::invalid(format!(
             "effects: draws = {draws}; at least 2 are needed for a standard deviation (default 1000)"
@@ -98,10 +153,9 @@ pub fn simulate(prep: &Prepared, draws: usize, seed: u64, discard: bool) -> Resu
     let l = &prep.layout;
     let d = l.dim();
     let (fac, warn) = factor(&l.cov, d)?;
-    let k = l.beta.len();
     crate::budget::check_f64(
-        &format!("effects: draws = {draws} × {} effects", 3 * k),
-        &[draws, 3 * k + 4],
+        &format!("effects: draws = {draws} × {nout} effects"),
+        &[draws, nout + 4],
         "use fewer draws (default 1000)",
     )?;
     let (lo, hi) = prep.interval;
@@ -109,10 +163,12 @@ pub fn simulate(prep: &Prepared, draws: usize, seed: u64, discard: bool) -> Resu
         if crate::interrupt::requested() {
             return Outcome::Failed;
         }
-        let mut rng = rng_for(seed, r as u64);
+        let (seed, stream) = seed_of(r);
+        let mut rng = rng_for(seed, stream);
         let mut z = vec![0.0; d];
         let mut phi = vec![0.0; d];
-        for attempt in 0..=MAX_REDRAWS {
+        let mut again = [0usize; 2];
+        for _ in 0..=MAX_REDRAWS {
             for zi in z.iter_mut() {
                 *zi = rng.sample::<f64, _>(rand_distr::StandardNormal);
             }
@@ -120,30 +176,29 @@ pub fn simulate(prep: &Prepared, draws: usize, seed: u64, discard: bool) -> Resu
                 let row = &fac[i * d..(i + 1) * d];
                 phi[i] = l.mean[i] + row.iter().zip(&z).map(|(a, b)| a * b).sum::<f64>();
             }
-            if prep.has_rho {
-                let rho = l.rho_of(&phi);
-                if !(rho > lo && rho < hi) {
-                    if discard {
-                        return Outcome::Discarded;
-                    }
-                    continue;
+            if let Err(why) = accept(&phi) {
+                if discard {
+                    return Outcome::Discarded;
                 }
+                again[why as usize] += 1;
+                continue;
             }
-            let mut out = vec![0.0; 3 * k];
-            l.effects_of(&prep.kernel, &phi, &mut out);
-            return Outcome::Kept(out, attempt);
+            let mut out = vec![0.0; nout];
+            eval(&phi, &mut out);
+            return Outcome::Kept(out, again);
         }
         Outcome::Failed
     };
     let outcomes: Vec<Outcome> = (0..draws).into_par_iter().with_min_len(32).map(one).collect();
     crate::interrupt::check()?;
     let mut kept: Vec<&Vec<f64>> = Vec::with_capacity(draws);
-    let (mut redrawn, mut discarded, mut failed) = (0, 0, 0);
+    let (mut redrawn, mut unstable, mut discarded, mut failed) = (0, 0, 0, 0);
     for o in &outcomes {
         match o {
             Outcome::Kept(v, a) => {
                 kept.push(v);
-                redrawn += a;
+                redrawn += a[0];
+                unstable += a[1];
             }
             Outcome::Discarded => discarded += 1,
             Outcome::Failed => failed += 1,
@@ -154,7 +209,8 @@ pub fn simulate(prep: &Prepared, draws: usize, seed: u64, discard: bool) -> Resu
         let se = l.rho.map_or(f64::NAN, |j| l.cov[j * d + j].sqrt());
         return Err(Error::numeric(format!(
             "effects: for {failed} draw(s), {MAX_REDRAWS} consecutive draws of rho fell outside ({lo}, {hi}) \
-             (rho = {rho}, se = {se:.4}); the simulation cannot respect the interval; use method \"delta\""
+             (rho = {rho}, se = {se:.4}) or gave an unstable dynamic process; the simulation cannot respect the bounds; \
+             use method \"delta\""
         )));
     }
     if kept.len() < 2 {
@@ -164,12 +220,12 @@ pub fn simulate(prep: &Prepared, draws: usize, seed: u64, discard: bool) -> Resu
         )));
     }
     let m = kept.len() as f64;
-    let mut mean = vec![0.0; 3 * k];
+    let mut mean = vec![0.0; nout];
     for v in &kept {
         mean.iter_mut().zip(v.iter()).for_each(|(a, b)| *a += b);
     }
     mean.iter_mut().for_each(|a| *a /= m);
-    let mut sd = vec![0.0; 3 * k];
+    let mut sd = vec![0.0; nout];
     for v in &kept {
         sd.iter_mut()
             .zip(v.iter().zip(&mean))
@@ -179,6 +235,7 @@ pub fn simulate(prep: &Prepared, draws: usize, seed: u64, discard: bool) -> Resu
     Ok(Simulated {
         kept: kept.len(),
         redrawn,
+        unstable,
         discarded,
         mean,
         sd,

@@ -23,11 +23,15 @@ impl Effects {
                 let tail = match self.mode {
                     Mode::Spillover => "estimates at the MLE, z = estimate/SE".to_string(),
                     Mode::Elhorst => "estimates = mean of draws, t = mean/SE (Elhorst)".to_string(),
+                    Mode::Sdpdmod => "estimates = mean of draws, t = mean/SE, no draw rejected (SDPDmod)".to_string(),
                     Mode::Spatialreg => "estimates at the MLE, z = mean of draws/SE (spatialreg)".to_string(),
                 };
                 let mut s = format!("{head}; {tail}");
                 if self.redrawn > 0 {
                     s.push_str(&format!("; {} draws re-drawn (rho outside the interval)", self.redrawn));
+                }
+                if let Some(d) = self.dynamic.as_deref().filter(|d| d.unstable_redrawn > 0) {
+                    s.push_str(&format!("; {} draws re-drawn (unstable process)", d.unstable_redrawn));
                 }
                 if self.discarded > 0 {
                     s.push_str(&format!(
@@ -44,11 +48,13 @@ impl Effects {
     /// "estimate*** (z)".
     pub fn to_table(&self) -> Table {
         let cols = ["Variable", "Direct", "Indirect", "Total"];
+        let title = if self.dynamic.is_some() {
+            "Short-run and long-run direct, indirect and total effects"
+        } else {
+            "Direct, indirect and total effects"
+        };
         let mut t = Table::new(
-            format!(
-                "Direct, indirect and total effects ({})",
-                self.kind.name().to_uppercase()
-            ),
+            format!("{title} ({})", self.kind.name().to_uppercase()),
             cols.iter().map(|c| c.to_string()).collect(),
         );
         let cell = |r: &EffectRow| {
@@ -59,13 +65,33 @@ impl Effects {
                 fmt_stat(r.z, 2)
             ))
         };
-        for (i, name) in self.names.iter().enumerate() {
-            t.push(vec![
-                name.clone().into(),
-                cell(&self.direct[i]),
-                cell(&self.indirect[i]),
-                cell(&self.total[i]),
-            ]);
+        let mut block = |label: Option<&str>, [d, ind, tot]: [&[EffectRow]; 3]| {
+            if let Some(label) = label {
+                t.push(vec![
+                    label.to_string().into(),
+                    "".to_string().into(),
+                    "".to_string().into(),
+                    "".to_string().into(),
+                ]);
+            }
+            for (i, name) in self.names.iter().enumerate() {
+                t.push(vec![name.clone().into(), cell(&d[i]), cell(&ind[i]), cell(&tot[i])]);
+            }
+        };
+        match self.dynamic.as_deref() {
+            None => block(None, [&self.direct, &self.indirect, &self.total]),
+            Some(dy) => {
+                block(Some("Short run"), [&self.direct, &self.indirect, &self.total]);
+                if let Some(lr) = &dy.long {
+                    block(Some("Long run"), [&lr.direct, &lr.indirect, &lr.total]);
+                }
+            }
+        }
+        if let Some(dy) = self.dynamic.as_deref() {
+            t.note(format!(
+                "spectral radius of S^-1(tau I + eta W) = {:.6}",
+                dy.spectral_radius
+            ));
         }
         t.note(format!(
             "{} statistics in parentheses; {}",
@@ -87,7 +113,7 @@ impl Effects {
             cols.iter().map(|c| c.to_string()).collect(),
         );
         for (i, name) in self.names.iter().enumerate() {
-            for (label, rows) in self.groups() {
+            for (label, rows) in self.all_groups() {
                 let r = rows[i];
                 let mut row = vec![
                     name.clone().into(),
@@ -101,6 +127,29 @@ impl Effects {
         }
         t.decimals = 6;
         t
+    }
+
+    /// The groups of the long table: direct, indirect, total; for a dynamic model the short run
+    /// labelled `short_direct`, … and the long run (when reported) `long_direct`, ….
+    fn all_groups(&self) -> Vec<(&'static str, &[EffectRow])> {
+        match self.dynamic.as_deref() {
+            None => self.groups().to_vec(),
+            Some(dy) => {
+                let mut g: Vec<(&'static str, &[EffectRow])> = vec![
+                    ("short_direct", &self.direct),
+                    ("short_indirect", &self.indirect),
+                    ("short_total", &self.total),
+                ];
+                if let Some(lr) = &dy.long {
+                    g.extend([
+                        ("long_direct", &lr.direct[..]),
+                        ("long_indirect", &lr.indirect[..]),
+                        ("long_total", &lr.total[..]),
+                    ]);
+                }
+                g
+            }
+        }
     }
 
     fn groups(&self) -> [(&'static str, &[EffectRow]); 3] {
@@ -169,6 +218,30 @@ impl serde::Serialize for Effects {
         m.serialize_entry("warnings", &self.warnings)?;
         for (label, rows) in self.groups() {
             m.serialize_entry(label, &ByName(&self.names, rows))?;
+        }
+        if let Some(dy) = self.dynamic.as_deref() {
+            /// One block: direct, indirect, total, each a map regressor → row.
+            struct Block<'a>(&'a [String], [&'a [EffectRow]; 3]);
+            impl serde::Serialize for Block<'_> {
+                fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                    let mut m = s.serialize_map(Some(3))?;
+                    for (label, rows) in ["direct", "indirect", "total"].into_iter().zip(self.1) {
+                        m.serialize_entry(label, &ByName(self.0, rows))?;
+                    }
+                    m.end()
+                }
+            }
+            m.serialize_entry(
+                "short",
+                &Block(&self.names, [&self.direct, &self.indirect, &self.total]),
+            )?;
+            match &dy.long {
+                Some(lr) => m.serialize_entry("long", &Block(&self.names, [&lr.direct, &lr.indirect, &lr.total]))?,
+                None => m.serialize_entry("long", &())?,
+            }
+            m.serialize_entry("long_refused", &dy.refused)?;
+            m.serialize_entry("spectral_radius", &dy.spectral_radius)?;
+            m.serialize_entry("unstable_redrawn", &dy.unstable_redrawn)?;
         }
         m.end()
     }

@@ -259,11 +259,13 @@ option_enum! {
 }
 
 option_enum! {
-    /// `"spillover"` (`"default"`), `"elhorst"` or `"spatialreg"`, in any case.
+    /// `"spillover"` (`"default"`), `"elhorst"`, `"spatialreg"` or `"sdpdmod"` (dynamic
+    /// models), in any case.
     Mode: "mode", fold: Fold::AnyCase, hint: Some("effects: ");
     Spillover => "spillover" | "default",
     Elhorst => "elhorst",
     Spatialreg => "spatialreg",
+    Sdpdmod => "sdpdmod",
 }
 
 option_enum! {
@@ -439,7 +441,7 @@ mod tests {
             (message::<Information>("x"), "unknown information 'x'; valid: \"elhorst\" (default), \"full\", \"splm\""),
             (message::<LogDetMethod>("chebychev"), "unknown lndet \"chebychev\" (did you mean \"chebyshev\"?); valid: \"auto\", \"eigen\", \"sparse\", \"chebyshev\", \"monte_carlo\""),
             (message::<Method>("Delt"), "effects: unknown method \"Delt\" (did you mean \"delta\"?); valid: \"simulation\", \"delta\""),
-            (message::<Mode>("zzzzzzzz"), "effects: unknown mode \"zzzzzzzz\"; valid: \"spillover\", \"elhorst\", \"spatialreg\""),
+            (message::<Mode>("zzzzzzzz"), "effects: unknown mode \"zzzzzzzz\"; valid: \"spillover\", \"elhorst\", \"spatialreg\", \"sdpdmod\""),
             (message::<TraceEngine>("seris"), "effects: unknown engine \"seris\" (did you mean \"series\"?); valid: \"auto\", \"eigen\", \"series\""),
             (message::<FeDf>("N, T-1"), "unknown df 'N, T-1' for the fixed-effects LR tests; valid: \"N,T\" (Elhorst, default), \"N-1,T-1\""),
             (message::<Standardization>("w"), "unknown standardize 'w'; valid: \"row\", \"none\", \"spectral\", \"minmax\""),

@@ -10,6 +10,7 @@ mod csv_options;
 mod data_manage;
 mod docs;
 mod dynamic;
+mod dynamic_effects;
 mod effects;
 mod errors;
 mod esda;
