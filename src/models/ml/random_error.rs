@@ -241,6 +241,23 @@ impl Problem<'_> {
         (0..k * k).map(|q| c[(q / k + l) * m + q % k + l]).collect()
     }
 
+    /// Z'Ω⁻¹Z with Jacobi scaling (the filtered intercept (1 − λ)ι is tiny near λ = 1): the
+    /// scales s_i = 1/√C_ii of the regressor columns and the scaled k×k matrix s_i s_j C_ij.
+    fn scaled_zz(&self, c: &[f64]) -> (Vec<f64>, Vec<f64>) {
+        let (m, l) = (self.cross.m, self.cross.lead);
+        let k = m - l;
+        let sc: Vec<f64> = (l..m)
+            .map(|i| 1.0 / c[i * m + i].max(f64::MIN_POSITIVE).sqrt())
+            .collect();
+        let xx = self
+            .zz(c)
+            .iter()
+            .enumerate()
+            .map(|(q, v)| v * sc[q / k] * sc[q % k])
+            .collect();
+        (sc, xx)
+    }
+
     /// β(ρ, λ, φ), SSE and the determinant term.
     fn profile(&self, rho: f64, lam: f64, phi: f64) -> Result<(Vec<f64>, f64, f64)> {
         let (m, l) = (self.cross.m, self.cross.lead);
@@ -252,15 +269,7 @@ impl Problem<'_> {
             .map(|i| a[i] * (0..l).map(|j| c[i * m + j] * a[j]).sum::<f64>())
             .sum();
         // Jacobi scaling: the filtered intercept (1 − λ)ι is tiny near λ = 1.
-        let sc: Vec<f64> = (l..m)
-            .map(|i| 1.0 / c[i * m + i].max(f64::MIN_POSITIVE).sqrt())
-            .collect();
-        let xx: Vec<f64> = self
-            .zz(&c)
-            .iter()
-            .enumerate()
-            .map(|(q, v)| v * sc[q / k] * sc[q % k])
-            .collect();
+        let (sc, xx) = self.scaled_zz(&c);
         let xy: Vec<f64> = (0..k)
             .map(|j| sc[j] * (0..l).map(|i| a[i] * c[i * m + l + j]).sum::<f64>())
             .collect();
@@ -321,15 +330,7 @@ impl Problem<'_> {
         if !det.is_finite() {
             return (0.0, f64::NEG_INFINITY);
         }
-        let sc: Vec<f64> = (l..m)
-            .map(|i| 1.0 / c[i * m + i].max(f64::MIN_POSITIVE).sqrt())
-            .collect();
-        let xx: Vec<f64> = self
-            .zz(&c)
-            .iter()
-            .enumerate()
-            .map(|(q, v)| v * sc[q / k] * sc[q % k])
-            .collect();
+        let (sc, xx) = self.scaled_zz(&c);
         let mut r = vec![0.0; l * l];
         for a in 0..l {
             let xa: Vec<f64> = (0..k).map(|j| sc[j] * c[a * m + l + j]).collect();
