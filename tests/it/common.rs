@@ -211,3 +211,38 @@ pub fn produc_log_design_with(formula: &str) -> spillover::models::Design {
     let formula = spillover::models::Formula::parse(formula).unwrap();
     spillover::models::Design::from_panel(&p, &formula).unwrap()
 }
+
+/// The produc panel of [`produc_log_design`] with the weights of `produc/weights.csv` in its
+/// unit order, built once per test binary.
+pub fn produc_log() -> &'static (spillover::models::Design, spillover::weights::Weights) {
+    static P: std::sync::OnceLock<(spillover::models::Design, spillover::weights::Weights)> =
+        std::sync::OnceLock::new();
+    P.get_or_init(|| {
+        let d = produc_log_design();
+        let w = weights_in_order(&fixture("produc/weights.csv"), &d.ids);
+        (d, w)
+    })
+}
+
+/// The numeric figures (`figures[].name` → `value`) of a fixture JSON file such as
+/// `produc/expected_dynamic.json`.
+pub fn figure_map(rel: &str) -> std::collections::HashMap<String, f64> {
+    let text = std::fs::read_to_string(fixture(rel)).unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    v["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| Some((f["name"].as_str()?.to_string(), f["value"].as_f64()?)))
+        .collect()
+}
+
+/// Asserts |got − want| ≤ rel·|want| (purely relative) with a message naming the quantity.
+#[track_caller]
+pub fn assert_rel(what: &str, got: f64, want: f64, rel: f64) {
+    let err = (got - want).abs() / want.abs();
+    assert!(
+        err <= rel,
+        "{what}: got {got:.12e}, want {want:.12e}, relative error {err:.2e} > {rel:.0e}"
+    );
+}

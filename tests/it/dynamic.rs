@@ -5,15 +5,13 @@
 //! with SDPDmod's kurtosis term (`se`), the spectral radius (METHODS App. F.4) and the
 //! unit-root Wald test. Estimates at 1e−6, standard errors at 1e−5 (relative).
 
-use crate::common::{fixture, produc_log_design, weights_in_order};
+use crate::common::{assert_rel, figure_map, fixture, produc_log};
 use crate::sandbox::Sandbox;
-use serde_json::Value;
 use spillover::models::ml::{
     dynamic_spectral_radius, fit_spatial, DynamicCorrection, DynamicCovariance, DynamicOptions, LagOrder, SpatialFit,
     SpatialOptions,
 };
-use spillover::models::{Design, Fe, ModelKind};
-use spillover::weights::Weights;
+use spillover::models::{Fe, ModelKind};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -25,35 +23,8 @@ fn reference(name: &str) -> f64 {
 
 fn reference_opt(name: &str) -> Option<f64> {
     static R: OnceLock<HashMap<String, f64>> = OnceLock::new();
-    let r = R.get_or_init(|| {
-        let text = std::fs::read_to_string(fixture("produc/expected_dynamic.json")).unwrap();
-        let v: Value = serde_json::from_str(&text).unwrap();
-        v["figures"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|f| Some((f["name"].as_str()?.to_string(), f["value"].as_f64()?)))
-            .collect()
-    });
+    let r = R.get_or_init(|| figure_map("produc/expected_dynamic.json"));
     r.get(name).copied()
-}
-
-#[track_caller]
-fn close(what: &str, got: f64, want: f64, rel: f64) {
-    let err = (got - want).abs() / want.abs();
-    assert!(
-        err <= rel,
-        "{what}: got {got:.12e}, dynown {want:.12e}, relative error {err:.2e} > {rel:.0e}"
-    );
-}
-
-fn produc() -> &'static (Design, Weights) {
-    static P: OnceLock<(Design, Weights)> = OnceLock::new();
-    P.get_or_init(|| {
-        let d = produc_log_design();
-        let w = weights_in_order(&fixture("produc/weights.csv"), &d.ids);
-        (d, w)
-    })
 }
 
 struct Spec {
@@ -77,7 +48,7 @@ fn spec(kind: ModelKind, fe: Fe, correction: DynamicCorrection) -> Spec {
 }
 
 fn fit(s: &Spec) -> SpatialFit {
-    let (d, w) = produc();
+    let (d, w) = produc_log();
     let mut o = SpatialOptions::new(s.fe);
     o.lag_order = s.lag_order;
     o.dynamic = Some(DynamicOptions {
@@ -105,7 +76,7 @@ fn check(f: &SpatialFit, prefix: &str, se_field: Option<&str>, sdm: bool, eta: b
     terms.push(("rho".into(), "rho".into()));
     for (term, name) in &terms {
         let c = m.coef(term).unwrap_or_else(|| panic!("{prefix}: no term {term}"));
-        close(
+        assert_rel(
             &format!("{prefix}.{name}"),
             c.estimate,
             reference(&format!("{prefix}.{name}")),
@@ -113,7 +84,7 @@ fn check(f: &SpatialFit, prefix: &str, se_field: Option<&str>, sdm: bool, eta: b
         );
         if let Some(se) = se_field {
             let key = name.strip_prefix("coef").map_or(format!("[{name}]"), str::to_string);
-            close(
+            assert_rel(
                 &format!("{prefix}.{se}{key}"),
                 c.std_error,
                 reference(&format!("{prefix}.{se}{key}")),
@@ -121,13 +92,13 @@ fn check(f: &SpatialFit, prefix: &str, se_field: Option<&str>, sdm: bool, eta: b
             );
         }
     }
-    close(
+    assert_rel(
         &format!("{prefix}.sigma2"),
         m.sigma2,
         reference(&format!("{prefix}.sigma2")),
         1e-6,
     );
-    close(
+    assert_rel(
         &format!("{prefix}.logLik"),
         m.loglik,
         reference(&format!("{prefix}.logLik")),
@@ -243,7 +214,7 @@ fn spectral_radius_and_unit_root_wald() {
     );
     assert!(dy.stable());
     assert_eq!(f.model.extras["spectral_radius"], dy.spectral_radius);
-    let w = &produc().1;
+    let w = &produc_log().1;
     let spec_w = w.spectrum().unwrap();
     let m = &f.model;
     let (tau, eta, rho) = (
@@ -257,9 +228,9 @@ fn spectral_radius_and_unit_root_wald() {
     let f = &f;
     let var: f64 = idx.iter().flat_map(|&i| idx.iter().map(move |&j| f.cov(i, j))).sum();
     let stat = (tau + eta + rho - 1.0).powi(2) / var;
-    close("wald", dy.wald_unit.statistic, stat, 1e-12);
+    assert_rel("wald", dy.wald_unit.statistic, stat, 1e-12);
     assert_eq!(dy.wald_unit.df, 1.0);
-    close("wald p", dy.wald_unit.p, spillover::stats::p_chi2(stat, 1.0), 1e-12);
+    assert_rel("wald p", dy.wald_unit.p, spillover::stats::p_chi2(stat, 1.0), 1e-12);
 }
 
 #[test]
@@ -323,10 +294,10 @@ fn script_dynamic_options_and_getters() {
         line[key.len() + 1..].to_string()
     };
     let num = |key: &str| get(key).parse::<f64>().unwrap();
-    close("script tau", num("tau"), reference("DYN.SDM.individual.LY.tau"), 1e-6);
-    close("script eta", num("eta"), reference("DYN.SDM.individual.LY.eta"), 1e-6);
-    close("script rho", num("rho"), reference("DYN.SDM.individual.LY.rho"), 1e-6);
-    close(
+    assert_rel("script tau", num("tau"), reference("DYN.SDM.individual.LY.tau"), 1e-6);
+    assert_rel("script eta", num("eta"), reference("DYN.SDM.individual.LY.eta"), 1e-6);
+    assert_rel("script rho", num("rho"), reference("DYN.SDM.individual.LY.rho"), 1e-6);
+    assert_rel(
         "script uncorrected tau",
         num("utau"),
         reference("DYN.SDM.individual.LY.nobc.tau"),
@@ -359,7 +330,7 @@ fn script_dynamic_options_and_getters() {
 
 #[test]
 fn initial_condition_needs_three_periods() {
-    let (d, w) = produc();
+    let (d, w) = produc_log();
     let mut short = d.clone();
     short.t = 2;
     short.y.truncate(2 * d.n);
@@ -380,11 +351,11 @@ fn static_effects_of_a_dynamic_fit_are_the_short_run_effects() {
         method: Method::Delta,
         ..Default::default()
     };
-    let e = effects_of_fit(&f, &produc().1, &o).unwrap();
+    let e = effects_of_fit(&f, &produc_log().1, &o).unwrap();
     for (k, x) in X.iter().enumerate() {
         for (rows, what) in [(&e.direct, "direct"), (&e.indirect, "indirect"), (&e.total, "total")] {
             let name = format!("DYN.SDM.individual.LY.impacts.short.{what}[{x}]");
-            close(&name, rows[k].estimate, reference(&name), 1e-6);
+            assert_rel(&name, rows[k].estimate, reference(&name), 1e-6);
         }
     }
 }

@@ -6,15 +6,13 @@
 //! README: simulated quantities within 5% of the delta-method value); the refusal of the long
 //! run for an unstable process; and the script access `to_map().short.*` / `.long.*`.
 
-use crate::common::{fixture, produc_log_design, weights_in_order};
+use crate::common::{assert_rel, figure_map, fixture, produc_log};
 use crate::sandbox::Sandbox;
-use serde_json::Value;
 use spillover::effects::{effects_of_fit, Effects, EffectsOptions, Method, Mode};
 use spillover::models::ml::{
     fit_spatial, DynamicCorrection, DynamicCovariance, DynamicOptions, SpatialFit, SpatialOptions,
 };
-use spillover::models::{Design, Fe, ModelKind};
-use spillover::weights::Weights;
+use spillover::models::{Fe, ModelKind};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -22,39 +20,12 @@ const X: [&str; 4] = ["lpcap", "lpc", "lemp", "unemp"];
 
 fn reference(name: &str) -> f64 {
     static R: OnceLock<HashMap<String, f64>> = OnceLock::new();
-    let r = R.get_or_init(|| {
-        let text = std::fs::read_to_string(fixture("produc/expected_dynamic.json")).unwrap();
-        let v: Value = serde_json::from_str(&text).unwrap();
-        v["figures"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|f| Some((f["name"].as_str()?.to_string(), f["value"].as_f64()?)))
-            .collect()
-    });
+    let r = R.get_or_init(|| figure_map("produc/expected_dynamic.json"));
     *r.get(name).unwrap_or_else(|| panic!("no reference {name}"))
 }
 
-#[track_caller]
-fn close(what: &str, got: f64, want: f64, rel: f64) {
-    let err = (got - want).abs() / want.abs();
-    assert!(
-        err <= rel,
-        "{what}: got {got:.12e}, want {want:.12e}, relative error {err:.2e} > {rel:.0e}"
-    );
-}
-
-fn produc() -> &'static (Design, Weights) {
-    static P: OnceLock<(Design, Weights)> = OnceLock::new();
-    P.get_or_init(|| {
-        let d = produc_log_design();
-        let w = weights_in_order(&fixture("produc/weights.csv"), &d.ids);
-        (d, w)
-    })
-}
-
 fn fit(kind: ModelKind, fe: Fe, space_time_lag: bool) -> SpatialFit {
-    let (d, w) = produc();
+    let (d, w) = produc_log();
     let mut o = SpatialOptions::new(fe);
     o.dynamic = Some(DynamicOptions {
         time_lag: true,
@@ -80,7 +51,7 @@ fn effects(f: &SpatialFit, method: Method, mode: Mode) -> Effects {
         mode,
         ..Default::default()
     };
-    effects_of_fit(f, &produc().1, &o).unwrap()
+    effects_of_fit(f, &produc_log().1, &o).unwrap()
 }
 
 /// SR and LR point effects of `f` against `prefix.impacts.*`.
@@ -101,10 +72,10 @@ fn check_points(f: &SpatialFit, prefix: &str, long: bool) {
             .enumerate()
         {
             let name = |run: &str| format!("{prefix}.impacts.{run}.{what}[{x}]");
-            close(&name("short"), sr[i].estimate, reference(&name("short")), 1e-5);
+            assert_rel(&name("short"), sr[i].estimate, reference(&name("short")), 1e-5);
             if let Some(lr) = &d.long {
                 let l = [&lr.direct, &lr.indirect, &lr.total][j];
-                close(&name("long"), l[i].estimate, reference(&name("long")), 1e-5);
+                assert_rel(&name("long"), l[i].estimate, reference(&name("long")), 1e-5);
             }
         }
     }
@@ -116,10 +87,10 @@ fn sdm_individual_short_and_long_run_point_effects() {
     // METHODS App. F.4: LR direct of log(emp), LR total of log(pc).
     let e = effects(sdm_individual(), Method::Delta, Mode::Spillover);
     let lr = e.dynamic.as_ref().unwrap().long.as_ref().unwrap();
-    close("F.4 LR direct lemp", lr.direct[2].estimate, 1.4759447, 1e-7);
-    close("F.4 LR total lpc", lr.total[1].estimate, 0.45726189, 1e-7);
-    close("F.4 SR total lemp", e.total[2].estimate, 0.42544609, 1e-7);
-    close(
+    assert_rel("F.4 LR direct lemp", lr.direct[2].estimate, 1.4759447, 1e-7);
+    assert_rel("F.4 LR total lpc", lr.total[1].estimate, 0.45726189, 1e-7);
+    assert_rel("F.4 SR total lemp", e.total[2].estimate, 0.42544609, 1e-7);
+    assert_rel(
         "F.4 spectral radius",
         e.dynamic.as_ref().unwrap().spectral_radius,
         0.9356033,
@@ -156,7 +127,7 @@ fn simulated_standard_errors_agree_with_delta() {
             ("SR total", &dm.total, &sim.total),
         ] {
             assert_eq!(a[i].estimate, b[i].estimate, "{what} {i}");
-            close(&format!("{what}[{}] se", X[i]), b[i].std_error, a[i].std_error, 0.05);
+            assert_rel(&format!("{what}[{}] se", X[i]), b[i].std_error, a[i].std_error, 0.05);
         }
         // The long run 1/(1 − τ − (ρ+η)ω) is far from linear in (τ, ρ, η) at a spectral radius
         // of 0.94, so its simulated SE exceeds the delta one at the fit's covariance.
@@ -173,7 +144,7 @@ fn simulated_standard_errors_agree_with_delta() {
     };
     let (dm2, sim2) = (
         effects(&small, Method::Delta, Mode::Spillover),
-        effects_of_fit(&small, &produc().1, &many).unwrap(),
+        effects_of_fit(&small, &produc_log().1, &many).unwrap(),
     );
     let (ld2, ls2) = (
         dm2.dynamic.as_ref().unwrap().long.as_ref().unwrap(),
@@ -185,7 +156,7 @@ fn simulated_standard_errors_agree_with_delta() {
             ("LR indirect", &ld2.indirect, &ls2.indirect),
             ("LR total", &ld2.total, &ls2.total),
         ] {
-            close(
+            assert_rel(
                 &format!("{what}[{}] se (small cov)", X[i]),
                 b[i].std_error,
                 a[i].std_error,
@@ -254,13 +225,13 @@ fn script_short_and_long_run_effects() {
             .unwrap_or_else(|| panic!("no {key} in {stdout}"));
         tok[key.len() + 1..].to_string()
     };
-    close(
+    assert_rel(
         "script SR direct lemp",
         get("srd").parse().unwrap(),
         reference("DYN.SDM.individual.LY.impacts.short.direct[lemp]"),
         1e-5,
     );
-    close(
+    assert_rel(
         "script LR total lpc",
         get("lrt").parse().unwrap(),
         reference("DYN.SDM.individual.LY.impacts.long.total[lpc]"),
