@@ -246,3 +246,13 @@ pub fn assert_rel(what: &str, got: f64, want: f64, rel: f64) {
         "{what}: got {got:.12e}, want {want:.12e}, relative error {err:.2e} > {rel:.0e}"
     );
 }
+
+/// Runs `prelude` then `call` in a fresh engine and returns the Table the script ends with (or
+/// the script error as text).
+pub fn eval_table(prelude: &str, call: &str) -> Result<spillover::report::table::Table, String> {
+    let engine = spillover::script::new_engine(None);
+    engine
+        .eval::<spillover::script::STable>(&format!("{prelude}\n{call}"))
+        .map(|t| (*t.0).clone())
+        .map_err(|e| e.to_string())
+}

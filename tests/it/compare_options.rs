@@ -27,11 +27,7 @@ fn prelude() -> String {
 }
 
 fn eval(call: &str) -> Result<Table, String> {
-    let engine = spillover::script::new_engine(None);
-    engine
-        .eval::<spillover::script::STable>(&format!("{}\n{call}", prelude()))
-        .map(|t| (*t.0).clone())
-        .map_err(|e| e.to_string())
+    crate::common::eval_table(&prelude(), call)
 }
 
 fn table(call: &str) -> Table {
