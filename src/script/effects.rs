@@ -101,6 +101,58 @@ pub mod effects_fns {
         effects_of(&m, &opts)
     }
 
+    /// How the standard errors were computed: "simulation" or "delta".
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// let e = effects(sar(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"}), #{draws: 200, seed: 7});
+    /// print(`${e.method} ${e.mode} ${e.draws} ${e.kept} ${e.seed}`);
+    /// ```
+    #[rhai_fn(get = "method", pure)]
+    pub fn effects_method(fx: &mut SEffects) -> String {
+        fx.0.method.name().to_string()
+    }
+    /// The convention of the simulation ("spillover", "elhorst", "spatialreg", "sdpdmod").
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// print(effects(sar(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"}), #{draws: 200}).mode);
+    /// ```
+    #[rhai_fn(get = "mode", pure)]
+    pub fn effects_mode(fx: &mut SEffects) -> String {
+        fx.0.mode.name().to_string()
+    }
+    /// Number of simulation draws (0 for the delta method).
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// print(effects(sar(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"}), #{draws: 200}).draws);
+    /// ```
+    #[rhai_fn(get = "draws", pure)]
+    pub fn effects_draws(fx: &mut SEffects) -> rhai::INT {
+        fx.0.draws as rhai::INT
+    }
+    /// Number of draws kept (the draws discarded by `mode: "spatialreg"` are not kept).
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// print(effects(sar(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"}), #{draws: 200}).kept);
+    /// ```
+    #[rhai_fn(get = "kept", pure)]
+    pub fn effects_kept(fx: &mut SEffects) -> rhai::INT {
+        fx.0.kept as rhai::INT
+    }
+    /// The seed of the simulation; `()` for the delta method.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// print(effects(sar(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"}), #{draws: 200, seed: 7}).seed);
+    /// ```
+    #[rhai_fn(get = "seed", pure)]
+    pub fn effects_seed(fx: &mut SEffects) -> Dynamic {
+        fx.0.seed.map_or(Dynamic::UNIT, |s| Dynamic::from_int(s as rhai::INT))
+    }
+
     /// The long table (variable, effect, estimate, std_error, z, p) for export.
     /// ```rhai
     /// let c = read_csv("examples/data/columbus/data.csv");

@@ -268,6 +268,11 @@ fn dynamic_info(m: &SModel, what: &str) -> RResult<Arc<crate::models::ml::Dynami
     })
 }
 
+/// A recorded setting of the fit (`Model::info[key]`), "none" when not recorded (as in its JSON).
+fn setting(m: &SModel, key: &str) -> String {
+    m.0.model().info.get(key).map_or("none", String::as_str).to_string()
+}
+
 /// The estimate of the dynamic coefficient at `index` (τ or η).
 fn dynamic_coef(
     m: &SModel,
@@ -659,6 +664,55 @@ pub mod models_fns {
         out.insert("unit_roots".into(), Dynamic::from_int(d.unit_roots as INT));
         out.insert("wald".into(), Dynamic::from(STest(Arc::new(d.wald_unit.clone()))));
         Ok(out)
+    }
+    /// The bias correction the fit used ("none", "elhorst", "lee_yu"; dynamic models "ydl",
+    /// "lee_yu_transform", "lee_yu_direct"), "none" when the model has none.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let m = sdm(p, "gsp ~ pcap + pc + emp", w, #{fe: "twoways", dynamic: true});
+    /// print(`${m.bias_correction}, ${m.lag_order}, ${m.lndet}, ${m.covariance}`);
+    /// ```
+    #[rhai_fn(get = "bias_correction", pure)]
+    pub fn model_bias_correction(m: &mut SModel) -> String {
+        setting(m, "bias_correction")
+    }
+    /// The lag order the fit used ("lag_first" or "demean_first"; docs/methods.md §7.1, §14.3),
+    /// "none" for models without a spatial lag of y (OLS, random effects).
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// print(sar(p, "gsp ~ pcap + pc + emp", w, #{lag_order: "demean_first"}).lag_order);
+    /// ```
+    #[rhai_fn(get = "lag_order", pure)]
+    pub fn model_lag_order(m: &mut SModel) -> String {
+        setting(m, "lag_order")
+    }
+    /// The log-determinant method the fit used ("eigen", "sparse", "chebyshev", "monte_carlo"),
+    /// "none" for OLS.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// print(sar(p, "gsp ~ pcap + pc + emp", w, #{}).lndet);
+    /// ```
+    #[rhai_fn(get = "lndet", pure)]
+    pub fn model_lndet(m: &mut SModel) -> String {
+        setting(m, "lndet")
+    }
+    /// The covariance the fit used: dynamic models "structural", "gaussian" or "sdpdmod"
+    /// (docs/methods.md §14.2), random-effects models their `covariance` option; "none" when the
+    /// model records none.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// print(sar(p, "gsp ~ pcap + pc + emp", w, #{fe: "individual", dynamic: true}).covariance);
+    /// ```
+    #[rhai_fn(get = "covariance", pure)]
+    pub fn model_covariance(m: &mut SModel) -> String {
+        match &*m.0 {
+            Fitted::Random(_) => setting(m, "information"),
+            _ => setting(m, "covariance"),
+        }
     }
     /// AIC = −2 logL + 2k.
     /// ```rhai

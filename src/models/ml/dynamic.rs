@@ -83,6 +83,7 @@ fn lagged_design(design: &Design, w: &Weights, o: &DynamicOptions) -> Result<Des
              (2 for estimation), but the data have T = {td}"
         )));
     }
+    consecutive_periods(&design.times)?;
     let ylag = &design.y[..(td - 1) * n];
     let mut names = Vec::new();
     let mut x = Vec::new();
@@ -118,6 +119,27 @@ fn lagged_design(design: &Design, w: &Weights, o: &DynamicOptions) -> Result<Des
         intercept: design.intercept,
         factor_of,
     })
+}
+
+/// Refuses a gap in time: y(t−1) is the previous row block, so every period must follow the one
+/// before it. On a calendar (years, quarters, months: [`crate::data::calendar_periods`]) a
+/// missing period (e.g. 1973 absent between 1972 and 1974, or removed by `balance(...,
+/// "drop_periods")`) would pair y_1974 with y_1972; other labels follow each other by position.
+/// (An unbalanced panel is refused when the panel is built, docs/methods.md §17.)
+fn consecutive_periods(times: &[String]) -> Result<()> {
+    let prev = crate::data::shifted_periods(times, 1);
+    match (1..times.len()).find(|&s| prev[s] != Some(s - 1)) {
+        None => Ok(()),
+        Some(s) => Err(Error::data(format!(
+            "dynamic: period '{}' does not follow '{}' (the periods between them are missing), so y(t-1) of '{}' \
+             would be the value of '{}'; a dynamic model needs consecutive periods: fill in the missing periods, or \
+             fit the run of consecutive periods only (e.g. filter the panel)",
+            times[s],
+            times[s - 1],
+            times[s],
+            times[s - 1]
+        ))),
+    }
 }
 
 /// The correction, checked against the fixed effects and W.
@@ -192,6 +214,11 @@ pub(super) fn fit(
     let mut o2 = opts.clone();
     o2.lagged = opts.lagged.iter().map(|i| i + m).collect();
     let transform = corr == DynamicCorrection::LeeYuTransform;
+    if transform {
+        // F_N'(W y) = W*(F_N' y) for row-standardised W: under the transformation both lag orders
+        // are one likelihood, computed here from Q(W y) (docs/methods.md §14.3).
+        o2.lag_order = super::LagOrder::LagFirst;
+    }
     let dims = Dims {
         n: aug.n,
         t: aug.t,
@@ -488,6 +515,12 @@ fn finish(
         ),
     );
     let ex = &mut fit.model.extras;
+    if idx.tau.is_some() {
+        ex.insert("tau".into(), tau);
+    }
+    if idx.eta.is_some() {
+        ex.insert("eta".into(), eta);
+    }
     ex.insert("spectral_radius".into(), radius);
     ex.insert("periods_observed".into(), (aug.t + 1) as f64);
     ex.insert("unit_roots".into(), unit_roots as f64);
