@@ -20,7 +20,11 @@
 //!   within transformation; since F_N F_N' = I − J̄_N the quadratic forms equal those of the
 //!   two-way demeaned data with n_eff = N − 1, and the Jacobian is T[ln|I − ρW| − ln(1 − ρ)]
 //!   (W row-standardised);
-//! * two-way, `"lee_yu_direct"` and `"none"`: two-way demeaning with n_eff = N.
+//! * two-way, `"lee_yu_direct"` and `"none"`: two-way demeaning with n_eff = N; the default
+//!   `lag_order: "lag_first"` is the likelihood with unit and period effects, `"demean_first"`
+//!   SDPDmod's W·(Qy) (docs/methods.md §14.3).
+//!
+//! The periods must be consecutive (a gap would pair y_t with an earlier period than t − 1).
 
 use super::assemble::{assemble, Estimate};
 use super::dynamic_bias::{bias_vector, spectral_radius, BiasTerms};
