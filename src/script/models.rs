@@ -709,9 +709,12 @@ pub mod models_fns {
     /// ```
     #[rhai_fn(get = "covariance", pure)]
     pub fn model_covariance(m: &mut SModel) -> String {
-        match &*m.0 {
-            Fitted::Random(_) => setting(m, "information"),
-            _ => setting(m, "covariance"),
+        // Spatial random-effects fits record the option in "information" and a sentence in
+        // "covariance".
+        if m.0.model().fe == Fe::Random {
+            setting(m, "information")
+        } else {
+            setting(m, "covariance")
         }
     }
     /// AIC = −2 logL + 2k.

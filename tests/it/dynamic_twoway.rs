@@ -442,6 +442,7 @@ fn script_settings_getters_and_gaps() {
         print(`sbc=${s.bias_correction} slo=${s.lag_order} scov=${s.covariance} stau=${s.tau}`);\n\
         let st = sar(p, fm, w, #{fe: \"individual\"});\n\
         print(`stat_bc=${st.bias_correction} stat_cov=${st.covariance}`);\n\
+        print(`re_cov=${sar(p, fm, w, #{fe: \"random\"}).covariance}`);\n\
         let e = effects(m, #{draws: 50, seed: 3});\n\
         print(`em=${e.method} emode=${e.mode} ed=${e.draws} ek=${e.kept} es=${e.seed}`);\n\
         let ed = effects(m, #{method: \"delta\"});\n\
@@ -478,6 +479,7 @@ fn script_settings_getters_and_gaps() {
         ("scov", "structural"),
         ("stat_bc", "none"),
         ("stat_cov", "none"),
+        ("re_cov", "observed"),
         ("em", "simulation"),
         ("emode", "spillover"),
         ("ed", "50"),
