@@ -27,6 +27,7 @@ pub mod bias;
 pub mod bsk_det;
 pub mod dynamic;
 mod dynamic_bias;
+mod dynamic_sparse;
 pub mod error;
 pub mod information;
 pub mod lag;
@@ -50,6 +51,7 @@ mod route;
 pub use assemble::series_terms;
 pub use dynamic::DynamicInfo;
 pub use dynamic_bias::spectral_radius as dynamic_spectral_radius;
+pub use dynamic_sparse::{RITZ_MAX_STEPS, RITZ_TOL};
 pub use options::{
     BiasCorrection, CheckedOptions, DynamicCorrection, DynamicCovariance, DynamicOptions, Information, LagOrder,
     ReCovariance, ReErrors, SpatialOptions,
@@ -229,6 +231,7 @@ fn fit_impl(
             opts,
             engine,
             path.spectrum.clone(),
+            path.sparse,
             path.exact_score,
             interval,
         )?;
