@@ -10,14 +10,17 @@
 //! within it of A). When h_{m+1,m} vanishes the Krylov space is invariant and the Ritz values
 //! are exact eigenvalues.
 //!
-//! The basis grows in steps of [`CHECK_EVERY`] until the caller's test accepts the Ritz pairs,
-//! the space is invariant, or `max_steps` is reached (the caller reports the residuals).
+//! The basis grows (Ritz pairs computed every [`CHECK_EVERY`] steps, then at 25% growth) until
+//! the caller's test accepts the Ritz pairs, the space is invariant, or `max_steps` is reached
+//! (the caller reports the residuals).
 
 use crate::error::{Error, Result};
 use crate::linalg::dot;
 use crate::linalg::traces::{probes, Probe};
 
-/// Steps between two Ritz computations.
+/// Steps between two Ritz computations while the space is small; beyond 5·`CHECK_EVERY`
+/// steps the Ritz pairs are computed each time the dimension has grown by a quarter (each
+/// computation costs O(m³)).
 pub const CHECK_EVERY: usize = 10;
 
 /// Ritz values of one Arnoldi run.
@@ -44,14 +47,14 @@ impl Ritz {
 }
 
 /// Largest Krylov dimension for an operator of size `n` within the memory budget: at most
-/// `cap`, and at most 3·10⁷/n (the basis holds m vectors of length n), at least 20.
+/// `cap`, and at most 10⁷/n (the basis holds m vectors of length n: 80 MB), at least 20.
 pub fn max_steps_for(n: usize, cap: usize) -> usize {
-    cap.min(n).min((30_000_000 / n.max(1)).max(20)).max(1)
+    cap.min(n).min((10_000_000 / n.max(1)).max(20)).max(1)
 }
 
 /// Runs Arnoldi on the n×n operator `op` (`op(x, y)` sets y = Ax) from a seeded Gaussian start
-/// vector, for at most `max_steps` steps, computing the Ritz pairs every [`CHECK_EVERY`] steps
-/// and returning as soon as `accept` says they suffice (module doc). Errors: a non-finite
+/// vector, for at most `max_steps` steps, computing the Ritz pairs on the schedule of
+/// [`CHECK_EVERY`] and returning as soon as `accept` says they suffice (module doc). Errors: a non-finite
 /// product, Ctrl-C, the memory budget.
 pub fn arnoldi(
     n: usize,
@@ -73,6 +76,7 @@ pub fn arnoldi(
     // H stored column-major, column j has j + 2 entries used.
     let mut h = vec![vec![0.0; m_max + 1]; m_max];
     let mut w = vec![0.0; n];
+    let mut next_check = CHECK_EVERY;
     for j in 0..m_max {
         crate::interrupt::check()?;
         op(&basis[j], &mut w)?;
@@ -93,7 +97,12 @@ pub fn arnoldi(
         h[j][j + 1] = next;
         let m = j + 1;
         let invariant = next <= 1e-13 * scale.max(f64::MIN_POSITIVE) || m == n;
-        if invariant || m % CHECK_EVERY == 0 || m == m_max {
+        if invariant || m == next_check || m == m_max {
+            next_check = if m < 5 * CHECK_EVERY {
+                m + CHECK_EVERY
+            } else {
+                m + m / 4
+            };
             let mut ritz = ritz_of(&h, m, if invariant { 0.0 } else { next })?;
             ritz.invariant = invariant;
             if invariant || m == m_max || accept(&ritz) {

@@ -399,3 +399,28 @@ fn large_knn_dynamic_panel_on_the_sparse_path() {
     let e = effects_of_fit(&f, &p.w, &EffectsOptions::default()).unwrap();
     assert!(e.dynamic.as_ref().unwrap().long.is_some());
 }
+
+#[test]
+fn approximate_log_determinants_take_the_sparse_path() {
+    for lndet in [LogDetMethod::Chebyshev, LogDetMethod::MonteCarlo] {
+        let o = options(
+            Fe::Individual,
+            DynamicCorrection::Ydl,
+            DynamicCovariance::Structural,
+            lndet,
+        );
+        let s = sparse_fit(ModelKind::Sdm, &o);
+        let e = eigen_fit(ModelKind::Sdm, &o);
+        assert!(s.model.info["bias_traces"].contains("exact"));
+        for term in ["y(t-1)", "W*y(t-1)", "rho"] {
+            let (a, b) = (s.model.coef(term).unwrap(), e.model.coef(term).unwrap());
+            assert!(
+                (a.estimate - b.estimate).abs() < 0.2 * b.std_error,
+                "{lndet:?} {term}: {} vs {} (se {})",
+                a.estimate,
+                b.estimate,
+                b.std_error
+            );
+        }
+    }
+}
