@@ -1,4 +1,4 @@
-//! Dynamic spatial panels on the sparse path (docs/methods.md §14.6): on produc the sparse path
+//! Dynamic spatial panels on the sparse path (docs/methods.md §14.7): on produc the sparse path
 //! (lndet "sparse": sparse Cholesky, exact traces by sparse solves, Lanczos for the extreme
 //! eigenvalues) agrees with the exact eigenvalue path at 1e−8 — estimates, standard errors,
 //! uncorrected and corrected estimates, unit roots, spectral radius — and with the independent
