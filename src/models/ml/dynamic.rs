@@ -12,6 +12,10 @@
 //! the bias corrections (`super::dynamic_bias`), the kurtosis term of the covariance, the
 //! stability report and the unit-root Wald test.
 //!
+//! Both computational paths of the `lndet` option serve it: the eigenvalues of W, or the sparse
+//! path with no eigenvalues (bias traces, kurtosis term and spectral radius from sparse
+//! factorisations and a Krylov iteration, `super::dynamic_sparse`; docs/methods.md §14.7).
+//!
 //! Transformations (the likelihood's effective N·T is n_eff·t_eff):
 //!
 //! * individual effects: within transformation over t = 2..T_d (n_eff = N, t_eff = T);

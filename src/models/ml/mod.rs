@@ -22,6 +22,10 @@
 //!   its derivative from central differences; the information-matrix traces from the sparse
 //!   factorisation at ρ̂ ([`crate::linalg::traces::g_traces_sparse`]); and, for SAR/SDM, the
 //!   power traces tr(Wᵏ) of the series effects ([`SpatialFit::power_traces`]).
+//!
+//! Dynamic SAR/SDM (docs/methods.md §14) take either path; on the sparse one the bias
+//! corrections, the kurtosis term and the stability report come from sparse solves and a
+//! Krylov iteration (`dynamic_sparse`, §14.7).
 
 pub mod bias;
 pub mod bsk_det;
