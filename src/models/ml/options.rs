@@ -409,7 +409,7 @@ impl Default for SpatialOptions {
     }
 }
 
-/// Bias correction of a dynamic fit (docs/methods.md §14.2–14.3, §14.7).
+/// Bias correction of a dynamic fit (docs/methods.md §14.2–14.3, §14.6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DynamicCorrection {
     /// Yu, de Jong & Lee (2008): ϑ̂ + Σ̂⁻¹â/T (individual effects; default there).
@@ -433,7 +433,7 @@ impl DynamicCorrection {
             Self::None => "none",
         }
     }
-    /// The default for fixed effects `fe` (docs/methods.md §14.7).
+    /// The default for fixed effects `fe` (docs/methods.md §14.6).
     pub fn default_for(fe: Fe) -> Self {
         match fe {
             Fe::Individual => Self::Ydl,
