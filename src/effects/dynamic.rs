@@ -48,6 +48,8 @@ struct Dyn<'a> {
     tau: Option<usize>,
     eta: Option<usize>,
     input: &'a EffectsInput,
+    /// Extreme eigenvalues of W from the sparse fit ([`DynamicInfo::w_range`]).
+    range: Option<(f64, f64)>,
 }
 
 impl Dyn<'_> {
@@ -55,14 +57,19 @@ impl Dyn<'_> {
         (self.tau.map_or(0.0, |j| phi[j]), self.eta.map_or(0.0, |j| phi[j]))
     }
 
-    /// Spectral radius of S⁻¹(τI + ηW) at φ: exact from the eigenvalues of W, or, without them
-    /// (sparse path, row-standardised W), the bound from the real eigenvalues ±1.
+    /// Spectral radius of S⁻¹(τI + ηW) at φ: exact from the eigenvalues of W; without them
+    /// (sparse path) max |a(ω)| over the extreme real eigenvalues of W, a(ω) = (τ + ηω)/(1 − ρω)
+    /// being monotone (docs/methods.md §14.7): the Lanczos (ω_min, ω_max) of the fit when W is
+    /// similar to a symmetric matrix, else the bound from ±1 (row-standardised W).
     fn radius(&self, prep: &Prepared, phi: &[f64]) -> f64 {
         let (t, e) = self.tau_eta(phi);
         let r = prep.layout.rho_of(phi);
-        match &self.input.spectrum {
-            Some(s) => dynamic_spectral_radius(s, t, e, r),
-            None => ((t + e) / (1.0 - r)).abs().max(((t - e) / (1.0 + r)).abs()),
+        match (&self.input.spectrum, self.range) {
+            (Some(s), _) => dynamic_spectral_radius(s, t, e, r),
+            (None, Some((lo, hi))) => ((t + e * hi) / (1.0 - r * hi))
+                .abs()
+                .max(((t + e * lo) / (1.0 - r * lo)).abs()),
+            (None, None) => ((t + e) / (1.0 - r)).abs().max(((t - e) / (1.0 + r)).abs()),
         }
     }
 
@@ -184,7 +191,12 @@ pub fn dynamic_effects(
         Some(i) => Some(extend(&mut prep, input, i, est(i), "eta")?),
         None => None,
     };
-    let dy = Dyn { tau, eta, input };
+    let dy = Dyn {
+        tau,
+        eta,
+        input,
+        range: info.w_range,
+    };
     let radius = dy.radius(&prep, &prep.layout.mean);
     let stable = radius < STABLE_BELOW;
     let refused = (!stable).then(|| {

@@ -31,6 +31,7 @@ impl LogDet for Spectrum {
 }
 
 pub mod dense;
+pub mod krylov;
 pub mod logdet;
 pub mod resolvent;
 pub mod sparse;

@@ -11,6 +11,7 @@ mod data_manage;
 mod docs;
 mod dynamic;
 mod dynamic_effects;
+mod dynamic_sparse;
 mod dynamic_twoway;
 mod effects;
 mod errors;

@@ -8,13 +8,17 @@
 //!   the exact log-determinant and tr G'G = tr GG + a Hutchinson estimate of tr(G'G − GG).
 //! * [`power_traces`]: tr(Wᵏ), k = 1..m, for the power-series effects (LeSage–Pace, spatialreg
 //!   `trW`): exact from the eigenvalues or by propagating unit vectors, else stochastic u'Wᵏu.
+//! * [`dynamic_traces`], [`g_diagonal_squares`]: the traces of the dynamic panel's bias and
+//!   kurtosis term from sparse factorisations (docs/methods.md §14.7).
 
 mod blocks;
+mod dynamic;
 mod g;
 mod probes;
 mod series;
 
 pub use blocks::lag_transpose;
+pub use dynamic::{dynamic_traces, dynamic_traces_cost, g_diagonal_squares, DiagonalSquares, DynamicTraces};
 pub use g::{column_g_traces_cost, g_traces, g_traces_sparse, g_traces_stochastic, spectrum_g_traces, GTraces};
 pub use probes::{mean_se, probes, Probe};
 pub use series::{exact_power_traces, exact_power_traces_cost, power_traces, stochastic_power_traces, PowerTraces};

@@ -12,6 +12,10 @@
 //! the bias corrections (`super::dynamic_bias`), the kurtosis term of the covariance, the
 //! stability report and the unit-root Wald test.
 //!
+//! Both computational paths of the `lndet` option serve it: the eigenvalues of W, or the sparse
+//! path with no eigenvalues (bias traces, kurtosis term and spectral radius from sparse
+//! factorisations and a Krylov iteration, `super::dynamic_sparse`; docs/methods.md §14.7).
+//!
 //! Transformations (the likelihood's effective N·T is n_eff·t_eff):
 //!
 //! * individual effects: within transformation over t = 2..T_d (n_eff = N, t_eff = T);
@@ -27,10 +31,12 @@
 //! The periods must be consecutive (a gap would pair y_t with an earlier period than t − 1).
 
 use super::assemble::{assemble, Estimate};
-use super::dynamic_bias::{bias_vector, spectral_radius, BiasTerms};
+use super::dynamic_bias::BiasTerms;
+use super::dynamic_sparse::{correction_std_errors, kurtosis_traces, Spectral};
+use super::information::resolvent_at;
 use super::{lag, Ctx, Dims, DynamicCorrection, DynamicCovariance, DynamicOptions, Jacobian, Prepared, SpatialFit};
 use crate::error::{Error, Result};
-use crate::linalg::resolvent::Resolvent;
+use crate::linalg::logdet::SparseLogDet;
 use crate::linalg::LogDet;
 use crate::models::dense::dot;
 use crate::models::fe_tests::SpecTest;
@@ -38,6 +44,7 @@ use crate::models::formula::Design;
 use crate::models::result::ModelKind;
 use crate::models::within::Fe;
 use crate::weights::{Spectrum, Weights, FACT_TOL};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Term name of τ, the coefficient of y_{t−1}.
@@ -68,6 +75,10 @@ pub struct DynamicInfo {
     pub wald_unit: SpecTest,
     /// Observed periods T_d (the estimation sample has T_d − 1).
     pub periods_observed: usize,
+    /// Extreme eigenvalues (ω_min, ω_max) of W from the Lanczos iteration of the sparse path
+    /// when W is similar to a symmetric matrix (docs/methods.md §14.7); the stability checks of
+    /// the effects use them. `None` on the exact path (the eigenvalues are in the fit).
+    pub w_range: Option<(f64, f64)>,
 }
 
 impl DynamicInfo {
@@ -179,7 +190,8 @@ fn correction(fe: Fe, o: &DynamicOptions, w: &Weights) -> Result<DynamicCorrecti
 }
 
 /// Fits the dynamic SAR/SDM (module doc). `opts.dynamic` is set; `spectrum` are the eigenvalues
-/// of W (the corrections and the stability report need them).
+/// of W (exact path) and `sparse` the exact sparse engine (sparse path): the corrections, the
+/// kurtosis term and the stability report use one or the other (`super::dynamic_sparse`).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn fit(
     design: &Design,
@@ -188,17 +200,12 @@ pub(super) fn fit(
     opts: &super::CheckedOptions,
     engine: &dyn LogDet,
     spectrum: Option<Arc<Spectrum>>,
+    sparse: Option<&SparseLogDet>,
     exact_score: bool,
     interval: (f64, f64),
 ) -> Result<SpatialFit> {
     let dy = opts.dynamic.expect("dynamic options");
-    let Some(spec) = spectrum else {
-        return Err(Error::invalid(
-            "dynamic: the bias correction and the stability report use the eigenvalues of W; the sparse path \
-             (lndet \"sparse\", \"chebyshev\", \"monte_carlo\", or \"auto\" for large W) is not yet available for \
-             dynamic models; use lndet: \"eigen\"",
-        ));
-    };
+    let spectral = Spectral::new(w, spectrum, sparse, opts.traces)?;
     let fe = opts.fe;
     if !matches!(fe, Fe::Individual | Fe::Time | Fe::TwoWays) {
         return Err(Error::invalid(format!(
@@ -238,14 +245,15 @@ pub(super) fn fit(
             data.names.len() + 1
         )));
     }
+    let spec = spectral.spectrum().map(|s| &**s);
     let ctx = Ctx {
         w,
-        spectrum: Some(&spec),
-        sparse: None,
+        spectrum: spec,
+        sparse: spectral.sparse(),
         trace_opts: opts.traces,
         jac: Jacobian {
             engine,
-            exact: if exact_score { Some(&spec) } else { None },
+            exact: if exact_score { spec } else { None },
             shift: transform,
         },
         dims,
@@ -261,11 +269,27 @@ pub(super) fn fit(
     // Uncorrected QML.
     let mut est = lag::fit(&ctx)?;
     let rho0 = est.rho.expect("lag model");
-    est.vcov = covariance(&ctx, dy.covariance, rho0, &est.beta, est.sigma2, est.vcov)?;
+    let mut notes = BTreeMap::new();
+    let (v0, kurt0) = covariance(&ctx, dy.covariance, rho0, &est.beta, est.sigma2, est.vcov)?;
+    est.vcov = v0;
+    notes.extend(kurt0.map(|k| ("kurtosis_traces".to_string(), k)));
     let theta0: Vec<f64> = est.beta.iter().copied().chain([rho0, est.sigma2]).collect();
     // Gaussian I⁻¹ at the uncorrected point (for the correction).
     let gaussian0 = lag::vcov_at(&ctx, rho0, &est.beta, est.sigma2)?.v;
-    let uncorrected = finish(&aug, &ctx, kind, est, engine, &spec, &idx, &dy, corr, 0, None)?;
+    let uncorrected = finish(
+        &aug,
+        &ctx,
+        kind,
+        est,
+        engine,
+        &spectral,
+        &idx,
+        &dy,
+        corr,
+        0,
+        None,
+        notes.clone(),
+    )?;
     if corr == DynamicCorrection::None {
         return Ok(uncorrected);
     }
@@ -284,8 +308,27 @@ pub(super) fn fit(
         unit_root: corr != DynamicCorrection::LeeYuDirect,
         t: dims.t_eff as f64,
     };
-    let (a, mm) = bias_vector(&spec, &terms, idx.k)?;
+    let bias = spectral.bias(&terms, idx.k)?;
+    let (a, mm) = (bias.a, bias.mm);
     let (n_eff, t_eff) = (dims.n_eff as f64, dims.t_eff as f64);
+    if let Some(note) = bias.note {
+        let se = bias.cov_a.map(|c| correction_std_errors(&gaussian0, &c, n_eff));
+        let se = se.map_or(String::new(), |se| {
+            let names: Vec<String> = ctx
+                .data
+                .names
+                .iter()
+                .cloned()
+                .chain(["rho".into(), "sigma2".into()])
+                .collect();
+            let list: Vec<String> = names.iter().zip(&se).map(|(n, s)| format!("{n} {s:.2e}")).collect();
+            format!(
+                "; standard errors of the corrections from the trace estimates: {}",
+                list.join(", ")
+            )
+        });
+        notes.insert("bias_traces".to_string(), format!("{note}{se}"));
+    }
     let mut shift = vec![0.0; p];
     for (i, s) in shift.iter_mut().enumerate() {
         *s = n_eff * (0..p).map(|j| gaussian0[i * p + j] * a[j]).sum::<f64>();
@@ -314,7 +357,8 @@ pub(super) fn fit(
     let nt = dims.nt_eff();
     let loglik = -0.5 * nt * (2.0 * std::f64::consts::PI * s21).ln() + t_eff * ctx.jac.value(rho1) - sse1 / (2.0 * s21);
     let g1 = lag::vcov_at(&ctx, rho1, &beta1, s21)?;
-    let vcov = covariance(&ctx, dy.covariance, rho1, &beta1, s21, g1.v)?;
+    let (vcov, kurt1) = covariance(&ctx, dy.covariance, rho1, &beta1, s21, g1.v)?;
+    notes.extend(kurt1.map(|k| ("kurtosis_traces".to_string(), k)));
     let est1 = Estimate {
         beta: beta1,
         rho: Some(rho1),
@@ -333,12 +377,13 @@ pub(super) fn fit(
         kind,
         est1,
         engine,
-        &spec,
+        &spectral,
         &idx,
         &dy,
         corr,
         mm,
         Some(uncorrected),
+        notes,
     )
 }
 
@@ -375,12 +420,22 @@ fn structural_residuals(ctx: &Ctx, rho: f64, beta: &[f64]) -> Vec<f64> {
 /// with n = n_eff, and under the Lee–Yu transformation G replaced by P G P, P = I − J̄_N (the
 /// transformation's projector; its trace is tr G − 1/(1 − ρ)). μ4 is the mean fourth power of
 /// the structural residuals (default) or of the reduced-form residuals ỹ − S⁻¹Z̃δ (SDPDmod).
-fn covariance(ctx: &Ctx, how: DynamicCovariance, rho: f64, beta: &[f64], sigma2: f64, v: Vec<f64>) -> Result<Vec<f64>> {
+///
+/// On the sparse path Σ G_ii² and tr G come from sparse solves ([`kurtosis_traces`]), with a
+/// note on how (returned second).
+fn covariance(
+    ctx: &Ctx,
+    how: DynamicCovariance,
+    rho: f64,
+    beta: &[f64],
+    sigma2: f64,
+    v: Vec<f64>,
+) -> Result<(Vec<f64>, Option<String>)> {
     if how == DynamicCovariance::Gaussian {
-        return Ok(v);
+        return Ok((v, None));
     }
     let d = ctx.data;
-    let res = Resolvent::dense(ctx.w, rho)?;
+    let res = resolvent_at(ctx, rho)?;
     let e = match how {
         DynamicCovariance::Sdpdmod => {
             let mut zb = vec![0.0; d.y.len()];
@@ -394,30 +449,7 @@ fn covariance(ctx: &Ctx, how: DynamicCovariance, rho: f64, beta: &[f64], sigma2:
     };
     let mu4 = e.iter().map(|v| v.powi(4)).sum::<f64>() / e.len() as f64;
     let kappa = (mu4 - 3.0 * sigma2 * sigma2) / (sigma2 * sigma2);
-    // G = W S⁻¹, column-major (column j = G e_j); under Lee–Yu P G P.
-    let n = ctx.dims.n;
-    let mut eye = vec![0.0; n * n];
-    for j in 0..n {
-        eye[j * n + j] = 1.0;
-    }
-    let mut g = res.apply_g(&eye)?;
-    if ctx.dims.shift {
-        // G P: subtract the mean column; then P (G P): subtract each column's mean.
-        let mut mean_col = vec![0.0; n];
-        for j in 0..n {
-            for i in 0..n {
-                mean_col[i] += g[j * n + i] / n as f64;
-            }
-        }
-        for j in 0..n {
-            let col = &mut g[j * n..(j + 1) * n];
-            col.iter_mut().zip(&mean_col).for_each(|(a, b)| *a -= b);
-            let cm = col.iter().sum::<f64>() / n as f64;
-            col.iter_mut().for_each(|a| *a -= cm);
-        }
-    }
-    let diag2: f64 = (0..n).map(|i| g[i * n + i].powi(2)).sum();
-    let trg: f64 = (0..n).map(|i| g[i * n + i]).sum();
+    let (diag2, trg, note) = kurtosis_traces(ctx, &res)?;
     let ne = ctx.dims.n_eff as f64;
     let p = (v.len() as f64).sqrt().round() as usize;
     let (r, s) = (p - 2, p - 1);
@@ -440,7 +472,7 @@ fn covariance(ctx: &Ctx, how: DynamicCovariance, rho: f64, beta: &[f64], sigma2:
             out[i * p + j] += nt * (0..p).map(|l| vo[i * p + l] * v[l * p + j]).sum::<f64>();
         }
     }
-    Ok(out)
+    Ok((out, note))
 }
 
 /// Assembles the fit and attaches the dynamic report.
@@ -451,14 +483,15 @@ fn finish(
     kind: ModelKind,
     est: Estimate,
     engine: &dyn LogDet,
-    spec: &Arc<Spectrum>,
+    spectral: &Spectral,
     idx: &Indices,
     dy: &DynamicOptions,
     corr: DynamicCorrection,
     unit_roots: usize,
     uncorrected: Option<SpatialFit>,
+    notes: BTreeMap<String, String>,
 ) -> Result<SpatialFit> {
-    let mut fit = assemble(aug, ctx, kind, est, engine, Some(spec.clone()))?;
+    let mut fit = assemble(aug, ctx, kind, est, engine, spectral.spectrum().cloned())?;
     // The effects concern the regressors of the formula: τ and η are not regressors (their
     // coefficients stay in the table and the covariance at `tau_index`, `eta_index`), so the
     // static effects of the fit are the impact (short-run) effects S⁻¹(β_k I + θ_k W).
@@ -472,7 +505,7 @@ fn finish(
     roles.theta_index.drain(..m.min(roles.theta_index.len()));
     let coef = |i: Option<usize>| i.map_or(0.0, |i| fit.model.coefficients[i].estimate);
     let (tau, eta, rho) = (coef(idx.tau), coef(idx.eta), fit.rho().unwrap_or(0.0));
-    let radius = spectral_radius(spec, tau, eta, rho);
+    let (radius, radius_note) = spectral.radius(tau, eta, rho)?;
     // Wald test of τ + ρ + η = 1 with the reported covariance.
     let sel: Vec<usize> = [idx.tau, idx.eta, fit.rho_index].into_iter().flatten().collect();
     let sum: f64 = sel.iter().map(|&i| fit.model.coefficients[i].estimate).sum();
@@ -489,6 +522,8 @@ fn finish(
     };
     let wald = SpecTest::chi2(format!("Wald test of {what}"), (sum - 1.0).powi(2) / var, 1.0);
     let info = &mut fit.model.info;
+    info.extend(notes);
+    info.extend(radius_note.map(|n| ("stability_method".to_string(), n)));
     info.insert(
         "dynamic".into(),
         format!(
@@ -535,6 +570,10 @@ fn finish(
             "the spectral radius of S^-1(tau I + eta W) is {radius:.6} >= 1: the estimated process is not stable"
         ));
     }
+    let w_range = spectral.w_range()?;
+    if spectral.sparse().is_some() {
+        super::dynamic_sparse::attach_power_traces(ctx.w, &mut fit, tau, eta, &ctx.trace_opts)?;
+    }
     fit.dynamic = Some(Arc::new(DynamicInfo {
         correction: corr,
         covariance: dy.covariance,
@@ -545,6 +584,7 @@ fn finish(
         unit_roots,
         wald_unit: wald,
         periods_observed: aug.t + 1,
+        w_range,
     }));
     Ok(fit)
 }

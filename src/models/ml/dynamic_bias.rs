@@ -42,13 +42,13 @@ pub(crate) struct BiasTerms {
     pub t: f64,
 }
 
-type C = (f64, f64);
+pub(crate) type C = (f64, f64);
 
-fn mul(a: C, b: C) -> C {
+pub(crate) fn mul(a: C, b: C) -> C {
     (a.0 * b.0 - a.1 * b.1, a.0 * b.1 + a.1 * b.0)
 }
 
-fn div(a: C, b: C) -> C {
+pub(crate) fn div(a: C, b: C) -> C {
     let d = b.0 * b.0 + b.1 * b.1;
     ((a.0 * b.0 + a.1 * b.1) / d, (a.1 * b.0 - a.0 * b.1) / d)
 }
@@ -65,38 +65,55 @@ fn eigenvalues(spec: &Spectrum, drop_unit: bool) -> Vec<C> {
     ev
 }
 
-/// The bias vector â over [Z coefficients (k); ρ; σ²] and the number of unit roots removed.
-/// Error: I − A singular at an eigenvalue (a unit root not removed).
-pub(crate) fn bias_vector(spec: &Spectrum, b: &BiasTerms, k: usize) -> Result<(Vec<f64>, usize)> {
-    let ev = eigenvalues(spec, b.drop_unit);
-    let n = ev.len() as f64;
-    let tau = if b.time_lag { b.tau } else { 0.0 };
-    let eta = if b.space_time_lag { b.eta } else { 0.0 };
-    let (mut sr, mut swr, mut sgr, mut sgwr, mut sg) = (0.0, 0.0, 0.0, 0.0, 0.0);
-    let mut mm = 0usize;
-    for &w in &ev {
-        let s = (1.0 - b.rho * w.0, -b.rho * w.1);
-        let a = div((tau + eta * w.0, eta * w.1), s);
-        let r = if b.unit_root && a.0 > 1.0 - 1.0 / n {
-            mm += 1;
-            div((1.0, 0.0), s)
-        } else {
-            div((1.0, 0.0), mul((1.0 - a.0, -a.1), s))
-        };
-        if !(r.0.is_finite() && r.1.is_finite()) {
-            return Err(Error::numeric(
-                "dynamic bias correction: I − A is singular (a unit root of S^-1(tau I + eta W)); use \
-                 bias_correction: \"none\"",
-            ));
-        }
-        let g = div(w, s);
-        let wr = mul(w, r);
-        sr += r.0;
-        swr += wr.0;
-        sgr += mul(g, r).0;
-        sgwr += mul(g, wr).0;
-        sg += g.0;
+/// The eigenvalue's value of A = S⁻¹(τI + ηW): a = (τ + ηω)/(1 − ρω).
+pub(crate) fn a_of(w: C, tau: f64, eta: f64, rho: f64) -> C {
+    div((tau + eta * w.0, eta * w.1), (1.0 - rho * w.0, -rho * w.1))
+}
+
+/// One eigenvalue ω's terms of the traces [tr R, tr WR, tr GR, tr GWR, tr G] (real parts of
+/// r, ωr, ωr/s, ω²r/s, ω/s; module doc), with r = 1/s when the eigenvalue is `removed` as a
+/// unit root. τ and η are zero when the model lacks them.
+pub(crate) fn eigen_terms(w: C, tau: f64, eta: f64, rho: f64, removed: bool) -> [f64; 5] {
+    let s = (1.0 - rho * w.0, -rho * w.1);
+    let a = a_of(w, tau, eta, rho);
+    let r = if removed {
+        div((1.0, 0.0), s)
+    } else {
+        div((1.0, 0.0), mul((1.0 - a.0, -a.1), s))
+    };
+    let g = div(w, s);
+    let wr = mul(w, r);
+    [r.0, wr.0, mul(g, r).0, mul(g, wr).0, g.0]
+}
+
+/// The trace sums of the bias over the eigenvalues kept (module doc): [tr R, tr WR, tr GR,
+/// tr GWR, tr G], the number n of eigenvalues, and the number mm of unit roots removed.
+pub(crate) struct BiasSums {
+    pub sums: [f64; 5],
+    pub n: f64,
+    pub mm: usize,
+}
+
+/// τ and η as they enter A (zero when the model lacks the term).
+pub(crate) fn tau_eta(b: &BiasTerms) -> (f64, f64) {
+    (
+        if b.time_lag { b.tau } else { 0.0 },
+        if b.space_time_lag { b.eta } else { 0.0 },
+    )
+}
+
+/// The bias vector â over [Z coefficients (k); ρ; σ²] from the trace sums (module doc).
+/// Error: a non-finite sum (I − A singular at an eigenvalue: a unit root not removed).
+pub(crate) fn bias_from_sums(bs: &BiasSums, b: &BiasTerms, k: usize) -> Result<Vec<f64>> {
+    if bs.sums.iter().any(|v| !v.is_finite()) {
+        return Err(Error::numeric(
+            "dynamic bias correction: I − A is singular (a unit root of S^-1(tau I + eta W)); use \
+             bias_correction: \"none\"",
+        ));
     }
+    let (tau, eta) = tau_eta(b);
+    let [sr, swr, sgr, sgwr, sg] = bs.sums;
+    let (n, mm) = (bs.n, bs.mm);
     let mut a = vec![0.0; k + 2];
     let (it, ie) = (0usize, usize::from(b.time_lag));
     if b.time_lag {
@@ -115,6 +132,27 @@ pub(crate) fn bias_vector(spec: &Spectrum, b: &BiasTerms, k: usize) -> Result<(V
         a[ie] += u;
         a[k] += u;
     }
+    Ok(a)
+}
+
+/// The bias vector â over [Z coefficients (k); ρ; σ²] and the number of unit roots removed,
+/// from the eigenvalues of W. Error: I − A singular at an eigenvalue (a unit root not removed).
+pub(crate) fn bias_vector(spec: &Spectrum, b: &BiasTerms, k: usize) -> Result<(Vec<f64>, usize)> {
+    let ev = eigenvalues(spec, b.drop_unit);
+    let n = ev.len() as f64;
+    let (tau, eta) = tau_eta(b);
+    let mut sums = [0.0; 5];
+    let mut mm = 0usize;
+    for &w in &ev {
+        let removed = b.unit_root && a_of(w, tau, eta, b.rho).0 > 1.0 - 1.0 / n;
+        mm += usize::from(removed);
+        let t = eigen_terms(w, tau, eta, b.rho, removed);
+        if t.iter().any(|v| !v.is_finite()) {
+            sums[0] = f64::NAN;
+        }
+        sums.iter_mut().zip(t).for_each(|(s, v)| *s += v);
+    }
+    let a = bias_from_sums(&BiasSums { sums, n, mm }, b, k)?;
     Ok((a, mm))
 }
 
@@ -124,7 +162,7 @@ pub fn spectral_radius(spec: &Spectrum, tau: f64, eta: f64, rho: f64) -> f64 {
     eigenvalues(spec, false)
         .into_iter()
         .map(|w| {
-            let a = div((tau + eta * w.0, eta * w.1), (1.0 - rho * w.0, -rho * w.1));
+            let a = a_of(w, tau, eta, rho);
             a.0.hypot(a.1)
         })
         .fold(0.0, f64::max)

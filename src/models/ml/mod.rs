@@ -22,11 +22,16 @@
 //!   its derivative from central differences; the information-matrix traces from the sparse
 //!   factorisation at ρ̂ ([`crate::linalg::traces::g_traces_sparse`]); and, for SAR/SDM, the
 //!   power traces tr(Wᵏ) of the series effects ([`SpatialFit::power_traces`]).
+//!
+//! Dynamic SAR/SDM (docs/methods.md §14) take either path; on the sparse one the bias
+//! corrections, the kurtosis term and the stability report come from sparse solves and a
+//! Krylov iteration (`dynamic_sparse`, §14.7).
 
 pub mod bias;
 pub mod bsk_det;
 pub mod dynamic;
 mod dynamic_bias;
+mod dynamic_sparse;
 pub mod error;
 pub mod information;
 pub mod lag;
@@ -50,6 +55,7 @@ mod route;
 pub use assemble::series_terms;
 pub use dynamic::DynamicInfo;
 pub use dynamic_bias::spectral_radius as dynamic_spectral_radius;
+pub use dynamic_sparse::{RITZ_MAX_STEPS, RITZ_TOL};
 pub use options::{
     BiasCorrection, CheckedOptions, DynamicCorrection, DynamicCovariance, DynamicOptions, Information, LagOrder,
     ReCovariance, ReErrors, SpatialOptions,
@@ -229,6 +235,7 @@ fn fit_impl(
             opts,
             engine,
             path.spectrum.clone(),
+            path.sparse,
             path.exact_score,
             interval,
         )?;

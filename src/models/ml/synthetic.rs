@@ -8,6 +8,10 @@
 //! x_kit, μ_i ~ N(0, 1),  ξ_t = 0.1 t,  ε_it ~ N(0, σ²)
 //! ```
 //!
+//! The dynamic variant ([`dynamic_sdm_panel`], docs/methods.md §14) adds τ y_{t−1} + ηW y_{t−1}
+//! inside the bracket, starts from y_0 = 0 and drops `burn_in` periods (whose x, μ and ε are
+//! drawn the same way), and may use the one-way k-NN (W not similar to a symmetric matrix).
+//!
 //! (I − ρW)⁻¹ is applied by the sparse [`Resolvent`] (the factorisation of
 //! [`crate::linalg::logdet::SparseLogDet`]; exact, no N×N object). Random numbers: one ChaCha8 stream seeded with `seed`.
 
@@ -70,8 +74,35 @@ pub struct SyntheticPanel {
     pub points: Vec<[f64; 2]>,
 }
 
+/// A dynamic SDM panel: the static design of `base` plus τ y_{t−1} + ηW y_{t−1} (module doc).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DynamicSdmSpec {
+    /// The static part (N, T kept, k, ρ, β, θ, σ, seed).
+    pub base: SdmSpec,
+    /// τ, the coefficient of y_{t−1}.
+    pub tau: f64,
+    /// η, the coefficient of W y_{t−1}.
+    pub eta: f64,
+    /// Periods drawn and dropped before the T kept (y_0 = 0).
+    pub burn_in: usize,
+    /// Symmetrised k-NN (W similar to a symmetric matrix) or one-way k-NN.
+    pub symmetric: bool,
+}
+
 /// Draws a panel from `spec` (see the module doc).
 pub fn sdm_panel(spec: &SdmSpec) -> Result<SyntheticPanel> {
+    draw(spec, true, 0.0, 0.0, 0)
+}
+
+/// Draws a dynamic panel from `spec` (module doc); the first kept period is the dynamic
+/// model's initial condition.
+pub fn dynamic_sdm_panel(spec: &DynamicSdmSpec) -> Result<SyntheticPanel> {
+    draw(&spec.base, spec.symmetric, spec.tau, spec.eta, spec.burn_in)
+}
+
+/// The one generator of both panels: y_t = S⁻¹(τ y_{t−1} + ηW y_{t−1} + X_tβ + WX_tθ + μ + ξ_t
+/// + ε_t) over `burn_in` + T periods, the last T kept.
+fn draw(spec: &SdmSpec, symmetric: bool, tau: f64, eta: f64, burn_in: usize) -> Result<SyntheticPanel> {
     let (n, t) = (spec.n, spec.t);
     if spec.beta.len() != spec.theta.len() || spec.beta.is_empty() {
         return Err(Error::invalid(format!(
@@ -90,7 +121,7 @@ pub fn sdm_panel(spec: &SdmSpec) -> Result<SyntheticPanel> {
     let ids: Vec<String> = (0..n).map(|i| format!("u{i}")).collect();
     let opts = KnnOptions {
         k: spec.k,
-        symmetric: true,
+        symmetric,
         ..KnnOptions::default()
     };
     let w = knn_from_points(ids.clone(), &points, &opts)?;
@@ -101,9 +132,16 @@ pub fn sdm_panel(spec: &SdmSpec) -> Result<SyntheticPanel> {
     let mu: Vec<f64> = (0..n).map(|_| normal()).collect();
     let mut x: Vec<Vec<f64>> = vec![Vec::with_capacity(n * t); kx];
     let mut y = Vec::with_capacity(n * t);
-    for s in 0..t {
+    let mut prev = vec![0.0; n];
+    for s in 0..burn_in + t {
         let xi = 0.1 * s as f64;
         let mut v: Vec<f64> = (0..n).map(|i| mu[i] + xi).collect();
+        if tau != 0.0 || eta != 0.0 {
+            let wprev = w.lag(&prev);
+            for i in 0..n {
+                v[i] += tau * prev[i] + eta * wprev[i];
+            }
+        }
         for (k, col) in x.iter_mut().enumerate() {
             let xs: Vec<f64> = (0..n).map(|_| normal()).collect();
             let wx = w.lag(&xs);
@@ -116,7 +154,12 @@ pub fn sdm_panel(spec: &SdmSpec) -> Result<SyntheticPanel> {
             *vi += spec.sigma * normal();
         }
         resolvent.solve_in_place(&mut v)?;
-        y.extend(v);
+        if s >= burn_in {
+            y.extend_from_slice(&v);
+        } else {
+            x.iter_mut().for_each(|c| c.truncate(c.len() - n));
+        }
+        prev = v;
     }
     let design = Design {
         intercept: true,
