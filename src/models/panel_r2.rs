@@ -88,7 +88,7 @@ mod tests {
     #[test]
     fn perfect_prediction_and_cross_section() {
         // N = 2, T = 3: a prediction equal to y up to an affine map has all three equal to 1.
-        let y = [1.0, 4.0, 2.0, 3.0, 5.0, 1.0];
+        let y = [1.0, 4.0, 2.0, 3.0, 6.0, 1.0];
         let yhat: Vec<f64> = y.iter().map(|v| 2.0 * v - 1.0).collect();
         let r = panel_r2(&y, &yhat, 2);
         for v in [r.within, r.between, r.overall] {
