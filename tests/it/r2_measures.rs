@@ -141,6 +141,8 @@ fn every_spatial_model_reports_the_three_measures() {
         (ModelKind::Sar, Fe::Random),
         (ModelKind::Sem, Fe::Random),
         (ModelKind::Sdm, Fe::Random),
+        (ModelKind::Sdem, Fe::Random),
+        (ModelKind::Sac, Fe::Random),
     ];
     for (kind, fe) in cases {
         let m = fit_spatial(d, w, kind, &SpatialOptions::new(fe)).unwrap().model;
