@@ -13,6 +13,7 @@ pub mod hausman;
 pub mod lm;
 pub mod ml;
 pub mod ols;
+pub mod panel_r2;
 pub mod random;
 pub mod result;
 pub mod robustness;

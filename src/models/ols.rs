@@ -6,7 +6,8 @@
 //! s² = e'e/(NT − K − a)        a = 1 (pooled intercept), N, T or N + T − 1 absorbed effects
 //! Var(b) = s²(X̃'X̃)⁻¹           (plm `within` / Stata `xtreg, fe`)
 //! σ̂² = e'e/NT,   logL = −(NT/2) ln(2πσ̂²) − NT/2
-//! R² = 1 − e'e/Σ(y − ȳ)²        (overall, Elhorst FE_rsqr2);  within R² = 1 − e'e/Σ(ỹ − mean ỹ)²
+//! R² = 1 − e'e/Σ(y − ȳ)²        (overall, Elhorst FE_rsqr2);  corr² = 1 − e'e/Σ(ỹ − mean ỹ)²
+//! r2_within, r2_between, r2_overall: xtreg's squared correlations of y and Xb (models::panel_r2)
 //! ```
 
 use super::dense::{dot, quad_form, LeastSquares, RANK_TOL};
@@ -267,12 +268,14 @@ pub fn ols(design: &Design, fe: Fe) -> Result<OlsFit> {
     let loglik = loglik_ols(sse, nobs);
     let tss = sum_sq_dev(&design.y);
     let tss_within = sum_sq_dev(&d.y);
-    let r2_overall = 1.0 - sse / tss;
-    let r2_within = 1.0 - sse / tss_within;
+    let r2_with_effects = 1.0 - sse / tss;
+    let r2_demeaned = 1.0 - sse / tss_within;
 
     let mut extras = BTreeMap::new();
-    extras.insert("r2_within".into(), r2_within);
-    extras.insert("r2_overall".into(), r2_overall);
+    // xtreg's within/between/overall R² of y and the prediction Xb without the effects.
+    // The pooled intercept is left out: a constant shift changes no correlation.
+    let xb = super::dense::x_times(&design.x, &b[usize::from(pooled_intercept)..]);
+    super::panel_r2::panel_r2(&design.y, &xb, n).record(&mut extras);
     extras.insert("sse".into(), sse);
     extras.insert("df_resid".into(), df_resid as f64);
     extras.insert("sigma2_ml".into(), sigma2_ml);
@@ -293,8 +296,8 @@ pub fn ols(design: &Design, fe: Fe) -> Result<OlsFit> {
         vcov,
         sigma2: s2,
         loglik,
-        r2: r2_overall,
-        corr2: r2_within,
+        r2: r2_with_effects,
+        corr2: r2_demeaned,
         n_params: k + 1,
         extras,
         vcov_conditional: None,

@@ -371,6 +371,7 @@ fn finish(design: &Design, z: &[Vec<f64>], method: ReMethod, mut p: Parts, g: Gl
     let fitted: Vec<f64> = design.y.iter().zip(&g.e).map(|(y, e)| y - e).collect();
     let (yc, fc) = (centered(&design.y), centered(&fitted));
     let corr2 = dot(&yc, &fc).powi(2) / (dot(&yc, &yc) * dot(&fc, &fc));
+    super::panel_r2::panel_r2(&design.y, &fitted, n).record(&mut p.extras);
     for (key, v) in [
         ("sigma2_idios", p.sigma2_nu),
         ("sigma2_mu", p.sigma2_mu),

@@ -288,6 +288,25 @@ fn dynamic_coef(
     Ok(m.0.model().coefficients[i].estimate)
 }
 
+/// The within/between/overall R² `key` of `m` (docs/methods.md §7.6), an error when the model
+/// does not define it.
+fn panel_r2_field(m: &SModel, key: &str) -> RResult<FLOAT> {
+    let model = m.0.model();
+    model.extras.get(key).copied().ok_or_else(|| {
+        script_err(format!(
+            "m.{key}: undefined for this model (N = {}, T = {}): the observations or the prediction do not \
+             vary {}",
+            model.n,
+            model.t,
+            if key == "r2_within" {
+                "within units (e.g. a cross-section, T = 1)"
+            } else {
+                "across the sample"
+            }
+        ))
+    })
+}
+
 /// Panel OLS, specification tests and spatial models.
 #[export_module(root = "crate::script::guarded")]
 pub mod models_fns {
@@ -759,6 +778,39 @@ pub mod models_fns {
     #[rhai_fn(get = "corr2", pure)]
     pub fn corr2(m: &mut SModel) -> FLOAT {
         m.0.model().corr2
+    }
+    /// Within R² as `xtreg` and xsmle report it (docs/methods.md §7.6): the squared correlation
+    /// of y_it − ȳ_i· and ŷ_it − ŷ̄_i·, ŷ the prediction without the effects (spatial lag
+    /// models: the reduced form). An error when it is undefined (a cross-section, T = 1).
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let m = sar(p, "gsp ~ pcap + pc + emp", w, #{fe: "individual"});
+    /// print(`within ${m.r2_within}, between ${m.r2_between}, overall ${m.r2_overall}`);
+    /// ```
+    #[rhai_fn(get = "r2_within", return_raw, pure)]
+    pub fn r2_within(m: &mut SModel) -> RResult<FLOAT> {
+        panel_r2_field(m, "r2_within")
+    }
+    /// Between R² (docs/methods.md §7.6): the squared correlation of the unit means ȳ_i· and
+    /// ŷ̄_i·.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// print(sem(p, "gsp ~ pcap + pc + emp", w, #{fe: "individual"}).r2_between);
+    /// ```
+    #[rhai_fn(get = "r2_between", return_raw, pure)]
+    pub fn r2_between(m: &mut SModel) -> RResult<FLOAT> {
+        panel_r2_field(m, "r2_between")
+    }
+    /// Overall R² (docs/methods.md §7.6): the squared correlation of y_it and ŷ_it.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// print(ols(p, "gsp ~ pcap + pc + emp", #{fe: "individual"}).r2_overall);
+    /// ```
+    #[rhai_fn(get = "r2_overall", return_raw, pure)]
+    pub fn r2_overall(m: &mut SModel) -> RResult<FLOAT> {
+        panel_r2_field(m, "r2_overall")
     }
     /// Units N.
     /// ```rhai

@@ -30,6 +30,7 @@ mod mutate;
 mod ols;
 mod options;
 mod properties;
+mod r2_measures;
 mod random_effects;
 mod read_data;
 mod regressions14;

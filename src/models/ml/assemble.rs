@@ -8,6 +8,7 @@ use crate::linalg::sparse::spectral_bound;
 use crate::linalg::traces::{power_traces, PowerTraces, TraceMethod, TraceOptions};
 use crate::linalg::{LogDet, Resolvent};
 use crate::models::formula::Design;
+use crate::models::panel_r2::{panel_r2, PanelR2};
 use crate::models::result::{Coef, Model, ModelKind};
 use crate::models::within::{demean, Fe};
 use crate::weights::{Spectrum, Weights};
@@ -121,8 +122,9 @@ pub(super) fn assemble(
             vcov[i * p + j] = est.vcov[i * (p + 1) + j];
         }
     }
-    let (r2, corr2) = fit_measures(ctx, kind, &est)?;
+    let (r2, corr2, panel) = fit_measures(ctx, kind, &est)?;
     let mut extras = BTreeMap::new();
+    panel.record(&mut extras);
     extras.insert("sigma2_uncorrected".into(), est.sigma2_uncorrected);
     extras.insert("se_sigma2".into(), se(p));
     extras.insert("interval_lo".into(), ctx.interval.0);
@@ -195,13 +197,15 @@ pub(super) fn assemble(
     })
 }
 
-/// R² (Elhorst, including the fixed effects) and corr² (docs/methods.md §7.6):
+/// R² (Elhorst, including the fixed effects), corr² and the within/between/overall R²
+/// (docs/methods.md §7.6):
 ///
 /// ```text
 /// r = Q(y − ρWy − Zβ)   (SEM, SDEM, SLX: no ρ term),   R² = 1 − r'r / Σ(y − ȳ)²
 /// ŷ = (I_T ⊗ (I − ρW)⁻¹) Z̃β  (SEM, SDEM, SLX: Z̃β),   corr² = [(ỹ−m)'(ŷ−m)]² / (‖ỹ−m‖²‖ŷ−m‖²), m = mean ỹ
+/// within/between/overall: models::panel_r2 of y and (I_T ⊗ (I − ρW)⁻¹) Zβ (raw Z; SEM, SDEM, SLX: Zβ)
 /// ```
-fn fit_measures(ctx: &Ctx, kind: ModelKind, est: &Estimate) -> Result<(f64, f64)> {
+fn fit_measures(ctx: &Ctx, kind: ModelKind, est: &Estimate) -> Result<(f64, f64, PanelR2)> {
     let d = ctx.data;
     let (n, fe) = (ctx.dims.n, ctx.opts.fe);
     let nt = d.y_raw.len();
@@ -220,16 +224,28 @@ fn fit_measures(ctx: &Ctx, kind: ModelKind, est: &Estimate) -> Result<(f64, f64)
     let ybar = d.y_raw.iter().sum::<f64>() / nt as f64;
     let sst: f64 = d.y_raw.iter().map(|v| (v - ybar).powi(2)).sum();
     let r2 = 1.0 - dot(&r, &r) / sst;
-    let mut yhat = vec![0.0; nt];
-    for (c, b) in d.z.iter().zip(&est.beta) {
-        yhat.iter_mut().zip(c).for_each(|(a, x)| *a += b * x);
-    }
+    let times_beta = |cols: &[Vec<f64>]| {
+        let mut out = vec![0.0; nt];
+        for (c, b) in cols.iter().zip(&est.beta) {
+            out.iter_mut().zip(c).for_each(|(a, x)| *a += b * x);
+        }
+        out
+    };
+    let mut yhat = times_beta(&d.z);
+    let mut predictor = times_beta(&d.z_raw);
     if let Some(rho) = rho_lag {
-        yhat = match &est.resolvent {
-            Some(g) => g.solve_panel(&yhat)?,
-            None => information::resolvent_at(ctx, rho)?.solve_panel(&yhat)?,
+        let own;
+        let g = match &est.resolvent {
+            Some(g) => g,
+            None => {
+                own = information::resolvent_at(ctx, rho)?;
+                &own
+            }
         };
+        yhat = g.solve_panel(&yhat)?;
+        predictor = g.solve_panel(&predictor)?;
     }
+    let panel = panel_r2(&d.y_raw, &predictor, n);
     let m = d.y.iter().sum::<f64>() / nt as f64;
     let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
     for (a, b) in d.y.iter().zip(&yhat) {
@@ -237,5 +253,5 @@ fn fit_measures(ctx: &Ctx, kind: ModelKind, est: &Estimate) -> Result<(f64, f64)
         sxx += (a - m) * (a - m);
         syy += (b - m) * (b - m);
     }
-    Ok((r2, sxy * sxy / (sxx * syy)))
+    Ok((r2, sxy * sxy / (sxx * syy), panel))
 }

@@ -84,6 +84,8 @@ pub(crate) struct ReEstimate {
     /// R² and corr² (docs/methods.md §11.8).
     pub r2: f64,
     pub corr2: f64,
+    /// Within, between and overall R² of y and the prediction (docs/methods.md §7.6).
+    pub panel_r2: crate::models::panel_r2::PanelR2,
     /// Extra notes (error structure, R² definition, ...).
     pub info: BTreeMap<String, String>,
 }
@@ -322,6 +324,7 @@ pub(crate) fn fit_lag<'a>(
     u.iter_mut().zip(&zb).for_each(|(a, b)| *a -= b);
     let yhat = res.solve_panel(&zb)?;
     let (r2, corr2) = re_fit_measures(&d.y_raw, &u, &yhat, n, s);
+    let panel_r2 = crate::models::panel_r2::panel_r2(&d.y_raw, &yhat, n);
     if ctx.opts.covariance == ReCovariance::Expected {
         // Expected information (docs/methods.md §11.2): cross products of [Z, ḠZβ].
         let mut zg = d.z_raw.clone();
@@ -373,6 +376,7 @@ pub(crate) fn fit_lag<'a>(
         evaluations: evals.get() + inner.evaluations,
         r2,
         corr2,
+        panel_r2,
         info,
     };
     let mut fit = assemble_random(design, ctx.w, kind, est, engine, spectrum)?;
@@ -502,6 +506,7 @@ pub(crate) fn assemble_random(
     ] {
         extras.insert(key.to_string(), v);
     }
+    est.panel_r2.record(&mut extras);
     let mut info = est.info;
     info.insert("fe".into(), "random (individual)".into());
     info.insert("lndet".into(), engine.method().to_string());

@@ -765,6 +765,7 @@ pub(crate) fn fit(
         sff += (f - fbar) * (f - fbar);
     }
     let corr2 = sxy * sxy / (sst * sff);
+    let panel_r2 = crate::models::panel_r2::panel_r2(&design.y, &fitted, n);
     let mut info = BTreeMap::new();
     info.insert("errors".into(), errors.name().to_string());
     info.insert("lndet_choice".into(), engines.choice.clone());
@@ -803,6 +804,7 @@ pub(crate) fn fit(
         evaluations,
         r2,
         corr2,
+        panel_r2,
         info,
     };
     let mut fit = assemble_random(design, w, kind, est, engine, spectrum)?;
