@@ -503,16 +503,17 @@ fn lee_yu_dims(fe: Fe, n: usize, t: usize, w: &Weights, on: bool) -> Result<Opti
 /// The eigenvalues of W* = F_N'WF_N for a row-standardised W: those of W without one unit
 /// eigenvalue (in the basis [ι/√N, F_N], W is block upper-triangular with the block 1 and W*).
 fn without_unit_eigenvalue(s: &Spectrum) -> Result<Spectrum> {
-    let j = s
-        .re
-        .iter()
-        .zip(&s.im)
-        .enumerate()
-        .filter(|(_, (_, im))| **im == 0.0)
-        .min_by(|(_, (a, _)), (_, (b, _))| (*a - 1.0).abs().total_cmp(&(*b - 1.0).abs()))
-        .map(|(j, _)| j)
-        .filter(|&j| (s.re[j] - 1.0).abs() < 1e-8)
-        .ok_or_else(|| Error::numeric("lee_yu: W has no unit eigenvalue; standardise it with w.standardize(\"row\")"))?;
+    let j =
+        s.re.iter()
+            .zip(&s.im)
+            .enumerate()
+            .filter(|(_, (_, im))| **im == 0.0)
+            .min_by(|(_, (a, _)), (_, (b, _))| (*a - 1.0).abs().total_cmp(&(*b - 1.0).abs()))
+            .map(|(j, _)| j)
+            .filter(|&j| (s.re[j] - 1.0).abs() < 1e-8)
+            .ok_or_else(|| {
+                Error::numeric("lee_yu: W has no unit eigenvalue; standardise it with w.standardize(\"row\")")
+            })?;
     let mut out = s.clone();
     out.re.remove(j);
     out.im.remove(j);

@@ -17,8 +17,17 @@ use std::sync::Arc;
 pub(crate) const MODEL_PROBABILITIES_KEYS: [&str; 8] =
     ["models", "fe", "compat", "prior", "a0", "grid_step", "id", "lee_yu"];
 /// The options of `w_probabilities`.
-pub(crate) const W_PROBABILITIES_KEYS: [&str; 9] =
-    ["model", "names", "fe", "compat", "prior", "a0", "grid_step", "id", "lee_yu"];
+pub(crate) const W_PROBABILITIES_KEYS: [&str; 9] = [
+    "model",
+    "names",
+    "fe",
+    "compat",
+    "prior",
+    "a0",
+    "grid_step",
+    "id",
+    "lee_yu",
+];
 
 /// The options shared by both functions: fe, compat, prior (with a0), grid_step and lee_yu.
 fn bayes_options(o: &Opts, data: &Data) -> RResult<BayesOptions> {

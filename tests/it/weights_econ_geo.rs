@@ -200,8 +200,16 @@ fn exact_ly_individual(durbin: bool) -> f64 {
 #[test]
 fn lee_yu_default_is_the_exact_marginal_of_the_transformed_sample() {
     let t = produc_table(r#"model_probabilities(p, f, w, #{models: ["sar", "sdm"], fe: "individual", lee_yu: true})"#);
-    close("LY exact SAR", num(&t, "SAR", "log_marginal"), exact_ly_individual(false));
-    close("LY exact SDM", num(&t, "SDM", "log_marginal"), exact_ly_individual(true));
+    close(
+        "LY exact SAR",
+        num(&t, "SAR", "log_marginal"),
+        exact_ly_individual(false),
+    );
+    close(
+        "LY exact SDM",
+        num(&t, "SDM", "log_marginal"),
+        exact_ly_individual(true),
+    );
     // Counting the effects once moves the result away from the peers' double-counted figure.
     let peers = ly_reference("BMC.static.individual.LY.uniform.lmarginal_exact[SAR]");
     assert!((num(&t, "SAR", "log_marginal") - peers).abs() > 1.0);
@@ -214,9 +222,18 @@ fn lee_yu_across_weights_and_errors() {
         r#"w_probabilities(p, f, [w, w.standardize("minmax")], #{model: "sar", fe: "individual", lee_yu: true, names: ["row", "minmax"]})"#,
     );
     assert!(t.title.contains("Lee-Yu"), "{}", t.title);
-    let single = produc_table(r#"model_probabilities(p, f, w, #{models: ["sar", "sdm"], fe: "individual", lee_yu: true})"#);
-    close("same SAR under row W", num(&t, "row", "log_marginal"), num(&single, "SAR", "log_marginal"));
-    let e = eval_table(&produc_prelude(), r#"model_probabilities(p, f, w, #{fe: "none", lee_yu: true})"#).unwrap_err();
+    let single =
+        produc_table(r#"model_probabilities(p, f, w, #{models: ["sar", "sdm"], fe: "individual", lee_yu: true})"#);
+    close(
+        "same SAR under row W",
+        num(&t, "row", "log_marginal"),
+        num(&single, "SAR", "log_marginal"),
+    );
+    let e = eval_table(
+        &produc_prelude(),
+        r#"model_probabilities(p, f, w, #{fe: "none", lee_yu: true})"#,
+    )
+    .unwrap_err();
     assert!(e.contains("lee_yu") && e.contains("individual"), "{e}");
     let e = eval_table(
         &produc_prelude(),
