@@ -242,3 +242,303 @@ fn lee_yu_across_weights_and_errors() {
     .unwrap_err();
     assert!(e.contains("row-standardised") && e.contains("standardize"), "{e}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// weights_econ_geo, base_year, summary and link edits (docs/methods.md §16.3–16.4).
+
+use crate::sandbox::Sandbox;
+use spillover::script::weights::SWeights;
+
+/// Five cities (lon, lat in degrees) and a three-year panel of their income.
+const CITIES: [(&str, f64, f64); 5] = [
+    ("BJ", 116.40, 39.90),
+    ("SH", 121.47, 31.23),
+    ("GZ", 113.26, 23.13),
+    ("CD", 104.07, 30.67),
+    ("WH", 114.31, 30.59),
+];
+/// gdp[t][i], years 2001–2003.
+const GDP: [[f64; 5]; 3] = [
+    [3.1, 4.0, 2.6, 1.2, 1.9],
+    [3.4, 4.3, 2.9, 1.5, 2.0],
+    [3.9, 4.9, 3.5, 1.6, 2.4],
+];
+const YEARS: [&str; 3] = ["2001", "2002", "2003"];
+
+fn city_files() -> Sandbox {
+    let mut cities = String::from("city,lon,lat\n");
+    for (id, lon, lat) in CITIES {
+        cities += &format!("{id},{lon},{lat}\n");
+    }
+    let mut panel = String::from("city,year,gdp\n");
+    for (t, year) in YEARS.iter().enumerate() {
+        for (i, (id, _, _)) in CITIES.iter().enumerate() {
+            panel += &format!("{id},{year},{}\n", GDP[t][i]);
+        }
+    }
+    let mut ring = String::from("i,j,w\n");
+    for i in 0..5 {
+        for j in [(i + 1) % 5, (i + 4) % 5] {
+            ring += &format!("{},{},1\n", CITIES[i].0, CITIES[j].0);
+        }
+    }
+    Sandbox::new(
+        &format!(
+            "econ_geo_{}",
+            std::thread::current().name().unwrap_or("t").replace("::", "_")
+        ),
+        &[
+            ("cities.csv", cities.as_bytes()),
+            ("panel.csv", panel.as_bytes()),
+            ("ring.csv", ring.as_bytes()),
+        ],
+    )
+}
+
+fn city_prelude(s: &Sandbox) -> String {
+    format!(
+        r#"
+        let f = read_csv({c:?});
+        let p = panel(read_csv({p:?}), "city", "year");
+        let ring = read_weights({r:?}, #{{standardize: "none"}});
+        let o = #{{id: "city", x: "lon", y: "lat"}};
+        "#,
+        c = s.path("cities.csv").display().to_string(),
+        p = s.path("panel.csv").display().to_string(),
+        r = s.path("ring.csv").display().to_string(),
+    )
+}
+
+fn weights_of(s: &Sandbox, call: &str) -> Result<spillover::weights::Weights, String> {
+    let engine = spillover::script::new_engine(None);
+    engine
+        .eval::<SWeights>(&format!("{}\n{call}", city_prelude(s)))
+        .map(|w| (*w.0).clone())
+        .map_err(|e| e.to_string())
+}
+
+fn weights(s: &Sandbox, call: &str) -> spillover::weights::Weights {
+    weights_of(s, call).unwrap_or_else(|e| panic!("{call}: {e}"))
+}
+
+/// Great-circle distance in km (haversine, R = 6371.0088; docs/methods.md §16.1).
+fn haversine(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (l1, p1, l2, p2) = (a.0.to_radians(), a.1.to_radians(), b.0.to_radians(), b.1.to_radians());
+    let h = ((p2 - p1) / 2.0).sin().powi(2) + p1.cos() * p2.cos() * ((l2 - l1) / 2.0).sin().powi(2);
+    2.0 * 6371.0088 * h.sqrt().asin()
+}
+
+fn dist(i: usize, j: usize) -> f64 {
+    haversine((CITIES[i].1, CITIES[i].2), (CITIES[j].1, CITIES[j].2))
+}
+
+/// Ȳ_i, the period mean.
+fn ybar() -> Vec<f64> {
+    (0..5).map(|i| GDP.iter().map(|r| r[i]).sum::<f64>() / 3.0).collect()
+}
+
+/// The dense N×N matrix c(i, j) (zero diagonal), row-standardised when `rowstd`.
+fn hand(c: &dyn Fn(usize, usize) -> f64, rowstd: bool) -> Vec<f64> {
+    let mut m = vec![0.0; 25];
+    for i in 0..5 {
+        for j in 0..5 {
+            if i != j {
+                m[i * 5 + j] = c(i, j);
+            }
+        }
+        if rowstd {
+            let s: f64 = m[i * 5..i * 5 + 5].iter().sum();
+            m[i * 5..i * 5 + 5].iter_mut().for_each(|v| *v /= s);
+        }
+    }
+    m
+}
+
+/// W's dense matrix in the order of CITIES.
+fn dense(w: &spillover::weights::Weights) -> Vec<f64> {
+    let order: Vec<String> = CITIES.iter().map(|c| c.0.to_string()).collect();
+    w.aligned_to(&order).unwrap().to_dense()
+}
+
+#[track_caller]
+fn same(what: &str, got: &[f64], want: &[f64], tol: f64) {
+    for (k, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!((g - w).abs() <= tol, "{what}: cell {k}: {g} vs {w}");
+    }
+}
+
+#[test]
+fn econ_geo_is_the_nested_w_built_by_hand() {
+    let s = city_files();
+    let y = ybar();
+    // N2 (default): rowstd(W_d·diag(Ȳ)), W_d = 1/d on great-circle distances (metric haversine
+    // by default because the columns are named lon/lat).
+    let n2 = weights(&s, r#"weights_econ_geo(f, p, "gdp", o)"#);
+    let want = hand(&|i, j| y[j] / dist(i, j), true);
+    same("N2", &dense(&n2), &want, 1e-14);
+    // The same as weights_nested on weights_distance with the same inputs.
+    let two_step = weights(
+        &s,
+        r#"weights_nested(weights_distance(f, #{id: "city", x: "lon", y: "lat", metric: "haversine"}), p, "gdp")"#,
+    );
+    same("N2 = weights_nested", &dense(&n2), &dense(&two_step), 1e-15);
+    // power α: d^-2.
+    let sq = weights(&s, r#"weights_econ_geo(f, p, "gdp", o + #{power: 2.0})"#);
+    same(
+        "N2 alpha 2",
+        &dense(&sq),
+        &hand(&|i, j| y[j] / dist(i, j).powi(2), true),
+        1e-14,
+    );
+    // Gravity Ȳ_iȲ_j/d² (α = 2 by default), hadamard 1/(d|Ȳ_i − Ȳ_j|).
+    let g = weights(&s, r#"weights_econ_geo(f, p, "gdp", o + #{form: "gravity"})"#);
+    same(
+        "gravity",
+        &dense(&g),
+        &hand(&|i, j| y[i] * y[j] / dist(i, j).powi(2), true),
+        1e-14,
+    );
+    let h = weights(&s, r#"weights_econ_geo(f, p, "gdp", o + #{form: "hadamard"})"#);
+    same(
+        "hadamard",
+        &dense(&h),
+        &hand(&|i, j| 1.0 / (dist(i, j) * (y[i] - y[j]).abs()), true),
+        1e-14,
+    );
+    // Convex: φ rowstd(1/d) + (1 − φ) rowstd(1/|ΔȲ|).
+    let c = weights(&s, r#"weights_econ_geo(f, p, "gdp", o + #{form: "convex", phi: 0.3})"#);
+    let (wd, we) = (
+        hand(&|i, j| 1.0 / dist(i, j), true),
+        hand(&|i, j| 1.0 / (y[i] - y[j]).abs(), true),
+    );
+    let want: Vec<f64> = wd.iter().zip(&we).map(|(a, b)| 0.3 * a + 0.7 * b).collect();
+    same("convex", &dense(&c), &want, 1e-14);
+    // standardize_last: false keeps rowstd(W_d)·diag(Ȳ_j/Ȳ̄).
+    let raw = weights(&s, r#"weights_econ_geo(f, p, "gdp", o + #{standardize_last: false})"#);
+    let ymean = y.iter().sum::<f64>() / 5.0;
+    let want: Vec<f64> = (0..25).map(|k| wd[k] * y[k % 5] / ymean).collect();
+    same("raw product", &dense(&raw), &want, 1e-14);
+    // Contiguity (N1): rowstd(rowstd(ring)·diag(Ȳ)).
+    let n1 = weights(&s, r#"weights_econ_geo(f, p, "gdp", #{geo: "contiguity", w: ring})"#);
+    let ring = |i: usize, j: usize| f64::from(u8::from((i + 1) % 5 == j || (j + 1) % 5 == i));
+    same(
+        "N1 on the ring",
+        &dense(&n1),
+        &hand(&|i, j| ring(i, j) * y[j], true),
+        1e-15,
+    );
+}
+
+#[test]
+fn econ_geo_base_year() {
+    let s = city_files();
+    // Ȳ_i = gdp in 2002.
+    let b = weights(&s, r#"weights_econ_geo(f, p, "gdp", o + #{base_year: 2002})"#);
+    same(
+        "base_year 2002",
+        &dense(&b),
+        &hand(&|i, j| GDP[1][j] / dist(i, j), true),
+        1e-14,
+    );
+    let b2 = weights(&s, r#"weights_econ_geo(f, p, "gdp", o + #{base_year: "2002"})"#);
+    same("base_year as text", &dense(&b2), &dense(&b), 0.0);
+    // weights_nested takes it too.
+    let nested = weights(
+        &s,
+        r#"weights_nested(weights_distance(f, #{id: "city", x: "lon", y: "lat", metric: "haversine"}), p, "gdp", #{base_year: 2002})"#,
+    );
+    same("weights_nested base_year", &dense(&nested), &dense(&b), 1e-15);
+    assert!(b.summary().form.unwrap().contains("in 2002"));
+    let e = weights_of(&s, r#"weights_econ_geo(f, p, "gdp", o + #{base_year: 1999})"#).unwrap_err();
+    assert!(
+        e.contains("base_year 1999") && e.contains("2001") && e.contains("2003"),
+        "{e}"
+    );
+}
+
+#[test]
+fn econ_geo_summary_reports_form_alpha_and_omega() {
+    let s = city_files();
+    let y = ybar();
+    let w = weights(&s, r#"weights_econ_geo(f, p, "gdp", o + #{power: 2.0})"#);
+    let sm = w.summary();
+    let form = sm.form.clone().unwrap();
+    assert!(form.contains("nested N2") && form.contains("mean of 'gdp'"), "{form}");
+    assert_eq!(sm.alpha, Some(2.0));
+    assert!(sm.row_stochastic);
+    // ω from a general eigen solver on the matrix built by hand.
+    let eig = |m: &[f64]| -> (f64, f64) {
+        let a = faer::Mat::<f64>::from_fn(5, 5, |i, j| m[i * 5 + j]);
+        let ev = a.eigenvalues().unwrap();
+        ev.iter()
+            .map(|z| z.re)
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), r| (lo.min(r), hi.max(r)))
+    };
+    let (lo, hi) = eig(&hand(&|i, j| y[j] / dist(i, j).powi(2), true));
+    let (slo, shi) = sm.omega.unwrap();
+    assert!((slo - lo).abs() < 1e-10 && (shi - hi).abs() < 1e-10 && (hi - 1.0).abs() < 1e-12);
+    // The raw product is not row-stochastic and ω_max ≠ 1.
+    let raw = weights(&s, r#"weights_econ_geo(f, p, "gdp", o + #{standardize_last: false})"#).summary();
+    assert!(!raw.row_stochastic);
+    let ymean = y.iter().sum::<f64>() / 5.0;
+    let wd = hand(&|i, j| 1.0 / dist(i, j), true);
+    let (lo, hi) = eig(&(0..25).map(|k| wd[k] * y[k % 5] / ymean).collect::<Vec<_>>());
+    let (slo, shi) = raw.omega.unwrap();
+    assert!((slo - lo).abs() < 1e-10 && (shi - hi).abs() < 1e-10 && (hi - 1.0).abs() > 1e-3);
+    // The table names them.
+    let text = w.summary().to_string();
+    for key in ["form", "alpha", "omega_min", "omega_max", "row-stochastic"] {
+        assert!(text.contains(key), "{key} missing in\n{text}");
+    }
+}
+
+#[test]
+fn econ_geo_refuses_mismatched_units_naming_the_fix() {
+    let s = city_files();
+    let e = weights_of(
+        &s,
+        r#"weights_econ_geo(f.filter("city", ["BJ", "SH", "GZ", "CD"]), p, "gdp", o)"#,
+    )
+    .unwrap_err();
+    assert!(e.contains("'WH'") && e.contains("filter"), "{e}");
+    let e = weights_of(
+        &s,
+        r#"weights_econ_geo(f, p, "gdp", #{geo: "contiguity", w: ring.subset(["BJ", "SH", "GZ", "CD"], #{islands: "keep"})})"#,
+    )
+    .unwrap_err();
+    assert!(e.contains("'WH'") && e.contains("contiguity W"), "{e}");
+    let e = weights_of(&s, r#"weights_econ_geo(f, p, "gdp", #{geo: "contiguity"})"#).unwrap_err();
+    assert!(e.contains("needs option w"), "{e}");
+    let e = weights_of(&s, r#"weights_econ_geo(f, p, "gdp", o + #{form: "convex"})"#).unwrap_err();
+    assert!(e.contains("weights_econ_geo") && e.contains("convex"), "{e}");
+}
+
+#[test]
+fn link_edits_are_made_and_recorded() {
+    let s = city_files();
+    // Ring BJ–SH–GZ–CD–WH–BJ: add BJ–GZ, then remove it again.
+    let added = weights(&s, r#"ring.standardize("row").add_link("BJ", "GZ")"#);
+    let ring = |i: usize, j: usize| (i + 1) % 5 == j || (j + 1) % 5 == i;
+    let with = |i: usize, j: usize| f64::from(u8::from(ring(i, j) || (i.min(j), i.max(j)) == (0, 2)));
+    same("add_link", &dense(&added), &hand(&with, true), 1e-15);
+    assert_eq!(added.summary().edits, vec!["added BJ–GZ".to_string()]);
+    let back = weights(
+        &s,
+        r#"ring.standardize("row").add_link("BJ", "GZ").remove_link("GZ", "BJ")"#,
+    );
+    same(
+        "remove_link",
+        &dense(&back),
+        &hand(&|i, j| f64::from(u8::from(ring(i, j))), true),
+        1e-15,
+    );
+    let sm = back.summary();
+    assert_eq!(sm.edits, vec!["added BJ–GZ".to_string(), "removed GZ–BJ".to_string()]);
+    assert!(sm.to_string().contains("removed GZ–BJ"));
+    // A nested W on the edited contiguity W keeps the record.
+    let n1 = weights(
+        &s,
+        r#"weights_econ_geo(f, p, "gdp", #{geo: "contiguity", w: ring.add_link("BJ", "GZ")})"#,
+    );
+    assert_eq!(n1.summary().edits, vec!["added BJ–GZ".to_string()]);
+}
