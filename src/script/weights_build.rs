@@ -117,17 +117,6 @@ pub mod weights_build_fns {
         ))
     }
 
-    /// Nested weights of form "N2" with the default options.
-    /// ```rhai
-    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
-    /// let w = read_weights("examples/data/produc/weights.csv");
-    /// let wn = weights_nested(w, p, "gsp");
-    /// ```
-    #[rhai_fn(name = "weights_nested", return_raw)]
-    pub fn weights_nested_default(w_geo: SWeights, p: SPanel, var: &str) -> RResult<SWeights> {
-        weights_nested(w_geo, p, var, Map::new())
-    }
-
     /// The economic–geographic nested W in one call (docs/methods.md §16.3): the geographic W
     /// from the coordinates of `f` (one row per unit, or a panel with fixed coordinates), then
     /// neighbour j weighted by its income Ȳ_j, the period mean of `var` in `p` (or its value in
@@ -146,7 +135,8 @@ pub mod weights_build_fns {
     /// let p = panel(f.mutate(#{t: "1"}), "POLYID", "t");
     /// let w = weights_econ_geo(f, p, "INC", #{id: "POLYID", x: "X", y: "Y"});
     /// let g = weights_econ_geo(f, p, "INC", #{id: "POLYID", x: "X", y: "Y", form: "gravity"});
-    /// let c = weights_econ_geo(f, p, "INC", #{geo: "contiguity", w: read_weights("examples/data/columbus/weights.csv")});
+    /// let queen = weights_contiguity("examples/data/columbus/columbus.geojson", #{id: "POLYID"});
+    /// let c = weights_econ_geo(f, p, "INC", #{geo: "contiguity", w: queen, base_year: 1});
     /// print(w.summary());
     /// ```
     #[rhai_fn(return_raw)]
@@ -358,5 +348,14 @@ rhai::def_package! {
     /// Weights variants: nested economic–geographic W, higher-order contiguity, W algebra.
     pub WeightsBuildPackage(lib) {
         rhai::combine_with_exported_module!(lib, "weights_build", weights_build_fns);
+        without_options! { lib;
+            /// Nested weights of form "N2" with the default options.
+            /// ```rhai
+            /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+            /// let w = read_weights("examples/data/produc/weights.csv");
+            /// let wn = weights_nested(w, p, "gsp");
+            /// ```
+            weights_nested(w_geo: SWeights, p: SPanel, var: &str) -> SWeights = weights_build_fns::weights_nested;
+        }
     }
 }

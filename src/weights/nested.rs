@@ -189,21 +189,23 @@ fn build_nested(
         )));
     }
     let form = opts.form;
+    // The option holding φ: `phi` in weights_econ_geo (METHODS §16.3), `weight` in weights_nested.
+    let share = if what == "weights_econ_geo" { "phi" } else { "weight" };
     match (form, opts.weight) {
         (NestedForm::Convex, None) => {
             return Err(Error::invalid(format!(
-                "{what}: form \"convex\" needs weight, the share φ of the geographic W in φ·W_geo + (1 − φ)·W_econ (0 < φ < 1)"
+                "{what}: form \"convex\" needs {share}, the share φ of the geographic W in φ·W_geo + (1 − φ)·W_econ (0 < φ < 1)"
             )))
         }
         (NestedForm::Convex, Some(phi)) if !(phi > 0.0 && phi < 1.0) => {
             return Err(Error::invalid(format!(
-                "{what}: weight must lie strictly between 0 and 1, got {phi}"
+                "{what}: {share} must lie strictly between 0 and 1, got {phi}"
             )))
         }
         (NestedForm::Convex, _) | (_, None) => {}
         (_, Some(_)) => {
             return Err(Error::invalid(format!(
-                "{what}: option weight is the share of the geographic W in form \"convex\"; form \"{}\" takes none",
+                "{what}: option {share} is the share of the geographic W in form \"convex\"; form \"{}\" takes none",
                 form.name()
             )))
         }

@@ -510,7 +510,18 @@ fn econ_geo_refuses_mismatched_units_naming_the_fix() {
     let e = weights_of(&s, r#"weights_econ_geo(f, p, "gdp", #{geo: "contiguity"})"#).unwrap_err();
     assert!(e.contains("needs option w"), "{e}");
     let e = weights_of(&s, r#"weights_econ_geo(f, p, "gdp", o + #{form: "convex"})"#).unwrap_err();
-    assert!(e.contains("weights_econ_geo") && e.contains("convex"), "{e}");
+    assert!(
+        e.contains("weights_econ_geo") && e.contains("convex") && e.contains("needs phi"),
+        "{e}"
+    );
+    let e = weights_of(&s, r#"weights_econ_geo(f, p, "gdp", o + #{phi: 0.5})"#).unwrap_err();
+    assert!(e.contains("option phi") && e.contains("takes none"), "{e}");
+    let e = weights_of(
+        &s,
+        r#"weights_econ_geo(f, p, "gdp", o + #{geo: "contiguity", w: ring, power: 2.0})"#,
+    )
+    .unwrap_err();
+    assert!(e.contains("power") && e.contains("contiguity"), "{e}");
 }
 
 #[test]
