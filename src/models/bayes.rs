@@ -22,6 +22,13 @@
 //! the log-determinant comes from the eigenvalues of W. `Compat::LeSage` reproduces SDPDmod's
 //! `blmpSDPD` and LeSage/Elhorst's `log_marginal_panelprob.m`: c(a) = Γ(a)(2π)^{−a} and, in
 //! place of ln ∫, the sum Σ (ρ_{j+1} + ρ_j)(f_{j+1} − f_j)/2 of their "trapezoid" line.
+//!
+//! `BayesOptions::lee_yu` compares the models on the Lee–Yu transformed sample (SDPDmod
+//! `LYtrans = TRUE`; docs/methods.md §15.5): n* = N(T − 1), (N − 1)T or (N − 1)(T − 1)
+//! observations, the cross-products of the lagged-then-demeaned data, the log-Jacobian
+//! T*·ln|I − ρW*| with W* = F_N'WF_N (the eigenvalues of W but one unit eigenvalue). Exact:
+//! a = (n* − p)/2; LeSage: a = (n* − p − dofadj*)/2 (the effects counted twice) and the grid and
+//! D of W*.
 
 use crate::error::{Error, Result};
 use crate::models::dense::{cross_products, dot, logdet_spd, solve_spd, LeastSquares};

@@ -104,10 +104,11 @@ fn solve_small(a: &[f64], b: &[f64], p: usize) -> (Vec<f64>, f64) {
         let piv = (k..p).max_by(|&i, &j| m[i][k].abs().total_cmp(&m[j][k].abs())).unwrap();
         m.swap(k, piv);
         logdet += m[k][k].abs().ln();
-        for i in k + 1..p {
-            let f = m[i][k] / m[k][k];
-            for j in k..=p {
-                m[i][j] -= f * m[k][j];
+        let pivot = m[k].clone();
+        for row in m.iter_mut().skip(k + 1) {
+            let f = row[k] / pivot[k];
+            for (v, pv) in row.iter_mut().zip(&pivot).skip(k) {
+                *v -= f * pv;
             }
         }
     }
@@ -277,9 +278,9 @@ fn city_files() -> Sandbox {
         }
     }
     let mut ring = String::from("i,j,w\n");
-    for i in 0..5 {
+    for (i, (id, _, _)) in CITIES.iter().enumerate() {
         for j in [(i + 1) % 5, (i + 4) % 5] {
-            ring += &format!("{},{},1\n", CITIES[i].0, CITIES[j].0);
+            ring += &format!("{id},{},1\n", CITIES[j].0);
         }
     }
     Sandbox::new(
