@@ -22,6 +22,13 @@
 //! the log-determinant comes from the eigenvalues of W. `Compat::LeSage` reproduces SDPDmod's
 //! `blmpSDPD` and LeSage/Elhorst's `log_marginal_panelprob.m`: c(a) = Γ(a)(2π)^{−a} and, in
 //! place of ln ∫, the sum Σ (ρ_{j+1} + ρ_j)(f_{j+1} − f_j)/2 of their "trapezoid" line.
+//!
+//! `BayesOptions::lee_yu` compares the models on the Lee–Yu transformed sample (SDPDmod
+//! `LYtrans = TRUE`; docs/methods.md §15.5): n* = N(T − 1), (N − 1)T or (N − 1)(T − 1)
+//! observations, the cross-products of the lagged-then-demeaned data, the log-Jacobian
+//! T*·ln|I − ρW*| with W* = F_N'WF_N (the eigenvalues of W but one unit eigenvalue). Exact:
+//! a = (n* − p)/2; LeSage: a = (n* − p − dofadj*)/2 (the effects counted twice) and the grid and
+//! D of W*.
 
 use crate::error::{Error, Result};
 use crate::models::dense::{cross_products, dot, logdet_spd, solve_spd, LeastSquares};
@@ -105,6 +112,13 @@ pub struct BayesOptions {
     pub compat: Compat,
     /// Step of the integration grid (default [`GRID_STEP`]).
     pub grid_step: f64,
+    /// Lee–Yu transformed data (SDPDmod `LYtrans = TRUE`; docs/methods.md §15.4–15.5): the
+    /// orthonormal F_T removes the individual effects (T → T − 1), F_N the time effects
+    /// (N → N − 1, W → W* = F_N'WF_N, W row-standardised). Exact: a = (n* − p)/2 on the n*
+    /// transformed observations and the prior interval of W; `Compat::LeSage`: the effects
+    /// subtracted again (a = (n* − p − dofadj*)/2, dofadj* of the transformed dimensions) and
+    /// the grid and D from the eigenvalues of W*.
+    pub lee_yu: bool,
 }
 
 impl BayesOptions {
@@ -115,6 +129,7 @@ impl BayesOptions {
             prior: Prior::Uniform,
             compat: Compat::Exact,
             grid_step: GRID_STEP,
+            lee_yu: false,
         }
     }
 }
@@ -154,9 +169,10 @@ impl Comparison {
         let o = &self.options;
         let mut t = Table::new(
             format!(
-                "Bayesian comparison of {} (fe {}, prior {}, {})",
+                "Bayesian comparison of {} (fe {}{}, prior {}, {})",
                 self.what,
                 o.fe.name(),
+                if o.lee_yu { ", Lee-Yu transformed" } else { "" },
                 o.prior.name(),
                 match o.compat {
                     Compat::Exact => "exact marginal likelihood",
@@ -323,26 +339,45 @@ pub fn log_marginal(design: &Design, w: &Weights, kind: ModelKind, opts: &BayesO
         )));
     }
     let w = w.aligned_to(&design.ids)?;
+    let ly = lee_yu_dims(fe, n, t, &w, opts.lee_yu)?;
     // The fixed effects are removed first and W is applied to the demeaned data (docs/methods.md
     // §15.1, as SDPDmod and the MATLAB code): ỹ, Wỹ and X̃ from the SAR data under
-    // "demean_first", then WX̃ for the Durbin models.
+    // "demean_first", then WX̃ for the Durbin models. Under Lee–Yu the transformed data
+    // F'y, F'Wy = W*F'y (W row-standardised) have the cross-products of the lag of the raw data,
+    // demeaned: "lag_first".
+    let order = if ly.is_some() {
+        LagOrder::LagFirst
+    } else {
+        LagOrder::DemeanFirst
+    };
     let mut so = SpatialOptions::new(fe);
-    so.lag_order = LagOrder::DemeanFirst;
+    so.lag_order = order;
     let checked = so.check(design, ModelKind::Sar)?;
     let data = Prepared::new(design, &w, ModelKind::Sar, &checked)?;
     let durbin = matches!(kind, ModelKind::Slx | ModelKind::Sdm | ModelKind::Sdem);
     let mut z = data.z.clone();
+    let mut z_raw = data.z_raw.clone();
     let mut names = data.names.clone();
     if durbin {
         for &k in &data.beta_index {
-            z.push(w.lag_panel(&data.z[k]));
+            z.push(data.lag_of(&w, &data.z_raw[k], &data.z[k], n, fe, order));
+            z_raw.push(w.lag_panel(&data.z_raw[k]));
             names.push(format!("W*{}", data.names[k]));
         }
     }
     let z = &z;
     let p = z.len();
-    let dofadj = if fe == Fe::None { 0 } else { fe.absorbed(n, t) };
-    let nt = n * t;
+    // (n*, T*): the sample the likelihood is written for (n*T* = NT without Lee–Yu).
+    let (n_eff, t_eff) = ly.map_or((n, t), |d| (d.n_eff, d.t_eff));
+    let dofadj = match (fe, ly.is_some(), opts.compat) {
+        (Fe::None, _, _) => 0,
+        (_, false, _) => fe.absorbed(n, t),
+        // The transformed sample has no fixed effects left (docs/methods.md §15.5).
+        (_, true, Compat::Exact) => 0,
+        // SDPDmod subtracts them again, in the transformed dimensions (§15.4).
+        (_, true, Compat::LeSage) => fe.absorbed(n_eff, t_eff),
+    };
+    let nt = n_eff * t_eff;
     if nt <= p + dofadj + 1 {
         return Err(Error::data(format!(
             "{nt} observations for {p} regressors and {dofadj} fixed effects; the comparison needs more observations"
@@ -366,17 +401,28 @@ pub fn log_marginal(design: &Design, w: &Weights, kind: ModelKind, opts: &BayesO
             a,
         });
     }
-    let spectrum = w.spectrum()?;
-    let (lo, hi) = support(&spectrum, opts.prior);
+    let spectrum_w = w.spectrum()?;
+    // The log-Jacobian is T*·ln|I − ρW*|; W* = F_N'WF_N has the eigenvalues of W but one unit
+    // eigenvalue. The prior interval is that of W (the model's), except in the peers' code.
+    let star = match ly {
+        Some(d) if d.time => Some(without_unit_eigenvalue(&spectrum_w)?),
+        _ => None,
+    };
+    let spectrum = star.as_ref().unwrap_or(&spectrum_w);
+    let support_of = match opts.compat {
+        Compat::LeSage => spectrum,
+        Compat::Exact => &*spectrum_w,
+    };
+    let (lo, hi) = support(support_of, opts.prior);
     let rho = grid(lo, hi, opts.grid_step, opts.compat, n)?;
     let ln_d = match opts.prior {
         Prior::Uniform => {
-            let (flo, fhi) = spectrum.interval();
+            let (flo, fhi) = support_of.interval();
             (fhi - flo).ln()
         }
         Prior::Beta(_) => 0.0,
     };
-    let tf = t as f64;
+    let tf = t_eff as f64;
     let (log_integral, mode, lnzz) = match kind {
         ModelKind::Sar | ModelKind::Sdm => {
             let ed = ls.annihilate(z, &data.wy);
@@ -394,7 +440,11 @@ pub fn log_marginal(design: &Design, w: &Weights, kind: ModelKind, opts: &BayesO
         }
         _ => {
             data.refuse_proportional_lag(&data.y, &data.wy, n)?;
-            let wz: Vec<Vec<f64>> = z.iter().map(|c| w.lag_panel(c)).collect();
+            let wz: Vec<Vec<f64>> = z
+                .iter()
+                .zip(&z_raw)
+                .map(|(c, r)| data.lag_of(&w, r, c, n, fe, order))
+                .collect();
             let blocks = SemBlocks::new(z, &wz, &data.y, &data.wy);
             let mut g = Vec::with_capacity(rho.len());
             for &r in &rho {
@@ -411,6 +461,70 @@ pub fn log_marginal(design: &Design, w: &Weights, kind: ModelKind, opts: &BayesO
         mode: Some(mode),
         a,
     })
+}
+
+/// The dimensions of the Lee–Yu transformed sample (docs/methods.md §15.4).
+#[derive(Debug, Clone, Copy)]
+struct LeeYuDims {
+    n_eff: usize,
+    t_eff: usize,
+    /// Time effects removed by F_N (W → W*).
+    time: bool,
+}
+
+/// `None` without Lee–Yu; else the transformed dimensions: individual effects T → T − 1, time
+/// effects N → N − 1 (with a row-standardised W, so that F_N'W = W*F_N'), two-way both.
+fn lee_yu_dims(fe: Fe, n: usize, t: usize, w: &Weights, on: bool) -> Result<Option<LeeYuDims>> {
+    if !on {
+        return Ok(None);
+    }
+    let (indiv, time) = match fe {
+        Fe::Individual => (true, false),
+        Fe::Time => (false, true),
+        Fe::TwoWays => (true, true),
+        Fe::None | Fe::Random => {
+            return Err(Error::invalid(format!(
+                "lee_yu transforms away fixed effects, and fe is \"{}\"; use fe \"individual\", \"time\" or \
+                 \"twoways\", or drop lee_yu",
+                fe.name()
+            )))
+        }
+    };
+    if time && !w.facts().row_standardised {
+        return Err(Error::invalid(format!(
+            "lee_yu with {} effects needs a row-standardised W (F_N'W = W*F_N' requires W·ι = ι); \
+             standardise it with w.standardize(\"row\") or use fe \"individual\"",
+            fe.name()
+        )));
+    }
+    let (n_eff, t_eff) = (n - usize::from(time), t - usize::from(indiv));
+    if n_eff == 0 || t_eff == 0 {
+        return Err(Error::data(format!(
+            "lee_yu with {} effects needs at least two units and two periods (N = {n}, T = {t})",
+            fe.name()
+        )));
+    }
+    Ok(Some(LeeYuDims { n_eff, t_eff, time }))
+}
+
+/// The eigenvalues of W* = F_N'WF_N for a row-standardised W: those of W without one unit
+/// eigenvalue (in the basis [ι/√N, F_N], W is block upper-triangular with the block 1 and W*).
+fn without_unit_eigenvalue(s: &Spectrum) -> Result<Spectrum> {
+    let j =
+        s.re.iter()
+            .zip(&s.im)
+            .enumerate()
+            .filter(|(_, (_, im))| **im == 0.0)
+            .min_by(|(_, (a, _)), (_, (b, _))| (*a - 1.0).abs().total_cmp(&(*b - 1.0).abs()))
+            .map(|(j, _)| j)
+            .filter(|&j| (s.re[j] - 1.0).abs() < 1e-8)
+            .ok_or_else(|| {
+                Error::numeric("lee_yu: W has no unit eigenvalue; standardise it with w.standardize(\"row\")")
+            })?;
+    let mut out = s.clone();
+    out.re.remove(j);
+    out.im.remove(j);
+    Ok(out)
 }
 
 /// The ten cross-product blocks of the SEM/SDEM integrand: Z(λ)'Z(λ), Z(λ)'y(λ) and

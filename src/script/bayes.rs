@@ -14,13 +14,25 @@ use rhai::{Array, Dynamic, Map};
 use std::sync::Arc;
 
 /// The options of `model_probabilities`.
-pub(crate) const MODEL_PROBABILITIES_KEYS: [&str; 7] = ["models", "fe", "compat", "prior", "a0", "grid_step", "id"];
+pub(crate) const MODEL_PROBABILITIES_KEYS: [&str; 8] =
+    ["models", "fe", "compat", "prior", "a0", "grid_step", "id", "lee_yu"];
 /// The options of `w_probabilities`.
-pub(crate) const W_PROBABILITIES_KEYS: [&str; 8] = ["model", "names", "fe", "compat", "prior", "a0", "grid_step", "id"];
+pub(crate) const W_PROBABILITIES_KEYS: [&str; 9] = [
+    "model",
+    "names",
+    "fe",
+    "compat",
+    "prior",
+    "a0",
+    "grid_step",
+    "id",
+    "lee_yu",
+];
 
-/// The options shared by both functions: fe, compat, prior (with a0) and grid_step.
+/// The options shared by both functions: fe, compat, prior (with a0), grid_step and lee_yu.
 fn bayes_options(o: &Opts, data: &Data) -> RResult<BayesOptions> {
     let mut b = BayesOptions::new(fe_of(o, data)?);
+    b.lee_yu = o.bool("lee_yu")?.unwrap_or(false);
     b.compat = match o.choice("compat", "exact", &["exact", "lesage"])?.as_str() {
         "lesage" => Compat::LeSage,
         _ => Compat::Exact,
@@ -80,7 +92,9 @@ pub mod bayes_fns {
     /// ("twoways" default for panels, "individual", "time", "none"), `compat` ("exact" default:
     /// constant Γ(a)π^(−a) and the log of the trapezoid integral; "lesage": SDPDmod `blmpSDPD` /
     /// MATLAB `log_marginal_panelprob` numbers), `prior` ("uniform" default, "beta" with `a0`,
-    /// default 1.01), `grid_step` (default 0.001), `id` (the unit column of a Frame).
+    /// default 1.01), `grid_step` (default 0.001), `lee_yu` (false; true: Lee–Yu transformed data
+    /// as SDPDmod's `LYtrans = TRUE`, the fixed effects counted once by default and twice with
+    /// `compat: "lesage"`, docs/methods.md §15.4–15.5), `id` (the unit column of a Frame).
     /// ```rhai
     /// let d = read_csv("examples/data/produc/data.csv");
     /// let d = d.mutate(#{lgsp: "log(gsp)", lpcap: "log(pcap)", lpc: "log(pc)", lemp: "log(emp)"});
@@ -90,6 +104,7 @@ pub mod bayes_fns {
     /// print(tab);
     /// print(tab["SDM"].probability);
     /// print(model_probabilities(p, "lgsp ~ lpcap + lpc + lemp + unemp", w, #{compat: "lesage", prior: "beta"}));
+    /// print(model_probabilities(p, "lgsp ~ lpcap + lpc + lemp + unemp", w, #{fe: "individual", lee_yu: true}));
     /// ```
     #[rhai_fn(name = "model_probabilities", return_raw)]
     pub fn model_probabilities(data: Dynamic, formula: &str, w: SWeights, opts: Map) -> RResult<STable> {
@@ -111,7 +126,7 @@ pub mod bayes_fns {
     /// `ws`, with the same data, and the probabilities under equal prior odds. Returns a Table
     /// with one row per W (named by option `names`, default "W1", "W2", ...) and columns
     /// `log_marginal`, `probability`, `mode`. Other options as `model_probabilities`: `fe`,
-    /// `compat`, `prior`, `a0`, `grid_step`, `id`.
+    /// `compat`, `prior`, `a0`, `grid_step`, `lee_yu`, `id`.
     /// ```rhai
     /// let d = read_csv("examples/data/produc/data.csv");
     /// let d = d.mutate(#{lgsp: "log(gsp)", lpcap: "log(pcap)", lpc: "log(pc)", lemp: "log(emp)"});

@@ -212,6 +212,21 @@ impl<'a> Opts<'a> {
         }
     }
 
+    /// A label given as a string or an integer (a period such as `1990` or `"1990"`).
+    pub fn label(&self, key: &str) -> RResult<Option<String>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => match v.clone().try_cast::<INT>() {
+                Some(k) => Ok(Some(k.to_string())),
+                None => v
+                    .clone()
+                    .try_cast::<rhai::ImmutableString>()
+                    .map(|s| Some(s.to_string()))
+                    .ok_or_else(|| self.bad(key, "a string or an integer", v)),
+            },
+        }
+    }
+
     /// Any value.
     pub fn value(&self, key: &str) -> Option<Dynamic> {
         self.get(key).cloned()

@@ -68,7 +68,7 @@ fn metric(o: &Opts) -> RResult<Metric> {
         .map_or(Ok(Metric::default()), |m| m.parse::<Metric>().map_err(core_err))
 }
 
-fn xy(o: &Opts) -> RResult<(String, String, String)> {
+pub(crate) fn xy(o: &Opts) -> RResult<(String, String, String)> {
     Ok((
         o.str("id")?.unwrap_or_else(|| "id".into()),
         o.str("x")?.unwrap_or_else(|| "x".into()),

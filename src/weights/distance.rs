@@ -3,7 +3,7 @@
 
 use super::builder::{check_cutoff, check_links, csr_from_rows, Common, MAX_DENSE_N};
 use super::points::{unit_points, Metric, PointIndex};
-use super::Weights;
+use super::{Provenance, Weights};
 use crate::data::Frame;
 use crate::error::{Error, Result};
 use rayon::prelude::*;
@@ -131,7 +131,7 @@ fn kernel(opts: &DistanceOptions, what: &str) -> Result<impl Fn(f64) -> f64 + Sy
 /// last step). Weights that are exactly 0 (beyond d̄, or exp underflow) are not links.
 /// Coincident units (d_ij = 0) are an error naming them, as is a pair whose ellipsoidal
 /// distance cannot be computed (nearly antipodal). `frame` may be a panel if each unit's
-/// coordinates do not change.
+/// coordinates do not change. The result records its family and α ([`Provenance`]).
 pub fn weights_distance(frame: &Frame, id: &str, x: &str, y: &str, opts: &DistanceOptions) -> Result<Weights> {
     let what = "weights_distance";
     let kernel = kernel(opts, what)?;
@@ -191,5 +191,16 @@ pub fn weights_distance(frame: &Frame, id: &str, x: &str, y: &str, opts: &Distan
         })
         .collect();
     let raw = csr_from_rows(n, rows)?;
-    Weights::from_raw_with(ids, raw, &opts.common)
+    let alpha = match opts.decay {
+        Decay::Inverse => Some(opts.alpha.unwrap_or(opts.power)),
+        Decay::InverseSquared => Some(2.0),
+        Decay::Exponential => opts.alpha,
+        Decay::DoublePower => Some(opts.alpha.unwrap_or(2.0)),
+    };
+    let prov = Provenance {
+        form: Some(format!("distance {} ({})", opts.decay.name(), opts.metric.name())),
+        alpha,
+        edits: Vec::new(),
+    };
+    Ok(Weights::from_raw_with(ids, raw, &opts.common)?.with_provenance(prov))
 }

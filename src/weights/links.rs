@@ -12,7 +12,8 @@ impl Weights {
     /// W, whose every row holds one repeated value (binary, or a row-standardised binary
     /// matrix): a link of a weighted W has no obvious weight, so other matrices are an error.
     /// Unknown ids are an error naming them; removing a link may leave an island (an error
-    /// naming it unless `keep_islands`).
+    /// naming it unless `keep_islands`). The edit is appended to the record of how W was built
+    /// ([`super::Provenance::edits`]), which `w.summary()` reports.
     pub fn edit_link(&self, i: &str, j: &str, add: bool, keep_islands: bool) -> Result<Weights> {
         let what = if add { "add_link" } else { "remove_link" };
         let pos = |id: &str| {
@@ -76,6 +77,16 @@ impl Weights {
             keep_islands,
             allow_negative: false,
         };
-        Weights::from_raw_with(self.ids().to_vec(), raw, &common).map_err(|e| Error::data(format!("{what}: {e}")))
+        let w = Weights::from_raw_with(self.ids().to_vec(), raw, &common)
+            .map_err(|e| Error::data(format!("{what}: {e}")))?;
+        // The edit is recorded after those already made, for w.summary() (docs/methods.md §16.4).
+        let mut prov = self.provenance().cloned().unwrap_or_default();
+        prov.edits.push(format!(
+            "{} {}–{}",
+            if add { "added" } else { "removed" },
+            self.ids()[a],
+            self.ids()[b]
+        ));
+        Ok(w.with_provenance(prov))
     }
 }

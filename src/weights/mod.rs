@@ -62,12 +62,27 @@ impl Standardization {
     }
 }
 
+/// How a derived W was built, reported by [`Weights::summary`] (docs/methods.md §16.3–16.4):
+/// the builder and form, the distance-decay exponent α of its geographic part, and the link
+/// edits made by `add_link` / `remove_link`, in order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Provenance {
+    /// The builder and form, e.g. "nested N2" or "distance inverse".
+    pub form: Option<String>,
+    /// The distance-decay exponent α (c_ij = d_ij^(−α), or the family's α).
+    pub alpha: Option<f64>,
+    /// Link edits in order, e.g. "added HAINAN–GUANGDONG".
+    pub edits: Vec<String>,
+}
+
 /// A spatial weights matrix keyed by unit ids.
 #[derive(Debug, Clone)]
 pub struct Weights {
     ids: Vec<String>,
     matrix: Arc<CsMat<f64>>,
     standardization: Standardization,
+    /// How a derived W was built (`None` for a W read or built without a record).
+    provenance: Option<Arc<Provenance>>,
     /// Row sums d of a symmetric C with W = D⁻¹C (present when the similarity trick applies).
     sym_scale: Option<Vec<f64>>,
     spectrum: Arc<OnceLock<Arc<Spectrum>>>,
@@ -228,6 +243,7 @@ impl Weights {
             ids,
             matrix: Arc::new(raw),
             standardization: Standardization::None,
+            provenance: None,
             sym_scale: None,
             spectrum: Arc::new(OnceLock::new()),
             facts: Arc::new(OnceLock::new()),
@@ -326,6 +342,17 @@ impl Weights {
         self
     }
 
+    /// How this W was built, when recorded ([`Provenance`]).
+    pub fn provenance(&self) -> Option<&Provenance> {
+        self.provenance.as_deref()
+    }
+
+    /// The same W with the record `p` of how it was built.
+    pub fn with_provenance(mut self, p: Provenance) -> Weights {
+        self.provenance = Some(Arc::new(p));
+        self
+    }
+
     /// Number of units.
     pub fn n(&self) -> usize {
         self.ids.len()
@@ -356,6 +383,7 @@ impl Weights {
             ids: self.ids.clone(),
             matrix: self.matrix.clone(),
             standardization: self.standardization,
+            provenance: self.provenance.clone(),
             sym_scale: None,
             spectrum: Arc::new(OnceLock::new()),
             facts: Arc::new(OnceLock::new()),
@@ -438,6 +466,7 @@ impl Weights {
             ids: ids.to_vec(),
             matrix: Arc::new(tri.to_csr()),
             standardization: self.standardization,
+            provenance: self.provenance.clone(),
             sym_scale,
             spectrum: self.spectrum.clone(),
             facts: Arc::new(facts),

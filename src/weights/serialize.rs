@@ -25,14 +25,15 @@ impl Serialize for Triplets<'_> {
 
 impl Serialize for Weights {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let summary = self.summary();
+        // The facts only: the summary of a derived W would also compute its eigenvalues.
+        let facts = self.facts();
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("n", &self.n())?;
         m.serialize_entry("nnz", &self.nnz())?;
         m.serialize_entry("ids", self.ids())?;
         m.serialize_entry("standardization", self.standardization().name())?;
-        m.serialize_entry("symmetric", &summary.symmetric)?;
-        m.serialize_entry("similar_to_symmetric", &summary.similar_to_symmetric)?;
+        m.serialize_entry("symmetric", &facts.symmetric)?;
+        m.serialize_entry("similar_to_symmetric", &(facts.symmetric || facts.similarity.is_some()))?;
         m.serialize_entry("triplets", &Triplets(self))?;
         m.end()
     }

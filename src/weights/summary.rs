@@ -1,4 +1,5 @@
-//! A summary of a weights matrix: size, links, neighbour counts, islands, symmetry.
+//! A summary of a weights matrix: size, links, neighbour counts, islands, symmetry, and for a
+//! derived W (docs/methods.md §16.3–16.4) its form, α, eigenvalue range and link edits.
 
 use super::{Standardization, Weights};
 use crate::report::table::{Cell, Table};
@@ -27,7 +28,22 @@ pub struct Summary {
     pub standardization: Standardization,
     /// Share of non-zero weights among the N(N−1) off-diagonal cells.
     pub density: f64,
+    /// Every row sums to one (or is an island's zero row).
+    pub row_stochastic: bool,
+    /// The builder and form of a derived W ([`super::Provenance`]), e.g. "nested N2".
+    pub form: Option<String>,
+    /// The distance-decay exponent α of its geographic part.
+    pub alpha: Option<f64>,
+    /// (ω_min, ω_max), the smallest and largest real eigenvalue: for a W with a recorded form
+    /// (its ρ interval is (1/ω_min, 1/ω_max), and ω_max ≠ 1 when not row-stochastic), or when the
+    /// eigenvalues are already computed; N ≤ [`OMEGA_MAX_N`] otherwise.
+    pub omega: Option<(f64, f64)>,
+    /// The link edits made by `add_link` / `remove_link`, in order.
+    pub edits: Vec<String>,
 }
+
+/// Largest N for which the summary of a derived W computes its eigenvalues (dense, O(N³)).
+pub const OMEGA_MAX_N: usize = 3000;
 
 impl Summary {
     /// Summarises `w`.
@@ -42,6 +58,13 @@ impl Summary {
             .collect();
         let facts = w.facts();
         let symmetric = facts.symmetric;
+        let prov = w.provenance();
+        let form = prov.and_then(|p| p.form.clone());
+        let omega = (w.has_spectrum() || (form.is_some() && n <= OMEGA_MAX_N))
+            .then(|| w.spectrum().ok())
+            .flatten()
+            .map(|s| s.real_range())
+            .filter(|(lo, hi)| lo.is_finite() && hi.is_finite());
         Summary {
             n,
             links: w.nnz(),
@@ -57,6 +80,11 @@ impl Summary {
             } else {
                 f64::NAN
             },
+            row_stochastic: facts.row_standardised,
+            form,
+            alpha: prov.and_then(|p| p.alpha),
+            omega,
+            edits: prov.map(|p| p.edits.clone()).unwrap_or_default(),
         }
     }
 
@@ -74,6 +102,21 @@ impl Summary {
         t.push(vec!["symmetric".into(), yes(self.symmetric)]);
         t.push(vec!["similar to symmetric".into(), yes(self.similar_to_symmetric)]);
         t.push(vec!["standardization".into(), self.standardization.name().into()]);
+        t.push(vec!["row-stochastic".into(), yes(self.row_stochastic)]);
+        if let Some(f) = &self.form {
+            t.push(vec!["form".into(), f.clone().into()]);
+        }
+        if let Some(a) = self.alpha {
+            t.push(vec!["alpha".into(), a.into()]);
+        }
+        if let Some((lo, hi)) = self.omega {
+            t.push(vec!["omega_min".into(), lo.into()]);
+            t.push(vec!["omega_max".into(), hi.into()]);
+        }
+        if !self.edits.is_empty() {
+            t.push(vec!["link edits".into(), self.edits.len().into()]);
+            t.note(format!("link edits: {}", self.edits.join("; ")));
+        }
         if !self.islands.is_empty() {
             t.note(format!("islands: {}", crate::error::list_some(&self.islands, 10)));
         }

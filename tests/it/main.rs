@@ -56,4 +56,5 @@ mod trust_red_models;
 mod trust_study;
 mod trust_weights;
 mod weights;
+mod weights_econ_geo;
 mod weights_variants;
