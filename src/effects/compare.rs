@@ -2,11 +2,14 @@
 //! "Indirect", "Total" — for dynamic models "Short-run direct" … "Long-run total"
 //! (docs/methods.md §9, §14.5) — each with one row per regressor (the estimate with stars) and
 //! an unnamed row under it (standard error, z, p or 95% interval, as `compare`'s option `paren`
-//! says). The same rows are what `robustness(..., #{effects: true})` adds under the coefficients.
+//! says). The same rows are what `robustness(..., #{effects: true})` adds under the coefficients
+//! ([`robustness_with_effects`]).
 
 use super::{EffectRow, Effects};
 use crate::error::{Error, Result};
 use crate::models::compare::{check_options, estimate_cells, kind_label, table_note, CompareOptions};
+use crate::models::robustness::{robustness_table, ROBUSTNESS_STATS};
+use crate::models::Model;
 use crate::report::{Cell, Table};
 
 /// One block of effects rows: its label and, per Effects, its rows (`None` when that Effects
@@ -227,6 +230,54 @@ pub fn compare_effects(effects: &[&Effects], opts: &CompareOptions) -> Result<Ta
         t.push(r);
     }
     t.note(table_note(opts));
+    t.note(inference_note(effects, &names));
+    for n in notes {
+        t.note(n);
+    }
+    Ok(t)
+}
+
+/// The robustness table of `models` ([`robustness_table`]: one model under several W) with, when
+/// `effects` is not empty (one Effects per model, in the same order), the blocks of direct,
+/// indirect and total effects of each fit with their standard errors ([`effects_rows`]; short and
+/// long run for dynamic models, a refused long run marked "not stable" and explained in a note)
+/// between the coefficients and the footer. `keep`, `drop` and `order` select coefficient terms
+/// only (every regressor's effects are shown); `labels` relabel the regressors' effects too.
+/// Errors as [`robustness_table`], and when `effects` does not have one Effects per model.
+pub fn robustness_with_effects(models: &[&Model], effects: &[&Effects], opts: &CompareOptions) -> Result<Table> {
+    let mut t = robustness_table(models, opts)?;
+    if effects.is_empty() {
+        return Ok(t);
+    }
+    if effects.len() != models.len() {
+        return Err(Error::invalid(format!(
+            "robustness: {} effects for {} models; give one Effects per model",
+            effects.len(),
+            models.len()
+        )));
+    }
+    let names: Vec<String> = t.columns.iter().skip(1).cloned().collect();
+    let fx_opts = CompareOptions {
+        keep: None,
+        drop: None,
+        order: None,
+        labels: opts
+            .labels
+            .iter()
+            .filter(|(k, _)| effects.iter().any(|e| e.names.contains(k)))
+            .cloned()
+            .collect(),
+        ..opts.clone()
+    };
+    let (rows, notes) = effects_rows(effects, &names, &fx_opts, "robustness")?;
+    // every stats key is one footer row, so the footer is the last stats.len() rows
+    let footer = opts
+        .stats
+        .as_ref()
+        .map_or(ROBUSTNESS_STATS.len(), Vec::len)
+        .min(t.rows.len());
+    let at = t.rows.len() - footer;
+    t.rows.splice(at..at, rows);
     t.note(inference_note(effects, &names));
     for n in notes {
         t.note(n);

@@ -30,7 +30,7 @@ mod prepare;
 pub mod simulate;
 mod table;
 
-pub use compare::{compare_effects, effects_rows};
+pub use compare::{compare_effects, effects_rows, robustness_with_effects};
 pub use driver::{effects, point_effects, DynamicEffects, EffectRow, Effects, LongRun};
 pub use dynamic::effects_of_fit;
 pub use exact::{Averages, Kernel, Totals, TraceSource};

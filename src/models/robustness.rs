@@ -1,12 +1,8 @@
 //! The robustness table of a study: the same model fitted under several weights matrices, side by
 //! side (one column per W), built on [`crate::models::compare::compare`]. The fits themselves
 //! are ordinary fits (the scripting function `robustness` runs them), so each column equals a
-//! separate fit of the model under that W. With effects, the direct, indirect and total effects
-//! of each fit (short run and long run for dynamic models) stand between the coefficients and
-//! the footer ([`crate::effects::effects_rows`]).
+//! separate fit of the model under that W.
 
-use crate::effects::compare::{effects_rows, inference_note};
-use crate::effects::Effects;
 use crate::error::{Error, Result};
 use crate::models::compare::{compare, kind_label, CompareOptions};
 use crate::models::Model;
@@ -16,15 +12,11 @@ use crate::report::Table;
 pub const ROBUSTNESS_STATS: [&str; 6] = ["loglik", "aic", "bic", "n", "t", "fe"];
 
 /// The models `models` (one model fitted under several W) side by side: coefficients, ρ/λ,
-/// then, when `effects` is not empty (one Effects per model, in the same order), the blocks of
-/// direct, indirect and total effects with their standard errors (short-run and long-run blocks
-/// for dynamic models; a refused long run is marked "not stable" and explained in a note), then
-/// the footer `opts.stats` (default [`ROBUSTNESS_STATS`]: logLik, AIC, BIC, N, T, FE); columns
-/// named by `opts.names` (default `"W1"`, `"W2"`, …), title "Robustness to the weights matrix"
-/// unless `opts.title` was changed. Errors when the models are not of one kind, or do not share
-/// the dependent variable and the regressors (then they are not the same model), or `effects`
-/// does not have one Effects per model.
-pub fn robustness_table(models: &[&Model], effects: &[&Effects], opts: &CompareOptions) -> Result<Table> {
+/// then the footer `opts.stats` (default [`ROBUSTNESS_STATS`]: logLik, AIC, BIC, N, T, FE);
+/// columns named by `opts.names` (default `"W1"`, `"W2"`, …), title "Robustness to the weights
+/// matrix" unless `opts.title` was changed. Errors when the models are not of one kind, or do
+/// not share the dependent variable and the regressors (then they are not the same model).
+pub fn robustness_table(models: &[&Model], opts: &CompareOptions) -> Result<Table> {
     let Some(first) = models.first() else {
         return Err(Error::invalid(
             "robustness: no weights matrices given; pass an array of Weights",
@@ -61,41 +53,5 @@ pub fn robustness_table(models: &[&Model], effects: &[&Effects], opts: &CompareO
     if o.title == CompareOptions::default().title {
         o.title = format!("Robustness to the weights matrix: {}", kind_label(first.kind));
     }
-    let renamed = |e: Error| Error::invalid(e.to_string().replacen("compare:", "robustness:", 1));
-    let mut t = compare(models, &o).map_err(renamed)?;
-    if effects.is_empty() {
-        return Ok(t);
-    }
-    if effects.len() != models.len() {
-        return Err(Error::invalid(format!(
-            "robustness: {} effects for {} models; give one Effects per model",
-            effects.len(),
-            models.len()
-        )));
-    }
-    let names = o.names.clone().unwrap_or_default();
-    // keep/drop/order name coefficient terms: the effects rows show every regressor, labelled
-    // as its coefficient is
-    let fx_opts = CompareOptions {
-        keep: None,
-        drop: None,
-        order: None,
-        labels: o
-            .labels
-            .iter()
-            .filter(|(k, _)| effects.iter().any(|e| e.names.contains(k)))
-            .cloned()
-            .collect(),
-        ..o.clone()
-    };
-    let (rows, notes) = effects_rows(effects, &names, &fx_opts, "robustness")?;
-    // every stats key is one footer row, so the footer is the last stats.len() rows
-    let footer = o.stats.as_ref().map_or(0, Vec::len).min(t.rows.len());
-    let at = t.rows.len() - footer;
-    t.rows.splice(at..at, rows);
-    t.note(inference_note(effects, &names));
-    for n in notes {
-        t.note(n);
-    }
-    Ok(t)
+    compare(models, &o).map_err(|e| Error::invalid(e.to_string().replacen("compare:", "robustness:", 1)))
 }

@@ -201,7 +201,7 @@ fn robustness_of(fits: &[SModel], table_opts: &Map, fx: Option<&Map>) -> RResult
     };
     let refs: Vec<&Model> = fits.iter().map(|m| m.0.model()).collect();
     let fx_refs: Vec<&crate::effects::Effects> = effects.iter().map(|e| &*e.0).collect();
-    crate::models::robustness::robustness_table(&refs, &fx_refs, &co)
+    crate::effects::robustness_with_effects(&refs, &fx_refs, &co)
         .map(|t| STable(Arc::new(t)))
         .map_err(core_err)
 }
