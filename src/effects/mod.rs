@@ -19,6 +19,7 @@
 //! Defaults (docs/methods.md §10): simulation, R = 1000 draws, seed [`DEFAULT_SEED`], point estimate at
 //! φ̂, SE = sd of the draws, z = point/SE, draws with ρ outside the interval re-drawn (counted).
 
+pub mod compare;
 pub mod delta;
 mod driver;
 pub mod dynamic;
@@ -29,6 +30,7 @@ mod prepare;
 pub mod simulate;
 mod table;
 
+pub use compare::{compare_effects, effects_rows, robustness_with_effects};
 pub use driver::{effects, point_effects, DynamicEffects, EffectRow, Effects, LongRun};
 pub use dynamic::effects_of_fit;
 pub use exact::{Averages, Kernel, Totals, TraceSource};

@@ -152,7 +152,8 @@ impl Effects {
         }
     }
 
-    fn groups(&self) -> [(&'static str, &[EffectRow]); 3] {
+    /// Direct, indirect and total rows (for a dynamic model the short run).
+    pub(super) fn groups(&self) -> [(&'static str, &[EffectRow]); 3] {
         [
             ("direct", &self.direct),
             ("indirect", &self.indirect),

@@ -117,16 +117,23 @@ fn phi_component(m: &Model) -> Option<f64> {
         .map(|(_, v)| v)
 }
 
+/// The dynamic terms τ (`y(t-1)`) and η (`W*y(t-1)`) of the dynamic models (docs/methods.md §14),
+/// listed with the spatial parameters, before ρ.
+const DYNAMIC_TERMS: [&str; 2] = [
+    crate::models::ml::dynamic::TAU_TERM,
+    crate::models::ml::dynamic::ETA_TERM,
+];
+
 /// Terms of all models in order of first appearance: regressors, then lagged `W*x` terms, then
-/// `rho` and `lambda`, then `phi` (when a model has it as a coefficient or a random-effects
-/// component).
+/// the dynamic terms `y(t-1)` (τ) and `W*y(t-1)` (η), then `rho` and `lambda`, then `phi` (when
+/// a model has it as a coefficient or a random-effects component).
 fn term_order(models: &[&Model]) -> Vec<String> {
     let mut plain: Vec<String> = Vec::new();
     let mut lagged: Vec<String> = Vec::new();
     for m in models {
         for c in &m.coefficients {
             let term = &c.term;
-            if SPATIAL_TERMS.contains(&term.as_str()) || term == PHI {
+            if SPATIAL_TERMS.contains(&term.as_str()) || DYNAMIC_TERMS.contains(&term.as_str()) || term == PHI {
                 continue;
             }
             let list = if term.starts_with("W*") {
@@ -140,7 +147,7 @@ fn term_order(models: &[&Model]) -> Vec<String> {
         }
     }
     plain.extend(lagged);
-    for s in SPATIAL_TERMS {
+    for s in DYNAMIC_TERMS.into_iter().chain(SPATIAL_TERMS) {
         if models.iter().any(|m| m.coef(s).is_some()) {
             plain.push(s.to_string());
         }
@@ -195,6 +202,13 @@ fn convention(m: &Model) -> String {
         }
         return parts.join(", ");
     }
+    if get("dynamic").is_some() {
+        return format!(
+            "dynamic, bc {}, covariance {}",
+            get("bias_correction").unwrap_or("none"),
+            get("covariance").unwrap_or("structural")
+        );
+    }
     match m.kind {
         ModelKind::Ols | ModelKind::Slx => "least squares".to_string(),
         _ => format!(
@@ -212,6 +226,38 @@ fn stars_at(z: f64, p: f64, levels: &[f64]) -> String {
         return String::new();
     }
     "*".repeat(levels.iter().filter(|l| p < **l).count())
+}
+
+/// The two cells of one estimate in an esttab-style table: the estimate with the stars of
+/// `opts.stars`, and under it what `opts.paren` asks for — `(se)`, `(z)`, `(p)` or the 95%
+/// normal interval `[estimate ± Φ⁻¹(0.975)·se]` — at `opts.decimals`.
+pub fn estimate_cells(estimate: f64, std_error: f64, z: f64, p: f64, opts: &CompareOptions) -> [Cell; 2] {
+    let d = opts.decimals;
+    let est = format!("{}{}", fmt_num(estimate, d), stars_at(z, p, &opts.stars));
+    let under = match opts.paren {
+        Paren::Se => format!("({})", fmt_num(std_error, d)),
+        Paren::T => format!("({})", fmt_num(z, d)),
+        Paren::P => format!("({})", fmt_num(p, d)),
+        Paren::Ci => {
+            let z975 = crate::stats::normal_quantile(0.975);
+            format!(
+                "[{}, {}]",
+                fmt_num(estimate - z975 * std_error, d),
+                fmt_num(estimate + z975 * std_error, d)
+            )
+        }
+    };
+    [Cell::Text(est), Cell::Text(under)]
+}
+
+/// The note of a table of `compare`'s options: what stands in parentheses and the star levels.
+pub fn table_note(opts: &CompareOptions) -> String {
+    let stars = if opts.stars.is_empty() {
+        "no significance stars".to_string()
+    } else {
+        format!("{} (two-sided, normal)", stars_note(&opts.stars))
+    };
+    format!("{}; {stars}.", opts.paren.note())
 }
 
 /// The note on the stars: "*** p<0.01, ** p<0.05, * p<0.1" for the default levels.
@@ -292,7 +338,7 @@ fn stat_row(key: &str, d: usize) -> Option<(&'static str, StatText)> {
 
 /// Checks the options that do not depend on the models: star levels in (0, 1), `stats` keys of
 /// [`STAT_KEYS`].
-fn check_options(opts: &CompareOptions) -> Result<()> {
+pub(crate) fn check_options(opts: &CompareOptions) -> Result<()> {
     if let Some(l) = opts.stars.iter().find(|l| !(**l > 0.0 && **l < 1.0)) {
         return Err(Error::invalid(format!(
             "compare: star level {l} is not a probability in (0, 1); e.g. stars: [0.1, 0.05, 0.01]"
@@ -344,7 +390,6 @@ pub fn compare(models: &[&Model], opts: &CompareOptions) -> Result<Table> {
             .collect(),
     };
     let d = opts.decimals;
-    let z975 = crate::stats::normal_quantile(0.975);
     let mut columns = vec![String::new()];
     columns.extend(names);
     let mut t = Table::new(opts.title.clone(), columns);
@@ -371,21 +416,9 @@ pub fn compare(models: &[&Model], opts: &CompareOptions) -> Result<Table> {
                     if !(c.z.is_finite() && c.p.is_finite()) {
                         undefined = true;
                     }
-                    est.push(Cell::Text(format!(
-                        "{}{}",
-                        fmt_num(c.estimate, d),
-                        stars_at(c.z, c.p, &opts.stars)
-                    )));
-                    se.push(Cell::Text(match opts.paren {
-                        Paren::Se => format!("({})", fmt_num(c.std_error, d)),
-                        Paren::T => format!("({})", fmt_num(c.z, d)),
-                        Paren::P => format!("({})", fmt_num(c.p, d)),
-                        Paren::Ci => format!(
-                            "[{}, {}]",
-                            fmt_num(c.estimate - z975 * c.std_error, d),
-                            fmt_num(c.estimate + z975 * c.std_error, d)
-                        ),
-                    }));
+                    let [e, s] = estimate_cells(c.estimate, c.std_error, c.z, c.p, opts);
+                    est.push(e);
+                    se.push(s);
                 }
                 None => {
                     est.push(Cell::Empty);
@@ -431,12 +464,7 @@ pub fn compare(models: &[&Model], opts: &CompareOptions) -> Result<Table> {
             t.push(stat("convention", &|m| convention(m)));
         }
     }
-    let stars = if opts.stars.is_empty() {
-        "no significance stars".to_string()
-    } else {
-        format!("{} (two-sided, normal)", stars_note(&opts.stars))
-    };
-    t.note(format!("{}; {stars}.", opts.paren.note()));
+    t.note(table_note(opts));
     if undefined {
         t.note("Estimates whose z or p is undefined (NaN or infinite) have no stars.");
     }

@@ -69,7 +69,8 @@ fn plot_vars(groups: &[(String, Arc<Effects>)], path: &str, vars: Option<&[Strin
 /// The options of `effects` (also checked by the study module).
 pub(crate) const EFFECTS_KEYS: [&str; 5] = ["draws", "seed", "method", "mode", "engine"];
 
-fn effects_of(m: &SModel, opts: &Map) -> RResult<SEffects> {
+/// The effects of `m` with the options of `effects` (keys [`EFFECTS_KEYS`]).
+pub(crate) fn effects_of(m: &SModel, opts: &Map) -> RResult<SEffects> {
     let eo = super::options::effects_options(&Opts::new(opts, "effects", &EFFECTS_KEYS)?)?;
     match &*m.0 {
         Fitted::Spatial(fit, w) => crate::effects::effects_of_fit(fit, w, &eo)
@@ -239,9 +240,10 @@ pub mod effects_fns {
 
     /// One model per group of `column` (constant within units, e.g. "region"): each group's
     /// balanced sub-panel, with W restricted to its units and re-standardised; returns a map
-    /// group → Model. Options as `fit` (`model` required), plus `islands` ("error" default, or
-    /// "keep": a unit whose neighbours are all in other groups stays in its group's W with no
-    /// neighbours, as `w.subset(ids, #{islands: "keep"})`).
+    /// group → Model. Options as `fit` (`model` required; `dynamic: true` with its options fits
+    /// the dynamic SAR/SDM of docs/methods.md §14 in every group), plus `islands` ("error"
+    /// default, or "keep": a unit whose neighbours are all in other groups stays in its group's
+    /// W with no neighbours, as `w.subset(ids, #{islands: "keep"})`).
     /// ```rhai
     /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
     /// let w = read_weights("examples/data/produc/weights.csv");

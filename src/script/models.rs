@@ -212,7 +212,9 @@ pub(crate) fn spatial(
 }
 
 /// `fit_by`: one model per group of `column` ([`crate::models::fit_by`]), as a map group →
-/// Model. Options as `fit` plus `islands` ("error" or "keep").
+/// Model. Options as `fit` (the dynamic ones too: `dynamic`, `time_lag`, `space_time_lag`,
+/// with their `bias_correction` and `covariance`; docs/methods.md §14) plus `islands` ("error"
+/// or "keep").
 pub(crate) fn fit_by(p: &SPanel, column: &str, formula: &str, w: &SWeights, opts: &Map) -> RResult<Map> {
     let mut opts = opts.clone();
     let mut island_opt = Map::new();
@@ -220,8 +222,10 @@ pub(crate) fn fit_by(p: &SPanel, column: &str, formula: &str, w: &SWeights, opts
         island_opt.insert("islands".into(), v);
     }
     let keep_islands = Opts::new(&island_opt, "fit_by", &["islands"])?.keep_islands()?;
+    let (opts, dynamic) = super::options::split_dynamic(&opts, "fit_by")?;
     let o = Opts::new(&opts, "fit_by", &spatial_keys(None))?;
-    let (kind, so) = spatial_setup(&Data::Panel(p.0.clone()), None, &o, "fit_by")?;
+    let (kind, mut so) = spatial_setup(&Data::Panel(p.0.clone()), None, &o, "fit_by")?;
+    so.dynamic = dynamic;
     let prefixed = |e: crate::Error| script_err(format!("fit_by: {e}"));
     let f = Formula::parse(formula).map_err(prefixed)?;
     let fits = crate::models::fit_by(&p.0, column, &f, &w.0, kind, &so, keep_islands).map_err(prefixed)?;

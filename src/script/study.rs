@@ -152,6 +152,60 @@ fn compare_options(opts: &Map, func: &'static str) -> RResult<CompareOptions> {
     compare_options_with(opts, func, &[])
 }
 
+/// The Effects of a script array when every element is one (`None` when the first element is
+/// not an Effects: the array is then read as models); an array mixing both is an error.
+fn effects_list(items: &Array, func: &str) -> RResult<Option<Vec<SEffects>>> {
+    if !items.first().is_some_and(|d| d.is::<SEffects>()) {
+        return Ok(None);
+    }
+    items
+        .iter()
+        .enumerate()
+        .map(|(k, d)| {
+            d.clone().try_cast::<SEffects>().ok_or_else(|| {
+                script_err(format!(
+                    "{func}: element {k} of the array is {}, but element 0 is Effects; compare models or effects,                      not both",
+                    d.type_name()
+                ))
+            })
+        })
+        .collect::<RResult<Vec<_>>>()
+        .map(Some)
+}
+
+/// Option `effects` of `robustness`: `true` (effects with their default options), `false` /
+/// absent (none), or a map of `effects` options (draws, seed, method, …).
+fn robustness_effects_opts(v: Option<&Dynamic>) -> RResult<Option<Map>> {
+    match v {
+        None => Ok(None),
+        Some(d) if d.is::<bool>() => Ok(d.as_bool().unwrap_or(false).then(Map::new)),
+        Some(d) => d.clone().try_cast::<Map>().map(Some).ok_or_else(|| {
+            script_err(format!(
+                "robustness: option 'effects' must be true, false or a map of effects options (e.g. #{{draws: 1000,                  seed: 1}}), got {}",
+                d.type_name()
+            ))
+        }),
+    }
+}
+
+/// The robustness table of fitted models `fits`: `table_opts` are options of `compare`, `fx`
+/// the options of `effects` when the table shows the effects.
+fn robustness_of(fits: &[SModel], table_opts: &Map, fx: Option<&Map>) -> RResult<STable> {
+    let co = compare_options(table_opts, "robustness")?;
+    let effects = match fx {
+        Some(o) => fits
+            .iter()
+            .map(|m| super::effects::effects_of(m, o))
+            .collect::<RResult<Vec<_>>>()?,
+        None => Vec::new(),
+    };
+    let refs: Vec<&Model> = fits.iter().map(|m| m.0.model()).collect();
+    let fx_refs: Vec<&crate::effects::Effects> = effects.iter().map(|e| &*e.0).collect();
+    crate::effects::robustness_with_effects(&refs, &fx_refs, &co)
+        .map(|t| STable(Arc::new(t)))
+        .map_err(core_err)
+}
+
 /// Comparison tables and simulation.
 #[export_module(root = "crate::script::guarded")]
 pub mod study_fns {
@@ -301,7 +355,14 @@ pub mod study_fns {
     /// [0.1, 0.05, 0.01]), stats (footer rows in this order, keys "nobs", "n", "t", "r2",
     /// "r2_within", "r2_between", "r2_overall", "loglik", "aic", "bic", "sigma2", "fe",
     /// "convention"). A term no model has, or an unknown stats key, is an error listing the
-    /// valid ones.
+    /// valid ones. Dynamic models (docs/methods.md §14) show `y(t-1)` (τ) and `W*y(t-1)` (η)
+    /// just before rho, and their convention names the bias correction and covariance.
+    ///
+    /// An array of Effects (from `effects(m)`) is compared the same way: blocks Direct,
+    /// Indirect, Total (for dynamic models Short-run direct … Long-run total; a long run refused
+    /// because the process is not stable reads "not stable", with the reason in a note), one
+    /// row per regressor and its standard error under it; `keep`, `drop`, `order`, `labels` act
+    /// on the regressors, `stats` does not apply.
     /// ```rhai
     /// let c = read_csv("examples/data/columbus/data.csv");
     /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
@@ -313,6 +374,13 @@ pub mod study_fns {
     /// ```
     #[rhai_fn(name = "compare", return_raw)]
     pub fn compare(models: Array, opts: Map) -> RResult<STable> {
+        if let Some(fx) = effects_list(&models, "compare")? {
+            let refs: Vec<&crate::effects::Effects> = fx.iter().map(|e| &*e.0).collect();
+            let co = compare_options(&opts, "compare")?;
+            return crate::effects::compare_effects(&refs, &co)
+                .map(|t| STable(Arc::new(t)))
+                .map_err(core_err);
+        }
         let ms = models_of(&models)?;
         let refs: Vec<&Model> = ms.iter().map(|m| m.0.model()).collect();
         let co = compare_options(&opts, "compare")?;
@@ -322,15 +390,19 @@ pub mod study_fns {
     }
 
     /// The same model under several weights matrices, side by side (the robustness table of a
-    /// paper): one fit per W with the fit options of `fit` (`model` required, `fe`, …), then a
-    /// `compare` table of coefficients, rho/lambda, logLik, AIC, BIC, N, T and FE. Each column
-    /// equals a separate `fit(p, f, w_k, opts)`. The options of `compare` (names — default "W1",
-    /// "W2", … —, decimals, title, keep, drop, order, labels, paren, stars, stats) shape the table.
+    /// paper): one fit per W with the fit options of `fit` (`model` required, `fe`, `dynamic`,
+    /// …), then a `compare` table of coefficients, rho/lambda, logLik, AIC, BIC, N, T and FE.
+    /// Each column equals a separate `fit(p, f, w_k, opts)`. The options of `compare` (names —
+    /// default "W1", "W2", … —, decimals, title, keep, drop, order, labels, paren, stars, stats)
+    /// shape the table. `effects: true` (or a map of `effects` options: draws, seed, method, …)
+    /// adds under the coefficients the direct, indirect and total effects of each fit with their
+    /// standard errors (short run and long run for dynamic models; docs/methods.md §9, §14.5).
     /// ```rhai
     /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
     /// let w = read_weights("examples/data/produc/weights.csv");
     /// let t = robustness(p, "gsp ~ pcap + emp", [w, w.binary()], #{model: "sar", names: ["row", "binary"]});
     /// print(t);
+    /// print(robustness(p, "gsp ~ pcap + emp", [w, w.binary()], #{model: "sdm", effects: #{draws: 200, seed: 1}}));
     /// ```
     #[rhai_fn(name = "robustness", return_raw)]
     pub fn robustness(data: Dynamic, formula: &str, ws: Array, opts: Map) -> RResult<STable> {
@@ -339,11 +411,12 @@ pub mod study_fns {
         for (k, v) in &opts {
             if COMPARE_KEYS.contains(&k.as_str()) {
                 table_opts.insert(k.clone(), v.clone());
-            } else {
+            } else if k.as_str() != "effects" {
                 fit_opts.insert(k.clone(), v.clone());
             }
         }
-        let co = compare_options(&table_opts, "robustness")?;
+        let fx = robustness_effects_opts(opts.get("effects"))?;
+        compare_options(&table_opts, "robustness")?;
         let mut fits = Vec::with_capacity(ws.len());
         for (k, w) in ws.iter().enumerate() {
             let w = w.clone().try_cast::<SWeights>().ok_or_else(|| {
@@ -361,10 +434,28 @@ pub mod study_fns {
                 "robustness",
             )?);
         }
-        let refs: Vec<&Model> = fits.iter().map(|m| m.0.model()).collect();
-        crate::models::robustness::robustness_table(&refs, &co)
-            .map(|t| STable(Arc::new(t)))
-            .map_err(core_err)
+        robustness_of(&fits, &table_opts, fx.as_ref())
+    }
+
+    /// The robustness table of models already fitted (one model under several W, e.g. by
+    /// `fit(p, f, w_k, opts)`), as `robustness(p, f, ws, opts)` builds it from its own fits:
+    /// options of `compare` (names — default "W1", "W2", … —, decimals, title, keep, drop, order,
+    /// labels, paren, stars, stats) and `effects` (true, or a map of `effects` options).
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let fits = [sar(p, "gsp ~ pcap + emp", w), sar(p, "gsp ~ pcap + emp", w.binary())];
+    /// print(robustness(fits, #{names: ["row", "binary"], effects: #{method: "delta"}}));
+    /// ```
+    #[rhai_fn(name = "robustness", return_raw)]
+    pub fn robustness_models(models: Array, opts: Map) -> RResult<STable> {
+        let mut valid: Vec<&str> = COMPARE_KEYS.to_vec();
+        valid.push("effects");
+        Opts::new(&opts, "robustness", &valid)?;
+        let mut table_opts = opts.clone();
+        let fx = robustness_effects_opts(table_opts.remove("effects").as_ref())?;
+        let fits = models_of(&models).map_err(|e| script_err(e.to_string().replacen("compare:", "robustness:", 1)))?;
+        robustness_of(&fits, &table_opts, fx.as_ref())
     }
 
     /// The models in long form at full precision: model, term, estimate, std_error, z, p (plus

@@ -46,6 +46,7 @@ mod spatial_re_error;
 mod spatial_re_sparse;
 mod stdlib;
 mod study;
+mod study_extras;
 mod study_random;
 mod trust_cli;
 mod trust_data;
