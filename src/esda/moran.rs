@@ -438,7 +438,7 @@ impl MoranTable {
             row.extend(stat_cells(m.z_normal, m.p_normal));
             row.push(m.variance_random.into());
             row.extend(stat_cells(m.z_random, m.p_random));
-            row.push(m.p_sim.map_or(Cell::Empty, Cell::Stat));
+            row.push(m.p_sim.map_or(Cell::Empty, Cell::P));
             t.push(row);
         }
         t

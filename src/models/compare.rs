@@ -548,7 +548,7 @@ mod tests {
         assert_eq!(t.rows[1][1], Cell::Text("(0.1000)".into()));
         assert_eq!(t.rows[2][1], Cell::Empty, "SAR has no W*x");
         assert!(t.to_markdown().contains("| AIC |"));
-        assert!(t.to_latex().contains("1.0000$^{***}$"));
+        assert!(t.to_latex().unwrap().contains("1.0000$^{***}$"));
         let aic = t.rows.iter().find(|r| r[0] == Cell::Text("AIC".into())).unwrap();
         assert_eq!(aic[1], Cell::Text(fmt_num(-2.0 * -40.0 + 2.0 * 3.0, 3)));
     }

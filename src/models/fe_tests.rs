@@ -79,7 +79,7 @@ impl SpecTest {
             warnings: Vec::new(),
         }
     }
-    /// A table row: name, statistic, df, df2, p.
+    /// A table row: label ([`crate::report::labels::label_or_name`]), statistic, df, df2, p.
     pub fn row(&self) -> Vec<Cell> {
         let df = |v: f64| {
             if v.fract() == 0.0 && v.abs() < 1e15 {
@@ -89,11 +89,11 @@ impl SpecTest {
             }
         };
         vec![
-            self.name.clone().into(),
+            crate::report::labels::label_or_name(&self.name).into(),
             Cell::Stat(self.statistic),
             df(self.df),
             self.df2.map_or(Cell::Empty, df),
-            Cell::Stat(if self.statistic.is_finite() { self.p } else { f64::NAN }),
+            Cell::P(if self.statistic.is_finite() { self.p } else { f64::NAN }),
         ]
     }
 
