@@ -9,7 +9,7 @@
 
 use crate::error::{Error, Result};
 use crate::models::{Model, ModelKind};
-use crate::report::table::{fmt_num, stat_cells, Cell, Table};
+use crate::report::table::{fmt_num, fmt_p, stat_cells, Cell, PFormat, Table};
 
 /// What stands in parentheses under each estimate (esttab's `se`, `t`, `p`, `ci`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -79,6 +79,8 @@ pub struct CompareOptions {
     /// Significance levels of the stars: an estimate gets one star per level its p-value is
     /// below (default [0.1, 0.05, 0.01]: * p < 0.1, ** p < 0.05, *** p < 0.01).
     pub stars: Vec<f64>,
+    /// How p-values print with `paren: p` ([`crate::report::table::fmt_p`]).
+    pub p_format: PFormat,
 }
 
 impl Default for CompareOptions {
@@ -94,6 +96,7 @@ impl Default for CompareOptions {
             labels: Vec::new(),
             paren: Paren::Se,
             stars: vec![0.1, 0.05, 0.01],
+            p_format: PFormat::Fixed,
         }
     }
 }
@@ -348,6 +351,7 @@ pub fn compare(models: &[&Model], opts: &CompareOptions) -> Result<Table> {
     let mut columns = vec![String::new()];
     columns.extend(names);
     let mut t = Table::new(opts.title.clone(), columns);
+    t.p_format = opts.p_format;
     let mut undefined = false;
     for term in shown_terms(models, opts)? {
         let label = opts
@@ -379,7 +383,7 @@ pub fn compare(models: &[&Model], opts: &CompareOptions) -> Result<Table> {
                     se.push(Cell::Text(match opts.paren {
                         Paren::Se => format!("({})", fmt_num(c.std_error, d)),
                         Paren::T => format!("({})", fmt_num(c.z, d)),
-                        Paren::P => format!("({})", fmt_num(c.p, d)),
+                        Paren::P => format!("({})", fmt_p(c.p, opts.p_format)),
                         Paren::Ci => format!(
                             "[{}, {}]",
                             fmt_num(c.estimate - z975 * c.std_error, d),

@@ -44,6 +44,7 @@ mod spatial_re_sparse;
 mod stdlib;
 mod study;
 mod study_random;
+mod table_formats;
 mod trust_cli;
 mod trust_data;
 mod trust_models;
