@@ -211,7 +211,8 @@ impl FeTests {
             self.t
         ));
         tab.note(
-            "lr_individual_given_time = Elhorst LR spatial FE (time vs two-way); lr_time_given_individual = LR time FE",
+            "LR individual FE (given time FE) = Elhorst's LR test of spatial fixed effects (time vs two-way FE); \
+             LR time FE (given individual FE) = his LR test of time fixed effects",
         );
         tab.note("F tests as plm pFtest: df1 = N-1, T-1, N+T-2; df2 = NT - K - absorbed effects");
         tab

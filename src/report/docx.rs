@@ -49,7 +49,10 @@ fn run(text: &str, bold: bool, size: Option<u32>) -> String {
     } else {
         format!("<w:rPr>{props}</w:rPr>")
     };
-    format!("<w:r>{props}<w:t xml:space=\"preserve\">{}</w:t></w:r>", xml_escape(text))
+    format!(
+        "<w:r>{props}<w:t xml:space=\"preserve\">{}</w:t></w:r>",
+        xml_escape(text)
+    )
 }
 
 /// Alignment of a paragraph.
@@ -115,7 +118,11 @@ pub fn table_xml(t: &Table) -> String {
     }
     let widths = column_widths(k);
     out += "<w:tbl><w:tblPr><w:tblW w:w=\"0\" w:type=\"auto\"/><w:jc w:val=\"center\"/>";
-    out += &format!("<w:tblBorders>{}{}</w:tblBorders>", border("top", 12), border("bottom", 12));
+    out += &format!(
+        "<w:tblBorders>{}{}</w:tblBorders>",
+        border("top", 12),
+        border("bottom", 12)
+    );
     out += "<w:tblLayout w:type=\"autofit\"/><w:tblLook w:val=\"0000\"/></w:tblPr><w:tblGrid>";
     for w in &widths {
         out += &format!("<w:gridCol w:w=\"{w}\"/>");

@@ -29,7 +29,10 @@ const TEST_LABELS: [(&str, &str); 19] = [
 /// The printed label of the test with code name `name` (`"lm_lag"` → `"LM lag"`), or None
 /// for a name without one (names such as `LM1` or `C.1` are printed as they are).
 pub fn test_label(name: &str) -> Option<&'static str> {
-    TEST_LABELS.iter().find(|(code, _)| *code == name).map(|(_, label)| *label)
+    TEST_LABELS
+        .iter()
+        .find(|(code, _)| *code == name)
+        .map(|(_, label)| *label)
 }
 
 /// [`test_label`] or, without one, `name` itself.

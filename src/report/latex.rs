@@ -23,9 +23,7 @@ pub struct LatexOptions {
 
 /// The preamble of a standalone document.
 fn preamble(cjk: bool) -> String {
-    let mut s = String::from(
-        "\\documentclass{article}\n\\usepackage{booktabs}\n\\usepackage{amsmath}\n",
-    );
+    let mut s = String::from("\\documentclass{article}\n\\usepackage{booktabs}\n\\usepackage{amsmath}\n");
     if cjk {
         s.push_str("\\usepackage{CJKutf8}\n");
     }
@@ -134,9 +132,9 @@ fn latex_accent(ch: char) -> Option<(&'static str, &'static str)> {
         ("H", "őűŐŰ", "ouOU"),
     ];
     const BASES: [&str; 52] = [
-        "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r", "s", "t", "u",
-        "v", "w", "x", "y", "z", "A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N", "O", "P",
-        "Q", "R", "S", "T", "U", "V", "W", "X", "Y", "Z",
+        "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r", "s", "t", "u", "v",
+        "w", "x", "y", "z", "A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N", "O", "P", "Q", "R",
+        "S", "T", "U", "V", "W", "X", "Y", "Z",
     ];
     for (accent, letters, bases) in TABLE {
         if let Some(pos) = letters.chars().position(|c| c == ch) {
@@ -343,4 +341,3 @@ pub fn latex_escape(s: &str) -> String {
     flush(&mut out, &mut math);
     out
 }
-

@@ -1,7 +1,7 @@
 //! A [`Table`]: titled rows of cells, printed with aligned columns and exported by format.
 
-use crate::error::{Error, Result};
 pub use super::latex::latex_escape;
+use crate::error::{Error, Result};
 pub use crate::io::extension;
 use serde_json::Value;
 

@@ -35,13 +35,16 @@ fn p_number_format(p_format: PFormat) -> String {
 fn plain_number(s: &str) -> Option<(f64, usize)> {
     let t = s.trim();
     let ok = !t.is_empty()
-        && t.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | '.' | 'e' | 'E' | '+'))
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '-' | '.' | 'e' | 'E' | '+'))
         && t.chars().any(|c| c.is_ascii_digit());
     if !ok {
         return None;
     }
     let v: f64 = t.parse().ok()?;
-    let decimals = t.split_once('.').map_or(0, |(_, f)| f.chars().take_while(char::is_ascii_digit).count());
+    let decimals = t
+        .split_once('.')
+        .map_or(0, |(_, f)| f.chars().take_while(char::is_ascii_digit).count());
     Some((v, decimals))
 }
 
@@ -71,7 +74,11 @@ fn text_numbers(s: &str, paren: &'static str) -> Vec<(&'static str, f64)> {
     let mut out = Vec::new();
     let num = |x: &str| -> Option<f64> {
         let x = x.trim().trim_end_matches('*').trim();
-        let x = x.trim_start_matches("p =").trim_start_matches("p=").trim_start_matches("df").trim();
+        let x = x
+            .trim_start_matches("p =")
+            .trim_start_matches("p=")
+            .trim_start_matches("df")
+            .trim();
         plain_number(x).map(|(v, _)| v)
     };
     let mut rest = s.trim();
@@ -216,7 +223,8 @@ pub fn table_xlsx(t: &Table) -> Result<Vec<u8>> {
         }
         let last = t.rows.len() as u32 + 2;
         for (k, n) in t.rendered_notes().iter().enumerate() {
-            ws.write_string_with_format(last + 1 + k as u32, 0, n, &small).map_err(fail)?;
+            ws.write_string_with_format(last + 1 + k as u32, 0, n, &small)
+                .map_err(fail)?;
         }
         let printed = t.cells();
         for j in 0..t.columns.len() {
@@ -227,7 +235,8 @@ pub fn table_xlsx(t: &Table) -> Result<Vec<u8>> {
                 .map(|s| super::table::display_width(s))
                 .max()
                 .unwrap_or(8);
-            ws.set_column_width(j as u16, (width.clamp(6, 60) + 2) as f64).map_err(fail)?;
+            ws.set_column_width(j as u16, (width.clamp(6, 60) + 2) as f64)
+                .map_err(fail)?;
         }
     }
     {
@@ -261,9 +270,15 @@ mod tests {
             vec![("estimate", 0.512), ("std_error", 0.1)]
         );
         assert_eq!(text_numbers("(0.1000)", "z"), vec![("z", 0.1)]);
-        assert_eq!(text_numbers("[-0.1, 0.9]", "z"), vec![("ci_low", -0.1), ("ci_high", 0.9)]);
+        assert_eq!(
+            text_numbers("[-0.1, 0.9]", "z"),
+            vec![("ci_low", -0.1), ("ci_high", 0.9)]
+        );
         assert_eq!(text_numbers("[p = 0.004]", "z"), vec![("p", 0.004)]);
-        assert_eq!(text_numbers("12.5*** (df 2)", "z"), vec![("estimate", 12.5), ("df", 2.0)]);
+        assert_eq!(
+            text_numbers("12.5*** (df 2)", "z"),
+            vec![("estimate", 12.5), ("df", 2.0)]
+        );
         assert!(text_numbers("twoways", "z").is_empty());
         assert_eq!(plain_number("-1.50"), Some((-1.5, 2)));
         assert_eq!(plain_number("(1.5)"), None);

@@ -49,8 +49,17 @@ fn table(expr: &str) -> Table {
     let engine = spillover::script::new_engine(None);
     let script = format!("{}\n{expr}", prelude());
     match expr {
-        "fx" => engine.eval::<spillover::script::effects::SEffects>(&script).unwrap().0.to_table(),
-        "m" => engine.eval::<spillover::script::models::SModel>(&script).unwrap().0.model().report_table(),
+        "fx" => engine
+            .eval::<spillover::script::effects::SEffects>(&script)
+            .unwrap()
+            .0
+            .to_table(),
+        "m" => engine
+            .eval::<spillover::script::models::SModel>(&script)
+            .unwrap()
+            .0
+            .model()
+            .report_table(),
         _ => crate::common::eval_table(&prelude(), expr).unwrap_or_else(|e| panic!("{expr}: {e}")),
     }
 }
@@ -108,7 +117,10 @@ fn run_texts(xml: &str) -> String {
 #[test]
 fn docx_holds_a_word_table_with_title_above_and_notes_under() {
     let sb = Sandbox::new("table_formats_docx", &[]);
-    run_in(&sb.dir, r#"save(cmp, "OUT/cmp.docx"); save(lm, "OUT/lm.docx"); save(fx, "OUT/fx.docx");"#);
+    run_in(
+        &sb.dir,
+        r#"save(cmp, "OUT/cmp.docx"); save(lm, "OUT/lm.docx"); save(fx, "OUT/fx.docx");"#,
+    );
     for (file, expr) in [("cmp.docx", "cmp"), ("lm.docx", "lm"), ("fx.docx", "fx")] {
         let t = table(expr);
         let f = std::fs::File::open(sb.path(file)).unwrap();
@@ -117,11 +129,17 @@ fn docx_holds_a_word_table_with_title_above_and_notes_under() {
             assert!(zip.by_name(part).is_ok(), "{file}: no {part}");
         }
         let mut xml = String::new();
-        zip.by_name("word/document.xml").unwrap().read_to_string(&mut xml).unwrap();
+        zip.by_name("word/document.xml")
+            .unwrap()
+            .read_to_string(&mut xml)
+            .unwrap();
         let tbl_at = xml.find("<w:tbl>").expect("a Word table");
         let tbl_end = xml.find("</w:tbl>").unwrap();
         // the title is a paragraph above the table
-        assert!(run_texts(&xml[..tbl_at]).contains(&t.title), "{file}: title above the table");
+        assert!(
+            run_texts(&xml[..tbl_at]).contains(&t.title),
+            "{file}: title above the table"
+        );
         // one <w:tr> per row plus the header, each with one <w:tc> per column, texts as printed
         let rows = texts_by(&xml[tbl_at..tbl_end], "w:tr");
         assert_eq!(rows.len(), t.rows.len() + 1, "{file}: rows");
@@ -130,7 +148,11 @@ fn docx_holds_a_word_table_with_title_above_and_notes_under() {
         for (i, tr) in trs.iter().enumerate() {
             let tcs = texts_by(tr, "w:tc");
             assert_eq!(tcs.len(), t.columns.len(), "{file}: row {i} cells");
-            let want: Vec<String> = if i == 0 { t.columns.clone() } else { cells[i - 1].clone() };
+            let want: Vec<String> = if i == 0 {
+                t.columns.clone()
+            } else {
+                cells[i - 1].clone()
+            };
             assert_eq!(tcs, want, "{file}: row {i}");
         }
         // the notes are paragraphs under the table
@@ -146,7 +168,10 @@ fn docx_holds_a_word_table_with_title_above_and_notes_under() {
 fn xlsx_stores_numbers_as_numbers_and_a_long_sheet() {
     use calamine::{open_workbook, Data, Reader, Xlsx};
     let sb = Sandbox::new("table_formats_xlsx", &[]);
-    run_in(&sb.dir, r#"save(cmp, "OUT/cmp.xlsx"); save(ft, "OUT/ft.xlsx"); save(mo, "OUT/mo.xlsx");"#);
+    run_in(
+        &sb.dir,
+        r#"save(cmp, "OUT/cmp.xlsx"); save(ft, "OUT/ft.xlsx"); save(mo, "OUT/mo.xlsx");"#,
+    );
     let mut wb: Xlsx<_> = open_workbook(sb.path("cmp.xlsx")).unwrap();
     assert_eq!(wb.sheet_names(), vec!["Table".to_string(), "Long".to_string()]);
     let sheet = wb.worksheet_range("Table").unwrap();
@@ -182,7 +207,9 @@ fn xlsx_stores_numbers_as_numbers_and_a_long_sheet() {
     let header: Vec<Data> = (0..4).map(|c| long.get((0, c)).cloned().unwrap()).collect();
     assert_eq!(
         header,
-        ["term", "column", "statistic", "value"].map(|s| Data::String(s.into())).to_vec()
+        ["term", "column", "statistic", "value"]
+            .map(|s| Data::String(s.into()))
+            .to_vec()
     );
     let engine = spillover::script::new_engine(None);
     let coef = |stat: &str| -> f64 {
@@ -244,9 +271,15 @@ fn html_fragment_has_one_cell_per_column_and_a_page_when_saved_alone() {
     run_in(&sb.dir, &body);
     for (name, _) in KINDS {
         let html = std::fs::read_to_string(sb.path(&format!("{name}.html"))).unwrap();
-        assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"), "{name}");
+        assert!(
+            html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"),
+            "{name}"
+        );
         assert!(html.contains("<meta charset=\"utf-8\">"));
-        assert!(!html.contains("src=") && !html.contains("href="), "{name}: nothing loaded from elsewhere");
+        assert!(
+            !html.contains("src=") && !html.contains("href="),
+            "{name}: nothing loaded from elsewhere"
+        );
         let rows = html_rows(&html);
         assert!(rows.len() > 1, "{name}");
         let k = rows[0];
@@ -258,12 +291,13 @@ fn html_fragment_has_one_cell_per_column_and_a_page_when_saved_alone() {
     assert!(frag.starts_with("<div class=\"spillover-table\">") && !frag.contains("<html"));
 }
 
-/// Braces balanced (escaped `\{`, `\}` not counted, never below zero) and `$` paired on each
-/// line (escaped `\$` not counted): the .tex parses.
+/// Braces balanced over the file (escaped `\{`, `\}` not counted, never below zero) and `$`
+/// paired on each line (escaped `\$` not counted): the .tex parses.
 fn check_tex(name: &str, tex: &str) {
     assert!(tex.is_ascii(), "{name}: non-ASCII in\n{tex}");
+    let mut depth = 0i32;
     for (k, line) in tex.lines().enumerate() {
-        let (mut depth, mut dollars) = (0i32, 0);
+        let mut dollars = 0;
         let mut chars = line.chars();
         while let Some(c) = chars.next() {
             match c {
@@ -279,9 +313,9 @@ fn check_tex(name: &str, tex: &str) {
                 _ => {}
             }
         }
-        assert_eq!(depth, 0, "{name}: line {k} braces: {line}");
         assert_eq!(dollars % 2, 0, "{name}: line {k} unpaired $: {line}");
     }
+    assert_eq!(depth, 0, "{name}: unbalanced braces in\n{tex}");
 }
 
 /// pdflatex when installed (None otherwise, with a note on stderr).
@@ -307,7 +341,10 @@ fn compile(dir: &Path, main: &str) {
     assert!(
         out.status.success(),
         "{main} does not compile:\n{}",
-        log.lines().filter(|l| l.starts_with('!') || l.starts_with("l.")).collect::<Vec<_>>().join("\n")
+        log.lines()
+            .filter(|l| l.starts_with('!') || l.starts_with("l."))
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }
 
@@ -330,7 +367,10 @@ fn latex_is_ascii_escaped_and_compiles_with_booktabs_and_amsmath() {
     for name in KINDS.iter().map(|k| k.0).chain(["tricky"]) {
         let tex = std::fs::read_to_string(sb.path(&format!("{name}.tex"))).unwrap();
         check_tex(name, &tex);
-        assert!(tex.starts_with("\\begin{table}") && !tex.contains("\\documentclass"), "{name}");
+        assert!(
+            tex.starts_with("\\begin{table}") && !tex.contains("\\documentclass"),
+            "{name}"
+        );
         inputs += &format!("\\input{{{name}.tex}}\n\\clearpage\n");
     }
     let tricky = std::fs::read_to_string(sb.path("tricky.tex")).unwrap();
@@ -351,15 +391,23 @@ fn latex_is_ascii_escaped_and_compiles_with_booktabs_and_amsmath() {
     assert!(sdm.contains("W$\\times$lpcap"), "W*x as a product:\n{sdm}");
     let standalone = std::fs::read_to_string(sb.path("standalone.tex")).unwrap();
     check_tex("standalone", &standalone);
-    assert!(standalone.starts_with("\\documentclass{article}\n\\usepackage{booktabs}\n\\usepackage{amsmath}\n\\begin{document}"));
-    assert_eq!(standalone.matches("\\usepackage").count(), 2, "only booktabs and amsmath");
+    assert!(standalone
+        .starts_with("\\documentclass{article}\n\\usepackage{booktabs}\n\\usepackage{amsmath}\n\\begin{document}"));
+    assert_eq!(
+        standalone.matches("\\usepackage").count(),
+        2,
+        "only booktabs and amsmath"
+    );
     // Chinese text is refused for a table to \input, with the way out
     let cjk = crate::common::eval_table(
         &prelude(),
         r#"let t = table("长三角", ["a"], [["b"]]); save(t, "/nonexistent_dir/x.tex"); t"#,
     )
     .unwrap_err();
-    assert!(cjk.contains("长三角") && cjk.contains("cjk: true") && cjk.contains(".docx"), "{cjk}");
+    assert!(
+        cjk.contains("长三角") && cjk.contains("cjk: true") && cjk.contains(".docx"),
+        "{cjk}"
+    );
     if pdflatex().is_some() {
         sb.write(
             "main.tex",
@@ -378,7 +426,9 @@ fn p_values_print_as_journals_print_them() {
     let printed = lm.cells();
     // produc's LM tests are far beyond any level: p prints 0.000, never in scientific notation
     for (row, cells) in lm.rows.iter().zip(&printed) {
-        let Cell::P(p) = row[3] else { panic!("p is a p-value cell: {row:?}") };
+        let Cell::P(p) = row[3] else {
+            panic!("p is a p-value cell: {row:?}")
+        };
         assert_eq!(cells[3], format!("{:.3}", p), "{row:?}");
         assert!(!cells.iter().any(|c| c.contains("e-")), "{cells:?}");
     }
@@ -412,37 +462,61 @@ fn p_values_print_as_journals_print_them() {
 fn test_tables_show_labels_and_integers() {
     let lm = table("lm");
     let first: Vec<String> = lm.cells().iter().map(|r| r[0].clone()).collect();
-    assert_eq!(first, ["LM lag", "LM error", "Robust LM lag", "Robust LM error", "SARMA"]);
+    assert_eq!(
+        first,
+        ["LM lag", "LM error", "Robust LM lag", "Robust LM error", "SARMA"]
+    );
     // df are integers
     assert!(lm.rows.iter().all(|r| matches!(r[2], Cell::Int(_))), "{:?}", lm.rows);
     assert!(lm.to_markdown().contains("| LM lag |") && !lm.to_markdown().contains("lm_lag"));
     // code names still find the rows (API.md: lm["lm_lag"].p)
     let engine = spillover::script::new_engine(None);
-    let p = engine.eval::<f64>(&format!("{}\nlm[\"robust_lm_error\"].p", prelude())).unwrap();
+    let p = engine
+        .eval::<f64>(&format!("{}\nlm[\"robust_lm_error\"].p", prelude()))
+        .unwrap();
     let Cell::P(want) = lm.rows[3][3] else { panic!() };
     assert_eq!(p, want);
     let ft = table("ft");
     let names: Vec<String> = ft.cells().iter().map(|r| r[0].clone()).collect();
     assert!(names.iter().all(|n| !n.contains('_')), "{names:?}");
-    assert!(names.contains(&"LR individual FE (given time FE)".to_string()), "{names:?}");
+    assert!(
+        names.contains(&"LR individual FE (given time FE)".to_string()),
+        "{names:?}"
+    );
     assert!(ft.rows.iter().all(|r| matches!(r[2], Cell::Int(_))));
     // the study's Table 4 rows use the labels too
     let engine = spillover::script::new_engine(None);
-    assert_eq!(engine.eval::<String>(r#"test_label("robust_lm_error")"#).unwrap(), "Robust LM error");
+    assert_eq!(
+        engine.eval::<String>(r#"test_label("robust_lm_error")"#).unwrap(),
+        "Robust LM error"
+    );
     // compare's N and T print as integers
     let cmp = table("cmp");
     for label in ["N", "T"] {
         let row = cmp.row_named(label).unwrap();
-        assert!(row[1..].iter().all(|c| matches!(c, Cell::Text(s) if s.parse::<u64>().is_ok())), "{row:?}");
+        assert!(
+            row[1..]
+                .iter()
+                .all(|c| matches!(c, Cell::Text(s) if s.parse::<u64>().is_ok())),
+            "{row:?}"
+        );
     }
 }
 
 #[test]
 fn effects_put_standard_errors_in_parentheses_as_compare_does() {
     let t = table("fx");
-    assert!(t.notes[0].starts_with("Standard errors in parentheses"), "{:?}", t.notes);
+    assert!(
+        t.notes[0].starts_with("Standard errors in parentheses"),
+        "{:?}",
+        t.notes
+    );
     let cmp = table("cmp");
-    assert!(cmp.notes[0].starts_with("Standard errors in parentheses"), "{:?}", cmp.notes);
+    assert!(
+        cmp.notes[0].starts_with("Standard errors in parentheses"),
+        "{:?}",
+        cmp.notes
+    );
     let engine = spillover::script::new_engine(None);
     let se = engine
         .eval::<f64>(&format!("{}\nfx.to_map().indirect.lpcap.std_error", prelude()))

@@ -263,7 +263,11 @@ fn one_star_rule_and_marker_for_every_table() {
         "{text}"
     );
     assert_eq!(t.to_csv().unwrap(), "test,z,p\na,,\n");
-    assert!(t.to_latex().unwrap().contains("a & -- & --"), "{}", t.to_latex().unwrap());
+    assert!(
+        t.to_latex().unwrap().contains("a & -- & --"),
+        "{}",
+        t.to_latex().unwrap()
+    );
     assert_eq!(t.to_json_value()["rows"][0][1], serde_json::Value::Null);
 }
 
