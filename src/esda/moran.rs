@@ -302,7 +302,7 @@ impl Moran {
                 "permutation: {} draws (seed {}), pseudo p = {}",
                 p.draws,
                 p.seed,
-                fmt_stat(p.p_sim, 4)
+                crate::report::table::fmt_p(p.p_sim, crate::report::table::PFormat::Fixed)
             ));
         }
         if let Some(w) = &self.warning {

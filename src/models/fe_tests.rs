@@ -122,7 +122,7 @@ impl SpecTest {
     }
 }
 
-/// `name: statistic = …, df = …, p = …` (4 decimals).
+/// `name: statistic = …, df = …, p = …` (4 decimals; p as tables print it, `0.000`).
 impl std::fmt::Display for SpecTest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
@@ -131,7 +131,7 @@ impl std::fmt::Display for SpecTest {
             self.name,
             crate::report::table::fmt_num(self.statistic, 4),
             self.df,
-            crate::report::table::fmt_num(self.p, 4)
+            crate::report::table::fmt_p(self.p, crate::report::table::PFormat::Fixed)
         )?;
         for note in self.notes() {
             write!(f, "\n  {note}")?;

@@ -85,6 +85,15 @@ pub fn table_latex(t: &Table, opts: &LatexOptions) -> Result<String> {
     Ok(out)
 }
 
+impl Table {
+    /// A LaTeX `table` with booktabs rules that compiles in a document loading only `booktabs`
+    /// and `amsmath` ([`table_latex`] with default options); an error names characters that
+    /// cannot be written in ASCII LaTeX.
+    pub fn to_latex(&self) -> Result<String> {
+        table_latex(self, &LatexOptions::default())
+    }
+}
+
 /// Refuses LaTeX that is not ASCII, naming the characters and the text they are in.
 fn check_ascii(t: &Table, tex: &str) -> Result<()> {
     if tex.is_ascii() {
@@ -340,4 +349,34 @@ pub fn latex_escape(s: &str) -> String {
     }
     flush(&mut out, &mut math);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ascii_only_unless_standalone_cjk() {
+        let mut t = Table::new("T", vec!["var".into(), "mean".into()]);
+        t.push(vec!["x_1".into(), 1.5.into()]);
+        t.push(vec!["长三角".into(), f64::NAN.into()]);
+        let e = t.to_latex().unwrap_err().to_string();
+        assert!(e.contains("长三角") && e.contains("cjk"), "{e}");
+        let both = LatexOptions {
+            standalone: true,
+            cjk: true,
+        };
+        let doc = table_latex(&t, &both).unwrap();
+        assert!(doc.contains("\\usepackage{CJKutf8}") && doc.contains("长三角"));
+        assert!(table_latex(
+            &t,
+            &LatexOptions {
+                standalone: false,
+                cjk: true
+            }
+        )
+        .is_err());
+        t.rows.pop();
+        assert!(t.to_latex().unwrap().contains("x\\_1 & 1.5000"));
+    }
 }

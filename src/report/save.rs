@@ -28,9 +28,10 @@ pub fn is_table_format(path: &str) -> bool {
     )
 }
 
-/// The bytes of `t` in the format of `path`'s extension: text formats by
-/// [`Table::render_for`] (`.tex` by [`table_latex`] with `opts`), `.docx` by
-/// [`super::docx::table_docx`], `.xlsx` by [`super::xlsx::table_xlsx`].
+/// The bytes of `t` in the format of `path`'s extension: `.md` ([`Table::to_markdown`]),
+/// `.csv` ([`Table::to_csv`]), `.json`, `.txt` ([`Table::to_text`]), `.html` (a page,
+/// [`super::html::page`]), `.tex` ([`table_latex`] with `opts`), `.docx`
+/// ([`super::docx::table_docx`]), `.xlsx` ([`super::xlsx::table_xlsx`]).
 pub fn table_bytes(t: &Table, path: &str, opts: &SaveOptions) -> Result<Vec<u8>> {
     let mut t = t.clone();
     if let Some(p) = opts.p_format {
@@ -53,7 +54,13 @@ pub fn table_bytes(t: &Table, path: &str, opts: &SaveOptions) -> Result<Vec<u8>>
             },
         )
         .map(String::into_bytes),
-        _ if is_table_format(path) => t.render_for(path).map(String::into_bytes),
+        "md" | "markdown" => Ok(t.to_markdown().into_bytes()),
+        "csv" => t.to_csv().map(String::into_bytes),
+        "json" => Ok(serde_json::to_string_pretty(&t.to_json_value())
+            .unwrap_or_default()
+            .into_bytes()),
+        "txt" => Ok(t.to_text().into_bytes()),
+        "html" | "htm" => Ok(super::html::page(&t.title, &super::html::table_fragment(&t)).into_bytes()),
         e => Err(Error::invalid(format!(
             "cannot save a table as '.{e}' ({path}); valid extensions: {TABLE_FORMATS}"
         ))),

@@ -1,6 +1,5 @@
 //! A [`Table`]: titled rows of cells, printed with aligned columns and exported by format.
 
-pub use super::latex::latex_escape;
 use crate::error::{Error, Result};
 pub use crate::io::extension;
 use serde_json::Value;
@@ -123,20 +122,6 @@ pub enum PFormat {
     Fixed,
     /// Three decimals, and `< 0.001` below 0.001 (APA style).
     Below,
-}
-
-impl PFormat {
-    /// The option value: `"fixed"` (or `"0.000"`) for [`PFormat::Fixed`], `"<"` (or
-    /// `"< 0.001"`, `"below"`) for [`PFormat::Below`]; an error lists the valid values.
-    pub fn parse(s: &str) -> Result<PFormat> {
-        match s.trim() {
-            "fixed" | "0.000" => Ok(PFormat::Fixed),
-            "<" | "< 0.001" | "<0.001" | "below" => Ok(PFormat::Below),
-            other => Err(Error::invalid(format!(
-                "p_format \"{other}\" is not known; valid: \"fixed\" (0.000) or \"<\" (< 0.001)"
-            ))),
-        }
-    }
 }
 
 /// Decimals of a printed p-value.
@@ -354,13 +339,6 @@ impl Table {
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 
-    /// A LaTeX `table` with booktabs rules that compiles in a document loading only `booktabs`
-    /// and `amsmath` ([`super::latex::table_latex`] with default options); an error names
-    /// characters that cannot be written in ASCII LaTeX.
-    pub fn to_latex(&self) -> Result<String> {
-        super::latex::table_latex(self, &super::latex::LatexOptions::default())
-    }
-
     /// The row whose first cell is the text `name`, or the label of the test `name`
     /// ([`super::labels::test_label`]: `lm_lag` finds the row "LM lag"); an error lists the
     /// rows' names.
@@ -385,23 +363,6 @@ impl Table {
     /// with its `kind`.
     pub fn to_json_value(&self) -> Value {
         with_kind(serde_json::to_value(self).unwrap_or(Value::Null), "table")
-    }
-
-    /// Renders by file extension: `.md`, `.csv`, `.tex`, `.json`, `.txt`, `.html` (a full
-    /// page). The binary formats `.docx` and `.xlsx` are written by [`super::save::save_table`].
-    pub fn render_for(&self, path: &str) -> Result<String> {
-        match extension(path).as_str() {
-            "md" | "markdown" => Ok(self.to_markdown()),
-            "csv" => self.to_csv(),
-            "tex" => self.to_latex(),
-            "html" | "htm" => Ok(super::html::page(&self.title, &super::html::table_fragment(self))),
-            "json" => Ok(serde_json::to_string_pretty(&self.to_json_value()).unwrap_or_default()),
-            "txt" => Ok(self.to_text()),
-            e => Err(Error::invalid(format!(
-                "cannot render a table as text for '.{e}' ({path}); text extensions: .md, .csv, .tex, .json, .txt, .html \
-                 (.docx and .xlsx are written by report::save)"
-            ))),
-        }
     }
 }
 
@@ -429,12 +390,7 @@ mod tests {
         assert!(t.to_text().contains("1.5000"));
         assert!(t.to_markdown().contains("| x_1 | 1.5000 |"));
         assert!(t.to_csv().unwrap().contains("x_1,1.5\n"));
-        let e = t.to_latex().unwrap_err().to_string();
-        assert!(e.contains("长三角") && e.contains("cjk"), "{e}");
-        t.rows.pop();
-        assert!(t.to_latex().unwrap().contains("x\\_1 & 1.5000"));
         assert_eq!(t.to_json_value()["rows"][1][1], Value::Null);
-        assert!(t.render_for("a.xls").is_err());
     }
 
     #[test]

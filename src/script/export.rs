@@ -51,11 +51,23 @@ pub fn save_exportable<T: Exportable>(x: &T, path: &str) -> RResult<()> {
     save_exportable_with(x, path, &SaveOptions::default())
 }
 
+/// The option value `p_format` of `func`: `"fixed"` (or `"0.000"`) for [`PFormat::Fixed`],
+/// `"<"` (or `"< 0.001"`, `"below"`) for [`PFormat::Below`]; an error lists the valid values.
+pub fn p_format_of(s: &str, func: &str) -> RResult<PFormat> {
+    match s.trim() {
+        "fixed" | "0.000" => Ok(PFormat::Fixed),
+        "<" | "< 0.001" | "<0.001" | "below" => Ok(PFormat::Below),
+        other => Err(script_err(format!(
+            "{func}: p_format \"{other}\" is not known; valid: \"fixed\" (0.000) or \"<\" (< 0.001)"
+        ))),
+    }
+}
+
 /// The options of `save(x, path, opts)`: `standalone` and `cjk` (.tex), `p_format`.
 fn save_options(opts: &rhai::Map) -> RResult<SaveOptions> {
     let o = super::options::Opts::new(opts, "save", &["standalone", "cjk", "p_format"])?;
     let p_format = match o.str("p_format")? {
-        Some(s) => Some(PFormat::parse(&s).map_err(|e| script_err(format!("save: {e}")))?),
+        Some(s) => Some(p_format_of(&s, "save")?),
         None => None,
     };
     Ok(SaveOptions {
@@ -69,11 +81,9 @@ fn save_options(opts: &rhai::Map) -> RResult<SaveOptions> {
 /// formats ([`Exportable::save_own`]) first, then `.json`, a plot, or its table in any format
 /// of [`crate::report::save::save_table`].
 pub fn save_exportable_with<T: Exportable>(x: &T, path: &str, opts: &SaveOptions) -> RResult<()> {
-    let plain = *opts == SaveOptions::default();
-    if plain {
-        if let Some(r) = x.save_own(path) {
-            return r.map_err(core_err);
-        }
+    if let Some(r) = x.save_own(path) {
+        // The type's own formats (a frame's .xlsx and .dta, weights' .gal) take no table options.
+        return r.map_err(core_err);
     }
     let ext = extension(path);
     let text = match ext.as_str() {

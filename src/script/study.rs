@@ -113,7 +113,7 @@ pub fn compare_options_with(opts: &Map, func: &'static str, extra: &[&str]) -> R
         co.title = t;
     }
     if let Some(p) = o.str("p_format")? {
-        co.p_format = crate::report::table::PFormat::parse(&p).map_err(|e| script_err(format!("{func}: {e}")))?;
+        co.p_format = super::export::p_format_of(&p, func)?;
     }
     if let Some(p) = o.str("paren")? {
         use crate::models::compare::Paren;
@@ -423,7 +423,7 @@ pub mod study_fns {
     /// ```
     #[rhai_fn(name = "fmt_p", return_raw)]
     pub fn fmt_p_as(p: FLOAT, p_format: &str) -> RResult<String> {
-        let f = crate::report::table::PFormat::parse(p_format).map_err(|e| script_err(format!("fmt_p: {e}")))?;
+        let f = super::super::export::p_format_of(p_format, "fmt_p")?;
         Ok(crate::report::table::fmt_p(p, f))
     }
     /// The printed label of a test's code name ("lm_lag" → "LM lag", "robust_lm_error" →
