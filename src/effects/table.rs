@@ -45,7 +45,8 @@ impl Effects {
     }
 
     /// The paper's Table 6: variables down; direct, indirect, total across; each cell
-    /// "estimate*** (z)".
+    /// "estimate*** (standard error)", the convention of every coefficient table (`compare`'s
+    /// default), stated in the first note; stars from the z (or t) statistic's p-value.
     pub fn to_table(&self) -> Table {
         let cols = ["Variable", "Direct", "Indirect", "Total"];
         let title = if self.dynamic.is_some() {
@@ -62,7 +63,7 @@ impl Effects {
                 "{}{} ({})",
                 fmt_num(r.estimate, 4),
                 stars_for(r.z, r.p),
-                fmt_stat(r.z, 2)
+                fmt_stat(r.std_error, 4)
             ))
         };
         let mut block = |label: Option<&str>, [d, ind, tot]: [&[EffectRow]; 3]| {
@@ -93,11 +94,7 @@ impl Effects {
                 dy.spectral_radius
             ));
         }
-        t.note(format!(
-            "{} statistics in parentheses; {}",
-            self.stat_name(),
-            self.describe()
-        ));
+        t.note(format!("Standard errors in parentheses; {}", self.describe()));
         t.note("*** p<0.01, ** p<0.05, * p<0.1");
         for w in &self.warnings {
             t.note(format!("warning: {w}"));

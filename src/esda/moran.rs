@@ -302,7 +302,7 @@ impl Moran {
                 "permutation: {} draws (seed {}), pseudo p = {}",
                 p.draws,
                 p.seed,
-                fmt_stat(p.p_sim, 4)
+                crate::report::table::fmt_p(p.p_sim, crate::report::table::PFormat::Fixed)
             ));
         }
         if let Some(w) = &self.warning {
@@ -438,7 +438,7 @@ impl MoranTable {
             row.extend(stat_cells(m.z_normal, m.p_normal));
             row.push(m.variance_random.into());
             row.extend(stat_cells(m.z_random, m.p_random));
-            row.push(m.p_sim.map_or(Cell::Empty, Cell::Stat));
+            row.push(m.p_sim.map_or(Cell::Empty, Cell::P));
             t.push(row);
         }
         t

@@ -9,7 +9,7 @@
 
 use crate::error::{Error, Result};
 use crate::models::{Model, ModelKind};
-use crate::report::table::{fmt_num, stat_cells, Cell, Table};
+use crate::report::table::{fmt_num, fmt_p, stat_cells, Cell, PFormat, Table};
 
 /// What stands in parentheses under each estimate (esttab's `se`, `t`, `p`, `ci`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -79,6 +79,8 @@ pub struct CompareOptions {
     /// Significance levels of the stars: an estimate gets one star per level its p-value is
     /// below (default [0.1, 0.05, 0.01]: * p < 0.1, ** p < 0.05, *** p < 0.01).
     pub stars: Vec<f64>,
+    /// How p-values print with `paren: p` ([`crate::report::table::fmt_p`]).
+    pub p_format: PFormat,
 }
 
 impl Default for CompareOptions {
@@ -94,6 +96,7 @@ impl Default for CompareOptions {
             labels: Vec::new(),
             paren: Paren::Se,
             stars: vec![0.1, 0.05, 0.01],
+            p_format: PFormat::Fixed,
         }
     }
 }
@@ -237,7 +240,7 @@ pub fn estimate_cells(estimate: f64, std_error: f64, z: f64, p: f64, opts: &Comp
     let under = match opts.paren {
         Paren::Se => format!("({})", fmt_num(std_error, d)),
         Paren::T => format!("({})", fmt_num(z, d)),
-        Paren::P => format!("({})", fmt_num(p, d)),
+        Paren::P => format!("({})", fmt_p(p, opts.p_format)),
         Paren::Ci => {
             let z975 = crate::stats::normal_quantile(0.975);
             format!(
@@ -393,6 +396,7 @@ pub fn compare(models: &[&Model], opts: &CompareOptions) -> Result<Table> {
     let mut columns = vec![String::new()];
     columns.extend(names);
     let mut t = Table::new(opts.title.clone(), columns);
+    t.p_format = opts.p_format;
     let mut undefined = false;
     for term in shown_terms(models, opts)? {
         let label = opts
@@ -576,7 +580,7 @@ mod tests {
         assert_eq!(t.rows[1][1], Cell::Text("(0.1000)".into()));
         assert_eq!(t.rows[2][1], Cell::Empty, "SAR has no W*x");
         assert!(t.to_markdown().contains("| AIC |"));
-        assert!(t.to_latex().contains("1.0000$^{***}$"));
+        assert!(t.to_latex().unwrap().contains("1.0000$^{***}$"));
         let aic = t.rows.iter().find(|r| r[0] == Cell::Text("AIC".into())).unwrap();
         assert_eq!(aic[1], Cell::Text(fmt_num(-2.0 * -40.0 + 2.0 * 3.0, 3)));
     }

@@ -79,7 +79,7 @@ impl SpecTest {
             warnings: Vec::new(),
         }
     }
-    /// A table row: name, statistic, df, df2, p.
+    /// A table row: label ([`crate::report::labels::label_or_name`]), statistic, df, df2, p.
     pub fn row(&self) -> Vec<Cell> {
         let df = |v: f64| {
             if v.fract() == 0.0 && v.abs() < 1e15 {
@@ -89,11 +89,11 @@ impl SpecTest {
             }
         };
         vec![
-            self.name.clone().into(),
+            crate::report::labels::label_or_name(&self.name).into(),
             Cell::Stat(self.statistic),
             df(self.df),
             self.df2.map_or(Cell::Empty, df),
-            Cell::Stat(if self.statistic.is_finite() { self.p } else { f64::NAN }),
+            Cell::P(if self.statistic.is_finite() { self.p } else { f64::NAN }),
         ]
     }
 
@@ -122,7 +122,7 @@ impl SpecTest {
     }
 }
 
-/// `name: statistic = …, df = …, p = …` (4 decimals).
+/// `name: statistic = …, df = …, p = …` (4 decimals; p as tables print it, `0.000`).
 impl std::fmt::Display for SpecTest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
@@ -131,7 +131,7 @@ impl std::fmt::Display for SpecTest {
             self.name,
             crate::report::table::fmt_num(self.statistic, 4),
             self.df,
-            crate::report::table::fmt_num(self.p, 4)
+            crate::report::table::fmt_p(self.p, crate::report::table::PFormat::Fixed)
         )?;
         for note in self.notes() {
             write!(f, "\n  {note}")?;
@@ -211,7 +211,8 @@ impl FeTests {
             self.t
         ));
         tab.note(
-            "lr_individual_given_time = Elhorst LR spatial FE (time vs two-way); lr_time_given_individual = LR time FE",
+            "LR individual FE (given time FE) = Elhorst's LR test of spatial fixed effects (time vs two-way FE); \
+             LR time FE (given individual FE) = his LR test of time fixed effects",
         );
         tab.note("F tests as plm pFtest: df1 = N-1, T-1, N+T-2; df2 = NT - K - absorbed effects");
         tab

@@ -86,7 +86,7 @@ impl LmTests {
             tab.push(r);
         }
         tab.note("sigma2 = e'e/NT, global M, lags period by period (I_T x W) (Elhorst 2010, splm slmtest)");
-        tab.note("sarma = lm_error + robust_lm_lag (spdep; equals the Debarsy-Ertur joint LM)");
+        tab.note("SARMA = LM error + Robust LM lag (spdep; equals the Debarsy-Ertur joint LM)");
         if self.scale != 1.0 {
             tab.note(format!(
                 "Debarsy-Ertur version: statistics x (T-1)/T = {:.6}",

@@ -381,8 +381,8 @@ impl FixedEffects {
                 c.term.clone().into(),
                 c.estimate.into(),
                 c.std_error.into(),
-                c.z.into(),
-                c.p.into(),
+                Cell::Stat(c.z),
+                Cell::P(c.p),
             ]
         };
         tab.push(row("intercept", &self.intercept));

@@ -281,7 +281,7 @@ impl Model {
                 Cell::Num(c.estimate),
                 Cell::Num(c.std_error),
                 Cell::Text(fmt_stat(c.z, 2)),
-                Cell::Text(fmt_stat(if c.z.is_finite() { c.p } else { f64::NAN }, 3)),
+                Cell::P(if c.z.is_finite() { c.p } else { f64::NAN }),
                 Cell::Text(stars_for(c.z, c.p).into()),
             ]);
         }

@@ -1,6 +1,14 @@
-//! Result tables and their exports (text, Markdown, CSV, LaTeX, JSON).
+//! Result tables and their exports: text, Markdown, CSV, JSON ([`table`]), LaTeX ([`latex`]),
+//! HTML ([`html`]), Word ([`docx`]) and Excel ([`xlsx`]) workbooks, saved by extension
+//! ([`save`]).
 
+pub mod docx;
+pub mod html;
+pub mod labels;
+pub mod latex;
+pub mod save;
 pub mod staging;
 pub mod table;
+pub mod xlsx;
 
 pub use table::{Cell, Table};

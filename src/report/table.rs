@@ -14,6 +14,10 @@ pub enum Cell {
     /// A test statistic, z or p-value: printed like [`Cell::Num`], but as [`UNDEFINED`] when
     /// it is NaN or infinite (an empty field in CSV, `null` in JSON).
     Stat(f64),
+    /// A p-value: printed as journals print it ([`fmt_p`]: three decimals, `0.000` rather than
+    /// `1.79e-149`, or `< 0.001` under [`PFormat::Below`]), as [`UNDEFINED`] when NaN or
+    /// infinite; full precision in CSV, JSON and the long sheet of a workbook.
+    P(f64),
     /// Text (already formatted values such as "0.512*** (4.2)").
     Text(String),
     /// Nothing.
@@ -21,10 +25,11 @@ pub enum Cell {
 }
 
 impl Cell {
-    fn render(&self, decimals: usize) -> String {
+    fn render(&self, decimals: usize, p_format: PFormat) -> String {
         match self {
             Cell::Num(v) => fmt_num(*v, decimals),
             Cell::Stat(v) => fmt_stat(*v, decimals),
+            Cell::P(v) => fmt_p(*v, p_format),
             Cell::Int(i) => i.to_string(),
             Cell::Text(s) => s.clone(),
             Cell::Empty => String::new(),
@@ -37,7 +42,7 @@ impl Cell {
 impl serde::Serialize for Cell {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         match self {
-            Cell::Num(v) | Cell::Stat(v) => s.serialize_f64(*v),
+            Cell::Num(v) | Cell::Stat(v) | Cell::P(v) => s.serialize_f64(*v),
             Cell::Int(i) => s.serialize_i64(*i),
             Cell::Text(t) => s.serialize_str(t),
             Cell::Empty => s.serialize_unit(),
@@ -102,10 +107,38 @@ pub fn stars_for(z: f64, p: f64) -> &'static str {
     }
 }
 
-/// The cells of a test's z (or statistic) and p: both [`Cell::Stat`], with p undefined too
-/// when z is (an infinite z from a zero variance gives p = 0, which is not a result).
+/// The cells of a test's z (or statistic) and p: a [`Cell::Stat`] and a [`Cell::P`], with p
+/// undefined too when z is (an infinite z from a zero variance gives p = 0, which is not a
+/// result).
 pub fn stat_cells(z: f64, p: f64) -> [Cell; 2] {
-    [Cell::Stat(z), Cell::Stat(if z.is_finite() { p } else { f64::NAN })]
+    [Cell::Stat(z), Cell::P(if z.is_finite() { p } else { f64::NAN })]
+}
+
+/// How tables print p-values ([`fmt_p`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PFormat {
+    /// Three decimals: `0.000`, `0.042`, `1.000` (the default).
+    #[default]
+    Fixed,
+    /// Three decimals, and `< 0.001` below 0.001 (APA style).
+    Below,
+}
+
+/// Decimals of a printed p-value.
+pub const P_DECIMALS: usize = 3;
+
+/// A p-value as journals print it: [`P_DECIMALS`] fixed decimals (`0.000`, never scientific
+/// notation such as `1.79e-149`), `< 0.001` below 0.001 under [`PFormat::Below`], and
+/// [`UNDEFINED`] when NaN or infinite. Rounding noise outside [0, 1] is clamped.
+pub fn fmt_p(p: f64, format: PFormat) -> String {
+    if !p.is_finite() {
+        return UNDEFINED.to_string();
+    }
+    let floor = 10f64.powi(-(P_DECIMALS as i32));
+    if format == PFormat::Below && p < floor {
+        return format!("< {floor:.P_DECIMALS$}");
+    }
+    format!("{:.P_DECIMALS$}", p.clamp(0.0, 1.0))
 }
 
 /// Fixed decimals for moderate magnitudes, scientific otherwise; "." for NaN.
@@ -141,6 +174,9 @@ pub struct Table {
     /// Decimals for numbers (default 4).
     #[serde(skip)]
     pub decimals: usize,
+    /// How p-values ([`Cell::P`]) print.
+    #[serde(skip)]
+    pub p_format: PFormat,
 }
 
 impl Table {
@@ -152,6 +188,7 @@ impl Table {
             rows: Vec::new(),
             notes: Vec::new(),
             decimals: 4,
+            p_format: PFormat::Fixed,
         }
     }
 
@@ -177,10 +214,10 @@ impl Table {
 
     /// The notes as rendered: with the generic [`UNDEFINED`] note when a cell shows the marker
     /// and no note explains it.
-    fn rendered_notes(&self) -> Vec<String> {
+    pub fn rendered_notes(&self) -> Vec<String> {
         let mut notes = self.notes.clone();
         let shows = self.rows.iter().flatten().any(|c| match c {
-            Cell::Stat(v) => !v.is_finite(),
+            Cell::Stat(v) | Cell::P(v) => !v.is_finite(),
             Cell::Text(s) => s.contains(UNDEFINED),
             _ => false,
         });
@@ -190,11 +227,17 @@ impl Table {
         notes
     }
 
-    fn cells(&self) -> Vec<Vec<String>> {
+    /// Every cell as printed (the text every format but CSV and JSON shows).
+    pub fn cells(&self) -> Vec<Vec<String>> {
         self.rows
             .iter()
-            .map(|r| r.iter().map(|c| c.render(self.decimals)).collect())
+            .map(|r| r.iter().map(|c| self.render_cell(c)).collect())
             .collect()
+    }
+
+    /// One cell as printed with this table's decimals and p-value format.
+    pub fn render_cell(&self, c: &Cell) -> String {
+        c.render(self.decimals, self.p_format)
     }
 
     /// Plain text with aligned columns: first column left, the others right-aligned.
@@ -284,10 +327,10 @@ impl Table {
                 .iter()
                 .map(|c| match c {
                     // Shortest round-trip form; scientific for tiny or huge values.
-                    Cell::Num(v) | Cell::Stat(v) if v.is_finite() => format!("{v:?}"),
-                    Cell::Num(_) | Cell::Stat(_) => String::new(),
+                    Cell::Num(v) | Cell::Stat(v) | Cell::P(v) if v.is_finite() => format!("{v:?}"),
+                    Cell::Num(_) | Cell::Stat(_) | Cell::P(_) => String::new(),
                     Cell::Text(s) if s == UNDEFINED => String::new(),
-                    other => other.render(self.decimals),
+                    other => self.render_cell(other),
                 })
                 .collect();
             w.write_record(&rec).map_err(io)?;
@@ -296,41 +339,11 @@ impl Table {
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 
-    /// A LaTeX `table` with booktabs rules.
-    pub fn to_latex(&self) -> String {
-        let k = self.columns.len();
-        let mut out = String::from("\\begin{table}[htbp]\n\\centering\n");
-        if !self.title.is_empty() {
-            out += &format!("\\caption{{{}}}\n", latex_escape(&self.title));
-        }
-        out += &format!(
-            "\\begin{{tabular}}{{l{}}}\n\\toprule\n",
-            "r".repeat(k.saturating_sub(1))
-        );
-        out += &format!(
-            "{} \\\\\n\\midrule\n",
-            self.columns
-                .iter()
-                .map(|c| latex_escape(c))
-                .collect::<Vec<_>>()
-                .join(" & ")
-        );
-        for r in self.cells() {
-            out += &format!(
-                "{} \\\\\n",
-                r.iter().map(|c| latex_escape(c)).collect::<Vec<_>>().join(" & ")
-            );
-        }
-        out += "\\bottomrule\n\\end{tabular}\n";
-        for n in &self.rendered_notes() {
-            out += &format!("\\par\\footnotesize {}\n", latex_escape(n));
-        }
-        out += "\\end{table}\n";
-        out
-    }
-
-    /// The row whose first cell is the text `name`; an error lists the rows' names.
+    /// The row whose first cell is the text `name`, or the label of the test `name`
+    /// ([`super::labels::test_label`]: `lm_lag` finds the row "LM lag"); an error lists the
+    /// rows' names.
     pub fn row_named(&self, name: &str) -> Result<&[Cell]> {
+        let label = super::labels::label_or_name(name);
         let first = |r: &Vec<Cell>| match r.first() {
             Some(Cell::Text(s)) => Some(s.clone()),
             _ => None,
@@ -338,6 +351,7 @@ impl Table {
         self.rows
             .iter()
             .find(|r| first(r).as_deref() == Some(name))
+            .or_else(|| self.rows.iter().find(|r| first(r).as_deref() == Some(label.as_str())))
             .map(Vec::as_slice)
             .ok_or_else(|| {
                 let names: Vec<String> = self.rows.iter().filter_map(first).collect();
@@ -350,179 +364,12 @@ impl Table {
     pub fn to_json_value(&self) -> Value {
         with_kind(serde_json::to_value(self).unwrap_or(Value::Null), "table")
     }
-
-    /// Renders by file extension: `.md`, `.csv`, `.tex`, `.json`, `.txt`.
-    pub fn render_for(&self, path: &str) -> Result<String> {
-        match extension(path).as_str() {
-            "md" | "markdown" => Ok(self.to_markdown()),
-            "csv" => self.to_csv(),
-            "tex" => Ok(self.to_latex()),
-            "json" => Ok(serde_json::to_string_pretty(&self.to_json_value()).unwrap_or_default()),
-            "txt" => Ok(self.to_text()),
-            e => Err(Error::invalid(format!(
-                "cannot save a table as '.{e}' ({path}); valid extensions: .md, .csv, .tex, .json, .txt"
-            ))),
-        }
-    }
 }
 
 impl std::fmt::Display for Table {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.to_text())
     }
-}
-
-/// LaTeX math for characters that text mode cannot typeset (Greek letters, math symbols,
-/// super- and subscripts), written inside `$…$`.
-fn latex_math(ch: char) -> Option<&'static str> {
-    Some(match ch {
-        'α' => "\\alpha",
-        'β' => "\\beta",
-        'γ' => "\\gamma",
-        'δ' => "\\delta",
-        'ε' => "\\varepsilon",
-        'ζ' => "\\zeta",
-        'η' => "\\eta",
-        'θ' => "\\theta",
-        'κ' => "\\kappa",
-        'λ' => "\\lambda",
-        'μ' => "\\mu",
-        'ν' => "\\nu",
-        'ξ' => "\\xi",
-        'π' => "\\pi",
-        'ρ' => "\\rho",
-        'σ' => "\\sigma",
-        'τ' => "\\tau",
-        'φ' => "\\phi",
-        'χ' => "\\chi",
-        'ψ' => "\\psi",
-        'ω' => "\\omega",
-        'Γ' => "\\Gamma",
-        'Δ' => "\\Delta",
-        'Θ' => "\\Theta",
-        'Λ' => "\\Lambda",
-        'Σ' => "\\Sigma",
-        'Φ' => "\\Phi",
-        'Ψ' => "\\Psi",
-        'Ω' => "\\Omega",
-        '−' => "-",
-        '≤' => "\\leq",
-        '≥' => "\\geq",
-        '≠' => "\\neq",
-        '≈' => "\\approx",
-        '×' => "\\times",
-        '·' => "\\cdot",
-        '⊗' => "\\otimes",
-        '→' => "\\to",
-        '±' => "\\pm",
-        '∞' => "\\infty",
-        '√' => "\\surd",
-        '∑' => "\\sum",
-        '∈' => "\\in",
-        '′' => "'",
-        '<' => "<",
-        '>' => ">",
-        '|' => "|",
-        'Ȳ' => "\\bar{Y}",
-        'ȳ' => "\\bar{y}",
-        '⁰' => "^{0}",
-        '¹' => "^{1}",
-        '²' => "^{2}",
-        '³' => "^{3}",
-        '⁴' => "^{4}",
-        '⁻' => "^{-}",
-        'ᵀ' => "^{T}",
-        '₀' => "_{0}",
-        '₁' => "_{1}",
-        '₂' => "_{2}",
-        'ᵢ' => "_{i}",
-        'ⱼ' => "_{j}",
-        'ₜ' => "_{t}",
-        _ => return None,
-    })
-}
-
-/// LaTeX text for other characters that need escaping (or a plain-ASCII form).
-fn latex_text(ch: char) -> Option<&'static str> {
-    Some(match ch {
-        '\\' => "\\textbackslash{}",
-        '&' => "\\&",
-        '%' => "\\%",
-        '$' => "\\$",
-        '#' => "\\#",
-        '_' => "\\_",
-        '{' => "\\{",
-        '}' => "\\}",
-        '~' => "\\textasciitilde{}",
-        '^' => "\\textasciicircum{}",
-        '–' => "--",
-        '—' => "---",
-        '…' => "\\ldots{}",
-        '\u{a0}' => "~",
-        '“' => "``",
-        '”' => "''",
-        '‘' => "`",
-        '’' => "'",
-        _ => return None,
-    })
-}
-
-/// Escapes text for LaTeX: special characters, Greek letters and math symbols (`θ` →
-/// `$\theta$`, `−` → `$-$`, `≤` → `$\leq$`, `σ²` → `$\sigma^{2}$`, `<` → `$<$`), a run of
-/// up to three stars after a number or at a word boundary as significance (`0.51***` →
-/// `0.51$^{***}$`), and a star between two names as a product (`W*x` → `W$\times$x`). Other
-/// non-ASCII characters (accented letters) are kept: LaTeX reads UTF-8 input.
-pub fn latex_escape(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    let mut out = String::with_capacity(s.len() + 8);
-    let mut math = String::new();
-    let flush = |out: &mut String, math: &mut String| {
-        if !math.is_empty() {
-            out.push('$');
-            out.push_str(math);
-            out.push('$');
-            math.clear();
-        }
-    };
-    let mut k = 0;
-    while k < chars.len() {
-        let ch = chars[k];
-        if ch == '*' {
-            let start = k;
-            while k < chars.len() && chars[k] == '*' {
-                k += 1;
-            }
-            let word = |c: Option<&char>| c.is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '(' | ')'));
-            let product = start > 0 && word(chars.get(start - 1)) && word(chars.get(k));
-            let significance = !product && k - start <= 3;
-            if significance {
-                math.push_str(&format!("^{{{}}}", "*".repeat(k - start)));
-            } else {
-                for _ in start..k {
-                    math.push_str("\\times");
-                    math.push(' ');
-                }
-                math.truncate(math.trim_end().len());
-            }
-            continue;
-        }
-        if let Some(m) = latex_math(ch) {
-            // Separate control words from a following letter inside one math run.
-            if m.starts_with('\\') && math.ends_with(|c: char| c.is_ascii_alphabetic()) {
-                math.push(' ');
-            }
-            math.push_str(m);
-        } else {
-            flush(&mut out, &mut math);
-            match latex_text(ch) {
-                Some(t) => out.push_str(t),
-                None => out.push(ch),
-            }
-        }
-        k += 1;
-    }
-    flush(&mut out, &mut math);
-    out
 }
 
 /// Terminal width of a string in columns (East Asian wide characters count two, combining
@@ -543,8 +390,15 @@ mod tests {
         assert!(t.to_text().contains("1.5000"));
         assert!(t.to_markdown().contains("| x_1 | 1.5000 |"));
         assert!(t.to_csv().unwrap().contains("x_1,1.5\n"));
-        assert!(t.to_latex().contains("x\\_1 & 1.5000"));
         assert_eq!(t.to_json_value()["rows"][1][1], Value::Null);
-        assert!(t.render_for("a.xls").is_err());
+    }
+
+    #[test]
+    fn p_values_print_as_journals_print_them() {
+        assert_eq!(fmt_p(1.79e-149, PFormat::Fixed), "0.000");
+        assert_eq!(fmt_p(1.79e-149, PFormat::Below), "< 0.001");
+        assert_eq!(fmt_p(0.0421, PFormat::Below), "0.042");
+        assert_eq!(fmt_p(1.0 + 1e-12, PFormat::Fixed), "1.000");
+        assert_eq!(fmt_p(f64::NAN, PFormat::Fixed), UNDEFINED);
     }
 }

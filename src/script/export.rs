@@ -3,7 +3,8 @@
 
 use super::convert::{from_strings, SFrame, SPanel, STable};
 use super::{core_err, script_err, RResult};
-use crate::report::table::{extension, with_kind, Cell, Table};
+use crate::report::save::{is_table_format, save_table, SaveOptions};
+use crate::report::table::{extension, with_kind, Cell, PFormat, Table};
 use rhai::plugin::*;
 use rhai::{Dynamic, FuncRegistration, Module};
 use serde_json::Value;
@@ -30,7 +31,10 @@ pub trait Exportable: Clone + Send + Sync + 'static {
         None
     }
     /// What `save` writes, for its documentation.
-    const SAVE_DOC: &'static str = ".json, .csv, .md, .tex, .txt";
+    const SAVE_DOC: &'static str = ".json, .csv, .md, .tex, .txt, .html, .docx, .xlsx";
+    /// True when `save(x, path, opts)` with the table options (standalone, cjk, p_format) is
+    /// registered for the type (false when the type has a `save` with options of its own).
+    const SAVE_OPTS: bool = true;
     /// True when [`Exportable::plot`] draws it (`save` then also takes .svg/.png).
     const PLOT: bool = false;
 }
@@ -44,7 +48,41 @@ pub fn json_of<T: Exportable>(x: &T) -> RResult<Value> {
 
 /// Saves `x` to `path` by extension, atomically.
 pub fn save_exportable<T: Exportable>(x: &T, path: &str) -> RResult<()> {
+    save_exportable_with(x, path, &SaveOptions::default())
+}
+
+/// The option value `p_format` of `func`: `"fixed"` (or `"0.000"`) for [`PFormat::Fixed`],
+/// `"<"` (or `"< 0.001"`, `"below"`) for [`PFormat::Below`]; an error lists the valid values.
+pub fn p_format_of(s: &str, func: &str) -> RResult<PFormat> {
+    match s.trim() {
+        "fixed" | "0.000" => Ok(PFormat::Fixed),
+        "<" | "< 0.001" | "<0.001" | "below" => Ok(PFormat::Below),
+        other => Err(script_err(format!(
+            "{func}: p_format \"{other}\" is not known; valid: \"fixed\" (0.000) or \"<\" (< 0.001)"
+        ))),
+    }
+}
+
+/// The options of `save(x, path, opts)`: `standalone` and `cjk` (.tex), `p_format`.
+fn save_options(opts: &rhai::Map) -> RResult<SaveOptions> {
+    let o = super::options::Opts::new(opts, "save", &["standalone", "cjk", "p_format"])?;
+    let p_format = match o.str("p_format")? {
+        Some(s) => Some(p_format_of(&s, "save")?),
+        None => None,
+    };
+    Ok(SaveOptions {
+        standalone: o.bool("standalone")?.unwrap_or(false),
+        cjk: o.bool("cjk")?.unwrap_or(false),
+        p_format,
+    })
+}
+
+/// Saves `x` to `path` by extension with the table options `opts`, atomically: the type's own
+/// formats ([`Exportable::save_own`]) first, then `.json`, a plot, or its table in any format
+/// of [`crate::report::save::save_table`].
+pub fn save_exportable_with<T: Exportable>(x: &T, path: &str, opts: &SaveOptions) -> RResult<()> {
     if let Some(r) = x.save_own(path) {
+        // The type's own formats (a frame's .xlsx and .dta, weights' .gal) take no table options.
         return r.map_err(core_err);
     }
     let ext = extension(path);
@@ -65,8 +103,8 @@ pub fn save_exportable<T: Exportable>(x: &T, path: &str) -> RResult<()> {
                 ))),
             }
         }
-        "md" | "markdown" | "csv" | "tex" | "txt" => match x.table() {
-            Some(t) => t.render_for(path).map_err(core_err)?,
+        _ if is_table_format(path) => match x.table() {
+            Some(t) => return save_table(&t, path, opts).map_err(core_err),
             None => {
                 return Err(script_err(format!(
                     "save: a {} has no table form; save it as .json",
@@ -146,6 +184,27 @@ pub fn register_exportable<T: Exportable>(lib: &mut Module, type_name: &str, exa
         .set_into_module(lib, |x: &mut T, path: &str| {
             super::guard("save", || save_exportable(x, path))
         });
+    if T::SAVE_OPTS {
+        FuncRegistration::new("save")
+            .in_global_namespace()
+            .with_comments([doc(
+                format!(
+                    "Writes the {name} to `path` by extension like `save(x, path)`, with the table options \
+                     `standalone` (.tex: a complete document loading only booktabs and amsmath), `cjk` (.tex \
+                     with standalone: keep Chinese text with the CJKutf8 package) and `p_format` (\"fixed\": \
+                     0.000, the default; \"<\": < 0.001 below 0.001)."
+                ),
+                &format!("make_dir(\"out\");\nsave(x, \"out/{name}.tex\", #{{standalone: true}});"),
+            )])
+            .with_params_info([
+                format!("x: {rust_type}"),
+                "path: string".to_string(),
+                "opts: Map".to_string(),
+            ])
+            .set_into_module(lib, |x: &mut T, path: &str, opts: rhai::Map| {
+                super::guard("save", || save_exportable_with(x, path, &save_options(&opts)?))
+            });
+    }
 }
 
 impl Exportable for SFrame {
@@ -224,7 +283,7 @@ rhai::def_package! {
 /// A table cell as a script value: a float, an integer, a string or ().
 fn cell_dynamic(c: &Cell) -> Dynamic {
     match c {
-        Cell::Num(v) | Cell::Stat(v) => Dynamic::from_float(*v),
+        Cell::Num(v) | Cell::Stat(v) | Cell::P(v) => Dynamic::from_float(*v),
         Cell::Int(i) => Dynamic::from_int(*i),
         Cell::Text(s) => Dynamic::from(s.clone()),
         Cell::Empty => Dynamic::UNIT,

@@ -83,10 +83,10 @@ fn test_table(title: String, tests: &[SpecTest]) -> STable {
             Cell::Empty
         };
         tab.push(vec![
-            t.name.clone().into(),
+            crate::report::labels::label_or_name(&t.name).into(),
             Cell::Stat(t.statistic),
             df,
-            Cell::Stat(t.p),
+            Cell::P(t.p),
             t.distribution
                 .clone()
                 .unwrap_or_else(|| format!("chi2({})", t.df))

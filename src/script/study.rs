@@ -89,8 +89,8 @@ const SIMULATE_KEYS: [&str; 13] = [
 ];
 
 /// The option keys of `compare`.
-pub const COMPARE_KEYS: [&str; 10] = [
-    "names", "decimals", "title", "stats", "keep", "drop", "order", "labels", "paren", "stars",
+pub const COMPARE_KEYS: [&str; 11] = [
+    "names", "decimals", "title", "stats", "keep", "drop", "order", "labels", "paren", "stars", "p_format",
 ];
 
 /// The options of `compare` from a script map (keys [`COMPARE_KEYS`], plus `extra` keys the
@@ -111,6 +111,9 @@ pub fn compare_options_with(opts: &Map, func: &'static str, extra: &[&str]) -> R
     }
     if let Some(t) = o.str("title")? {
         co.title = t;
+    }
+    if let Some(p) = o.str("p_format")? {
+        co.p_format = super::export::p_format_of(&p, func)?;
     }
     if let Some(p) = o.str("paren")? {
         use crate::models::compare::Paren;
@@ -494,6 +497,34 @@ pub mod study_fns {
     #[rhai_fn(name = "fmt")]
     pub fn fmt_int(x: INT, _decimals: INT) -> String {
         x.to_string()
+    }
+    /// A p-value as journals print it: three decimals (`0.000`, never `1.79e-149`); "–" when
+    /// undefined.
+    /// ```rhai
+    /// print(fmt_p(1.79e-149));   // 0.000
+    /// ```
+    #[rhai_fn(name = "fmt_p")]
+    pub fn fmt_p(p: FLOAT) -> String {
+        crate::report::table::fmt_p(p, crate::report::table::PFormat::Fixed)
+    }
+    /// A p-value as journals print it with the format `p_format`: "fixed" (0.000) or "<"
+    /// (`< 0.001` below 0.001).
+    /// ```rhai
+    /// print(fmt_p(1.79e-149, "<"));   // < 0.001
+    /// ```
+    #[rhai_fn(name = "fmt_p", return_raw)]
+    pub fn fmt_p_as(p: FLOAT, p_format: &str) -> RResult<String> {
+        let f = super::super::export::p_format_of(p_format, "fmt_p")?;
+        Ok(crate::report::table::fmt_p(p, f))
+    }
+    /// The printed label of a test's code name ("lm_lag" → "LM lag", "robust_lm_error" →
+    /// "Robust LM error"); a name without a label is returned as it is.
+    /// ```rhai
+    /// print(test_label("robust_lm_error"));   // Robust LM error
+    /// ```
+    #[rhai_fn(name = "test_label")]
+    pub fn test_label(name: &str) -> String {
+        crate::report::labels::label_or_name(name)
     }
     /// Significance stars of a p-value: "***" p < 0.01, "**" p < 0.05, "*" p < 0.1, else "".
     /// ```rhai

@@ -22,6 +22,7 @@ use std::sync::Arc;
 pub struct SWeights(pub Arc<Weights>);
 
 impl Exportable for SWeights {
+    const SAVE_OPTS: bool = false;
     const KIND: &'static str = "weights";
     type Core = Weights;
     fn core(&self) -> &Weights {

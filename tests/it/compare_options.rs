@@ -96,7 +96,8 @@ fn paren_shows_z_p_or_the_interval() {
     for (paren, want) in [
         ("se", format!("({})", fmt_num(rho.std_error, 4))),
         ("t", format!("({})", fmt_num(rho.estimate / rho.std_error, 4))),
-        ("p", format!("({})", fmt_num(lpc.p, 4))),
+        // p as journals print it: three decimals, never scientific (issue 19)
+        ("p", format!("({:.3})", lpc.p)),
         (
             "ci",
             format!(

@@ -48,6 +48,7 @@ mod stdlib;
 mod study;
 mod study_extras;
 mod study_random;
+mod table_formats;
 mod trust_cli;
 mod trust_data;
 mod trust_models;

@@ -224,7 +224,7 @@ fn columbus_ols_and_anselin_lm_tests() {
     }
     assert_eq!(lm.sarma.df, 2.0);
     let text = lm.table().to_text();
-    for row in ["lm_lag", "lm_error", "robust_lm_lag", "robust_lm_error", "sarma"] {
+    for row in ["LM lag", "LM error", "Robust LM lag", "Robust LM error", "SARMA"] {
         assert!(text.contains(row), "{text}");
     }
     let shown = format!("{}", fit.model);

@@ -216,7 +216,7 @@ fn columbus_script_matches_spdep() {
     let lm = csv(&out.join("lm_tests.csv"));
     assert_close(
         "columbus LM-lag",
-        cell(&lm, &[("test", "lm_lag")], "statistic"),
+        cell(&lm, &[("test", "LM lag")], "statistic"),
         8.89799859108786,
         1e-9,
     );

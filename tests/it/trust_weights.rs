@@ -252,7 +252,7 @@ fn one_star_rule_and_marker_for_every_table() {
     assert_eq!(fmt_stat(f64::INFINITY, 2), UNDEFINED);
     assert_eq!(fmt_stat(-1.25, 2), "-1.25");
     // An infinite z makes p undefined too (p = 0 from z = ∞ is not a result).
-    assert!(matches!(stat_cells(f64::INFINITY, 0.0)[1], Cell::Stat(p) if p.is_nan()));
+    assert!(matches!(stat_cells(f64::INFINITY, 0.0)[1], Cell::P(p) if p.is_nan()));
     let mut t = Table::new("T", vec!["test".into(), "z".into(), "p".into()]);
     let [z, p] = stat_cells(f64::INFINITY, 0.0);
     t.push(vec!["a".into(), z, p]);
@@ -263,7 +263,11 @@ fn one_star_rule_and_marker_for_every_table() {
         "{text}"
     );
     assert_eq!(t.to_csv().unwrap(), "test,z,p\na,,\n");
-    assert!(t.to_latex().contains("a & -- & --"), "{}", t.to_latex());
+    assert!(
+        t.to_latex().unwrap().contains("a & -- & --"),
+        "{}",
+        t.to_latex().unwrap()
+    );
     assert_eq!(t.to_json_value()["rows"][0][1], serde_json::Value::Null);
 }
 
@@ -273,7 +277,7 @@ fn one_star_rule_and_marker_for_every_table() {
 
 #[test]
 fn latex_escapes_products_stars_and_unicode() {
-    use spillover::report::table::latex_escape;
+    use spillover::report::latex::latex_escape;
     assert_eq!(latex_escape("W*spec"), "W$\\times$spec");
     assert_eq!(latex_escape("0.5123***"), "0.5123$^{***}$");
     assert_eq!(latex_escape("*** p<0.01"), "$^{***}$ p$<$0.01");
