@@ -352,20 +352,26 @@ pub mod esda_fns {
     }
 
     /// Local Moran (LISA) as a Frame keyed by unit id: id, ii, e_ii, var_ii, z, p, p_sim
-    /// (conditional permutation, with options permutations, seed), quadrant (HH, LL, HL, LH).
+    /// (conditional permutation, with options permutations, seed), quadrant (HH, LL, HL, LH),
+    /// cluster ("High-High", "Low-Low", "High-Low", "Low-High" or "Not significant") and
+    /// significant (1/0) at level `alpha` (default 0.05). Significance uses p_sim when
+    /// permutations were run, else the normal p (docs/methods.md §3.4).
     /// ```rhai
     /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
     /// let w = read_weights("examples/data/produc/weights.csv");
     /// let u = in_order(p, "unemp", 1985, w);
-    /// let lisa = local_moran(u, w, #{permutations: 99, seed: 1});
-    /// print(lisa);
+    /// let lisa = local_moran(u, w, #{permutations: 999, seed: 1, alpha: 0.05});
+    /// print(lisa.column("cluster"));
     /// ```
     #[rhai_fn(name = "local_moran", return_raw)]
     pub fn local_moran(x: Array, w: SWeights, opts: Map) -> RResult<SFrame> {
-        let o = moran_options(&opts, "local_moran", &[])?;
+        let o = moran_options(&opts, "local_moran", &["alpha"])?;
+        let alpha = Opts::new(&opts, "local_moran", &["permutations", "seed", "alpha"])?
+            .float("alpha")?
+            .unwrap_or(crate::esda::DEFAULT_ALPHA);
         let v = cross_section(&x, &w, "local_moran")?;
         let l = crate::esda::local_moran(&v, &w.0, &o).map_err(core_err)?;
-        l.to_frame().map(|f| SFrame(Arc::new(f))).map_err(core_err)
+        l.to_frame_at(alpha).map(|f| SFrame(Arc::new(f))).map_err(core_err)
     }
 
     /// Moran scatterplot (standardised z against its lag Wz, slope = I for row-standardised W,
