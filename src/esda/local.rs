@@ -14,7 +14,7 @@
 //! `Moran_Local` (smaller tail, (tail + 1)/(perms + 1)); quadrants follow esda (a value equal to
 //! the mean counts as low).
 //!
-//! LISA cluster of a unit (docs/methods.md §3.4; Anselin 1995, GeoDa's cluster map, esda
+//! LISA cluster of a unit (docs/methods.md §3, "LISA clusters"; Anselin 1995, GeoDa's cluster map, esda
 //! `Moran_Local.q` with `p_sim < alpha`): its quadrant when its p < alpha, else "Not
 //! significant". The p is the permutation pseudo p when permutations were run, else the
 //! two-sided normal p under conditional randomisation ([`LocalMoran::p_used`]).
@@ -123,7 +123,7 @@ impl Cluster {
 /// LISA cluster of one unit: `quadrant` when `p < alpha`, else [`Cluster::NotSignificant`]
 /// (also for a NaN p). Pass the permutation pseudo p (`p_sim`) when permutations were run,
 /// else the normal p, as [`LocalMoran::p_used`] does; this is esda's cluster map rule
-/// (`q` where `p_sim < alpha`) and GeoDa's. docs/methods.md §3.4.
+/// (`q` where `p_sim < alpha`) and GeoDa's; docs/methods.md §3, "LISA clusters".
 pub fn lisa_cluster(quadrant: Quadrant, p: f64, alpha: f64) -> Cluster {
     if p < alpha {
         match quadrant {

@@ -355,7 +355,7 @@ pub mod esda_fns {
     /// (conditional permutation, with options permutations, seed), quadrant (HH, LL, HL, LH),
     /// cluster ("High-High", "Low-Low", "High-Low", "Low-High" or "Not significant") and
     /// significant (1/0) at level `alpha` (default 0.05). Significance uses p_sim when
-    /// permutations were run, else the normal p (docs/methods.md §3.4).
+    /// permutations were run, else the normal p (docs/methods.md §3, "LISA clusters").
     /// ```rhai
     /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
     /// let w = read_weights("examples/data/produc/weights.csv");
