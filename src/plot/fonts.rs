@@ -158,7 +158,10 @@ mod tests {
 
     #[test]
     fn unreadable_font_is_a_clear_error() {
-        let e = load_font("/nonexistent/font.ttf").err().expect("error").to_string();
+        let Err(e) = load_font("/nonexistent/font.ttf") else {
+            panic!("a missing font file must be an error")
+        };
+        let e = e.to_string();
         assert!(e.contains("/nonexistent/font.ttf") && e.contains(".ttf or .otf"), "{e}");
     }
 }
