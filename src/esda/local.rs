@@ -53,9 +53,9 @@ impl Quadrant {
             Quadrant::LH => "LH",
         }
     }
-    /// Parses `"HH"`, `"LL"`, `"HL"` or `"LH"` (as written by [`Quadrant::as_str`]).
-    pub fn parse(s: &str) -> Option<Quadrant> {
-        match s {
+    /// Reads back a `quadrant` cell of [`LocalMoran::to_frame`] (`"HH"`, `"LL"`, `"HL"`, `"LH"`).
+    pub fn from_code(code: &str) -> Option<Quadrant> {
+        match code {
             "HH" => Some(Quadrant::HH),
             "LL" => Some(Quadrant::LL),
             "HL" => Some(Quadrant::HL),
@@ -110,9 +110,9 @@ impl Cluster {
             Cluster::NotSignificant => "Not significant",
         }
     }
-    /// Parses a label written by [`Cluster::label`].
-    pub fn parse(s: &str) -> Option<Cluster> {
-        Cluster::ALL.into_iter().find(|c| c.label() == s)
+    /// Reads back a `cluster` cell of [`LocalMoran::to_frame`] (a [`Cluster::label`]).
+    pub fn from_label(label: &str) -> Option<Cluster> {
+        Cluster::ALL.into_iter().find(|c| c.label() == label)
     }
     /// True for the four significant types.
     pub fn is_significant(self) -> bool {

@@ -18,10 +18,34 @@ fn columbus() -> (Vec<f64>, Weights) {
     (f.numeric("CRIME").unwrap().to_vec(), w)
 }
 
-fn tmp(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("spillover_figopts_{}", std::process::id()));
+/// A file in its own temporary folder, removed with the folder when dropped.
+struct TmpFile(std::path::PathBuf);
+
+impl std::ops::Deref for TmpFile {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::path::Path> for TmpFile {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TmpFile {
+    fn drop(&mut self) {
+        if let Some(dir) = self.0.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+fn tmp(name: &str) -> TmpFile {
+    let dir = std::env::temp_dir().join(format!("spillover_figopts_{}_{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+    TmpFile(dir.join(name))
 }
 
 /// Decodes an RGB PNG: (width, height, pixels).
@@ -190,6 +214,8 @@ fn lisa_cluster_rule_is_esda_quadrant_where_p_below_alpha() {
         );
         assert_eq!(lisa_cluster(q, f64::NAN, 0.05), Cluster::NotSignificant);
         assert_eq!(lisa_cluster(q, 0.07, 0.1), c);
+        assert_eq!(Quadrant::from_code(q.as_str()), Some(q));
+        assert_eq!(Cluster::from_label(c.label()), Some(c));
     }
     let (x, w) = columbus();
     let opts = MoranOptions {
