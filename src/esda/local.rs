@@ -13,6 +13,11 @@
 //! `I_i` uses m2 with divisor N (spdep `mlvar = TRUE`, esda). The pseudo p follows esda
 //! `Moran_Local` (smaller tail, (tail + 1)/(perms + 1)); quadrants follow esda (a value equal to
 //! the mean counts as low).
+//!
+//! LISA cluster of a unit (docs/methods.md §3, "LISA clusters"; Anselin 1995, GeoDa's cluster map, esda
+//! `Moran_Local.q` with `p_sim < alpha`): its quadrant when its p < alpha, else "Not
+//! significant". The p is the permutation pseudo p when permutations were run, else the
+//! two-sided normal p under conditional randomisation ([`LocalMoran::p_used`]).
 
 use super::moran::variance_is_zero;
 use super::permutation::folded_p;
@@ -48,6 +53,16 @@ impl Quadrant {
             Quadrant::LH => "LH",
         }
     }
+    /// Reads back a `quadrant` cell of [`LocalMoran::to_frame`] (`"HH"`, `"LL"`, `"HL"`, `"LH"`).
+    pub fn from_code(code: &str) -> Option<Quadrant> {
+        match code {
+            "HH" => Some(Quadrant::HH),
+            "LL" => Some(Quadrant::LL),
+            "HL" => Some(Quadrant::HL),
+            "LH" => Some(Quadrant::LH),
+            _ => None,
+        }
+    }
     fn of(z: f64, lag: f64) -> Quadrant {
         match (z > 0.0, lag > 0.0) {
             (true, true) => Quadrant::HH,
@@ -55,6 +70,81 @@ impl Quadrant {
             (true, false) => Quadrant::HL,
             (false, true) => Quadrant::LH,
         }
+    }
+}
+
+/// Significance level of the LISA cluster labels when none is given (GeoDa, esda).
+pub const DEFAULT_ALPHA: f64 = 0.05;
+
+/// LISA cluster type of a unit: its quadrant when significant, else not significant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Cluster {
+    /// Significant, high value among high neighbours (hot spot).
+    HighHigh,
+    /// Significant, low value among low neighbours (cold spot).
+    LowLow,
+    /// Significant, high value among low neighbours (outlier).
+    HighLow,
+    /// Significant, low value among high neighbours (outlier).
+    LowHigh,
+    /// p ≥ alpha, or p undefined (NaN: an island, z_i = 0).
+    NotSignificant,
+}
+
+impl Cluster {
+    /// The five types in GeoDa's legend order.
+    pub const ALL: [Cluster; 5] = [
+        Cluster::HighHigh,
+        Cluster::LowLow,
+        Cluster::LowHigh,
+        Cluster::HighLow,
+        Cluster::NotSignificant,
+    ];
+    /// `"High-High"`, `"Low-Low"`, `"High-Low"`, `"Low-High"` or `"Not significant"`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Cluster::HighHigh => "High-High",
+            Cluster::LowLow => "Low-Low",
+            Cluster::HighLow => "High-Low",
+            Cluster::LowHigh => "Low-High",
+            Cluster::NotSignificant => "Not significant",
+        }
+    }
+    /// Reads back a `cluster` cell of [`LocalMoran::to_frame`] (a [`Cluster::label`]).
+    pub fn from_label(label: &str) -> Option<Cluster> {
+        Cluster::ALL.into_iter().find(|c| c.label() == label)
+    }
+    /// True for the four significant types.
+    pub fn is_significant(self) -> bool {
+        self != Cluster::NotSignificant
+    }
+}
+
+/// LISA cluster of one unit: `quadrant` when `p < alpha`, else [`Cluster::NotSignificant`]
+/// (also for a NaN p). Pass the permutation pseudo p (`p_sim`) when permutations were run,
+/// else the normal p, as [`LocalMoran::p_used`] does; this is esda's cluster map rule
+/// (`q` where `p_sim < alpha`) and GeoDa's; docs/methods.md §3, "LISA clusters".
+pub fn lisa_cluster(quadrant: Quadrant, p: f64, alpha: f64) -> Cluster {
+    if p < alpha {
+        match quadrant {
+            Quadrant::HH => Cluster::HighHigh,
+            Quadrant::LL => Cluster::LowLow,
+            Quadrant::HL => Cluster::HighLow,
+            Quadrant::LH => Cluster::LowHigh,
+        }
+    } else {
+        Cluster::NotSignificant
+    }
+}
+
+/// Checks a significance level for the LISA clusters: a probability in (0, 1).
+pub fn check_alpha(alpha: f64, what: &str) -> Result<f64> {
+    if alpha.is_finite() && alpha > 0.0 && alpha < 1.0 {
+        Ok(alpha)
+    } else {
+        Err(crate::error::Error::invalid(format!(
+            "{what}: alpha = {alpha} is not a significance level in (0, 1); e.g. alpha: 0.05"
+        )))
     }
 }
 
@@ -195,10 +285,35 @@ fn conditional_p(z: &[f64], w: &Weights, ii: &[f64], m2: f64, draws: usize, seed
 }
 
 impl LocalMoran {
-    /// A frame with columns id, ii, e_ii, var_ii, z, p, p_sim (NaN without permutations) and
-    /// quadrant.
+    /// The p that decides significance: the permutation pseudo p when permutations were run,
+    /// else the two-sided normal p.
+    pub fn p_used(&self) -> &[f64] {
+        self.p_sim.as_deref().unwrap_or(&self.p)
+    }
+
+    /// The LISA cluster of each unit at level `alpha` ([`lisa_cluster`] of the quadrant and
+    /// [`LocalMoran::p_used`]).
+    pub fn clusters(&self, alpha: f64) -> Vec<Cluster> {
+        self.quadrant
+            .iter()
+            .zip(self.p_used())
+            .map(|(&q, &p)| lisa_cluster(q, p, alpha))
+            .collect()
+    }
+
+    /// A frame with columns id, ii, e_ii, var_ii, z, p, p_sim (NaN without permutations),
+    /// quadrant, and the clusters at [`DEFAULT_ALPHA`] (see [`LocalMoran::to_frame_at`]).
     pub fn to_frame(&self) -> Result<Frame> {
+        self.to_frame_at(DEFAULT_ALPHA)
+    }
+
+    /// As [`LocalMoran::to_frame`], with the cluster columns at level `alpha`: `cluster`
+    /// ("High-High", "Low-Low", "High-Low", "Low-High", "Not significant") and `significant`
+    /// (1 when p < alpha, else 0; p is `p_sim` when permutations were run, else `p`).
+    pub fn to_frame_at(&self, alpha: f64) -> Result<Frame> {
+        let alpha = check_alpha(alpha, "local_moran")?;
         let n = self.ids.len();
+        let clusters = self.clusters(alpha);
         Frame::from_columns(vec![
             ("id".into(), Column::Text(self.ids.clone())),
             ("ii".into(), Column::Num(self.ii.clone())),
@@ -213,6 +328,19 @@ impl LocalMoran {
             (
                 "quadrant".into(),
                 Column::Text(self.quadrant.iter().map(|q| q.as_str().to_string()).collect()),
+            ),
+            (
+                "cluster".into(),
+                Column::Text(clusters.iter().map(|c| c.label().to_string()).collect()),
+            ),
+            (
+                "significant".into(),
+                Column::Num(
+                    clusters
+                        .iter()
+                        .map(|c| f64::from(u8::from(c.is_significant())))
+                        .collect(),
+                ),
             ),
         ])
     }

@@ -8,7 +8,7 @@ pub mod moran;
 pub mod permutation;
 
 pub use geary::{geary, Geary};
-pub use local::{local_moran, LocalMoran, Quadrant};
+pub use local::{check_alpha, lisa_cluster, local_moran, Cluster, LocalMoran, Quadrant, DEFAULT_ALPHA};
 pub use moran::{moran, moran_panel, Moran, MoranTable};
 pub use permutation::PermutationTest;
 

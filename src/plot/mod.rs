@@ -1,36 +1,101 @@
 //! Plots written as SVG or PNG (by extension), atomically: the Moran scatterplot, Moran's I by
 //! period, and a dot-and-whisker chart of estimates with intervals.
 //!
-//! Text uses a bundled subset of DejaVu Sans (Latin, Greek, punctuation, mathematical
-//! symbols; licence in `assets/fonts/LICENSE-DejaVu.txt`), registered once per process with
-//! plotters' `ab_glyph` renderer, so no system font is needed.
+//! Text uses bundled fonts (DejaVu Sans for Latin and Greek, Noto Sans CJK SC for Chinese, or a
+//! user font from the `font` option), chosen per string by [`fonts::Fonts`] and drawn with
+//! plotters' pure-Rust `ab_glyph` renderer, so no system font or library is needed.
+//!
+//! Every figure takes [`FigureOptions`] (title, axis labels, size, font).
 
 pub mod figures;
+pub mod fonts;
 
-pub use figures::{plot_intervals, plot_moran, plot_moran_series, IntervalPanel, IntervalRow};
+pub use figures::{plot_intervals, plot_moran, plot_moran_series, IntervalPanel, IntervalRow, LisaColouring};
+pub use fonts::Fonts;
 
 use crate::error::{Error, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use std::sync::Once;
 
-/// The bundled font (DejaVu Sans subset).
-pub static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-subset.ttf");
+/// The bundled Latin font (DejaVu Sans subset); see [`fonts`].
+pub static FONT: &[u8] = fonts::LATIN_FONT;
 
 /// Errors raised while drawing (converted to [`Error::Io`] naming the output path).
 pub(crate) type DrawResult = std::result::Result<(), Box<dyn std::error::Error>>;
 
-/// Registers the bundled font under the families plotters asks for (once per process).
+/// Registers the bundled fonts (once per process); the same as [`fonts::register`].
 pub fn ensure_fonts() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        for family in ["sans-serif", "serif", "monospace"] {
-            for style in [FontStyle::Normal, FontStyle::Bold] {
-                // The bytes are a valid TrueType font (checked by the unit test below).
-                let _ = plotters::style::register_font(family, style, FONT);
+    fonts::register();
+}
+
+/// Options every figure takes. `None` keeps the figure's own default.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FigureOptions {
+    /// Title above the figure.
+    pub title: Option<String>,
+    /// Label of the horizontal axis.
+    pub xlabel: Option<String>,
+    /// Label of the vertical axis.
+    pub ylabel: Option<String>,
+    /// Width in pixels (SVG user units).
+    pub width: Option<u32>,
+    /// Height in pixels.
+    pub height: Option<u32>,
+    /// Path of a .ttf/.otf font drawn first (see [`fonts`]); the bundled fonts remain the
+    /// fallback for characters it lacks.
+    pub font: Option<String>,
+}
+
+/// Smallest and largest accepted width or height, in pixels.
+pub const SIZE_RANGE: (u32, u32) = (100, 10_000);
+
+impl FigureOptions {
+    /// Only a title (the old `plot_*(…, title)` signatures).
+    pub fn titled(title: &str) -> FigureOptions {
+        FigureOptions {
+            title: Some(title.to_string()),
+            ..FigureOptions::default()
+        }
+    }
+    /// The figure size: the options' width and height, else `default`. Errors when outside
+    /// [`SIZE_RANGE`].
+    pub fn size(&self, what: &str, default: (u32, u32)) -> Result<(u32, u32)> {
+        let (lo, hi) = SIZE_RANGE;
+        for (name, v) in [("width", self.width), ("height", self.height)] {
+            if let Some(v) = v.filter(|v| !(lo..=hi).contains(v)) {
+                return Err(Error::invalid(format!(
+                    "{what}: {name} = {v} pixels is outside {lo}..={hi}; e.g. width: 900, height: 600"
+                )));
             }
         }
-    });
+        Ok((self.width.unwrap_or(default.0), self.height.unwrap_or(default.1)))
+    }
+    /// The fonts: the bundled chain, preceded by `font` when given.
+    pub fn fonts(&self) -> Result<Fonts> {
+        Fonts::with_font(self.font.as_deref())
+    }
+    /// The title when given and not blank.
+    pub fn title(&self) -> Option<&str> {
+        self.title.as_deref().map(str::trim).filter(|t| !t.is_empty())
+    }
+}
+
+/// Largest magnitude a figure draws: beyond it sums of squares and axis spans overflow.
+pub const MAX_ABS: f64 = 1e300;
+
+/// Refuses values a figure cannot draw: NaN, ±∞ or |v| > [`MAX_ABS`]. `what` names the figure,
+/// `label(i)` the culprit of value i.
+pub fn check_drawable(what: &str, values: &[f64], label: impl Fn(usize) -> String) -> Result<()> {
+    if let Some(i) = values.iter().position(|v| !v.is_finite() || v.abs() > MAX_ABS) {
+        let v = values[i];
+        let why = if v.is_finite() {
+            "is too large to draw (beyond 1e300 sums of squares overflow); rescale the variable (divide by a power of ten or take logs)"
+        } else {
+            "is not a finite number; drop or impute missing values first"
+        };
+        return Err(Error::invalid(format!("{what}: {} = {v} {why}", label(i))));
+    }
+    Ok(())
 }
 
 /// A figure that can draw itself on any plotters backend.
@@ -61,7 +126,7 @@ fn format_of(path: &str) -> Result<Format> {
 
 /// Renders `fig` to `path` (SVG or PNG by extension), atomically.
 pub(crate) fn render(fig: &impl Figure, path: &str) -> Result<()> {
-    ensure_fonts();
+    fonts::register();
     let size = fig.size();
     let fail = |e: Box<dyn std::error::Error>| Error::io(path, format!("cannot draw the plot: {e}"));
     match format_of(path)? {

@@ -47,14 +47,19 @@ const PLOT_LEVEL: f64 = 0.95;
 /// Estimates with 95% intervals, one panel per group.
 #[cfg(feature = "plot")]
 fn plot(groups: &[(String, Arc<Effects>)], path: &str) -> crate::Result<()> {
-    plot_vars(groups, path, None)
+    plot_vars(groups, path, None, crate::plot::FigureOptions::default())
 }
 
 /// Estimates with 95% intervals ([`Effects::interval_rows`]), one panel per group, of the
-/// regressors `vars` (all when None).
-/// Estimates with 95% intervals, one panel per group, of the regressors `vars` (all when None).
+/// regressors `vars` (all when None); the title defaults to "Direct, indirect and total
+/// effects (95% intervals)".
 #[cfg(feature = "plot")]
-fn plot_vars(groups: &[(String, Arc<Effects>)], path: &str, vars: Option<&[String]>) -> crate::Result<()> {
+fn plot_vars(
+    groups: &[(String, Arc<Effects>)],
+    path: &str,
+    vars: Option<&[String]>,
+    mut fig: crate::plot::FigureOptions,
+) -> crate::Result<()> {
     let panels = groups
         .iter()
         .map(|(g, fx)| {
@@ -63,7 +68,10 @@ fn plot_vars(groups: &[(String, Arc<Effects>)], path: &str, vars: Option<&[Strin
                 .map_err(|e| crate::Error::invalid(format!("plot_effects: group '{g}': {e}")))
         })
         .collect::<crate::Result<Vec<crate::plot::IntervalPanel>>>()?;
-    crate::plot::plot_intervals(&panels, path, "Direct, indirect and total effects (95% intervals)")
+    if fig.title.is_none() {
+        fig.title = Some("Direct, indirect and total effects (95% intervals)".into());
+    }
+    crate::plot::plot_intervals(&panels, path, &fig)
 }
 
 /// The options of `effects` (also checked by the study module).
@@ -202,9 +210,30 @@ pub mod effects_fns {
         plot(&g, path).map_err(core_err)
     }
 
+    /// Draws effects with 95% intervals with options: `variables` (regressors to show) and the
+    /// figure options title, xlabel, ylabel, width, height, font.
+    /// ```rhai
+    /// let c = read_csv("examples/data/columbus/data.csv");
+    /// let w = weights_knn(c, #{id: "POLYID", x: "X", y: "Y", k: 4});
+    /// let m = sar(c, "CRIME ~ INC + HOVAL", w, #{id: "POLYID"});
+    /// make_dir("out");
+    /// plot_effects(effects(m, #{draws: 200}), "out/effects.png", #{title: "空间溢出效应", xlabel: "effect"});
+    /// ```
+    #[cfg(feature = "plot")]
+    #[rhai_fn(name = "plot_effects", return_raw)]
+    pub fn plot_effects_one_opts(fx: SEffects, path: &str, opts: Map) -> RResult<()> {
+        let o = Opts::new(
+            &opts,
+            "plot_effects",
+            &crate::script::options::figure_keys(&["variables"]),
+        )?;
+        let fig = crate::script::options::figure_options(&o)?;
+        plot_vars(&[(String::new(), fx.0)], path, o.strings("variables")?.as_deref(), fig).map_err(core_err)
+    }
+
     /// Draws a map group → Effects with options: `variables` (regressors to show; default all —
     /// regressors on very different scales are best drawn apart), `order` (group names in panel
-    /// order; default sorted).
+    /// order; default sorted), and the figure options title, xlabel, ylabel, width, height, font.
     /// ```rhai
     /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
     /// let w = read_weights("examples/data/produc/weights.csv");
@@ -216,7 +245,12 @@ pub mod effects_fns {
     #[cfg(feature = "plot")]
     #[rhai_fn(name = "plot_effects", return_raw)]
     pub fn plot_effects_opts(groups: Map, path: &str, opts: Map) -> RResult<()> {
-        let o = Opts::new(&opts, "plot_effects", &["variables", "order"])?;
+        let o = Opts::new(
+            &opts,
+            "plot_effects",
+            &crate::script::options::figure_keys(&["variables", "order"]),
+        )?;
+        let fig = crate::script::options::figure_options(&o)?;
         let vars = o.strings("variables")?;
         let order: Vec<String> = match o.strings("order")? {
             Some(v) => v,
@@ -235,7 +269,7 @@ pub mod effects_fns {
                 .ok_or_else(|| script_err(format!("plot_effects: group '{k}' is not an Effects result")))?;
             g.push((k, fx.0));
         }
-        plot_vars(&g, path, vars.as_deref()).map_err(core_err)
+        plot_vars(&g, path, vars.as_deref(), fig).map_err(core_err)
     }
 
     /// One model per group of `column` (constant within units, e.g. "region"): each group's

@@ -67,7 +67,7 @@ impl Exportable for SMoranTable {
         Some(if path.is_empty() {
             Ok(())
         } else {
-            crate::plot::plot_moran_series(&self.0, path)
+            crate::plot::plot_moran_series(&self.0, path, &crate::plot::FigureOptions::default())
         })
     }
 }
@@ -352,20 +352,26 @@ pub mod esda_fns {
     }
 
     /// Local Moran (LISA) as a Frame keyed by unit id: id, ii, e_ii, var_ii, z, p, p_sim
-    /// (conditional permutation, with options permutations, seed), quadrant (HH, LL, HL, LH).
+    /// (conditional permutation, with options permutations, seed), quadrant (HH, LL, HL, LH),
+    /// cluster ("High-High", "Low-Low", "High-Low", "Low-High" or "Not significant") and
+    /// significant (1/0) at level `alpha` (default 0.05). Significance uses p_sim when
+    /// permutations were run, else the normal p (docs/methods.md §3, "LISA clusters").
     /// ```rhai
     /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
     /// let w = read_weights("examples/data/produc/weights.csv");
     /// let u = in_order(p, "unemp", 1985, w);
-    /// let lisa = local_moran(u, w, #{permutations: 99, seed: 1});
-    /// print(lisa);
+    /// let lisa = local_moran(u, w, #{permutations: 999, seed: 1, alpha: 0.05});
+    /// print(lisa.column("cluster"));
     /// ```
     #[rhai_fn(name = "local_moran", return_raw)]
     pub fn local_moran(x: Array, w: SWeights, opts: Map) -> RResult<SFrame> {
-        let o = moran_options(&opts, "local_moran", &[])?;
+        let o = moran_options(&opts, "local_moran", &["alpha"])?;
+        let alpha = Opts::new(&opts, "local_moran", &["permutations", "seed", "alpha"])?
+            .float("alpha")?
+            .unwrap_or(crate::esda::DEFAULT_ALPHA);
         let v = cross_section(&x, &w, "local_moran")?;
         let l = crate::esda::local_moran(&v, &w.0, &o).map_err(core_err)?;
-        l.to_frame().map(|f| SFrame(Arc::new(f))).map_err(core_err)
+        l.to_frame_at(alpha).map(|f| SFrame(Arc::new(f))).map_err(core_err)
     }
 
     /// Moran scatterplot (standardised z against its lag Wz, slope = I for row-standardised W,
@@ -395,7 +401,52 @@ pub mod esda_fns {
     #[rhai_fn(name = "plot_moran", return_raw)]
     pub fn plot_moran_title(x: Array, w: SWeights, path: &str, title: &str) -> RResult<()> {
         let v = cross_section(&x, &w, "plot_moran")?;
-        crate::plot::plot_moran(&v, &w.0, path, title).map_err(core_err)
+        crate::plot::plot_moran(&v, &w.0, path, &crate::plot::FigureOptions::titled(title), None).map_err(core_err)
+    }
+
+    /// Moran scatterplot with options: title, xlabel, ylabel, width, height (pixels), font (a
+    /// .ttf/.otf path; Chinese text works without it), and LISA colouring: `lisa: true` colours
+    /// each point by its cluster (High-High, Low-Low, High-Low, Low-High, Not significant; GeoDa
+    /// colours, counts in the legend) with `permutations`, `seed` and `alpha` (default 0.05) as
+    /// in `local_moran`.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let u = in_order(p, "unemp", 1985, w);
+    /// make_dir("out");
+    /// plot_moran(u, w, "out/moran_lisa.png", #{title: "莫兰散点图", lisa: true, permutations: 999, seed: 1});
+    /// ```
+    #[cfg(feature = "plot")]
+    #[rhai_fn(name = "plot_moran", return_raw)]
+    pub fn plot_moran_opts(x: Array, w: SWeights, path: &str, opts: Map) -> RResult<()> {
+        use crate::script::options::{figure_keys, figure_options};
+        let o = Opts::new(
+            &opts,
+            "plot_moran",
+            &figure_keys(&["lisa", "permutations", "seed", "alpha"]),
+        )?;
+        let fig = figure_options(&o)?;
+        let lisa_keys = ["permutations", "seed", "alpha"];
+        let lisa = if o.bool("lisa")?.unwrap_or(false) {
+            let mut m = Map::new();
+            for k in lisa_keys {
+                if let Some(v) = opts.get(k) {
+                    m.insert(k.into(), v.clone());
+                }
+            }
+            Some(crate::plot::LisaColouring {
+                options: moran_options(&m, "plot_moran", &["alpha"])?,
+                alpha: o.float("alpha")?.unwrap_or(crate::esda::DEFAULT_ALPHA),
+            })
+        } else if let Some(k) = lisa_keys.iter().find(|k| opts.contains_key(**k)) {
+            return Err(script_err(format!(
+                "plot_moran: option '{k}' applies to the LISA colouring; add lisa: true"
+            )));
+        } else {
+            None
+        };
+        let v = cross_section(&x, &w, "plot_moran")?;
+        crate::plot::plot_moran(&v, &w.0, path, &fig, lisa.as_ref()).map_err(core_err)
     }
 
     /// Moran's I by period, one line per variable; significant points (p < 0.05) filled.
@@ -408,7 +459,22 @@ pub mod esda_fns {
     #[cfg(feature = "plot")]
     #[rhai_fn(name = "plot_moran_series", return_raw)]
     pub fn plot_moran_series(t: SMoranTable, path: &str) -> RResult<()> {
-        crate::plot::plot_moran_series(&t.0, path).map_err(core_err)
+        crate::plot::plot_moran_series(&t.0, path, &crate::plot::FigureOptions::default()).map_err(core_err)
+    }
+
+    /// Moran's I by period with options: title, xlabel, ylabel, width, height, font.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// make_dir("out");
+    /// plot_moran_series(moran(p, ["unemp"], w), "out/moran_series.png", #{title: "全局莫兰指数", width: 1000});
+    /// ```
+    #[cfg(feature = "plot")]
+    #[rhai_fn(name = "plot_moran_series", return_raw)]
+    pub fn plot_moran_series_opts(t: SMoranTable, path: &str, opts: Map) -> RResult<()> {
+        use crate::script::options::{figure_keys, figure_options};
+        let fig = figure_options(&Opts::new(&opts, "plot_moran_series", &figure_keys(&[]))?)?;
+        crate::plot::plot_moran_series(&t.0, path, &fig).map_err(core_err)
     }
 }
 

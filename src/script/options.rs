@@ -417,3 +417,32 @@ pub fn csv_options(o: &Opts) -> RResult<CsvOptions> {
     co.check().map_err(|e| script_err(format!("{}: {e}", o.func)))?;
     Ok(co)
 }
+
+/// The options every figure takes (`plot_*(…, #{title, xlabel, ylabel, width, height, font})`).
+#[cfg(feature = "plot")]
+pub(crate) const FIGURE_KEYS: [&str; 6] = ["title", "xlabel", "ylabel", "width", "height", "font"];
+
+/// The keys of a figure function: [`FIGURE_KEYS`] and the figure's own `extra`.
+#[cfg(feature = "plot")]
+pub(crate) fn figure_keys(extra: &[&'static str]) -> Vec<&'static str> {
+    FIGURE_KEYS.iter().chain(extra).copied().collect()
+}
+
+/// The figure options of `o` (built with keys from [`figure_keys`]); the width and height are
+/// checked when the figure is drawn ([`crate::plot::FigureOptions::size`]).
+#[cfg(feature = "plot")]
+pub(crate) fn figure_options(o: &Opts) -> RResult<crate::plot::FigureOptions> {
+    let pixels = |key: &str| -> RResult<Option<u32>> {
+        o.usize(key)?
+            .map(|v| u32::try_from(v).map_err(|_| script_err(format!("{}: option '{key}' = {v} is too large", o.func))))
+            .transpose()
+    };
+    Ok(crate::plot::FigureOptions {
+        title: o.str("title")?,
+        xlabel: o.str("xlabel")?,
+        ylabel: o.str("ylabel")?,
+        width: pixels("width")?,
+        height: pixels("height")?,
+        font: o.str("font")?,
+    })
+}

@@ -459,6 +459,7 @@ fn bad_input_errors_name_the_problem() {
 
 #[test]
 fn plots_write_svg_and_png() {
+    let titled = spillover::plot::FigureOptions::titled;
     let dir = std::env::temp_dir().join(format!("spillover_esda_plots_{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let (x, w) = columbus();
@@ -491,11 +492,11 @@ fn plots_write_svg_and_png() {
     ];
     for ext in ["svg", "png"] {
         let a = dir.join(format!("moran.{ext}"));
-        spillover::plot::plot_moran(&x, &w, a.to_str().unwrap(), "Columbus CRIME").unwrap();
+        spillover::plot::plot_moran(&x, &w, a.to_str().unwrap(), &titled("Columbus CRIME"), None).unwrap();
         let b = dir.join(format!("series.{ext}"));
-        spillover::plot::plot_moran_series(&table, b.to_str().unwrap()).unwrap();
+        spillover::plot::plot_moran_series(&table, b.to_str().unwrap(), &Default::default()).unwrap();
         let c = dir.join(format!("intervals.{ext}"));
-        spillover::plot::plot_intervals(&panels, c.to_str().unwrap(), "Effects with 95% intervals").unwrap();
+        spillover::plot::plot_intervals(&panels, c.to_str().unwrap(), &titled("Effects with 95% intervals")).unwrap();
         for f in [&a, &b, &c] {
             assert!(std::fs::metadata(f).unwrap().len() > 1000, "{}", f.display());
         }
@@ -507,7 +508,7 @@ fn plots_write_svg_and_png() {
     );
     let png = std::fs::read(dir.join("moran.png")).unwrap();
     assert_eq!(&png[..4], b"\x89PNG");
-    let e = spillover::plot::plot_moran(&x, &w, dir.join("m.pdf").to_str().unwrap(), "t").unwrap_err();
+    let e = spillover::plot::plot_moran(&x, &w, dir.join("m.pdf").to_str().unwrap(), &titled("t"), None).unwrap_err();
     assert!(e.to_string().contains(".svg or .png"));
     if let Ok(keep) = std::env::var("SPILLOVER_KEEP_PLOTS") {
         for f in std::fs::read_dir(&dir).unwrap() {

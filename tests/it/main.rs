@@ -18,6 +18,7 @@ mod errors;
 mod esda;
 mod examples;
 mod features;
+mod figures_options;
 mod formula_terms;
 mod hausman_options;
 mod indices;
