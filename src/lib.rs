@@ -19,6 +19,7 @@ pub mod indices;
 pub mod interrupt;
 pub mod io;
 pub mod linalg;
+pub mod map;
 pub mod models;
 #[cfg(feature = "plot")]
 pub mod plot;

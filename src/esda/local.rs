@@ -48,6 +48,16 @@ impl Quadrant {
             Quadrant::LH => "LH",
         }
     }
+    /// The quadrant named `"HH"`, `"LL"`, `"HL"` or `"LH"` (as [`Quadrant::as_str`] writes it).
+    pub fn from_name(s: &str) -> Option<Quadrant> {
+        match s.trim() {
+            "HH" => Some(Quadrant::HH),
+            "LL" => Some(Quadrant::LL),
+            "HL" => Some(Quadrant::HL),
+            "LH" => Some(Quadrant::LH),
+            _ => None,
+        }
+    }
     fn of(z: f64, lag: f64) -> Quadrant {
         match (z > 0.0, lag > 0.0) {
             (true, true) => Quadrant::HH,
@@ -56,6 +66,14 @@ impl Quadrant {
             (false, true) => Quadrant::LH,
         }
     }
+}
+
+/// The LISA cluster of a unit (docs/methods.md §3.1): its quadrant when its p-value is at most
+/// `alpha` (GeoDa's rule, p ≤ α), `None` ("not significant") otherwise or when p is undefined
+/// (NaN: an island, z_i = 0). Pass the permutation pseudo p when permutations were run, else the
+/// normal p.
+pub fn lisa_cluster(quadrant: Quadrant, p: f64, alpha: f64) -> Option<Quadrant> {
+    (p <= alpha).then_some(quadrant)
 }
 
 /// Local Moran statistics of one variable.

@@ -8,7 +8,7 @@ pub mod moran;
 pub mod permutation;
 
 pub use geary::{geary, Geary};
-pub use local::{local_moran, LocalMoran, Quadrant};
+pub use local::{lisa_cluster, local_moran, LocalMoran, Quadrant};
 pub use moran::{moran, moran_panel, Moran, MoranTable};
 pub use permutation::PermutationTest;
 

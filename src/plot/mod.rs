@@ -6,6 +6,7 @@
 //! plotters' `ab_glyph` renderer, so no system font is needed.
 
 pub mod figures;
+pub mod map;
 
 pub use figures::{plot_intervals, plot_moran, plot_moran_series, IntervalPanel, IntervalRow};
 
