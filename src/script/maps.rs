@@ -357,6 +357,14 @@ rhai::def_package! {
             /// plot_map(m, p, "y", "out/y_last.svg");
             /// ```
             plot_map(map: SGeoMap, panel: SPanel, column: &str, path: &str) -> () = maps_fns::plot_map_panel;
+            /// Small multiples of a panel column, one map per period (at most 16), 5 quantile classes.
+            /// ```rhai
+            /// let m = read_map("examples/data/grid/grid.geojson");
+            /// let p = panel(read_csv("examples/data/grid/panel.csv"), "id", "year");
+            /// make_dir("out");
+            /// plot_map_series(m, p, "y", "out/y_all_years.png");
+            /// ```
+            plot_map_series(map: SGeoMap, panel: SPanel, column: &str, path: &str) -> () = maps_fns::plot_map_series;
         }
     }
 }

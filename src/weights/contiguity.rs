@@ -9,7 +9,9 @@
 use super::builder::Common;
 use super::Weights;
 use crate::error::{Error, Result};
-use crate::map::{parse_geojson, read_map, GeoMap, MapOptions};
+/// The GeoJSON reader lives in [`crate::map`]; re-exported here for existing callers.
+pub use crate::map::parse_geojson;
+use crate::map::{read_map, GeoMap, MapOptions};
 use std::collections::HashMap;
 
 /// The contiguity rule.

@@ -22,6 +22,7 @@ mod indices;
 mod json;
 mod layout;
 mod linalg;
+mod maps;
 mod matrix_weights;
 mod ml;
 mod mutate;
