@@ -2,7 +2,7 @@
 //!
 //! Modules follow the concepts of a study: [`data`] (CSV, frames, panels), [`indices`]
 //! (agglomeration and resilience), [`weights`] (spatial weights), [`esda`] (Moran's I and
-//! friends), [`linalg`] (log-determinants and traces), [`models`] (panel OLS, specification
+//! friends), [`map`] (polygon maps and their classes), [`linalg`] (log-determinants and traces), [`models`] (panel OLS, specification
 //! tests and spatial ML models), [`effects`] (direct/indirect/total effects), [`report`]
 //! (tables and exports) and `plot` (figures). The Rhai bindings live in `script`.
 //!
