@@ -12,7 +12,8 @@
 //!   dynamic programming (Fisher 1958, "On grouping for maximum homogeneity"; Jenks 1977);
 //!   b_c is the largest value of group c. O(k·n²) time: it refuses more than 20 000 values.
 //! * `std_dev`: breaks at x̄ − 2s, x̄ − s, x̄, x̄ + s, x̄ + 2s (s the sample standard deviation,
-//!   divisor n − 1): six classes, as GeoDa's standard-deviation map; `classes` is not used.
+//!   divisor n − 1): six classes (some may be empty), as GeoDa's standard-deviation map;
+//!   `classes` is not used.
 
 use crate::error::{Error, Result};
 
@@ -108,11 +109,14 @@ pub fn classify(x: &[f64], k: usize, scheme: Scheme) -> Result<Classes> {
         bounds.push(max);
         bounds.dedup_by(|a, b| a == b);
     } else {
-        bounds.dedup_by(|a, b| a == b);
-        // the last class is open above: its upper end is the largest value (or the break)
+        // Six classes even when some are empty (as GeoDa); the last is open above, its upper end
+        // the largest value (or the break when no value lies above it). A constant x (s = 0)
+        // leaves one class.
         let top = bounds[bounds.len() - 1].max(max);
         bounds.push(top);
-        bounds.dedup_by(|a, b| a == b);
+        if bounds[0] == bounds[4] {
+            bounds.truncate(1);
+        }
     }
     let class: Vec<Option<usize>> = x
         .iter()
