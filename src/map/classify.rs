@@ -222,8 +222,8 @@ fn fisher_jenks(v: &[f64], k: usize) -> Result<Vec<f64>> {
     // cost[g][j]: least SSD of v[..j] in g+1 groups; back[g][j]: start of the last group
     let mut cost = vec![vec![f64::INFINITY; n + 1]; k];
     let mut back = vec![vec![0usize; n + 1]; k];
-    for j in 1..=n {
-        cost[0][j] = ssd(0, j);
+    for (j, c) in cost[0].iter_mut().enumerate().skip(1) {
+        *c = ssd(0, j);
     }
     for g in 1..k {
         if g % 2 == 0 {
@@ -231,8 +231,8 @@ fn fisher_jenks(v: &[f64], k: usize) -> Result<Vec<f64>> {
         }
         for j in g + 1..=n {
             let mut best = (f64::INFINITY, g);
-            for i in g..j {
-                let c = cost[g - 1][i] + ssd(i, j);
+            for (i, prev) in cost[g - 1].iter().enumerate().take(j).skip(g) {
+                let c = prev + ssd(i, j);
                 if c < best.0 {
                     best = (c, i);
                 }

@@ -712,8 +712,10 @@ impl<'a> MapFigure<'a> {
         DB::ErrorType: 'static,
     {
         let top = TextStyle::from((FONT, 15).into_font()).pos(Pos::new(HPos::Left, VPos::Top));
-        let small =
-            TextStyle::from((FONT, 12).into_font().color(&RGBColor(90, 90, 90))).pos(Pos::new(HPos::Left, VPos::Top));
+        let small = (FONT, 12)
+            .into_font()
+            .color(&RGBColor(90, 90, 90))
+            .pos(Pos::new(HPos::Left, VPos::Top));
         root.draw(&Text::new(self.legend.title.clone(), (x, y), top))?;
         root.draw(&Text::new(self.legend.subtitle.clone(), (x, y + 20), small))?;
         let label = TextStyle::from((FONT, 13).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
