@@ -2,7 +2,7 @@
 //!
 //! Modules follow the concepts of a study: [`data`] (CSV, frames, panels), [`indices`]
 //! (agglomeration and resilience), [`weights`] (spatial weights), [`esda`] (Moran's I and
-//! friends), [`linalg`] (log-determinants and traces), [`models`] (panel OLS, specification
+//! friends), [`map`] (polygon maps and their classes), [`linalg`] (log-determinants and traces), [`models`] (panel OLS, specification
 //! tests and spatial ML models), [`effects`] (direct/indirect/total effects), [`report`]
 //! (tables and exports) and `plot` (figures). The Rhai bindings live in `script`.
 //!
@@ -19,6 +19,7 @@ pub mod indices;
 pub mod interrupt;
 pub mod io;
 pub mod linalg;
+pub mod map;
 pub mod models;
 #[cfg(feature = "plot")]
 pub mod plot;

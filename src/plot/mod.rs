@@ -9,6 +9,7 @@
 
 pub mod figures;
 pub mod fonts;
+pub mod map;
 
 pub use figures::{plot_intervals, plot_moran, plot_moran_series, IntervalPanel, IntervalRow, LisaColouring};
 pub use fonts::Fonts;

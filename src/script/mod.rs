@@ -44,6 +44,7 @@ pub mod export;
 pub mod files;
 pub mod guarded;
 pub mod json;
+pub mod maps;
 pub mod models;
 pub mod mutate;
 pub mod options;
@@ -143,6 +144,7 @@ rhai::def_package! {
         weights::WeightsPackage,
         weights_build::WeightsBuildPackage,
         esda::EsdaPackage,
+        maps::MapsPackage,
         models::ModelsPackage,
         random::RandomPackage,
         bayes::BayesPackage,

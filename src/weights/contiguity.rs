@@ -1,4 +1,4 @@
-//! Polygon contiguity weights from GeoJSON (queen and rook).
+//! Polygon contiguity weights from a polygon map (GeoJSON or shapefile; queen and rook).
 //!
 //! Vertices are merged into nodes on a tolerance grid: a vertex joins an existing node when
 //! |Δx| ≤ tol and |Δy| ≤ tol (spdep `poly2nb`'s `snap`, default √ε ≈ 1.5e−8), looked up in the
@@ -8,9 +8,10 @@
 
 use super::builder::Common;
 use super::Weights;
-use crate::data::{key_of_number, key_of_text};
-use crate::error::{list_some, Error, Result};
-use serde_json::Value;
+use crate::error::{Error, Result};
+/// The GeoJSON reader lives in [`crate::map`]; re-exported here for existing callers.
+pub use crate::map::parse_geojson;
+use crate::map::{read_map, GeoMap, MapOptions};
 use std::collections::HashMap;
 
 /// The contiguity rule.
@@ -60,108 +61,29 @@ impl Default for ContiguityOptions {
 /// A polygon unit: all rings of all its parts.
 pub type Rings = Vec<Vec<[f64; 2]>>;
 
-/// Contiguity weights of the Polygon/MultiPolygon features of the GeoJSON file `path`, keyed by
-/// the property `opts.id`. Errors name the file and the feature (0-based index) at fault.
+/// Contiguity weights of the polygon map at `path`, keyed by the property (GeoJSON) or field
+/// (shapefile `.shp`) `opts.id`: [`crate::map::read_map`], then [`weights_contiguity_map`]. A
+/// path not ending in `.shp` is read as GeoJSON. Errors name the file and the feature (0-based
+/// index) at fault.
 pub fn weights_contiguity(path: &str, opts: &ContiguityOptions) -> Result<Weights> {
-    let text = crate::io::read_text(path)?;
-    let (ids, polys) = parse_geojson(&text, path, &opts.id)?;
-    contiguity_from_polygons(ids, &polys, opts.rule, opts.tolerance, &opts.common)
-}
-
-/// Unit ids and rings of the features of a GeoJSON FeatureCollection.
-pub fn parse_geojson(text: &str, path: &str, id: &str) -> Result<(Vec<String>, Vec<Rings>)> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let v: Value = serde_json::from_str(text).map_err(|e| Error::Parse {
-        path: path.to_string(),
-        line: e.line() as u64,
-        column: e.column() as u64,
-        message: format!("not valid JSON: {e}"),
-    })?;
-    let feats = v.get("features").and_then(Value::as_array).ok_or_else(|| {
-        Error::data(format!(
-            "{path}: not a GeoJSON FeatureCollection (no \"features\" array)"
-        ))
-    })?;
-    if feats.is_empty() {
-        return Err(Error::data(format!(
-            "{path}: the FeatureCollection has no features; a W needs at least one unit"
-        )));
-    }
-    let mut ids = Vec::with_capacity(feats.len());
-    let mut polys = Vec::with_capacity(feats.len());
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    for (k, f) in feats.iter().enumerate() {
-        let bad = |msg: String| Error::data(format!("{path}: feature {k}: {msg}"));
-        let props = f.get("properties").and_then(Value::as_object);
-        let key = match props.and_then(|p| p.get(id)) {
-            // integers keep every digit; other numbers print in their shortest exact form
-            Some(Value::Number(x)) if x.is_i64() || x.is_u64() => x.to_string(),
-            Some(Value::Number(x)) => key_of_number(x.as_f64().unwrap_or(f64::NAN)),
-            Some(Value::String(s)) if !s.trim().is_empty() => key_of_text(s),
-            Some(other) => return Err(bad(format!("property '{id}' is {other}, not an id"))),
-            None => {
-                let names: Vec<&String> = props.map(|p| p.keys().collect()).unwrap_or_default();
-                return Err(bad(format!(
-                    "no property '{id}' (properties: {}); pass the id property name as option id",
-                    list_some(&names, 20)
-                )));
-            }
+    let map = if crate::io::extension(path) == "shp" {
+        let o = MapOptions {
+            id: opts.id.clone(),
+            ..MapOptions::default()
         };
-        if let Some(prev) = seen.insert(key.clone(), k) {
-            return Err(bad(format!(
-                "id {key} already used by feature {prev}; ids must be unique"
-            )));
-        }
-        let geom = f
-            .get("geometry")
-            .filter(|g| !g.is_null())
-            .ok_or_else(|| bad(format!("(id {key}) has no geometry")))?;
-        let kind = geom.get("type").and_then(Value::as_str).unwrap_or("");
-        let coords = geom
-            .get("coordinates")
-            .ok_or_else(|| bad(format!("(id {key}) geometry has no coordinates")))?;
-        let rings = match kind {
-            "Polygon" => polygon_rings(coords),
-            "MultiPolygon" => coords
-                .as_array()
-                .ok_or_else(|| "MultiPolygon coordinates are not an array".to_string())
-                .and_then(|parts| {
-                    let mut all = Vec::new();
-                    for p in parts {
-                        all.extend(polygon_rings(p)?);
-                    }
-                    Ok(all)
-                }),
-            other => Err(format!("geometry type '{other}' is not Polygon or MultiPolygon")),
-        }
-        .map_err(|m| bad(format!("(id {key}) {m}")))?;
-        ids.push(key);
-        polys.push(rings);
-    }
-    Ok((ids, polys))
+        read_map(path, &o)?
+    } else {
+        let text = crate::io::read_text(path)?;
+        GeoMap::new(parse_geojson(&text, path, &opts.id)?, path)?
+    };
+    weights_contiguity_map(&map, opts)
 }
 
-/// The rings of one GeoJSON Polygon coordinate array: [[[x, y], ...], ...].
-fn polygon_rings(v: &Value) -> std::result::Result<Rings, String> {
-    let rings = v.as_array().ok_or("Polygon coordinates are not an array of rings")?;
-    let mut out = Vec::with_capacity(rings.len());
-    for (r, ring) in rings.iter().enumerate() {
-        let pts = ring
-            .as_array()
-            .ok_or(format!("ring {r} is not an array of positions"))?;
-        let mut ps = Vec::with_capacity(pts.len());
-        for (q, p) in pts.iter().enumerate() {
-            let xy = p
-                .as_array()
-                .filter(|a| a.len() >= 2)
-                .and_then(|a| Some([a[0].as_f64()?, a[1].as_f64()?]))
-                .filter(|a| a[0].is_finite() && a[1].is_finite())
-                .ok_or(format!("ring {r} position {q} is {p}, not [x, y] numbers"))?;
-            ps.push(xy);
-        }
-        out.push(ps);
-    }
-    Ok(out)
+/// Contiguity weights of the units of `map` (all rings of all parts, holes included), in the
+/// map's unit order; `opts.id` is not used (the map is already keyed).
+pub fn weights_contiguity_map(map: &GeoMap, opts: &ContiguityOptions) -> Result<Weights> {
+    let polys: Vec<Rings> = map.units().iter().map(|u| u.rings()).collect();
+    contiguity_from_polygons(map.ids(), &polys, opts.rule, opts.tolerance, &opts.common)
 }
 
 /// Merges vertices into nodes on a tolerance grid (see the module doc).

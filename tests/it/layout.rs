@@ -11,6 +11,7 @@ const LAYERS: &[&[&str]] = &[
     &["error", "io", "stats", "budget", "interrupt", "progress", "rng"],
     &["report"],
     &["data"],
+    &["map"],
     &["weights", "indices"],
     &["linalg"],
     &["esda"],

@@ -25,6 +25,7 @@ mod indices;
 mod json;
 mod layout;
 mod linalg;
+mod maps;
 mod matrix_weights;
 mod ml;
 mod mutate;
