@@ -15,8 +15,8 @@ use super::{render, DrawResult, Figure};
 use crate::data::Frame;
 use crate::error::{list_some, Error, Result};
 use crate::esda::{lisa_cluster, Cluster, Quadrant};
-use crate::plot::figures::lisa_colour;
 use crate::map::{classify, GeoMap, Scheme};
+use crate::plot::figures::lisa_colour;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -26,7 +26,6 @@ const FONT: &str = "sans-serif";
 pub const NO_DATA: RGBColor = RGBColor(0xD0, 0xD0, 0xD0);
 const HATCH: RGBColor = RGBColor(0x8C, 0x8C, 0x8C);
 const OUTLINE: RGBColor = RGBColor(0x59, 0x59, 0x59);
-
 
 /// Named colour ramps (ColorBrewer 9-class sequential and 11-class diverging schemes, Brewer
 /// 2003; viridis): k classes take k evenly spaced points of the ramp, interpolated in RGB.
@@ -471,8 +470,16 @@ pub fn plot_lisa_map(map: &GeoMap, lisa: &Frame, path: &str, opts: &LisaMapOptio
         .collect();
     counts.no_data = no_data.len();
     let mut entries = vec![
-        (Some(lisa_colour(Cluster::NotSignificant)), Cluster::NotSignificant.label(), counts.not_significant),
-        (Some(lisa_colour(Cluster::HighHigh)), Cluster::HighHigh.label(), counts.hh),
+        (
+            Some(lisa_colour(Cluster::NotSignificant)),
+            Cluster::NotSignificant.label(),
+            counts.not_significant,
+        ),
+        (
+            Some(lisa_colour(Cluster::HighHigh)),
+            Cluster::HighHigh.label(),
+            counts.hh,
+        ),
         (Some(lisa_colour(Cluster::LowLow)), Cluster::LowLow.label(), counts.ll),
         (Some(lisa_colour(Cluster::LowHigh)), Cluster::LowHigh.label(), counts.lh),
         (Some(lisa_colour(Cluster::HighLow)), Cluster::HighLow.label(), counts.hl),
