@@ -19,20 +19,12 @@ const W_NS: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main
 /// Text escaped for XML; characters XML 1.0 forbids (control characters other than tab and
 /// newline) are dropped.
 pub fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' => out.push(' '),
-            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => {}
-            c => out.push(c),
-        }
-    }
-    out
+    let allowed: String = s
+        .chars()
+        .filter(|&c| !((c as u32) < 0x20 && c != '\t' && c != '\n') && c != '\u{fffe}' && c != '\u{ffff}')
+        .map(|c| if c == '\t' || c == '\n' { ' ' } else { c })
+        .collect();
+    crate::report::html::escape(&allowed)
 }
 
 /// A run of text (`w:r`), bold when asked, at `size` half-points (None: the default 11 pt).

@@ -256,3 +256,20 @@ pub fn eval_table(prelude: &str, call: &str) -> Result<spillover::report::table:
         .map(|t| (*t.0).clone())
         .map_err(|e| e.to_string())
 }
+
+/// A script that reads the produc fixture: `d` (with the log columns), the panel `p`, the
+/// weights `w` and the formula `f`, followed by the script lines `then`.
+pub fn produc_prelude(then: &str) -> String {
+    format!(
+        r#"
+        let d = read_csv({data:?});
+        let d = d.mutate(#{{lgsp: "log(gsp)", lpcap: "log(pcap)", lpc: "log(pc)", lemp: "log(emp)"}});
+        let p = panel(d, "id", "time");
+        let w = read_weights({w:?});
+        let f = "lgsp ~ lpcap + lpc + lemp + unemp";
+        {then}
+        "#,
+        data = fixture("produc/data.csv"),
+        w = fixture("produc/weights.csv"),
+    )
+}

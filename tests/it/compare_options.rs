@@ -3,7 +3,7 @@
 //! effects), checked against closed forms of the models' own coefficients: z = b/se, the 95%
 //! interval b ± Φ⁻¹(0.975)·se, BIC = −2 logL + k ln(NT), stars by counting levels above p.
 
-use crate::common::fixture;
+use crate::common::{fixture, produc_prelude};
 use spillover::report::table::{fmt_num, Cell};
 use spillover::report::Table;
 
@@ -11,18 +11,11 @@ use spillover::report::Table;
 const Z975: f64 = 1.959963984540054;
 
 fn prelude() -> String {
-    format!(
+    produc_prelude(
         r#"
-        let d = read_csv({data:?});
-        let d = d.mutate(#{{lgsp: "log(gsp)", lpcap: "log(pcap)", lpc: "log(pc)", lemp: "log(emp)"}});
-        let p = panel(d, "id", "time");
-        let w = read_weights({w:?});
-        let f = "lgsp ~ lpcap + lpc + lemp + unemp";
         let o = ols(p, f);
         let s = sar(p, f, w);
         "#,
-        data = fixture("produc/data.csv"),
-        w = fixture("produc/weights.csv"),
     )
 }
 

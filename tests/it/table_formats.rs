@@ -5,7 +5,7 @@
 //! p-values as journals print them, test labels instead of code names, integers as integers,
 //! and standard errors in parentheses in the effects table as in `compare`.
 
-use crate::common::fixture;
+use crate::common::produc_prelude;
 use crate::sandbox::Sandbox;
 use spillover::report::table::{fmt_num, Cell};
 use spillover::report::Table;
@@ -15,24 +15,17 @@ use std::path::Path;
 /// Produc in logs with two-way effects: OLS, SAR and SDM fits, the LM and fixed-effects tests,
 /// the SDM's delta-method effects and a Moran table.
 fn prelude() -> String {
-    format!(
+    produc_prelude(
         r#"
-        let d = read_csv({data:?});
-        let d = d.mutate(#{{lgsp: "log(gsp)", lpcap: "log(pcap)", lpc: "log(pc)", lemp: "log(emp)"}});
-        let p = panel(d, "id", "time");
-        let w = read_weights({w:?});
-        let f = "lgsp ~ lpcap + lpc + lemp + unemp";
-        let o = ols(p, f, #{{fe: "twoways"}});
-        let s = sar(p, f, w, #{{fe: "twoways"}});
-        let m = sdm(p, f, w, #{{fe: "twoways"}});
-        let fx = effects(m, #{{method: "delta"}});
-        let lm = lm_tests(p, f, w, #{{fe: "none"}});
-        let ft = fe_tests(p, f, #{{}});
+        let o = ols(p, f, #{fe: "twoways"});
+        let s = sar(p, f, w, #{fe: "twoways"});
+        let m = sdm(p, f, w, #{fe: "twoways"});
+        let fx = effects(m, #{method: "delta"});
+        let lm = lm_tests(p, f, w, #{fe: "none"});
+        let ft = fe_tests(p, f, #{});
         let mo = moran(p, ["unemp"], w);
-        let cmp = compare([o, s, m], #{{title: "Produc: OLS, SAR and SDM (W*x terms)"}});
+        let cmp = compare([o, s, m], #{title: "Produc: OLS, SAR and SDM (W*x terms)"});
         "#,
-        data = fixture("produc/data.csv"),
-        w = fixture("produc/weights.csv"),
     )
 }
 
@@ -107,7 +100,7 @@ fn run_texts(xml: &str) -> String {
             .replace("&lt;", "<")
             .replace("&gt;", ">")
             .replace("&quot;", "\"")
-            .replace("&apos;", "'")
+            .replace("&#39;", "'")
             .replace("&amp;", "&");
         rest = &body[end..];
     }

@@ -8,7 +8,7 @@
 //!   (tests/fixtures/produc/expected_bayes_ly.json, `BMC.static.*.LY.*`), and the exact default
 //!   against the log-marginal computed independently here (closed-form pieces, Simpson rule).
 
-use crate::common::{eval_table, figure_map, fixture, produc_log};
+use crate::common::{eval_table, figure_map, produc_log, produc_prelude};
 use spillover::report::table::Cell;
 use spillover::report::Table;
 use std::collections::HashMap;
@@ -26,22 +26,8 @@ fn ly_reference(name: &str) -> f64 {
 }
 
 /// The script prelude: produc as a panel with the logs, its W and the formula.
-fn produc_prelude() -> String {
-    format!(
-        r#"
-        let d = read_csv({data:?});
-        let d = d.mutate(#{{lgsp: "log(gsp)", lpcap: "log(pcap)", lpc: "log(pc)", lemp: "log(emp)"}});
-        let p = panel(d, "id", "time");
-        let w = read_weights({w:?});
-        let f = "lgsp ~ lpcap + lpc + lemp + unemp";
-        "#,
-        data = fixture("produc/data.csv"),
-        w = fixture("produc/weights.csv"),
-    )
-}
-
 fn produc_table(call: &str) -> Table {
-    eval_table(&produc_prelude(), call).unwrap_or_else(|e| panic!("{call}: {e}"))
+    eval_table(&produc_prelude(""), call).unwrap_or_else(|e| panic!("{call}: {e}"))
 }
 
 fn num(t: &Table, row: &str, col: &str) -> f64 {
@@ -231,13 +217,13 @@ fn lee_yu_across_weights_and_errors() {
         num(&single, "SAR", "log_marginal"),
     );
     let e = eval_table(
-        &produc_prelude(),
+        &produc_prelude(""),
         r#"model_probabilities(p, f, w, #{fe: "none", lee_yu: true})"#,
     )
     .unwrap_err();
     assert!(e.contains("lee_yu") && e.contains("individual"), "{e}");
     let e = eval_table(
-        &produc_prelude(),
+        &produc_prelude(""),
         r#"model_probabilities(p, f, w.binary(), #{fe: "twoways", lee_yu: true})"#,
     )
     .unwrap_err();
