@@ -12,7 +12,7 @@
 //!
 //! Tolerance: 1e−6 relative on log-marginals and on probabilities.
 
-use crate::common::fixture;
+use crate::common::{fixture, produc_prelude};
 use serde_json::Value;
 use spillover::report::table::Cell;
 use spillover::report::Table;
@@ -53,21 +53,11 @@ fn close(what: &str, got: f64, want: f64) {
 
 /// The script prelude: produc as a panel with the logs, its W and the formula.
 fn prelude() -> String {
-    format!(
-        r#"
-        let d = read_csv({data:?});
-        let d = d.mutate(#{{lgsp: "log(gsp)", lpcap: "log(pcap)", lpc: "log(pc)", lemp: "log(emp)"}});
-        let p = panel(d, "id", "time");
-        let w = read_weights({w:?});
-        let knn5 = read_weights({knn5:?});
-        let order2 = read_weights({order2:?});
-        let f = "lgsp ~ lpcap + lpc + lemp + unemp";
-        "#,
-        data = fixture("produc/data.csv"),
-        w = fixture("produc/weights.csv"),
+    produc_prelude(&format!(
+        "let knn5 = read_weights({knn5:?}); let order2 = read_weights({order2:?});",
         knn5 = fixture("produc/weights_alt_knn5.csv"),
         order2 = fixture("produc/weights_alt_order2.csv"),
-    )
+    ))
 }
 
 fn eval(call: &str) -> Result<Table, String> {

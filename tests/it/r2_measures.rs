@@ -5,7 +5,7 @@
 //! Zβ̂ (+ θ̂·Wx), through (I − ρ̂W)⁻¹ by a dense LU for the lag models, and `xtreg`'s squared
 //! correlations written out again.
 
-use crate::common::{assert_abs, expected, fixture, produc_log};
+use crate::common::{assert_abs, expected, fixture, produc_log, produc_prelude};
 use faer::linalg::solvers::Solve;
 use spillover::models::ml::{fit_spatial, SpatialOptions};
 use spillover::models::{Design, Fe, Model, ModelKind};
@@ -156,17 +156,7 @@ fn every_spatial_model_reports_the_three_measures() {
 }
 
 fn prelude() -> String {
-    format!(
-        r#"
-        let d = read_csv({data:?});
-        let d = d.mutate(#{{lgsp: "log(gsp)", lpcap: "log(pcap)", lpc: "log(pc)", lemp: "log(emp)"}});
-        let p = panel(d, "id", "time");
-        let w = read_weights({w:?});
-        let s = sar(p, "lgsp ~ lpcap + lpc + lemp + unemp", w, #{{fe: "individual"}});
-        "#,
-        data = fixture("produc/data.csv"),
-        w = fixture("produc/weights.csv"),
-    )
+    produc_prelude(r#"let s = sar(p, f, w, #{fe: "individual"});"#)
 }
 
 #[test]
