@@ -1,0 +1,106 @@
+//! The study's `report.html`: one self-contained page with every table the study wrote (as
+//! HTML tables), the figures embedded, a table of contents whose links resolve, and the spec.
+
+use crate::common::root;
+use crate::sandbox::Sandbox;
+use std::collections::BTreeSet;
+
+/// Text escaped as the HTML writer escapes it.
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// The values of attribute `attr` (e.g. `src`, `href`, `id`) in `html`.
+fn attributes(html: &str, attr: &str) -> Vec<String> {
+    let pat = format!(" {attr}=\"");
+    html.match_indices(&pat)
+        .map(|(i, _)| {
+            let rest = &html[i + pat.len()..];
+            rest[..rest.find('"').unwrap()].to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn study_writes_a_self_contained_html_report() {
+    let s = Sandbox::new("report_html_study", &[]);
+    let out = s.path("res");
+    let o = s
+        .command(&["run", "scripts/resilience_study.rhai", out.to_str().unwrap()])
+        .current_dir(root(""))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html written");
+
+    // every table the study saved is in the page as an HTML table with its title
+    let mut titles = 0;
+    for e in std::fs::read_dir(&out).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "md") && p.file_name().unwrap() != "report.md" {
+            let md = std::fs::read_to_string(&p).unwrap();
+            let first = md.lines().next().unwrap();
+            let title = first.trim_start_matches("**").trim_end_matches("**");
+            assert!(first.starts_with("**") && !title.is_empty(), "{p:?}: no title line");
+            let caption = format!("<caption>{}</caption>", html_escape(title));
+            assert!(html.contains(&caption), "report.html lacks the table {title:?} ({p:?})");
+            titles += 1;
+        }
+    }
+    assert!(titles >= 10, "only {titles} tables found");
+    assert!(html.matches("<table>").count() >= titles);
+
+    // self-contained: every src is a data: URI, every href an anchor of the page
+    let ids: BTreeSet<String> = attributes(&html, "id").into_iter().collect();
+    for src in attributes(&html, "src") {
+        assert!(src.starts_with("data:image/"), "src refers to a file: {src:.60}");
+    }
+    let hrefs = attributes(&html, "href");
+    assert!(hrefs.len() >= 10, "table of contents has {} links", hrefs.len());
+    for h in &hrefs {
+        let id = h
+            .strip_prefix('#')
+            .unwrap_or_else(|| panic!("href to another file: {h}"));
+        assert!(ids.contains(id), "anchor {h} has no target");
+    }
+    assert!(!html.contains("<link") && !html.contains("<script"));
+
+    // the three figures of the study, embedded as SVG data URIs in figures with captions
+    let figures = attributes(&html, "src")
+        .into_iter()
+        .filter(|s| s.starts_with("data:image/svg+xml;base64,"))
+        .count();
+    assert_eq!(figures, 3, "figures embedded");
+    assert_eq!(html.matches("<figcaption>").count(), 3);
+
+    // the reading guidance and the spec that produced the report
+    assert!(html.contains("<p>Reading: "), "reading guidance");
+    assert!(html.contains("id=\"spec\""));
+    assert!(html.contains("&quot;formula&quot;: &quot;y ~ spec + div + c1 + c2 + c3 + c4&quot;"));
+    // Markdown code spans and bold are rendered, not shown as raw markers
+    assert!(html.contains("<code>examples/data/citycluster/city_year.csv</code>"));
+    assert!(!html.contains("`"), "a raw backtick is left in the page");
+}
+
+#[test]
+fn save_report_refuses_bad_items_and_formats() {
+    let s = Sandbox::new("report_html_errors", &[]);
+    let o = s.run("save_report(\"r.html\", [\"# T\", 42]);");
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("item 1"), "{err}");
+    let o = s.run("save_report(\"r.html\", [#{figure: \"missing.png\", caption: \"x\"}]);");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("missing.png"));
+    assert!(!s.path("r.html").exists(), "nothing written on error");
+    let o = s.run("save_report(\"r.pdf\", [\"# T\"]);");
+    assert!(String::from_utf8_lossy(&o.stderr).contains(".html"));
+    let o = s.run("save_report(\"r.html\", [\"# T\", \"## A\", \"x **b** and *** p\"]);");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(s.path("r.html")).unwrap();
+    assert!(html.contains("<p>x <strong>b</strong> and *** p</p>"), "{html}");
+    assert!(html.contains("<a href=\"#sec-1\">A</a>"));
+}
