@@ -67,24 +67,48 @@ pub fn report_title<'a>(items: &'a [ReportItem], fallback: &'a str) -> &'a str {
 /// emphasis (`**x**`, opened before and closed after a non-space) as `<strong>`; every other
 /// character, single `*` included (as in "*** p<0.01"), is kept as text.
 pub fn inline_markdown(text: &str) -> String {
+    render_inline(
+        text,
+        &|c| format!("<code>{}</code>", escape(c)),
+        &|b| format!("<strong>{}</strong>", escape(b)),
+        &escape,
+    )
+}
+
+/// `text` without its Markdown code-span and strong-emphasis markers (as [`inline_markdown`]
+/// reads them), for plain-text output such as Word paragraphs.
+pub fn plain_markdown(text: &str) -> String {
+    let same = |s: &str| s.to_string();
+    render_inline(text, &same, &same, &same)
+}
+
+/// `text` with its code spans through `code`, its strong spans through `strong` and every
+/// other piece through `plain` (see [`inline_markdown`] for the rules).
+fn render_inline(
+    text: &str,
+    code: &dyn Fn(&str) -> String,
+    strong: &dyn Fn(&str) -> String,
+    plain: &dyn Fn(&str) -> String,
+) -> String {
+    let paired = text.matches('`').count() % 2 == 0;
     let mut out = String::new();
     for (k, part) in text.split('`').enumerate() {
         // odd parts are code spans when the backticks pair up
-        let paired = text.matches('`').count() % 2 == 0;
         if k % 2 == 1 && paired {
-            out += &format!("<code>{}</code>", escape(part));
+            out += &code(part);
         } else {
             if k % 2 == 1 {
-                out.push('`');
+                out += &plain("`");
             }
-            out += &strong(part);
+            out += &strong_spans(part, strong, plain);
         }
     }
     out
 }
 
-/// `s` escaped with `**x**` as `<strong>x</strong>` (x starting and ending with a non-space).
-fn strong(s: &str) -> String {
+/// `s` with `**x**` through `strong` (x starting and ending with a non-space) and the rest
+/// through `plain`.
+fn strong_spans(s: &str, strong: &dyn Fn(&str) -> String, plain: &dyn Fn(&str) -> String) -> String {
     let mut out = String::new();
     let mut rest = s;
     while let Some(i) = rest.find("**") {
@@ -100,17 +124,17 @@ fn strong(s: &str) -> String {
         };
         match close {
             Some(j) => {
-                out += &escape(&rest[..i]);
-                out += &format!("<strong>{}</strong>", escape(&after[..j]));
+                out += &plain(&rest[..i]);
+                out += &strong(&after[..j]);
                 rest = &after[j + 2..];
             }
             None => {
-                out += &escape(&rest[..i + 2]);
+                out += &plain(&rest[..i + 2]);
                 rest = after;
             }
         }
     }
-    out += &escape(rest);
+    out += &plain(rest);
     out
 }
 
@@ -144,7 +168,7 @@ pub fn read_figure(base: &Path, path: &str) -> Result<Vec<u8>> {
 
 /// The style of the report page, besides [`super::html::TABLE_CSS`].
 const REPORT_CSS: &str = "\
-body { max-width: 60em; margin: 2em auto; padding: 0 1em; font-family: Georgia, 'Times New Roman', serif; line-height: 1.45; color: #111; }
+body { max-width: 75em; margin: 2em auto; padding: 0 1em; font-family: Georgia, 'Times New Roman', serif; line-height: 1.45; color: #111; }
 h1 { font-size: 1.7em; } h2 { margin-top: 2em; border-bottom: 1px solid #ccc; } h3 { margin-top: 1.5em; }
 nav.spillover-toc { background: #f6f6f6; padding: 0.6em 1.2em; border: 1px solid #ddd; }
 nav.spillover-toc ul { margin: 0.2em 0; padding-left: 1.2em; }
@@ -258,7 +282,17 @@ fn mime_of(path: &str) -> Result<&'static str> {
     }
 }
 
-/// Writes [`report_html`] of `r` to `path`, atomically.
-pub fn write_report_html(r: &Report, path: &str) -> Result<()> {
-    crate::io::write_atomic(path, report_html(r)?.as_bytes())
+/// Writes `r` to `path` atomically, by extension: `.html` ([`report_html`]) or `.docx`
+/// ([`super::docx::report_docx`]).
+pub fn write_report(r: &Report, path: &str) -> Result<()> {
+    let bytes = match crate::io::extension(path).as_str() {
+        "html" | "htm" => report_html(r)?.into_bytes(),
+        "docx" => super::docx::report_docx(r)?,
+        e => {
+            return Err(Error::invalid(format!(
+                "cannot write a report as '.{e}' ({path}); valid extensions: .html, .docx"
+            )))
+        }
+    };
+    crate::io::write_atomic(path, &bytes)
 }

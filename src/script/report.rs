@@ -9,8 +9,8 @@ use super::export::Exportable;
 use super::json::dynamic_json;
 use super::models::{SModel, STest};
 use super::options::Opts;
-use super::{core_err, script_err, RResult};
-use crate::report::html_report::{write_report_html, Report, ReportItem};
+use super::{script_err, RResult};
+use crate::report::html_report::{write_report, Report, ReportItem};
 use rhai::plugin::*;
 use rhai::Dynamic;
 
@@ -69,7 +69,7 @@ fn build_report(path: &str, items: &rhai::Array, opts: &rhai::Map) -> RResult<Re
 }
 
 rhai::def_package! {
-    /// `save_report`: a report as one self-contained `.html` file.
+    /// `save_report`: a report as one self-contained `.html` or `.docx` file.
     pub ReportPackage(lib) {
         rhai::combine_with_exported_module!(lib, "report", report_fns);
     }
@@ -80,13 +80,14 @@ rhai::def_package! {
 pub mod report_fns {
     use super::*;
 
-    /// Writes a report to `path` (`.html`), atomically: `items` in reading order are text lines
+    /// Writes a report to `path` (`.html` or `.docx`), atomically: `items` in reading order are text lines
     /// (`"# Title"`, `"## Section"`, `"### Subsection"`, paragraphs with `**bold**` and
     /// `` `code` ``), result tables (Table, MoranTable, Effects, ...; rendered from the table
     /// itself) and figures `#{figure: "fig.png", svg: "fig.svg", caption}` (paths relative to
     /// the report's folder). The `.html` page is self-contained: a table of contents linking
     /// every section, tables as HTML, figures embedded as `data:` URIs (the SVG when given),
-    /// and `opts.spec` (any map, e.g. the study's spec) pretty-printed at the end.
+    /// and `opts.spec` (any map, e.g. the study's spec) pretty-printed at the end. The `.docx`
+    /// has the same items as Word paragraphs, Word tables and pictures (the PNG of each figure).
     /// ```rhai
     /// make_dir("out");
     /// let t = table("Table 1. Demo", ["name", "value"], [["a", 1.5]]);
@@ -95,12 +96,7 @@ pub mod report_fns {
     #[rhai_fn(name = "save_report", return_raw)]
     pub fn save_report(path: &str, items: rhai::Array, opts: rhai::Map) -> RResult<()> {
         let r = build_report(path, &items, &opts)?;
-        match crate::io::extension(path).as_str() {
-            "html" | "htm" => write_report_html(&r, path).map_err(core_err),
-            e => Err(script_err(format!(
-                "save_report: cannot write a report as '.{e}' ({path}); valid extensions: .html"
-            ))),
-        }
+        write_report(&r, path).map_err(|e| script_err(format!("save_report: {e}")))
     }
 
     /// `save_report(path, items, #{})`.
