@@ -1,5 +1,6 @@
 //! The study's `report.html`: one self-contained page with every table the study wrote (as
-//! HTML tables), the figures embedded, a table of contents whose links resolve, and the spec.
+//! HTML tables), the figures embedded, a table of contents whose links resolve, and the spec;
+//! `report.docx` with the same tables and the figures as pictures.
 
 use crate::common::root;
 use crate::sandbox::Sandbox;
@@ -26,7 +27,7 @@ fn attributes(html: &str, attr: &str) -> Vec<String> {
 }
 
 #[test]
-fn study_writes_a_self_contained_html_report() {
+fn study_writes_self_contained_html_and_docx_reports() {
     let s = Sandbox::new("report_html_study", &[]);
     let out = s.path("res");
     let o = s
@@ -84,6 +85,50 @@ fn study_writes_a_self_contained_html_report() {
     // Markdown code spans and bold are rendered, not shown as raw markers
     assert!(html.contains("<code>examples/data/citycluster/city_year.csv</code>"));
     assert!(!html.contains("`"), "a raw backtick is left in the page");
+
+    // report.docx: the same tables as Word tables, the figures as PNG pictures
+    let docx = out.join("report.docx");
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&docx).expect("report.docx written")).unwrap();
+    let part = |zip: &mut zip::ZipArchive<std::fs::File>, name: &str| {
+        let mut text = String::new();
+        std::io::Read::read_to_string(
+            &mut zip.by_name(name).unwrap_or_else(|_| panic!("no {name}")),
+            &mut text,
+        )
+        .unwrap();
+        text
+    };
+    let doc = part(&mut zip, "word/document.xml");
+    let rels = part(&mut zip, "word/_rels/document.xml.rels");
+    let types = part(&mut zip, "[Content_Types].xml");
+    for e in std::fs::read_dir(&out).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "md") && p.file_name().unwrap() != "report.md" {
+            let md = std::fs::read_to_string(&p).unwrap();
+            let title = md.lines().next().unwrap().trim_matches('*');
+            let xml = title
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace('\'', "&apos;");
+            assert!(
+                doc.contains(&format!(">{xml}</w:t>")),
+                "report.docx lacks the table {title:?}"
+            );
+        }
+    }
+    assert!(doc.matches("<w:tbl>").count() >= titles);
+    assert!(doc.contains("Reading: "));
+    assert!(types.contains("Extension=\"png\""));
+    for k in 1..=3 {
+        let id = format!("rIdImg{k}");
+        assert!(doc.contains(&format!("r:embed=\"{id}\"")), "picture {k} in the body");
+        assert!(rels.contains(&format!("Id=\"{id}\"")) && rels.contains(&format!("Target=\"media/image{k}.png\"")));
+        let mut png = Vec::new();
+        std::io::Read::read_to_end(&mut zip.by_name(&format!("word/media/image{k}.png")).unwrap(), &mut png).unwrap();
+        assert_eq!(&png[1..4], b"PNG", "image{k} is a PNG");
+    }
+    assert!(zip.by_name("word/media/image4.png").is_err(), "three figures");
 }
 
 #[test]
@@ -97,7 +142,10 @@ fn save_report_refuses_bad_items_and_formats() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("missing.png"));
     assert!(!s.path("r.html").exists(), "nothing written on error");
     let o = s.run("save_report(\"r.pdf\", [\"# T\"]);");
-    assert!(String::from_utf8_lossy(&o.stderr).contains(".html"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains(".html, .docx"));
+    s.write("fig.svg", b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>");
+    let o = s.run("save_report(\"r.docx\", [#{figure: \"fig.svg\", caption: \"x\"}]);");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a PNG"));
     let o = s.run("save_report(\"r.html\", [\"# T\", \"## A\", \"x **b** and *** p\"]);");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let html = std::fs::read_to_string(s.path("r.html")).unwrap();
