@@ -152,3 +152,60 @@ fn save_report_refuses_bad_items_and_formats() {
     assert!(html.contains("<p>x <strong>b</strong> and *** p</p>"), "{html}");
     assert!(html.contains("<a href=\"#sec-1\">A</a>"));
 }
+
+/// A panel `id,time,y,x,g` on the ten units of the grid map (tests/fixtures/maps), 8 periods,
+/// deterministic values: y higher on row C so that the maps have something to show.
+fn grid_panel() -> String {
+    let ids = ["A1", "A2", "A3", "B1", "B2", "B3", "C1", "C2", "C3", "E"];
+    let mut s = String::from("id,time,y,x,g\n");
+    for t in 0..8 {
+        for (k, id) in ids.iter().enumerate() {
+            let (kf, tf) = (k as f64, t as f64);
+            let x = (kf * 1.3 + tf * 0.7).sin() + 0.3 * kf;
+            let row_c = if id.starts_with('C') { 2.0 } else { 0.0 };
+            let y = 1.0 + 0.5 * x + row_c + 0.5 * (kf * 2.1 + tf * 1.9).cos();
+            let g = kf * 1.37 + 0.1 * (tf + kf).sin();
+            s += &format!("{id},{},{y},{x},{g}\n", 2001 + t);
+        }
+    }
+    s
+}
+
+#[test]
+fn study_with_a_map_puts_choropleth_and_lisa_maps_in_every_report() {
+    let map = std::fs::read(root("tests/fixtures/maps/grid.geojson")).unwrap();
+    let panel = grid_panel();
+    let s = Sandbox::new(
+        "report_html_maps",
+        &[("grid.geojson", &map), ("panel.csv", panel.as_bytes())],
+    );
+    let spec =
+        "#{title: \"Grid\", data: \"panel.csv\", formula: \"y ~ x\", weights: #{kind: \"economic\", variable: \"g\"}, \
+                effects: #{draws: 100, seed: 1}, map: \"grid.geojson\", map_id: \"id\", out: \"res\"}";
+    let o = s.run(&format!(
+        "import \"study\" as study;\nlet r = study::run({spec});\nprint(r.maps.lisa_last[\"id\"].len());"
+    ));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "10", "one LISA row per unit");
+    let out = s.path("res");
+    for fig in ["fig_map_outcome", "fig_lisa_first", "fig_lisa_last"] {
+        for ext in ["svg", "png"] {
+            assert!(out.join(format!("{fig}.{ext}")).exists(), "missing {fig}.{ext}");
+        }
+    }
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("## Maps") && md.contains("(fig_lisa_first.png)") && md.contains("(fig_lisa_last.png)"));
+    // the LISA SVGs carry the legend of the cluster types
+    let lisa_svg = std::fs::read_to_string(out.join("fig_lisa_last.svg")).unwrap();
+    assert!(lisa_svg.contains("High-High") && lisa_svg.contains("Not significant"));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains(">Maps</a>"), "maps in the contents");
+    assert_eq!(html.matches("<figure ").count(), 5, "2 Moran figures and 3 maps");
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(out.join("report.docx")).unwrap()).unwrap();
+    assert!(zip.by_name("word/media/image5.png").is_ok() && zip.by_name("word/media/image6.png").is_err());
+
+    // map_id alone is refused before anything runs
+    let o =
+        s.run("import \"study\" as study;\nstudy::run(#{data: \"panel.csv\", formula: \"y ~ x\", map_id: \"id\"});");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("spec.map_id needs spec.map"));
+}
