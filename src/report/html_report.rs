@@ -281,18 +281,3 @@ fn mime_of(path: &str) -> Result<&'static str> {
         ))),
     }
 }
-
-/// Writes `r` to `path` atomically, by extension: `.html` ([`report_html`]) or `.docx`
-/// ([`super::docx::report_docx`]).
-pub fn write_report(r: &Report, path: &str) -> Result<()> {
-    let bytes = match crate::io::extension(path).as_str() {
-        "html" | "htm" => report_html(r)?.into_bytes(),
-        "docx" => super::docx::report_docx(r)?,
-        e => {
-            return Err(Error::invalid(format!(
-                "cannot write a report as '.{e}' ({path}); valid extensions: .html, .docx"
-            )))
-        }
-    };
-    crate::io::write_atomic(path, &bytes)
-}

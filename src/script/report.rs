@@ -10,7 +10,8 @@ use super::json::dynamic_json;
 use super::models::{SModel, STest};
 use super::options::Opts;
 use super::{script_err, RResult};
-use crate::report::html_report::{write_report, Report, ReportItem};
+use crate::report::html_report::{Report, ReportItem};
+use crate::report::save::save_report as write_report;
 use rhai::plugin::*;
 use rhai::Dynamic;
 
