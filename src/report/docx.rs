@@ -1,6 +1,6 @@
 //! Word (`.docx`) output of a [`Table`], written as Office Open XML (ECMA-376) with the `zip`
-//! crate: the package holds `[Content_Types].xml`, `_rels/.rels` and `word/document.xml`, the
-//! least a word processor needs. The table is a real Word table (one `w:tc` per cell) with the
+//! crate: the package holds `[Content_Types].xml`, `_rels/.rels`, `word/document.xml` and its
+//! relationships (with PNG pictures under `word/media/`), the least a word processor needs. The table is a real Word table (one `w:tc` per cell) with the
 //! title as a bold paragraph above it, booktabs-like rules (top, under the header, bottom), the
 //! first column left- and the others right-aligned, and the notes in 9 pt under it.
 //!
@@ -153,13 +153,52 @@ pub fn table_xml(t: &Table) -> String {
     out
 }
 
+/// The width and height in pixels of PNG `bytes` (from its IHDR chunk), or None when the
+/// bytes are not a PNG.
+pub fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    const SIG: &[u8] = b"\x89PNG\r\n\x1a\n";
+    if bytes.len() < 24 || &bytes[..8] != SIG || &bytes[12..16] != b"IHDR" {
+        return None;
+    }
+    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    Some((be(&bytes[16..20]), be(&bytes[20..24])))
+}
+
+/// A centred paragraph holding the `k`-th image (1-based) of [`document`]'s `images`, `w_px`
+/// × `h_px` pixels at 96 dpi, scaled down to the 16 cm text width (DrawingML inline picture,
+/// ECMA-376 §20.4.2.8; 914 400 EMU per inch).
+pub fn image_xml(k: usize, w_px: u32, h_px: u32) -> String {
+    const EMU_PX: u64 = 9525;
+    const MAX_CX: u64 = 5_760_720;
+    let (mut cx, mut cy) = (w_px.max(1) as u64 * EMU_PX, h_px.max(1) as u64 * EMU_PX);
+    if cx > MAX_CX {
+        cy = cy * MAX_CX / cx;
+        cx = MAX_CX;
+    }
+    format!(
+        "<w:p><w:pPr><w:keepNext/><w:jc w:val=\"center\"/></w:pPr><w:r><w:drawing>\
+<wp:inline distT=\"0\" distB=\"0\" distL=\"0\" distR=\"0\"><wp:extent cx=\"{cx}\" cy=\"{cy}\"/>\
+<wp:docPr id=\"{k}\" name=\"Figure {k}\"/><wp:cNvGraphicFramePr><a:graphicFrameLocks noChangeAspect=\"1\"/></wp:cNvGraphicFramePr>\
+<a:graphic><a:graphicData uri=\"{PIC_NS}\"><pic:pic><pic:nvPicPr><pic:cNvPr id=\"{k}\" name=\"image{k}.png\"/><pic:cNvPicPr/></pic:nvPicPr>\
+<pic:blipFill><a:blip r:embed=\"rIdImg{k}\"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>\
+<pic:spPr><a:xfrm><a:off x=\"0\" y=\"0\"/><a:ext cx=\"{cx}\" cy=\"{cy}\"/></a:xfrm><a:prstGeom prst=\"rect\"><a:avLst/></a:prstGeom></pic:spPr>\
+</pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>"
+    )
+}
+
+/// The DrawingML picture namespace.
+const PIC_NS: &str = "http://schemas.openxmlformats.org/drawingml/2006/picture";
+
 /// The `.docx` package (zip bytes) of a document whose body is `body_xml` (paragraphs and
-/// tables, e.g. from [`table_xml`]), on A4 paper with 2.5 cm margins.
-pub fn document(body_xml: &str) -> Result<Vec<u8>> {
+/// tables, e.g. from [`table_xml`], and pictures from [`image_xml`]), on A4 paper with 2.5 cm
+/// margins; `images` are the PNG files the body's pictures show, the `k`-th (1-based) stored as
+/// `word/media/imagek.png` with relationship id `rIdImgk`.
+pub fn document(body_xml: &str, images: &[Vec<u8>]) -> Result<Vec<u8>> {
     const CONTENT_TYPES: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n\
 <Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">\
 <Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/>\
 <Default Extension=\"xml\" ContentType=\"application/xml\"/>\
+<Default Extension=\"png\" ContentType=\"image/png\"/>\
 <Override PartName=\"/word/document.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml\"/>\
 </Types>";
     const RELS: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n\
@@ -167,20 +206,38 @@ pub fn document(body_xml: &str) -> Result<Vec<u8>> {
 <Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"word/document.xml\"/>\
 </Relationships>";
     let doc = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<w:document xmlns:w=\"{W_NS}\"><w:body>{body_xml}\
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<w:document xmlns:w=\"{W_NS}\" \
+xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\" \
+xmlns:wp=\"http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing\" \
+xmlns:a=\"http://schemas.openxmlformats.org/drawingml/2006/main\" xmlns:pic=\"{PIC_NS}\"><w:body>{body_xml}\
 <w:sectPr><w:pgSz w:w=\"11906\" w:h=\"16838\"/><w:pgMar w:top=\"1418\" w:right=\"1418\" w:bottom=\"1418\" w:left=\"1418\" \
 w:header=\"709\" w:footer=\"709\" w:gutter=\"0\"/></w:sectPr></w:body></w:document>"
     );
+    let mut doc_rels = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n\
+<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">",
+    );
+    for k in 1..=images.len() {
+        doc_rels += &format!(
+            "<Relationship Id=\"rIdImg{k}\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/image\" Target=\"media/image{k}.png\"/>"
+        );
+    }
+    doc_rels += "</Relationships>";
     let fail = |e: &dyn std::fmt::Display| Error::invalid(format!("cannot build the .docx package: {e}"));
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    for (name, text) in [
-        ("[Content_Types].xml", CONTENT_TYPES),
-        ("_rels/.rels", RELS),
-        ("word/document.xml", doc.as_str()),
-    ] {
+    let mut parts: Vec<(String, &[u8])> = vec![
+        ("[Content_Types].xml".into(), CONTENT_TYPES.as_bytes()),
+        ("_rels/.rels".into(), RELS.as_bytes()),
+        ("word/document.xml".into(), doc.as_bytes()),
+        ("word/_rels/document.xml.rels".into(), doc_rels.as_bytes()),
+    ];
+    for (k, png) in images.iter().enumerate() {
+        parts.push((format!("word/media/image{}.png", k + 1), png.as_slice()));
+    }
+    for (name, bytes) in parts {
         zip.start_file(name, opts).map_err(|e| fail(&e))?;
-        zip.write_all(text.as_bytes()).map_err(|e| fail(&e))?;
+        zip.write_all(bytes).map_err(|e| fail(&e))?;
     }
     let cursor = zip.finish().map_err(|e| fail(&e))?;
     Ok(cursor.into_inner())
@@ -188,5 +245,54 @@ w:header=\"709\" w:footer=\"709\" w:gutter=\"0\"/></w:sectPr></w:body></w:docume
 
 /// `t` alone as a `.docx` package ([`table_xml`] in [`document`]).
 pub fn table_docx(t: &Table) -> Result<Vec<u8>> {
-    document(&table_xml(t))
+    document(&table_xml(t), &[])
+}
+
+/// A report ([`super::html_report::Report`]) as a `.docx` package: the title (`# `) and
+/// headings (`## `, `### `) as bold paragraphs, text lines as paragraphs (Markdown markers
+/// removed), tables as [`table_xml`], figures as pictures ([`image_xml`]; the PNG file, not
+/// the SVG) with their caption in italics under them, and the spec line by line in 9 pt under
+/// "Specification".
+pub fn report_docx(r: &super::html_report::Report) -> Result<Vec<u8>> {
+    use super::html_report::{heading, plain_markdown, read_figure, ReportItem};
+    let mut body = String::new();
+    let mut images = Vec::new();
+    for it in &r.items {
+        match it {
+            ReportItem::Text(line) => match heading(line) {
+                Some((level, t)) => {
+                    let size = [36, 30, 26, 24, 22, 22][level - 1];
+                    body += &paragraph_xml("", false, None, Align::Left, true);
+                    body += &paragraph_xml(&plain_markdown(t), true, Some(size), Align::Left, true);
+                }
+                None if line.trim().is_empty() => {}
+                None => body += &paragraph_xml(&plain_markdown(line.trim()), false, None, Align::Left, false),
+            },
+            ReportItem::Table(t) => {
+                body += &paragraph_xml("", false, None, Align::Left, true);
+                body += &table_xml(t);
+            }
+            ReportItem::Figure { path, caption, .. } => {
+                let png = read_figure(&r.base_dir, path)?;
+                let (w, h) = png_size(&png).ok_or_else(|| {
+                    Error::invalid(format!(
+                        "report: the figure {path} is not a PNG; a Word report embeds the .png version of each figure"
+                    ))
+                })?;
+                images.push(png);
+                body += &image_xml(images.len(), w, h);
+                body += &format!(
+                    "<w:p><w:pPr><w:jc w:val=\"center\"/></w:pPr><w:r><w:rPr><w:i/><w:sz w:val=\"20\"/></w:rPr><w:t xml:space=\"preserve\">{}</w:t></w:r></w:p>",
+                    xml_escape(&plain_markdown(caption))
+                );
+            }
+        }
+    }
+    if let Some(spec) = &r.spec {
+        body += &paragraph_xml("Specification", true, Some(30), Align::Left, true);
+        for line in spec.lines() {
+            body += &paragraph_xml(line, false, Some(18), Align::Left, false);
+        }
+    }
+    document(&body, &images)
 }

@@ -72,8 +72,13 @@ pub fn table_fragment(t: &Table) -> String {
 /// A complete HTML5 page titled `title` (UTF-8, [`TABLE_CSS`] inline, nothing loaded from
 /// elsewhere) whose body is `body`, e.g. one or more [`table_fragment`]s.
 pub fn page(title: &str, body: &str) -> String {
+    page_with_style(if title.is_empty() { "Table" } else { title }, "", body)
+}
+
+/// [`page`] with the style sheet `css` after [`TABLE_CSS`] (e.g. a report's own rules).
+pub fn page_with_style(title: &str, css: &str, body: &str) -> String {
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>\n{TABLE_CSS}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
-        escape(if title.is_empty() { "Table" } else { title })
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>\n{TABLE_CSS}{css}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+        escape(title)
     )
 }

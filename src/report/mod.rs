@@ -1,9 +1,10 @@
 //! Result tables and their exports: text, Markdown, CSV, JSON ([`table`]), LaTeX ([`latex`]),
-//! HTML ([`html`]), Word ([`docx`]) and Excel ([`xlsx`]) workbooks, saved by extension
+//! HTML ([`html`]; whole reports in [`html_report`]), Word ([`docx`]) and Excel ([`xlsx`]) workbooks, saved by extension
 //! ([`save`]).
 
 pub mod docx;
 pub mod html;
+pub mod html_report;
 pub mod labels;
 pub mod latex;
 pub mod save;

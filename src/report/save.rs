@@ -1,6 +1,6 @@
 //! Saving a [`Table`] by file extension, atomically (a temporary file renamed into place, by
 //! [`crate::io::write_atomic`]): `.md`, `.csv`, `.tex`, `.json`, `.txt`, `.html`, `.docx`,
-//! `.xlsx`.
+//! `.xlsx`; whole reports ([`super::html_report::Report`]) as `.html` or `.docx`.
 
 use super::latex::{table_latex, LatexOptions};
 use super::table::{extension, PFormat, Table};
@@ -70,5 +70,20 @@ pub fn table_bytes(t: &Table, path: &str, opts: &SaveOptions) -> Result<Vec<u8>>
 /// Writes `t` to `path` by extension ([`table_bytes`]), atomically.
 pub fn save_table(t: &Table, path: &str, opts: &SaveOptions) -> Result<()> {
     let bytes = table_bytes(t, path, opts)?;
+    crate::io::write_atomic(path, &bytes)
+}
+
+/// Writes `r` to `path` atomically, by extension: `.html` ([`super::html_report::report_html`]) or `.docx`
+/// ([`super::docx::report_docx`]).
+pub fn save_report(r: &super::html_report::Report, path: &str) -> Result<()> {
+    let bytes = match crate::io::extension(path).as_str() {
+        "html" | "htm" => super::html_report::report_html(r)?.into_bytes(),
+        "docx" => super::docx::report_docx(r)?,
+        e => {
+            return Err(Error::invalid(format!(
+                "cannot write a report as '.{e}' ({path}); valid extensions: .html, .docx"
+            )))
+        }
+    };
     crate::io::write_atomic(path, &bytes)
 }

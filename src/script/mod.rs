@@ -50,6 +50,7 @@ pub mod mutate;
 pub mod options;
 pub mod parse;
 pub mod random;
+pub mod report;
 pub mod reshape;
 pub mod study;
 pub mod testing;
@@ -140,6 +141,7 @@ rhai::def_package! {
         export::ExportPackage,
         files::FilesPackage,
         json::JsonPackage,
+        report::ReportPackage,
         testing::TestingPackage,
         weights::WeightsPackage,
         weights_build::WeightsBuildPackage,

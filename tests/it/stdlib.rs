@@ -61,20 +61,22 @@ fn study_stdlib_script_passes_and_sections_write_their_files() {
     let _ = std::fs::remove_dir_all(&dir);
     let src = std::fs::read_to_string(root(SCRIPT)).unwrap();
     run_engine(&src, &[dir.to_str().unwrap()]).unwrap_or_else(|e| panic!("{e}"));
-    // run: the 31 files of the study (the README's list), nothing from the refused spec
+    // run: the 33 files of the study (the README's list), nothing from the refused spec
     let study = files_in(&dir.join("study"));
-    assert_eq!(study.len(), 31, "{study:?}");
+    assert_eq!(study.len(), 33, "{study:?}");
     for f in [
         "report.md",
+        "report.html",
+        "report.docx",
         "table5_spatial_models.csv",
         "fig_effects_by_group.png",
         "indices_check.tex",
     ] {
         assert!(study.iter().any(|s| s == f), "missing {f} in {study:?}");
     }
-    // the sections called one by one write the same files, except report.md (run's own)
+    // the sections called one by one write the same files, except the reports (run's own)
     let sections = files_in(&dir.join("sections"));
-    let expected: Vec<String> = study.iter().filter(|f| *f != "report.md").cloned().collect();
+    let expected: Vec<String> = study.iter().filter(|f| !f.starts_with("report.")).cloned().collect();
     assert_eq!(sections, expected);
     let top = files_in(&dir);
     assert!(
