@@ -110,7 +110,7 @@ fn study_writes_self_contained_html_and_docx_reports() {
                 .replace('&', "&amp;")
                 .replace('<', "&lt;")
                 .replace('>', "&gt;")
-                .replace('\'', "&apos;");
+                .replace('\'', "&#39;");
             assert!(
                 doc.contains(&format!(">{xml}</w:t>")),
                 "report.docx lacks the table {title:?}"
