@@ -383,3 +383,32 @@ fn lisa_map_legend_counts_are_local_morans_significant_quadrants() {
         assert_eq!(polygons(&svg).len(), 49);
     }
 }
+
+#[test]
+fn choropleth_matches_rows_by_id_not_by_position() {
+    // The same data with its rows in reverse order draws the same map.
+    let csv = String::from_utf8(file("maps/grid_data.csv")).unwrap();
+    let mut lines: Vec<&str> = csv.lines().collect();
+    let header = lines.remove(0);
+    lines.reverse();
+    let reversed = format!("{header}\n{}\n", lines.join("\n"));
+    let geojson = file("maps/grid.geojson");
+    let s = Sandbox::new(
+        "maps_by_id",
+        &[
+            ("grid.geojson", geojson.as_slice()),
+            ("grid_data.csv", csv.as_bytes()),
+            ("reversed.csv", reversed.as_bytes()),
+        ],
+    );
+    let out = s.run(
+        r#"let m = read_map("grid.geojson");
+           plot_map(m, read_csv("grid_data.csv"), "y", "a.svg");
+           plot_map(m, read_csv("reversed.csv"), "y", "b.svg");"#,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let a = polygons(&std::fs::read_to_string(s.path("a.svg")).unwrap());
+    let b = polygons(&std::fs::read_to_string(s.path("b.svg")).unwrap());
+    assert_eq!(a.len(), 11);
+    assert_eq!(a, b);
+}
