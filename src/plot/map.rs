@@ -21,7 +21,11 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-const FONT: &str = "sans-serif";
+/// The font family of `text`: the bundled Latin font, or the CJK one when the text has
+/// characters the Latin font lacks (a Chinese title or unit id; `plot::fonts`).
+fn family(text: &str) -> &'static str {
+    crate::plot::fonts::Fonts::bundled().family(text)
+}
 /// Fill of units without data.
 pub const NO_DATA: RGBColor = RGBColor(0xD0, 0xD0, 0xD0);
 const HATCH: RGBColor = RGBColor(0x8C, 0x8C, 0x8C);
@@ -682,7 +686,8 @@ impl<'a> MapFigure<'a> {
             root.draw(&PathElement::new(o, OUTLINE.stroke_width(1)))?;
         }
         if !panel.label.is_empty() {
-            let style = TextStyle::from((FONT, 16).into_font()).pos(Pos::new(HPos::Center, VPos::Bottom));
+            let style =
+                TextStyle::from((family(&panel.label), 16).into_font()).pos(Pos::new(HPos::Center, VPos::Bottom));
             root.draw(&Text::new(
                 panel.label.clone(),
                 ((o.0 + f64::from(self.cell.0) / 2.0) as i32, (o.1 - 4.0) as i32),
@@ -696,14 +701,16 @@ impl<'a> MapFigure<'a> {
     where
         DB::ErrorType: 'static,
     {
-        let top = TextStyle::from((FONT, 15).into_font()).pos(Pos::new(HPos::Left, VPos::Top));
-        let small = (FONT, 12)
+        let top = TextStyle::from((family(&self.legend.title), 15).into_font()).pos(Pos::new(HPos::Left, VPos::Top));
+        let small = (family(&self.legend.subtitle), 12)
             .into_font()
             .color(&RGBColor(90, 90, 90))
             .pos(Pos::new(HPos::Left, VPos::Top));
         root.draw(&Text::new(self.legend.title.clone(), (x, y), top))?;
         root.draw(&Text::new(self.legend.subtitle.clone(), (x, y + 20), small))?;
-        let label = TextStyle::from((FONT, 13).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
+        let labels =
+            crate::plot::fonts::Fonts::bundled().family_all(self.legend.entries.iter().map(|e| e.label.as_str()));
+        let label = TextStyle::from((labels, 13).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
         for (k, e) in self.legend.entries.iter().enumerate() {
             let y0 = y + 44 + 24 * k as i32;
             let corners = [(x, y0), (x + 22, y0 + 16)];
@@ -745,7 +752,7 @@ impl Figure for MapFigure<'_> {
     {
         let (w, h) = self.size();
         if !self.title.trim().is_empty() {
-            let style = TextStyle::from((FONT, 20).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
+            let style = TextStyle::from((family(&self.title), 20).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
             let grid_w = self.cols as u32 * self.cell.0 + (self.cols as u32 - 1) * MARGIN;
             root.draw(&Text::new(
                 self.title.trim().to_string(),
@@ -765,7 +772,7 @@ impl Figure for MapFigure<'_> {
             self.draw_legend(root, x as i32, top as i32)?;
         }
         if !self.note.is_empty() {
-            let style = TextStyle::from((FONT, 12).into_font()).pos(Pos::new(HPos::Left, VPos::Bottom));
+            let style = TextStyle::from((family(&self.note), 12).into_font()).pos(Pos::new(HPos::Left, VPos::Bottom));
             root.draw(&Text::new(
                 self.note.clone(),
                 (MARGIN as i32, (h - MARGIN) as i32),

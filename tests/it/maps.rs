@@ -412,3 +412,18 @@ fn choropleth_matches_rows_by_id_not_by_position() {
     assert_eq!(a.len(), 11);
     assert_eq!(a, b);
 }
+
+#[test]
+fn a_chinese_map_title_is_drawn_with_the_cjk_font() {
+    let s = grid_sandbox("maps_cjk_title");
+    let out =
+        s.run(r#"plot_map(read_map("grid.geojson"), read_csv("grid_data.csv"), "y", "t.svg", #{title: "城市群"});"#);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let svg = std::fs::read_to_string(s.path("t.svg")).unwrap();
+    let at = svg.find("城市群").expect("the title is in the SVG");
+    let element = &svg[svg[..at].rfind('<').unwrap()..at];
+    assert!(
+        element.contains(spillover::plot::fonts::CJK),
+        "title drawn with {element}"
+    );
+}
