@@ -12,15 +12,18 @@
 //!
 //! Options: `--n N` (default 100000), `--t T` (10), `--k K` (6), `--seed S` (1), `--draws R`
 //! (1000), `--lndet auto|eigen|sparse|chebyshev|monte_carlo` (auto), `--write DIR` (write
-//! panel.csv, w.gal and sdm.rhai to DIR), `--threads P` (rayon threads; default all cores).
+//! panel.csv, w.gal and sdm.rhai to DIR), `--threads P` (rayon threads; default all cores),
+//! `--symmetric`.
 //!
-//! The weights are the k-NN relation made symmetric (`KnnOptions.symmetric`) and
-//! row-standardised, so W = D⁻¹C is similar to a symmetric matrix and the exact sparse
-//! log-determinant uses a sparse Cholesky factorisation.
+//! The weights are the one-way k-NN relation, row-standardised, so W is not symmetric and not
+//! similar to a symmetric matrix (as most k-NN and distance-band W are): the exact sparse
+//! log-determinant takes the LU path. With `--symmetric` the relation is made symmetric
+//! (`KnnOptions.symmetric`), W = D⁻¹C is similar to a symmetric matrix and the sparse
+//! Cholesky path is taken.
 
 use spillover::effects::{effects, input_from_fit, EffectsOptions};
 use spillover::linalg::logdet::{LogDetMethod, LOGDET_METHODS};
-use spillover::models::ml::synthetic::{sdm_panel, SdmSpec};
+use spillover::models::ml::synthetic::{dynamic_sdm_panel, DynamicSdmSpec, SdmSpec};
 use spillover::models::ml::{fit_spatial, SpatialOptions};
 use spillover::models::{Fe, ModelKind};
 use std::time::Instant;
@@ -34,6 +37,7 @@ struct Args {
     lndet: String,
     write: Option<String>,
     threads: Option<usize>,
+    symmetric: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -46,6 +50,7 @@ fn parse_args() -> Result<Args, String> {
         lndet: "auto".into(),
         write: None,
         threads: None,
+        symmetric: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -60,6 +65,7 @@ fn parse_args() -> Result<Args, String> {
             "--lndet" => a.lndet = val()?,
             "--write" => a.write = Some(val()?),
             "--threads" => a.threads = Some(num(val()?)?),
+            "--symmetric" => a.symmetric = true,
             "--help" | "-h" => {
                 return Err(
                     "usage: scale [--n N] [--t T] [--k K] [--seed S] [--draws R] [--lndet auto] [--write DIR] \
@@ -136,7 +142,14 @@ fn main() {
     let mut spec = SdmSpec::new(a.n, a.t, a.seed);
     spec.k = a.k;
     let t0 = Instant::now();
-    let panel = match sdm_panel(&spec) {
+    let dspec = DynamicSdmSpec {
+        base: spec.clone(),
+        tau: 0.0,
+        eta: 0.0,
+        burn_in: 0,
+        symmetric: a.symmetric,
+    };
+    let panel = match dynamic_sdm_panel(&dspec) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: {e}");
@@ -145,10 +158,11 @@ fn main() {
     };
     let t_gen = t0.elapsed().as_secs_f64();
     println!(
-        "generated N = {}, T = {}, k = {} (symmetric k-NN, {} links, row-standardised) in {t_gen:.2} s",
+        "generated N = {}, T = {}, k = {} ({} k-NN, {} links, row-standardised) in {t_gen:.2} s",
         a.n,
         a.t,
         a.k,
+        if a.symmetric { "symmetric" } else { "one-way" },
         panel.w.nnz()
     );
     if let Some(dir) = &a.write {
