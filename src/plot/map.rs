@@ -11,7 +11,7 @@
 //! Coordinates that look like degrees (|x| ≤ 180, |y| ≤ 90) are drawn with x scaled by the cosine
 //! of the central latitude (an equirectangular projection), others as they are.
 
-use super::{render, DrawResult, Figure};
+use super::{render, DrawResult, Figure, FigureOptions, Fonts};
 use crate::data::Frame;
 use crate::error::{list_some, Error, Result};
 use crate::esda::{lisa_cluster, Cluster, Quadrant};
@@ -21,11 +21,6 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-/// The font family of `text`: the bundled Latin font, or the CJK one when the text has
-/// characters the Latin font lacks (a Chinese title or unit id; `plot::fonts`).
-fn family(text: &str) -> &'static str {
-    crate::plot::fonts::Fonts::bundled().family(text)
-}
 /// Fill of units without data.
 pub const NO_DATA: RGBColor = RGBColor(0xD0, 0xD0, 0xD0);
 const HATCH: RGBColor = RGBColor(0x8C, 0x8C, 0x8C);
@@ -215,8 +210,9 @@ fn parse_hex(h: &str) -> Result<[u8; 3]> {
 /// Options of [`plot_map`] and [`plot_map_series`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChoroplethOptions {
-    /// Figure title (default: the column name).
-    pub title: Option<String>,
+    /// Title (default: the column name), width and height (default: from the map's shape),
+    /// font; the axis labels are not used.
+    pub figure: FigureOptions,
     /// Number of classes (default 5; not used by `std_dev`).
     pub classes: usize,
     /// Classification scheme (default quantiles).
@@ -232,7 +228,7 @@ pub struct ChoroplethOptions {
 impl Default for ChoroplethOptions {
     fn default() -> Self {
         ChoroplethOptions {
-            title: None,
+            figure: FigureOptions::default(),
             classes: 5,
             scheme: Scheme::Quantiles,
             palette: None,
@@ -368,6 +364,11 @@ pub fn plot_map_series(
         Scheme::NaturalBreaks => "natural breaks (Fisher–Jenks)",
         Scheme::StdDev => "standard deviations",
     };
+    let what = if panels.len() == 1 {
+        "plot_map"
+    } else {
+        "plot_map_series"
+    };
     let fig = MapFigure::new(
         map,
         drawn,
@@ -377,9 +378,11 @@ pub fn plot_map_series(
             entries: legend,
             show: opts.legend,
         },
-        opts.title.clone().unwrap_or_else(|| opts.legend_title.clone()),
+        opts.figure.title().unwrap_or(&opts.legend_title).to_string(),
         note_text(&note),
-    );
+        &opts.figure,
+        what,
+    )?;
     render(&fig, path)?;
     Ok(note)
 }
@@ -389,8 +392,8 @@ pub fn plot_map_series(
 pub struct LisaMapOptions {
     /// Significance level (default 0.05): a unit is in a cluster when its p ≤ alpha.
     pub alpha: f64,
-    /// Figure title (default "LISA cluster map").
-    pub title: Option<String>,
+    /// Title (default "LISA cluster map"), width, height, font; the axis labels are not used.
+    pub figure: FigureOptions,
     /// Draw the legend (default true).
     pub legend: bool,
 }
@@ -399,7 +402,7 @@ impl Default for LisaMapOptions {
     fn default() -> Self {
         LisaMapOptions {
             alpha: 0.05,
-            title: None,
+            figure: FigureOptions::default(),
             legend: true,
         }
     }
@@ -511,9 +514,11 @@ pub fn plot_lisa_map(map: &GeoMap, lisa: &Frame, path: &str, opts: &LisaMapOptio
                 .collect(),
             show: opts.legend,
         },
-        opts.title.clone().unwrap_or_else(|| "LISA cluster map".to_string()),
+        opts.figure.title().unwrap_or("LISA cluster map").to_string(),
         note_text(&note),
-    );
+        &opts.figure,
+        "plot_lisa_map",
+    )?;
     render(&fig, path)?;
     Ok((counts, note))
 }
@@ -558,10 +563,13 @@ struct MapFigure<'a> {
     legend: Legend,
     title: String,
     note: String,
+    fonts: Fonts,
     /// Columns of the panel grid.
     cols: usize,
     /// Size of one map cell (without its label).
     cell: (u32, u32),
+    /// Size of the whole figure.
+    size: (u32, u32),
     /// Bounding box and the x scale (cos of the central latitude for degrees).
     bbox: [f64; 4],
     xscale: f64,
@@ -572,9 +580,24 @@ const LEGEND_W: u32 = 250;
 const TITLE_H: u32 = 40;
 const LABEL_H: u32 = 24;
 const NOTE_H: u32 = 22;
+/// Smallest side of one map cell, in pixels.
+const MIN_CELL: u32 = 40;
 
 impl<'a> MapFigure<'a> {
-    fn new(map: &'a GeoMap, panels: Vec<MapPanel>, legend: Legend, title: String, note: String) -> Self {
+    /// The figure of `panels`. Its size is `fig`'s width and height when given (the maps are
+    /// scaled to the room left by the title, legend and note, keeping the map's shape); a side
+    /// not given follows from the map's shape, and with neither each map is 640 pixels wide
+    /// (300 in small multiples). `what` names the figure in errors.
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        map: &'a GeoMap,
+        panels: Vec<MapPanel>,
+        legend: Legend,
+        title: String,
+        note: String,
+        fig: &FigureOptions,
+        what: &str,
+    ) -> Result<Self> {
         let b = map.bbox();
         let degrees = b[0] >= -180.0 && b[2] <= 180.0 && b[1] >= -90.0 && b[3] <= 90.0;
         let xscale = if degrees {
@@ -589,19 +612,85 @@ impl<'a> MapFigure<'a> {
         } else {
             (k as f64).sqrt().ceil().min(4.0) as usize
         };
-        let w: f64 = if k == 1 { 640.0 } else { 300.0 };
-        let h = (w * dy / dx).clamp(0.35 * w, 1.4 * w);
-        MapFigure {
+        let aspect = (dy / dx).clamp(0.35, 1.4);
+        let mut f = MapFigure {
             map,
             panels,
             legend,
             title,
             note,
+            fonts: fig.fonts()?,
             cols,
-            cell: (w as u32, h.round() as u32),
+            cell: (0, 0),
+            size: (0, 0),
             bbox: b,
             xscale,
-        }
+        };
+        // Validates the range of width and height (the default is not used).
+        fig.size(what, (640, 480))?;
+        let (cols, rows) = (cols as u32, f.rows() as u32);
+        // Pixels around the maps: horizontally margins and the legend, vertically margins, the
+        // title, the note and the panel labels.
+        let legend_w = if f.legend.show { LEGEND_W + MARGIN } else { 0 };
+        let over_w = 2 * MARGIN + legend_w + (cols - 1) * MARGIN;
+        let head_h = 2 * MARGIN + f.title_h() + if f.note.is_empty() { 0 } else { NOTE_H };
+        let over_h = head_h + rows * f.label_h() + (rows - 1) * MARGIN;
+        let too_small = |name: &str, v: u32, least: u32| {
+            Error::invalid(format!(
+                "{what}: {name} = {v} pixels is too small for {k} map(s){}; use at least {least}{}",
+                if f.legend.show { " and the legend" } else { "" },
+                if f.legend.show { " (or legend: false)" } else { "" }
+            ))
+        };
+        let cell_w = match fig.width {
+            Some(w) => {
+                let least = over_w + cols * MIN_CELL;
+                if w < least {
+                    return Err(too_small("width", w, least));
+                }
+                Some((w - over_w) / cols)
+            }
+            None => None,
+        };
+        let cell_h = match fig.height {
+            Some(h) => {
+                let legend_h = if f.legend.show { f.legend_h() } else { 0 };
+                let least = (over_h + rows * MIN_CELL).max(head_h + legend_h);
+                if h < least {
+                    return Err(too_small("height", h, least));
+                }
+                Some((h - over_h) / rows)
+            }
+            None => None,
+        };
+        let default_w = if k == 1 { 640.0 } else { 300.0 };
+        f.cell = match (cell_w, cell_h) {
+            (Some(w), Some(h)) => (w, h),
+            (Some(w), None) => (w, (f64::from(w) * aspect).round() as u32),
+            (None, Some(h)) => ((f64::from(h) / aspect).round() as u32, h),
+            (None, None) => (default_w as u32, (default_w * aspect).round() as u32),
+        };
+        let natural = f.natural_size();
+        f.size = (fig.width.unwrap_or(natural.0), fig.height.unwrap_or(natural.1));
+        Ok(f)
+    }
+
+    /// The size that holds the cells, the legend, the title and the note.
+    fn natural_size(&self) -> (u32, u32) {
+        let rows = self.rows() as u32;
+        let grid_w = self.cols as u32 * self.cell.0 + (self.cols as u32 - 1) * MARGIN;
+        let grid_h = rows * (self.cell.1 + self.label_h()) + (rows - 1) * MARGIN;
+        let legend_w = if self.legend.show { LEGEND_W + MARGIN } else { 0 };
+        let note_h = if self.note.is_empty() { 0 } else { NOTE_H };
+        let body_h = if self.legend.show {
+            grid_h.max(self.legend_h())
+        } else {
+            grid_h
+        };
+        (
+            2 * MARGIN + grid_w + legend_w,
+            MARGIN + self.title_h() + body_h + note_h + MARGIN,
+        )
     }
 
     fn rows(&self) -> usize {
@@ -686,8 +775,8 @@ impl<'a> MapFigure<'a> {
             root.draw(&PathElement::new(o, OUTLINE.stroke_width(1)))?;
         }
         if !panel.label.is_empty() {
-            let style =
-                TextStyle::from((family(&panel.label), 16).into_font()).pos(Pos::new(HPos::Center, VPos::Bottom));
+            let style = TextStyle::from((self.fonts.family(&panel.label), 16).into_font())
+                .pos(Pos::new(HPos::Center, VPos::Bottom));
             root.draw(&Text::new(
                 panel.label.clone(),
                 ((o.0 + f64::from(self.cell.0) / 2.0) as i32, (o.1 - 4.0) as i32),
@@ -701,15 +790,17 @@ impl<'a> MapFigure<'a> {
     where
         DB::ErrorType: 'static,
     {
-        let top = TextStyle::from((family(&self.legend.title), 15).into_font()).pos(Pos::new(HPos::Left, VPos::Top));
-        let small = (family(&self.legend.subtitle), 12)
+        let top = TextStyle::from((self.fonts.family(&self.legend.title), 15).into_font())
+            .pos(Pos::new(HPos::Left, VPos::Top));
+        let small = (self.fonts.family(&self.legend.subtitle), 12)
             .into_font()
             .color(&RGBColor(90, 90, 90))
             .pos(Pos::new(HPos::Left, VPos::Top));
         root.draw(&Text::new(self.legend.title.clone(), (x, y), top))?;
         root.draw(&Text::new(self.legend.subtitle.clone(), (x, y + 20), small))?;
-        let labels =
-            crate::plot::fonts::Fonts::bundled().family_all(self.legend.entries.iter().map(|e| e.label.as_str()));
+        let labels = self
+            .fonts
+            .family_all(self.legend.entries.iter().map(|e| e.label.as_str()));
         let label = TextStyle::from((labels, 13).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
         for (k, e) in self.legend.entries.iter().enumerate() {
             let y0 = y + 44 + 24 * k as i32;
@@ -730,20 +821,7 @@ impl<'a> MapFigure<'a> {
 
 impl Figure for MapFigure<'_> {
     fn size(&self) -> (u32, u32) {
-        let rows = self.rows() as u32;
-        let grid_w = self.cols as u32 * self.cell.0 + (self.cols as u32 - 1) * MARGIN;
-        let grid_h = rows * (self.cell.1 + self.label_h()) + (rows - 1) * MARGIN;
-        let legend_w = if self.legend.show { LEGEND_W + MARGIN } else { 0 };
-        let note_h = if self.note.is_empty() { 0 } else { NOTE_H };
-        let body_h = if self.legend.show {
-            grid_h.max(self.legend_h())
-        } else {
-            grid_h
-        };
-        (
-            2 * MARGIN + grid_w + legend_w,
-            MARGIN + self.title_h() + body_h + note_h + MARGIN,
-        )
+        self.size
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
@@ -752,7 +830,8 @@ impl Figure for MapFigure<'_> {
     {
         let (w, h) = self.size();
         if !self.title.trim().is_empty() {
-            let style = TextStyle::from((family(&self.title), 20).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
+            let style = TextStyle::from((self.fonts.family(&self.title), 20).into_font())
+                .pos(Pos::new(HPos::Center, VPos::Top));
             let grid_w = self.cols as u32 * self.cell.0 + (self.cols as u32 - 1) * MARGIN;
             root.draw(&Text::new(
                 self.title.trim().to_string(),
@@ -772,7 +851,8 @@ impl Figure for MapFigure<'_> {
             self.draw_legend(root, x as i32, top as i32)?;
         }
         if !self.note.is_empty() {
-            let style = TextStyle::from((family(&self.note), 12).into_font()).pos(Pos::new(HPos::Left, VPos::Bottom));
+            let style = TextStyle::from((self.fonts.family(&self.note), 12).into_font())
+                .pos(Pos::new(HPos::Left, VPos::Bottom));
             root.draw(&Text::new(
                 self.note.clone(),
                 (MARGIN as i32, (h - MARGIN) as i32),

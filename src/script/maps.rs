@@ -17,18 +17,25 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub struct SGeoMap(pub Arc<GeoMap>);
 
-/// The options of `plot_map` / `plot_map_series` shared by both (not `id`, `period`, `periods`).
+/// The options of `plot_map` / `plot_map_series` besides the figure options (title, width,
+/// height, font) and each one's own (`id`, `period`, `periods`).
 #[cfg(feature = "plot")]
-const CHOROPLETH_KEYS: [&str; 5] = ["title", "classes", "scheme", "palette", "legend"];
+const CHOROPLETH_KEYS: [&str; 4] = ["classes", "scheme", "palette", "legend"];
+
+/// The option map of a map figure `func`: the figure options without axis labels, and `extra`.
+#[cfg(feature = "plot")]
+fn map_opts<'a>(opts: &'a Map, func: &'static str, extra: &[&'static str]) -> RResult<Opts<'a>> {
+    Opts::new(opts, func, &super::options::figure_keys_without_axes(extra))
+}
 
 #[cfg(feature = "plot")]
 fn choropleth_options(o: &Opts, legend_title: String) -> RResult<crate::plot::map::ChoroplethOptions> {
     use crate::plot::map::{ChoroplethOptions, Palette};
     let mut c = ChoroplethOptions {
         legend_title,
+        figure: super::options::figure_options(o)?,
         ..ChoroplethOptions::default()
     };
-    c.title = o.str("title")?;
     if let Some(k) = o.count("classes", 12)? {
         c.classes = k;
     }
@@ -50,12 +57,20 @@ fn choropleth_options(o: &Opts, legend_title: String) -> RResult<crate::plot::ma
     Ok(c)
 }
 
-/// Prints what a map could not show (units without data, ids not on the map) as warnings.
+/// What a map figure gives back: prints what the map could not show (units without data, ids
+/// not on the map) as warnings on stderr, as a model does, and returns them in a map
+/// `#{warnings, no_data, not_on_map}` (with `counts` for a LISA map) for the script to read.
 #[cfg(feature = "plot")]
-fn warn(func: &str, note: &crate::plot::map::MapNote) {
-    for w in note.warnings() {
+fn map_result(func: &str, note: &crate::plot::map::MapNote) -> Map {
+    let warnings = note.warnings();
+    for w in &warnings {
         super::eprint_line(&format!("warning: {func}: {w}"));
     }
+    let mut out = Map::new();
+    out.insert("warnings".into(), from_strings(&warnings).into());
+    out.insert("no_data".into(), from_strings(&note.no_data).into());
+    out.insert("not_on_map".into(), from_strings(&note.not_on_map).into());
+    out
 }
 
 /// The period option of a panel map: `period` (or its alias `time`), default the last period.
@@ -181,10 +196,13 @@ pub mod maps_fns {
 
     /// Choropleth of column `column` of a cross-section frame, matched to the map's units by id
     /// (never by position), written as SVG or PNG. Options: id (the frame's id column, default
-    /// "id"), title, classes (default 5), scheme ("quantiles" default, "equal", "natural_breaks"
+    /// "id"), classes (default 5), scheme ("quantiles" default, "equal", "natural_breaks"
     /// = Fisher–Jenks, "std_dev"), palette (a name such as "YlOrRd", "Blues", "RdBu_r", or an
-    /// array of "#RRGGBB" colours), legend (true/false). Units without data are hatched grey,
-    /// counted in the legend, named in a note and in a printed warning.
+    /// array of "#RRGGBB" colours), legend (true/false), and the figure options title, width,
+    /// height (pixels; a side not given follows the map's shape) and font. Units without data
+    /// are hatched grey, counted in the legend and named in a note. Returns
+    /// `#{warnings, no_data, not_on_map}`: the warnings (also printed), the units drawn as no
+    /// data and the ids of the frame that are not on the map.
     /// ```rhai
     /// let m = read_map("examples/data/columbus/columbus.geojson", #{id: "POLYID"});
     /// let c = read_csv("examples/data/columbus/data.csv");
@@ -193,10 +211,8 @@ pub mod maps_fns {
     /// ```
     #[cfg(feature = "plot")]
     #[rhai_fn(name = "plot_map", return_raw)]
-    pub fn plot_map(map: SGeoMap, frame: SFrame, column: &str, path: &str, opts: Map) -> RResult<()> {
-        let mut keys = vec!["id"];
-        keys.extend(CHOROPLETH_KEYS);
-        let o = Opts::new(&opts, "plot_map", &keys)?;
+    pub fn plot_map(map: SGeoMap, frame: SFrame, column: &str, path: &str, opts: Map) -> RResult<Map> {
+        let o = map_opts(&opts, "plot_map", &[&["id"][..], &CHOROPLETH_KEYS].concat())?;
         let id = o.str("id")?.unwrap_or_else(|| "id".into());
         let (values, extra) = map
             .0
@@ -204,8 +220,7 @@ pub mod maps_fns {
             .map_err(core_err)?;
         let c = choropleth_options(&o, column.to_string())?;
         let note = crate::plot::map::plot_map(&map.0, &values, extra, path, &c).map_err(core_err)?;
-        warn("plot_map", &note);
-        Ok(())
+        Ok(map_result("plot_map", &note))
     }
 
     /// Choropleth of column `column` of a panel in one period (option period, default the last
@@ -218,16 +233,13 @@ pub mod maps_fns {
     /// ```
     #[cfg(feature = "plot")]
     #[rhai_fn(name = "plot_map", return_raw)]
-    pub fn plot_map_panel(map: SGeoMap, panel: SPanel, column: &str, path: &str, opts: Map) -> RResult<()> {
-        let mut keys = vec!["period", "time"];
-        keys.extend(CHOROPLETH_KEYS);
-        let o = Opts::new(&opts, "plot_map", &keys)?;
+    pub fn plot_map_panel(map: SGeoMap, panel: SPanel, column: &str, path: &str, opts: Map) -> RResult<Map> {
+        let o = map_opts(&opts, "plot_map", &[&["period", "time"][..], &CHOROPLETH_KEYS].concat())?;
         let t = period_of(&o, &panel.0)?;
         let (values, extra) = map.0.panel_values(&panel.0, column, &t, "plot_map").map_err(core_err)?;
         let c = choropleth_options(&o, format!("{column}, {t}"))?;
         let note = crate::plot::map::plot_map(&map.0, &values, extra, path, &c).map_err(core_err)?;
-        warn("plot_map", &note);
-        Ok(())
+        Ok(map_result("plot_map", &note))
     }
 
     /// Small multiples: one choropleth of panel column `column` per period (option periods, an
@@ -242,10 +254,8 @@ pub mod maps_fns {
     /// ```
     #[cfg(feature = "plot")]
     #[rhai_fn(name = "plot_map_series", return_raw)]
-    pub fn plot_map_series(map: SGeoMap, panel: SPanel, column: &str, path: &str, opts: Map) -> RResult<()> {
-        let mut keys = vec!["periods"];
-        keys.extend(CHOROPLETH_KEYS);
-        let o = Opts::new(&opts, "plot_map_series", &keys)?;
+    pub fn plot_map_series(map: SGeoMap, panel: SPanel, column: &str, path: &str, opts: Map) -> RResult<Map> {
+        let o = map_opts(&opts, "plot_map_series", &[&["periods"][..], &CHOROPLETH_KEYS].concat())?;
         let periods = match o.strings("periods")? {
             Some(p) if p.is_empty() => return Err(script_err("plot_map_series: option 'periods' is empty")),
             Some(p) => p,
@@ -276,15 +286,16 @@ pub mod maps_fns {
         }
         let c = choropleth_options(&o, column.to_string())?;
         let note = crate::plot::map::plot_map_series(&map.0, &panels, extra_all, path, &c).map_err(core_err)?;
-        warn("plot_map_series", &note);
-        Ok(())
+        Ok(map_result("plot_map_series", &note))
     }
 
     /// LISA cluster map of a `local_moran` result: High-High red, Low-Low blue, Low-High light
     /// blue, High-Low pink, not significant light grey (GeoDa's colours), with the count of each
     /// in the legend. A unit is in its quadrant's cluster when its p ≤ alpha (option alpha,
     /// default 0.05), using p_sim when `local_moran` ran permutations, else the normal p.
-    /// Options: alpha, title, legend. Units matched by id.
+    /// Options: alpha, legend, and the figure options title, width, height, font. Units matched
+    /// by id. Returns `#{warnings, no_data, not_on_map, counts}`, counts keyed by category
+    /// ("High-High", "Low-Low", "Low-High", "High-Low", "Not significant", "No data").
     /// ```rhai
     /// let m = read_map("examples/data/columbus/columbus.geojson", #{id: "POLYID"});
     /// let w = weights_contiguity(m);
@@ -295,20 +306,35 @@ pub mod maps_fns {
     /// ```
     #[cfg(feature = "plot")]
     #[rhai_fn(name = "plot_lisa_map", return_raw)]
-    pub fn plot_lisa_map(map: SGeoMap, lisa: SFrame, path: &str, opts: Map) -> RResult<()> {
+    pub fn plot_lisa_map(map: SGeoMap, lisa: SFrame, path: &str, opts: Map) -> RResult<Map> {
         use crate::plot::map::LisaMapOptions;
-        let o = Opts::new(&opts, "plot_lisa_map", &["alpha", "title", "legend"])?;
-        let mut l = LisaMapOptions::default();
+        let o = map_opts(&opts, "plot_lisa_map", &["alpha", "legend"])?;
+        let mut l = LisaMapOptions {
+            figure: crate::script::options::figure_options(&o)?,
+            ..LisaMapOptions::default()
+        };
         if let Some(a) = o.float("alpha")? {
             l.alpha = a;
         }
-        l.title = o.str("title")?;
         if let Some(b) = o.bool("legend")? {
             l.legend = b;
         }
-        let (_, note) = crate::plot::map::plot_lisa_map(&map.0, &lisa.0, path, &l).map_err(core_err)?;
-        warn("plot_lisa_map", &note);
-        Ok(())
+        let (counts, note) = crate::plot::map::plot_lisa_map(&map.0, &lisa.0, path, &l).map_err(core_err)?;
+        let mut out = map_result("plot_lisa_map", &note);
+        let mut c = Map::new();
+        use crate::esda::Cluster;
+        for (k, n) in [
+            (Cluster::HighHigh.label(), counts.hh),
+            (Cluster::LowLow.label(), counts.ll),
+            (Cluster::LowHigh.label(), counts.lh),
+            (Cluster::HighLow.label(), counts.hl),
+            (Cluster::NotSignificant.label(), counts.not_significant),
+            ("No data", counts.no_data),
+        ] {
+            c.insert(k.into(), (n as INT).into());
+        }
+        out.insert("counts".into(), c.into());
+        Ok(out)
     }
 }
 
@@ -341,14 +367,14 @@ rhai::def_package! {
             /// make_dir("out");
             /// plot_lisa_map(m, local_moran(in_order(c, "POLYID", "CRIME", w), w), "out/lisa.png");
             /// ```
-            plot_lisa_map(map: SGeoMap, lisa: SFrame, path: &str) -> () = maps_fns::plot_lisa_map;
+            plot_lisa_map(map: SGeoMap, lisa: SFrame, path: &str) -> Map = maps_fns::plot_lisa_map;
             /// Choropleth of a frame column (ids in column "id") in 5 quantile classes.
             /// ```rhai
             /// let m = read_map("examples/data/grid/grid.geojson");
             /// make_dir("out");
             /// plot_map(m, read_csv("examples/data/grid/data.csv"), "y", "out/y.svg");
             /// ```
-            plot_map(map: SGeoMap, frame: SFrame, column: &str, path: &str) -> () = maps_fns::plot_map;
+            plot_map(map: SGeoMap, frame: SFrame, column: &str, path: &str) -> Map = maps_fns::plot_map;
             /// Choropleth of a panel column in its last period in 5 quantile classes.
             /// ```rhai
             /// let m = read_map("examples/data/grid/grid.geojson");
@@ -356,7 +382,7 @@ rhai::def_package! {
             /// make_dir("out");
             /// plot_map(m, p, "y", "out/y_last.svg");
             /// ```
-            plot_map(map: SGeoMap, panel: SPanel, column: &str, path: &str) -> () = maps_fns::plot_map_panel;
+            plot_map(map: SGeoMap, panel: SPanel, column: &str, path: &str) -> Map = maps_fns::plot_map_panel;
             /// Small multiples of a panel column, one map per period (at most 16), 5 quantile classes.
             /// ```rhai
             /// let m = read_map("examples/data/grid/grid.geojson");
@@ -364,7 +390,7 @@ rhai::def_package! {
             /// make_dir("out");
             /// plot_map_series(m, p, "y", "out/y_all_years.png");
             /// ```
-            plot_map_series(map: SGeoMap, panel: SPanel, column: &str, path: &str) -> () = maps_fns::plot_map_series;
+            plot_map_series(map: SGeoMap, panel: SPanel, column: &str, path: &str) -> Map = maps_fns::plot_map_series;
         }
     }
 }

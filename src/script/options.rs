@@ -428,6 +428,18 @@ pub(crate) fn figure_keys(extra: &[&'static str]) -> Vec<&'static str> {
     FIGURE_KEYS.iter().chain(extra).copied().collect()
 }
 
+/// The keys of a figure without axes (the maps): [`FIGURE_KEYS`] but `xlabel` and `ylabel`,
+/// and the figure's own `extra`; read by the same [`figure_options`].
+#[cfg(feature = "plot")]
+pub(crate) fn figure_keys_without_axes(extra: &[&'static str]) -> Vec<&'static str> {
+    FIGURE_KEYS
+        .iter()
+        .filter(|k| !matches!(**k, "xlabel" | "ylabel"))
+        .chain(extra)
+        .copied()
+        .collect()
+}
+
 /// The figure options of `o` (built with keys from [`figure_keys`]); the width and height are
 /// checked when the figure is drawn ([`crate::plot::FigureOptions::size`]).
 #[cfg(feature = "plot")]
