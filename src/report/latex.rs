@@ -2,9 +2,13 @@
 //! a document that loads only `booktabs` and `amsmath` (docs/methods.md §19.2): special
 //! characters escaped, Greek letters and math symbols in math mode (`$\rho$`), `\times` for a
 //! product such as `W*x` or `W·x`, significance stars as superscripts, accented letters as
-//! accent commands, and no other non-ASCII character. Text that LaTeX cannot typeset without
-//! more packages (Chinese, Japanese, Korean) is refused with an error naming it, unless the
-//! table is written as a standalone document with the `cjk` option (which loads `CJKutf8`).
+//! accent commands, and no other non-ASCII character.
+//!
+//! Text that LaTeX cannot typeset without more packages (Chinese, Japanese, Korean) never stops
+//! the output: a standalone document then loads `CJKutf8` and sets its body in a
+//! `\begin{CJK}{UTF8}{gbsn}` environment; a table to `\input` keeps the text as UTF-8, starts
+//! with a comment saying what the including document must load, and comes with a warning
+//! naming the cells ([`Latex::warnings`]).
 
 use super::table::Table;
 use crate::error::{Error, Result};
@@ -12,14 +16,26 @@ use crate::error::{Error, Result};
 /// Options of [`table_latex`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct LatexOptions {
-    /// A complete document (`\documentclass{article}` loading `booktabs` and `amsmath`) rather
-    /// than a `table` float to `\input`.
+    /// A complete document (`\documentclass{article}` loading `booktabs` and `amsmath`, and
+    /// `CJKutf8` when the table has CJK text) rather than a `table` float to `\input`.
     pub standalone: bool,
     /// With `standalone`: load `CJKutf8` and typeset the body in a `CJK` environment (font
-    /// `gbsn`), so Chinese text is kept; needs the CJK package (TeX Live's
-    /// `texlive-lang-chinese`).
+    /// `gbsn`) even when the table has no CJK text (it is loaded anyway when it has some);
+    /// needs the CJK package (TeX Live's `texlive-lang-chinese`).
     pub cjk: bool,
 }
+
+/// LaTeX text with what the reader must know about it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Latex {
+    /// The LaTeX source.
+    pub tex: String,
+    /// Warnings: cells whose text needs packages beyond booktabs and amsmath, and which.
+    pub warnings: Vec<String>,
+}
+
+/// What a document must load to typeset CJK text with pdflatex.
+pub const CJK_HOWTO: &str = "\\usepackage{CJKutf8} and put the table inside \\begin{CJK}{UTF8}{gbsn} ... \\end{CJK} (TeX Live's texlive-lang-chinese), or compile with xelatex and \\usepackage{xeCJK}";
 
 /// The preamble of a standalone document.
 fn preamble(cjk: bool) -> String {
@@ -34,16 +50,29 @@ fn preamble(cjk: bool) -> String {
     s
 }
 
+/// True for characters of the CJK scripts that the `CJKutf8` package typesets: Han ideographs,
+/// CJK symbols and punctuation, kana, Hangul, fullwidth and halfwidth forms.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x1100..=0x11FF | 0x2E80..=0x2FDF | 0x3000..=0x303F | 0x3040..=0x30FF | 0x3100..=0x312F
+        | 0x3130..=0x318F | 0x31A0..=0x31FF | 0x3200..=0x33FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
+        | 0xAC00..=0xD7AF | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFFEF | 0x20000..=0x2FA1F)
+}
+
 /// `t` as LaTeX: a `table` float (caption = title, booktabs rules, the first column left and
 /// the others right-aligned, the notes in footnote size under the tabular), or with
 /// `opts.standalone` a whole document around it. Every name is escaped by [`latex_escape`].
-/// An error names the first cells whose characters cannot be written in ASCII LaTeX (unless
-/// `opts.cjk` with `opts.standalone`).
-pub fn table_latex(t: &Table, opts: &LatexOptions) -> Result<String> {
+///
+/// Text with characters that have no ASCII LaTeX form is kept as UTF-8 and named in
+/// [`Latex::warnings`]: a standalone document loads `CJKutf8` for CJK text (so it compiles with
+/// pdflatex where the CJK package is installed); a table to `\input` starts with a comment
+/// saying what the document must load ([`CJK_HOWTO`]). Errors only for `cjk` without
+/// `standalone`.
+pub fn table_latex(t: &Table, opts: &LatexOptions) -> Result<Latex> {
     if opts.cjk && !opts.standalone {
         return Err(Error::invalid(
             "LaTeX option cjk loads the CJKutf8 package, so it needs standalone: true (a complete document); \
-             a table to \\input into your own document must be ASCII",
+             a table to \\input into your own document gets a comment and a warning saying what to load",
         ));
     }
     let k = t.columns.len();
@@ -70,59 +99,104 @@ pub fn table_latex(t: &Table, opts: &LatexOptions) -> Result<String> {
         out += "}\n";
     }
     out += "\\end{table}\n";
-    if !(opts.standalone && opts.cjk) {
-        check_ascii(t, &out)?;
-    }
+    let (texts, chars) = non_ascii(t, &out);
+    let has_cjk = chars.chars().any(is_cjk);
+    let other: String = chars.chars().filter(|c| !is_cjk(*c)).collect();
+    let mut warnings = Vec::new();
+    let title = if t.title.is_empty() {
+        String::new()
+    } else {
+        format!(" \"{}\"", t.title)
+    };
     if opts.standalone {
-        let mut doc = preamble(opts.cjk);
+        let cjk = opts.cjk || has_cjk;
+        if !other.is_empty() {
+            warnings.push(format!(
+                "LaTeX table{title}: the characters \"{other}\" (in {texts}) have no LaTeX form in this document{}; \
+                 rename them, or save the table as .docx, .html or .md",
+                if cjk {
+                    " (CJKutf8 covers Chinese, Japanese and Korean only)"
+                } else {
+                    ""
+                }
+            ));
+        }
+        let mut doc = preamble(cjk);
         doc += &out;
-        if opts.cjk {
+        if cjk {
             doc += "\\end{CJK}\n";
         }
         doc += "\\end{document}\n";
-        return Ok(doc);
+        return Ok(Latex { tex: doc, warnings });
     }
-    Ok(out)
+    if chars.is_empty() {
+        return Ok(Latex { tex: out, warnings });
+    }
+    let how = if has_cjk {
+        format!("to \\input it, load {CJK_HOWTO}")
+    } else {
+        "to \\input it, compile with xelatex or lualatex and fontspec".to_string()
+    };
+    warnings.push(format!(
+        "LaTeX table{title}: {texts} (characters \"{chars}\") cannot be typeset by a document that loads only \
+         booktabs and amsmath; written as UTF-8: {how}; or save with #{{standalone: true}}{}, or as .docx, .html or .md",
+        if has_cjk { " (a complete document that loads CJKutf8)" } else { "" }
+    ));
+    let comment = if has_cjk {
+        format!("% This table has CJK text: load {CJK_HOWTO}.\n")
+    } else {
+        "% This table has characters without an ASCII LaTeX form: compile with xelatex or lualatex.\n".to_string()
+    };
+    Ok(Latex {
+        tex: format!("{comment}{out}"),
+        warnings,
+    })
 }
 
 impl Table {
     /// A LaTeX `table` with booktabs rules that compiles in a document loading only `booktabs`
     /// and `amsmath` ([`table_latex`] with default options); an error names characters that
-    /// cannot be written in ASCII LaTeX.
+    /// cannot be written in ASCII LaTeX (a table with CJK text is written by [`table_latex`]
+    /// with a warning instead).
     pub fn to_latex(&self) -> Result<String> {
-        table_latex(self, &LatexOptions::default())
+        let l = table_latex(self, &LatexOptions::default())?;
+        match l.warnings.into_iter().next() {
+            Some(w) => Err(Error::invalid(w)),
+            None => Ok(l.tex),
+        }
     }
 }
 
-/// Refuses LaTeX that is not ASCII, naming the characters and the text they are in.
-fn check_ascii(t: &Table, tex: &str) -> Result<()> {
+/// The texts of `t` (quoted, at most three) whose LaTeX has non-ASCII characters, and those
+/// characters (sorted, at most eight), read from `tex`; empty when `tex` is ASCII.
+fn non_ascii(t: &Table, tex: &str) -> (String, String) {
     if tex.is_ascii() {
-        return Ok(());
+        return (String::new(), String::new());
     }
     let mut texts: Vec<String> = vec![t.title.clone()];
     texts.extend(t.columns.iter().cloned());
     texts.extend(t.cells().into_iter().flatten());
     texts.extend(t.rendered_notes());
-    let bad: Vec<String> = texts
-        .iter()
-        .filter(|s| !latex_escape(s).is_ascii())
-        .take(3)
-        .map(|s| format!("'{s}'"))
-        .collect();
+    let mut bad: Vec<String> = Vec::new();
+    for s in texts.iter().filter(|s| !latex_escape(s).is_ascii()) {
+        let q = format!("'{s}'");
+        if !bad.contains(&q) {
+            bad.push(q);
+        }
+    }
+    let more = bad.len().saturating_sub(3);
+    bad.truncate(3);
+    let mut listed = bad.join(", ");
+    if more > 0 {
+        listed += &format!(" and {more} more");
+    }
     let chars: String = {
         let mut c: Vec<char> = tex.chars().filter(|c| !c.is_ascii()).collect();
         c.sort_unstable();
         c.dedup();
         c.into_iter().take(8).collect()
     };
-    Err(Error::invalid(format!(
-        "cannot write the table \"{}\" as LaTeX for a document that loads only booktabs and amsmath: \
-         the characters \"{chars}\" (in {}) have no ASCII LaTeX form; rename them (e.g. compare's \
-         `labels`), save the table as .docx, .html or .md, or write a complete document with \
-         #{{standalone: true, cjk: true}} (loads CJKutf8, TeX Live's texlive-lang-chinese)",
-        t.title,
-        bad.join(", ")
-    )))
+    (listed, chars)
 }
 
 /// An accented Latin letter as (accent command, base letter): `é` → (`'`, `e`), typeset as
@@ -356,18 +430,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ascii_only_unless_standalone_cjk() {
+    fn cjk_text_is_kept_with_a_warning_or_the_cjk_package() {
         let mut t = Table::new("T", vec!["var".into(), "mean".into()]);
         t.push(vec!["x_1".into(), 1.5.into()]);
         t.push(vec!["长三角".into(), f64::NAN.into()]);
         let e = t.to_latex().unwrap_err().to_string();
-        assert!(e.contains("长三角") && e.contains("cjk"), "{e}");
-        let both = LatexOptions {
-            standalone: true,
-            cjk: true,
-        };
-        let doc = table_latex(&t, &both).unwrap();
-        assert!(doc.contains("\\usepackage{CJKutf8}") && doc.contains("长三角"));
+        assert!(e.contains("长三角") && e.contains("CJKutf8"), "{e}");
+        let frag = table_latex(&t, &LatexOptions::default()).unwrap();
+        assert!(frag
+            .tex
+            .starts_with("% This table has CJK text: load \\usepackage{CJKutf8}"));
+        assert!(frag.tex.contains("长三角") && !frag.tex.contains("\\usepackage{booktabs}"));
+        assert_eq!(frag.warnings.len(), 1);
+        assert!(frag.warnings[0].contains("'长三角'"), "{:?}", frag.warnings);
+        for cjk in [false, true] {
+            let doc = table_latex(&t, &LatexOptions { standalone: true, cjk }).unwrap();
+            assert!(doc.tex.contains("\\usepackage{CJKutf8}") && doc.tex.contains("长三角"));
+            assert!(doc.tex.contains("\\begin{CJK}{UTF8}{gbsn}") && doc.warnings.is_empty());
+        }
         assert!(table_latex(
             &t,
             &LatexOptions {
@@ -378,5 +458,15 @@ mod tests {
         .is_err());
         t.rows.pop();
         assert!(t.to_latex().unwrap().contains("x\\_1 & 1.5000"));
+        let plain = table_latex(
+            &t,
+            &LatexOptions {
+                standalone: true,
+                cjk: false,
+            },
+        )
+        .unwrap();
+        assert!(!plain.tex.contains("CJK") && plain.warnings.is_empty());
+        assert!(is_cjk('区') && is_cjk('，') && !is_cjk('é') && !is_cjk('ρ'));
     }
 }

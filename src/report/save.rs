@@ -31,8 +31,10 @@ pub fn is_table_format(path: &str) -> bool {
 /// The bytes of `t` in the format of `path`'s extension: `.md` ([`Table::to_markdown`]),
 /// `.csv` ([`Table::to_csv`]), `.json`, `.txt` ([`Table::to_text`]), `.html` (a page,
 /// [`super::html::page`]), `.tex` ([`table_latex`] with `opts`), `.docx`
-/// ([`super::docx::table_docx`]), `.xlsx` ([`super::xlsx::table_xlsx`]).
-pub fn table_bytes(t: &Table, path: &str, opts: &SaveOptions) -> Result<Vec<u8>> {
+/// ([`super::docx::table_docx`]), `.xlsx` ([`super::xlsx::table_xlsx`]). With the bytes come
+/// the warnings of the format (text that `.tex` cannot typeset with booktabs and amsmath alone,
+/// [`super::latex::Latex::warnings`]).
+pub fn table_bytes(t: &Table, path: &str, opts: &SaveOptions) -> Result<(Vec<u8>, Vec<String>)> {
     let mut t = t.clone();
     if let Some(p) = opts.p_format {
         t.p_format = p;
@@ -43,17 +45,19 @@ pub fn table_bytes(t: &Table, path: &str, opts: &SaveOptions) -> Result<Vec<u8>>
             "{path}: the options standalone and cjk apply to .tex only (an .html table saved alone is already a full page)"
         )));
     }
-    match ext.as_str() {
-        "docx" => super::docx::table_docx(&t),
-        "xlsx" => super::xlsx::table_xlsx(&t),
-        "tex" => table_latex(
+    if ext == "tex" {
+        let l = table_latex(
             &t,
             &LatexOptions {
                 standalone: opts.standalone,
                 cjk: opts.cjk,
             },
-        )
-        .map(String::into_bytes),
+        )?;
+        return Ok((l.tex.into_bytes(), l.warnings));
+    }
+    let bytes = match ext.as_str() {
+        "docx" => super::docx::table_docx(&t),
+        "xlsx" => super::xlsx::table_xlsx(&t),
         "md" | "markdown" => Ok(t.to_markdown().into_bytes()),
         "csv" => t.to_csv().map(String::into_bytes),
         "json" => Ok(serde_json::to_string_pretty(&t.to_json_value())
@@ -64,13 +68,16 @@ pub fn table_bytes(t: &Table, path: &str, opts: &SaveOptions) -> Result<Vec<u8>>
         e => Err(Error::invalid(format!(
             "cannot save a table as '.{e}' ({path}); valid extensions: {TABLE_FORMATS}"
         ))),
-    }
+    }?;
+    Ok((bytes, Vec::new()))
 }
 
-/// Writes `t` to `path` by extension ([`table_bytes`]), atomically.
-pub fn save_table(t: &Table, path: &str, opts: &SaveOptions) -> Result<()> {
-    let bytes = table_bytes(t, path, opts)?;
-    crate::io::write_atomic(path, &bytes)
+/// Writes `t` to `path` by extension ([`table_bytes`]), atomically; returns the format's
+/// warnings (for the caller to show).
+pub fn save_table(t: &Table, path: &str, opts: &SaveOptions) -> Result<Vec<String>> {
+    let (bytes, warnings) = table_bytes(t, path, opts)?;
+    crate::io::write_atomic(path, &bytes)?;
+    Ok(warnings)
 }
 
 /// Writes `r` to `path` atomically, by extension: `.html` ([`super::html_report::report_html`]) or `.docx`

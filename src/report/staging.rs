@@ -14,6 +14,21 @@ use std::path::{Path, PathBuf};
 /// The marker file that identifies a folder written by a study.
 pub const MARKER: &str = ".spillover-study";
 
+/// What follows a study's output folder name in the name of its staging folder (then the pid).
+const STAGING_TAG: &str = ".spillover-staging-";
+
+/// `path` as it will be named once its study's staging folder is committed: the folder
+/// `<out>.spillover-staging-<pid>` in it is read as `<out>` (for messages about a file being
+/// written); other paths are returned as they are.
+pub fn final_path(path: &str) -> String {
+    let Some(at) = path.find(STAGING_TAG) else {
+        return path.to_string();
+    };
+    let rest = &path[at + STAGING_TAG.len()..];
+    let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    format!("{}{}", &path[..at], &rest[digits..])
+}
+
 /// The final folder `out` as a path without trailing separators, and its parent and name.
 fn split(out: &str) -> Result<(PathBuf, PathBuf, String)> {
     let trimmed = out.trim_end_matches(['/', '\\']);
@@ -68,7 +83,7 @@ pub fn stage_dir(out: &str) -> Result<String> {
     let (final_dir, parent, name) = split(out)?;
     check_target(&final_dir)?;
     remove_stale_staging(&parent, &name);
-    let staging = parent.join(format!("{name}.spillover-staging-{}", std::process::id()));
+    let staging = parent.join(format!("{name}{STAGING_TAG}{}", std::process::id()));
     if staging.exists() {
         std::fs::remove_dir_all(&staging).map_err(|e| Error::io(staging.display(), e))?;
     }
@@ -87,7 +102,7 @@ fn remove_stale_staging(parent: &Path, name: &str) {
     if !Path::new("/proc/self").exists() {
         return;
     }
-    let prefix = format!("{name}.spillover-staging-");
+    let prefix = format!("{name}{STAGING_TAG}");
     let dir = if parent.as_os_str().is_empty() {
         Path::new(".")
     } else {
@@ -145,7 +160,7 @@ pub fn discard_dir(staging: &str) -> Result<()> {
 fn check_staging(staging: &str) -> Result<()> {
     let ok = Path::new(staging)
         .file_name()
-        .is_some_and(|n| n.to_string_lossy().contains(".spillover-staging-"));
+        .is_some_and(|n| n.to_string_lossy().contains(STAGING_TAG));
     if ok {
         Ok(())
     } else {
@@ -158,6 +173,12 @@ fn check_staging(staging: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn final_path_reads_the_staging_folder_as_the_output_folder() {
+        assert_eq!(final_path("out/res.spillover-staging-123/t.tex"), "out/res/t.tex");
+        assert_eq!(final_path("out/res/t.tex"), "out/res/t.tex");
+    }
 
     #[test]
     fn commit_replaces_and_discard_keeps_the_old_folder() {

@@ -104,7 +104,13 @@ pub fn save_exportable_with<T: Exportable>(x: &T, path: &str, opts: &SaveOptions
             }
         }
         _ if is_table_format(path) => match x.table() {
-            Some(t) => return save_table(&t, path, opts).map_err(core_err),
+            Some(t) => {
+                for w in save_table(&t, path, opts).map_err(core_err)? {
+                    let shown = crate::report::staging::final_path(path);
+                    super::eprint_line(&format!("warning: save: {shown}: {w}"));
+                }
+                return Ok(());
+            }
             None => {
                 return Err(script_err(format!(
                     "save: a {} has no table form; save it as .json",
