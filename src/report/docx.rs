@@ -1,8 +1,11 @@
 //! Word (`.docx`) output of a [`Table`], written as Office Open XML (ECMA-376) with the `zip`
 //! crate: the package holds `[Content_Types].xml`, `_rels/.rels`, `word/document.xml` and its
-//! relationships (with PNG pictures under `word/media/`), the least a word processor needs. The table is a real Word table (one `w:tc` per cell) with the
-//! title as a bold paragraph above it, booktabs-like rules (top, under the header, bottom), the
-//! first column left- and the others right-aligned, and the notes in 9 pt under it.
+//! relationships (with PNG pictures under `word/media/`), and `word/styles.xml` with the
+//! paragraph styles the body uses ([`STYLES`]: Normal, Heading1–Heading6 with outline levels so
+//! that Word's navigation pane and table of contents find the headings, and Caption). The
+//! table is a real Word table (one `w:tc` per cell) with the title as a Caption paragraph above
+//! it, booktabs-like rules (top, under the header, bottom), the first column left- and the
+//! others right-aligned, and the notes in 9 pt under it.
 //!
 //! No docx crate is used: the format needed here is four small XML parts, and `zip` is already
 //! in the build (through `rust_xlsxwriter` and `calamine`), so this adds no dependency. A report
@@ -80,6 +83,49 @@ pub fn paragraph_xml(text: &str, bold: bool, size: Option<u32>, align: Align, ke
     )
 }
 
+/// A paragraph of `text` in the paragraph style `style` (an id of [`STYLES`], e.g.
+/// `"Heading1"`), whose formatting comes from the style.
+pub fn styled_paragraph_xml(text: &str, style: &str) -> String {
+    format!(
+        "<w:p><w:pPr><w:pStyle w:val=\"{style}\"/></w:pPr>{}</w:p>",
+        run(text, false, None)
+    )
+}
+
+/// A heading of `level` 1–6 (deeper levels are drawn as 6): a paragraph in the style
+/// `Heading{level}`, listed in Word's navigation pane and tables of contents.
+pub fn heading_xml(text: &str, level: usize) -> String {
+    styled_paragraph_xml(text, &format!("Heading{}", level.clamp(1, 6)))
+}
+
+/// The `word/styles.xml` part: document defaults (Times New Roman for Latin text, SimSun for
+/// Chinese, 11 pt), the Normal paragraph style, Heading1–Heading6 (bold, 18, 15, 13, 12, 11,
+/// 11 pt, kept with the next paragraph, outline levels 0–5, built-in names so Word treats them
+/// as its headings) and Caption (bold, kept with the table under it).
+pub static STYLES: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let mut s = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<w:styles xmlns:w=\"{W_NS}\">\
+<w:docDefaults><w:rPrDefault><w:rPr><w:rFonts w:ascii=\"Times New Roman\" w:hAnsi=\"Times New Roman\" \
+w:eastAsia=\"SimSun\" w:cs=\"Times New Roman\"/><w:sz w:val=\"22\"/><w:szCs w:val=\"22\"/><w:lang w:val=\"en-US\" \
+w:eastAsia=\"zh-CN\"/></w:rPr></w:rPrDefault><w:pPrDefault><w:pPr><w:spacing w:after=\"0\" w:line=\"240\" \
+w:lineRule=\"auto\"/></w:pPr></w:pPrDefault></w:docDefaults>\
+<w:style w:type=\"paragraph\" w:default=\"1\" w:styleId=\"Normal\"><w:name w:val=\"Normal\"/><w:qFormat/></w:style>"
+    );
+    for (level, size) in [36, 30, 26, 24, 22, 22].into_iter().enumerate() {
+        let n = level + 1;
+        s += &format!(
+            "<w:style w:type=\"paragraph\" w:styleId=\"Heading{n}\"><w:name w:val=\"heading {n}\"/>\
+<w:basedOn w:val=\"Normal\"/><w:next w:val=\"Normal\"/><w:uiPriority w:val=\"9\"/><w:qFormat/><w:pPr><w:keepNext/>\
+<w:keepLines/><w:spacing w:before=\"240\" w:after=\"120\"/><w:outlineLvl w:val=\"{level}\"/></w:pPr><w:rPr><w:b/>\
+<w:bCs/><w:sz w:val=\"{size}\"/><w:szCs w:val=\"{size}\"/></w:rPr></w:style>"
+        );
+    }
+    s += "<w:style w:type=\"paragraph\" w:styleId=\"Caption\"><w:name w:val=\"caption\"/><w:basedOn w:val=\"Normal\"/>\
+<w:next w:val=\"Normal\"/><w:uiPriority w:val=\"35\"/><w:qFormat/><w:pPr><w:keepNext/><w:spacing w:before=\"120\" \
+w:after=\"60\"/></w:pPr><w:rPr><w:b/><w:bCs/></w:rPr></w:style></w:styles>";
+    s
+});
+
 /// A border element of weight `sz` eighths of a point.
 fn border(side: &str, sz: u32) -> String {
     format!("<w:{side} w:val=\"single\" w:sz=\"{sz}\" w:space=\"0\" w:color=\"000000\"/>")
@@ -98,7 +144,7 @@ fn column_widths(k: usize) -> Vec<u32> {
     w
 }
 
-/// `t` as WordprocessingML body content: its title as a bold paragraph, the table (header row
+/// `t` as WordprocessingML body content: its title as a Caption paragraph, the table (header row
 /// repeated on each page, a rule above and below the header and under the last row), and each
 /// note as a 9 pt paragraph under it, followed by an empty paragraph. Cells show the printed
 /// text of every format.
@@ -106,7 +152,7 @@ pub fn table_xml(t: &Table) -> String {
     let k = t.columns.len().max(1);
     let mut out = String::new();
     if !t.title.is_empty() {
-        out += &paragraph_xml(&t.title, true, None, Align::Left, true);
+        out += &styled_paragraph_xml(&t.title, "Caption");
     }
     let widths = column_widths(k);
     out += "<w:tbl><w:tblPr><w:tblW w:w=\"0\" w:type=\"auto\"/><w:jc w:val=\"center\"/>";
@@ -200,6 +246,7 @@ pub fn document(body_xml: &str, images: &[Vec<u8>]) -> Result<Vec<u8>> {
 <Default Extension=\"xml\" ContentType=\"application/xml\"/>\
 <Default Extension=\"png\" ContentType=\"image/png\"/>\
 <Override PartName=\"/word/document.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml\"/>\
+<Override PartName=\"/word/styles.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml\"/>\
 </Types>";
     const RELS: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n\
 <Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">\
@@ -215,7 +262,8 @@ w:header=\"709\" w:footer=\"709\" w:gutter=\"0\"/></w:sectPr></w:body></w:docume
     );
     let mut doc_rels = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n\
-<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">",
+<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">\
+<Relationship Id=\"rIdStyles\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles\" Target=\"styles.xml\"/>",
     );
     for k in 1..=images.len() {
         doc_rels += &format!(
@@ -231,6 +279,7 @@ w:header=\"709\" w:footer=\"709\" w:gutter=\"0\"/></w:sectPr></w:body></w:docume
         ("_rels/.rels".into(), RELS.as_bytes()),
         ("word/document.xml".into(), doc.as_bytes()),
         ("word/_rels/document.xml.rels".into(), doc_rels.as_bytes()),
+        ("word/styles.xml".into(), STYLES.as_bytes()),
     ];
     for (k, png) in images.iter().enumerate() {
         parts.push((format!("word/media/image{}.png", k + 1), png.as_slice()));
@@ -249,7 +298,7 @@ pub fn table_docx(t: &Table) -> Result<Vec<u8>> {
 }
 
 /// A report ([`super::html_report::Report`]) as a `.docx` package: the title (`# `) and
-/// headings (`## `, `### `) as bold paragraphs, text lines as paragraphs (Markdown markers
+/// headings (`## `, `### `) as Heading1, Heading2, … paragraphs ([`heading_xml`]), text lines as paragraphs (Markdown markers
 /// removed), tables as [`table_xml`], figures as pictures ([`image_xml`]; the PNG file, not
 /// the SVG) with their caption in italics under them, and the spec line by line in 9 pt under
 /// "Specification".
@@ -260,11 +309,7 @@ pub fn report_docx(r: &super::html_report::Report) -> Result<Vec<u8>> {
     for it in &r.items {
         match it {
             ReportItem::Text(line) => match heading(line) {
-                Some((level, t)) => {
-                    let size = [36, 30, 26, 24, 22, 22][level - 1];
-                    body += &paragraph_xml("", false, None, Align::Left, true);
-                    body += &paragraph_xml(&plain_markdown(t), true, Some(size), Align::Left, true);
-                }
+                Some((level, t)) => body += &heading_xml(&plain_markdown(t), level),
                 None if line.trim().is_empty() => {}
                 None => body += &paragraph_xml(&plain_markdown(line.trim()), false, None, Align::Left, false),
             },
@@ -289,7 +334,7 @@ pub fn report_docx(r: &super::html_report::Report) -> Result<Vec<u8>> {
         }
     }
     if let Some(spec) = &r.spec {
-        body += &paragraph_xml("Specification", true, Some(30), Align::Left, true);
+        body += &heading_xml("Specification", 2);
         for line in spec.lines() {
             body += &paragraph_xml(line, false, Some(18), Align::Left, false);
         }
