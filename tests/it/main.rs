@@ -36,6 +36,7 @@ mod r2_measures;
 mod random_effects;
 mod read_data;
 mod regressions14;
+mod report_extras;
 mod report_html;
 mod reshape;
 mod resolvent;

@@ -21,12 +21,12 @@ fn opts(id: &str) -> MapOptions {
     }
 }
 
-fn file(rel: &str) -> Vec<u8> {
+pub(crate) fn file(rel: &str) -> Vec<u8> {
     std::fs::read(fixture(rel)).unwrap()
 }
 
 /// A sandbox holding the grid map (GeoJSON and shapefile) and its data.
-fn grid_sandbox(tag: &str) -> Sandbox {
+pub(crate) fn grid_sandbox(tag: &str) -> Sandbox {
     let names = [
         "grid.geojson",
         "grid.shp",
@@ -197,7 +197,7 @@ fn contiguity_of_the_map_is_the_hand_computed_neighbour_list() {
 }
 
 /// (fill, number of points) of every `<polygon>` of an SVG, in drawing order.
-fn polygons(svg: &str) -> Vec<(String, usize)> {
+pub(crate) fn polygons(svg: &str) -> Vec<(String, usize)> {
     svg.split("<polygon")
         .skip(1)
         .map(|p| {
@@ -313,7 +313,7 @@ fn panel_maps_pick_a_period_and_small_multiples_draw_each() {
 }
 
 /// The number in "label  (n)" of an SVG legend.
-fn legend_count(svg: &str, label: &str) -> usize {
+pub(crate) fn legend_count(svg: &str, label: &str) -> usize {
     let k = svg
         .find(&format!("{label}  ("))
         .unwrap_or_else(|| panic!("no legend entry {label}"))

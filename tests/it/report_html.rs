@@ -155,7 +155,7 @@ fn save_report_refuses_bad_items_and_formats() {
 
 /// A panel `id,time,y,x,g` on the ten units of the grid map (tests/fixtures/maps), 8 periods,
 /// deterministic values: y higher on row C so that the maps have something to show.
-fn grid_panel() -> String {
+pub(crate) fn grid_panel() -> String {
     let ids = ["A1", "A2", "A3", "B1", "B2", "B3", "C1", "C2", "C3", "E"];
     let mut s = String::from("id,time,y,x,g\n");
     for t in 0..8 {

@@ -312,7 +312,7 @@ fn check_tex(name: &str, tex: &str) {
 }
 
 /// pdflatex when installed (None otherwise, with a note on stderr).
-fn pdflatex() -> Option<&'static str> {
+pub(crate) fn pdflatex() -> Option<&'static str> {
     let ok = std::process::Command::new("pdflatex")
         .arg("--version")
         .output()
@@ -324,7 +324,7 @@ fn pdflatex() -> Option<&'static str> {
 }
 
 /// Compiles `main` in `dir` with pdflatex; panics with the log's errors on failure.
-fn compile(dir: &Path, main: &str) {
+pub(crate) fn compile(dir: &Path, main: &str) {
     let out = std::process::Command::new("pdflatex")
         .args(["-interaction=nonstopmode", "-halt-on-error", main])
         .current_dir(dir)
@@ -391,15 +391,21 @@ fn latex_is_ascii_escaped_and_compiles_with_booktabs_and_amsmath() {
         2,
         "only booktabs and amsmath"
     );
-    // Chinese text is refused for a table to \input, with the way out
-    let cjk = crate::common::eval_table(
-        &prelude(),
-        r#"let t = table("长三角", ["a"], [["b"]]); save(t, "/nonexistent_dir/x.tex"); t"#,
-    )
-    .unwrap_err();
+    // Chinese text in a table to \input is kept, with a comment saying what to load (the
+    // warning and the standalone form: report_extras.rs)
+    let cjk = crate::common::eval_table(&prelude(), r#"table("长三角", ["a"], [["b"]])"#).unwrap();
+    let tex = spillover::report::latex::table_latex(&cjk, &Default::default()).unwrap();
     assert!(
-        cjk.contains("长三角") && cjk.contains("cjk: true") && cjk.contains(".docx"),
-        "{cjk}"
+        tex.tex
+            .starts_with("% This table has CJK text: load \\usepackage{CJKutf8}")
+            && tex.tex.contains("长三角"),
+        "{}",
+        tex.tex
+    );
+    assert!(
+        tex.warnings[0].contains("长三角") && tex.warnings[0].contains(".docx"),
+        "{:?}",
+        tex.warnings
     );
     if pdflatex().is_some() {
         sb.write(
