@@ -390,7 +390,7 @@ pub fn plot_map_series(
 /// Options of [`plot_lisa_map`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct LisaMapOptions {
-    /// Significance level (default 0.05): a unit is in a cluster when its p ≤ alpha.
+    /// Significance level (default 0.05): a unit is in a cluster when its p < alpha.
     pub alpha: f64,
     /// Title (default "LISA cluster map"), width, height, font; the axis labels are not used.
     pub figure: FigureOptions,

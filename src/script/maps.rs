@@ -291,7 +291,7 @@ pub mod maps_fns {
 
     /// LISA cluster map of a `local_moran` result: High-High red, Low-Low blue, Low-High light
     /// blue, High-Low pink, not significant light grey (GeoDa's colours), with the count of each
-    /// in the legend. A unit is in its quadrant's cluster when its p ≤ alpha (option alpha,
+    /// in the legend. A unit is in its quadrant's cluster when its p < alpha (option alpha,
     /// default 0.05), using p_sim when `local_moran` ran permutations, else the normal p.
     /// Options: alpha, legend, and the figure options title, width, height, font. Units matched
     /// by id. Returns `#{warnings, no_data, not_on_map, counts}`, counts keyed by category
