@@ -78,8 +78,9 @@ pub fn table_latex(t: &Table, opts: &LatexOptions) -> Result<Latex> {
     let k = t.columns.len();
     let mut out = String::from("\\begin{table}[htbp]\n\\centering\n");
     if !t.title.is_empty() {
-        out += &format!("\\caption{{{}}}\n", latex_escape(&t.title));
+        out += &format!("\\caption{{{}}}\n", latex_escape(caption_text(&t.title)));
     }
+    out += fit_width(t);
     out += &format!(
         "\\begin{{tabular}}{{l{}}}\n\\toprule\n",
         "r".repeat(k.saturating_sub(1))
@@ -151,6 +152,66 @@ pub fn table_latex(t: &Table, opts: &LatexOptions) -> Result<Latex> {
         tex: format!("{comment}{out}"),
         warnings,
     })
+}
+
+/// The caption of a table titled `title`: the title without a leading "Table 5. " or
+/// "Table 9b: " (LaTeX's `\caption` numbers the tables itself; "Table 8: Table 5. …" would
+/// number it twice).
+fn caption_text(title: &str) -> &str {
+    let Some(rest) = title.strip_prefix("Table ") else {
+        return title;
+    };
+    let label = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+    if label.len() == rest.len() {
+        return title;
+    }
+    let label = label.trim_start_matches(|c: char| c.is_ascii_lowercase());
+    match label.strip_prefix(". ").or_else(|| label.strip_prefix(": ")) {
+        Some(text) if !text.trim().is_empty() => text.trim_start(),
+        _ => title,
+    }
+}
+
+/// Width of the text block the tables are fitted to: `article`'s 345 pt at 10 pt, the narrowest
+/// of the common classes.
+pub const TEXT_WIDTH_PT: f64 = 345.0;
+
+/// The size commands that let a wide table fit [`TEXT_WIDTH_PT`], placed inside the float
+/// (so they end with it): none when it fits at the document's size, else the first of
+/// `\small`, `\footnotesize`, `\scriptsize` at which its estimated width fits, and
+/// `\scriptsize` with `\tabcolsep` halved to 3 pt for tables wider than that (which may still
+/// overflow: split them, or set them in landscape). The width is estimated from the longest
+/// text of each column at half an em per character (Computer Modern's digits are exactly half
+/// an em wide; stars, set as superscripts, count half), plus the column separations (2 ×
+/// 6 pt each).
+fn fit_width(t: &Table) -> &'static str {
+    let mut longest: Vec<f64> = t.columns.iter().map(|c| text_ems(c)).collect();
+    for row in t.cells() {
+        for (j, c) in row.iter().enumerate() {
+            if let Some(w) = longest.get_mut(j) {
+                *w = w.max(text_ems(c));
+            }
+        }
+    }
+    let ems: f64 = longest.iter().sum();
+    let seps = 12.0 * longest.len() as f64;
+    // font sizes in pt of the standard classes at 10 pt
+    for (cmd, size) in [
+        ("", 10.0),
+        ("\\small\n", 9.0),
+        ("\\footnotesize\n", 8.0),
+        ("\\scriptsize\n", 7.0),
+    ] {
+        if ems * size + seps <= TEXT_WIDTH_PT {
+            return cmd;
+        }
+    }
+    "\\scriptsize\n\\setlength{\\tabcolsep}{3pt}\n"
+}
+
+/// The printed width of `s` in ems, half an em per character (stars a quarter).
+fn text_ems(s: &str) -> f64 {
+    s.chars().map(|c| if c == '*' { 0.25 } else { 0.5 }).sum()
 }
 
 impl Table {
@@ -428,6 +489,42 @@ pub fn latex_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn captions_leave_the_numbering_to_latex() {
+        for (title, caption) in [
+            ("Table 5. Spatial panel models", "Spatial panel models"),
+            ("Table 9b: Short-run effects", "Short-run effects"),
+            ("Table of results", "Table of results"),
+            ("Table 5.", "Table 5."),
+            ("Descriptive statistics", "Descriptive statistics"),
+        ] {
+            assert_eq!(caption_text(title), caption, "{title}");
+        }
+    }
+
+    #[test]
+    fn wide_tables_are_set_smaller_to_fit_the_text_width() {
+        let row = |k: usize, cell: &str| -> Vec<crate::report::Cell> { (0..k).map(|_| cell.into()).collect() };
+        let mut narrow = Table::new("n", (0..3).map(|j| format!("c{j}")).collect());
+        narrow.push(row(3, "0.1234 (0.567)"));
+        assert!(!narrow.to_latex().unwrap().contains("\\small"));
+        // 5 columns of 14 characters: 5 × 7 em × 10 pt + 60 pt = 410 pt > 345 pt; at 9 pt
+        // 375 pt; at 8 pt 340 pt fits
+        let mut wide = Table::new("w", (0..5).map(|j| format!("c{j}")).collect());
+        wide.push(row(5, "0.1234 (0.567)"));
+        let tex = wide.to_latex().unwrap();
+        assert!(
+            tex.contains("\\centering\n\\caption{w}\n\\footnotesize\n\\begin{tabular}"),
+            "{tex}"
+        );
+        let mut widest = Table::new("x", (0..12).map(|j| format!("c{j}")).collect());
+        widest.push(row(12, "0.1234 (0.567)"));
+        assert!(widest
+            .to_latex()
+            .unwrap()
+            .contains("\\scriptsize\n\\setlength{\\tabcolsep}{3pt}\n"));
+    }
 
     #[test]
     fn cjk_text_is_kept_with_a_warning_or_the_cjk_package() {
