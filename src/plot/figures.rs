@@ -175,6 +175,8 @@ impl Figure for Scatter {
             .configure_mesh()
             .x_desc(&self.xlabel)
             .y_desc(&self.ylabel)
+            .x_label_formatter(&|v| tick_label(*v))
+            .y_label_formatter(&|v| tick_label(*v))
             .label_style((super::fonts::LATIN, 14))
             .axis_desc_style((desc_font, 16))
             .max_light_lines(2)

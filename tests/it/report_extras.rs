@@ -332,3 +332,29 @@ fn word_headings_are_heading_styles_defined_in_styles_xml() {
     // no heading is a bare bold paragraph any more
     assert!(!doc.contains("<w:b/><w:sz w:val=\"30\"/>"), "old bold headings remain");
 }
+
+#[test]
+fn moran_scatterplot_ticks_never_read_minus_zero() {
+    // The grid study's outcome in its last period: plotters' own tick labels printed the
+    // rounding error of a tick at zero as "-0.0".
+    let panel = crate::report_html::grid_panel();
+    let s = Sandbox::new("extras_ticks", &[("panel.csv", panel.as_bytes())]);
+    s.succeeds(
+        r#"let p = panel(read_csv("panel.csv"), "id", "time");
+           let w = weights_economic(p, "g");
+           plot_moran(in_order(p, "y", 2008, w), w, "m.svg");"#,
+    );
+    let svg = std::fs::read_to_string(s.path("m.svg")).unwrap();
+    let texts: Vec<&str> = svg
+        .split("<text")
+        .skip(1)
+        .map(|t| t[t.find('>').unwrap() + 1..t.find("</text>").unwrap()].trim())
+        .collect();
+    assert!(texts.contains(&"0"), "a tick at zero: {texts:?}");
+    assert!(
+        !texts
+            .iter()
+            .any(|t| t.starts_with("-0") && t.trim_start_matches(['-', '0', '.']).is_empty()),
+        "{texts:?}"
+    );
+}
