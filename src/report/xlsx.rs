@@ -1,7 +1,9 @@
 //! Excel (`.xlsx`) output of a [`Table`] with `rust_xlsxwriter`: the formatted table on the
 //! sheet `Table` (title, header, the cells as printed but numbers stored as numbers with the
 //! displayed number format, notes under it) and the same numbers in long form on the sheet
-//! `Long` (term, column, statistic, value), one number a row, at full precision.
+//! `Long` (term, column, statistic, value), one number a row: numeric cells at full precision,
+//! numbers read from text cells (compare's and the effects tables' `0.4728***`, `(0.0631)`)
+//! with the digits printed there.
 
 use super::table::{Cell, PFormat, Table, P_DECIMALS, UNDEFINED};
 use crate::error::{Error, Result};
