@@ -232,17 +232,71 @@ impl Frame {
         cells
             .into_iter()
             .enumerate()
-            .map(|(i, k)| {
-                k.ok_or_else(|| {
-                    Error::data(format!(
-                        "{}column '{name}' is missing in row {}; ids and periods cannot be missing: \
-                         fill the cell or drop the row",
-                        self.place(i, j),
-                        i + 1
-                    ))
-                })
-            })
+            .map(|(i, k)| k.ok_or_else(|| self.missing_key(name, j, i)))
             .collect()
+    }
+
+    /// The error of a missing id or period in row `i` of column `name` (index `j`).
+    fn missing_key(&self, name: &str, j: usize, i: usize) -> Error {
+        Error::data(format!(
+            "{}column '{name}' is missing in row {}; ids and periods cannot be missing: \
+             fill the cell or drop the row",
+            self.place(i, j),
+            i + 1
+        ))
+    }
+
+    /// The keys of column `name` ([`Frame::keys`]) as codes: the code of each row and the
+    /// distinct keys in order of first appearance (key `k` has code `k`). The same keys and
+    /// errors as [`Frame::keys`], without a string per row: a numeric column is coded by the
+    /// bits of its numbers first and each distinct number printed once; text is coded by its
+    /// trimmed slice.
+    pub fn key_codes(&self, name: &str) -> Result<(Vec<u32>, Vec<String>)> {
+        use super::codes::Coder;
+        let j = self.index_of(name)?;
+        let n = self.nrows();
+        let mut codes = Vec::with_capacity(n);
+        // Text slices (a text column, or a numeric column's written cells) are their own keys
+        // once trimmed (key_of_text).
+        let by_text = |cells: &mut dyn Iterator<Item = (usize, Option<&str>)>| -> Result<(Vec<u32>, Vec<String>)> {
+            let mut coder: Coder<&str> = Coder::with_capacity(1024);
+            let mut codes = Vec::with_capacity(n);
+            for (i, s) in cells {
+                match s.map(str::trim).filter(|k| !k.is_empty()) {
+                    Some(k) => codes.push(coder.code(k)),
+                    None => return Err(self.missing_key(name, j, i)),
+                }
+            }
+            Ok((codes, coder.into_keys().into_iter().map(str::to_string).collect()))
+        };
+        match (&self.cols[j], &self.texts[j]) {
+            (Column::Text(v), _) => by_text(&mut v.iter().enumerate().map(|(i, s)| (i, Some(s.as_str())))),
+            (Column::Num(v), Some(t)) => by_text(
+                &mut v
+                    .iter()
+                    .zip(t.iter())
+                    .enumerate()
+                    .map(|(i, (x, s))| (i, (!x.is_nan()).then_some(s.as_str()))),
+            ),
+            (Column::Num(v), None) => {
+                // Two levels: bits → first code, then each distinct number's key → final code
+                // (0 and −0 print alike).
+                let mut bits: Coder<u64> = Coder::with_capacity(1024);
+                let mut of_bits: Vec<u32> = Vec::new();
+                let mut keys: Coder<String> = Coder::with_capacity(1024);
+                for (i, x) in v.iter().enumerate() {
+                    if x.is_nan() {
+                        return Err(self.missing_key(name, j, i));
+                    }
+                    let b = bits.code(x.to_bits());
+                    if b as usize == of_bits.len() {
+                        of_bits.push(keys.code(key_of_number(*x)));
+                    }
+                    codes.push(of_bits[b as usize]);
+                }
+                Ok((codes, keys.into_keys()))
+            }
+        }
     }
 
     /// The keys of column `name` as [`Frame::keys`], with `None` for missing cells.
@@ -313,6 +367,22 @@ impl Frame {
                 missing: o.missing.clone(),
             }),
         }
+    }
+
+    /// [`Frame::take`] of an owned frame: each column is reordered and its old values freed
+    /// before the next, so at most one column is held twice.
+    pub fn into_take(mut self, idx: &[usize]) -> Frame {
+        for c in &mut self.cols {
+            let taken = c.take(idx);
+            *c = taken;
+        }
+        for t in self.texts.iter_mut().flatten() {
+            *t = Arc::new(idx.iter().map(|&i| t[i].clone()).collect());
+        }
+        if let Some(o) = &mut self.origin {
+            o.lines = idx.iter().filter_map(|&i| o.lines.get(i).copied()).collect();
+        }
+        self
     }
 
     /// Rows whose `name` key (see [`Frame::keys`]) equals one of `values` (trimmed); rows
