@@ -5,7 +5,9 @@
 //! 64-bit finaliser of MurmurHash3 (Appleby, `fmix64`) so that every output bit depends on every
 //! input bit (hashbrown takes the bucket from the low bits and a tag from the high bits). It is
 //! not resistant to chosen collisions, which is irrelevant for ids read from a user's own files.
-//! [`Coder`] numbers keys in order of first appearance.
+//! [`Coder`] numbers keys in order of first appearance; [`StrCoder`] does so for text keys,
+//! holding a key of at most 15 bytes inside the table (a lookup compares two integers instead
+//! of following a pointer to the key's bytes, which is what costs at a million keys).
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
@@ -132,6 +134,93 @@ impl<K: Hash + Eq + Clone> Coder<K> {
     }
 }
 
+/// Numbers distinct text keys in order of first appearance (see the module doc).
+#[derive(Debug, Clone)]
+pub struct StrCoder {
+    small: FastMap<u128, u32>,
+    long: FastMap<Box<str>, u32>,
+    keys: Vec<String>,
+}
+
+/// `s` packed into an integer when it has at most 15 bytes: the bytes, then the length in the
+/// top byte (so two different strings never pack alike).
+#[inline]
+fn pack(s: &str) -> Option<u128> {
+    let b = s.as_bytes();
+    if b.len() > 15 {
+        return None;
+    }
+    let mut buf = [0u8; 16];
+    buf[..b.len()].copy_from_slice(b);
+    buf[15] = b.len() as u8;
+    Some(u128::from_le_bytes(buf))
+}
+
+impl StrCoder {
+    /// An empty coder expecting about `n` distinct keys.
+    pub fn with_capacity(n: usize) -> Self {
+        StrCoder {
+            small: fast_map(n),
+            long: fast_map(0),
+            keys: Vec::with_capacity(n),
+        }
+    }
+
+    /// The code of `key`, registering it if new.
+    #[inline]
+    pub fn code(&mut self, key: &str) -> u32 {
+        let next = self.keys.len() as u32;
+        let code = match pack(key) {
+            Some(p) => *self.small.entry(p).or_insert(next),
+            None => match self.long.get(key) {
+                Some(&c) => c,
+                None => {
+                    self.long.insert(key.into(), next);
+                    next
+                }
+            },
+        };
+        if code == next {
+            self.keys.push(key.to_string());
+        }
+        code
+    }
+
+    /// The code of `key` if it was registered.
+    #[inline]
+    pub fn get(&self, key: &str) -> Option<u32> {
+        match pack(key) {
+            Some(p) => self.small.get(&p).copied(),
+            None => self.long.get(key).copied(),
+        }
+    }
+
+    /// The key of code `c`.
+    pub fn key(&self, c: u32) -> &str {
+        &self.keys[c as usize]
+    }
+
+    /// Number of distinct keys.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// True when no key was registered.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// The distinct keys in code order.
+    pub fn keys(&self) -> &[String] {
+        &self.keys
+    }
+
+    /// The distinct keys in order of first appearance (code order).
+    pub fn into_keys(self) -> Vec<String> {
+        self.keys
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,6 +233,28 @@ mod tests {
         assert_eq!(c.keys(), &["b", "a", "c"]);
         assert_eq!(c.get(&"c"), Some(2));
         assert_eq!(c.get(&"d"), None);
+    }
+
+    #[test]
+    fn str_codes_short_and_long_keys() {
+        let long = "a key longer than fifteen bytes";
+        let mut c = StrCoder::with_capacity(2);
+        let keys = [
+            "u1",
+            long,
+            "u1\0",
+            "",
+            "u1",
+            long,
+            "123456789012345",
+            "1234567890123456",
+        ];
+        let got: Vec<u32> = keys.iter().map(|k| c.code(k)).collect();
+        assert_eq!(got, [0, 1, 2, 3, 0, 1, 4, 5]);
+        assert_eq!(c.keys()[1], long);
+        assert_eq!(c.get("u1\0"), Some(2));
+        assert_eq!(c.get("u2"), None);
+        assert_eq!(c.key(5), "1234567890123456");
     }
 
     #[test]

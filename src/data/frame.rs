@@ -252,14 +252,14 @@ impl Frame {
     /// bits of its numbers first and each distinct number printed once; text is coded by its
     /// trimmed slice.
     pub fn key_codes(&self, name: &str) -> Result<(Vec<u32>, Vec<String>)> {
-        use super::codes::Coder;
+        use super::codes::{Coder, StrCoder};
         let j = self.index_of(name)?;
         let n = self.nrows();
         let mut codes = Vec::with_capacity(n);
         // Text slices (a text column, or a numeric column's written cells) are their own keys
         // once trimmed (key_of_text).
         let by_text = |cells: &mut dyn Iterator<Item = (usize, Option<&str>)>| -> Result<(Vec<u32>, Vec<String>)> {
-            let mut coder: Coder<&str> = Coder::with_capacity(1024);
+            let mut coder = StrCoder::with_capacity(1024);
             let mut codes = Vec::with_capacity(n);
             for (i, s) in cells {
                 match s.map(str::trim).filter(|k| !k.is_empty()) {
@@ -267,7 +267,7 @@ impl Frame {
                     None => return Err(self.missing_key(name, j, i)),
                 }
             }
-            Ok((codes, coder.into_keys().into_iter().map(str::to_string).collect()))
+            Ok((codes, coder.into_keys()))
         };
         match (&self.cols[j], &self.texts[j]) {
             (Column::Text(v), _) => by_text(&mut v.iter().enumerate().map(|(i, s)| (i, Some(s.as_str())))),

@@ -17,7 +17,7 @@
 
 use super::similarity::with_similarity;
 use super::{Standardization, Weights};
-use crate::data::codes::{fast_map, FastMap};
+use crate::data::codes::StrCoder;
 use crate::data::key_of_text;
 use crate::error::{list_some, Error, Result};
 use std::collections::HashMap;
@@ -262,8 +262,7 @@ struct Triplets<'a> {
     /// Final ids (filled by [`Self::finish`]).
     ids: Vec<String>,
     /// Units in order of first appearance anywhere (reading codes).
-    seen: Vec<String>,
-    code: FastMap<String, u32>,
+    seen: StrCoder,
     /// Reading codes of the declared units, in order.
     declared: Vec<u32>,
     raw: Vec<(u32, u32, f64, u64)>,
@@ -277,8 +276,7 @@ impl<'a> Triplets<'a> {
         Triplets {
             path,
             ids: Vec::new(),
-            seen: Vec::new(),
-            code: fast_map(0),
+            seen: StrCoder::with_capacity(0),
             declared: Vec::new(),
             raw: Vec::new(),
             trip: Vec::new(),
@@ -297,19 +295,12 @@ impl<'a> Triplets<'a> {
 
     /// The reading code of unit `raw`, registering it if new.
     fn unit(&mut self, raw: &str) -> u32 {
-        let k = raw.trim();
-        if let Some(&u) = self.code.get(k) {
-            return u;
-        }
-        let u = self.seen.len() as u32;
-        self.code.insert(k.to_string(), u);
-        self.seen.push(k.to_string());
-        u
+        self.seen.code(raw.trim())
     }
 
     /// The id of reading code `u`.
     fn key(&self, u: u32) -> &str {
-        &self.seen[u as usize]
+        self.seen.key(u)
     }
 
     /// Declares unit `u` (a GAL head: numbered in the order declared, before the others).
@@ -416,7 +407,7 @@ impl<'a> Triplets<'a> {
             .filter(|r| r.0 != r.1)
             .map(|r| (fin[r.0 as usize] as usize, fin[r.1 as usize] as usize, r.2))
             .collect();
-        self.ids = order.iter().map(|&u| self.seen[u as usize].clone()).collect();
+        self.ids = order.iter().map(|&u| self.seen.key(u).to_string()).collect();
         self.order = order;
         Ok(())
     }
