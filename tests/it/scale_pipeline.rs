@@ -28,7 +28,7 @@ fn csv_text(n: usize, rows: usize) -> String {
 
 #[test]
 fn large_csv_parsed_in_pieces_reads_back_what_was_written() {
-    let (n, rows) = (5_000, 60_000);
+    let (n, rows) = (5_000, 100_000);
     let text = csv_text(n, rows);
     assert!(text.len() > 2 << 20, "the file must be large enough to be split");
     let f = parse_csv(text.as_bytes(), "big.csv", &CsvOptions::default()).unwrap();
@@ -180,32 +180,34 @@ fn gal_reads_back_its_links_with_short_and_long_ids() {
     }
     // A pair given twice: the error names the line of the repetition and the earlier one.
     let twice = text.replacen(
-        "u0 3\na-long-unit-name-1 u2 u5",
-        "u0 3\na-long-unit-name-1 u2 a-long-unit-name-1",
+        "a-long-unit-name-1 u2 a-long-unit-name-5\n",
+        "a-long-unit-name-1 u2 a-long-unit-name-1\n",
         1,
     );
-    let e = parse_weights(twice.as_bytes(), "ring.gal", Format::Gal, &ReadOptions::default())
-        .unwrap_err()
-        .to_string();
+    let e = gal_err(&twice);
     assert!(
         e.starts_with("ring.gal:3:") && e.contains("pair (u0, a-long-unit-name-1) already given on line 3"),
         "{e}"
     );
     // A neighbour without its own entry is named.
-    let orphan = text.replacen("u2 u5\n", "u2 zz-nowhere\n", 1);
-    let e = parse_weights(orphan.as_bytes(), "ring.gal", Format::Gal, &ReadOptions::default())
-        .unwrap_err()
-        .to_string();
+    let orphan = text.replacen("u2 a-long-unit-name-5\n", "u2 zz-nowhere\n", 1);
+    let e = gal_err(&orphan);
     assert!(e.contains("without their own entry: zz-nowhere"), "{e}");
     // A unit listed twice names both lines.
     let again = format!(
         "{}u0 1\nu2\n",
         text.replacen(&format!("0 {n} "), &format!("0 {} ", n + 1), 1)
     );
-    let e = parse_weights(again.as_bytes(), "ring.gal", Format::Gal, &ReadOptions::default())
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains(&format!("unit u0 already listed on line 2")), "{e}");
+    let e = gal_err(&again);
+    assert!(e.contains("unit u0 already listed on line 2"), "{e}");
+}
+
+/// The error reading GAL `text` (a panic, without the weights, when it is read).
+fn gal_err(text: &str) -> String {
+    match parse_weights(text.as_bytes(), "ring.gal", Format::Gal, &ReadOptions::default()) {
+        Ok(w) => panic!("read without error ({} units)", w.n()),
+        Err(e) => e.to_string(),
+    }
 }
 
 #[test]
