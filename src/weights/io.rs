@@ -256,7 +256,7 @@ fn finish_weights(
 /// Triplets being read: (i, j, w, line) records with the units coded as they are read, then
 /// ids in order of first appearance as a declared unit (a GAL head) or a row unit `i` (units
 /// seen only as a neighbour `j` come after), (i, j, w) and checks. Units are coded by their
-/// trimmed text ([`key_of_text`]) in a [`FastMap`]: no string per link.
+/// trimmed text ([`key_of_text`]) in a [`StrCoder`]: no string per link.
 struct Triplets<'a> {
     path: &'a str,
     /// Final ids (filled by [`Self::finish`]).
