@@ -34,8 +34,8 @@ fn large_csv_parsed_in_pieces_reads_back_what_was_written() {
     let f = parse_csv(text.as_bytes(), "big.csv", &CsvOptions::default()).unwrap();
     assert_eq!(f.nrows(), rows);
     let x = f.numeric("x").unwrap();
-    for r in 0..rows {
-        assert_eq!(x[r].to_bits(), x_of(r).to_bits(), "row {r}");
+    for (r, v) in x.iter().enumerate() {
+        assert_eq!(v.to_bits(), x_of(r).to_bits(), "row {r}");
     }
     match f.column("id").unwrap() {
         Column::Text(v) => {
@@ -151,10 +151,10 @@ fn gal_ring(n: usize) -> (String, Vec<String>) {
     };
     let ids: Vec<String> = (0..n).map(id).collect();
     let mut s = format!("0 {n} ring id\n");
-    for i in 0..n {
+    for (i, unit) in ids.iter().enumerate() {
         s += &format!(
             "{} 3\n{} {} {}\n",
-            ids[i],
+            unit,
             id((i + 1) % n),
             id((i + 2) % n),
             id((i + 5) % n)
