@@ -260,12 +260,31 @@ impl Frame {
         // once trimmed (key_of_text).
         let by_text = |cells: &mut dyn Iterator<Item = (usize, Option<&str>)>| -> Result<(Vec<u32>, Vec<String>)> {
             let mut coder = StrCoder::with_capacity(1024);
-            let mut codes = Vec::with_capacity(n);
+            let mut codes: Vec<u32> = Vec::with_capacity(n);
+            // Rows stacked in a fixed unit order repeat the key of the row `stride` rows
+            // earlier (time-slow: stride N, found where the first key comes back) or of the
+            // previous row (unit-slow): those guesses are checked by comparing the texts, with
+            // memory read in order, before the hash table is asked.
+            let mut stride = 0usize;
             for (i, s) in cells {
-                match s.map(str::trim).filter(|k| !k.is_empty()) {
-                    Some(k) => codes.push(coder.code(k)),
-                    None => return Err(self.missing_key(name, j, i)),
+                let Some(k) = s.map(str::trim).filter(|k| !k.is_empty()) else {
+                    return Err(self.missing_key(name, j, i));
+                };
+                let same_as = |r: usize| Some(codes[r]).filter(|&c| coder.key(c) == k);
+                let guess = if stride > 0 && i >= stride {
+                    same_as(i - stride)
+                } else {
+                    None
                 }
+                .or_else(|| if i > 0 { same_as(i - 1) } else { None });
+                let c = match guess {
+                    Some(c) => c,
+                    None => coder.code(k),
+                };
+                if stride == 0 && i > 0 && c == 0 {
+                    stride = i;
+                }
+                codes.push(c);
             }
             Ok((codes, coder.into_keys()))
         };
@@ -562,6 +581,28 @@ mod tests {
     fn text_used_as_number_names_row() {
         let e = f().numeric("id").unwrap_err().to_string();
         assert!(e.contains("row 1") && e.contains("'a'"), "{e}");
+    }
+
+    #[test]
+    fn key_codes_are_first_appearance_codes_whatever_the_order() {
+        // Time-slow rows, then rows that break the stride: codes follow first appearance.
+        let ids = ["a", "b", "c", "a", "b", "c", "c", " b ", "d", "a", "a"];
+        let f = Frame::from_columns(vec![(
+            "id".into(),
+            Column::Text(ids.iter().map(|s| s.to_string()).collect()),
+        )])
+        .unwrap();
+        let (codes, keys) = f.key_codes("id").unwrap();
+        assert_eq!(codes, [0, 1, 2, 0, 1, 2, 2, 1, 3, 0, 0]);
+        assert_eq!(keys, ["a", "b", "c", "d"]);
+        // Numbers: 0 and −0 are one key; a missing cell is an error naming its row.
+        let f = Frame::from_columns(vec![("t".into(), Column::Num(vec![2.0, 0.0, -0.0, 2.0, 1.5]))]).unwrap();
+        let (codes, keys) = f.key_codes("t").unwrap();
+        assert_eq!(codes, [0, 1, 1, 0, 2]);
+        assert_eq!(keys, ["2", "0", "1.5"]);
+        let f = Frame::from_columns(vec![("t".into(), Column::Num(vec![2.0, f64::NAN]))]).unwrap();
+        let e = f.key_codes("t").unwrap_err().to_string();
+        assert!(e.contains("missing in row 2"), "{e}");
     }
 
     #[test]
