@@ -13,7 +13,11 @@
 //! Options: `--n N` (default 100000), `--t T` (10), `--k K` (6), `--seed S` (1), `--draws R`
 //! (1000), `--lndet auto|eigen|sparse|chebyshev|monte_carlo` (auto), `--write DIR` (write
 //! panel.csv, w.gal and sdm.rhai to DIR), `--threads P` (rayon threads; default all cores),
-//! `--symmetric`.
+//! `--symmetric`, `--no-fit` (only generate, and write with `--write`: for the data of
+//! examples/scale_peers.sh).
+//!
+//! Numbers are written in their shortest form that reads back to the same double (Rust's `{}`),
+//! so the files hold exactly the generated values.
 //!
 //! The weights are the one-way k-NN relation, row-standardised, so W is not symmetric and not
 //! similar to a symmetric matrix (as most k-NN and distance-band W are): the exact sparse
@@ -38,6 +42,7 @@ struct Args {
     write: Option<String>,
     threads: Option<usize>,
     symmetric: bool,
+    no_fit: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -51,6 +56,7 @@ fn parse_args() -> Result<Args, String> {
         write: None,
         threads: None,
         symmetric: false,
+        no_fit: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -66,10 +72,11 @@ fn parse_args() -> Result<Args, String> {
             "--write" => a.write = Some(val()?),
             "--threads" => a.threads = Some(num(val()?)?),
             "--symmetric" => a.symmetric = true,
+            "--no-fit" => a.no_fit = true,
             "--help" | "-h" => {
                 return Err(
                     "usage: scale [--n N] [--t T] [--k K] [--seed S] [--draws R] [--lndet auto] [--write DIR] \
-                     [--threads P]"
+                     [--threads P] [--symmetric] [--no-fit]"
                         .into(),
                 )
             }
@@ -104,9 +111,9 @@ fn write_files(dir: &str, p: &spillover::models::ml::synthetic::SyntheticPanel) 
     for s in 0..d.t {
         for i in 0..d.n {
             let r = s * d.n + i;
-            write!(f, "{},{},{:.17e}", d.ids[i], d.times[s], d.y[r])?;
+            write!(f, "{},{},{}", d.ids[i], d.times[s], d.y[r])?;
             for col in &d.x {
-                write!(f, ",{:.17e}", col[r])?;
+                write!(f, ",{}", col[r])?;
             }
             writeln!(f)?;
         }
@@ -171,6 +178,9 @@ fn main() {
             std::process::exit(1);
         }
         println!("wrote {dir}/panel.csv, {dir}/w.gal, {dir}/sdm.rhai");
+    }
+    if a.no_fit {
+        return;
     }
     let mut opts = SpatialOptions::new(Fe::TwoWays);
     opts.lndet = match LogDetMethod::ALL.into_iter().find(|m| m.name() == a.lndet) {

@@ -232,17 +232,90 @@ impl Frame {
         cells
             .into_iter()
             .enumerate()
-            .map(|(i, k)| {
-                k.ok_or_else(|| {
-                    Error::data(format!(
-                        "{}column '{name}' is missing in row {}; ids and periods cannot be missing: \
-                         fill the cell or drop the row",
-                        self.place(i, j),
-                        i + 1
-                    ))
-                })
-            })
+            .map(|(i, k)| k.ok_or_else(|| self.missing_key(name, j, i)))
             .collect()
+    }
+
+    /// The error of a missing id or period in row `i` of column `name` (index `j`).
+    fn missing_key(&self, name: &str, j: usize, i: usize) -> Error {
+        Error::data(format!(
+            "{}column '{name}' is missing in row {}; ids and periods cannot be missing: \
+             fill the cell or drop the row",
+            self.place(i, j),
+            i + 1
+        ))
+    }
+
+    /// The keys of column `name` ([`Frame::keys`]) as codes: the code of each row and the
+    /// distinct keys in order of first appearance (key `k` has code `k`). The same keys and
+    /// errors as [`Frame::keys`], without a string per row: a numeric column is coded by the
+    /// bits of its numbers first and each distinct number printed once; text is coded by its
+    /// trimmed slice.
+    pub fn key_codes(&self, name: &str) -> Result<(Vec<u32>, Vec<String>)> {
+        use super::codes::{Coder, StrCoder};
+        let j = self.index_of(name)?;
+        let n = self.nrows();
+        let mut codes = Vec::with_capacity(n);
+        // Text slices (a text column, or a numeric column's written cells) are their own keys
+        // once trimmed (key_of_text).
+        let by_text = |cells: &mut dyn Iterator<Item = (usize, Option<&str>)>| -> Result<(Vec<u32>, Vec<String>)> {
+            let mut coder = StrCoder::with_capacity(1024);
+            let mut codes: Vec<u32> = Vec::with_capacity(n);
+            // Rows stacked in a fixed unit order repeat the key of the row `stride` rows
+            // earlier (time-slow: stride N, found where the first key comes back) or of the
+            // previous row (unit-slow): those guesses are checked by comparing the texts, with
+            // memory read in order, before the hash table is asked.
+            let mut stride = 0usize;
+            for (i, s) in cells {
+                let Some(k) = s.map(str::trim).filter(|k| !k.is_empty()) else {
+                    return Err(self.missing_key(name, j, i));
+                };
+                let same_as = |r: usize| Some(codes[r]).filter(|&c| coder.key(c) == k);
+                let guess = if stride > 0 && i >= stride {
+                    same_as(i - stride)
+                } else {
+                    None
+                }
+                .or_else(|| if i > 0 { same_as(i - 1) } else { None });
+                let c = match guess {
+                    Some(c) => c,
+                    None => coder.code(k),
+                };
+                if stride == 0 && i > 0 && c == 0 {
+                    stride = i;
+                }
+                codes.push(c);
+            }
+            Ok((codes, coder.into_keys()))
+        };
+        match (&self.cols[j], &self.texts[j]) {
+            (Column::Text(v), _) => by_text(&mut v.iter().enumerate().map(|(i, s)| (i, Some(s.as_str())))),
+            (Column::Num(v), Some(t)) => by_text(
+                &mut v
+                    .iter()
+                    .zip(t.iter())
+                    .enumerate()
+                    .map(|(i, (x, s))| (i, (!x.is_nan()).then_some(s.as_str()))),
+            ),
+            (Column::Num(v), None) => {
+                // Two levels: bits → first code, then each distinct number's key → final code
+                // (0 and −0 print alike).
+                let mut bits: Coder<u64> = Coder::with_capacity(1024);
+                let mut of_bits: Vec<u32> = Vec::new();
+                let mut keys: Coder<String> = Coder::with_capacity(1024);
+                for (i, x) in v.iter().enumerate() {
+                    if x.is_nan() {
+                        return Err(self.missing_key(name, j, i));
+                    }
+                    let b = bits.code(x.to_bits());
+                    if b as usize == of_bits.len() {
+                        of_bits.push(keys.code(key_of_number(*x)));
+                    }
+                    codes.push(of_bits[b as usize]);
+                }
+                Ok((codes, keys.into_keys()))
+            }
+        }
     }
 
     /// The keys of column `name` as [`Frame::keys`], with `None` for missing cells.
@@ -313,6 +386,22 @@ impl Frame {
                 missing: o.missing.clone(),
             }),
         }
+    }
+
+    /// [`Frame::take`] of an owned frame: each column is reordered and its old values freed
+    /// before the next, so at most one column is held twice.
+    pub fn into_take(mut self, idx: &[usize]) -> Frame {
+        for c in &mut self.cols {
+            let taken = c.take(idx);
+            *c = taken;
+        }
+        for t in self.texts.iter_mut().flatten() {
+            *t = Arc::new(idx.iter().map(|&i| t[i].clone()).collect());
+        }
+        if let Some(o) = &mut self.origin {
+            o.lines = idx.iter().filter_map(|&i| o.lines.get(i).copied()).collect();
+        }
+        self
     }
 
     /// Rows whose `name` key (see [`Frame::keys`]) equals one of `values` (trimmed); rows
@@ -492,6 +581,28 @@ mod tests {
     fn text_used_as_number_names_row() {
         let e = f().numeric("id").unwrap_err().to_string();
         assert!(e.contains("row 1") && e.contains("'a'"), "{e}");
+    }
+
+    #[test]
+    fn key_codes_are_first_appearance_codes_whatever_the_order() {
+        // Time-slow rows, then rows that break the stride: codes follow first appearance.
+        let ids = ["a", "b", "c", "a", "b", "c", "c", " b ", "d", "a", "a"];
+        let f = Frame::from_columns(vec![(
+            "id".into(),
+            Column::Text(ids.iter().map(|s| s.to_string()).collect()),
+        )])
+        .unwrap();
+        let (codes, keys) = f.key_codes("id").unwrap();
+        assert_eq!(codes, [0, 1, 2, 0, 1, 2, 2, 1, 3, 0, 0]);
+        assert_eq!(keys, ["a", "b", "c", "d"]);
+        // Numbers: 0 and −0 are one key; a missing cell is an error naming its row.
+        let f = Frame::from_columns(vec![("t".into(), Column::Num(vec![2.0, 0.0, -0.0, 2.0, 1.5]))]).unwrap();
+        let (codes, keys) = f.key_codes("t").unwrap();
+        assert_eq!(codes, [0, 1, 1, 0, 2]);
+        assert_eq!(keys, ["2", "0", "1.5"]);
+        let f = Frame::from_columns(vec![("t".into(), Column::Num(vec![2.0, f64::NAN]))]).unwrap();
+        let e = f.key_codes("t").unwrap_err().to_string();
+        assert!(e.contains("missing in row 2"), "{e}");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 pub mod align;
 pub mod balance;
+pub mod codes;
 pub mod csv;
 pub mod expr;
 pub mod frame;

@@ -32,6 +32,43 @@ impl Panel {
     /// Duplicate or missing (id, time) pairs, and missing id or period cells, are an error
     /// that names them.
     pub fn new(frame: &Frame, id: &str, time: &str) -> Result<Panel> {
+        let (order, ids, times) = Self::order(frame, id, time)?;
+        Ok(Panel {
+            frame: match order {
+                Some(order) => frame.take(&order),
+                None => frame.clone(),
+            },
+            id: id.to_string(),
+            time: time.to_string(),
+            ids,
+            times,
+        })
+    }
+
+    /// [`Panel::new`] taking the frame: rows already stacked time-slow are not copied, and
+    /// otherwise each column is reordered in turn (one column's copy at a time).
+    pub fn from_frame(frame: Frame, id: &str, time: &str) -> Result<Panel> {
+        let (order, ids, times) = Self::order(&frame, id, time)?;
+        Ok(Panel {
+            frame: match order {
+                Some(order) => frame.into_take(&order),
+                None => frame,
+            },
+            id: id.to_string(),
+            time: time.to_string(),
+            ids,
+            times,
+        })
+    }
+
+    /// The row of `frame` at each panel position (s·N + i), `None` when the rows are already in
+    /// that order, with the unit and period keys. Keys are coded once ([`Frame::key_codes`]);
+    /// each row fills one (unit, period) cell of a table of N·T ≤ rows entries, so duplicates
+    /// and gaps are found without hashing pairs. With fewer rows than N·T cells the panel is
+    /// refused (duplicates first) before any N·T table is built (a wrong id or time column
+    /// would otherwise ask for rows² cells).
+    #[allow(clippy::type_complexity)]
+    fn order(frame: &Frame, id: &str, time: &str) -> Result<(Option<Vec<usize>>, Vec<String>, Vec<String>)> {
         if frame.nrows() == 0 {
             let from = frame
                 .origin()
@@ -45,88 +82,86 @@ impl Panel {
                 "panel: the id and the time column are both '{id}'; pass the column of units and the column of periods"
             )));
         }
-        let id_keys = frame.keys(id)?;
-        let time_keys = frame.keys(time)?;
-        let mut ids: Vec<String> = Vec::new();
-        let mut id_pos: HashMap<&str, usize> = HashMap::new();
-        for k in &id_keys {
-            if !id_pos.contains_key(k.as_str()) {
-                id_pos.insert(k, ids.len());
-                ids.push(k.clone());
-            }
-        }
-        let mut times: Vec<String> = Vec::new();
-        {
-            let mut seen = std::collections::HashSet::new();
-            for k in &time_keys {
-                if seen.insert(k.as_str()) {
-                    times.push(k.clone());
-                }
-            }
-        }
+        let (id_codes, ids) = frame.key_codes(id)?;
+        let (time_codes, first_times) = frame.key_codes(time)?;
+        let mut times = first_times.clone();
         super::sort_periods(&mut times).map_err(|e| Error::data(format!("panel: column '{time}': {e}")))?;
-        let t_pos: HashMap<&str, usize> = times.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
-        let (n, t) = (ids.len(), times.len());
-        // Each row fills one (unit, period) cell: with duplicates or with fewer rows than
-        // N·T cells the panel is refused before the N·T table is built (a wrong id or time
-        // column would otherwise ask for rows² cells).
-        let mut cell_row: HashMap<(usize, usize), usize> = HashMap::with_capacity(frame.nrows());
-        let mut dups = Vec::new();
-        for r in 0..frame.nrows() {
-            let cell = (t_pos[time_keys[r].as_str()], id_pos[id_keys[r].as_str()]);
-            if cell_row.insert(cell, r).is_some() {
-                dups.push(format!("({}, {})", id_keys[r], time_keys[r]));
-            }
-        }
-        if !dups.is_empty() {
-            return Err(Error::data(format!(
+        // Period code (order of first appearance) → position in sorted order.
+        let t_pos: Vec<usize> = {
+            let sorted: HashMap<&str, usize> = times.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
+            first_times.iter().map(|k| sorted[k.as_str()]).collect()
+        };
+        let (n, t, rows) = (ids.len(), times.len(), frame.nrows());
+        let cell = |r: usize| t_pos[time_codes[r] as usize] * n + id_codes[r] as usize;
+        let pair = |r: usize| {
+            format!(
+                "({}, {})",
+                ids[id_codes[r] as usize], first_times[time_codes[r] as usize]
+            )
+        };
+        let dup_err = |dups: Vec<String>| {
+            Error::data(format!(
                 "panel: {} duplicate ({id}, {time}) pair(s): {}; each unit may appear once per period",
                 dups.len(),
                 list_some(&dups, 10)
-            )));
-        }
+            ))
+        };
         let cells = n as u128 * t as u128;
-        if cells != frame.nrows() as u128 {
-            let missing_count = cells - frame.nrows() as u128;
-            let mut missing: Vec<String> = Vec::new();
-            'find: for (s, period) in times.iter().enumerate() {
-                for (i, unit) in ids.iter().enumerate() {
-                    if !cell_row.contains_key(&(s, i)) {
-                        missing.push(format!("({unit}, {period})"));
-                        if missing.len() == 10 {
-                            break 'find;
-                        }
+        if cells <= rows as u128 {
+            // Every cell fits a table no larger than the data.
+            let mut slot = vec![usize::MAX; n * t];
+            let mut dups = Vec::new();
+            for r in 0..rows {
+                let c = cell(r);
+                if slot[c] != usize::MAX {
+                    dups.push(pair(r));
+                }
+                slot[c] = r;
+            }
+            if !dups.is_empty() {
+                return Err(dup_err(dups));
+            }
+            // No duplicates and N·T ≤ rows: every cell is filled once (N·T = rows).
+            let identity = slot.iter().enumerate().all(|(c, &r)| c == r);
+            return Ok(((!identity).then_some(slot), ids, times));
+        }
+        let mut cell_row: super::codes::FastMap<usize, usize> = super::codes::fast_map(rows);
+        let mut dups = Vec::new();
+        for r in 0..rows {
+            if cell_row.insert(cell(r), r).is_some() {
+                dups.push(pair(r));
+            }
+        }
+        if !dups.is_empty() {
+            return Err(dup_err(dups));
+        }
+        let missing_count = cells - rows as u128;
+        let mut missing: Vec<String> = Vec::new();
+        'find: for (s, period) in times.iter().enumerate() {
+            for (i, unit) in ids.iter().enumerate() {
+                if !cell_row.contains_key(&(s * n + i)) {
+                    missing.push(format!("({unit}, {period})"));
+                    if missing.len() == 10 {
+                        break 'find;
                     }
                 }
             }
-            let more = if missing_count > missing.len() as u128 {
-                ", ..."
+        }
+        let more = if missing_count > missing.len() as u128 {
+            ", ..."
+        } else {
+            ""
+        };
+        Err(Error::data(format!(
+            "panel is unbalanced: {missing_count} missing ({id}, {time}) pair(s) ({n} units × {t} periods \
+             need {cells} rows, the data has {rows}): {}{more}; add the rows (values may be NA) or drop the units{}",
+            missing.join(", "),
+            if missing_count > rows as u128 {
+                format!("; check that '{id}' identifies units and '{time}' periods")
             } else {
-                ""
-            };
-            return Err(Error::data(format!(
-                "panel is unbalanced: {missing_count} missing ({id}, {time}) pair(s) ({n} units × {t} periods \
-                 need {cells} rows, the data has {}): {}{more}; add the rows (values may be NA) or drop the units{}",
-                frame.nrows(),
-                missing.join(", "),
-                if missing_count > frame.nrows() as u128 {
-                    format!("; check that '{id}' identifies units and '{time}' periods")
-                } else {
-                    String::new()
-                }
-            )));
-        }
-        let mut order = vec![0; frame.nrows()];
-        for ((s, i), r) in cell_row {
-            order[s * n + i] = r;
-        }
-        Ok(Panel {
-            frame: frame.take(&order),
-            id: id.to_string(),
-            time: time.to_string(),
-            ids,
-            times,
-        })
+                String::new()
+            }
+        )))
     }
 
     /// Number of units N.

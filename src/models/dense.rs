@@ -6,8 +6,8 @@
 //! than NT×K is ever formed; K×K results are row-major `Vec<f64>`.
 
 use crate::error::{list_some, Error, Result};
-use faer::linalg::solvers::{DenseSolveCore, Qr, Solve, SolveLstsq};
-use faer::{Mat, Side};
+use faer::linalg::solvers::{DenseSolveCore, Solve};
+use faer::{Mat, Par, Side};
 
 /// Relative tolerance of the rank check: regressor k is treated as a linear combination of the
 /// regressors before it when its distance from their span, |R_kk| of the unpivoted QR, is at
@@ -93,16 +93,61 @@ pub fn inverse_spd(a: &[f64], k: usize, what: &str) -> Result<Vec<f64>> {
 /// Least squares on NT×K columns by Householder QR in the given column order:
 /// X = QR, b = R⁻¹Q'y, (X'X)⁻¹ = R⁻¹R⁻ᵀ.
 ///
+/// The factorisation and every solve run on one thread (faer's blocked Householder QR with
+/// `Par::Seq`): X is tall and thin (K ≤ a few dozen), where the parallel kernels only add
+/// synchronisation — on a shared 2-core machine the parallel QR of a 10⁷ × 4 design took
+/// several times longer than the sequential one. X is copied once (the factor overwrites the
+/// copy); nothing else of size NT × K is kept.
+///
 /// Construction checks the rank: if the distance |R_kk| of column k from the span of columns
 /// 1..k−1 is at most [`RANK_TOL`]·‖x_k‖, the error names column k and the earlier columns it
 /// is a combination of (with the coefficients of that combination).
 #[derive(Debug, Clone)]
 pub struct LeastSquares {
-    qr: Qr<f64>,
+    /// The Householder vectors (NT×K, unit lower trapezoidal) and block coefficients of Q.
+    q_basis: Mat<f64>,
+    q_coeff: Mat<f64>,
+    /// R (K×K, upper triangular).
+    r: Mat<f64>,
     /// R⁻¹ (K×K, row-major, upper triangular).
     rinv: Vec<f64>,
     n: usize,
     k: usize,
+}
+
+/// The Householder QR of the n×k matrix with columns `cols`, on one thread: the Householder
+/// basis (unit lower trapezoidal, in the copy of X), the block coefficients and R (k×k).
+fn qr_seq(cols: &[Vec<f64>], n: usize, k: usize) -> (Mat<f64>, Mat<f64>, Mat<f64>) {
+    use faer::dyn_stack::{MemBuffer, MemStack};
+    use faer::linalg::qr::no_pivoting::factor;
+    let mut a = Mat::from_fn(n, k, |i, j| cols[j][i]);
+    let bs = factor::recommended_block_size::<f64>(n, k);
+    let mut q_coeff = Mat::zeros(bs, k.min(n));
+    let scratch = factor::qr_in_place_scratch::<f64>(n, k, bs, Par::Seq, Default::default());
+    factor::qr_in_place(
+        a.as_mut(),
+        q_coeff.as_mut(),
+        Par::Seq,
+        MemStack::new(&mut MemBuffer::new(scratch)),
+        Default::default(),
+    );
+    let size = k.min(n);
+    let mut r = Mat::zeros(size, k);
+    for j in 0..k {
+        for i in 0..=j.min(size - 1) {
+            r[(i, j)] = a[(i, j)];
+        }
+    }
+    // The basis: ones on the diagonal, zeros above (as faer's `Qr` keeps it).
+    for j in 0..k {
+        for i in 0..j.min(n) {
+            a[(i, j)] = 0.0;
+        }
+        if j < n {
+            a[(j, j)] = 1.0;
+        }
+    }
+    (a, q_coeff, r)
 }
 
 impl LeastSquares {
@@ -131,9 +176,7 @@ impl LeastSquares {
                 )));
             }
         }
-        let x = Mat::from_fn(n, k, |i, j| cols[j][i]);
-        let qr = x.qr();
-        let r = qr.thin_R();
+        let (q_basis, q_coeff, r) = qr_seq(cols, n, k);
         for j in 0..k {
             let norm = dot(&cols[j], &cols[j]).sqrt();
             if norm == 0.0 {
@@ -182,7 +225,14 @@ impl LeastSquares {
                 rinv[i * k + col] = (e - s) / r[(i, i)];
             }
         }
-        Ok(LeastSquares { qr, rinv, n, k })
+        Ok(LeastSquares {
+            q_basis,
+            q_coeff,
+            r,
+            rinv,
+            n,
+            k,
+        })
     }
 
     /// Number of observations.
@@ -196,9 +246,20 @@ impl LeastSquares {
 
     /// Least-squares coefficients b = argmin ‖v − Xb‖ (length K).
     pub fn coefficients(&self, v: &[f64]) -> Vec<f64> {
-        let rhs = Mat::from_fn(self.n, 1, |i, _| v[i]);
-        let b = self.qr.solve_lstsq(&rhs);
-        (0..self.k).map(|i| b[(i, 0)]).collect()
+        use faer::dyn_stack::{MemBuffer, MemStack};
+        use faer::linalg::qr::no_pivoting::solve;
+        let mut rhs = Mat::from_fn(self.n, 1, |i, _| v[i]);
+        let scratch = solve::solve_lstsq_in_place_scratch::<f64>(self.n, self.k, self.q_coeff.nrows(), 1, Par::Seq);
+        solve::solve_lstsq_in_place_with_conj(
+            self.q_basis.as_ref(),
+            self.q_coeff.as_ref(),
+            self.r.as_ref(),
+            faer::Conj::No,
+            rhs.as_mut(),
+            Par::Seq,
+            MemStack::new(&mut MemBuffer::new(scratch)),
+        );
+        (0..self.k).map(|i| rhs[(i, 0)]).collect()
     }
 
     /// M v = v − X(X'X)⁻¹X'v, the residual of v on the columns (`cols` must be the columns

@@ -235,9 +235,13 @@ pub mod data_fns {
     /// ```
     #[rhai_fn(return_raw)]
     pub fn panel(f: SFrame, id: &str, time: &str) -> RResult<SPanel> {
-        Panel::new(&f.0, id, time)
-            .map(|p| SPanel(Arc::new(p)))
-            .map_err(core_err)
+        // A frame no other variable holds (panel(read_csv(...), ...)) is reordered in place.
+        match Arc::try_unwrap(f.0) {
+            Ok(frame) => Panel::from_frame(frame, id, time),
+            Err(shared) => Panel::new(&shared, id, time),
+        }
+        .map(|p| SPanel(Arc::new(p)))
+        .map_err(core_err)
     }
 
     /// Number of units N.

@@ -17,6 +17,7 @@
 
 use super::similarity::with_similarity;
 use super::{Standardization, Weights};
+use crate::data::codes::StrCoder;
 use crate::data::key_of_text;
 use crate::error::{list_some, Error, Result};
 use std::collections::HashMap;
@@ -252,14 +253,22 @@ fn finish_weights(
     }
 }
 
-/// Triplets being read: raw (i, j, w, line) records, then ids in order of first appearance as
-/// a row unit `i` (units seen only as a neighbour `j` come after), (i, j, w) and checks.
+/// Triplets being read: (i, j, w, line) records with the units coded as they are read, then
+/// ids in order of first appearance as a declared unit (a GAL head) or a row unit `i` (units
+/// seen only as a neighbour `j` come after), (i, j, w) and checks. Units are coded by their
+/// trimmed text ([`key_of_text`]) in a [`StrCoder`]: no string per link.
 struct Triplets<'a> {
     path: &'a str,
+    /// Final ids (filled by [`Self::finish`]).
     ids: Vec<String>,
-    pos: HashMap<String, usize>,
-    raw: Vec<(String, String, f64, u64)>,
+    /// Units in order of first appearance anywhere (reading codes).
+    seen: StrCoder,
+    /// Reading codes of the declared units, in order.
+    declared: Vec<u32>,
+    raw: Vec<(u32, u32, f64, u64)>,
     trip: Vec<(usize, usize, f64)>,
+    /// The reading code of each final unit (filled by [`Self::finish`]).
+    order: Vec<u32>,
 }
 
 impl<'a> Triplets<'a> {
@@ -267,9 +276,11 @@ impl<'a> Triplets<'a> {
         Triplets {
             path,
             ids: Vec::new(),
-            pos: HashMap::new(),
+            seen: StrCoder::with_capacity(0),
+            declared: Vec::new(),
             raw: Vec::new(),
             trip: Vec::new(),
+            order: Vec::new(),
         }
     }
 
@@ -282,15 +293,19 @@ impl<'a> Triplets<'a> {
         }
     }
 
-    /// The index of unit `raw`, registering it if new.
-    fn unit(&mut self, raw: &str) -> usize {
-        let k = key_of_text(raw);
-        if let Some(&u) = self.pos.get(&k) {
-            return u;
-        }
-        self.pos.insert(k.clone(), self.ids.len());
-        self.ids.push(k);
-        self.ids.len() - 1
+    /// The reading code of unit `raw`, registering it if new.
+    fn unit(&mut self, raw: &str) -> u32 {
+        self.seen.code(raw.trim())
+    }
+
+    /// The id of reading code `u`.
+    fn key(&self, u: u32) -> &str {
+        self.seen.key(u)
+    }
+
+    /// Declares unit `u` (a GAL head: numbered in the order declared, before the others).
+    fn declare(&mut self, u: u32) {
+        self.declared.push(u);
     }
 
     /// Records w_ij read at `line` (checked in [`Self::finish`]).
@@ -302,38 +317,98 @@ impl<'a> Triplets<'a> {
                 format!("weight {w} from unit {i} to unit {j} is not a finite number"),
             ));
         }
-        self.raw.push((key_of_text(i), key_of_text(j), w, line));
+        let (a, b) = (self.unit(i), self.unit(j));
+        self.raw.push((a, b, w, line));
         Ok(())
     }
 
-    /// Numbers the units and builds the triplets: a zero self-weight only registers its unit; a
-    /// non-zero self-weight or a repeated pair is an error naming the line.
+    /// Records w_ij between coded units.
+    fn add_coded(&mut self, i: u32, j: u32, w: f64, line: u64) {
+        self.raw.push((i, j, w, line));
+    }
+
+    /// Numbers the units (declared, then rows, then neighbours, each in order of first
+    /// appearance) and builds the triplets: a zero self-weight only registers its unit; a
+    /// non-zero self-weight or a repeated pair is an error naming the line (the first such
+    /// record in file order). Repeated pairs are found row by row with a marker per column
+    /// (O(links), no hashing of pairs).
     fn finish(&mut self) -> Result<()> {
         let raw = std::mem::take(&mut self.raw);
-        for r in &raw {
-            self.unit(&r.0);
+        let m = self.seen.len();
+        let mut fin = vec![u32::MAX; m];
+        let mut order: Vec<u32> = Vec::with_capacity(m);
+        let mut number = |u: u32, fin: &mut Vec<u32>| {
+            if fin[u as usize] == u32::MAX {
+                fin[u as usize] = order.len() as u32;
+                order.push(u);
+            }
+        };
+        for &u in &self.declared {
+            number(u, &mut fin);
         }
         for r in &raw {
-            self.unit(&r.1);
+            number(r.0, &mut fin);
         }
-        let mut pair_line: HashMap<(usize, usize), u64> = HashMap::with_capacity(raw.len());
-        for (i, j, w, line) in raw {
-            let (a, b) = (self.pos[&i], self.pos[&j]);
-            if a == b {
-                if w != 0.0 {
-                    return Err(self.err(
-                        line,
-                        3,
-                        format!("self-weight w_ii = {w} for unit {i}; weights have a zero diagonal"),
-                    ));
+        for r in &raw {
+            number(r.1, &mut fin);
+        }
+        // The first record (in file order) that is a non-zero self-weight or repeats a pair.
+        let mut first: Option<(usize, Option<usize>)> =
+            raw.iter().position(|r| r.0 == r.1 && r.2 != 0.0).map(|k| (k, None));
+        {
+            // Records bucketed by row, in file order within a row.
+            let mut start = vec![0usize; m + 1];
+            for r in &raw {
+                start[r.0 as usize + 1] += 1;
+            }
+            for u in 0..m {
+                start[u + 1] += start[u];
+            }
+            let mut fill = start.clone();
+            let mut by_row = vec![0u32; raw.len()];
+            for (k, r) in raw.iter().enumerate() {
+                by_row[fill[r.0 as usize]] = k as u32;
+                fill[r.0 as usize] += 1;
+            }
+            drop(fill);
+            // mark[j] = (row + 1, record) of the last record of the current row to column j.
+            let mut mark = vec![(0u32, 0u32); m];
+            for u in 0..m {
+                for &k in &by_row[start[u]..start[u + 1]] {
+                    let r = &raw[k as usize];
+                    if r.0 == r.1 {
+                        continue;
+                    }
+                    let slot = &mut mark[r.1 as usize];
+                    if slot.0 == u as u32 + 1 {
+                        if first.is_none_or(|(f, _)| (k as usize) < f) {
+                            first = Some((k as usize, Some(slot.1 as usize)));
+                        }
+                        break;
+                    }
+                    *slot = (u as u32 + 1, k);
                 }
-                continue;
             }
-            if let Some(prev) = pair_line.insert((a, b), line) {
-                return Err(self.err(line, 1, format!("pair ({i}, {j}) already given on line {prev}")));
-            }
-            self.trip.push((a, b, w));
         }
+        if let Some((k, prev)) = first {
+            let (i, j, w, line) = raw[k];
+            let (si, sj) = (self.key(i), self.key(j));
+            return Err(match prev {
+                None => self.err(
+                    line,
+                    3,
+                    format!("self-weight w_ii = {w} for unit {si}; weights have a zero diagonal"),
+                ),
+                Some(p) => self.err(line, 1, format!("pair ({si}, {sj}) already given on line {}", raw[p].3)),
+            });
+        }
+        self.trip = raw
+            .iter()
+            .filter(|r| r.0 != r.1)
+            .map(|r| (fin[r.0 as usize] as usize, fin[r.1 as usize] as usize, r.2))
+            .collect();
+        self.ids = order.iter().map(|&u| self.seen.key(u).to_string()).collect();
+        self.order = order;
         Ok(())
     }
 }
@@ -381,15 +456,15 @@ fn parse_gal(text: &str, t: &mut Triplets) -> Result<()> {
         ));
     }
     let n = header_n(t, hl, h)?;
-    let mut pending: Vec<(u64, usize, String)> = Vec::new();
-    let mut heads: HashMap<usize, u64> = HashMap::new();
+    // Line of each declared unit's head, by reading code (0: not declared).
+    let mut heads: Vec<u64> = Vec::new();
     while let Some((ln, l)) = lines.next() {
         if l.is_empty() {
             continue;
         }
-        let toks: Vec<&str> = l.split_whitespace().collect();
-        let k = match toks.as_slice() {
-            [_, k] => k.parse::<usize>().ok(),
+        let mut toks = l.split_whitespace();
+        let k = match (toks.next(), toks.next(), toks.next()) {
+            (Some(_), Some(k), None) => k.parse::<usize>().ok(),
             _ => None,
         }
         .ok_or_else(|| {
@@ -399,10 +474,17 @@ fn parse_gal(text: &str, t: &mut Triplets) -> Result<()> {
                 format!("expected 'id k' (a unit and its number of neighbours), found '{l}'"),
             )
         })?;
-        let u = t.unit(toks[0]);
-        if let Some(prev) = heads.insert(u, ln) {
-            return Err(t.err(ln, 1, format!("unit {} already listed on line {prev}", t.ids[u])));
+        let head = l.split_whitespace().next().unwrap_or("");
+        let u = t.unit(head);
+        if heads.len() <= u as usize {
+            heads.resize(u as usize + 1, 0);
         }
+        if heads[u as usize] != 0 {
+            let prev = heads[u as usize];
+            return Err(t.err(ln, 1, format!("unit {} already listed on line {prev}", t.key(u))));
+        }
+        heads[u as usize] = ln;
+        t.declare(u);
         if k == 0 {
             if matches!(lines.peek(), Some((_, ""))) {
                 lines.next();
@@ -413,33 +495,31 @@ fn parse_gal(text: &str, t: &mut Triplets) -> Result<()> {
             t.err(
                 ln + 1,
                 1,
-                format!("unit {} should be followed by a line of its {k} neighbours", t.ids[u]),
+                format!("unit {} should be followed by a line of its {k} neighbours", t.key(u)),
             )
         })?;
-        let nbrs: Vec<&str> = nb.split_whitespace().collect();
-        if nbrs.len() != k {
+        let count = nb.split_whitespace().count();
+        if count != k {
             return Err(t.err(
                 nl,
                 1,
                 format!(
-                    "unit {} announces {k} neighbours on line {ln} but this line lists {}",
-                    t.ids[u],
-                    nbrs.len()
+                    "unit {} announces {k} neighbours on line {ln} but this line lists {count}",
+                    t.key(u),
                 ),
             ));
         }
-        pending.extend(nbrs.into_iter().map(|j| (nl, u, j.to_string())));
-    }
-    for (ln, u, j) in pending {
-        let i = t.ids[u].clone();
-        t.add(&i, &j, 1.0, ln)?;
+        for j in nb.split_whitespace() {
+            let v = t.unit(j);
+            t.add_coded(u, v, 1.0, nl);
+        }
     }
     t.finish()?;
     let orphans: Vec<&String> = t
-        .ids
+        .order
         .iter()
-        .enumerate()
-        .filter(|(u, _)| !heads.contains_key(u))
+        .zip(&t.ids)
+        .filter(|(&u, _)| heads.get(u as usize).is_none_or(|&l| l == 0))
         .map(|(_, s)| s)
         .collect();
     if !orphans.is_empty() {
