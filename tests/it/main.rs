@@ -44,6 +44,7 @@ mod sac_random;
 mod sandbox;
 mod scale;
 mod scripts;
+mod sparse_lu;
 mod spatial_re;
 mod spatial_re_error;
 mod spatial_re_sparse;
