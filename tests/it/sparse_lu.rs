@@ -341,4 +341,42 @@ fn sparse_lu_timing() {
         }
         let _ = ld;
     }
+    if std::env::var("SPARSE_LU_FAER").is_ok() {
+        faer_supernodal_lu_timing(&w, reps);
+    }
+}
+
+/// faer's own sparse LU (COLAMD, supernodal, partial pivoting): symbolic once, numeric per ρ.
+fn faer_supernodal_lu_timing(w: &Weights, reps: usize) {
+    use faer::dyn_stack::{MemBuffer, MemStack};
+    use faer::sparse::linalg::lu::{factorize_symbolic_lu, LuSymbolicParams, NumericLu};
+    use faer::sparse::linalg::SupernodalThreshold;
+    use faer::sparse::{SparseColMat, Triplet};
+    let n = w.n();
+    let build = |rho: f64| {
+        let mut t: Vec<Triplet<usize, usize, f64>> = (0..n).map(|i| Triplet::new(i, i, 1.0)).collect();
+        for (i, row) in w.matrix().outer_iterator().enumerate() {
+            for (j, &v) in row.iter() {
+                t.push(Triplet::new(j, i, -rho * v));
+            }
+        }
+        SparseColMat::<usize, f64>::try_new_from_triplets(n, n, &t).unwrap()
+    };
+    let a = build(0.4);
+    let t = Instant::now();
+    let params = LuSymbolicParams {
+        supernodal_flop_ratio_threshold: SupernodalThreshold::FORCE_SUPERNODAL,
+        ..Default::default()
+    };
+    let sym = factorize_symbolic_lu(a.symbolic(), params).unwrap();
+    println!("faer supernodal LU: symbolic (COLAMD) {:.3?}", t.elapsed());
+    let mut numeric = NumericLu::<usize, f64>::new();
+    for r in 0..reps {
+        let a = build(0.4 + 0.01 * r as f64);
+        let t = Instant::now();
+        let mut mem = MemBuffer::new(sym.factorize_numeric_lu_scratch::<f64>(faer::Par::Seq, Default::default()));
+        sym.factorize_numeric_lu(&mut numeric, a.as_ref(), faer::Par::Seq, MemStack::new(&mut mem), Default::default())
+            .unwrap();
+        println!("faer supernodal LU: numeric {:.3?}", t.elapsed());
+    }
 }
