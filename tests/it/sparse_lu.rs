@@ -291,6 +291,8 @@ fn sparse_lu_fit_matches_eigen() {
     let sp = fit_spatial(&p.design, &p.w, ModelKind::Sdm, &o).unwrap();
     let (a, b) = (eig.rho().unwrap(), sp.rho().unwrap());
     assert!((a - b).abs() < 1e-8, "rho eigen {a} vs sparse {b}");
+    let choice = &sp.model.info["lndet_choice"];
+    assert!(choice.contains("without pivoting"), "{choice}");
     assert!((a - 0.4).abs() < 0.1, "rho {a}");
     for (x, y) in eig.model.coefficients.iter().zip(&sp.model.coefficients) {
         assert!((x.estimate - y.estimate).abs() < 1e-7, "{}", x.term);
