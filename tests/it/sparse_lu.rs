@@ -377,8 +377,14 @@ fn faer_supernodal_lu_timing(w: &Weights, reps: usize) {
         let a = build(0.4 + 0.01 * r as f64);
         let t = Instant::now();
         let mut mem = MemBuffer::new(sym.factorize_numeric_lu_scratch::<f64>(faer::Par::Seq, Default::default()));
-        sym.factorize_numeric_lu(&mut numeric, a.as_ref(), faer::Par::Seq, MemStack::new(&mut mem), Default::default())
-            .unwrap();
+        sym.factorize_numeric_lu(
+            &mut numeric,
+            a.as_ref(),
+            faer::Par::Seq,
+            MemStack::new(&mut mem),
+            Default::default(),
+        )
+        .unwrap();
         println!("faer supernodal LU: numeric {:.3?}", t.elapsed());
     }
 }

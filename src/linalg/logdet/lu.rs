@@ -69,6 +69,8 @@ pub(crate) struct StaticLuValues {
 #[derive(Debug, Default)]
 pub(crate) struct StaticLuScratch {
     global_to_local: Vec<usize>,
+    /// Local rows (in the L block of the supernode being computed) of a descendant's rows.
+    rel: Vec<usize>,
     tmp: Vec<f64>,
 }
 
@@ -82,7 +84,7 @@ const NONE: usize = usize::MAX;
 
 /// Multiply-adds from which a dense product or solve runs on the rayon pool (the blocks near
 /// the root of the elimination tree, where most of the work is).
-const PARALLEL_WORK: usize = 1 << 21;
+const PARALLEL_WORK: usize = 1 << 24;
 
 /// Sequential below [`PARALLEL_WORK`] multiply-adds, else all rayon threads.
 fn par_for(work: usize) -> Par {
@@ -306,7 +308,11 @@ impl StaticLuSymbolic {
         if scratch.tmp.len() < self.max_tmp {
             scratch.tmp = vec![0.0; self.max_tmp];
         }
+        if scratch.rel.len() < n {
+            scratch.rel = vec![0; n];
+        }
         let g2l = &mut scratch.global_to_local;
+        let rel = &mut scratch.rel;
         let tmp = &mut scratch.tmp;
         let mut logdet = 0.0;
         let mut negative = 0usize;
@@ -333,8 +339,12 @@ impl StaticLuSymbolic {
                 let mid = d_pat[start..].partition_point(|&r| r < se);
                 let rest = &d_pat[start..];
                 let bot = rest.len() - mid;
-                // Local row of a global row ≥ sb in the L block of s.
-                let lrow = |g: usize| if g < se { g - sb } else { snc + g2l[g] };
+                // Local rows of rest in the L block of s (rows ≥ se: snc + their U₁₂ᵀ row).
+                let rel = &mut rel[..rest.len()];
+                for (x, &g) in rel.iter_mut().zip(rest) {
+                    *x = if g < se { g - sb } else { snc + g2l[g] };
+                }
+                let rel = &*rel;
                 if dnc * mid * (rest.len() + bot) <= SMALL_UPDATE {
                     for k in 0..dnc {
                         let lcol = &ld[k * dnr + dnc + start..(k + 1) * dnr];
@@ -345,16 +355,16 @@ impl StaticLuSymbolic {
                             let uf = ucol[c];
                             if uf != 0.0 {
                                 let dst = &mut ls[cc * snr..(cc + 1) * snr];
-                                for (r, &g) in rest.iter().enumerate() {
-                                    dst[lrow(g)] -= lcol[r] * uf;
+                                for (&x, &l) in rel.iter().zip(lcol) {
+                                    dst[x] -= l * uf;
                                 }
                             }
                             // U block: rows rest[mid..] (pattern of s), column cc, times L_d[rest[c], k].
                             let lf = lcol[c];
                             if lf != 0.0 {
                                 let dst = &mut us[cc * snp..(cc + 1) * snp];
-                                for (r, &g) in rest[mid..].iter().enumerate() {
-                                    dst[g2l[g]] -= ucol[mid + r] * lf;
+                                for (&x, &u) in rel[mid..].iter().zip(&ucol[mid..]) {
+                                    dst[x - snc] -= u * lf;
                                 }
                             }
                         }
@@ -379,8 +389,8 @@ impl StaticLuSymbolic {
                             let cc = rest[c] - sb;
                             let src = &tmp[c * rest.len()..(c + 1) * rest.len()];
                             let dst = &mut ls[cc * snr..(cc + 1) * snr];
-                            for (r, &g) in rest.iter().enumerate() {
-                                dst[lrow(g)] -= src[r];
+                            for (&x, &v) in rel.iter().zip(src) {
+                                dst[x] -= v;
                             }
                         }
                     }
@@ -399,8 +409,8 @@ impl StaticLuSymbolic {
                             let cc = rest[c] - sb;
                             let src = &tmp[c * bot..(c + 1) * bot];
                             let dst = &mut us[cc * snp..(cc + 1) * snp];
-                            for (r, &g) in rest[mid..].iter().enumerate() {
-                                dst[g2l[g]] -= src[r];
+                            for (&x, &v) in rel[mid..].iter().zip(src) {
+                                dst[x - snc] -= v;
                             }
                         }
                     }
