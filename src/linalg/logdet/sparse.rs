@@ -392,7 +392,9 @@ impl SparseLogDet {
     }
 
     /// Number of stored entries of the factor(s) at the last-known structure (Cholesky: L;
-    /// LU: not known before a numeric factorisation, so the pattern size of I − ρW).
+    /// LU: the pattern size of I − ρW, as the pivoted fallback's fill is not known before a
+    /// numeric factorisation; [`SparseLogDet::structure_nnz`] gives nnz(L + U) of the
+    /// no-pivoting structure).
     pub fn factor_nnz(&self) -> usize {
         match &self.path {
             Path::Cholesky { symbolic, .. } => symbolic.len_val(),
