@@ -82,19 +82,6 @@ const DENSE_LEAF: usize = 32;
 
 const NONE: usize = usize::MAX;
 
-/// Multiply-adds from which a dense product or solve runs on the rayon pool (the blocks near
-/// the root of the elimination tree, where most of the work is).
-const PARALLEL_WORK: usize = 1 << 24;
-
-/// Sequential below [`PARALLEL_WORK`] multiply-adds, else all rayon threads.
-fn par_for(work: usize) -> Par {
-    if work >= PARALLEL_WORK && rayon::current_num_threads() > 1 {
-        Par::rayon(0)
-    } else {
-        Par::Seq
-    }
-}
-
 impl StaticLuSymbolic {
     /// The structure for the column-major pattern (`col_ptr`, `row_idx`, sorted rows, diagonal
     /// stored) of an n × n matrix M.
@@ -383,7 +370,7 @@ impl StaticLuSymbolic {
                             l_rest,
                             u_rest.subrows(0, mid).transpose(),
                             1.0,
-                            par_for(rest.len() * mid * dnc),
+                            Par::Seq,
                         );
                         for c in 0..mid {
                             let cc = rest[c] - sb;
@@ -403,7 +390,7 @@ impl StaticLuSymbolic {
                             u_rest.subrows(mid, bot),
                             l_rest.subrows(0, mid).transpose(),
                             1.0,
-                            par_for(bot * mid * dnc),
+                            Par::Seq,
                         );
                         for c in 0..mid {
                             let cc = rest[c] - sb;
@@ -426,10 +413,9 @@ impl StaticLuSymbolic {
                 logdet += p.abs().ln();
             }
             if snp > 0 {
-                let par = par_for(snp * snc * snc / 2);
-                solve_lower_triangular_in_place(top.rb().transpose(), bottom.rb_mut().transpose_mut(), par);
+                solve_lower_triangular_in_place(top.rb().transpose(), bottom.rb_mut().transpose_mut(), Par::Seq);
                 let usm = MatMut::from_column_major_slice_mut(us, snp, snc);
-                solve_unit_lower_triangular_in_place(top.rb(), usm.transpose_mut(), par);
+                solve_unit_lower_triangular_in_place(top.rb(), usm.transpose_mut(), Par::Seq);
             }
             for &r in s_pat {
                 g2l[r] = NONE;
@@ -467,12 +453,11 @@ fn dense_lu_nopiv(mut a: MatMut<'_, f64>) -> std::result::Result<(), usize> {
         return Ok(());
     }
     let h = n / 2;
-    let par = par_for(h * h * (n - h));
     let (mut a11, mut a12, mut a21, mut a22) = a.rb_mut().split_at_mut(h, h);
     dense_lu_nopiv(a11.rb_mut())?;
-    solve_unit_lower_triangular_in_place(a11.rb(), a12.rb_mut(), par);
-    solve_lower_triangular_in_place(a11.rb().transpose(), a21.rb_mut().transpose_mut(), par);
-    matmul(a22.rb_mut(), Accum::Add, a21.rb(), a12.rb(), -1.0, par);
+    solve_unit_lower_triangular_in_place(a11.rb(), a12.rb_mut(), Par::Seq);
+    solve_lower_triangular_in_place(a11.rb().transpose(), a21.rb_mut().transpose_mut(), Par::Seq);
+    matmul(a22.rb_mut(), Accum::Add, a21.rb(), a12.rb(), -1.0, Par::Seq);
     dense_lu_nopiv(a22).map_err(|k| k + h)
 }
 
