@@ -46,6 +46,7 @@ mod sandbox;
 mod scale;
 mod scale_pipeline;
 mod scripts;
+mod sparse_lu;
 mod spatial_re;
 mod spatial_re_error;
 mod spatial_re_sparse;

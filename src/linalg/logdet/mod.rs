@@ -9,6 +9,7 @@
 //! | `"auto"` | eigen when N ≤ [`AUTO_EIGEN_LIMIT`] or W is dense (≥ [`AUTO_DENSE_FRACTION`] non-zeros, N ≤ [`EIGEN_MAX_N`]), else sparse ([`auto_choice`]) | yes |
 
 pub mod chebyshev;
+mod lu;
 pub mod monte_carlo;
 pub mod sparse;
 

@@ -5,14 +5,21 @@
 //!   S = D^{1/2} W D^{−1/2}, so ln|I − ρW| = ln|I − ρS| = 2 Σ ln L_ii from the sparse Cholesky
 //!   factor LLᵀ = P(I − ρS)Pᵀ (spatialreg `Matrix_ldet`, `spam_ldet`). The AMD ordering and the
 //!   elimination tree (simplicial or supernodal, faer's choice) are computed once.
-//! * Otherwise a sparse LU P(I − ρW)ᵀQ = LU with Q an AMD ordering of the pattern of W + Wᵀ
-//!   computed once, partial pivoting per ρ (faer's simplicial left-looking LU), and
-//!   ln|I − ρW| = Σ ln|u_ii| (spreg `lag_c_loglik_sp`, spatialreg `LU_ldet`). The transpose is
-//!   factorised because its columns are diagonally dominant for a row-standardised W and
-//!   |ρ| < 1, so the pivots stay on the diagonal and the fill stays that of the ordering. The sign of the
-//!   determinant is tracked; a non-positive determinant (ρ outside the feasible interval) is an
-//!   error.
+//! * Otherwise a sparse LU of the transpose (I − ρW)ᵀ = I − ρWᵀ, and ln|I − ρW| = Σ ln|u_ii|
+//!   (spreg `lag_c_loglik_sp`, spatialreg `LU_ldet`). With P an AMD ordering of the pattern of
+//!   W + Wᵀ computed once:
+//!   - when (I − ρW)ᵀ is strictly diagonally dominant by columns, i.e. for every j
+//!     |1 − ρw_jj| > |ρ| Σ_{i≠j} |w_ji| (for a row-standardised W: |ρ| < 1), the LU
+//!     P(I − ρW)ᵀPᵀ = LU exists without pivoting and is stable (Golub & Van Loan 2013,
+//!     Thm 3.4.3), and L, U lie in the structure of the Cholesky factor of P(W + Wᵀ + I)Pᵀ:
+//!     the supernodal structure is computed once and each ρ fills it ([`super::lu`]);
+//!   - otherwise P(I − ρW)ᵀPᵀ = LU with partial pivoting per ρ (faer's simplicial left-looking
+//!     LU, symbolic work redone per ρ), the fallback.
+//!
+//!   The sign of the determinant is tracked; a non-positive determinant (ρ outside the
+//!   feasible interval) is an error.
 
+use super::lu::{StaticLuScratch, StaticLuSymbolic, StaticLuValues};
 use super::LogDet;
 use crate::error::{Error, Result};
 use crate::linalg::sparse::similarity_scale;
@@ -31,6 +38,7 @@ use faer::sparse::linalg::lu::simplicial::{
 };
 use faer::sparse::{SparseColMatRef, SymbolicSparseColMatRef};
 use faer::{Conj, MatMut, Par, Side};
+use std::sync::{Arc, Mutex};
 
 /// Which sparse factorisation to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,8 +47,12 @@ pub enum SparseMethod {
     Auto,
     /// Sparse Cholesky of I − ρS; an error when W is not of the form D⁻¹C with C symmetric.
     Cholesky,
-    /// Sparse LU of I − ρW (any W).
+    /// Sparse LU of (I − ρW)ᵀ (any W): without pivoting in a fixed structure where the
+    /// transpose is diagonally dominant by columns, with partial pivoting elsewhere.
     Lu,
+    /// Sparse LU of (I − ρW)ᵀ with partial pivoting for every ρ (the fallback of
+    /// [`SparseMethod::Lu`]; for comparisons).
+    LuPivoted,
 }
 
 /// The pattern of A(ρ) = ident − ρ·coef in compressed sparse columns (sorted rows, the
@@ -111,7 +123,46 @@ enum Path {
         pattern: Pattern,
         perm_fwd: Vec<usize>,
         perm_inv: Vec<usize>,
+        /// The fixed no-pivoting structure (None with [`SparseMethod::LuPivoted`]).
+        fixed: Option<Box<FixedLu>>,
     },
+}
+
+/// The no-pivoting LU of the LU path: its structure, the data of the dominance test and
+/// reusable buffers.
+#[derive(Debug)]
+struct FixedLu {
+    symbolic: StaticLuSymbolic,
+    /// w_jj and Σ_{i≠j} |w_ji| for each row j of W (column j of (I − ρW)ᵀ).
+    diag: Vec<f64>,
+    off: Vec<f64>,
+    /// Value buffers and scratch of dropped factorisations, reused by the next ones.
+    values_pool: Arc<Mutex<Vec<StaticLuValues>>>,
+    scratch_pool: Mutex<Vec<StaticLuScratch>>,
+}
+
+/// Buffers kept for reuse (enough for a few factorisations alive at once).
+const POOL_SIZE: usize = 2;
+
+impl FixedLu {
+    /// True when (I − ρW)ᵀ is strictly diagonally dominant by columns.
+    fn dominant(&self, rho: f64) -> bool {
+        self.diag
+            .iter()
+            .zip(&self.off)
+            .all(|(d, o)| (1.0 - rho * d).abs() > rho.abs() * o)
+    }
+
+    /// The largest r such that |ρ| < r guarantees dominance: 1 / max_j (|w_jj| + Σ_{i≠j}|w_ji|).
+    fn radius(&self) -> f64 {
+        let m = self
+            .diag
+            .iter()
+            .zip(&self.off)
+            .map(|(d, o)| d.abs() + o)
+            .fold(0.0, f64::max);
+        1.0 / m
+    }
 }
 
 /// Exact sparse log-determinant engine (option `lndet: "sparse"`; docs/methods.md §4.3).
@@ -148,6 +199,24 @@ enum Numeric {
         row_fwd: Vec<usize>,
         row_inv: Vec<usize>,
     },
+    Fixed(PooledValues),
+}
+
+/// Values of a no-pivoting LU, returned to the engine's pool when dropped (held through an
+/// [`Arc`], so the factor's borrow of the engine needs no drop check).
+struct PooledValues {
+    values: StaticLuValues,
+    pool: Arc<Mutex<Vec<StaticLuValues>>>,
+}
+
+impl Drop for PooledValues {
+    fn drop(&mut self) {
+        let values = StaticLuValues {
+            l: std::mem::take(&mut self.values.l),
+            u: std::mem::take(&mut self.values.u),
+        };
+        recycle(&self.pool, values);
+    }
 }
 
 fn par() -> Par {
@@ -169,7 +238,7 @@ impl SparseLogDet {
             return Err(Error::invalid("lndet \"sparse\": the weights matrix has no units"));
         }
         let scale = match method {
-            SparseMethod::Lu => None,
+            SparseMethod::Lu | SparseMethod::LuPivoted => None,
             _ => similarity_scale(w),
         };
         if method == SparseMethod::Cholesky && scale.is_none() {
@@ -214,22 +283,51 @@ impl SparseLogDet {
                 }
             }
             let pattern = Pattern::new(n, entries);
-            let nnz = pattern.row_idx.len();
-            let mut perm_fwd = vec![0usize; n];
-            let mut perm_inv = vec![0usize; n];
-            let mut mem = MemBuffer::new(amd::order_maybe_unsorted_scratch::<usize>(n, nnz));
-            amd::order_maybe_unsorted(
-                &mut perm_fwd,
-                &mut perm_inv,
-                pattern.symbolic(),
-                amd::Control::default(),
-                MemStack::new(&mut mem),
-            )
-            .map_err(|e| Error::numeric(format!("lndet \"sparse\": AMD ordering failed ({e:?})")))?;
-            Path::Lu {
-                pattern,
-                perm_fwd,
-                perm_inv,
+            if method == SparseMethod::LuPivoted {
+                let nnz = pattern.row_idx.len();
+                let mut perm_fwd = vec![0usize; n];
+                let mut perm_inv = vec![0usize; n];
+                let mut mem = MemBuffer::new(amd::order_maybe_unsorted_scratch::<usize>(n, nnz));
+                amd::order_maybe_unsorted(
+                    &mut perm_fwd,
+                    &mut perm_inv,
+                    pattern.symbolic(),
+                    amd::Control::default(),
+                    MemStack::new(&mut mem),
+                )
+                .map_err(|e| Error::numeric(format!("lndet \"sparse\": AMD ordering failed ({e:?})")))?;
+                Path::Lu {
+                    pattern,
+                    perm_fwd,
+                    perm_inv,
+                    fixed: None,
+                }
+            } else {
+                let symbolic = StaticLuSymbolic::new(n, &pattern.col_ptr, &pattern.row_idx)?;
+                let mut diag = vec![0.0; n];
+                let mut off = vec![0.0; n];
+                for (i, row) in m.outer_iterator().enumerate() {
+                    for (j, &v) in row.iter() {
+                        if i == j {
+                            diag[i] += v;
+                        } else {
+                            off[i] += v.abs();
+                        }
+                    }
+                }
+                let (perm_fwd, perm_inv) = (symbolic.perm_fwd.clone(), symbolic.perm_inv.clone());
+                Path::Lu {
+                    pattern,
+                    perm_fwd,
+                    perm_inv,
+                    fixed: Some(Box::new(FixedLu {
+                        symbolic,
+                        diag,
+                        off,
+                        values_pool: Arc::new(Mutex::new(Vec::new())),
+                        scratch_pool: Mutex::new(Vec::new()),
+                    })),
+                }
             }
         };
         Ok(SparseLogDet { n, path })
@@ -253,8 +351,50 @@ impl SparseLogDet {
         matches!(self.path, Path::Cholesky { .. })
     }
 
+    /// Number of stored entries of the fixed factor structure: nnz(L) on the Cholesky path,
+    /// nnz(L + U) of the no-pivoting LU (diagonal once); None with [`SparseMethod::LuPivoted`].
+    pub fn structure_nnz(&self) -> Option<usize> {
+        match &self.path {
+            Path::Cholesky { symbolic, .. } => Some(symbolic.len_val()),
+            Path::Lu { fixed, .. } => fixed.as_ref().map(|f| f.symbolic.nnz()),
+        }
+    }
+
+    /// True when the LU of ρ is computed without pivoting in the fixed structure ((I − ρW)ᵀ
+    /// strictly diagonally dominant by columns); false on the Cholesky path and where the
+    /// pivoted fallback is used.
+    pub fn lu_without_pivoting(&self, rho: f64) -> bool {
+        match &self.path {
+            Path::Lu { fixed: Some(f), .. } => f.dominant(rho),
+            _ => false,
+        }
+    }
+
+    /// How ln|I − ρW| is computed, in words (for the fit's information).
+    pub fn describe(&self) -> String {
+        match &self.path {
+            Path::Cholesky { symbolic, .. } => format!(
+                "sparse Cholesky of the symmetric similar matrix (nnz(L) = {}), one symbolic factorisation reused",
+                symbolic.len_val()
+            ),
+            Path::Lu { fixed: Some(f), .. } => format!(
+                "sparse LU of (I − rho W)' without pivoting in a fixed supernodal structure (AMD of W + W' computed \
+                 once, nnz(L+U) = {}, {} supernodes) where (I − rho W)' is diagonally dominant by columns \
+                 (|rho| < {:.6} at least), partial pivoting per rho elsewhere",
+                f.symbolic.nnz(),
+                f.symbolic.n_supernodes(),
+                f.radius()
+            ),
+            Path::Lu { fixed: None, .. } => {
+                "sparse LU of (I − rho W)' with partial pivoting per rho (AMD ordering computed once)".to_string()
+            }
+        }
+    }
+
     /// Number of stored entries of the factor(s) at the last-known structure (Cholesky: L;
-    /// LU: not known before a numeric factorisation, so the pattern size of I − ρW).
+    /// LU: the pattern size of I − ρW, as the pivoted fallback's fill is not known before a
+    /// numeric factorisation; [`SparseLogDet::structure_nnz`] gives nnz(L + U) of the
+    /// no-pivoting structure).
     pub fn factor_nnz(&self) -> usize {
         match &self.path {
             Path::Cholesky { symbolic, .. } => symbolic.len_val(),
@@ -303,9 +443,54 @@ impl SparseLogDet {
                 })
             }
             Path::Lu {
+                fixed: Some(f),
+                pattern,
+                ..
+            } if f.dominant(rho) => {
+                let mut values = f
+                    .values_pool
+                    .lock()
+                    .ok()
+                    .and_then(|mut p| p.pop())
+                    .unwrap_or_else(|| f.symbolic.new_values());
+                let mut scratch = f.scratch_pool.lock().ok().and_then(|mut p| p.pop()).unwrap_or_default();
+                let (ident, coef) = (&pattern.ident, &pattern.coef);
+                let res = f
+                    .symbolic
+                    .factorize(|k| ident[k] - rho * coef[k], &mut values, &mut scratch);
+                if let Ok(mut p) = f.scratch_pool.lock() {
+                    p.push(scratch);
+                }
+                let (sum, negative) = match res {
+                    Ok(v) => v,
+                    Err(_) => {
+                        recycle(&f.values_pool, values);
+                        return Err(outside("I − ρW is singular"));
+                    }
+                };
+                if !sum.is_finite() || negative % 2 == 1 {
+                    recycle(&f.values_pool, values);
+                    return Err(outside(if sum.is_finite() {
+                        "det(I − ρW) < 0"
+                    } else {
+                        "I − ρW is singular"
+                    }));
+                }
+                Ok(SparseFactor {
+                    engine: self,
+                    rho,
+                    numeric: Numeric::Fixed(PooledValues {
+                        values,
+                        pool: Arc::clone(&f.values_pool),
+                    }),
+                    logdet: sum,
+                })
+            }
+            Path::Lu {
                 pattern,
                 perm_fwd,
                 perm_inv,
+                ..
             } => {
                 let n = self.n;
                 let values = pattern.values(rho);
@@ -347,6 +532,15 @@ impl SparseLogDet {
                     logdet: sum,
                 })
             }
+        }
+    }
+}
+
+/// Returns value buffers to the pool of the fixed LU (kept up to [`POOL_SIZE`]).
+fn recycle(pool: &Mutex<Vec<StaticLuValues>>, values: StaticLuValues) {
+    if let Ok(mut p) = pool.lock() {
+        if p.len() < POOL_SIZE {
+            p.push(values);
         }
     }
 }
@@ -417,6 +611,24 @@ impl<'a> SparseFactor<'a> {
     /// √d of the similarity W = D⁻¹C when the Cholesky path is used.
     pub fn sqrt_scale(&self) -> Option<&[f64]> {
         self.engine.sqrt_scale()
+    }
+
+    /// True when this factorisation is the LU with partial pivoting (the fallback of the LU
+    /// path); false for the Cholesky and the no-pivoting LU.
+    pub fn pivoted(&self) -> bool {
+        matches!(self.numeric, Numeric::Lu { .. })
+    }
+
+    /// Number of stored entries of the numeric factor(s): nnz(L) (Cholesky) or nnz(L + U).
+    pub fn nnz(&self) -> usize {
+        match &self.numeric {
+            Numeric::Cholesky { l_values } => l_values.len(),
+            Numeric::Lu { lu, .. } => {
+                let (l, u) = (lu.l_factor_unsorted(), lu.u_factor_unsorted());
+                l.compute_nnz() + u.compute_nnz() - self.engine.n
+            }
+            Numeric::Fixed(p) => p.values.l.len() + p.values.u.len(),
+        }
     }
 
     /// Solves (I − ρW) x = b in place (`b.len()` must be N).
@@ -494,6 +706,10 @@ impl<'a> SparseFactor<'a> {
                     lu.solve_transpose_in_place_with_conj(rp, cp, Conj::No, rhs, par(), MemStack::new(&mut mem));
                 }
             }
+            (Path::Lu { fixed: Some(f), .. }, Numeric::Fixed(p)) => {
+                // P(I − ρW)ᵀPᵀ = LU: Aᵀx = b is its direct solve, Ax = b its transposed one.
+                f.symbolic.solve(&p.values, b, k, !transpose);
+            }
             _ => unreachable!("a factor is built by its own engine"),
         }
     }
@@ -529,7 +745,7 @@ mod tests {
             .flat_map(|i| [(i, (i + 1) % 4, 1.0), ((i + 1) % 4, i, 1.0)])
             .collect();
         let w = Weights::from_triplets(ids, &t, Standardization::Row, false).unwrap();
-        for m in [SparseMethod::Cholesky, SparseMethod::Lu] {
+        for m in [SparseMethod::Cholesky, SparseMethod::Lu, SparseMethod::LuPivoted] {
             let e = SparseLogDet::with_method(&w, m).unwrap();
             let want = (0.6f64).ln() + (1.4f64).ln();
             assert!((e.logdet(0.4) - want).abs() < 1e-14, "{m:?}");

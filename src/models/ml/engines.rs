@@ -48,14 +48,7 @@ impl Engines {
                     LogDetMethod::Sparse => None,
                     other => Some(choose_logdet(w, other)?),
                 };
-                let how = if sparse.is_cholesky() {
-                    format!(
-                        "sparse Cholesky of the symmetric similar matrix (nnz(L) = {}), one symbolic factorisation reused",
-                        sparse.factor_nnz()
-                    )
-                } else {
-                    "sparse LU (AMD ordering computed once, numeric factorisation per rho)".to_string()
-                };
+                let how = sparse.describe();
                 let choice = match approx {
                     None => format!("{why}; {how}"),
                     Some(_) => format!("{why}; standard errors and fitted values from the {how}"),
