@@ -301,6 +301,7 @@ pub fn ols(design: &Design, fe: Fe) -> Result<OlsFit> {
         n_params: k + 1,
         extras,
         vcov_conditional: None,
+        timings: Default::default(),
         info,
         warnings: Vec::new(),
         provenance: design.provenance(

@@ -6,7 +6,6 @@ use super::{mean_se, probes, Probe, TraceMethod, TraceOptions};
 use crate::error::{Error, Result};
 use crate::linalg::logdet::sparse::{SparseFactor, SparseLogDet};
 use crate::linalg::resolvent::Resolvent;
-use crate::linalg::sparse::spectral_bound;
 use crate::weights::{Spectrum, Weights};
 use rayon::prelude::*;
 
@@ -104,7 +103,7 @@ pub fn g_traces(w: &Weights, rho: f64, spectrum: Option<&Spectrum>, opts: &Trace
     let mut out = if n <= opts.dense_limit {
         Resolvent::dense(w, rho)?.traces(opts)?.0
     } else {
-        let engine = SparseLogDet::new(w)?;
+        let (engine, _) = w.sparse_logdet()?;
         let factor = engine.factorize(rho)?;
         g_traces_stochastic(w, &factor, opts)?
     };
@@ -186,7 +185,7 @@ pub fn g_traces_sparse(
             c2,
         ));
     }
-    let r = spectral_bound(w.matrix()).max(f64::MIN_POSITIVE);
+    let r = w.spectral_bound().max(f64::MIN_POSITIVE);
     let room = 1.0 / r - rho.abs();
     let h = (1e-3f64).min(0.2 * room).max(1e-6);
     let f = |x: f64| engine.factorize(x).map(|fx| fx.logdet());

@@ -4,7 +4,7 @@
 use super::blocks::{dot, sum_over_blocks, unit_block, Csr, COLUMN_BLOCK};
 use super::{mean_se, probes, Probe, TraceMethod, TraceOptions};
 use crate::error::{Error, Result};
-use crate::linalg::sparse::{similarity_scale, spectral_bound, trace};
+use crate::linalg::sparse::{similarity_scale, trace};
 use crate::weights::{Spectrum, Weights};
 use rayon::prelude::*;
 
@@ -90,7 +90,7 @@ impl PowerTraces {
 /// `opts.seed` (k = 1, 2 exact).
 pub fn power_traces(w: &Weights, m: usize, spectrum: Option<&Spectrum>, opts: &TraceOptions) -> Result<PowerTraces> {
     let n = w.n();
-    let radius = spectral_bound(w.matrix());
+    let radius = w.spectral_bound();
     let done = |traces: Vec<f64>, std_errors: Vec<f64>, method, draws, seed| PowerTraces {
         traces,
         std_errors,

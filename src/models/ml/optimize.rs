@@ -2,6 +2,12 @@
 //! (docs/methods.md §7.2: bounded Brent, tolerance ≤ 1e−10), polished by solving the analytic score
 //! ℓc'(ρ) = 0 with Brent's root finder, so that ρ̂ is exact to rounding rather than to the
 //! √ε flatness of the maximum.
+//!
+//! [`maximize_parallel`] is the search of the sparse path, where each evaluation is a sparse
+//! factorisation: the coarse grid is evaluated in parallel, every value is memoised (no ρ is
+//! evaluated twice), Brent starts from the best grid point with the parabola through its
+//! neighbours, and the score root is found by one secant step across a bracket of the Brent
+//! point whose two score evaluations run in parallel (docs/methods.md §7.2).
 
 /// Result of [`maximize`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -105,24 +111,163 @@ pub fn maximize_with(
     out
 }
 
+/// Brent's tolerance of [`maximize_parallel`] before the secant polish: the polish needs the
+/// score root within a bracket of a few times this width, where the score is linear to ~1e−12.
+pub const PARALLEL_BRENT_TOL: f64 = 3e-7;
+
+/// Memoised objective: every distinct argument is evaluated once (thread-safe, so that the grid
+/// can be evaluated in parallel); NaN becomes −∞ and after Ctrl-C nothing is evaluated.
+struct Memo<'f> {
+    f: &'f (dyn Fn(f64) -> f64 + Sync),
+    seen: std::sync::Mutex<Vec<(f64, f64)>>,
+}
+
+impl Memo<'_> {
+    fn eval(&self, x: f64) -> f64 {
+        if crate::interrupt::requested() {
+            return f64::NEG_INFINITY;
+        }
+        let known = self.lock().iter().find(|(a, _)| a.to_bits() == x.to_bits()).map(|p| p.1);
+        if let Some(v) = known {
+            return v;
+        }
+        let v = (self.f)(x);
+        let v = if v.is_nan() { f64::NEG_INFINITY } else { v };
+        self.lock().push((x, v));
+        v
+    }
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(f64, f64)>> {
+        self.seen.lock().unwrap_or_else(|e| e.into_inner())
+    }
+    fn evaluations(&self) -> usize {
+        self.lock().len()
+    }
+}
+
+/// Maximises `f` on [lo, hi] for an expensive `f` (the sparse path: one factorisation per
+/// value): the `grid` points (at least 3) are evaluated in parallel; Brent's search runs on the
+/// cell around the best one to `tol`, started from that point with the parabola through its
+/// neighbours; then, with `score` (ℓc', each call itself evaluating in parallel as the caller
+/// arranges), the root is bracketed by [x − δ, x + δ] (δ twice Brent's final tolerance, widened
+/// tenfold up to four times when the score does not change sign) and taken from one secant step
+/// across it, where the score is linear: the error is δ²|ℓc'''|/|ℓc''| plus the rounding of the
+/// score. The value at the root is the last evaluation (so a caller can keep its factorisation).
+/// Every value is memoised: no ρ is evaluated twice.
+pub fn maximize_parallel(
+    f: &(dyn Fn(f64) -> f64 + Sync),
+    score: Option<&(dyn Fn(f64) -> f64 + Sync)>,
+    lo: f64,
+    hi: f64,
+    tol: f64,
+    grid: usize,
+) -> Maximum {
+    use rayon::prelude::*;
+    let grid = grid.max(3);
+    let memo = Memo {
+        f,
+        seen: std::sync::Mutex::new(Vec::new()),
+    };
+    let step = (hi - lo) / (grid - 1) as f64;
+    let xs: Vec<f64> = (0..grid).map(|i| (lo + step * i as f64).min(hi)).collect();
+    let values: Vec<f64> = xs.par_iter().map(|&x| memo.eval(x)).collect();
+    let mut best = (0, f64::NEG_INFINITY);
+    for (i, v) in values.iter().enumerate() {
+        if *v > best.1 {
+            best = (i, *v);
+        }
+    }
+    let i = best.0;
+    let (a, b) = (xs[i.saturating_sub(1)], xs[(i + 1).min(grid - 1)]);
+    let mut feval = |x: f64| memo.eval(x);
+    let start = Start {
+        x: (xs[i], best.1),
+        v: (a, values[i.saturating_sub(1)]),
+        w: (b, values[(i + 1).min(grid - 1)]),
+    };
+    let (x, fx, tol1) = brent_max_from(&mut feval, a, b, Some(start), tol);
+    let mut out = Maximum {
+        x,
+        value: fx,
+        evaluations: 0,
+        polished: false,
+    };
+    if let Some(score) = score {
+        let mut h = 2.0 * tol1;
+        for _ in 0..5 {
+            if crate::interrupt::requested() {
+                break;
+            }
+            let (l, r) = ((out.x - h).max(lo), (out.x + h).min(hi));
+            let (sl, sr) = rayon::join(|| score(l), || score(r));
+            if sl.is_finite() && sr.is_finite() && sl > 0.0 && sr < 0.0 {
+                let root = (l - sl * (r - l) / (sr - sl)).clamp(l, r);
+                let v = memo.eval(root);
+                if v >= out.value - 1e-12 * out.value.abs().max(1.0) {
+                    out.x = root;
+                    out.value = v;
+                    out.polished = true;
+                }
+                break;
+            }
+            h *= 10.0;
+        }
+    }
+    out.evaluations = memo.evaluations();
+    out
+}
+
+/// A starting configuration of Brent's search: the best point x and two others v, w, with values.
+struct Start {
+    x: (f64, f64),
+    v: (f64, f64),
+    w: (f64, f64),
+}
+
 /// Brent's (1973) `fmin`, maximising: golden section with parabolic interpolation on [a, b];
 /// stops when the bracket is within 2·(√ε|x| + tol/3).
 fn brent_max(f: &mut impl FnMut(f64) -> f64, a: f64, b: f64, tol: f64) -> (f64, f64) {
+    let (x, fx, _) = brent_max_from(f, a, b, None, tol);
+    (x, fx)
+}
+
+/// [`brent_max`] from a given start (the golden-section point of [a, b] when `None`); also
+/// returns the final tolerance tol1 = √ε|x| + tol/3 (the bracket is within 2·tol1 of x).
+fn brent_max_from(
+    f: &mut impl FnMut(f64) -> f64,
+    a: f64,
+    b: f64,
+    start: Option<Start>,
+    tol: f64,
+) -> (f64, f64, f64) {
     let c = 0.5 * (3.0 - 5f64.sqrt());
     let eps = f64::EPSILON.sqrt();
     let (mut a, mut b) = (a, b);
-    let mut v = a + c * (b - a);
-    let mut w = v;
-    let mut x = v;
+    let (mut x, mut fx, mut v, mut fv, mut w, mut fw, mut e);
+    match start {
+        None => {
+            v = a + c * (b - a);
+            w = v;
+            x = v;
+            fx = -f(x);
+            fv = fx;
+            fw = fx;
+            e = 0.0;
+        }
+        Some(s) => {
+            (x, fx) = (s.x.0, -s.x.1);
+            (v, fv) = (s.v.0, -s.v.1);
+            (w, fw) = (s.w.0, -s.w.1);
+            // A previous step as long as the bracket lets the first step be the parabola
+            // through the three given points.
+            e = b - a;
+        }
+    }
     let mut d: f64 = 0.0;
-    let mut e: f64 = 0.0;
-    let mut fx = -f(x);
-    let mut fv = fx;
-    let mut fw = fx;
     let tol3 = tol / 3.0;
+    let mut tol1 = eps * x.abs() + tol3;
     for _ in 0..500 {
         let xm = 0.5 * (a + b);
-        let tol1 = eps * x.abs() + tol3;
+        tol1 = eps * x.abs() + tol3;
         let t2 = 2.0 * tol1;
         if (x - xm).abs() <= t2 - 0.5 * (b - a) {
             break;
@@ -190,7 +335,7 @@ fn brent_max(f: &mut impl FnMut(f64) -> f64, a: f64, b: f64, tol: f64) -> (f64, 
             }
         }
     }
-    (x, -fx)
+    (x, -fx, tol1)
 }
 
 /// Brent's `zeroin`: the root of `g` in [a, b] given g(a) = ga and g(b) = gb of opposite signs,
