@@ -188,8 +188,14 @@ pub fn g_traces_sparse(
     let r = w.spectral_bound().max(f64::MIN_POSITIVE);
     let room = 1.0 / r - rho.abs();
     let h = (1e-3f64).min(0.2 * room).max(1e-6);
-    let f = |x: f64| engine.factorize(x).map(|fx| fx.logdet());
-    let (fm2, fm1, fp1, fp2) = (f(rho - 2.0 * h)?, f(rho - h)?, f(rho + h)?, f(rho + 2.0 * h)?);
+    // The four factorisations run in parallel.
+    let at: Vec<Result<f64>> = [rho - 2.0 * h, rho - h, rho + h, rho + 2.0 * h]
+        .par_iter()
+        .map(|&x| engine.factorize(x).map(|fx| fx.logdet()))
+        .collect();
+    let mut at = at.into_iter();
+    let mut next = || at.next().unwrap_or_else(|| Err(Error::numeric("finite differences: missing value")));
+    let (fm2, fm1, fp1, fp2) = (next()?, next()?, next()?, next()?);
     let f0 = factor.logdet();
     let d1_5 = (fm2 - 8.0 * fm1 + 8.0 * fp1 - fp2) / (12.0 * h);
     let d1_3 = (fp1 - fm1) / (2.0 * h);
@@ -231,9 +237,14 @@ pub fn g_traces_sparse(
     ))
 }
 
+/// Probes per block of the Hutchinson pass: the factor is read once per block of right-hand
+/// sides (fixed, so that the result does not depend on the number of threads).
+const PROBE_BLOCK: usize = 8;
+
 /// One Hutchinson pass shared by the stochastic trace estimators: for each of `opts.draws`
-/// seeded Rademacher probes u, v = (I − ρW)⁻¹Wu and z = (I − ρW)⁻¹Wv (two solves with the
-/// reused factorisation), mapped by `stat(u, v, z)`; probes run in parallel, results in order.
+/// seeded Rademacher probes u, v = (I − ρW)⁻¹Wu and z = (I − ρW)⁻¹Wv (solves with the reused
+/// factorisation, [`PROBE_BLOCK`] probes at a time), mapped by `stat(u, v, z)`; blocks run in
+/// parallel, results in probe order.
 fn probe_g<T: Send>(
     w: &Weights,
     factor: &SparseFactor<'_>,
@@ -246,15 +257,33 @@ fn probe_g<T: Send>(
             opts.draws
         )));
     }
-    probes(w.n(), opts.draws, opts.seed, Probe::Rademacher)?
-        .into_par_iter()
-        .map(|u| {
+    let n = w.n();
+    let us = probes(n, opts.draws, opts.seed, Probe::Rademacher)?;
+    let blocks: Vec<Result<Vec<T>>> = us
+        .par_chunks(PROBE_BLOCK)
+        .map(|chunk| {
             crate::interrupt::check()?;
-            let mut v = w.lag(&u);
-            factor.solve_in_place(&mut v)?;
-            let mut z = w.lag(&v);
-            factor.solve_in_place(&mut z)?;
-            Ok(stat(&u, &v, &z))
+            let b = chunk.len();
+            let mut v = vec![0.0; n * b];
+            for (u, vc) in chunk.iter().zip(v.chunks_mut(n)) {
+                w.lag_into(u, vc);
+            }
+            factor.solve_many_in_place(&mut v, b)?;
+            let mut z = vec![0.0; n * b];
+            for (vc, zc) in v.chunks(n).zip(z.chunks_mut(n)) {
+                w.lag_into(vc, zc);
+            }
+            factor.solve_many_in_place(&mut z, b)?;
+            Ok(chunk
+                .iter()
+                .zip(v.chunks(n).zip(z.chunks(n)))
+                .map(|(u, (vc, zc))| stat(u, vc, zc))
+                .collect())
         })
-        .collect()
+        .collect();
+    let mut out = Vec::with_capacity(opts.draws);
+    for blk in blocks {
+        out.extend(blk?);
+    }
+    Ok(out)
 }

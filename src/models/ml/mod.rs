@@ -362,9 +362,13 @@ fn fit_impl(
         ModelKind::Slx => slx::fit(&ctx)?,
         ModelKind::Ols => unreachable!("refused above"),
     };
-    // Everything the estimator did after the search: covariance, traces, corrections.
-    let after = start.elapsed().as_secs_f64() - ctx.clock.snapshot().seconds("optimise").unwrap_or(0.0);
-    ctx.clock.add("information", after.max(0.0));
+    // What the estimator did besides the search and the covariance: the least-squares fits
+    // and cross-products of the concentrated likelihood, corrections.
+    let t = ctx.clock.snapshot();
+    let other = start.elapsed().as_secs_f64()
+        - t.seconds("optimise").unwrap_or(0.0)
+        - t.seconds("information").unwrap_or(0.0);
+    ctx.clock.add("least_squares", other.max(0.0));
     if let Some(note) = &est.trace_note {
         ctx.clock.method("traces", note.clone());
     }

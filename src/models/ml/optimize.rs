@@ -111,9 +111,9 @@ pub fn maximize_with(
     out
 }
 
-/// Brent's tolerance of [`maximize_parallel`] before the secant polish: the polish needs the
-/// score root within a bracket of a few times this width, where the score is linear to ~1e−12.
-pub const PARALLEL_BRENT_TOL: f64 = 3e-7;
+/// Brent's tolerance of [`maximize_parallel`] before the secant polish: Brent stops when its
+/// bracket or its parabolic step is this small, and the secant steps on the score take over.
+pub const PARALLEL_BRENT_TOL: f64 = 1e-4;
 
 /// Memoised objective: every distinct argument is evaluated once (thread-safe, so that the grid
 /// can be evaluated in parallel); NaN becomes −∞ and after Ctrl-C nothing is evaluated.
@@ -147,12 +147,12 @@ impl Memo<'_> {
 /// Maximises `f` on [lo, hi] for an expensive `f` (the sparse path: one factorisation per
 /// value): the `grid` points (at least 3) are evaluated in parallel; Brent's search runs on the
 /// cell around the best one to `tol`, started from that point with the parabola through its
-/// neighbours; then, with `score` (ℓc', each call itself evaluating in parallel as the caller
-/// arranges), the root is bracketed by [x − δ, x + δ] (δ twice Brent's final tolerance, widened
-/// tenfold up to four times when the score does not change sign) and taken from one secant step
-/// across it, where the score is linear: the error is δ²|ℓc'''|/|ℓc''| plus the rounding of the
-/// score. The value at the root is the last evaluation (so a caller can keep its factorisation).
-/// Every value is memoised: no ρ is evaluated twice.
+/// neighbours, stopping when its bracket or its parabolic step is below `tol`; then, with
+/// `score` (ℓc', each call itself evaluating in parallel as the caller arranges), the root is
+/// bracketed around the parabola's vertex (or Brent's point) and found by secant steps
+/// ([`secant_root`]), to about 1e−12 plus the rounding of the score.
+/// The value at the root is the last evaluation (so a caller can keep its factorisation). Every
+/// value is memoised: no ρ is evaluated twice.
 pub fn maximize_parallel(
     f: &(dyn Fn(f64) -> f64 + Sync),
     score: Option<&(dyn Fn(f64) -> f64 + Sync)>,
@@ -184,36 +184,85 @@ pub fn maximize_parallel(
         v: (a, values[i.saturating_sub(1)]),
         w: (b, values[(i + 1).min(grid - 1)]),
     };
-    let (x, fx, tol1) = brent_max_from(&mut feval, a, b, Some(start), tol);
+    let polish = score.is_some();
+    let end = brent_max_from(&mut feval, a, b, Some(start), tol, if polish { tol } else { 0.0 });
     let mut out = Maximum {
-        x,
-        value: fx,
+        x: end.x,
+        value: end.value,
         evaluations: 0,
         polished: false,
     };
+    // The score root is expected within δ of the centre: the parabola's vertex when Brent stopped
+    // on a short parabolic step, else Brent's point (bracket within 2·tol1).
+    let (centre, delta) = match end.step {
+        Some(d) => ((end.x + d).clamp(lo, hi), (2.0 * d.abs()).max(1e-7 * (1.0 + end.x.abs()))),
+        None => (end.x, 2.0 * end.tol1),
+    };
     if let Some(score) = score {
-        let mut h = 2.0 * tol1;
-        for _ in 0..5 {
-            if crate::interrupt::requested() {
-                break;
+        if let Some(root) = secant_root(score, centre, delta, lo, hi) {
+            let v = memo.eval(root);
+            if v >= out.value - 1e-12 * out.value.abs().max(1.0) {
+                out.x = root;
+                out.value = v;
+                out.polished = true;
             }
-            let (l, r) = ((out.x - h).max(lo), (out.x + h).min(hi));
-            let (sl, sr) = rayon::join(|| score(l), || score(r));
-            if sl.is_finite() && sr.is_finite() && sl > 0.0 && sr < 0.0 {
-                let root = (l - sl * (r - l) / (sr - sl)).clamp(l, r);
-                let v = memo.eval(root);
-                if v >= out.value - 1e-12 * out.value.abs().max(1.0) {
-                    out.x = root;
-                    out.value = v;
-                    out.polished = true;
-                }
-                break;
+        }
+        if !out.polished {
+            // No interior score root near the Brent point (e.g. a maximum on a bound): Brent
+            // to the full tolerance instead.
+            let end = brent_max_from(&mut |x| memo.eval(x), a, b, None, 1e-12, 0.0);
+            if end.value > out.value {
+                out.x = end.x;
+                out.value = end.value;
             }
-            h *= 10.0;
         }
     }
     out.evaluations = memo.evaluations();
     out
+}
+
+/// The root of the decreasing `score` near `x`: bracketed by [x − δ, x + δ] (δ widened tenfold
+/// up to twice until the score changes sign; the two ends evaluated in parallel), then
+/// secant steps that keep it bracketed (regula falsi). With the root within δ of x the first
+/// step errs by at most δ²|s''/s'|/2 and each further one multiplies the error by about
+/// δ|s''/s'|; it stops when a step is below 1e−9(1 + |x|), after at most four steps. `None`
+/// when no sign change is found (a maximum on a bound, or Ctrl-C).
+fn secant_root(score: &(dyn Fn(f64) -> f64 + Sync), x: f64, delta: f64, lo: f64, hi: f64) -> Option<f64> {
+    let mut h = delta;
+    for _ in 0..3 {
+        if crate::interrupt::requested() {
+            return None;
+        }
+        let (l, r) = ((x - h).max(lo), (x + h).min(hi));
+        let (sl, sr) = rayon::join(|| score(l), || score(r));
+        if sl.is_finite() && sr.is_finite() && sl > 0.0 && sr < 0.0 {
+            // Regula falsi: secant steps keeping the root bracketed, until a step is below
+            // 1e−9(1 + |x|) (each step multiplies the error by about δ|s''/s'|).
+            let (mut a, mut sa, mut b, mut sb) = (l, sl, r, sr);
+            let mut x = a - sa * (b - a) / (sb - sa);
+            for _ in 0..4 {
+                let sx = score(x);
+                if !sx.is_finite() || sx == 0.0 {
+                    return Some(x);
+                }
+                if sx > 0.0 {
+                    (a, sa) = (x, sx);
+                } else {
+                    (b, sb) = (x, sx);
+                }
+                let next = (a - sa * (b - a) / (sb - sa)).clamp(a, b);
+                // The next step would be about 3e−4 of this one (δ|s''/s'| at δ ~ 1e−4).
+                let done = (next - x).abs() <= 1e-9 * (1.0 + x.abs());
+                x = next;
+                if done {
+                    break;
+                }
+            }
+            return Some(x);
+        }
+        h *= 10.0;
+    }
+    None
 }
 
 /// A starting configuration of Brent's search: the best point x and two others v, w, with values.
@@ -226,19 +275,30 @@ struct Start {
 /// Brent's (1973) `fmin`, maximising: golden section with parabolic interpolation on [a, b];
 /// stops when the bracket is within 2·(√ε|x| + tol/3).
 fn brent_max(f: &mut impl FnMut(f64) -> f64, a: f64, b: f64, tol: f64) -> (f64, f64) {
-    let (x, fx, _) = brent_max_from(f, a, b, None, tol);
-    (x, fx)
+    let out = brent_max_from(f, a, b, None, tol, 0.0);
+    (out.x, out.value)
 }
 
-/// [`brent_max`] from a given start (the golden-section point of [a, b] when `None`); also
-/// returns the final tolerance tol1 = √ε|x| + tol/3 (the bracket is within 2·tol1 of x).
+/// The end of [`brent_max_from`].
+struct BrentEnd {
+    x: f64,
+    value: f64,
+    /// The final tolerance tol1 = √ε|x| + tol/3 (the bracket is within 2·tol1 of x).
+    tol1: f64,
+    /// The parabolic step not taken when the search stopped on `stop_step`.
+    step: Option<f64>,
+}
+
+/// [`brent_max`] from a given start (the golden-section point of [a, b] when `None`), stopping
+/// also when a parabolic step is shorter than `stop_step` (0: never), when a polish follows.
 fn brent_max_from(
     f: &mut impl FnMut(f64) -> f64,
     a: f64,
     b: f64,
     start: Option<Start>,
     tol: f64,
-) -> (f64, f64, f64) {
+    stop_step: f64,
+) -> BrentEnd {
     let c = 0.5 * (3.0 - 5f64.sqrt());
     let eps = f64::EPSILON.sqrt();
     let (mut a, mut b) = (a, b);
@@ -287,6 +347,14 @@ fn brent_max_from(
             e = d;
             if p.abs() < (0.5 * q * r).abs() && p > q * (a - x) && p < q * (b - x) {
                 d = p / q;
+                if d.abs() < stop_step {
+                    return BrentEnd {
+                        x,
+                        value: -fx,
+                        tol1,
+                        step: Some(d),
+                    };
+                }
                 let u = x + d;
                 if u - a < t2 || b - u < t2 {
                     d = if x < xm { tol1 } else { -tol1 };
@@ -335,7 +403,12 @@ fn brent_max_from(
             }
         }
     }
-    (x, -fx, tol1)
+    BrentEnd {
+        x,
+        value: -fx,
+        tol1,
+        step: None,
+    }
 }
 
 /// Brent's `zeroin`: the root of `g` in [a, b] given g(a) = ga and g(b) = gb of opposite signs,

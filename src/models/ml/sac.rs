@@ -221,7 +221,9 @@ pub(crate) fn fit<'a>(ctx: &Ctx<'a>) -> Result<(Estimate<'a>, Extra)> {
     let sigma2 = p.sse / nt;
     let loglik = ll(rho, lam) - 0.5 * nt * ((2.0 * std::f64::consts::PI).ln() + 1.0);
     let beta = p.beta;
-    let (cov, resolvent) = covariance(ctx, w2, &gram, rho, lam, &beta, sigma2)?;
+    let (cov, resolvent) = ctx
+        .clock
+        .time("information", || covariance(ctx, w2, &gram, rho, lam, &beta, sigma2))?;
     // The SAR-shaped covariance of [β, ρ, σ²] (λ row and column dropped).
     let full = k + 3;
     let keep: Vec<usize> = (0..=k).chain([k + 2]).collect();
