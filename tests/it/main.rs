@@ -43,6 +43,7 @@ mod sac;
 mod sac_random;
 mod sandbox;
 mod scale;
+mod scale_fit;
 mod scripts;
 mod spatial_re;
 mod spatial_re_error;

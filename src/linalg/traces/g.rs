@@ -194,7 +194,10 @@ pub fn g_traces_sparse(
         .map(|&x| engine.factorize(x).map(|fx| fx.logdet()))
         .collect();
     let mut at = at.into_iter();
-    let mut next = || at.next().unwrap_or_else(|| Err(Error::numeric("finite differences: missing value")));
+    let mut next = || {
+        at.next()
+            .unwrap_or_else(|| Err(Error::numeric("finite differences: missing value")))
+    };
     let (fm2, fm1, fp1, fp2) = (next()?, next()?, next()?, next()?);
     let f0 = factor.logdet();
     let d1_5 = (fm2 - 8.0 * fm1 + 8.0 * fp1 - fp2) / (12.0 * h);

@@ -34,7 +34,9 @@ use super::assemble::{assemble, Estimate};
 use super::dynamic_bias::BiasTerms;
 use super::dynamic_sparse::{correction_std_errors, kurtosis_traces, Spectral};
 use super::information::resolvent_at;
-use super::{lag, Clock, Ctx, Dims, DynamicCorrection, DynamicCovariance, DynamicOptions, Jacobian, Prepared, SpatialFit};
+use super::{
+    lag, Clock, Ctx, Dims, DynamicCorrection, DynamicCovariance, DynamicOptions, Jacobian, Prepared, SpatialFit,
+};
 use crate::error::{Error, Result};
 use crate::linalg::logdet::SparseLogDet;
 use crate::linalg::LogDet;

@@ -169,7 +169,14 @@ impl Ctx<'_> {
         let outermost = self.clock.depth.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0;
         let start = std::time::Instant::now();
         let m = if self.spectrum.is_none() {
-            optimize::maximize_parallel(&f, Some(&score), lo, hi, optimize::PARALLEL_BRENT_TOL, optimize::SPARSE_GRID)
+            optimize::maximize_parallel(
+                &f,
+                Some(&score),
+                lo,
+                hi,
+                optimize::PARALLEL_BRENT_TOL,
+                optimize::SPARSE_GRID,
+            )
         } else {
             optimize::maximize(f, score, lo, hi, 1e-12)
         };
@@ -365,9 +372,8 @@ fn fit_impl(
     // What the estimator did besides the search and the covariance: the least-squares fits
     // and cross-products of the concentrated likelihood, corrections.
     let t = ctx.clock.snapshot();
-    let other = start.elapsed().as_secs_f64()
-        - t.seconds("optimise").unwrap_or(0.0)
-        - t.seconds("information").unwrap_or(0.0);
+    let other =
+        start.elapsed().as_secs_f64() - t.seconds("optimise").unwrap_or(0.0) - t.seconds("information").unwrap_or(0.0);
     ctx.clock.add("least_squares", other.max(0.0));
     if let Some(note) = &est.trace_note {
         ctx.clock.method("traces", note.clone());

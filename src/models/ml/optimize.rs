@@ -127,7 +127,11 @@ impl Memo<'_> {
         if crate::interrupt::requested() {
             return f64::NEG_INFINITY;
         }
-        let known = self.lock().iter().find(|(a, _)| a.to_bits() == x.to_bits()).map(|p| p.1);
+        let known = self
+            .lock()
+            .iter()
+            .find(|(a, _)| a.to_bits() == x.to_bits())
+            .map(|p| p.1);
         if let Some(v) = known {
             return v;
         }
@@ -195,7 +199,10 @@ pub fn maximize_parallel(
     // The score root is expected within δ of the centre: the parabola's vertex when Brent stopped
     // on a short parabolic step, else Brent's point (bracket within 2·tol1).
     let (centre, delta) = match end.step {
-        Some(d) => ((end.x + d).clamp(lo, hi), (2.0 * d.abs()).max(1e-7 * (1.0 + end.x.abs()))),
+        Some(d) => (
+            (end.x + d).clamp(lo, hi),
+            (2.0 * d.abs()).max(1e-7 * (1.0 + end.x.abs())),
+        ),
         None => (end.x, 2.0 * end.tol1),
     };
     if let Some(score) = score {
