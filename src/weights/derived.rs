@@ -1,43 +1,27 @@
-//! Numeric objects derived from a weights matrix and kept with it, so that the many fits of one W
-//! in a study (SAR, SEM, SDM, robustness checks) do the per-W work once (docs/methods.md §4.3):
-//! the exact sparse log-determinant engine (its fill-reducing ordering and symbolic
-//! factorisation), the bound r on the spectral radius, the power traces tr(Wᵏ) of the series
-//! effects, and the last reordering of the units ([`super::Weights::aligned_to`]). Shared by
-//! clones; dropped whenever the matrix changes (standardisation, similarity scale).
+//! Objects derived from a weights matrix and kept with it, so that the many fits of one W in a
+//! study (SAR, SEM, SDM, robustness checks) do the per-W work once (docs/methods.md §7.2): a
+//! slot per key holding any shareable value (the numeric layers keep there the sparse
+//! log-determinant engine, the spectral bound and the power traces; see
+//! `crate::linalg::cache`), and the last reordering of the units ([`super::Weights::aligned_to`]).
+//! Shared by clones; dropped whenever the matrix changes (standardisation, similarity scale).
 
-use crate::linalg::logdet::SparseLogDet;
-use crate::linalg::traces::{PowerTraces, TraceMethod, TraceOptions};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::any::Any;
+use std::sync::{Arc, Mutex};
+
+type Slot = Arc<dyn Any + Send + Sync>;
 
 /// The cache ([`super::Weights::derived`]).
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Derived {
-    sparse_logdet: OnceLock<Arc<SparseLogDet>>,
-    spectral_bound: OnceLock<f64>,
-    /// Power traces by (draws, seed, budget): the longest series computed (a shorter one is its
-    /// prefix: the k-th trace does not depend on how many terms are asked for).
-    power_traces: Mutex<Vec<(TraceOptionsKey, Arc<PowerTraces>)>>,
-    /// The last reordering of the units: (ids, reordered W).
+    slots: Mutex<Vec<(&'static str, Slot)>>,
+    /// The last reordering of the units.
     pub(super) aligned: Mutex<Option<super::Weights>>,
-    /// Number of sparse engines set up for this W (symbolic factorisations).
-    setups: AtomicUsize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct TraceOptionsKey {
-    draws: usize,
-    seed: u64,
-    budget: u64,
-}
-
-impl TraceOptionsKey {
-    fn of(o: &TraceOptions) -> TraceOptionsKey {
-        TraceOptionsKey {
-            draws: o.draws,
-            seed: o.seed,
-            budget: o.exact_flop_budget.to_bits(),
-        }
+impl std::fmt::Debug for Derived {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let keys: Vec<&str> = lock(&self.slots).iter().map(|(k, _)| *k).collect();
+        f.debug_struct("Derived").field("slots", &keys).finish()
     }
 }
 
@@ -46,65 +30,43 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Derived {
-    /// The sparse engine of W (set up by `make` on first use), and whether it was already there.
-    pub fn sparse_logdet(
-        &self,
-        make: impl FnOnce() -> crate::error::Result<SparseLogDet>,
-    ) -> crate::error::Result<(Arc<SparseLogDet>, bool)> {
-        if let Some(e) = self.sparse_logdet.get() {
-            return Ok((e.clone(), true));
-        }
-        let e = Arc::new(make()?);
-        self.setups.fetch_add(1, Ordering::Relaxed);
-        // Another thread may have set it meanwhile: keep the first one.
-        let kept = self.sparse_logdet.get_or_init(|| e).clone();
-        Ok((kept, false))
-    }
-
-    /// Number of sparse engines set up for this W (1 after any number of sparse fits).
-    pub fn sparse_setups(&self) -> usize {
-        self.setups.load(Ordering::Relaxed)
-    }
-
-    /// The bound on the spectral radius, computed by `make` on first use.
-    pub fn spectral_bound(&self, make: impl FnOnce() -> f64) -> f64 {
-        *self.spectral_bound.get_or_init(make)
-    }
-
-    /// tr(Wᵏ), k = 1..m under `opts`: the first m of a cached longer series, else computed by
-    /// `make(m)` and kept. `exact_affordable`: whether `make(m)` would compute them exactly (a
-    /// stochastic longer series is then not used, so that the result is what `make(m)` gives).
-    pub fn power_traces(
-        &self,
-        m: usize,
-        opts: &TraceOptions,
-        exact_affordable: bool,
-        make: impl FnOnce(usize) -> crate::error::Result<PowerTraces>,
-    ) -> crate::error::Result<PowerTraces> {
-        let key = TraceOptionsKey::of(opts);
-        let usable = |pt: &PowerTraces| {
-            pt.terms() == m || (pt.terms() > m && (pt.method != TraceMethod::Stochastic || !exact_affordable))
-        };
-        let hit = lock(&self.power_traces)
+    /// The value kept under `key`, if any (and of type `T`).
+    pub fn get<T: Any + Send + Sync>(&self, key: &'static str) -> Option<Arc<T>> {
+        let slot = lock(&self.slots)
             .iter()
-            .find(|(k, pt)| *k == key && usable(pt))
-            .map(|(_, pt)| pt.clone());
-        if let Some(pt) = hit {
-            return Ok(prefix(&pt, m));
-        }
-        let pt = make(m)?;
-        let mut cache = lock(&self.power_traces);
-        cache.retain(|(k, _)| *k != key);
-        cache.push((key, Arc::new(pt.clone())));
-        Ok(pt)
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.clone())?;
+        slot.downcast::<T>().ok()
     }
-}
 
-/// The first `m` power traces of `pt`.
-fn prefix(pt: &PowerTraces, m: usize) -> PowerTraces {
-    PowerTraces {
-        traces: pt.traces[..m].to_vec(),
-        std_errors: pt.std_errors[..m].to_vec(),
-        ..pt.clone()
+    /// Keeps `value` under `key` (replacing what was there).
+    pub fn set<T: Any + Send + Sync>(&self, key: &'static str, value: Arc<T>) {
+        let mut slots = lock(&self.slots);
+        slots.retain(|(k, _)| *k != key);
+        slots.push((key, value));
+    }
+
+    /// The value under `key`, made by `make` (outside the lock) when absent; the flag is true
+    /// when it was already there. Two threads racing keep the first value stored.
+    pub fn get_or_try_init<T: Any + Send + Sync, E>(
+        &self,
+        key: &'static str,
+        make: impl FnOnce() -> Result<T, E>,
+    ) -> Result<(Arc<T>, bool), E> {
+        if let Some(v) = self.get::<T>(key) {
+            return Ok((v, true));
+        }
+        let made = Arc::new(make()?);
+        let mut slots = lock(&self.slots);
+        if let Some(v) = slots
+            .iter()
+            .find(|(k, _)| *k == key)
+            .and_then(|(_, v)| v.clone().downcast::<T>().ok())
+        {
+            return Ok((v, true));
+        }
+        slots.retain(|(k, _)| *k != key);
+        slots.push((key, made.clone()));
+        Ok((made, false))
     }
 }

@@ -341,25 +341,10 @@ impl Weights {
         self.facts.get_or_init(|| Arc::new(Facts::of(self))).clone()
     }
 
-    /// The per-W numeric cache ([`Derived`]: the sparse log-determinant engine, the spectral
-    /// bound, the power traces and the last reordering), shared by clones.
+    /// The per-W cache ([`Derived`]: objects derived from this matrix by later layers, and the
+    /// last reordering), shared by clones and dropped when the matrix changes.
     pub fn derived(&self) -> &Derived {
         &self.derived
-    }
-
-    /// The exact sparse log-determinant engine of W ([`crate::linalg::logdet::SparseLogDet`] with
-    /// the automatic choice of Cholesky or LU), set up once per W and shared by clones and every
-    /// later fit; the flag is true when it was already there.
-    pub fn sparse_logdet(&self) -> Result<(Arc<crate::linalg::logdet::SparseLogDet>, bool)> {
-        self.derived
-            .sparse_logdet(|| crate::linalg::logdet::SparseLogDet::new(self))
-    }
-
-    /// The bound r ≥ the spectral radius of W ([`crate::linalg::sparse::spectral_bound`]),
-    /// computed once per W.
-    pub fn spectral_bound(&self) -> f64 {
-        self.derived
-            .spectral_bound(|| crate::linalg::sparse::spectral_bound(&self.matrix))
     }
 
     /// True when the facts are already computed.

@@ -103,7 +103,7 @@ pub fn g_traces(w: &Weights, rho: f64, spectrum: Option<&Spectrum>, opts: &Trace
     let mut out = if n <= opts.dense_limit {
         Resolvent::dense(w, rho)?.traces(opts)?.0
     } else {
-        let (engine, _) = w.sparse_logdet()?;
+        let (engine, _) = crate::linalg::cache::sparse_logdet(w)?;
         let factor = engine.factorize(rho)?;
         g_traces_stochastic(w, &factor, opts)?
     };
@@ -185,7 +185,7 @@ pub fn g_traces_sparse(
             c2,
         ));
     }
-    let r = w.spectral_bound().max(f64::MIN_POSITIVE);
+    let r = crate::linalg::cache::spectral_bound(w).max(f64::MIN_POSITIVE);
     let room = 1.0 / r - rho.abs();
     let h = (1e-3f64).min(0.2 * room).max(1e-6);
     // The four factorisations run in parallel.

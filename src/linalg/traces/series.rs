@@ -114,7 +114,7 @@ impl PowerTraces {
 /// `opts.seed` (k = 1, 2 exact).
 pub fn power_traces(w: &Weights, m: usize, spectrum: Option<&Spectrum>, opts: &TraceOptions) -> Result<PowerTraces> {
     let n = w.n();
-    let radius = w.spectral_bound();
+    let radius = crate::linalg::cache::spectral_bound(w);
     let done = |traces: Vec<f64>, std_errors: Vec<f64>, method, draws, seed| PowerTraces {
         traces,
         std_errors,

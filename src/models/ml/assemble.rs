@@ -59,15 +59,14 @@ pub fn series_terms(rho: f64, se: f64, radius: f64) -> usize {
 }
 
 /// tr(Wᵏ), k = 1..m, with m from [`series_terms`] (exact when affordable, else stochastic),
-/// kept with W ([`crate::weights::Derived::power_traces`]): a later fit on the same W takes them
+/// kept with W ([`crate::linalg::cache::power_traces`]): a later fit on the same W takes them
 /// (or the first m of a longer series) from there.
 pub(super) fn series_traces(w: &Weights, fit: &SpatialFit, opts: &TraceOptions) -> Result<PowerTraces> {
     let rho = fit.rho().unwrap_or(0.0);
     let se = fit.rho_index.map_or(0.0, |i| fit.cov(i, i).max(0.0).sqrt());
-    let m = series_terms(rho, se, w.spectral_bound());
+    let m = series_terms(rho, se, crate::linalg::cache::spectral_bound(w));
     let affordable = exact_power_traces_cost(w, m) <= opts.exact_flop_budget;
-    w.derived()
-        .power_traces(m, opts, affordable, |m| power_traces(w, m, None, opts))
+    crate::linalg::cache::power_traces(w, m, opts, affordable, |m| power_traces(w, m, None, opts))
 }
 
 pub(super) fn describe_power_traces(pt: &PowerTraces, fit: &SpatialFit) -> String {

@@ -14,7 +14,7 @@ use std::sync::Arc;
 pub(crate) struct Engines {
     /// Eigenvalues (exact path).
     pub spectrum: Option<Arc<Spectrum>>,
-    /// Exact sparse engine (sparse path), from the weights' cache ([`Weights::sparse_logdet`]).
+    /// Exact sparse engine (sparse path), from the weights' cache ([`crate::linalg::cache::sparse_logdet`]).
     pub sparse: Option<Arc<SparseLogDet>>,
     /// Approximate engine of the search (sparse path with `"chebyshev"` / `"monte_carlo"`).
     approx: Option<Box<dyn LogDet>>,
@@ -48,7 +48,7 @@ impl Engines {
                 })
             }
             _ => {
-                let (sparse, reused) = w.sparse_logdet()?;
+                let (sparse, reused) = crate::linalg::cache::sparse_logdet(w)?;
                 let approx: Option<Box<dyn LogDet>> = match method {
                     LogDetMethod::Sparse => None,
                     other => Some(choose_logdet(w, other)?),

@@ -252,7 +252,7 @@ pub(crate) fn search_interval(
             }
         }
         None => {
-            let r = w.spectral_bound();
+            let r = crate::linalg::cache::spectral_bound(w);
             if !(r.is_finite() && r > 0.0) {
                 return Err(Error::invalid(
                     "the weights matrix has no positive entry, so rho is not identified; check the weights",

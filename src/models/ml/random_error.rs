@@ -744,7 +744,7 @@ pub(crate) fn fit(
         let sparse = match (&engines.sparse, n > DENSE_RESOLVENT_LIMIT) {
             (_, false) => None,
             (Some(s), true) => Some(s.clone()),
-            (None, true) => Some(w.sparse_logdet()?.0),
+            (None, true) => Some(crate::linalg::cache::sparse_logdet(w)?.0),
         };
         Resolvent::exact(w, rho, sparse.as_deref())?.solve_panel(&zb)?
     } else {
