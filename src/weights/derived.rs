@@ -1,8 +1,8 @@
 //! Objects derived from a weights matrix and kept with it, so that the many fits of one W in a
 //! study (SAR, SEM, SDM, robustness checks) do the per-W work once (docs/methods.md §7.2): a
 //! slot per key holding any shareable value (the numeric layers keep there the sparse
-//! log-determinant engine, the spectral bound and the power traces; see
-//! `crate::linalg::cache`), and the last reordering of the units ([`super::Weights::aligned_to`]).
+//! log-determinant engine, the spectral bound and the power traces), and the last reordering of
+//! the units ([`super::Weights::aligned_to`]).
 //! Shared by clones; dropped whenever the matrix changes (standardisation, similarity scale).
 
 use std::any::Any;
