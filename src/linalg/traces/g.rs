@@ -11,8 +11,9 @@ use rayon::prelude::*;
 
 /// Exact tr G, tr GG, tr G'G and ‖G'ι‖² from the columns of G = (I − ρW)⁻¹W, in blocks of
 /// right-hand sides: g_j = G e_j (sparse solves), tr G = Σ_j (g_j)_j, tr G'G = Σ_j ‖g_j‖²,
-/// tr GG = Σ_j g_j'(G'e_j) and ‖G'ι‖² = Σ_j (ι'g_j)². G'e_j = D g_j / d_j when W = D⁻¹C with C
-/// symmetric (G' = DGD⁻¹); otherwise G'e_j = Wᵀ(I − ρW)⁻ᵀe_j (transposed solves).
+/// tr GG = Σ_j (G g_j)_j and ‖G'ι‖² = Σ_j (ι'g_j)². When W = D⁻¹C with C symmetric (G' = DGD⁻¹)
+/// (G g_j)_j = g_j'(G'e_j) = g_j'D g_j / d_j needs no further solve; otherwise G g_j =
+/// (I − ρW)⁻¹W g_j is one more block solve.
 fn column_g_traces(w: &Weights, factor: &SparseFactor<'_>) -> Result<[f64; 4]> {
     let n = w.n();
     let d: Option<Vec<f64>> = factor.sqrt_scale().map(|s| s.iter().map(|v| v * v).collect());
@@ -21,8 +22,8 @@ fn column_g_traces(w: &Weights, factor: &SparseFactor<'_>) -> Result<[f64; 4]> {
     let out = sum_over_blocks(
         n,
         4,
-        || (vec![0.0; nb], vec![0.0; n], vec![0.0; n]),
-        |j0, b, (g, e, r), acc| {
+        || (vec![0.0; nb], vec![0.0; nb]),
+        |j0, b, (g, h), acc| {
             // Column-major block: column c = W e_{j0+c} = column j0 + c of W, then solved.
             let g = &mut g[..n * b];
             g.iter_mut().for_each(|v| *v = 0.0);
@@ -39,19 +40,22 @@ fn column_g_traces(w: &Weights, factor: &SparseFactor<'_>) -> Result<[f64; 4]> {
             for (c, gc) in g.chunks(n).enumerate() {
                 let j = j0 + c;
                 acc[0] += gc[j];
-                acc[1] += match &d {
-                    Some(d) => gc.iter().zip(d).map(|(x, di)| di * x * x).sum::<f64>() / d[j],
-                    None => {
-                        e.iter_mut().for_each(|v| *v = 0.0);
-                        e[j] = 1.0;
-                        factor.solve_transpose_in_place(e)?;
-                        wt.apply(e, r);
-                        dot(gc, r)
-                    }
-                };
+                if let Some(d) = &d {
+                    acc[1] += gc.iter().zip(d).map(|(x, di)| di * x * x).sum::<f64>() / d[j];
+                }
                 acc[2] += dot(gc, gc);
                 let s: f64 = gc.iter().sum();
                 acc[3] += s * s;
+            }
+            if d.is_none() {
+                let h = &mut h[..n * b];
+                for (gc, hc) in g.chunks(n).zip(h.chunks_mut(n)) {
+                    w.lag_into(gc, hc);
+                }
+                factor.solve_many_in_place(h, b)?;
+                for (c, hc) in h.chunks(n).enumerate() {
+                    acc[1] += hc[j0 + c];
+                }
             }
             Ok(())
         },
