@@ -152,10 +152,10 @@ fn fit_ols_design(
     td: Option<String>,
 ) -> RResult<Fitted> {
     match method {
-        Some(method) => crate::models::random::random_effects_with(&design, method, td.as_deref())
+        Some(method) => crate::models::random::random_effects_with(design, method, td.as_deref())
             .map(|f| Fitted::Random(Box::new(f)))
             .map_err(|e| script_err(format!("ols: {e}"))),
-        None => crate::models::ols::ols(&design, fe)
+        None => crate::models::ols::ols(design, fe)
             .map(|f| Fitted::Ols(Box::new(f)))
             .map_err(core_err),
     }
