@@ -119,15 +119,18 @@ pub struct Model {
 
 /// Wall-clock seconds of the stages of one fit, the counts of its expensive steps and how its
 /// numeric pieces were computed (`m.timings`; docs/methods.md §7.2). Stages, in the order they
-/// ran: `design` (building the design from the data), `prepare` (spatial lags and the within
-/// transformation), `lndet_setup` (eigenvalues or the symbolic sparse factorisation, 0 when
-/// reused from the weights' cache), `optimise` (the search for ρ̂/λ̂), `information` (the
-/// covariance, traces included), `traces` (the information-matrix traces alone), `fit_measures`,
-/// `effects_traces` (tr(Wᵏ) of the series effects) and `total`. Counts: `lndet_evaluations`
+/// ran: `design` (building the design from the data; scripts), `lndet_setup` (eigenvalues or the
+/// symbolic sparse factorisation; about 0 when reused from the weights' cache), `prepare` (the
+/// spatial lags), `within` (the within transformation), `optimise` (the search for ρ̂/λ̂),
+/// `information` (the covariance, traces included), `traces` (the information-matrix traces
+/// alone), `least_squares` (the cross-products and least-squares fits of the concentrated
+/// likelihood, and corrections), `fit_measures`, `effects_traces` (tr(Wᵏ) of the series effects)
+/// and `total`; OLS records `within`, `least_squares` and `total`. Counts: `lndet_evaluations`
 /// (log-determinants evaluated in the search, each one numeric factorisation on the sparse path),
-/// `factorisations` (numeric sparse factorisations of the whole fit), `lndet_setup_reused` (1 when
-/// the symbolic work came from the weights' cache). Timings never enter the equality of models
-/// (`PartialEq` is always true) and vary from run to run.
+/// `factorisation_reused` (the factorisation at ρ̂ taken from the search), `factorisations`
+/// (further numeric sparse factorisations), `lndet_setup_reused` (1 when the per-W work came
+/// from the weights' cache). Methods: `lndet`, `traces`, `effects_traces`. Timings never enter
+/// the equality of models (`PartialEq` is always true) and vary from run to run.
 #[derive(Debug, Clone, Default)]
 pub struct Timings {
     /// (stage, seconds), in the order the stages first ran; a repeated stage accumulates.
@@ -476,7 +479,8 @@ pub const INTERNAL_INFO: [&str; 3] = ["interval_source", "lndet_choice", "timing
 
 /// The JSON form of API.md: `model`, `fe`, `depvar`, `n`, `t`, `nobs`, `coefficients` (term →
 /// {estimate, std_error, z, p}), `terms` (in order), `sigma2`, `loglik`, `r2`, `corr2`, `aic`,
-/// `bic`, `n_params`, `vcov` (rows), `warnings`, `bias_correction`, `lag_order`, `lndet`,
+/// `bic`, `n_params`, `vcov` (rows), `warnings`, `timings` (when recorded: stage → seconds,
+/// counts, methods; [`Timings`]), `bias_correction`, `lag_order`, `lndet`,
 /// `information` ("none" when not recorded), then every other entry of [`Model::info`] and of
 /// [`Model::extras`] under its own key (a key already written keeps its first value). NaN and
 /// infinities are written as `null`.

@@ -78,8 +78,9 @@ use crate::weights::{Spectrum, Weights};
 use route::Path;
 use std::sync::Arc;
 
-/// Above this N the sparse path maximises with a coarser bracketing grid and without the score
-/// polish (each evaluation is a sparse factorisation); Brent's tolerance still gives ρ̂ to ~1e−8.
+/// Above this N the random-effects error models on the sparse path maximise with a coarser
+/// bracketing grid and without the score polish (each evaluation is a sparse factorisation).
+/// The fixed-effects and lag models use [`optimize::maximize_parallel`] at every N.
 pub const SPARSE_FAST_ABOVE_N: usize = 20_000;
 /// Truncation tolerance of the power series of the effects: the number of terms m is the
 /// smallest with (|ρ|r)^{m+1}/(1 − |ρ|r) ≤ this at |ρ| = |ρ̂| + 6·se(ρ̂).
