@@ -232,7 +232,8 @@ pub fn maximize_parallel(
 /// up to twice until the score changes sign; the two ends evaluated in parallel), then
 /// secant steps that keep it bracketed (regula falsi). With the root within δ of x the first
 /// step errs by at most δ²|s''/s'|/2 and each further one multiplies the error by about
-/// δ|s''/s'|; it stops when a step is below 1e−9(1 + |x|), after at most four steps. `None`
+/// δ|s''/s'|; it stops when a step is below 1e−8(1 + |x|) (the error left is that times δ|s''/s'|),
+/// after at most four steps. `None`
 /// when no sign change is found (a maximum on a bound, or Ctrl-C).
 fn secant_root(score: &(dyn Fn(f64) -> f64 + Sync), x: f64, delta: f64, lo: f64, hi: f64) -> Option<f64> {
     let mut h = delta;
@@ -244,7 +245,7 @@ fn secant_root(score: &(dyn Fn(f64) -> f64 + Sync), x: f64, delta: f64, lo: f64,
         let (sl, sr) = rayon::join(|| score(l), || score(r));
         if sl.is_finite() && sr.is_finite() && sl > 0.0 && sr < 0.0 {
             // Regula falsi: secant steps keeping the root bracketed, until a step is below
-            // 1e−9(1 + |x|) (each step multiplies the error by about δ|s''/s'|).
+            // 1e−8(1 + |x|) (each step multiplies the error by about δ|s''/s'|).
             let (mut a, mut sa, mut b, mut sb) = (l, sl, r, sr);
             let mut x = a - sa * (b - a) / (sb - sa);
             for _ in 0..4 {
@@ -258,8 +259,10 @@ fn secant_root(score: &(dyn Fn(f64) -> f64 + Sync), x: f64, delta: f64, lo: f64,
                     (b, sb) = (x, sx);
                 }
                 let next = (a - sa * (b - a) / (sb - sa)).clamp(a, b);
-                // The next step would be about 3e−4 of this one (δ|s''/s'| at δ ~ 1e−4).
-                let done = (next - x).abs() <= 1e-9 * (1.0 + x.abs());
+                // The error left after this step is about the step times δ|s''/s'| (≈ 3e−4
+                // at δ = 1e−4, at most ≈ 3e−2 at the widest bracket): below 1e−9 when the step
+                // is below 1e−8.
+                let done = (next - x).abs() <= 1e-8 * (1.0 + x.abs());
                 x = next;
                 if done {
                     break;
@@ -310,6 +313,7 @@ fn brent_max_from(
     let eps = f64::EPSILON.sqrt();
     let (mut a, mut b) = (a, b);
     let (mut x, mut fx, mut v, mut fv, mut w, mut fw, mut e);
+    let start_given = start.is_some();
     match start {
         None => {
             v = a + c * (b - a);
@@ -324,12 +328,12 @@ fn brent_max_from(
             (x, fx) = (s.x.0, -s.x.1);
             (v, fv) = (s.v.0, -s.v.1);
             (w, fw) = (s.w.0, -s.w.1);
-            // A previous step as long as the bracket lets the first step be the parabola
-            // through the three given points.
+            // Two previous steps as long as the bracket, so that the first two steps may be
+            // parabolic (through the three given points, then through the new one).
             e = b - a;
         }
     }
-    let mut d: f64 = 0.0;
+    let mut d: f64 = if start_given { b - a } else { 0.0 };
     let tol3 = tol / 3.0;
     let mut tol1 = eps * x.abs() + tol3;
     for _ in 0..500 {
