@@ -133,7 +133,7 @@ pub fn input_from_fit(fit: &crate::models::ml::SpatialFit, w: &Weights) -> Resul
         (None, None) => {
             let rho = fit.rho().unwrap_or(0.0);
             let se = fit.rho_index.map_or(0.0, |i| fit.cov(i, i).max(0.0).sqrt());
-            let radius = crate::linalg::sparse::spectral_bound(w.matrix());
+            let radius = crate::linalg::cache::spectral_bound(w);
             let m = crate::models::ml::series_terms(rho, se, radius);
             let pt = crate::linalg::traces::power_traces(w, m, None, &Default::default())?;
             Some(series_input(&pt))

@@ -30,6 +30,7 @@ impl LogDet for Spectrum {
     }
 }
 
+pub mod cache;
 pub mod dense;
 pub mod krylov;
 pub mod logdet;

@@ -548,6 +548,7 @@ mod tests {
             n_params: coefs.len() + 1,
             extras: BTreeMap::new(),
             vcov_conditional: None,
+            timings: Default::default(),
             info: BTreeMap::new(),
             warnings: vec![],
             provenance: Default::default(),

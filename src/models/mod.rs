@@ -26,5 +26,5 @@ pub mod within;
 
 pub use fit::{fit, fit_by, Fitted};
 pub use formula::{Design, Formula};
-pub use result::{Coef, Model, ModelKind, Provenance, WeightsFingerprint};
+pub use result::{Coef, Model, ModelKind, Provenance, Timings, WeightsFingerprint};
 pub use within::Fe;

@@ -232,7 +232,9 @@ pub fn ols(design: &Design, fe: Fe) -> Result<OlsFit> {
     let design = &*design;
     let (n, t) = (design.n, design.t);
     let nobs = design.nobs();
-    let d = demean_design(design, fe)?;
+    let start = std::time::Instant::now();
+    let mut timings = super::Timings::default();
+    let d = timings.time("within", || demean_design(design, fe))?;
     let k_slopes = design.x.len();
     let pooled_intercept = fe == Fe::None && design.intercept;
     let absorbed = if fe == Fe::None {
@@ -301,6 +303,12 @@ pub fn ols(design: &Design, fe: Fe) -> Result<OlsFit> {
         n_params: k + 1,
         extras,
         vcov_conditional: None,
+        timings: {
+            let within = timings.seconds("within").unwrap_or(0.0);
+            timings.add("least_squares", (start.elapsed().as_secs_f64() - within).max(0.0));
+            timings.add("total", start.elapsed().as_secs_f64());
+            timings
+        },
         info,
         warnings: Vec::new(),
         provenance: design.provenance(

@@ -407,6 +407,7 @@ fn finish(design: &Design, z: &[Vec<f64>], method: ReMethod, mut p: Parts, g: Gl
         n_params: k + 2,
         extras: p.extras,
         vcov_conditional: None,
+        timings: Default::default(),
         info: p.info,
         warnings: p.warnings,
         provenance: design.provenance((1..=k_slopes).collect(), vec![None; k_slopes], None, None),

@@ -112,6 +112,129 @@ pub struct Model {
     /// The role of each coefficient and what the model was fitted to, recorded by the fitting
     /// code (effects, `m.rho` and `lr_test` read these, never the term names).
     pub provenance: Provenance,
+    /// How long each stage of the fit took and how often the log-determinant was evaluated
+    /// ([`Timings`]; `m.timings`). Not part of the equality of results.
+    pub timings: Timings,
+}
+
+/// Wall-clock seconds of the stages of one fit, the counts of its expensive steps and how its
+/// numeric pieces were computed (`m.timings`; docs/methods.md §7.2). Stages, in the order they
+/// ran: `design` (building the design from the data; scripts), `lndet_setup` (eigenvalues or the
+/// symbolic sparse factorisation; about 0 when reused from the weights' cache), `prepare` (the
+/// spatial lags), `within` (the within transformation), `optimise` (the search for ρ̂/λ̂),
+/// `information` (the covariance, traces included), `traces` (the information-matrix traces
+/// alone), `least_squares` (the cross-products and least-squares fits of the concentrated
+/// likelihood, and corrections), `fit_measures`, `effects_traces` (tr(Wᵏ) of the series effects)
+/// and `total`; OLS records `within`, `least_squares` and `total`. Counts: `lndet_evaluations`
+/// (log-determinants evaluated in the search, each one numeric factorisation on the sparse path),
+/// `factorisation_reused` (the factorisation at ρ̂ taken from the search), `factorisations`
+/// (further numeric sparse factorisations), `lndet_setup_reused` (1 when the per-W work came
+/// from the weights' cache). Methods: `lndet`, `traces`, `effects_traces`. Timings never enter
+/// the equality of models (`PartialEq` is always true) and vary from run to run.
+#[derive(Debug, Clone, Default)]
+pub struct Timings {
+    /// (stage, seconds), in the order the stages first ran; a repeated stage accumulates.
+    pub stages: Vec<(String, f64)>,
+    /// (what, count).
+    pub counts: Vec<(String, u64)>,
+    /// (what, how it was computed), e.g. `lndet` → "sparse LU ...", `traces` → "exact ...".
+    pub methods: Vec<(String, String)>,
+}
+
+impl PartialEq for Timings {
+    /// Timings are not part of the equality of results.
+    fn eq(&self, _: &Timings) -> bool {
+        true
+    }
+}
+
+impl Timings {
+    /// Adds `seconds` to `stage` (created at the end of the list when new).
+    pub fn add(&mut self, stage: &str, seconds: f64) {
+        match self.stages.iter_mut().find(|(s, _)| s == stage) {
+            Some((_, v)) => *v += seconds,
+            None => self.stages.push((stage.to_string(), seconds)),
+        }
+    }
+
+    /// Runs `f`, adding its wall-clock time to `stage`.
+    pub fn time<T>(&mut self, stage: &str, f: impl FnOnce() -> T) -> T {
+        let start = std::time::Instant::now();
+        let out = f();
+        self.add(stage, start.elapsed().as_secs_f64());
+        out
+    }
+
+    /// Adds `n` to the count `what`.
+    pub fn count(&mut self, what: &str, n: u64) {
+        match self.counts.iter_mut().find(|(s, _)| s == what) {
+            Some((_, v)) => *v += n,
+            None => self.counts.push((what.to_string(), n)),
+        }
+    }
+
+    /// Records how `what` was computed (replacing an earlier record).
+    pub fn method(&mut self, what: &str, how: impl Into<String>) {
+        let how = how.into();
+        match self.methods.iter_mut().find(|(s, _)| s == what) {
+            Some((_, v)) => *v = how,
+            None => self.methods.push((what.to_string(), how)),
+        }
+    }
+
+    /// Seconds of `stage`, if recorded.
+    pub fn seconds(&self, stage: &str) -> Option<f64> {
+        self.stages.iter().find(|(s, _)| s == stage).map(|(_, v)| *v)
+    }
+
+    /// The count `what`, if recorded.
+    pub fn get_count(&self, what: &str) -> Option<u64> {
+        self.counts.iter().find(|(s, _)| s == what).map(|(_, v)| *v)
+    }
+
+    /// True when nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.stages.is_empty() && self.counts.is_empty()
+    }
+
+    /// One line: "total 0.210 s: prepare 0.012 s, optimise 0.120 s, ...; lndet_evaluations 15, ...".
+    pub fn summary(&self) -> String {
+        let total = self.seconds("total");
+        let stages: Vec<String> = self
+            .stages
+            .iter()
+            .filter(|(s, _)| s != "total")
+            .map(|(s, v)| format!("{s} {v:.3} s"))
+            .collect();
+        let counts: Vec<String> = self.counts.iter().map(|(s, v)| format!("{s} {v}")).collect();
+        let mut out = match total {
+            Some(t) => format!("total {t:.3} s: {}", stages.join(", ")),
+            None => stages.join(", "),
+        };
+        if !counts.is_empty() {
+            out.push_str("; ");
+            out.push_str(&counts.join(", "));
+        }
+        out
+    }
+}
+
+impl serde::Serialize for Timings {
+    /// A map: stage → seconds, count → number, method → text.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        for (k, v) in &self.stages {
+            m.serialize_entry(k, v)?;
+        }
+        for (k, v) in &self.counts {
+            m.serialize_entry(k, v)?;
+        }
+        for (k, v) in &self.methods {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
 }
 
 /// Which coefficient plays which role in a fitted [`Model`], and fingerprints of the data and
@@ -352,11 +475,12 @@ impl Model {
 
 /// Entries of [`Model::info`] that record how the program chose its internal settings: kept in
 /// the model's JSON, left out of the report table's notes (.md, .tex, .csv, .txt).
-pub const INTERNAL_INFO: [&str; 2] = ["interval_source", "lndet_choice"];
+pub const INTERNAL_INFO: [&str; 3] = ["interval_source", "lndet_choice", "timings"];
 
 /// The JSON form of API.md: `model`, `fe`, `depvar`, `n`, `t`, `nobs`, `coefficients` (term →
 /// {estimate, std_error, z, p}), `terms` (in order), `sigma2`, `loglik`, `r2`, `corr2`, `aic`,
-/// `bic`, `n_params`, `vcov` (rows), `warnings`, `bias_correction`, `lag_order`, `lndet`,
+/// `bic`, `n_params`, `vcov` (rows), `warnings`, `timings` (when recorded: stage → seconds,
+/// counts, methods; [`Timings`]), `bias_correction`, `lag_order`, `lndet`,
 /// `information` ("none" when not recorded), then every other entry of [`Model::info`] and of
 /// [`Model::extras`] under its own key (a key already written keeps its first value). NaN and
 /// infinities are written as `null`.
@@ -371,7 +495,8 @@ impl serde::Serialize for Model {
             }
         }
         const SETTINGS: [&str; 4] = ["bias_correction", "lag_order", "lndet", "information"];
-        const FIXED: [&str; 17] = [
+        const FIXED: [&str; 18] = [
+            "timings",
             "model",
             "fe",
             "depvar",
@@ -417,6 +542,9 @@ impl serde::Serialize for Model {
         m.serialize_entry("n_params", &self.n_params)?;
         m.serialize_entry("vcov", &vcov)?;
         m.serialize_entry("warnings", &self.warnings)?;
+        if !self.timings.is_empty() {
+            m.serialize_entry("timings", &self.timings)?;
+        }
         for key in SETTINGS {
             m.serialize_entry(key, self.info.get(key).map_or("none", String::as_str))?;
         }

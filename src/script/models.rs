@@ -139,12 +139,23 @@ fn fit_ols(data: Dynamic, formula: &str, opts: &Map) -> RResult<Fitted> {
     let fe = fe_of(&o, &d)?;
     let method = super::options::re_method(&o, fe, "ols")?;
     let td = super::options::time_dummies_label(&o, fe, d.time_column())?;
+    let start = std::time::Instant::now();
     let design = d.design(formula, None, "ols")?;
+    let design_seconds = start.elapsed().as_secs_f64();
+    fit_ols_design(&design, fe, method, td).map(|f| with_design_time(f, design_seconds, start))
+}
+
+fn fit_ols_design(
+    design: &Design,
+    fe: Fe,
+    method: Option<crate::models::random::ReMethod>,
+    td: Option<String>,
+) -> RResult<Fitted> {
     match method {
-        Some(method) => crate::models::random::random_effects_with(&design, method, td.as_deref())
+        Some(method) => crate::models::random::random_effects_with(design, method, td.as_deref())
             .map(|f| Fitted::Random(Box::new(f)))
             .map_err(|e| script_err(format!("ols: {e}"))),
-        None => crate::models::ols::ols(&design, fe)
+        None => crate::models::ols::ols(design, fe)
             .map(|f| Fitted::Ols(Box::new(f)))
             .map_err(core_err),
     }
@@ -205,10 +216,46 @@ pub(crate) fn spatial(
     let d = Data::from_dynamic(&data, o.str("id")?, func)?;
     let (kind, mut so) = spatial_setup(&d, kind, &o, func)?;
     so.dynamic = dynamic;
+    let start = std::time::Instant::now();
     let design = d.design(formula, Some(&w.0), func)?;
+    let design_seconds = start.elapsed().as_secs_f64();
     crate::models::fit(&design, &w.0, kind, &so)
-        .map(|f| model_of(f, func))
+        .map(|f| model_of(with_design_time(f, design_seconds, start), func))
         .map_err(core_err)
+}
+
+/// `fitted` with the seconds of building its design (stage `design`, first) in its timings and
+/// the total counted from `start` (the design included).
+fn with_design_time(mut fitted: Fitted, seconds: f64, start: std::time::Instant) -> Fitted {
+    let model = match &mut fitted {
+        Fitted::Ols(f) => &mut f.model,
+        Fitted::Spatial(f, _) => &mut f.model,
+        Fitted::Random(f) => &mut f.model,
+    };
+    let t = &mut model.timings;
+    t.stages.insert(0, ("design".to_string(), seconds));
+    t.stages.retain(|(s, _)| s != "total");
+    t.add("total", start.elapsed().as_secs_f64());
+    if model.info.contains_key("timings") {
+        let summary = model.timings.summary();
+        model.info.insert("timings".into(), summary);
+    }
+    fitted
+}
+
+/// `m.timings` as a map: stage → seconds, count → integer, method → text.
+fn timings_map(t: &crate::models::Timings) -> Map {
+    let mut m = Map::new();
+    for (k, v) in &t.stages {
+        m.insert(k.as_str().into(), Dynamic::from_float(*v));
+    }
+    for (k, v) in &t.counts {
+        m.insert(k.as_str().into(), Dynamic::from_int(*v as INT));
+    }
+    for (k, v) in &t.methods {
+        m.insert(k.as_str().into(), Dynamic::from(v.clone()));
+    }
+    m
 }
 
 /// `fit_by`: one model per group of `column` ([`crate::models::fit_by`]), as a map group →
@@ -859,6 +906,22 @@ pub mod models_fns {
     #[rhai_fn(get = "warnings", pure)]
     pub fn warnings(m: &mut SModel) -> Array {
         m.0.model().warnings.iter().map(|w| Dynamic::from(w.clone())).collect()
+    }
+    /// How long each stage of the fit took, in seconds (`design`, `within`, `lndet_setup`,
+    /// `optimise`, `information`, `traces`, `effects_traces`, `total`, ... as they ran), with
+    /// counts (`lndet_evaluations`: log-determinants evaluated in the search;
+    /// `lndet_setup_reused`: 1 when an earlier fit on the same W did the symbolic work) and how
+    /// ln|I − ρW| and the traces were computed (`lndet`, `traces`, `effects_traces`). Timings
+    /// vary from run to run and are not part of the results.
+    /// ```rhai
+    /// let p = panel(read_csv("examples/data/produc/data.csv"), "id", "time");
+    /// let w = read_weights("examples/data/produc/weights.csv");
+    /// let m = sar(p, "gsp ~ pcap + pc + emp", w, #{});
+    /// print(`${m.timings.lndet_evaluations} evaluations in ${m.timings.optimise} s`);
+    /// ```
+    #[rhai_fn(get = "timings", pure)]
+    pub fn timings(m: &mut SModel) -> Map {
+        timings_map(&m.0.model().timings)
     }
 
     /// Recovered intercept and fixed effects with standard errors (OLS; docs/methods.md §5).

@@ -14,6 +14,7 @@ pub mod block;
 pub mod build;
 pub mod builder;
 pub mod contiguity;
+pub mod derived;
 pub mod distance;
 pub mod economic;
 pub mod facts;
@@ -33,6 +34,7 @@ use crate::error::{list_some, Error, Result};
 use sprs::{CsMat, TriMat};
 use std::sync::{Arc, OnceLock};
 
+pub use derived::Derived;
 pub use facts::Facts;
 pub use similarity::FACT_TOL;
 pub use spectrum::Spectrum;
@@ -87,6 +89,13 @@ pub struct Weights {
     sym_scale: Option<Vec<f64>>,
     spectrum: Arc<OnceLock<Arc<Spectrum>>>,
     facts: Arc<OnceLock<Arc<Facts>>>,
+    /// Per-W numeric objects (sparse engine, spectral bound, power traces, last reordering).
+    derived: Arc<Derived>,
+}
+
+/// The last-reordering slot of `d`.
+fn lock_aligned(d: &Derived) -> std::sync::MutexGuard<'_, Option<Weights>> {
+    d.aligned.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl PartialEq for Weights {
@@ -247,6 +256,7 @@ impl Weights {
             sym_scale: None,
             spectrum: Arc::new(OnceLock::new()),
             facts: Arc::new(OnceLock::new()),
+            derived: Arc::default(),
         };
         if w.facts().symmetric {
             // A symmetric C is its own similarity (d = 1): record it, and keep the facts.
@@ -320,6 +330,7 @@ impl Weights {
         self.sym_scale = sym_scale;
         self.spectrum = Arc::new(OnceLock::new());
         self.facts = Arc::new(OnceLock::new());
+        self.derived = Arc::default();
         Ok(self)
     }
 
@@ -328,6 +339,12 @@ impl Weights {
     /// permuted, by [`Weights::aligned_to`]).
     pub fn facts(&self) -> Arc<Facts> {
         self.facts.get_or_init(|| Arc::new(Facts::of(self))).clone()
+    }
+
+    /// The per-W cache ([`Derived`]: objects derived from this matrix by later layers, and the
+    /// last reordering), shared by clones and dropped when the matrix changes.
+    pub fn derived(&self) -> &Derived {
+        &self.derived
     }
 
     /// True when the facts are already computed.
@@ -387,6 +404,7 @@ impl Weights {
             sym_scale: None,
             spectrum: Arc::new(OnceLock::new()),
             facts: Arc::new(OnceLock::new()),
+            derived: Arc::default(),
         }
     }
 
@@ -446,6 +464,10 @@ impl Weights {
         if ids == self.ids.as_slice() {
             return Ok(self.clone());
         }
+        let cached = lock_aligned(&self.derived).as_ref().filter(|a| a.ids == ids).cloned();
+        if let Some(a) = cached {
+            return Ok(a);
+        }
         let perm = positions_of(&self.ids, ids)?;
         let mut inv = vec![0; perm.len()];
         for (new, &old) in perm.iter().enumerate() {
@@ -462,7 +484,7 @@ impl Weights {
             Some(f) => OnceLock::from(Arc::new(f.permuted(&perm))),
             None => OnceLock::new(),
         };
-        Ok(Weights {
+        let aligned = Weights {
             ids: ids.to_vec(),
             matrix: Arc::new(tri.to_csr()),
             standardization: self.standardization,
@@ -470,7 +492,10 @@ impl Weights {
             sym_scale,
             spectrum: self.spectrum.clone(),
             facts: Arc::new(facts),
-        })
+            derived: Arc::default(),
+        };
+        *lock_aligned(&self.derived) = Some(aligned.clone());
+        Ok(aligned)
     }
 
     /// The raw (unstandardised up to a per-row factor) symmetric C when known: c_ij = d_i w_ij.
@@ -583,6 +608,7 @@ impl Weights {
         self.sym_scale = Some(d);
         self.spectrum = Arc::new(OnceLock::new());
         self.facts = Arc::new(facts);
+        self.derived = Arc::default();
         self
     }
 

@@ -514,6 +514,7 @@ fn bridge_from_model_terms() {
         n_params: 7,
         extras: Default::default(),
         vcov_conditional: None,
+        timings: Default::default(),
         info: Default::default(),
         warnings: Vec::new(),
         // The roles as the fitting code records them (β of INC, HOVAL; θ's; ρ first).

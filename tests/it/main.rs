@@ -44,6 +44,7 @@ mod sac;
 mod sac_random;
 mod sandbox;
 mod scale;
+mod scale_fit;
 mod scale_pipeline;
 mod scripts;
 mod sparse_lu;

@@ -95,6 +95,7 @@ fn json_forms_keep_their_fields_in_order() {
         "t",
         "t_eff",
         "terms",
+        "timings",
         "vcov",
         "warnings",
     ];

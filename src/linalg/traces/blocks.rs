@@ -60,14 +60,6 @@ impl Csr {
         }
         Csr { ptr: count, idx, val }
     }
-
-    /// out = A x.
-    pub(super) fn apply(&self, x: &[f64], out: &mut [f64]) {
-        for (i, o) in out.iter_mut().enumerate() {
-            let (a, b) = (self.ptr[i], self.ptr[i + 1]);
-            *o = self.idx[a..b].iter().zip(&self.val[a..b]).map(|(&j, v)| v * x[j]).sum();
-        }
-    }
 }
 
 /// Columns handled per parallel task of the exact column-by-column traces (a block of unit

@@ -6,14 +6,14 @@ use super::{mean_se, probes, Probe, TraceMethod, TraceOptions};
 use crate::error::{Error, Result};
 use crate::linalg::logdet::sparse::{SparseFactor, SparseLogDet};
 use crate::linalg::resolvent::Resolvent;
-use crate::linalg::sparse::spectral_bound;
 use crate::weights::{Spectrum, Weights};
 use rayon::prelude::*;
 
 /// Exact tr G, tr GG, tr G'G and ‖G'ι‖² from the columns of G = (I − ρW)⁻¹W, in blocks of
 /// right-hand sides: g_j = G e_j (sparse solves), tr G = Σ_j (g_j)_j, tr G'G = Σ_j ‖g_j‖²,
-/// tr GG = Σ_j g_j'(G'e_j) and ‖G'ι‖² = Σ_j (ι'g_j)². G'e_j = D g_j / d_j when W = D⁻¹C with C
-/// symmetric (G' = DGD⁻¹); otherwise G'e_j = Wᵀ(I − ρW)⁻ᵀe_j (transposed solves).
+/// tr GG = Σ_j (G g_j)_j and ‖G'ι‖² = Σ_j (ι'g_j)². When W = D⁻¹C with C symmetric (G' = DGD⁻¹)
+/// (G g_j)_j = g_j'(G'e_j) = g_j'D g_j / d_j needs no further solve; otherwise G g_j =
+/// (I − ρW)⁻¹W g_j is one more block solve.
 fn column_g_traces(w: &Weights, factor: &SparseFactor<'_>) -> Result<[f64; 4]> {
     let n = w.n();
     let d: Option<Vec<f64>> = factor.sqrt_scale().map(|s| s.iter().map(|v| v * v).collect());
@@ -22,8 +22,8 @@ fn column_g_traces(w: &Weights, factor: &SparseFactor<'_>) -> Result<[f64; 4]> {
     let out = sum_over_blocks(
         n,
         4,
-        || (vec![0.0; nb], vec![0.0; n], vec![0.0; n]),
-        |j0, b, (g, e, r), acc| {
+        || (vec![0.0; nb], vec![0.0; nb]),
+        |j0, b, (g, h), acc| {
             // Column-major block: column c = W e_{j0+c} = column j0 + c of W, then solved.
             let g = &mut g[..n * b];
             g.iter_mut().for_each(|v| *v = 0.0);
@@ -40,19 +40,22 @@ fn column_g_traces(w: &Weights, factor: &SparseFactor<'_>) -> Result<[f64; 4]> {
             for (c, gc) in g.chunks(n).enumerate() {
                 let j = j0 + c;
                 acc[0] += gc[j];
-                acc[1] += match &d {
-                    Some(d) => gc.iter().zip(d).map(|(x, di)| di * x * x).sum::<f64>() / d[j],
-                    None => {
-                        e.iter_mut().for_each(|v| *v = 0.0);
-                        e[j] = 1.0;
-                        factor.solve_transpose_in_place(e)?;
-                        wt.apply(e, r);
-                        dot(gc, r)
-                    }
-                };
+                if let Some(d) = &d {
+                    acc[1] += gc.iter().zip(d).map(|(x, di)| di * x * x).sum::<f64>() / d[j];
+                }
                 acc[2] += dot(gc, gc);
                 let s: f64 = gc.iter().sum();
                 acc[3] += s * s;
+            }
+            if d.is_none() {
+                let h = &mut h[..n * b];
+                for (gc, hc) in g.chunks(n).zip(h.chunks_mut(n)) {
+                    w.lag_into(gc, hc);
+                }
+                factor.solve_many_in_place(h, b)?;
+                for (c, hc) in h.chunks(n).enumerate() {
+                    acc[1] += hc[j0 + c];
+                }
             }
             Ok(())
         },
@@ -104,7 +107,7 @@ pub fn g_traces(w: &Weights, rho: f64, spectrum: Option<&Spectrum>, opts: &Trace
     let mut out = if n <= opts.dense_limit {
         Resolvent::dense(w, rho)?.traces(opts)?.0
     } else {
-        let engine = SparseLogDet::new(w)?;
+        let (engine, _) = crate::linalg::cache::sparse_logdet(w)?;
         let factor = engine.factorize(rho)?;
         g_traces_stochastic(w, &factor, opts)?
     };
@@ -186,11 +189,20 @@ pub fn g_traces_sparse(
             c2,
         ));
     }
-    let r = spectral_bound(w.matrix()).max(f64::MIN_POSITIVE);
+    let r = crate::linalg::cache::spectral_bound(w).max(f64::MIN_POSITIVE);
     let room = 1.0 / r - rho.abs();
     let h = (1e-3f64).min(0.2 * room).max(1e-6);
-    let f = |x: f64| engine.factorize(x).map(|fx| fx.logdet());
-    let (fm2, fm1, fp1, fp2) = (f(rho - 2.0 * h)?, f(rho - h)?, f(rho + h)?, f(rho + 2.0 * h)?);
+    // The four factorisations run in parallel.
+    let at: Vec<Result<f64>> = [rho - 2.0 * h, rho - h, rho + h, rho + 2.0 * h]
+        .par_iter()
+        .map(|&x| engine.factorize(x).map(|fx| fx.logdet()))
+        .collect();
+    let mut at = at.into_iter();
+    let mut next = || {
+        at.next()
+            .unwrap_or_else(|| Err(Error::numeric("finite differences: missing value")))
+    };
+    let (fm2, fm1, fp1, fp2) = (next()?, next()?, next()?, next()?);
     let f0 = factor.logdet();
     let d1_5 = (fm2 - 8.0 * fm1 + 8.0 * fp1 - fp2) / (12.0 * h);
     let d1_3 = (fp1 - fm1) / (2.0 * h);
@@ -232,9 +244,14 @@ pub fn g_traces_sparse(
     ))
 }
 
+/// Probes per block of the Hutchinson pass: the factor is read once per block of right-hand
+/// sides (fixed, so that the result does not depend on the number of threads).
+const PROBE_BLOCK: usize = 8;
+
 /// One Hutchinson pass shared by the stochastic trace estimators: for each of `opts.draws`
-/// seeded Rademacher probes u, v = (I − ρW)⁻¹Wu and z = (I − ρW)⁻¹Wv (two solves with the
-/// reused factorisation), mapped by `stat(u, v, z)`; probes run in parallel, results in order.
+/// seeded Rademacher probes u, v = (I − ρW)⁻¹Wu and z = (I − ρW)⁻¹Wv (solves with the reused
+/// factorisation, [`PROBE_BLOCK`] probes at a time), mapped by `stat(u, v, z)`; blocks run in
+/// parallel, results in probe order.
 fn probe_g<T: Send>(
     w: &Weights,
     factor: &SparseFactor<'_>,
@@ -247,15 +264,33 @@ fn probe_g<T: Send>(
             opts.draws
         )));
     }
-    probes(w.n(), opts.draws, opts.seed, Probe::Rademacher)?
-        .into_par_iter()
-        .map(|u| {
+    let n = w.n();
+    let us = probes(n, opts.draws, opts.seed, Probe::Rademacher)?;
+    let blocks: Vec<Result<Vec<T>>> = us
+        .par_chunks(PROBE_BLOCK)
+        .map(|chunk| {
             crate::interrupt::check()?;
-            let mut v = w.lag(&u);
-            factor.solve_in_place(&mut v)?;
-            let mut z = w.lag(&v);
-            factor.solve_in_place(&mut z)?;
-            Ok(stat(&u, &v, &z))
+            let b = chunk.len();
+            let mut v = vec![0.0; n * b];
+            for (u, vc) in chunk.iter().zip(v.chunks_mut(n)) {
+                w.lag_into(u, vc);
+            }
+            factor.solve_many_in_place(&mut v, b)?;
+            let mut z = vec![0.0; n * b];
+            for (vc, zc) in v.chunks(n).zip(z.chunks_mut(n)) {
+                w.lag_into(vc, zc);
+            }
+            factor.solve_many_in_place(&mut z, b)?;
+            Ok(chunk
+                .iter()
+                .zip(v.chunks(n).zip(z.chunks(n)))
+                .map(|(u, (vc, zc))| stat(u, vc, zc))
+                .collect())
         })
-        .collect()
+        .collect();
+    let mut out = Vec::with_capacity(opts.draws);
+    for blk in blocks {
+        out.extend(blk?);
+    }
+    Ok(out)
 }

@@ -4,7 +4,7 @@
 use super::blocks::{dot, sum_over_blocks, unit_block, Csr, COLUMN_BLOCK};
 use super::{mean_se, probes, Probe, TraceMethod, TraceOptions};
 use crate::error::{Error, Result};
-use crate::linalg::sparse::{similarity_scale, spectral_bound, trace};
+use crate::linalg::sparse::{similarity_scale, trace};
 use crate::weights::{Spectrum, Weights};
 use rayon::prelude::*;
 
@@ -16,31 +16,55 @@ pub fn stochastic_power_traces(w: &Weights, m: usize, draws: usize, seed: u64, p
     let n = w.n();
     let tr1 = trace(w.matrix());
     let tr2 = w.traces2().0;
-    let rows = probes(n, draws, seed, probe)?
-        .into_par_iter()
-        .map(|u| {
+    let csr = Csr::of(w, None);
+    let us = probes(n, draws, seed, probe)?;
+    // Blocks of PROBE_BLOCK probes stored N×b row-major, so that each entry of W updates b
+    // contiguous values (fixed blocks: the result does not depend on the number of threads).
+    let blocks: Vec<Vec<Vec<f64>>> = us
+        .par_chunks(PROBE_BLOCK)
+        .map(|chunk| {
             if crate::interrupt::requested() {
                 return Vec::new();
             }
-            let uu: f64 = u.iter().map(|v| v * v).sum();
+            let b = chunk.len();
+            let mut u = vec![0.0; n * b];
+            for (c, uc) in chunk.iter().enumerate() {
+                for (i, v) in uc.iter().enumerate() {
+                    u[i * b + c] = *v;
+                }
+            }
+            let uu: Vec<f64> = chunk.iter().map(|uc| uc.iter().map(|v| v * v).sum()).collect();
             let mut x = u.clone();
-            let mut y = vec![0.0; n];
-            let mut out = Vec::with_capacity(m);
+            let mut y = vec![0.0; n * b];
+            let mut out = vec![Vec::with_capacity(m); b];
             for k in 1..=m {
-                w.lag_into(&x, &mut y);
+                csr.apply_block(&x, &mut y, b);
                 std::mem::swap(&mut x, &mut y);
-                out.push(match k {
-                    1 => tr1,
-                    2 => tr2,
-                    _ => n as f64 * dot(&u, &x) / uu,
-                });
+                let mut ux = vec![0.0; b];
+                if k > 2 {
+                    for (urow, xrow) in u.chunks_exact(b).zip(x.chunks_exact(b)) {
+                        for c in 0..b {
+                            ux[c] += urow[c] * xrow[c];
+                        }
+                    }
+                }
+                for (c, o) in out.iter_mut().enumerate() {
+                    o.push(match k {
+                        1 => tr1,
+                        2 => tr2,
+                        _ => n as f64 * ux[c] / uu[c],
+                    });
+                }
             }
             out
         })
         .collect();
     crate::interrupt::check()?;
-    Ok(rows)
+    Ok(blocks.into_iter().flatten().collect())
 }
+
+/// Probes per block of [`stochastic_power_traces`].
+const PROBE_BLOCK: usize = 8;
 
 /// tr(Wᵏ), k = 1..m, for the power-series effects (LeSage & Pace 2009; spatialreg `trW`).
 #[derive(Debug, Clone, PartialEq)]
@@ -90,7 +114,7 @@ impl PowerTraces {
 /// `opts.seed` (k = 1, 2 exact).
 pub fn power_traces(w: &Weights, m: usize, spectrum: Option<&Spectrum>, opts: &TraceOptions) -> Result<PowerTraces> {
     let n = w.n();
-    let radius = spectral_bound(w.matrix());
+    let radius = crate::linalg::cache::spectral_bound(w);
     let done = |traces: Vec<f64>, std_errors: Vec<f64>, method, draws, seed| PowerTraces {
         traces,
         std_errors,

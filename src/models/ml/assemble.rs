@@ -4,8 +4,7 @@
 use super::{information, BiasCorrection, Ctx, SpatialFit, BOUND_WARN, SERIES_TERMS, SERIES_TOLERANCE};
 use crate::error::Result;
 use crate::linalg::dot;
-use crate::linalg::sparse::spectral_bound;
-use crate::linalg::traces::{power_traces, PowerTraces, TraceMethod, TraceOptions};
+use crate::linalg::traces::{exact_power_traces_cost, power_traces, PowerTraces, TraceMethod, TraceOptions};
 use crate::linalg::{LogDet, Resolvent};
 use crate::models::formula::Design;
 use crate::models::panel_r2::{panel_r2, PanelR2};
@@ -59,12 +58,15 @@ pub fn series_terms(rho: f64, se: f64, radius: f64) -> usize {
     (m.max(0.0) as usize).clamp(SERIES_TERMS.0, SERIES_TERMS.1)
 }
 
-/// tr(Wᵏ), k = 1..m, with m from [`series_terms`] (exact when affordable, else stochastic).
+/// tr(Wᵏ), k = 1..m, with m from [`series_terms`] (exact when affordable, else stochastic),
+/// kept with W ([`crate::linalg::cache::power_traces`]): a later fit on the same W takes them
+/// (or the first m of a longer series) from there.
 pub(super) fn series_traces(w: &Weights, fit: &SpatialFit, opts: &TraceOptions) -> Result<PowerTraces> {
     let rho = fit.rho().unwrap_or(0.0);
     let se = fit.rho_index.map_or(0.0, |i| fit.cov(i, i).max(0.0).sqrt());
-    let m = series_terms(rho, se, spectral_bound(w.matrix()));
-    power_traces(w, m, None, opts)
+    let m = series_terms(rho, se, crate::linalg::cache::spectral_bound(w));
+    let affordable = exact_power_traces_cost(w, m) <= opts.exact_flop_budget;
+    crate::linalg::cache::power_traces(w, m, opts, affordable, |m| power_traces(w, m, None, opts))
 }
 
 pub(super) fn describe_power_traces(pt: &PowerTraces, fit: &SpatialFit) -> String {
@@ -172,6 +174,7 @@ pub(super) fn assemble(
         n_params: p + 1,
         extras,
         vcov_conditional: None,
+        timings: Default::default(),
         info,
         warnings,
         provenance: design.provenance(

@@ -52,6 +52,8 @@ pub(crate) struct Prepared {
     pub beta_index: Vec<usize>,
     /// Index in Z of each regressor's θ.
     pub theta_index: Vec<Option<usize>>,
+    /// Seconds spent in the within transformation (for the fit's timings).
+    pub within_seconds: f64,
 }
 
 impl Prepared {
@@ -79,12 +81,19 @@ impl Prepared {
             z_raw.push(w.lag_panel(&design.x[k]));
         }
         // The same absorbed-regressor check (and message) as OLS.
+        let start = std::time::Instant::now();
         let z = crate::models::ols::demean_columns(&z_raw, &names, n, fe)?;
         let y_raw = design.y.clone();
         let y = demean(&y_raw, n, fe);
+        let mut within_seconds = start.elapsed().as_secs_f64();
         let wy_raw = w.lag_panel(&y_raw);
         let wy = match opts.lag_order {
-            LagOrder::LagFirst => demean(&wy_raw, n, fe),
+            LagOrder::LagFirst => {
+                let start = std::time::Instant::now();
+                let out = demean(&wy_raw, n, fe);
+                within_seconds += start.elapsed().as_secs_f64();
+                out
+            }
             LagOrder::DemeanFirst => w.lag_panel(&y),
         };
         Ok(Prepared {
@@ -101,6 +110,7 @@ impl Prepared {
             regressors: design.names.clone(),
             beta_index,
             theta_index,
+            within_seconds,
         })
     }
 

@@ -34,7 +34,9 @@ use super::assemble::{assemble, Estimate};
 use super::dynamic_bias::BiasTerms;
 use super::dynamic_sparse::{correction_std_errors, kurtosis_traces, Spectral};
 use super::information::resolvent_at;
-use super::{lag, Ctx, Dims, DynamicCorrection, DynamicCovariance, DynamicOptions, Jacobian, Prepared, SpatialFit};
+use super::{
+    lag, Clock, Ctx, Dims, DynamicCorrection, DynamicCovariance, DynamicOptions, Jacobian, Prepared, SpatialFit,
+};
 use crate::error::{Error, Result};
 use crate::linalg::logdet::SparseLogDet;
 use crate::linalg::LogDet;
@@ -251,11 +253,13 @@ pub(super) fn fit(
         spectrum: spec,
         sparse: spectral.sparse(),
         trace_opts: opts.traces,
-        jac: Jacobian {
+        jac: Jacobian::new(
             engine,
-            exact: if exact_score { spec } else { None },
-            shift: transform,
-        },
+            if exact_score { spec } else { None },
+            transform,
+            spectral.sparse(),
+        ),
+        clock: Clock::default(),
         dims,
         opts: &o2,
         data: &data,

@@ -474,7 +474,7 @@ pub(super) fn attach_power_traces(
         rho.abs()
     };
     let se = fit.rho_index.map_or(0.0, |i| fit.cov(i, i).max(0.0).sqrt());
-    let m = super::series_terms(at, se, crate::linalg::sparse::spectral_bound(w.matrix()));
+    let m = super::series_terms(at, se, crate::linalg::cache::spectral_bound(w));
     let pt = crate::linalg::traces::power_traces(w, m, None, opts)?;
     fit.model.info.insert(
         "effects_traces".into(),

@@ -14,12 +14,15 @@ use std::sync::Arc;
 pub(crate) struct Engines {
     /// Eigenvalues (exact path).
     pub spectrum: Option<Arc<Spectrum>>,
-    /// Exact sparse engine (sparse path).
-    pub sparse: Option<SparseLogDet>,
+    /// Exact sparse engine (sparse path), from the weights' cache ([`crate::linalg::cache::sparse_logdet`]).
+    pub sparse: Option<Arc<SparseLogDet>>,
     /// Approximate engine of the search (sparse path with `"chebyshev"` / `"monte_carlo"`).
     approx: Option<Box<dyn LogDet>>,
     /// What was chosen and why (`model.info["lndet_choice"]`).
     pub choice: String,
+    /// True when the per-W work (eigenvalues, or the symbolic sparse factorisation) came from
+    /// the weights' cache: an earlier fit on the same W did it.
+    pub reused: bool,
 }
 
 impl Engines {
@@ -35,15 +38,17 @@ impl Engines {
                 if w.n() > EIGEN_MAX_N {
                     choose_logdet(w, LogDetMethod::Eigen)?;
                 }
+                let reused = w.has_spectrum();
                 Ok(Engines {
                     spectrum: Some(w.spectrum()?),
                     sparse: None,
                     approx: None,
                     choice: format!("{why}; eigenvalues of W, exact"),
+                    reused,
                 })
             }
             _ => {
-                let sparse = SparseLogDet::new(w)?;
+                let (sparse, reused) = crate::linalg::cache::sparse_logdet(w)?;
                 let approx: Option<Box<dyn LogDet>> = match method {
                     LogDetMethod::Sparse => None,
                     other => Some(choose_logdet(w, other)?),
@@ -58,6 +63,7 @@ impl Engines {
                     sparse: Some(sparse),
                     approx,
                     choice,
+                    reused,
                 })
             }
         }
@@ -69,7 +75,7 @@ impl Engines {
         match (&self.spectrum, &self.approx, &self.sparse) {
             (Some(s), _, _) => &**s,
             (None, Some(a), _) => &**a,
-            (None, None, Some(s)) => s,
+            (None, None, Some(s)) => &**s,
             (None, None, None) => unreachable!("Engines::choose sets one engine"),
         }
     }

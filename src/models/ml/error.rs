@@ -137,15 +137,17 @@ pub(crate) fn fit<'a>(ctx: &Ctx<'a>) -> Result<Estimate<'a>> {
     d.refuse_exact_fit(uu)?;
     let loglik = m.value - 0.5 * nt * ((2.0 * std::f64::consts::PI).ln() + 1.0);
     let vcov_at = |lam: f64, _b: &[f64], s2: f64| -> Result<Vcov<'a>> {
-        let at = resolvent_at(ctx, lam)?;
-        let (tr, note) = traces_at(ctx, &at)?;
-        let k = cross.m - 1;
-        let xx = Cross::xx(&cross.at(lam), cross.m);
-        let info = error_information(&xx, k, &tr, s2, t, nt);
-        Ok(Vcov {
-            v: inverse_spd(&info, k + 2, "the information matrix at the estimate")?,
-            resolvent: None,
-            note,
+        ctx.clock.time("information", || {
+            let at = resolvent_at(ctx, lam)?;
+            let (tr, note) = traces_at(ctx, &at)?;
+            let k = cross.m - 1;
+            let xx = Cross::xx(&cross.at(lam), cross.m);
+            let info = error_information(&xx, k, &tr, s2, t, nt);
+            Ok(Vcov {
+                v: inverse_spd(&info, k + 2, "the information matrix at the estimate")?,
+                resolvent: None,
+                note,
+            })
         })
     };
     let at = vcov_at(lam, &beta, sigma2)?;

@@ -26,10 +26,21 @@ use crate::linalg::resolvent::Resolvent;
 use crate::linalg::traces::{spectrum_g_traces, GTraces, TraceMethod};
 
 /// The factorisation of I − ρW at ρ for the information matrix and the fit measures: the dense
-/// LU when the eigenvalues are in use (or no sparse engine exists), else the sparse one.
+/// LU when the eigenvalues are in use (or no sparse engine exists), else the sparse one — the
+/// search's own factorisation at ρ when it kept it ([`super::Jacobian::take_factor`]; counted
+/// as `factorisation_reused`), else a new one.
 pub(crate) fn resolvent_at<'a>(ctx: &Ctx<'a>, rho: f64) -> Result<Resolvent<'a>> {
     match (ctx.spectrum, ctx.sparse) {
-        (None, Some(engine)) => Resolvent::factorize(ctx.w, engine, rho),
+        (None, Some(engine)) => match ctx.jac.take_factor(rho) {
+            Some(f) => {
+                ctx.clock.count("factorisation_reused", 1);
+                Ok(Resolvent::sparse(ctx.w, f))
+            }
+            None => {
+                ctx.clock.count("factorisations", 1);
+                Resolvent::factorize(ctx.w, engine, rho)
+            }
+        },
         _ => Resolvent::dense(ctx.w, rho),
     }
 }
@@ -51,7 +62,11 @@ pub struct Traces {
 /// transformation with time effects (`ctx.dims.shift`) they are shifted by
 /// [`GTraces::lee_yu_time`].
 pub(crate) fn traces_at(ctx: &Ctx, at: &Resolvent) -> Result<(Traces, Option<String>)> {
-    let (mut gt, c2) = at.traces(&ctx.trace_opts)?;
+    let (mut gt, c2) = ctx.clock.time("traces", || at.traces(&ctx.trace_opts))?;
+    if gt.method == TraceMethod::FiniteDifference {
+        // ln|I − ρW| at ρ ± h and ρ ± 2h.
+        ctx.clock.count("factorisations", 4);
+    }
     let note = (!at.is_dense()).then(|| describe_traces(&gt));
     if let (true, Some(spec)) = (at.is_dense(), ctx.spectrum) {
         let (g, gg) = spectrum_g_traces(spec, at.rho())?;

@@ -69,18 +69,18 @@ pub(crate) use route::Jacobian;
 
 use crate::error::{Error, Result};
 use crate::linalg::logdet::SparseLogDet;
-use crate::linalg::sparse::spectral_bound;
 use crate::linalg::traces::{PowerTraces, TraceOptions};
 use crate::linalg::LogDet;
 use crate::models::formula::Design;
-use crate::models::result::{Model, ModelKind};
+use crate::models::result::{Model, ModelKind, Timings};
 use crate::models::within::Fe;
 use crate::weights::{Spectrum, Weights};
 use route::Path;
 use std::sync::Arc;
 
-/// Above this N the sparse path maximises with a coarser bracketing grid and without the score
-/// polish (each evaluation is a sparse factorisation); Brent's tolerance still gives ρ̂ to ~1e−8.
+/// Above this N the random-effects error models on the sparse path maximise with a coarser
+/// bracketing grid and without the score polish (each evaluation is a sparse factorisation).
+/// The fixed-effects and lag models use [`optimize::maximize_parallel`] at every N.
 pub const SPARSE_FAST_ABOVE_N: usize = 20_000;
 /// Truncation tolerance of the power series of the effects: the number of terms m is the
 /// smallest with (|ρ|r)^{m+1}/(1 − |ρ|r) ≤ this at |ρ| = |ρ̂| + 6·se(ρ̂).
@@ -149,22 +149,81 @@ pub(crate) struct Ctx<'a> {
     pub opts: &'a CheckedOptions,
     pub data: &'a Prepared,
     pub interval: (f64, f64),
+    /// The stage timings of the fit.
+    pub clock: Clock,
 }
 
 impl Ctx<'_> {
     /// Maximises a concentrated log-likelihood over the search interval (kept [`BOUND_DELTA`]
-    /// from its ends): 41-point grid, Brent and score polish; on the sparse path above
-    /// [`SPARSE_FAST_ABOVE_N`] units a 13-point grid and Brent only. Error: Ctrl-C
-    /// ([`crate::interrupt`]).
-    pub fn maximize(&self, f: impl Fn(f64) -> f64, score: impl Fn(f64) -> f64) -> Result<optimize::Maximum> {
+    /// from its ends). Exact eigenvalue path (cheap evaluations): 41-point grid, Brent to 1e−12
+    /// and the root of the analytic score ([`optimize::maximize`]). Sparse path (each evaluation
+    /// a factorisation): [`optimize::maximize_parallel`] with a 13-point grid evaluated in
+    /// parallel, Brent to [`optimize::PARALLEL_BRENT_TOL`] from the best grid point, and one
+    /// secant step on the central-difference score. The time goes to the stage `optimise`
+    /// (outermost search only). Error: Ctrl-C ([`crate::interrupt`]).
+    pub fn maximize(
+        &self,
+        f: impl Fn(f64) -> f64 + Sync,
+        score: impl Fn(f64) -> f64 + Sync,
+    ) -> Result<optimize::Maximum> {
         let (lo, hi) = (self.interval.0 + BOUND_DELTA, self.interval.1 - BOUND_DELTA);
-        let m = if self.spectrum.is_none() && self.dims.n > SPARSE_FAST_ABOVE_N {
-            optimize::maximize_with(f, None, lo, hi, 1e-12, optimize::SPARSE_GRID)
+        let outermost = self.clock.depth.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0;
+        let start = std::time::Instant::now();
+        let m = if self.spectrum.is_none() {
+            optimize::maximize_parallel(
+                &f,
+                Some(&score),
+                lo,
+                hi,
+                optimize::PARALLEL_BRENT_TOL,
+                optimize::SPARSE_GRID,
+            )
         } else {
             optimize::maximize(f, score, lo, hi, 1e-12)
         };
+        self.clock.depth.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        if outermost {
+            self.clock.add("optimise", start.elapsed().as_secs_f64());
+        }
         crate::interrupt::check()?;
         Ok(m)
+    }
+}
+
+/// The stage timings of one fit, recorded from any thread ([`Timings`]).
+#[derive(Default)]
+pub(crate) struct Clock {
+    timings: std::sync::Mutex<Timings>,
+    /// Nesting depth of [`Ctx::maximize`] (SAC nests one search in another).
+    depth: std::sync::atomic::AtomicUsize,
+}
+
+impl Clock {
+    fn with<T>(&self, f: impl FnOnce(&mut Timings) -> T) -> T {
+        f(&mut self.timings.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+    /// Adds `seconds` to `stage`.
+    pub fn add(&self, stage: &str, seconds: f64) {
+        self.with(|t| t.add(stage, seconds));
+    }
+    /// Runs `f`, adding its time to `stage`.
+    pub fn time<T>(&self, stage: &str, f: impl FnOnce() -> T) -> T {
+        let start = std::time::Instant::now();
+        let out = f();
+        self.add(stage, start.elapsed().as_secs_f64());
+        out
+    }
+    /// Adds `n` to the count `what`.
+    pub fn count(&self, what: &str, n: u64) {
+        self.with(|t| t.count(what, n));
+    }
+    /// Records how `what` was computed.
+    pub fn method(&self, what: &str, how: impl Into<String>) {
+        self.with(|t| t.method(what, how));
+    }
+    /// The timings recorded so far.
+    pub fn snapshot(&self) -> Timings {
+        self.with(|t| t.clone())
     }
 }
 
@@ -194,7 +253,7 @@ pub(crate) fn search_interval(
             }
         }
         None => {
-            let r = spectral_bound(w.matrix());
+            let r = crate::linalg::cache::spectral_bound(w);
             if !(r.is_finite() && r > 0.0) {
                 return Err(Error::invalid(
                     "the weights matrix has no positive entry, so rho is not identified; check the weights",
@@ -244,7 +303,9 @@ fn fit_impl(
         return Ok(fit);
     }
     let dims = bias::dims(n, t, opts, w)?;
+    let start = std::time::Instant::now();
     let data = Prepared::new(design, w, kind, opts)?;
+    let prepare = start.elapsed().as_secs_f64();
     let nobs_eff = dims.n_eff * dims.t_eff;
     if nobs_eff <= data.names.len() + 1 {
         return Err(Error::data(format!(
@@ -257,35 +318,46 @@ fn fit_impl(
         spectrum: path.spectrum.as_deref(),
         sparse: path.sparse,
         trace_opts: opts.traces,
-        jac: Jacobian {
+        jac: Jacobian::new(
             engine,
-            exact: if path.exact_score {
+            if path.exact_score {
                 path.spectrum.as_deref()
             } else {
                 None
             },
-            shift: dims.shift,
-        },
+            dims.shift,
+            path.sparse,
+        ),
+        clock: Clock::default(),
         dims,
         opts,
         data: &data,
         interval,
     };
+    ctx.clock.add("prepare", (prepare - data.within_seconds).max(0.0));
+    ctx.clock.add("within", data.within_seconds);
+    ctx.clock.method("lndet", path.choice.clone());
     if opts.fe == Fe::Random {
+        let start = std::time::Instant::now();
         let mut fit = random::fit_lag(design, &ctx, kind, engine, path.spectrum.clone())?;
         scores::attach_lag_scores(&ctx, &mut fit)?;
+        ctx.clock.add("estimate", start.elapsed().as_secs_f64());
         fit.model.info.insert("lndet_choice".into(), path.choice);
         fit.model.info.insert("interval_source".into(), interval_source);
         if path.spectrum.is_none() {
-            let pt = assemble::series_traces(w, &fit, &ctx.trace_opts)?;
-            fit.model
-                .info
-                .insert("effects_traces".into(), assemble::describe_power_traces(&pt, &fit));
+            let pt = ctx
+                .clock
+                .time("effects_traces", || assemble::series_traces(w, &fit, &ctx.trace_opts))?;
+            let how = assemble::describe_power_traces(&pt, &fit);
+            ctx.clock.method("effects_traces", how.clone());
+            fit.model.info.insert("effects_traces".into(), how);
             fit.power_traces = Some(Arc::new(pt));
         }
+        fit.model.timings = finish_clock(&ctx);
         return Ok(fit);
     }
     let mut sac_extra = None;
+    let start = std::time::Instant::now();
     let est = match kind {
         ModelKind::Sac => {
             sac::check(opts)?;
@@ -298,19 +370,52 @@ fn fit_impl(
         ModelKind::Slx => slx::fit(&ctx)?,
         ModelKind::Ols => unreachable!("refused above"),
     };
+    // What the estimator did besides the search and the covariance: the least-squares fits
+    // and cross-products of the concentrated likelihood, corrections.
+    let t = ctx.clock.snapshot();
+    let other =
+        start.elapsed().as_secs_f64() - t.seconds("optimise").unwrap_or(0.0) - t.seconds("information").unwrap_or(0.0);
+    ctx.clock.add("least_squares", other.max(0.0));
+    if let Some(note) = &est.trace_note {
+        ctx.clock.method("traces", note.clone());
+    }
+    let start = std::time::Instant::now();
     let mut fit = assemble::assemble(design, &ctx, kind, est, engine, path.spectrum.clone())?;
     scores::attach_lag_scores(&ctx, &mut fit)?;
+    ctx.clock.add("fit_measures", start.elapsed().as_secs_f64());
     if let Some(extra) = sac_extra {
         sac::attach(&mut fit, extra, interval);
     }
     fit.model.info.insert("lndet_choice".into(), path.choice);
     fit.model.info.insert("interval_source".into(), interval_source);
     if path.spectrum.is_none() && matches!(kind, ModelKind::Sar | ModelKind::Sdm | ModelKind::Sac) {
-        let pt = assemble::series_traces(w, &fit, &ctx.trace_opts)?;
-        fit.model
-            .info
-            .insert("effects_traces".into(), assemble::describe_power_traces(&pt, &fit));
+        let pt = ctx
+            .clock
+            .time("effects_traces", || assemble::series_traces(w, &fit, &ctx.trace_opts))?;
+        let how = assemble::describe_power_traces(&pt, &fit);
+        ctx.clock.method("effects_traces", how.clone());
+        fit.model.info.insert("effects_traces".into(), how);
         fit.power_traces = Some(Arc::new(pt));
     }
+    fit.model.timings = finish_clock(&ctx);
     Ok(fit)
+}
+
+/// The timings of a fit from its clock, with the number of log-determinant evaluations of the
+/// search (`lndet_evaluations`).
+pub(crate) fn finish_clock(ctx: &Ctx) -> Timings {
+    ctx.clock.count("lndet_evaluations", ctx.jac.evaluations() as u64);
+    ctx.clock.snapshot()
+}
+
+/// Puts `setup` (seconds of the log-determinant engine's setup, `reused` when it came from the
+/// weights' cache) and `total` seconds into the timings of `fit`, and their one-line summary into
+/// `model.info["timings"]`.
+pub(crate) fn record_timings(fit: &mut SpatialFit, setup: f64, reused: bool, total: f64) {
+    let t = &mut fit.model.timings;
+    t.stages.insert(0, ("lndet_setup".to_string(), setup));
+    t.count("lndet_setup_reused", u64::from(reused));
+    t.add("total", total);
+    let summary = t.summary();
+    fit.model.info.insert("timings".into(), summary);
 }

@@ -228,10 +228,10 @@ pub(crate) fn fit_lag<'a>(
     // Refuse a Z without full rank up front (its cross-product at s = 1 is Z'Z).
     crate::models::dense::LeastSquares::new(&d.z_raw, &d.names)?;
     d.refuse_exact_fit(prof.at(0.0, 0.0).map_or(0.0, |a| a.sse))?;
-    let evals = std::cell::Cell::new(0usize);
+    let evals = std::sync::atomic::AtomicUsize::new(0);
     let outer = |r: f64| {
         let m = prof.inner(r);
-        evals.set(evals.get() + m.evaluations);
+        evals.fetch_add(m.evaluations, std::sync::atomic::Ordering::Relaxed);
         (m.value + tf * ctx.jac.value(r), m.x)
     };
     let f = |r: f64| outer(r).0;
@@ -373,7 +373,7 @@ pub(crate) fn fit_lag<'a>(
         covariance,
         cov_note: cov_note.to_string(),
         interval: ctx.interval,
-        evaluations: evals.get() + inner.evaluations,
+        evaluations: evals.load(std::sync::atomic::Ordering::Relaxed) + inner.evaluations,
         r2,
         corr2,
         panel_r2,
@@ -538,6 +538,7 @@ pub(crate) fn assemble_random(
         n_params: p + 1,
         extras,
         vcov_conditional: Some(est.cov_gls),
+        timings: Default::default(),
         info,
         warnings,
         provenance: design.provenance(

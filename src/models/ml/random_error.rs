@@ -55,7 +55,6 @@ use super::random::{assemble_random, ReEstimate};
 use super::{newton2, optimize, search_interval, Engines};
 use super::{SpatialFit, BOUND_DELTA, SPARSE_FAST_ABOVE_N};
 use crate::error::{Error, Result};
-use crate::linalg::logdet::SparseLogDet;
 use crate::linalg::{LogDet, Resolvent, DENSE_RESOLVENT_LIMIT};
 use crate::models::dense::{dot, inverse_spd, solve_spd};
 use crate::models::formula::Design;
@@ -742,16 +741,12 @@ pub(crate) fn fit(
     let fitted = if lag {
         // The sparse factorisation of the engines when there is one (else built) above the
         // dense-resolvent limit.
-        let own;
         let sparse = match (&engines.sparse, n > DENSE_RESOLVENT_LIMIT) {
             (_, false) => None,
-            (Some(s), true) => Some(s),
-            (None, true) => {
-                own = SparseLogDet::new(w)?;
-                Some(&own)
-            }
+            (Some(s), true) => Some(s.clone()),
+            (None, true) => Some(crate::linalg::cache::sparse_logdet(w)?.0),
         };
-        Resolvent::exact(w, rho, sparse)?.solve_panel(&zb)?
+        Resolvent::exact(w, rho, sparse.as_deref())?.solve_panel(&zb)?
     } else {
         zb
     };

@@ -201,10 +201,10 @@ pub(crate) fn fit<'a>(ctx: &Ctx<'a>) -> Result<(Estimate<'a>, Extra)> {
     };
     // λ̂(ρ): inner 1-D maximisation.
     let inner = |rho: f64| ctx.maximize(|l| ll(rho, l), |l| score(rho, l).1);
-    let evaluations = std::cell::Cell::new(0usize);
+    let evaluations = std::sync::atomic::AtomicUsize::new(0);
     let profile = |rho: f64| match inner(rho) {
         Ok(m) => {
-            evaluations.set(evaluations.get() + m.evaluations);
+            evaluations.fetch_add(m.evaluations, std::sync::atomic::Ordering::Relaxed);
             m.value
         }
         Err(_) => f64::NEG_INFINITY,
@@ -221,7 +221,9 @@ pub(crate) fn fit<'a>(ctx: &Ctx<'a>) -> Result<(Estimate<'a>, Extra)> {
     let sigma2 = p.sse / nt;
     let loglik = ll(rho, lam) - 0.5 * nt * ((2.0 * std::f64::consts::PI).ln() + 1.0);
     let beta = p.beta;
-    let (cov, resolvent) = covariance(ctx, w2, &gram, rho, lam, &beta, sigma2)?;
+    let (cov, resolvent) = ctx
+        .clock
+        .time("information", || covariance(ctx, w2, &gram, rho, lam, &beta, sigma2))?;
     // The SAR-shaped covariance of [β, ρ, σ²] (λ row and column dropped).
     let full = k + 3;
     let keep: Vec<usize> = (0..=k).chain([k + 2]).collect();
@@ -239,7 +241,7 @@ pub(crate) fn fit<'a>(ctx: &Ctx<'a>) -> Result<(Estimate<'a>, Extra)> {
         loglik,
         loglik_elhorst: None,
         vcov: v,
-        evaluations: evaluations.get(),
+        evaluations: evaluations.load(std::sync::atomic::Ordering::Relaxed),
         resolvent: Some(resolvent),
         trace_note: None,
     };
