@@ -164,6 +164,16 @@ fn term_order(models: &[&Model]) -> Vec<String> {
     plain
 }
 
+/// The display label of `term`: its entry in `labels`; else, for a spatial lag `W*x` of a
+/// labelled regressor x, `W*` followed by x's label (so one label serves x and its lag); else
+/// the term itself.
+pub fn term_label(labels: &[(String, String)], term: &str) -> String {
+    let find = |t: &str| labels.iter().find(|(k, _)| k == t).map(|(_, l)| l.clone());
+    find(term)
+        .or_else(|| term.strip_prefix("W*").and_then(find).map(|l| format!("W*{l}")))
+        .unwrap_or_else(|| term.to_string())
+}
+
 /// The short model label: "OLS", "SAR", "SEM", "SDM", "SDEM", "SLX".
 pub fn kind_label(kind: ModelKind) -> &'static str {
     match kind {
@@ -399,11 +409,7 @@ pub fn compare(models: &[&Model], opts: &CompareOptions) -> Result<Table> {
     t.p_format = opts.p_format;
     let mut undefined = false;
     for term in shown_terms(models, opts)? {
-        let label = opts
-            .labels
-            .iter()
-            .find(|(k, _)| *k == term)
-            .map_or_else(|| term.clone(), |(_, l)| l.clone());
+        let label = term_label(&opts.labels, &term);
         let mut est = vec![Cell::Text(label)];
         let mut se = vec![Cell::Empty];
         for m in models {

@@ -217,3 +217,23 @@ fn robustness_refuses_what_is_not_weights() {
     let e = eval(r#"robustness(p, f, [w], #{fe: "twoways"})"#).unwrap_err();
     assert!(e.contains("'model' is required"), "{e}");
 }
+
+#[test]
+fn a_label_of_a_regressor_also_names_its_spatial_lag() {
+    let prelude = produc_prelude(
+        r#"
+        let d = sdm(p, f, w);
+        "#,
+    );
+    let t = crate::common::eval_table(
+        &prelude,
+        r#"compare([d], #{labels: #{lpc: "private capital", "W*lemp": "lag of jobs"}})"#,
+    )
+    .unwrap();
+    let first = first_column(&t);
+    assert!(first.contains(&"private capital".to_string()), "{first:?}");
+    assert!(first.contains(&"W*private capital".to_string()), "{first:?}");
+    // An explicit label of the lag wins over the inherited one.
+    assert!(first.contains(&"lag of jobs".to_string()), "{first:?}");
+    assert!(!first.iter().any(|r| r == "W*lpc" || r == "W*lemp"), "{first:?}");
+}
