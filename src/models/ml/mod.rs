@@ -345,13 +345,7 @@ fn fit_impl(
         fit.model.info.insert("lndet_choice".into(), path.choice);
         fit.model.info.insert("interval_source".into(), interval_source);
         if path.spectrum.is_none() {
-            let pt = ctx
-                .clock
-                .time("effects_traces", || assemble::series_traces(w, &fit, &ctx.trace_opts))?;
-            let how = assemble::describe_power_traces(&pt, &fit);
-            ctx.clock.method("effects_traces", how.clone());
-            fit.model.info.insert("effects_traces".into(), how);
-            fit.power_traces = Some(Arc::new(pt));
+            attach_power_traces(w, &mut fit, &ctx)?;
         }
         fit.model.timings = finish_clock(&ctx);
         return Ok(fit);
@@ -389,16 +383,23 @@ fn fit_impl(
     fit.model.info.insert("lndet_choice".into(), path.choice);
     fit.model.info.insert("interval_source".into(), interval_source);
     if path.spectrum.is_none() && matches!(kind, ModelKind::Sar | ModelKind::Sdm | ModelKind::Sac) {
-        let pt = ctx
-            .clock
-            .time("effects_traces", || assemble::series_traces(w, &fit, &ctx.trace_opts))?;
-        let how = assemble::describe_power_traces(&pt, &fit);
-        ctx.clock.method("effects_traces", how.clone());
-        fit.model.info.insert("effects_traces".into(), how);
-        fit.power_traces = Some(Arc::new(pt));
+        attach_power_traces(w, &mut fit, &ctx)?;
     }
     fit.model.timings = finish_clock(&ctx);
     Ok(fit)
+}
+
+/// The power traces tr(Wᵏ) of the effects' series on the sparse path (docs/methods.md §9),
+/// timed as `effects_traces`, described in `info["effects_traces"]` and kept with the fit.
+fn attach_power_traces(w: &Weights, fit: &mut SpatialFit, ctx: &Ctx) -> Result<()> {
+    let pt = ctx
+        .clock
+        .time("effects_traces", || assemble::series_traces(w, fit, &ctx.trace_opts))?;
+    let how = assemble::describe_power_traces(&pt, fit);
+    ctx.clock.method("effects_traces", how.clone());
+    fit.model.info.insert("effects_traces".into(), how);
+    fit.power_traces = Some(Arc::new(pt));
+    Ok(())
 }
 
 /// The timings of a fit from its clock, with the number of log-determinant evaluations of the
