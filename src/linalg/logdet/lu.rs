@@ -259,6 +259,18 @@ impl StaticLuSymbolic {
         )
     }
 
+    /// Supernode `s` of the factor `vals`: its columns, row pattern and the L and U panels.
+    fn block<'a>(&'a self, vals: &'a StaticLuValues, s: usize) -> Block<'a> {
+        let (sb, se, pat) = self.sn(s);
+        Block {
+            sb,
+            nc: se - sb,
+            pat,
+            l: &vals.l[self.l_ptr[s]..self.l_ptr[s + 1]],
+            u: &vals.u[self.u_ptr[s]..self.u_ptr[s + 1]],
+        }
+    }
+
     /// Empty value buffers of the right sizes.
     pub fn new_values(&self) -> StaticLuValues {
         let ns = self.n_supernodes();
@@ -461,6 +473,33 @@ fn dense_lu_nopiv(mut a: MatMut<'_, f64>) -> std::result::Result<(), usize> {
     dense_lu_nopiv(a22).map_err(|k| k + h)
 }
 
+/// One supernode of a numeric factor: columns sb..sb + nc, the rows `pat` below them, the L
+/// panel ((nc + |pat|) × nc, column-major: the diagonal block, holding U's diagonal block above
+/// the unit diagonal of L, then the rows of `pat`) and the U panel (|pat| × nc, column-major:
+/// column jj holds row sb + jj of U in the columns `pat`).
+#[derive(Clone, Copy)]
+struct Block<'a> {
+    sb: usize,
+    nc: usize,
+    pat: &'a [usize],
+    l: &'a [f64],
+    u: &'a [f64],
+}
+
+impl<'a> Block<'a> {
+    /// Column jj of the L panel (nc + |pat| entries).
+    fn l_col(&self, jj: usize) -> &'a [f64] {
+        let nr = self.nc + self.pat.len();
+        &self.l[jj * nr..(jj + 1) * nr]
+    }
+
+    /// Column jj of the U panel (|pat| entries).
+    fn u_col(&self, jj: usize) -> &'a [f64] {
+        let np = self.pat.len();
+        &self.u[jj * np..(jj + 1) * np]
+    }
+}
+
 impl StaticLuSymbolic {
     /// Solves with the `k` right-hand sides stored column-major in `b` (n·k entries), in
     /// place: M x = b (`transpose` false, x = Pᵀ U⁻¹ L⁻¹ P b) or Mᵀ x = b (x = Pᵀ L⁻ᵀ U⁻ᵀ P b).
@@ -487,12 +526,10 @@ impl StaticLuSymbolic {
     /// y ← L⁻¹ y (unit lower, forward).
     fn l_solve(&self, vals: &StaticLuValues, y: &mut [f64]) {
         for s in 0..self.n_supernodes() {
-            let (sb, se, pat) = self.sn(s);
-            let nc = se - sb;
-            let nr = nc + pat.len();
-            let ls = &vals.l[self.l_ptr[s]..self.l_ptr[s + 1]];
+            let b = self.block(vals, s);
+            let Block { sb, nc, pat, .. } = b;
             for jj in 0..nc {
-                let col = &ls[jj * nr..(jj + 1) * nr];
+                let col = b.l_col(jj);
                 let x = y[sb + jj];
                 if x == 0.0 {
                     continue;
@@ -510,19 +547,15 @@ impl StaticLuSymbolic {
     /// y ← U⁻¹ y (upper, backward).
     fn u_solve(&self, vals: &StaticLuValues, y: &mut [f64]) {
         for s in (0..self.n_supernodes()).rev() {
-            let (sb, se, pat) = self.sn(s);
-            let nc = se - sb;
-            let np = pat.len();
-            let nr = nc + np;
-            let ls = &vals.l[self.l_ptr[s]..self.l_ptr[s + 1]];
-            let us = &vals.u[self.u_ptr[s]..self.u_ptr[s + 1]];
+            let b = self.block(vals, s);
+            let Block { sb, nc, pat, .. } = b;
             for jj in 0..nc {
-                let ucol = &us[jj * np..(jj + 1) * np];
+                let ucol = b.u_col(jj);
                 let dot: f64 = ucol.iter().zip(pat).map(|(u, &r)| u * y[r]).sum();
                 y[sb + jj] -= dot;
             }
             for jj in (0..nc).rev() {
-                let col = &ls[jj * nr..(jj + 1) * nr];
+                let col = b.l_col(jj);
                 let x = y[sb + jj] / col[jj];
                 y[sb + jj] = x;
                 if x != 0.0 {
@@ -537,14 +570,10 @@ impl StaticLuSymbolic {
     /// y ← U⁻ᵀ y (Uᵀ lower, forward).
     fn ut_solve(&self, vals: &StaticLuValues, y: &mut [f64]) {
         for s in 0..self.n_supernodes() {
-            let (sb, se, pat) = self.sn(s);
-            let nc = se - sb;
-            let np = pat.len();
-            let nr = nc + np;
-            let ls = &vals.l[self.l_ptr[s]..self.l_ptr[s + 1]];
-            let us = &vals.u[self.u_ptr[s]..self.u_ptr[s + 1]];
+            let b = self.block(vals, s);
+            let Block { sb, nc, pat, .. } = b;
             for jj in 0..nc {
-                let col = &ls[jj * nr..(jj + 1) * nr];
+                let col = b.l_col(jj);
                 let dot: f64 = col[..jj].iter().zip(&y[sb..sb + jj]).map(|(a, b)| a * b).sum();
                 y[sb + jj] = (y[sb + jj] - dot) / col[jj];
             }
@@ -553,8 +582,7 @@ impl StaticLuSymbolic {
                 if x == 0.0 {
                     continue;
                 }
-                let ucol = &us[jj * np..(jj + 1) * np];
-                for (u, &r) in ucol.iter().zip(pat) {
+                for (u, &r) in b.u_col(jj).iter().zip(pat) {
                     y[r] -= u * x;
                 }
             }
@@ -564,12 +592,11 @@ impl StaticLuSymbolic {
     /// y ← L⁻ᵀ y (Lᵀ unit upper, backward).
     fn lt_solve(&self, vals: &StaticLuValues, y: &mut [f64]) {
         for s in (0..self.n_supernodes()).rev() {
-            let (sb, se, pat) = self.sn(s);
-            let nc = se - sb;
-            let nr = nc + pat.len();
-            let ls = &vals.l[self.l_ptr[s]..self.l_ptr[s + 1]];
+            let b = self.block(vals, s);
+            let Block { sb, nc, pat, .. } = b;
+            let se = sb + nc;
             for jj in (0..nc).rev() {
-                let col = &ls[jj * nr..(jj + 1) * nr];
+                let col = b.l_col(jj);
                 let mut x = y[sb + jj];
                 x -= col[nc..].iter().zip(pat).map(|(l, &r)| l * y[r]).sum::<f64>();
                 x -= col[jj + 1..nc]

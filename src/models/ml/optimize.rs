@@ -63,13 +63,7 @@ pub fn maximize_with(
         }
     };
     let step = (hi - lo) / (grid - 1) as f64;
-    let mut best = (0, f64::NEG_INFINITY);
-    for i in 0..grid {
-        let v = feval(lo + step * i as f64);
-        if v > best.1 {
-            best = (i, v);
-        }
-    }
+    let best = best_point((0..grid).map(|i| feval(lo + step * i as f64)));
     let a = lo + step * best.0.saturating_sub(1) as f64;
     let b = (lo + step * (best.0 + 1) as f64).min(hi);
     let (x, fx) = brent_max(&mut feval, a, b, tol);
@@ -148,6 +142,15 @@ impl Memo<'_> {
     }
 }
 
+/// The index and value of the first largest of `values` (a grid scan; −∞ when every value is
+/// −∞ or there is none, index 0).
+fn best_point(values: impl Iterator<Item = f64>) -> (usize, f64) {
+    values.enumerate().fold(
+        (0, f64::NEG_INFINITY),
+        |best, (i, v)| if v > best.1 { (i, v) } else { best },
+    )
+}
+
 /// Maximises `f` on [lo, hi] for an expensive `f` (the sparse path: one factorisation per
 /// value): the `grid` points (at least 3) are evaluated in parallel; Brent's search runs on the
 /// cell around the best one to `tol`, started from that point with the parabola through its
@@ -174,12 +177,7 @@ pub fn maximize_parallel(
     let step = (hi - lo) / (grid - 1) as f64;
     let xs: Vec<f64> = (0..grid).map(|i| (lo + step * i as f64).min(hi)).collect();
     let values: Vec<f64> = xs.par_iter().map(|&x| memo.eval(x)).collect();
-    let mut best = (0, f64::NEG_INFINITY);
-    for (i, v) in values.iter().enumerate() {
-        if *v > best.1 {
-            best = (i, *v);
-        }
-    }
+    let best = best_point(values.iter().copied());
     let i = best.0;
     let (a, b) = (xs[i.saturating_sub(1)], xs[(i + 1).min(grid - 1)]);
     let mut feval = |x: f64| memo.eval(x);
