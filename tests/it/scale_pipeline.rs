@@ -211,6 +211,17 @@ fn gal_err(text: &str) -> String {
 }
 
 #[test]
+fn empty_and_dangling_gal_files_are_refused_naming_the_fix() {
+    let e = gal_err("");
+    assert!(e.starts_with("ring.gal:1:1") && e.contains("empty GAL file"), "{e}");
+    let e = gal_err("0\n");
+    assert!(e.contains("no units") && e.contains("at least one unit"), "{e}");
+    // A neighbour that never gets its own entry is refused, not added silently.
+    let e = gal_err("2\n1 1\nx\n2 1\n1\n");
+    assert!(e.contains("neighbour id(s) without their own entry: x"), "{e}");
+}
+
+#[test]
 fn gwt_self_weight_before_a_repeated_pair_is_the_error_reported() {
     let text = "0 3 x id\na b 1\nb b 0\nb c 2\nc c 5\na b 3\n";
     let e = parse_weights(text.as_bytes(), "w.gwt", Format::Gwt, &ReadOptions::default())
